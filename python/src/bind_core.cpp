@@ -1,0 +1,54 @@
+// Module-wide controls: version, SIMD architecture, thread count.
+#include <atomic>
+#include <thread>
+
+#include <locuskit/config.hpp>
+#include <locuskit/simd/dispatch.hpp>
+
+#include "arrays.hpp"
+
+namespace locuskit::python {
+
+namespace {
+std::atomic<int>& thread_slot() {
+  static std::atomic<int> slot{[] {
+    const unsigned hc = std::thread::hardware_concurrency();
+    return hc == 0 ? 1 : static_cast<int>(hc);
+  }()};
+  return slot;
+}
+}  // namespace
+
+int num_threads() noexcept { return thread_slot().load(std::memory_order_relaxed); }
+
+void bind_core(py::module_& m) {
+  m.attr("__version__") = LOCUSKIT_VERSION_STRING;
+  m.def("simd_arch", [] { return std::string(simd::arch_name(simd::active_arch())); },
+        "The SIMD architecture the kernels run with now: 'avx512', 'avx2', 'sse2' or 'scalar'.");
+  m.def("available_simd_archs", [] {
+    std::vector<std::string> out;
+    for (auto a : simd::available_archs()) out.emplace_back(simd::arch_name(a));
+    return out;
+  }, "Architectures compiled into this module that this CPU supports, best first.");
+  m.def("set_simd_arch", [](const std::string& name) {
+    if (name.empty() || name == "auto") {
+      simd::reset_forced_arch();
+      return;
+    }
+    for (auto a : simd::available_archs())
+      if (name == simd::arch_name(a)) {
+        simd::set_forced_arch(a);
+        return;
+      }
+    throw std::invalid_argument("set_simd_arch: '" + name + "' is not available here; available: " +
+                                py::str(py::cast(simd::available_archs().size())).cast<std::string>() +
+                                " archs, see available_simd_archs()");
+  }, py::arg("name"), "Pin the SIMD architecture ('auto' returns to the best one). For tests and benchmarks.");
+  m.def("set_num_threads", [](int n) {
+    if (n < 1) throw std::invalid_argument("set_num_threads: n must be >= 1, got " + std::to_string(n));
+    thread_slot().store(n);
+  }, py::arg("n"), "Threads used by large computations (default: all hardware threads). Results do not depend on it.");
+  m.def("get_num_threads", &num_threads, "Threads used by large computations.");
+}
+
+}  // namespace locuskit::python

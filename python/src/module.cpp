@@ -1,0 +1,41 @@
+// The only PYBIND11_MODULE: each area's bindings live in bind_<area>.cpp.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <locuskit/error.hpp>
+
+namespace py = pybind11;
+
+namespace locuskit::python {
+void bind_core(py::module_& m);
+void bind_box(py::module_& m);
+void bind_nms(py::module_& m);
+void bind_anchor(py::module_& m);
+void bind_coder(py::module_& m);
+void bind_match(py::module_& m);
+void bind_eval(py::module_& m);
+void bind_pose(py::module_& m);
+void bind_cuda(py::module_& m);
+}  // namespace locuskit::python
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "locuskit compiled core (use the locuskit package, not this module directly)";
+  // locuskit::type_error derives from std::invalid_argument; it must map to TypeError.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const locuskit::type_error& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    }
+  });
+  using namespace locuskit::python;
+  bind_core(m);
+  bind_box(m);
+  bind_nms(m);
+  bind_anchor(m);
+  bind_coder(m);
+  bind_match(m);
+  bind_eval(m);
+  bind_pose(m);
+  bind_cuda(m);
+}
