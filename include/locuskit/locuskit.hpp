@@ -1,11 +1,14 @@
 #pragma once
 /// \file locuskit.hpp
-/// Umbrella header: includes every public header. Convenient, never required.
+/// Umbrella header: includes every public header (one umbrella per area). Convenient, never required.
 #include "config.hpp"
 #include "error.hpp"
 #include "parallel.hpp"
 #include "simd/dispatch.hpp"
-#include "box/geometry.hpp"
-#include "box/iou.hpp"
-#include "box/iou_reduce.hpp"
-#include "box/validate.hpp"
+#include "box.hpp"
+#include "nms.hpp"
+#include "anchor.hpp"
+#include "coder.hpp"
+#include "match.hpp"
+#include "eval.hpp"
+#include "pose.hpp"

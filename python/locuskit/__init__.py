@@ -15,14 +15,21 @@ from ._core import (
     set_simd_arch,
     simd_arch,
 )
-from . import ops
-from .ops import *  # noqa: F401,F403 - box geometry at top level, as torchvision.ops
+from . import anchors, coco, coders, eval, match, ops, pose, traj
+from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
 
 __all__ = [
     "__version__",
     "available_simd_archs",
     "get_num_threads",
+    "anchors",
+    "coco",
+    "coders",
+    "eval",
+    "match",
     "ops",
+    "pose",
+    "traj",
     "set_num_threads",
     "set_simd_arch",
     "simd_arch",

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <locuskit/box/geometry.hpp>
 #include <locuskit/error.hpp>
 
 namespace locuskit::python {
@@ -107,6 +108,9 @@ const T* vector_data(const py::array& a, const char* name, py::ssize_t expected_
   require_contiguous(a, name);
   return static_cast<const T*>(a.data());
 }
+
+/// "zero" | "nan" | "one" -> Degenerate (ValueError otherwise). Defined in bind_box.cpp.
+Degenerate parse_degenerate(const std::string& s);
 
 /// A new C-contiguous output array.
 template <class T>

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _core
-from ._arrays import as_array
+from .. import _core
+from .._arrays import as_array
 
 __all__ = ["box_iou", "box_iou_max"]
 

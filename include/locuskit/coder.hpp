@@ -1,0 +1,3 @@
+#pragma once
+/// \file coder.hpp
+/// Every public header of include/locuskit/coder/ (filled in by its issue).

@@ -1,0 +1,4 @@
+"""locuskit.coders (filled in by its issue)."""
+from __future__ import annotations
+
+__all__: list = []

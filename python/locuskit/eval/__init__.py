@@ -1,0 +1,4 @@
+"""Detection evaluation: COCO mAP, VOC AP, PR curves (filled in by its issue)."""
+from __future__ import annotations
+
+__all__: list = []

@@ -1,0 +1,4 @@
+"""locuskit.match (filled in by its issue)."""
+from __future__ import annotations
+
+__all__: list = []

@@ -1,0 +1,4 @@
+"""locuskit.pose (filled in by its issue)."""
+from __future__ import annotations
+
+__all__: list = []

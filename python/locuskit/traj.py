@@ -1,0 +1,4 @@
+"""locuskit.traj (filled in by its issue)."""
+from __future__ import annotations
+
+__all__: list = []
