@@ -16,7 +16,7 @@ if(NOT TARGET Eigen3::Eigen)
     endif()
     message(STATUS "locuskit: Eigen 3.4 not found, fetching 3.4.0")
     FetchContent_Declare(locuskit_eigen
-      URL https://gitlab.com/libeigen/eigen/-/archive/3.4.0/eigen-3.4.0.tar.gz
+      URL https://gitlab.com/libeigen/eigen/-/archive/3.4.0/eigen-3.4.0.tar.gz)
     FetchContent_GetProperties(locuskit_eigen)
     if(NOT locuskit_eigen_POPULATED)
       FetchContent_Populate(locuskit_eigen)
