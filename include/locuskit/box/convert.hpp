@@ -56,6 +56,10 @@ LOCUSKIT_FORCEINLINE void from_xyxy(const T* b, BoxFormat to, T* o) noexcept {
 /// validated. O(n), no allocation. Thread-safe.
 template <class T>
 void box_convert(const T* boxes, std::size_t n, BoxFormat from, BoxFormat to, T* out) noexcept {
+  if (from == to) {  // torchvision returns a copy, not a round trip through xyxy
+    if (out != boxes && n != 0) std::memmove(out, boxes, 4 * n * sizeof(T));
+    return;
+  }
   for (std::size_t i = 0; i < n; ++i) {
     T xyxy[4], o[4];
     detail::to_xyxy(boxes + 4 * i, from, xyxy);
