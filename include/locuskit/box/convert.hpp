@@ -5,6 +5,7 @@
 #include <cstring>
 #include <string>
 
+#include "../config.hpp"
 #include "../error.hpp"
 
 namespace locuskit {

@@ -1,7 +1,4 @@
-#include <locuskit/box/area.hpp>
-#include <locuskit/box/clip.hpp>
 #include <locuskit/box/convert.hpp>
-#include <locuskit/box/filter.hpp>
 
 #include <cmath>
 #include <vector>
@@ -33,21 +30,4 @@ TEST_CASE_TEMPLATE("box_convert: round trips within rounding", T, float, double)
     box_convert(there.data(), 500, f, BoxFormat::xyxy, back.data());
     for (std::size_t k = 0; k < boxes.size(); ++k) CHECK(back[k] == doctest::Approx(boxes[k]).epsilon(1e-5));
   }
-}
-
-TEST_CASE_TEMPLATE("box_area, clip_boxes_to_image, remove_small_boxes", T, float, double) {
-  const T boxes[12] = {-5, 2, 5, 4, 0, 0, 0, 7, 10, 10, 30, 40};
-  T area[3];
-  box_area(boxes, 3, area);
-  CHECK((area[0] == 20 && area[1] == 0 && area[2] == 600));
-  T clipped[12];
-  clip_boxes_to_image(boxes, 3, T(20), T(25), clipped);  // (height, width)
-  const T expected[12] = {0, 2, 5, 4, 0, 0, 0, 7, 10, 10, 25, 20};
-  for (int k = 0; k < 12; ++k) CHECK(clipped[k] == expected[k]);
-  std::int64_t keep[3];
-  CHECK(remove_small_boxes(boxes, 3, T(2), keep) == 2);
-  CHECK((keep[0] == 0 && keep[1] == 2));
-  CHECK(remove_small_boxes(boxes, 3, T(0), keep) == 3);  // inclusive: zero width kept at 0
-  CHECK(remove_small_boxes(boxes, 3, T(20), keep) == 1);  // width 20 >= 20 kept
-  CHECK(keep[0] == 2);
 }
