@@ -42,9 +42,10 @@ LOCUSKIT_FORCEINLINE T dmin_(T p, T g) noexcept {
   return p < g ? T(1) : (p == g ? T(0.5) : T(0));
 }
 
-/// Loss of one pair (torchvision order); writes d loss / d pred into grad[0..4) if grad != null.
-template <class T>
-T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degenerate, T* grad) noexcept {
+/// Loss of one pair of kind K (torchvision order); with Grad, writes d loss / d pred into grad[0..4).
+template <BoxLossKind K, bool Grad, class T>
+LOCUSKIT_FORCEINLINE T box_loss_one_(const T* p, const T* g, T eps, Degenerate degenerate, T* grad) noexcept {
+  constexpr BoxLossKind kind = K;
   const T x1 = p[0], y1 = p[1], x2 = p[2], y2 = p[3];
   const T x1g = g[0], y1g = g[1], x2g = g[2], y2g = g[3];
   const T deg = degenerate_value<T>(degenerate);
@@ -66,8 +67,8 @@ T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degen
 
   // Gradients of inter, union and iou with respect to (x1, y1, x2, y2) of the prediction.
   T d_inter[4] = {0, 0, 0, 0}, d_iou[4] = {0, 0, 0, 0}, d_loss[4] = {0, 0, 0, 0};
-  const bool want = grad != nullptr;
-  if (want) {
+  constexpr bool want = Grad;
+  if constexpr (want) {
     if (overlap) {
       d_inter[0] = -ih * dmax_(x1, x1g);
       d_inter[1] = -iw * dmax_(y1, y1g);
@@ -83,9 +84,9 @@ T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degen
   }
 
   T loss;
-  if (kind == BoxLossKind::iou) {
+  if constexpr (kind == BoxLossKind::iou) {
     loss = T(1) - iou;
-    if (want)
+    if constexpr (want)
       for (int k = 0; k < 4; ++k) d_loss[k] = -d_iou[k];
   } else {
     // Smallest enclosing box (not clamped in the losses).
@@ -96,13 +97,13 @@ T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degen
     const T s_x1 = dmin_(x1, x1g), s_y1 = dmin_(y1, y1g), s_x2 = dmax_(x2, x2g), s_y2 = dmax_(y2, y2g);
     const T d_cw[4] = {-s_x1, T(0), s_x2, T(0)};
     const T d_ch[4] = {T(0), -s_y1, T(0), s_y2};
-    if (kind == BoxLossKind::giou) {
+    if constexpr (kind == BoxLossKind::giou) {
       const T area_c = cw * ch;
       const T denc = area_c + e;
       const bool pen_degenerate = denc == T(0);
       const T pen = pen_degenerate ? pen_deg : (area_c - uni) / denc;
       loss = T(1) - (iou - pen);
-      if (want) {
+      if constexpr (want) {
         const T d_area[4] = {-h, -w, h, w};
         for (int k = 0; k < 4; ++k) {
           const T d_c = d_cw[k] * ch + cw * d_ch[k];
@@ -120,7 +121,7 @@ T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degen
       const bool rho_degenerate = diag == T(0);
       const T rho = rho_degenerate ? pen_deg : centres / diag;
       loss = (T(1) - iou) + rho;
-      if (want) {
+      if constexpr (want) {
         const T d_centres[4] = {dx, dy, dx, dy};
         for (int k = 0; k < 4; ++k) {
           const T d_diag = T(2) * cw * d_cw[k] + T(2) * ch * d_ch[k];
@@ -128,14 +129,14 @@ T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degen
           d_loss[k] = -d_iou[k] + d_rho;
         }
       }
-      if (kind == BoxLossKind::ciou) {
+      if constexpr (kind == BoxLossKind::ciou) {
         const T k4 = T(ciou_k);
         const T at_p = atan_aspect(p, degenerate), at_g = atan_aspect(g, degenerate);
         const T diff = at_g - at_p;
         const T v = k4 * (diff * diff);
         const T alpha = v / (((T(1) - iou) + v) + eps);
         loss = loss + alpha * v;
-        if (want) {
+        if constexpr (want) {
           // d atan(w/h)/dw = h / (w^2 + h^2), d/dh = -w / (w^2 + h^2); 0 for a zero-size box.
           const T r2 = w * w + h * h;
           const bool flat = r2 == T(0);
@@ -147,8 +148,34 @@ T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degen
       }
     }
   }
-  if (want)
+  if constexpr (want)
     for (int k = 0; k < 4; ++k) grad[k] = d_loss[k];
+  else
+    (void)grad;
+  return loss;
+}
+
+template <BoxLossKind K, class T>
+void box_loss_range_(const T* pred, const T* target, std::size_t begin, std::size_t end, T* loss, T* grad,
+                     T eps, Degenerate degenerate) noexcept {
+  if (grad)
+    for (std::size_t i = begin; i < end; ++i)
+      loss[i] = box_loss_one_<K, true>(pred + 4 * i, target + 4 * i, eps, degenerate, grad + 4 * i);
+  else
+    for (std::size_t i = begin; i < end; ++i)
+      loss[i] = box_loss_one_<K, false>(pred + 4 * i, target + 4 * i, eps, degenerate, static_cast<T*>(nullptr));
+}
+
+/// Loss of one pair (runtime kind); writes d loss / d pred into grad[0..4) if grad != null.
+template <class T>
+T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degenerate, T* grad) noexcept {
+  T loss = T(0);
+  switch (kind) {
+    case BoxLossKind::giou: box_loss_range_<BoxLossKind::giou>(p, g, 0, 1, &loss, grad, eps, degenerate); break;
+    case BoxLossKind::diou: box_loss_range_<BoxLossKind::diou>(p, g, 0, 1, &loss, grad, eps, degenerate); break;
+    case BoxLossKind::ciou: box_loss_range_<BoxLossKind::ciou>(p, g, 0, 1, &loss, grad, eps, degenerate); break;
+    default: box_loss_range_<BoxLossKind::iou>(p, g, 0, 1, &loss, grad, eps, degenerate); break;
+  }
   return loss;
 }
 
@@ -168,9 +195,20 @@ template <class T>
 void box_loss(BoxLossKind kind, const T* pred, const T* target, std::size_t n, T* loss, T* grad = nullptr,
               T eps = T(1e-7), Degenerate degenerate = Degenerate::zero, Parallel par = {}) {
   parallel_for(n, 8192, par, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i)
-      loss[i] = detail::box_loss_one(kind, pred + 4 * i, target + 4 * i, eps, degenerate,
-                                     grad ? grad + 4 * i : nullptr);
+    switch (kind) {
+      case BoxLossKind::giou:
+        detail::box_loss_range_<BoxLossKind::giou>(pred, target, begin, end, loss, grad, eps, degenerate);
+        break;
+      case BoxLossKind::diou:
+        detail::box_loss_range_<BoxLossKind::diou>(pred, target, begin, end, loss, grad, eps, degenerate);
+        break;
+      case BoxLossKind::ciou:
+        detail::box_loss_range_<BoxLossKind::ciou>(pred, target, begin, end, loss, grad, eps, degenerate);
+        break;
+      default:
+        detail::box_loss_range_<BoxLossKind::iou>(pred, target, begin, end, loss, grad, eps, degenerate);
+        break;
+    }
   });
 }
 
