@@ -121,10 +121,8 @@ def test_gradients_match_central_differences_float64(kind):
             w, hh = pred[:, 2] - pred[:, 0], pred[:, 3] - pred[:, 1]
             wg, hg = target[:, 2] - target[:, 0], target[:, 3] - target[:, 1]
             v0 = 4 / np.pi**2 * (np.arctan(wg / hg) - np.arctan(w / hh)) ** 2
-            iou = locuskit.box_iou_aligned(pred, target)
-            inter_loss_iou = 1 - locuskit.box_iou_loss(pred, target)
-            alpha = v0 / (1 - inter_loss_iou + v0 + 1e-7)
-            del iou
+            loss_iou = 1 - locuskit.box_iou_loss(pred, target)  # I / (U + eps), the loss intersection
+            alpha = v0 / (1 - loss_iou + v0 + 1e-7)
             fd[:, c] = (with_alpha(plus, alpha) - with_alpha(minus, alpha)) / (2 * h)
         else:
             fd[:, c] = (ours(plus, target) - ours(minus, target)) / (2 * h)
