@@ -16,7 +16,7 @@ namespace locuskit {
 
 /// Parameters of multiclass_nms.
 struct MulticlassNmsParams {
-  /// A (box, class) pair is a candidate iff its score > score_threshold (TF, ONNX; EfficientNMS
+  /// A (box, class) pair is a candidate iff its score > T(score_threshold) (TF, ONNX; EfficientNMS
   /// uses >=: pass std::nextafter(thr, -inf) for that).
   double score_threshold = 0.0;
   double iou_threshold = 0.5;
@@ -61,8 +61,9 @@ void multiclass_nms(const T* boxes, bool boxes_per_class, const T* scores, std::
   const std::size_t K = params.max_total, N = num_boxes, C = num_classes;
   LOCUSKIT_CHECK(N * C <= static_cast<std::size_t>(std::numeric_limits<P>::max()), std::invalid_argument,
                  "multiclass_nms: too many (box, class) pairs per image (", N * C, ")");
-  // Score above the threshold compared in double (exact for float and double scores).
-  auto passes = [&](T s) { return static_cast<double>(s) > params.score_threshold; };
+  // Compared in T, as TF and TensorRT compare float scores with a float threshold.
+  const T score_thr = static_cast<T>(params.score_threshold);
+  auto passes = [&](T s) { return s > score_thr; };
   parallel_for(batch, 1, par, [&](std::size_t b0, std::size_t b1) {
     NmsWorkspace<T> ws;
     std::vector<T> cand_scores;
