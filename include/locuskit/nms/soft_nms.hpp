@@ -9,6 +9,7 @@
 
 #include "../box/geometry.hpp"
 #include "../error.hpp"
+#include "../detail/nms/soft_kernel.hpp"
 #include "iou_rule.hpp"
 
 namespace locuskit {
@@ -38,9 +39,11 @@ struct SoftNmsParams {
 ///   pairs). Matches OpenCV `cv::dnn::softNMSBoxes` (selection, `>` linear test, decay formulas,
 ///   updated scores; OpenCV computes the IoU of integer Rects in double, so its scores differ in the
 ///   last bits) and mmcv's `soft_nms` with `rule = greater_equal` for linear.
-/// - O(kept x alive): boxes whose score falls below score_threshold leave the candidate list; the
-///   exponential is evaluated only for overlapping pairs. O(n) memory. Thread-safe.
-/// - NaN scores (unchecked C++) are never selected. Throws std::invalid_argument on bad params.
+/// - O(kept x alive): one SIMD pass per selected box finds the overlapping candidates (the only ones
+///   whose factor is not exactly 1) and the next maximum; boxes whose score falls below
+///   score_threshold leave the list. O(n) memory. Thread-safe.
+/// - NaN and -inf scores (unchecked C++) are never selected. Throws std::invalid_argument on bad
+///   params.
 template <class T>
 std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_t* keep,
                      T* kept_scores, const SoftNmsParams& params = {}) {
@@ -50,55 +53,50 @@ std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_
   const T thr = strict_iou_threshold<T>(params.iou_threshold, params.rule);
   const T sigma = static_cast<T>(params.sigma);
   const bool linear = params.method == SoftNmsMethod::linear;
-  // Candidates compare against score_threshold as OpenCV does (float score vs float threshold).
+  // Candidates compare against score_threshold as OpenCV does (score vs threshold in T).
   const T min_score = static_cast<T>(params.score_threshold);
-  std::vector<T> x1(n), y1(n), x2(n), y2(n), area(n), s(n);
+  const T neg_inf = -std::numeric_limits<T>::infinity();
+  // SoA in index order; a removed box (selected, or decayed below min_score) gets score -inf and is
+  // compacted away in bulk once a quarter of the list is dead.
+  std::vector<T> soa(6 * n);
+  T *x1 = soa.data(), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n, *area = y2 + n, *s = area + n;
   std::vector<std::int64_t> idx(n);
-  std::size_t m = 0, best = 0;
+  std::size_t m = 0;
+  T best = neg_inf;
   for (std::size_t i = 0; i < n; ++i) {
-    if (!(scores[i] >= min_score)) continue;  // never selectable (NaN too)
+    if (!(scores[i] >= min_score) || scores[i] == neg_inf) continue;  // never selectable (NaN too)
     const T* b = boxes + 4 * i;
     x1[m] = b[0], y1[m] = b[1], x2[m] = b[2], y2[m] = b[3];
     area[m] = geometry::area(b[0], b[1], b[2], b[3]);
     s[m] = scores[i];
     idx[m] = static_cast<std::int64_t>(i);
-    if (s[m] > s[best]) best = m;
+    best = s[m] > best ? s[m] : best;
     ++m;
   }
-  std::size_t k = 0;
-  while (m > 0 && k < params.max_output) {
-    const T a[4] = {x1[best], y1[best], x2[best], y2[best]};
-    const T area_a = area[best];
-    keep[k] = idx[best];
-    kept_scores[k] = s[best];
+  std::size_t k = 0, dead = 0;
+  while (m > dead && k < params.max_output) {
+    std::size_t at = 0;
+    while (!(s[at] == best)) ++at;  // first maximum: the lowest index among ties
+    const T a[4] = {x1[at], y1[at], x2[at], y2[at]};
+    keep[k] = idx[at];
+    kept_scores[k] = s[at];
     ++k;
-    // One pass: decay, drop boxes under the threshold and the selected one, find the next best.
-    std::size_t w = 0, next = 0;
-    for (std::size_t j = 0; j < m; ++j) {
-      if (j == best) continue;
-      const T b[4] = {x1[j], y1[j], x2[j], y2[j]};
-      const T inter = geometry::intersection(a, b);
-      T sj = s[j];
-      if (inter > T(0)) {
-        const T iou = geometry::iou(a, area_a, b, area[j], T(0));
-        if (linear) {
-          if (iou > thr) sj *= T(1) - iou;
-        } else {
-          sj *= std::exp(-(iou * iou) / sigma);
-        }
-      } else if (linear && T(0) > thr) {
-        sj *= T(1);  // (negative thresholds: 1 - 0)
+    s[at] = neg_inf;
+    ++dead;
+    best = simd::dispatch(kernel::soft_nms_decay{}, a, area[at], x1, y1, x2, y2, area, s, m, linear, thr,
+                          sigma, min_score, &dead);
+    if (4 * dead > m) {
+      std::size_t w = 0;
+      for (std::size_t r = 0; r < m; ++r) {
+        if (s[r] == neg_inf) continue;
+        x1[w] = x1[r], y1[w] = y1[r], x2[w] = x2[r], y2[w] = y2[r], area[w] = area[r], s[w] = s[r];
+        idx[w] = idx[r];
+        ++w;
       }
-      if (!(sj >= min_score)) continue;
-      x1[w] = b[0], y1[w] = b[1], x2[w] = b[2], y2[w] = b[3];
-      area[w] = area[j];
-      s[w] = sj;
-      idx[w] = idx[j];
-      if (w == 0 || sj > s[next]) next = w;  // strict: ties keep the lower index (list is in index order)
-      ++w;
+      m = w;
+      dead = 0;
     }
-    m = w;
-    best = next;
+    if (best == neg_inf) break;
   }
   return k;
 }
