@@ -1,6 +1,7 @@
 // Google Benchmark for the NMS family: nms over N and the suppressed fraction, batched_nms over
 // classes, soft-NMS, multiclass_nms. Single thread. Inputs: detector-like clusters (see
-// clustered()), `per_object` proposals per object, so about 1 - 1/per_object of them are suppressed.
+// clustered()): `dup%` sets the proposals per object (1 / (1 - dup)); the counter `suppressed%`
+// reports the fraction actually suppressed at IoU 0.5.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -17,9 +18,10 @@ struct Input {
   std::vector<std::int64_t> classes;
 };
 
-Input clustered(std::size_t n, double suppressed_fraction, int num_classes = 1, std::uint32_t seed = 1) {
+Input clustered(std::size_t n, double suppressed_fraction, int num_classes = 1, std::uint32_t seed = 1,
+                double extent = 1024, double max_size = 256) {
   std::mt19937 rng(seed);
-  std::uniform_real_distribution<double> pos(0, 1024), size(16, 256), u01(0, 1), scale(0.7, 1.3);
+  std::uniform_real_distribution<double> pos(0, extent), size(16, max_size), u01(0, 1), scale(0.7, 1.3);
   std::normal_distribution<double> nrm(0, 1);
   const double per_object = 1.0 / std::max(1e-6, 1.0 - suppressed_fraction);
   const std::size_t k = std::max<std::size_t>(1, static_cast<std::size_t>(n / per_object));
@@ -44,24 +46,38 @@ Input clustered(std::size_t n, double suppressed_fraction, int num_classes = 1, 
   return in;
 }
 
-void BM_nms(benchmark::State& state) {
+void nms_case(benchmark::State& state, bool grid, bool small = false) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const double frac = static_cast<double>(state.range(1)) / 100.0;
-  const Input in = clustered(n, frac);
+  const Input in = small ? clustered(n, frac, 1, 1, 8192, 64) : clustered(n, frac);
   locuskit::NmsWorkspace<float> ws(n);
   std::vector<std::int64_t> keep(n);
   std::size_t k = 0;
+  locuskit::NmsOptions opts;
+  opts.use_grid = grid;
   for (auto _ : state) {
-    k = locuskit::nms(in.boxes.data(), in.scores.data(), n, 0.5, keep.data(), {}, &ws);
+    k = locuskit::nms(in.boxes.data(), in.scores.data(), n, 0.5, keep.data(), opts, &ws);
     benchmark::DoNotOptimize(keep.data());
   }
   state.counters["kept"] = static_cast<double>(k);
   state.counters["suppressed%"] = 100.0 * (1.0 - static_cast<double>(k) / static_cast<double>(n));
   state.counters["boxes/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
 }
+void BM_nms(benchmark::State& state) { nms_case(state, true); }
+void BM_nms_linear(benchmark::State& state) { nms_case(state, false); }
 BENCHMARK(BM_nms)
     ->ArgsProduct({{1000, 10000, 50000, 200000}, {50, 90, 99}})
-    ->ArgNames({"N", "suppress%"})
+    ->ArgNames({"N", "dup%"})
+    ->Unit(benchmark::kMillisecond);
+// Small boxes (16-64 px) in a large (8192 px) image: aerial / high-resolution detection.
+void BM_nms_small_boxes(benchmark::State& state) { nms_case(state, true, true); }
+void BM_nms_small_boxes_linear(benchmark::State& state) { nms_case(state, false, true); }
+BENCHMARK(BM_nms_small_boxes)->ArgsProduct({{50000, 200000}, {50, 90}})->ArgNames({"N", "dup%"})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_nms_small_boxes_linear)->ArgsProduct({{50000, 200000}, {50, 90}})->ArgNames({"N", "dup%"})->Unit(benchmark::kMillisecond);
+// The same without the spatial grid (the linear SIMD kernel only).
+BENCHMARK(BM_nms_linear)
+    ->ArgsProduct({{10000, 50000, 200000}, {50, 90, 99}})
+    ->ArgNames({"N", "dup%"})
     ->Unit(benchmark::kMillisecond);
 
 void BM_batched_nms(benchmark::State& state) {

@@ -46,8 +46,13 @@ def test_nms_every_simd_arch_large(arch):
     rng = np.random.default_rng(7)
     try:
         lk.set_simd_arch(arch)
-        for n, dtype in [(5000, np.float32), (3000, np.float64), (20000, np.float32)]:
+        for n, dtype, spread in [(5000, np.float32, 1), (3000, np.float64, 1), (20000, np.float32, 1),
+                                 (20000, np.float32, 40), (8000, np.float64, 40)]:
             boxes = random_boxes(rng, n, dtype, extent=1000.0)
+            if spread > 1:  # small boxes in a large scene: the spatial-grid path
+                boxes[:, 2:] -= boxes[:, :2]
+                boxes[:, :2] *= spread
+                boxes[:, 2:] += boxes[:, :2]
             scores = rng.random(n).astype(dtype)
             for thr in (0.3, 0.6):
                 np.testing.assert_array_equal(lk.nms(boxes, scores, thr), tv_nms(boxes, scores, thr))

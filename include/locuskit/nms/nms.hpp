@@ -17,6 +17,10 @@ struct NmsOptions {
   IouRule rule = IouRule::torchvision;
   /// Stop after this many kept boxes (top-k of the result; the kept prefix is unchanged).
   std::size_t max_output = std::numeric_limits<std::size_t>::max();
+  /// nms only: for N >= 4096, a threshold >= 0 and boxes small relative to the scene (mean size
+  /// < 8% of the extent), visit only nearby boxes through a multi-level spatial grid (same result;
+  /// false = always the linear kernel).
+  bool use_grid = true;
 };
 
 /// Greedy NMS: writes the indices of the kept boxes to `keep` in decreasing score order and
@@ -29,8 +33,10 @@ struct NmsOptions {
 ///   order; the float32 comparison is against the largest float <= threshold, see IouRule).
 ///   A NaN IoU (NaN box, or two zero-area boxes) never suppresses. Any finite threshold is
 ///   accepted as in torchvision (< 0 keeps only the top box and NaN pairs; >= 1 keeps all).
-/// - Complexity: O(n) radix sort + O(kept x alive) SIMD IoUs; suppressed boxes are compacted
-///   away at once. Memory O(n) in `ws` (allocated here if null). No N x N matrix.
+/// - Complexity: O(n) radix sort + O(kept x alive) SIMD IoUs, suppressed boxes compacted away in
+///   bulk; for n >= 4096 small boxes (threshold >= 0, finite boxes) a multi-level spatial grid
+///   restricts each pass to the cells that can intersect the kept box. Memory O(n) in `ws` (allocated here if
+///   null). No N x N matrix.
 /// - Throws std::invalid_argument for a NaN threshold. Inputs are not otherwise validated (see
 ///   check_boxes_xyxy). Thread-safe with distinct workspaces.
 template <class T>
@@ -46,13 +52,24 @@ std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
   w.reserve(n);
   std::int64_t* order = w.order_.data();
   detail::score_order(scores, n, order, w);
+  P* kept = w.kept_.data();
+  if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid &&
+      detail::build_nms_grid(boxes, order, n, w)) {
+    std::fill(w.dead_.begin(), w.dead_.begin() + static_cast<std::ptrdiff_t>(n), static_cast<unsigned char>(0));
+    detail::Soa<T> soa(w, n);
+    const detail::NmsGridView<T, P> view{boxes, order, n, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,
+                                         w.pos_.data(), w.cell_begin_.data(), w.cell_end_.data(), w.cell_dead_.data(),
+                                         w.dead_.data(), w.levels_.data(), w.levels_.size()};
+    const std::size_t k = simd::dispatch(kernel::nms_greedy_grid{}, view, thr, opts.max_output, kept);
+    for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
+    return k;
+  }
   detail::Soa<T> soa(w, n);
   P* pos = w.pos_.data();
   for (std::size_t p = 0; p < n; ++p) {
     soa.put(p, boxes + 4 * order[p]);
     pos[p] = static_cast<P>(p);
   }
-  P* kept = w.kept_.data();
   const std::size_t k = detail::greedy_segment(soa, pos, 0, n, thr, opts.max_output, kept);
   for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
   return k;

@@ -54,6 +54,36 @@ TEST_CASE_TEMPLATE("nms: every arch equals the scalar oracle (torchvision's loop
   }
 }
 
+TEST_CASE_TEMPLATE("nms: the spatial grid (large N) equals the linear kernel on every arch", T, float, double) {
+  NmsWorkspace<T> ws;
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    const std::size_t n = 4096 + seed * 1537;
+    // Mixed extents: tiny and huge boxes, negative coordinates, duplicates, zero-size boxes.
+    auto boxes = test::random_boxes<T>(n, seed, T(seed % 2 ? 1000 : 50));
+    // Spread the clusters over a scene 30x larger (so the grid is used), keeping the box sizes.
+    for (std::size_t i = 0; i < n; ++i) {
+      const T w = boxes[4 * i + 2] - boxes[4 * i], h = boxes[4 * i + 3] - boxes[4 * i + 1];
+      boxes[4 * i] *= T(30), boxes[4 * i + 1] *= T(30);
+      boxes[4 * i + 2] = boxes[4 * i] + w, boxes[4 * i + 3] = boxes[4 * i + 1] + h;
+    }
+    for (std::size_t i = 0; i < n; i += 97) boxes[4 * i + 2] += T(300 * (seed % 3));  // a few huge
+    if (seed % 3 == 0)
+      for (auto& v : boxes) v -= T(500);
+    const auto scores = tie_scores<T>(n, seed, seed % 2 ? 50 : 100000);
+    for (double thr : {0.0, 0.5, 0.7}) {
+      std::vector<std::int64_t> want(n), got(n);
+      NmsOptions linear;
+      linear.use_grid = false;
+      const std::size_t kw = nms(boxes.data(), scores.data(), n, thr, want.data(), linear, &ws);
+      test::for_each_arch([&](simd::arch_id) {
+        const std::size_t kg = nms(boxes.data(), scores.data(), n, thr, got.data(), {}, &ws);
+        REQUIRE(kg == kw);
+        for (std::size_t i = 0; i < kw; ++i) REQUIRE(got[i] == want[i]);
+      });
+    }
+  }
+}
+
 TEST_CASE_TEMPLATE("nms: documented unchecked behaviour (NaN scores, negative thresholds, rules)", T, float, double) {
   const T nan = std::numeric_limits<T>::quiet_NaN();
   const T boxes[12] = {0, 0, 10, 10, 0, 0, 10, 10, 20, 20, 30, 30};
