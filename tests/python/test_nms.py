@@ -215,3 +215,12 @@ def test_nms_equals_opencv_nmsboxes_on_integer_boxes():
         want = np.asarray(cv2.dnn.NMSBoxes(rects, scores.tolist(), 0.0, thr)).reshape(-1)
         got = lk.nms(boxes, scores.astype(np.float64), thr)
         np.testing.assert_array_equal(got, want, err_msg=f"case {case}")
+
+
+def test_cli_bench_nms_quick(capsys):
+    from locuskit import cli
+
+    assert cli.main(["bench", "nms", "--quick", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "batched_nms" in out and "soft_nms" in out and "DIFFERENT" not in out
+    assert cli.main(["bench"]) == 2  # no area: help

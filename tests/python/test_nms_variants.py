@@ -153,10 +153,11 @@ def numpy_matrix_nms(boxes, scores, labels, kernel, sigma):
         iou = iou * np.triu(lab[:, None] == lab[None, :], 1)
     comp = iou.max(0)
     comp = np.broadcast_to(comp, iou.shape).T
-    if kernel == "gaussian":
-        dm = np.exp(-sigma * iou ** 2) / np.exp(-sigma * comp ** 2)
-    else:
-        dm = (1 - iou) / (1 - comp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kernel == "gaussian":
+            dm = np.exp(-sigma * iou ** 2) / np.exp(-sigma * comp ** 2)
+        else:
+            dm = (1 - iou) / (1 - comp)
     return order, s * dm.min(0)
 
 

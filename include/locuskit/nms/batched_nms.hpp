@@ -15,8 +15,10 @@ namespace detail {
 /// Stable grouping of score ranks by class: on return group[0..n) lists the ranks p (score order)
 /// class by class (classes ascending), each class in rank order; `starts` gets the segment
 /// boundaries (size = classes + 1). cls[p] is the class of rank p.
+/// `scratch`/`counts`/`tmp_vals` are reused buffers (no allocation once they are large enough).
 inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t* group,
-                           std::vector<std::size_t>& starts, std::vector<std::uint64_t>& scratch) {
+                           std::vector<std::size_t>& starts, std::vector<std::uint64_t>& scratch,
+                           std::vector<std::size_t>& counts, std::vector<std::int64_t>& tmp_vals) {
   starts.clear();
   if (n == 0) {
     starts.push_back(0);
@@ -27,7 +29,8 @@ inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t*
   const std::uint64_t range = static_cast<std::uint64_t>(mx) - static_cast<std::uint64_t>(mn) + 1;
   if (range <= 2 * static_cast<std::uint64_t>(n) + 1024) {
     // Counting sort over the class range (the common case: class ids 0..C-1).
-    std::vector<std::size_t> count(range + 1, 0);
+    counts.assign(range + 1, 0);
+    std::size_t* count = counts.data();
     for (std::size_t p = 0; p < n; ++p) ++count[static_cast<std::uint64_t>(cls[p] - mn) + 1];
     for (std::size_t c = 0; c < range; ++c) count[c + 1] += count[c];
     for (std::size_t c = 0; c < range; ++c)
@@ -41,7 +44,7 @@ inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t*
   scratch.resize(2 * n);
   std::uint64_t* keys = scratch.data();
   std::uint64_t* tmp_keys = keys + n;
-  std::vector<std::int64_t> tmp_vals(n);
+  tmp_vals.resize(n);
   for (std::size_t p = 0; p < n; ++p) {
     keys[p] = static_cast<std::uint64_t>(cls[p]) ^ (std::uint64_t(1) << 63);
     group[p] = static_cast<std::int64_t>(p);
@@ -82,9 +85,8 @@ std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
   std::int64_t* cls = w.order_tmp_.data();
   for (std::size_t p = 0; p < n; ++p) cls[p] = classes[order[p]];
   std::int64_t* group = w.group_.data();
-  std::vector<std::size_t> starts;
-  std::vector<std::uint64_t> scratch;
-  detail::group_by_class(cls, n, group, starts, scratch);
+  std::vector<std::size_t>& starts = w.starts_;
+  detail::group_by_class(cls, n, group, starts, w.scratch_, w.counts_, w.group_tmp_);
   detail::Soa<T> soa(w, n);
   P* pos = w.pos_.data();
   for (std::size_t g = 0; g < n; ++g) {

@@ -68,8 +68,6 @@ void multiclass_nms(const T* boxes, bool boxes_per_class, const T* scores, std::
     NmsWorkspace<T> ws;
     std::vector<T> cand_scores;
     std::vector<std::int64_t> cand_pair, cls;
-    std::vector<std::size_t> starts;
-    std::vector<std::uint64_t> scratch;
     std::vector<char> flag;
     for (std::size_t b = b0; b < b1; ++b) {
       const T* sc = scores + b * N * C;
@@ -91,7 +89,8 @@ void multiclass_nms(const T* boxes, bool boxes_per_class, const T* scores, std::
       for (std::size_t p = 0; p < m; ++p)
         cls[p] = params.class_agnostic ? 0 : cand_pair[order[p]] % static_cast<std::int64_t>(C);
       std::int64_t* group = ws.group_.data();
-      detail::group_by_class(cls.data(), m, group, starts, scratch);
+      std::vector<std::size_t>& starts = ws.starts_;
+      detail::group_by_class(cls.data(), m, group, starts, ws.scratch_, ws.counts_, ws.group_tmp_);
       detail::Soa<T> soa(ws, m);
       P* pos = ws.pos_.data();
       for (std::size_t g = 0; g < m; ++g) {

@@ -50,7 +50,9 @@ class NmsWorkspace {
   std::vector<std::int64_t> order_, order_tmp_;
   std::vector<T> soa_;
   std::vector<pos_type> pos_, kept_;
-  std::vector<std::int64_t> group_;
+  std::vector<std::int64_t> group_, group_tmp_;
+  std::vector<std::size_t> starts_, counts_;
+  std::vector<std::uint64_t> scratch_;
   // Spatial grid (nms on large inputs).
   std::vector<std::int64_t> cell_begin_, cell_end_, cell_dead_;
   std::vector<unsigned char> dead_;
