@@ -67,30 +67,54 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
   // Suppressed boxes become tombstones (pos = -1, area = NaN so their IoU is NaN and never
   // suppresses again) instead of shifting the arrays on every pass: a pass then only loads, and
   // writes the few lanes it suppresses. The live range is compacted when a quarter is dead.
+  // Heads are taken in blocks of up to `block`: the next live boxes, each checked (scalar, same
+  // formula) against the heads kept before it in the block; one pass then suppresses the rest
+  // against all of them, so the candidates are read once per block instead of once per kept box.
+  // Exact: a later box is suppressed iff some earlier kept box overlaps it by more than threshold.
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
+  constexpr std::size_t block = 4;
   const T nan = std::numeric_limits<T>::quiet_NaN();
   std::size_t head = 0, k = 0, dead = 0;
   const batch zero(T(0)), thr(threshold);
+  T hb[block][4], ha[block];
   while (k < max_keep) {
-    while (head < m && pos[head] < 0) ++head, --dead;
-    if (head >= m) break;
-    const T a[4] = {x1[head], y1[head], x2[head], y2[head]};
-    const T area_a = area[head];
-    kept[k++] = pos[head];
-    ++head;
-    const batch ax1(a[0]), ay1(a[1]), ax2(a[2]), ay2(a[3]), aa(area_a);
+    std::size_t nb = 0;
+    while (nb < block && k < max_keep) {
+      while (head < m && pos[head] < 0) ++head, --dead;
+      if (head >= m) break;
+      const T b[4] = {x1[head], y1[head], x2[head], y2[head]};
+      bool suppressed = false;
+      for (std::size_t h = 0; h < nb && !suppressed; ++h) {
+        const T inter = geometry::intersection(hb[h], b);
+        suppressed = inter / ((ha[h] + area[head]) - inter) > threshold;
+      }
+      if (suppressed) {  // passed over here, never counted as a tombstone
+        pos[head] = P(-1);
+        area[head] = nan;
+        ++head;
+        continue;
+      }
+      for (int c = 0; c < 4; ++c) hb[nb][c] = b[c];
+      ha[nb] = area[head];
+      kept[k++] = pos[head];
+      ++nb;
+      ++head;
+    }
+    if (nb == 0 || k >= max_keep) break;
     std::size_t j = head;
     for (; j + W <= m; j += W) {
       const batch bx1 = batch::load_unaligned(x1 + j), by1 = batch::load_unaligned(y1 + j);
       const batch bx2 = batch::load_unaligned(x2 + j), by2 = batch::load_unaligned(y2 + j);
       const batch ba = batch::load_unaligned(area + j);
-      // Same operand order as geometry::iou (and torchvision): a is the kept box.
-      const batch iw = xsimd::max(xsimd::min(ax2, bx2) - xsimd::max(ax1, bx1), zero);
-      const batch ih = xsimd::max(xsimd::min(ay2, by2) - xsimd::max(ay1, by1), zero);
-      const batch inter = iw * ih;
-      const batch iou = inter / ((aa + ba) - inter);
-      unsigned suppress = lane_bits<Arch, T>(iou > thr);
+      unsigned suppress = 0;
+      for (std::size_t h = 0; h < nb; ++h) {
+        // Same operand order as geometry::iou (and torchvision): the head is the first box.
+        const batch iw = xsimd::max(xsimd::min(batch(hb[h][2]), bx2) - xsimd::max(batch(hb[h][0]), bx1), zero);
+        const batch ih = xsimd::max(xsimd::min(batch(hb[h][3]), by2) - xsimd::max(batch(hb[h][1]), by1), zero);
+        const batch inter = iw * ih;
+        suppress |= lane_bits<Arch, T>(inter / ((batch(ha[h]) + ba) - inter) > thr);
+      }
       while (suppress) {
         const unsigned l = static_cast<unsigned>(__builtin_ctz(suppress));
         suppress &= suppress - 1;
@@ -101,12 +125,14 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
     }
     for (; j < m; ++j) {
       const T b[4] = {x1[j], y1[j], x2[j], y2[j]};
-      const T inter = geometry::intersection(a, b);
-      const T iou = inter / ((area_a + area[j]) - inter);
-      if (iou > threshold) {
-        pos[j] = P(-1);
-        area[j] = nan;
-        ++dead;
+      for (std::size_t h = 0; h < nb; ++h) {
+        const T inter = geometry::intersection(hb[h], b);
+        if (inter / ((ha[h] + area[j]) - inter) > threshold) {
+          pos[j] = P(-1);
+          area[j] = nan;
+          ++dead;
+          break;
+        }
       }
     }
     if (4 * dead > m - head && dead > 0) {
