@@ -110,6 +110,14 @@ def test_diou_nms_equals_transcription(beta):
 
 
 # ------------------------------------------------------------------------------ fast / cluster NMS
+def test_fast_and_cluster_refuse_huge_bitmasks():
+    boxes = np.tile(np.array([[0, 0, 1, 1]], np.float32), (40000, 1))
+    scores = np.ones(40000, np.float32)
+    with pytest.raises(ValueError, match="top_k"):
+        lk.cluster_nms(boxes, scores, 0.5)
+    assert lk.fast_nms(boxes, scores, 0.5, top_k=100).tolist() == [0]
+
+
 def test_fast_and_cluster_chain():
     # A suppresses B, B would suppress C, A and C disjoint: greedy keeps A, C; Fast NMS only A.
     boxes = np.array([[0, 0, 10, 10], [6, 0, 16, 10], [12, 0, 22, 10]], np.float32)

@@ -7,10 +7,15 @@
 #include <vector>
 
 #include "../box/geometry.hpp"
+#include "../error.hpp"
 #include "iou_rule.hpp"
 #include "workspace.hpp"
 
 namespace locuskit {
+
+/// Largest top_k (boxes after the cut) fast_nms / cluster_nms accept: their bitmask takes
+/// top_k^2 / 8 bytes (128 MiB here).
+inline constexpr std::size_t max_suppression_bits_boxes = 32768;
 
 namespace detail {
 /// Sorted (score desc, ties lower index) top `top_k` indices and the bitmask `over[i][j] = IoU(i,j)
@@ -19,9 +24,12 @@ template <class T>
 std::size_t suppression_bits(const T* boxes, const T* scores, std::size_t n, std::size_t top_k, T thr,
                              std::vector<std::int64_t>& order, std::vector<std::uint64_t>& bits,
                              std::size_t& words) {
+  const std::size_t m = std::min(n, top_k);
+  LOCUSKIT_CHECK(m <= max_suppression_bits_boxes, std::invalid_argument, "fast_nms/cluster_nms: ", m,
+                 " boxes would need a ", m / 8 * m / (1 << 20), " MiB suppression matrix; pass top_k <= ",
+                 max_suppression_bits_boxes, " (YOLACT uses 200) or use nms()");
   NmsWorkspace<T> ws(n);
   detail::score_order(scores, n, ws.order_.data(), ws);
-  const std::size_t m = std::min(n, top_k);
   order.assign(ws.order_.begin(), ws.order_.begin() + static_cast<std::ptrdiff_t>(m));
   words = (m + 63) / 64;
   bits.assign(m * words, 0);
