@@ -305,13 +305,17 @@ def test_wbf_hand_computed():
 
 
 # ---------------------------------------------------------------------------------------- multiclass
-def multiclass_oracle(boxes, scores, thr_score, thr_iou, per_class, total, agnostic):
+def multiclass_oracle(boxes, scores, thr_score, thr_iou, per_class, total, agnostic, max_candidates=0):
     """Per image: candidates score > thr, torchvision nms per class (stable ties), merge by score
     then (box, class)."""
     B, N, C = scores.shape
     res = []
     for b in range(B):
-        n_idx, c_idx = np.nonzero(scores[b] > thr_score)
+        n_idx, c_idx = np.nonzero(scores[b] > np.float32(thr_score))
+        if max_candidates:
+            top = np.lexsort((n_idx * C + c_idx, -scores[b][n_idx, c_idx].astype(np.float64)))[:max_candidates]
+            top.sort()
+            n_idx, c_idx = n_idx[top], c_idx[top]
         flat = n_idx * C + c_idx
         sc = scores[b][n_idx, c_idx]
         bx = boxes[b][n_idx, c_idx] if boxes.ndim == 4 else boxes[b][n_idx]
@@ -339,11 +343,13 @@ def test_multiclass_nms_equals_per_class_oracle(per_class_boxes, agnostic):
             boxes = random_boxes(rng, B * N, np.float32).reshape(B, N, 4)
         scores = (rng.integers(0, 20, (B, N, C)) / 20).astype(np.float32)
         per_class, total = int(rng.integers(1, 10)), int(rng.integers(1, 40))
+        max_candidates = int(rng.choice([0, 5, 30]))
         ob, os_, oc, oi, cnt = lk.multiclass_nms(boxes, scores, score_threshold=0.3, iou_threshold=0.5,
                                                  max_output_per_class=per_class, max_total=total,
-                                                 class_agnostic=agnostic)
+                                                 max_candidates=max_candidates, class_agnostic=agnostic)
         assert ob.shape == (B, total, 4) and oc.dtype == np.int32 and oi.dtype == np.int64 and cnt.shape == (B,)
-        for b, (wb, ws, wc, wn) in enumerate(multiclass_oracle(boxes, scores, 0.3, 0.5, per_class, total, agnostic)):
+        oracle = multiclass_oracle(boxes, scores, 0.3, 0.5, per_class, total, agnostic, max_candidates)
+        for b, (wb, ws, wc, wn) in enumerate(oracle):
             k = cnt[b]
             assert k == len(ws), f"case {case} image {b}"
             np.testing.assert_array_equal(oi[b, :k], wn)
