@@ -1,6 +1,333 @@
-// Python bindings for the nms area (filled in by its issue).
+// NMS family bindings: validate with the GIL held (or before the kernel), release it around the
+// C++ call. Python-level rules: thresholds in [0, 1]; NaN/Inf/inverted boxes and NaN scores raise
+// ValueError; float32 and float64 only, boxes and scores of the same dtype.
+#include <locuskit/box/validate.hpp>
+#include <locuskit/nms.hpp>
+
+#include <cmath>
+#include <limits>
+
 #include "arrays.hpp"
 
 namespace locuskit::python {
-void bind_nms(py::module_& m) { (void)m; }
+namespace {
+
+IouRule parse_rule(const std::string& s) {
+  if (s == "torchvision" || s == ">") return IouRule::torchvision;
+  if (s == "cuda") return IouRule::cuda;
+  if (s == ">=" || s == "greater_equal") return IouRule::greater_equal;
+  throw std::invalid_argument("rule: expected 'torchvision' (or '>'), 'cuda' or '>=', got '" + s + "'");
+}
+
+void check_unit(double v, const char* name) {
+  if (!(v >= 0.0 && v <= 1.0))
+    throw std::invalid_argument(std::string(name) + ": must lie in [0, 1], got " + std::to_string(v));
+}
+
+std::size_t to_max(py::object v, const char* name) {
+  if (v.is_none()) return std::numeric_limits<std::size_t>::max();
+  const auto x = v.cast<long long>();
+  if (x < 0) throw std::invalid_argument(std::string(name) + ": must be >= 0 or None, got " + std::to_string(x));
+  return static_cast<std::size_t>(x);
+}
+
+/// (N, 4) boxes and (N,) scores of the same float dtype.
+template <class T>
+std::size_t boxes_scores(const py::array& boxes, const py::array& scores, const T*& b, const T*& s) {
+  std::size_t n = 0;
+  b = boxes_data<T>(boxes, "boxes", n);
+  s = vector_data<T>(scores, "scores", static_cast<py::ssize_t>(n), "boxes");
+  return n;
+}
+
+template <class T>
+void validate(const T* b, const T* s, std::size_t n) {
+  check_boxes_xyxy(b, n, "boxes");
+  check_finite(s, n, "scores", /*allow_inf=*/true);
+}
+
+py::array_t<std::int64_t> indices_array(const std::vector<std::int64_t>& keep, std::size_t k) {
+  auto out = new_array<std::int64_t>({static_cast<py::ssize_t>(k)});
+  std::copy(keep.begin(), keep.begin() + static_cast<std::ptrdiff_t>(k), out.mutable_data());
+  return out;
+}
+
+template <class T>
+py::array_t<T> values_array(const std::vector<T>& v, std::size_t k, py::ssize_t cols = 0) {
+  auto out = cols ? new_array<T>({static_cast<py::ssize_t>(k), cols}) : new_array<T>({static_cast<py::ssize_t>(k)});
+  std::copy(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k * (cols ? cols : 1)), out.mutable_data());
+  return out;
+}
+
+/// Runs `f(T{}, b, s, n)` (GIL released, inputs validated) for the common (boxes, scores) calls.
+template <class F>
+decltype(auto) with_boxes_scores(const py::array& boxes, const py::array& scores, F&& f) {
+  return with_float_dtype(boxes, "boxes", [&](auto tag) {
+    using T = decltype(tag);
+    const T *b, *s;
+    const std::size_t n = boxes_scores<T>(boxes, scores, b, s);
+    return f(tag, b, s, n);
+  });
+}
+
+py::array nms_py(const py::array& boxes, const py::array& scores, double iou_threshold,
+                 const std::string& rule, py::object max_output) {
+  check_unit(iou_threshold, "iou_threshold");
+  NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
+    (void)tag;
+    std::vector<std::int64_t> keep(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate(b, s, n);
+      k = nms(b, s, n, iou_threshold, keep.data(), opts);
+    }
+    return indices_array(keep, k);
+  });
+}
+
+py::array batched_nms_py(const py::array& boxes, const py::array& scores, const py::array& idxs,
+                         double iou_threshold, const std::string& rule, py::object max_output) {
+  check_unit(iou_threshold, "iou_threshold");
+  NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
+  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+    const std::int64_t* c = vector_data<std::int64_t>(idxs, "idxs", static_cast<py::ssize_t>(n), "boxes rows");
+    std::vector<std::int64_t> keep(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate(b, s, n);
+      k = batched_nms(b, s, c, n, iou_threshold, keep.data(), opts);
+    }
+    return indices_array(keep, k);
+  });
+}
+
+py::tuple soft_nms_py(const py::array& boxes, const py::array& scores, const std::string& method,
+                      double iou_threshold, double sigma, double score_threshold, const std::string& rule,
+                      py::object max_output) {
+  SoftNmsParams p;
+  if (method == "linear") p.method = SoftNmsMethod::linear;
+  else if (method == "gaussian") p.method = SoftNmsMethod::gaussian;
+  else throw std::invalid_argument("method: expected 'linear' or 'gaussian', got '" + method + "'");
+  check_unit(iou_threshold, "iou_threshold");
+  if (!(sigma > 0) || !std::isfinite(sigma)) throw std::invalid_argument("sigma: must be > 0, got " + std::to_string(sigma));
+  if (!std::isfinite(score_threshold)) throw std::invalid_argument("score_threshold: must be finite");
+  p.iou_threshold = iou_threshold;
+  p.sigma = sigma;
+  p.score_threshold = score_threshold;
+  p.rule = parse_rule(rule);
+  p.max_output = to_max(max_output, "max_output");
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {
+    using T = decltype(tag);
+    std::vector<std::int64_t> keep(n);
+    std::vector<T> out(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate(b, s, n);
+      k = soft_nms(b, s, n, keep.data(), out.data(), p);
+    }
+    return py::make_tuple(indices_array(keep, k), values_array(out, k));
+  });
+}
+
+py::array diou_nms_py(const py::array& boxes, const py::array& scores, double iou_threshold, double beta,
+                      const std::string& rule) {
+  check_unit(iou_threshold, "iou_threshold");
+  if (!(beta > 0) || !std::isfinite(beta)) throw std::invalid_argument("beta: must be > 0, got " + std::to_string(beta));
+  const IouRule r = parse_rule(rule);
+  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+    std::vector<std::int64_t> keep(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate(b, s, n);
+      k = diou_nms(b, s, n, iou_threshold, beta, keep.data(), r);
+    }
+    return indices_array(keep, k);
+  });
+}
+
+template <bool Cluster>
+py::array fast_cluster_py(const py::array& boxes, const py::array& scores, double iou_threshold,
+                          py::object top_k, const std::string& rule) {
+  check_unit(iou_threshold, "iou_threshold");
+  const IouRule r = parse_rule(rule);
+  const std::size_t tk = to_max(top_k, "top_k");
+  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+    std::vector<std::int64_t> keep(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate(b, s, n);
+      k = Cluster ? cluster_nms(b, s, n, iou_threshold, keep.data(), tk, r)
+                  : fast_nms(b, s, n, iou_threshold, keep.data(), tk, r);
+    }
+    return indices_array(keep, k);
+  });
+}
+
+py::tuple matrix_nms_py(const py::array& boxes, const py::array& scores, py::object labels,
+                        const std::string& kernel, double sigma, double filter_threshold, py::object pre_top_k,
+                        py::object max_output) {
+  MatrixNmsParams p;
+  if (kernel == "gaussian") p.kernel = MatrixNmsKernel::gaussian;
+  else if (kernel == "linear") p.kernel = MatrixNmsKernel::linear;
+  else throw std::invalid_argument("kernel: expected 'gaussian' or 'linear', got '" + kernel + "'");
+  if (!std::isfinite(sigma) || sigma < 0) throw std::invalid_argument("sigma: must be finite and >= 0");
+  if (std::isnan(filter_threshold)) throw std::invalid_argument("filter_threshold: is NaN");
+  p.sigma = sigma;
+  p.filter_threshold = filter_threshold;
+  p.pre_top_k = to_max(pre_top_k, "pre_top_k");
+  p.max_output = to_max(max_output, "max_output");
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {
+    using T = decltype(tag);
+    const std::int64_t* l = nullptr;
+    if (!labels.is_none())
+      l = vector_data<std::int64_t>(labels.cast<py::array>(), "labels", static_cast<py::ssize_t>(n), "boxes rows");
+    std::vector<std::int64_t> keep(n);
+    std::vector<T> out(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate(b, s, n);
+      k = matrix_nms(b, s, l, n, keep.data(), out.data(), p);
+    }
+    return py::make_tuple(indices_array(keep, k), values_array(out, k));
+  });
+}
+
+py::tuple weighted_nms_py(const py::array& boxes, const py::array& scores, double iou_threshold,
+                          const std::string& rule) {
+  check_unit(iou_threshold, "iou_threshold");
+  const IouRule r = parse_rule(rule);
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {
+    using T = decltype(tag);
+    std::vector<std::int64_t> keep(n);
+    std::vector<T> out(4 * n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate(b, s, n);
+      k = weighted_nms(b, s, n, iou_threshold, keep.data(), out.data(), r);
+    }
+    return py::make_tuple(indices_array(keep, k), values_array(out, k, 4));
+  });
+}
+
+py::tuple wbf_py(const py::array& boxes, const py::array& scores, const py::array& labels, const py::array& models,
+                 const py::array& weights, double iou_thr, double skip_box_thr, const std::string& conf_type,
+                 bool allows_overflow) {
+  WbfParams p;
+  check_unit(iou_thr, "iou_thr");
+  if (!std::isfinite(skip_box_thr)) throw std::invalid_argument("skip_box_thr: must be finite");
+  p.iou_threshold = iou_thr;
+  p.skip_box_threshold = skip_box_thr;
+  p.allows_overflow = allows_overflow;
+  if (conf_type == "avg") p.conf_type = WbfConfType::avg;
+  else if (conf_type == "max") p.conf_type = WbfConfType::max;
+  else if (conf_type == "box_and_model_avg") p.conf_type = WbfConfType::box_and_model_avg;
+  else if (conf_type == "absent_model_aware_avg") p.conf_type = WbfConfType::absent_model_aware_avg;
+  else throw std::invalid_argument("conf_type: expected 'avg', 'max', 'box_and_model_avg' or 'absent_model_aware_avg', got '" + conf_type + "'");
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {
+    using T = decltype(tag);
+    const std::int64_t* l = vector_data<std::int64_t>(labels, "labels", static_cast<py::ssize_t>(n), "boxes rows");
+    const std::int64_t* md = vector_data<std::int64_t>(models, "models", static_cast<py::ssize_t>(n), "boxes rows");
+    const T* w = vector_data<T>(weights, "weights", -1, "boxes");
+    const std::size_t num_models = static_cast<std::size_t>(weights.shape(0));
+    for (std::size_t i = 0; i < 4 * n; ++i)
+      if (!std::isfinite(b[i])) throw std::invalid_argument("boxes: non-finite coordinate in row " + std::to_string(i / 4));
+    check_finite(s, n, "scores", true);
+    check_finite(w, num_models, "weights");
+    std::vector<T> ob(4 * n), os(n);
+    std::vector<std::int64_t> ol(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      k = weighted_boxes_fusion(b, s, l, md, n, w, num_models, ob.data(), os.data(), ol.data(), p);
+    }
+    return py::make_tuple(values_array(ob, k, 4), values_array(os, k), indices_array(ol, k));
+  });
+}
+
+py::tuple multiclass_nms_py(const py::array& boxes, const py::array& scores, double score_threshold,
+                            double iou_threshold, py::object max_output_per_class, std::size_t max_total,
+                            std::size_t max_candidates, bool class_agnostic, const std::string& rule) {
+  check_unit(iou_threshold, "iou_threshold");
+  if (std::isnan(score_threshold)) throw std::invalid_argument("score_threshold: is NaN");
+  MulticlassNmsParams p;
+  p.score_threshold = score_threshold;
+  p.iou_threshold = iou_threshold;
+  p.max_output_per_class = to_max(max_output_per_class, "max_output_per_class");
+  p.max_total = max_total;
+  p.max_candidates = max_candidates;
+  p.class_agnostic = class_agnostic;
+  p.rule = parse_rule(rule);
+  return with_float_dtype(boxes, "boxes", [&](auto tag) -> py::tuple {
+    using T = decltype(tag);
+    require_dtype<T>(boxes, "boxes");
+    require_dtype<T>(scores, "scores", "boxes");
+    require_contiguous(boxes, "boxes");
+    require_contiguous(scores, "scores");
+    if (scores.ndim() != 3)
+      throw std::invalid_argument("scores: expected shape (B, N, C), got " + shape_str(scores));
+    const py::ssize_t B = scores.shape(0), N = scores.shape(1), C = scores.shape(2);
+    bool per_class = false;
+    if (boxes.ndim() == 3 && boxes.shape(0) == B && boxes.shape(1) == N && boxes.shape(2) == 4) per_class = false;
+    else if (boxes.ndim() == 4 && boxes.shape(0) == B && boxes.shape(1) == N && boxes.shape(2) == C && boxes.shape(3) == 4)
+      per_class = true;
+    else
+      throw std::invalid_argument("boxes: expected shape (B, N, 4) or (B, N, C, 4) matching scores " +
+                                  shape_str(scores) + ", got " + shape_str(boxes));
+    const T* b = static_cast<const T*>(boxes.data());
+    const T* s = static_cast<const T*>(scores.data());
+    const std::size_t K = max_total;
+    auto ob = new_array<T>({B, static_cast<py::ssize_t>(K), 4});
+    auto os = new_array<T>({B, static_cast<py::ssize_t>(K)});
+    auto oc = new_array<std::int32_t>({B, static_cast<py::ssize_t>(K)});
+    auto oi = new_array<std::int64_t>({B, static_cast<py::ssize_t>(K)});
+    auto cnt = new_array<std::int32_t>({B});
+    T *pb = ob.mutable_data(), *ps = os.mutable_data();
+    std::int32_t *pc = oc.mutable_data(), *pn = cnt.mutable_data();
+    std::int64_t* pi = oi.mutable_data();
+    {
+      py::gil_scoped_release release;
+      check_boxes_xyxy(b, static_cast<std::size_t>(B * N * (per_class ? C : 1)), "boxes");
+      check_finite(s, static_cast<std::size_t>(B * N * C), "scores", true);
+      multiclass_nms(b, per_class, s, static_cast<std::size_t>(B), static_cast<std::size_t>(N),
+                     static_cast<std::size_t>(C), p, pb, ps, pc, pi, pn, Parallel{num_threads()});
+    }
+    return py::make_tuple(ob, os, oc, oi, cnt);
+  });
+}
+
+}  // namespace
+
+void bind_nms(py::module_& m) {
+  m.def("nms", &nms_py, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"),
+        py::arg("rule") = "torchvision", py::arg("max_output") = py::none());
+  m.def("batched_nms", &batched_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("idxs"),
+        py::arg("iou_threshold"), py::arg("rule") = "torchvision", py::arg("max_output") = py::none());
+  m.def("soft_nms", &soft_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("method"), py::arg("iou_threshold"),
+        py::arg("sigma"), py::arg("score_threshold"), py::arg("rule"), py::arg("max_output"));
+  m.def("diou_nms", &diou_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"), py::arg("beta"),
+        py::arg("rule"));
+  m.def("fast_nms", &fast_cluster_py<false>, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"),
+        py::arg("top_k"), py::arg("rule"));
+  m.def("cluster_nms", &fast_cluster_py<true>, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"),
+        py::arg("top_k"), py::arg("rule"));
+  m.def("matrix_nms", &matrix_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("labels"), py::arg("kernel"),
+        py::arg("sigma"), py::arg("filter_threshold"), py::arg("pre_top_k"), py::arg("max_output"));
+  m.def("weighted_nms", &weighted_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"),
+        py::arg("rule"));
+  m.def("weighted_boxes_fusion", &wbf_py, py::arg("boxes"), py::arg("scores"), py::arg("labels"), py::arg("models"),
+        py::arg("weights"), py::arg("iou_thr"), py::arg("skip_box_thr"), py::arg("conf_type"),
+        py::arg("allows_overflow"));
+  m.def("multiclass_nms", &multiclass_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("score_threshold"),
+        py::arg("iou_threshold"), py::arg("max_output_per_class"), py::arg("max_total"), py::arg("max_candidates"),
+        py::arg("class_agnostic"), py::arg("rule"));
+}
+
 }  // namespace locuskit::python

@@ -1,4 +1,151 @@
-"""Non-maximum suppression family (issue: NMS family on the CPU)."""
+"""Non-maximum suppression family: hard, batched, soft, DIoU, matrix, fast, cluster, weighted NMS,
+weighted boxes fusion and batched multi-class NMS.
+
+Inputs are xyxy boxes ``(N, 4)`` and scores ``(N,)`` of the same dtype, float32 or float64 (NumPy,
+or anything with DLPack / the buffer protocol such as CPU torch tensors), C-contiguous. NaN/Inf or
+inverted boxes, NaN scores and thresholds outside [0, 1] raise ValueError. Indices are int64.
+
+``rule`` picks the IoU-threshold comparison: ``"torchvision"`` (default, ``iou > thr`` exactly as
+torchvision's CPU kernel: float32 IoUs compare against the largest float32 <= thr), ``"cuda"``
+(``iou > float32(thr)``, torchvision/mmcv CUDA) or ``">="`` (TensorRT EfficientNMS).
+"""
 from __future__ import annotations
 
-__all__: list = []
+import numpy as np
+
+from .. import _core
+from .._arrays import as_array
+
+__all__ = [
+    "nms",
+    "batched_nms",
+    "soft_nms",
+    "diou_nms",
+    "matrix_nms",
+    "fast_nms",
+    "cluster_nms",
+    "weighted_nms",
+    "weighted_boxes_fusion",
+    "multiclass_nms",
+]
+
+
+def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_output=None) -> np.ndarray:
+    """Greedy NMS; kept indices (int64) by decreasing score. Identical to ``torchvision.ops.nms``.
+
+    Ties in score keep the lower index first (stable sort). ``max_output`` keeps only the first
+    that many (the result's prefix). O(N) memory, SIMD; see docs/nms.md.
+    """
+    return _core.nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule, max_output)
+
+
+def batched_nms(boxes, scores, idxs, iou_threshold: float, *, rule: str = "torchvision", max_output=None) -> np.ndarray:
+    """Per-class NMS (``idxs`` int64 class ids): exactly torchvision's per-class loop, for any
+    coordinates (never the coordinate-offset trick). Kept indices by decreasing score, ties by index."""
+    return _core.batched_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), as_array(idxs, "idxs"),
+                             float(iou_threshold), rule, max_output)
+
+
+def soft_nms(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 0.3, sigma: float = 0.5,
+             score_threshold: float = 0.0, rule: str = "torchvision", max_output=None):
+    """Soft-NMS (``cv2.dnn.softNMSBoxes`` semantics). Returns ``(keep, updated_scores)``.
+
+    Repeatedly selects the highest remaining score (ties: lower index), stopping when it is below
+    ``score_threshold``; decays the others by ``exp(-iou**2 / sigma)`` (gaussian) or ``1 - iou``
+    where ``iou > iou_threshold`` (linear; ``rule=">="`` for mmcv). ``updated_scores`` are the
+    scores at selection.
+    """
+    return _core.soft_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), method, float(iou_threshold),
+                          float(sigma), float(score_threshold), rule, max_output)
+
+
+def diou_nms(boxes, scores, iou_threshold: float, *, beta: float = 1.0, rule: str = "torchvision") -> np.ndarray:
+    """DIoU-NMS (YOLOv4): greedy, suppressing when ``IoU - (rho^2/c^2)**beta > iou_threshold``.
+    ``beta=1`` is the paper, darknet uses 0.6."""
+    return _core.diou_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), float(beta), rule)
+
+
+def matrix_nms(boxes, scores, labels=None, *, kernel: str = "gaussian", sigma: float = 2.0,
+               filter_threshold: float = -1.0, pre_top_k=None, max_output=None):
+    """Matrix NMS (SOLOv2 / mmdet ``mask_matrix_nms``) on boxes. Returns ``(keep, decayed_scores)``
+    sorted by decayed score; keeps decayed scores >= ``filter_threshold``."""
+    lab = None if labels is None else as_array(labels, "labels")
+    return _core.matrix_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), lab, kernel, float(sigma),
+                            float(filter_threshold), pre_top_k, max_output)
+
+
+def fast_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
+    """Fast NMS (YOLACT): keep a box iff no higher-scored box overlaps it by more than the threshold."""
+    return _core.fast_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), top_k, rule)
+
+
+def cluster_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
+    """Cluster-NMS: iterated Fast NMS; converges to exactly ``nms`` (same indices, same order)."""
+    return _core.cluster_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), top_k, rule)
+
+
+def weighted_nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision"):
+    """Weighted NMS: the ``nms`` result, each kept box replaced by the score-weighted mean of itself
+    and the boxes it suppresses. Returns ``(keep, fused_boxes)``."""
+    return _core.weighted_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule)
+
+
+def weighted_boxes_fusion(boxes_list, scores_list, labels_list, weights=None, iou_thr: float = 0.55,
+                          skip_box_thr: float = 0.0, conf_type: str = "avg", allows_overflow: bool = False):
+    """Weighted Boxes Fusion with ``ensemble_boxes.weighted_boxes_fusion`` semantics.
+
+    ``boxes_list[m]`` (N_m, 4) normalised xyxy, ``scores_list[m]`` (N_m,), ``labels_list[m]`` (N_m,)
+    for each model m; ``weights`` one per model (default 1). Returns ``(boxes, scores, labels)``
+    sorted by fused confidence (labels int64).
+    """
+    if not (len(boxes_list) == len(scores_list) == len(labels_list)):
+        raise ValueError("boxes_list, scores_list and labels_list must have one entry per model")
+    num_models = len(boxes_list)
+    b = [as_array(x, f"boxes_list[{i}]") for i, x in enumerate(boxes_list)]
+    dtype = b[0].dtype if b else np.dtype(np.float32)
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"boxes_list[0]: dtype {dtype} is not supported; use float32 or float64")
+    for i, x in enumerate(b):
+        if x.dtype != dtype:
+            raise TypeError(f"boxes_list[{i}]: dtype {x.dtype} differs from boxes_list[0] ({dtype})")
+    s = [as_array(x, f"scores_list[{i}]") for i, x in enumerate(scores_list)]
+    lab = [np.asarray(as_array(x, f"labels_list[{i}]")) for i, x in enumerate(labels_list)]
+    for i in range(num_models):
+        if b[i].ndim != 2 or b[i].shape[1] != 4:
+            if b[i].size == 0:
+                b[i] = b[i].reshape(0, 4)
+            else:
+                raise ValueError(f"boxes_list[{i}]: expected shape (N, 4), got {b[i].shape}")
+        if s[i].shape != (len(b[i]),) or lab[i].shape != (len(b[i]),):
+            raise ValueError(f"scores_list[{i}] / labels_list[{i}]: expected shape ({len(b[i])},)")
+        if lab[i].size and not np.all(np.isfinite(lab[i].astype(np.float64))):
+            raise ValueError(f"labels_list[{i}]: non-finite label")
+    if weights is None:
+        weights = np.ones(num_models, dtype)
+    w = np.ascontiguousarray(as_array(weights, "weights"), dtype=dtype)
+    if w.shape != (num_models,):
+        raise ValueError(f"weights: expected shape ({num_models},), got {w.shape}")
+    boxes = np.ascontiguousarray(np.concatenate(b, 0) if b else np.zeros((0, 4), dtype), dtype=dtype)
+    scores = np.ascontiguousarray(np.concatenate(s) if s else np.zeros(0, dtype), dtype=dtype)
+    labels = np.ascontiguousarray(np.concatenate(lab).astype(np.int64) if lab else np.zeros(0, np.int64))
+    models = np.repeat(np.arange(num_models, dtype=np.int64), [len(x) for x in b])
+    return _core.weighted_boxes_fusion(boxes, scores, labels, models, w, float(iou_thr), float(skip_box_thr),
+                                       conf_type, bool(allows_overflow))
+
+
+def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
+                   max_output_per_class=None, max_total: int = 100, max_candidates: int = 0,
+                   class_agnostic: bool = False, rule: str = "torchvision"):
+    """Batched multi-class NMS in the TensorRT EfficientNMS / TF ``combined_non_max_suppression`` layout.
+
+    ``boxes`` (B, N, 4) shared by classes or (B, N, C, 4) per class, ``scores`` (B, N, C). Returns
+    ``(boxes (B, K, 4), scores (B, K), classes (B, K) int32, indices (B, K) int64, counts (B,) int32)``
+    with K = ``max_total``; rows past ``counts[b]`` are zero (boxes, scores) or -1 (classes, indices).
+    Candidates need ``score > score_threshold``; order is score descending, ties by box index then
+    class. ``max_candidates`` caps candidates per image before NMS (EfficientNMS uses 4096).
+    """
+    if int(max_total) < 0 or int(max_candidates) < 0:
+        raise ValueError("max_total and max_candidates must be >= 0")
+    return _core.multiclass_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(score_threshold),
+                                float(iou_threshold), max_output_per_class, int(max_total), int(max_candidates),
+                                bool(class_agnostic), rule)

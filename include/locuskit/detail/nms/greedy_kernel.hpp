@@ -1,0 +1,166 @@
+#pragma once
+// The greedy-NMS kernel: boxes already sorted by score and transposed to SoA; each kept box
+// suppresses the remaining candidates with one SIMD pass; suppressed boxes are tombstoned and
+// compacted away in bulk, so total work ~ kept x alive.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include <xsimd/xsimd.hpp>
+
+#include "../../box/geometry.hpp"
+#include "../../config.hpp"
+#include "../../simd/dispatch.hpp"
+
+namespace locuskit {
+
+namespace detail {
+/// Payload (position in score order) stored beside each SoA box: same width as T, so one SIMD
+/// register of payloads matches one register of coordinates.
+template <class T>
+using nms_pos_t = std::conditional_t<sizeof(T) == 4, std::int32_t, std::int64_t>;
+}  // namespace detail
+
+namespace kernel {
+
+/// Bit l set iff lane l of `b` is true.
+template <class Arch, class T>
+LOCUSKIT_FORCEINLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) noexcept {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  if constexpr (std::is_base_of_v<xsimd::avx512f, Arch>) {
+    return static_cast<unsigned>(b.data);
+  } else if constexpr (std::is_base_of_v<xsimd::avx, Arch>) {
+    if constexpr (sizeof(T) == 4) return static_cast<unsigned>(_mm256_movemask_ps(b.data));
+    else return static_cast<unsigned>(_mm256_movemask_pd(b.data));
+  } else if constexpr (std::is_base_of_v<xsimd::sse2, Arch>) {
+    if constexpr (sizeof(T) == 4) return static_cast<unsigned>(_mm_movemask_ps(b.data));
+    else return static_cast<unsigned>(_mm_movemask_pd(b.data));
+  } else
+#endif
+  {
+    constexpr std::size_t W = xsimd::batch<T, Arch>::size;
+    alignas(64) bool lanes[W];
+    b.store_unaligned(lanes);
+    unsigned bits = 0;
+    for (std::size_t l = 0; l < W; ++l) bits |= unsigned(lanes[l]) << l;
+    return bits;
+  }
+}
+
+/// Greedy NMS over `m` boxes in SoA form (x1, y1, x2, y2, area, payload `pos`), sorted by
+/// decreasing score: box 0 is kept, every later box with `iou > threshold` against it is removed
+/// (the arrays are overwritten: scratch), and so on. Writes the payloads of the kept boxes, in order,
+/// to `kept` (at most `max_keep`) and returns their count. NaN IoUs never suppress.
+struct nms_greedy_soa {
+  template <class Arch, class T, class P>
+  std::size_t operator()(Arch, T* x1, T* y1, T* x2, T* y2, T* area, P* pos, std::size_t m,
+                         T threshold, std::size_t max_keep, P* kept) const noexcept;
+};
+
+}  // namespace kernel
+
+template <class Arch, class T, class P>
+std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2, T* area, P* pos,
+                                               std::size_t m, T threshold, std::size_t max_keep,
+                                               P* kept) const noexcept {
+  // Suppressed boxes become tombstones (pos = -1, area = NaN so their IoU is NaN and never
+  // suppresses again) instead of shifting the arrays on every pass: a pass then only loads, and
+  // writes the few lanes it suppresses. The live range is compacted when a quarter is dead.
+  // Heads are taken in blocks of up to `block`: the next live boxes, each checked (scalar, same
+  // formula) against the heads kept before it in the block; one pass then suppresses the rest
+  // against all of them, so the candidates are read once per block instead of once per kept box.
+  // Exact: a later box is suppressed iff some earlier kept box overlaps it by more than threshold.
+  using batch = xsimd::batch<T, Arch>;
+  constexpr std::size_t W = batch::size;
+  constexpr std::size_t block = 4;
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  std::size_t head = 0, k = 0, dead = 0;
+  const batch zero(T(0)), thr(threshold);
+  T hb[block][4], ha[block];
+  while (k < max_keep) {
+    std::size_t nb = 0;
+    while (nb < block && k < max_keep) {
+      while (head < m && pos[head] < 0) ++head, --dead;
+      if (head >= m) break;
+      const T b[4] = {x1[head], y1[head], x2[head], y2[head]};
+      bool suppressed = false;
+      for (std::size_t h = 0; h < nb && !suppressed; ++h) {
+        const T inter = geometry::intersection(hb[h], b);
+        suppressed = inter / ((ha[h] + area[head]) - inter) > threshold;
+      }
+      if (suppressed) {  // passed over here, never counted as a tombstone
+        pos[head] = P(-1);
+        area[head] = nan;
+        ++head;
+        continue;
+      }
+      for (int c = 0; c < 4; ++c) hb[nb][c] = b[c];
+      ha[nb] = area[head];
+      kept[k++] = pos[head];
+      ++nb;
+      ++head;
+    }
+    if (nb == 0 || k >= max_keep) break;
+    std::size_t j = head;
+    for (; j + W <= m; j += W) {
+      const batch bx1 = batch::load_unaligned(x1 + j), by1 = batch::load_unaligned(y1 + j);
+      const batch bx2 = batch::load_unaligned(x2 + j), by2 = batch::load_unaligned(y2 + j);
+      const batch ba = batch::load_unaligned(area + j);
+      unsigned suppress = 0;
+      for (std::size_t h = 0; h < nb; ++h) {
+        // Same operand order as geometry::iou (and torchvision): the head is the first box.
+        const batch iw = xsimd::max(xsimd::min(batch(hb[h][2]), bx2) - xsimd::max(batch(hb[h][0]), bx1), zero);
+        const batch ih = xsimd::max(xsimd::min(batch(hb[h][3]), by2) - xsimd::max(batch(hb[h][1]), by1), zero);
+        const batch inter = iw * ih;
+        suppress |= lane_bits<Arch, T>(inter / ((batch(ha[h]) + ba) - inter) > thr);
+      }
+      while (suppress) {
+        const unsigned l = static_cast<unsigned>(__builtin_ctz(suppress));
+        suppress &= suppress - 1;
+        pos[j + l] = P(-1);
+        area[j + l] = nan;
+        ++dead;
+      }
+    }
+    for (; j < m; ++j) {
+      const T b[4] = {x1[j], y1[j], x2[j], y2[j]};
+      for (std::size_t h = 0; h < nb; ++h) {
+        const T inter = geometry::intersection(hb[h], b);
+        if (inter / ((ha[h] + area[j]) - inter) > threshold) {
+          pos[j] = P(-1);
+          area[j] = nan;
+          ++dead;
+          break;
+        }
+      }
+    }
+    if (4 * dead > m - head && dead > 0) {
+      std::size_t w = head;
+      for (std::size_t r = head; r < m; ++r) {
+        if (pos[r] < 0) continue;
+        x1[w] = x1[r];
+        y1[w] = y1[r];
+        x2[w] = x2[r];
+        y2[w] = y2[r];
+        area[w] = area[r];
+        pos[w] = pos[r];
+        ++w;
+      }
+      m = w;
+      dead = 0;
+    }
+  }
+  return k;
+}
+
+#define LOCUSKIT_NMS_GREEDY_INSTANCES(EXTERN, Arch)                                                 \
+  EXTERN template std::size_t kernel::nms_greedy_soa::operator()<Arch, float, std::int32_t>(        \
+      Arch, float*, float*, float*, float*, float*, std::int32_t*, std::size_t, float, std::size_t, \
+      std::int32_t*) const noexcept;                                                                \
+  EXTERN template std::size_t kernel::nms_greedy_soa::operator()<Arch, double, std::int64_t>(       \
+      Arch, double*, double*, double*, double*, double*, std::int64_t*, std::size_t, double,        \
+      std::size_t, std::int64_t*) const noexcept;
+LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_NMS_GREEDY_INSTANCES)
+
+}  // namespace locuskit

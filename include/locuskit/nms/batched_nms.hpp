@@ -1,0 +1,111 @@
+#pragma once
+/// \file nms/batched_nms.hpp
+/// Class-aware NMS: each class suppressed independently, exactly (never the coordinate-offset trick).
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "nms.hpp"
+
+namespace locuskit {
+
+namespace detail {
+/// Stable grouping of score ranks by class: on return group[0..n) lists the ranks p (score order)
+/// class by class (classes ascending), each class in rank order; `starts` gets the segment
+/// boundaries (size = classes + 1). cls[p] is the class of rank p.
+/// `scratch`/`counts`/`tmp_vals` are reused buffers (no allocation once they are large enough).
+inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t* group,
+                           std::vector<std::size_t>& starts, std::vector<std::uint64_t>& scratch,
+                           std::vector<std::size_t>& counts, std::vector<std::int64_t>& tmp_vals) {
+  starts.clear();
+  if (n == 0) {
+    starts.push_back(0);
+    return;
+  }
+  const auto [mn_it, mx_it] = std::minmax_element(cls, cls + n);
+  const std::int64_t mn = *mn_it, mx = *mx_it;
+  const std::uint64_t range = static_cast<std::uint64_t>(mx) - static_cast<std::uint64_t>(mn) + 1;
+  if (range <= 2 * static_cast<std::uint64_t>(n) + 1024) {
+    // Counting sort over the class range (the common case: class ids 0..C-1).
+    counts.assign(range + 1, 0);
+    std::size_t* count = counts.data();
+    for (std::size_t p = 0; p < n; ++p) ++count[static_cast<std::uint64_t>(cls[p] - mn) + 1];
+    for (std::size_t c = 0; c < range; ++c) count[c + 1] += count[c];
+    for (std::size_t c = 0; c < range; ++c)
+      if (count[c + 1] > count[c]) starts.push_back(count[c]);
+    starts.push_back(n);
+    for (std::size_t p = 0; p < n; ++p)
+      group[count[static_cast<std::uint64_t>(cls[p] - mn)]++] = static_cast<std::int64_t>(p);
+    return;
+  }
+  // Sparse class ids: stable radix sort of (class, rank).
+  scratch.resize(2 * n);
+  std::uint64_t* keys = scratch.data();
+  std::uint64_t* tmp_keys = keys + n;
+  tmp_vals.resize(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    keys[p] = static_cast<std::uint64_t>(cls[p]) ^ (std::uint64_t(1) << 63);
+    group[p] = static_cast<std::int64_t>(p);
+  }
+  radix_sort_pairs(keys, group, n, tmp_keys, tmp_vals.data());
+  for (std::size_t p = 0; p < n; ++p)
+    if (p == 0 || keys[p] != keys[p - 1]) starts.push_back(p);
+  starts.push_back(n);
+}
+}  // namespace detail
+
+/// Per-class greedy NMS: writes the kept indices to `keep` in decreasing score order (ties: lower
+/// index first) and returns their count.
+///
+/// - `boxes` (n, 4) xyxy, `scores` (n,), `classes` (n,) int64 category ids (any values, negative
+///   included); `keep` must hold min(n, opts.max_output) indices.
+/// - Result: the union over classes of `nms(boxes[c], scores[c])` (see nms), merged by score. This
+///   is what torchvision's per-class loop returns (with stable ties), for any coordinates: boxes of
+///   different classes never interact, unlike the coordinate-offset trick.
+/// - Complexity: one O(n) radix sort by score, a stable counting sort by class, the greedy kernel
+///   per class, an O(n) merge. Memory O(n) (in `ws`, allocated if null). Thread-safe with distinct
+///   workspaces. Throws std::invalid_argument for a NaN threshold.
+template <class T>
+std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
+                        double iou_threshold, std::int64_t* keep, const NmsOptions& opts = {},
+                        NmsWorkspace<T>* ws = nullptr) {
+  using P = detail::nms_pos_t<T>;
+  const T thr = strict_iou_threshold<T>(iou_threshold, opts.rule);
+  LOCUSKIT_CHECK(n <= static_cast<std::size_t>(std::numeric_limits<P>::max()), std::invalid_argument,
+                 "batched_nms: too many boxes (", n, ")");
+  if (n == 0 || opts.max_output == 0) return 0;
+  NmsWorkspace<T> local;
+  NmsWorkspace<T>& w = ws ? *ws : local;
+  w.reserve(n);
+  std::int64_t* order = w.order_.data();
+  detail::score_order(scores, n, order, w);
+  // Class of each rank (reuses order_tmp_, free after the sort).
+  std::int64_t* cls = w.order_tmp_.data();
+  for (std::size_t p = 0; p < n; ++p) cls[p] = classes[order[p]];
+  std::int64_t* group = w.group_.data();
+  std::vector<std::size_t>& starts = w.starts_;
+  detail::group_by_class(cls, n, group, starts, w.scratch_, w.counts_, w.group_tmp_);
+  detail::Soa<T> soa(w, n);
+  P* pos = w.pos_.data();
+  for (std::size_t g = 0; g < n; ++g) {
+    soa.put(g, boxes + 4 * order[group[g]]);
+    pos[g] = static_cast<P>(group[g]);
+  }
+  // Greedy per class; kept ranks are flagged, then read back in rank (= score) order.
+  P* kept = w.kept_.data();
+  char* flag = reinterpret_cast<char*>(cls);  // cls is dead now; n bytes <= 8n bytes
+  std::fill(flag, flag + n, char(0));
+  for (std::size_t s = 0; s + 1 < starts.size(); ++s) {
+    const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
+    const std::size_t k = detail::greedy_segment(soa, pos, b, m, thr, opts.max_output, kept);
+    for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
+  }
+  std::size_t k = 0;
+  for (std::size_t p = 0; p < n && k < opts.max_output; ++p)
+    if (flag[p]) keep[k++] = order[p];
+  return k;
+}
+
+}  // namespace locuskit

@@ -1,0 +1,93 @@
+#pragma once
+/// \file nms/matrix_nms.hpp
+/// Matrix NMS (SOLOv2), on boxes: every score decays by its worst overlap, compensated by how
+/// suppressed the suppressor itself is. Parallel-friendly, no sequential loop.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../box/geometry.hpp"
+#include "../error.hpp"
+#include "workspace.hpp"
+
+namespace locuskit {
+
+/// Decay kernel of matrix_nms.
+enum class MatrixNmsKernel : int {
+  gaussian = 0,  ///< f(x) = exp(-sigma * x^2) (sigma multiplies: SOLOv2 / mmdet default 2)
+  linear = 1,    ///< f(x) = 1 - x
+};
+
+/// Parameters of matrix_nms (defaults: mmdet `mask_matrix_nms`).
+struct MatrixNmsParams {
+  MatrixNmsKernel kernel = MatrixNmsKernel::gaussian;
+  double sigma = 2.0;
+  double filter_threshold = -1.0;  ///< keep decayed scores >= this (mmdet; -1 keeps all)
+  std::size_t pre_top_k = std::numeric_limits<std::size_t>::max();   ///< mmdet nms_pre
+  std::size_t max_output = std::numeric_limits<std::size_t>::max();  ///< mmdet max_num
+};
+
+/// Matrix NMS on xyxy boxes. Over the top `pre_top_k` boxes by score (ties: lower index), with
+/// `X_ij = IoU(i, j)` for i < j of the same label (0 otherwise; `labels` may be null = one class),
+/// `comp_i = max_k X_ki` and `decay_j = min_i f(X_ij) / f(comp_i)` (all i, as mmdet), the decayed
+/// score is `score_j * decay_j`. Keeps decayed scores >= filter_threshold, sorted by decayed score
+/// descending (ties: earlier in the score order first), at most `max_output`.
+///
+/// Writes kept indices to `keep` and their decayed scores to `out_scores` (room for min(n,
+/// pre_top_k)); returns the count. The linear kernel divides by `1 - comp_i` exactly as mmdet
+/// (inf/NaN when a box is fully covered). IoU in T, 0 for zero-area pairs. O(m^2) time, O(m) memory
+/// (m = min(n, pre_top_k)). Thread-safe.
+template <class T>
+std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labels, std::size_t n,
+                       std::int64_t* keep, T* out_scores, const MatrixNmsParams& params = {}) {
+  LOCUSKIT_CHECK(!std::isnan(params.sigma) && !std::isnan(params.filter_threshold), std::invalid_argument,
+                 "matrix_nms: sigma / filter_threshold is NaN");
+  if (n == 0) return 0;
+  NmsWorkspace<T> ws(n);
+  std::int64_t* order = ws.order_.data();
+  detail::score_order(scores, n, order, ws);
+  const std::size_t m = std::min(n, params.pre_top_k);
+  std::vector<T> area(m), comp(m, T(0)), decay(m, std::numeric_limits<T>::infinity());
+  for (std::size_t i = 0; i < m; ++i) {
+    const T* b = boxes + 4 * order[i];
+    area[i] = geometry::area(b[0], b[1], b[2], b[3]);
+  }
+  auto X = [&](std::size_t i, std::size_t j) -> T {  // i < j
+    if (labels && labels[order[i]] != labels[order[j]]) return T(0);
+    return geometry::iou(boxes + 4 * order[i], area[i], boxes + 4 * order[j], area[j], T(0));
+  };
+  for (std::size_t j = 0; j < m; ++j)
+    for (std::size_t i = 0; i < j; ++i) comp[j] = std::max(comp[j], X(i, j));
+  const T sigma = static_cast<T>(params.sigma);
+  const bool gauss = params.kernel == MatrixNmsKernel::gaussian;
+  auto f = [&](T x) -> T { return gauss ? std::exp(T(-1) * sigma * (x * x)) : T(1) - x; };
+  // Row i contributes f(X_ij)/f(comp_i) to every column j (X_ij = 0 for i >= j).
+  for (std::size_t i = 0; i < m; ++i) {
+    const T fc = f(comp[i]);
+    const T f0 = f(T(0)) / fc;
+    for (std::size_t j = 0; j < m; ++j) {
+      const T v = j > i ? f(X(i, j)) / fc : f0;
+      // torch.min propagates NaN.
+      if (std::isnan(v) || v < decay[j]) decay[j] = std::isnan(decay[j]) ? decay[j] : v;
+    }
+  }
+  const T thr = static_cast<T>(params.filter_threshold);
+  std::vector<std::size_t> kept;
+  std::vector<T> dscore(m);
+  for (std::size_t j = 0; j < m; ++j) {
+    dscore[j] = scores[order[j]] * decay[j];
+    if (dscore[j] >= thr) kept.push_back(j);
+  }
+  std::stable_sort(kept.begin(), kept.end(), [&](std::size_t a, std::size_t b) { return dscore[a] > dscore[b]; });
+  const std::size_t k = std::min(kept.size(), params.max_output);
+  for (std::size_t r = 0; r < k; ++r) {
+    keep[r] = order[kept[r]];
+    out_scores[r] = dscore[kept[r]];
+  }
+  return k;
+}
+
+}  // namespace locuskit

@@ -1,0 +1,106 @@
+#pragma once
+/// \file nms/nms.hpp
+/// Greedy (hard) non-maximum suppression, identical to `torchvision.ops.nms` on the CPU.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "../error.hpp"
+#include "iou_rule.hpp"
+#include "workspace.hpp"
+
+namespace locuskit {
+
+/// Options shared by nms and batched_nms.
+struct NmsOptions {
+  /// Threshold comparison (default: torchvision CPU, `iou > thr` with float32 rounding down).
+  IouRule rule = IouRule::torchvision;
+  /// Stop after this many kept boxes (top-k of the result; the kept prefix is unchanged).
+  std::size_t max_output = std::numeric_limits<std::size_t>::max();
+  /// nms only: for N >= 4096, a threshold >= 0 and boxes small relative to the scene (mean size
+  /// < 8% of the extent), visit only nearby boxes through a multi-level spatial grid (same result;
+  /// false = always the linear kernel).
+  bool use_grid = true;
+};
+
+/// Greedy NMS: writes the indices of the kept boxes to `keep` in decreasing score order and
+/// returns their count.
+///
+/// - `boxes` (n, 4) xyxy, `scores` (n,); `keep` must hold min(n, opts.max_output) indices.
+/// - Matches `torchvision.ops.nms` (CPU) exactly: scores sorted stably descending (ties: lower
+///   index first; a NaN score sorts first, -0.0 ties +0.0), each unsuppressed box is kept and
+///   suppresses every later box with `IoU > iou_threshold` (IoU in T, torchvision's formula and
+///   order; the float32 comparison is against the largest float <= threshold, see IouRule).
+///   A NaN IoU (NaN box, or two zero-area boxes) never suppresses. Any finite threshold is
+///   accepted as in torchvision (< 0 keeps only the top box and NaN pairs; >= 1 keeps all).
+/// - Complexity: O(n) radix sort + O(kept x alive) SIMD IoUs, suppressed boxes compacted away in
+///   bulk; for n >= 4096 small boxes (threshold >= 0, finite boxes) a multi-level spatial grid
+///   restricts each pass to the cells that can intersect the kept box. Memory O(n) in `ws` (allocated here if
+///   null). No N x N matrix.
+/// - Throws std::invalid_argument for a NaN threshold. Inputs are not otherwise validated (see
+///   check_boxes_xyxy). Thread-safe with distinct workspaces.
+template <class T>
+std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
+                std::int64_t* keep, const NmsOptions& opts = {}, NmsWorkspace<T>* ws = nullptr) {
+  using P = detail::nms_pos_t<T>;
+  const T thr = strict_iou_threshold<T>(iou_threshold, opts.rule);
+  LOCUSKIT_CHECK(n <= static_cast<std::size_t>(std::numeric_limits<P>::max()), std::invalid_argument,
+                 "nms: too many boxes (", n, ")");
+  if (n == 0 || opts.max_output == 0) return 0;
+  NmsWorkspace<T> local;
+  NmsWorkspace<T>& w = ws ? *ws : local;
+  w.reserve(n);
+  std::int64_t* order = w.order_.data();
+  detail::score_order(scores, n, order, w);
+  P* kept = w.kept_.data();
+  if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid &&
+      detail::build_nms_grid(boxes, order, n, w)) {
+    std::fill(w.dead_.begin(), w.dead_.begin() + static_cast<std::ptrdiff_t>(n), static_cast<unsigned char>(0));
+    detail::Soa<T> soa(w, n);
+    const detail::NmsGridView<T, P> view{boxes, order, n, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,
+                                         w.pos_.data(), w.cell_begin_.data(), w.cell_end_.data(), w.cell_dead_.data(),
+                                         w.dead_.data(), w.levels_.data(), w.levels_.size()};
+    const std::size_t k = simd::dispatch(kernel::nms_greedy_grid{}, view, thr, opts.max_output, kept);
+    for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
+    return k;
+  }
+  detail::Soa<T> soa(w, n);
+  P* pos = w.pos_.data();
+  for (std::size_t p = 0; p < n; ++p) {
+    soa.put(p, boxes + 4 * order[p]);
+    pos[p] = static_cast<P>(p);
+  }
+  const std::size_t k = detail::greedy_segment(soa, pos, 0, n, thr, opts.max_output, kept);
+  for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
+  return k;
+}
+
+namespace reference {
+/// Scalar oracle for nms: torchvision's CPU loop transcribed (suppressed flags, O(n^2) worst case).
+template <class T>
+std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
+                std::int64_t* keep, IouRule rule = IouRule::torchvision) {
+  const T thr = strict_iou_threshold<T>(iou_threshold, rule);
+  NmsWorkspace<T> w(n);
+  std::int64_t* order = w.order_.data();
+  detail::score_order(scores, n, order, w);
+  std::vector<char> suppressed(n, 0);
+  std::size_t k = 0;
+  for (std::size_t a = 0; a < n; ++a) {
+    if (suppressed[a]) continue;
+    const T* bi = boxes + 4 * order[a];
+    keep[k++] = order[a];
+    const T area_i = geometry::area(bi[0], bi[1], bi[2], bi[3]);
+    for (std::size_t b = a + 1; b < n; ++b) {
+      if (suppressed[b]) continue;
+      const T* bj = boxes + 4 * order[b];
+      const T inter = geometry::intersection(bi, bj);
+      const T ovr = inter / ((area_i + geometry::area(bj[0], bj[1], bj[2], bj[3])) - inter);
+      if (ovr > thr) suppressed[b] = 1;
+    }
+  }
+  return k;
+}
+}  // namespace reference
+
+}  // namespace locuskit

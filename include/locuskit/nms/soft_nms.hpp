@@ -1,0 +1,104 @@
+#pragma once
+/// \file nms/soft_nms.hpp
+/// Soft-NMS (Bodla et al. 2017): scores decay with overlap instead of being zeroed.
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../box/geometry.hpp"
+#include "../error.hpp"
+#include "../detail/nms/soft_kernel.hpp"
+#include "iou_rule.hpp"
+
+namespace locuskit {
+
+/// Score decay of soft_nms.
+enum class SoftNmsMethod : int {
+  linear = 1,    ///< s *= 1 - iou where iou passes the threshold rule (OpenCV `>`, mmcv `>=`)
+  gaussian = 2,  ///< s *= exp(-iou^2 / sigma) for every pair (mmcv / OpenCV sigma; TF's sigma is half)
+};
+
+/// Parameters of soft_nms (defaults: OpenCV `softNMSBoxes`).
+struct SoftNmsParams {
+  SoftNmsMethod method = SoftNmsMethod::gaussian;
+  double iou_threshold = 0.3;    ///< linear only
+  double sigma = 0.5;            ///< gaussian only, > 0
+  double score_threshold = 0.0;  ///< stop when the best remaining score is < this
+  IouRule rule = IouRule::torchvision;  ///< linear comparison: `>` (OpenCV) or `>=` (mmcv)
+  std::size_t max_output = std::numeric_limits<std::size_t>::max();  ///< top_k
+};
+
+/// Soft-NMS: repeatedly selects the remaining box with the highest (decayed) score (ties: lower
+/// index), emits its index to `keep` and that score to `kept_scores`, and decays the scores of the
+/// remaining boxes by their IoU with it. Stops when the best score is < score_threshold, after
+/// `max_output` boxes, or when none remain. Returns the count (outputs must hold min(n, max_output)).
+///
+/// - `boxes` (n, 4) xyxy, `scores` (n,). IoU in T with torchvision's formula (0 for zero-area
+///   pairs). Matches OpenCV `cv::dnn::softNMSBoxes` (selection, `>` linear test, decay formulas,
+///   updated scores; OpenCV computes the IoU of integer Rects in double, so its scores differ in the
+///   last bits) and mmcv's `soft_nms` with `rule = greater_equal` for linear.
+/// - O(kept x alive): one SIMD pass per selected box finds the overlapping candidates (the only ones
+///   whose factor is not exactly 1) and the next maximum; boxes whose score falls below
+///   score_threshold leave the list. O(n) memory. Thread-safe.
+/// - NaN and -inf scores (unchecked C++) are never selected. Throws std::invalid_argument on bad
+///   params.
+template <class T>
+std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_t* keep,
+                     T* kept_scores, const SoftNmsParams& params = {}) {
+  LOCUSKIT_CHECK(params.method == SoftNmsMethod::linear || params.sigma > 0, std::invalid_argument,
+                 "soft_nms: sigma must be > 0, got ", params.sigma);
+  LOCUSKIT_CHECK(!std::isnan(params.score_threshold), std::invalid_argument, "soft_nms: score_threshold is NaN");
+  const T thr = strict_iou_threshold<T>(params.iou_threshold, params.rule);
+  const T sigma = static_cast<T>(params.sigma);
+  const bool linear = params.method == SoftNmsMethod::linear;
+  // Candidates compare against score_threshold as OpenCV does (score vs threshold in T).
+  const T min_score = static_cast<T>(params.score_threshold);
+  const T neg_inf = -std::numeric_limits<T>::infinity();
+  // SoA in index order; a removed box (selected, or decayed below min_score) gets score -inf and is
+  // compacted away in bulk once a quarter of the list is dead.
+  std::vector<T> soa(6 * n);
+  T *x1 = soa.data(), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n, *area = y2 + n, *s = area + n;
+  std::vector<std::int64_t> idx(n);
+  std::size_t m = 0;
+  T best = neg_inf;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(scores[i] >= min_score) || scores[i] == neg_inf) continue;  // never selectable (NaN too)
+    const T* b = boxes + 4 * i;
+    x1[m] = b[0], y1[m] = b[1], x2[m] = b[2], y2[m] = b[3];
+    area[m] = geometry::area(b[0], b[1], b[2], b[3]);
+    s[m] = scores[i];
+    idx[m] = static_cast<std::int64_t>(i);
+    best = s[m] > best ? s[m] : best;
+    ++m;
+  }
+  std::size_t k = 0, dead = 0;
+  while (m > dead && k < params.max_output) {
+    std::size_t at = 0;
+    while (!(s[at] == best)) ++at;  // first maximum: the lowest index among ties
+    const T a[4] = {x1[at], y1[at], x2[at], y2[at]};
+    keep[k] = idx[at];
+    kept_scores[k] = s[at];
+    ++k;
+    s[at] = neg_inf;
+    ++dead;
+    best = simd::dispatch(kernel::soft_nms_decay{}, a, area[at], x1, y1, x2, y2, area, s, m, linear, thr,
+                          sigma, min_score, &dead);
+    if (4 * dead > m) {
+      std::size_t w = 0;
+      for (std::size_t r = 0; r < m; ++r) {
+        if (s[r] == neg_inf) continue;
+        x1[w] = x1[r], y1[w] = y1[r], x2[w] = x2[r], y2[w] = y2[r], area[w] = area[r], s[w] = s[r];
+        idx[w] = idx[r];
+        ++w;
+      }
+      m = w;
+      dead = 0;
+    }
+    if (best == neg_inf) break;
+  }
+  return k;
+}
+
+}  // namespace locuskit

@@ -1,0 +1,62 @@
+#pragma once
+/// \file nms/weighted_nms.hpp
+/// Weighted NMS: greedy NMS whose kept boxes are replaced by the score-weighted mean of the boxes
+/// they suppress (Zhou et al. 2017; the "merge" of YOLOv5 and mmdet's score voting, simplified).
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "../box/geometry.hpp"
+#include "iou_rule.hpp"
+#include "workspace.hpp"
+
+namespace locuskit {
+
+/// Greedy NMS exactly as nms() (same kept indices and order); the output box of kept i is
+/// `sum_j s_j * b_j / sum_j s_j` over i and the boxes i suppresses (those removed by i in the greedy
+/// loop, each in exactly one cluster). Accumulated in double, written as T. Scores with a zero sum
+/// keep the box as is. Writes `keep` (room for n) and `out_boxes` (room for 4n, (k, 4) xyxy);
+/// returns k. O(kept x alive) scalar, O(n) memory. Thread-safe.
+template <class T>
+std::size_t weighted_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
+                         std::int64_t* keep, T* out_boxes, IouRule rule = IouRule::torchvision) {
+  const T thr = strict_iou_threshold<T>(iou_threshold, rule);
+  if (n == 0) return 0;
+  NmsWorkspace<T> ws(n);
+  std::int64_t* order = ws.order_.data();
+  detail::score_order(scores, n, order, ws);
+  std::vector<std::int64_t> alive(order, order + n);
+  std::vector<T> area(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* b = boxes + 4 * i;
+    area[i] = geometry::area(b[0], b[1], b[2], b[3]);
+  }
+  std::size_t m = n, k = 0;
+  while (m > 0) {
+    const std::int64_t ia = alive[0];
+    const T* a = boxes + 4 * ia;
+    const double sa = static_cast<double>(scores[ia]);
+    double acc[4] = {sa * a[0], sa * a[1], sa * a[2], sa * a[3]}, wsum = sa;
+    std::size_t w = 0;
+    for (std::size_t j = 1; j < m; ++j) {
+      const std::int64_t ib = alive[j];
+      const T* b = boxes + 4 * ib;
+      const T inter = geometry::intersection(a, b);
+      const T iou = inter / ((area[ia] + area[ib]) - inter);
+      if (iou > thr) {
+        const double sb = static_cast<double>(scores[ib]);
+        for (int c = 0; c < 4; ++c) acc[c] += sb * b[c];
+        wsum += sb;
+      } else {
+        alive[w++] = ib;
+      }
+    }
+    keep[k] = ia;
+    for (int c = 0; c < 4; ++c) out_boxes[4 * k + c] = wsum != 0.0 ? static_cast<T>(acc[c] / wsum) : a[c];
+    ++k;
+    m = w;
+  }
+  return k;
+}
+
+}  // namespace locuskit
