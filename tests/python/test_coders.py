@@ -210,7 +210,8 @@ def test_centernet_decode_against_torch():
         np.testing.assert_array_equal(classes[b], cls[order])
         np.testing.assert_allclose(boxes[b], ref[order], rtol=1e-6, atol=1e-5)
     # k larger than C*H*W is cut; no offsets head.
-    b2, s2, c2 = C.centernet_decode(heat[:, :, :2, :2], wh[:, :, :2, :2], None, k=1000)
+    b2, s2, c2 = C.centernet_decode(np.ascontiguousarray(heat[:, :, :2, :2]), np.ascontiguousarray(wh[:, :, :2, :2]),
+                                     None, k=1000)
     assert b2.shape == (B, nc * 4, 4)
 
 
