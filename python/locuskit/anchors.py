@@ -85,6 +85,7 @@ class AnchorGenerator:
             raise ValueError(f"sizes ({len(sizes)} levels) and aspect_ratios ({len(aspect_ratios)}) differ in length")
         self.sizes = tuple(tuple(float(v) for v in s) for s in sizes)
         self.aspect_ratios = tuple(tuple(float(v) for v in a) for a in aspect_ratios)
+        self._cell_cache = {}
         for s, a in zip(self.sizes, self.aspect_ratios):  # validate eagerly
             _core._cell_anchors("torchvision", list(s), list(a), "float32")
 
@@ -95,23 +96,36 @@ class AnchorGenerator:
         return [_core._cell_anchors("torchvision", list(s), list(a), _dtype_name(dtype))
                 for s, a in zip(self.sizes, self.aspect_ratios)]
 
-    def grid_anchors(self, image_size, feature_shapes, dtype=np.float32):
-        """Per-level anchors (list of (H*W*A, 4))."""
+    def _levels(self, image_size, feature_shapes):
         ih, iw = _shape2(image_size, "image_size")
-        out = []
-        for (gh, gw), cell in zip(_levels(feature_shapes, len(self.sizes), "levels"), self.cell_anchors(dtype)):
+        grids, strides = [], []
+        for gh, gw in _levels(feature_shapes, len(self.sizes), "levels"):
             if gh == 0 or gw == 0:
                 raise ValueError(f"feature_shapes: zero-sized feature map ({gh}, {gw})")
             sh, sw = ih // gh, iw // gw
             if sh <= 0 or sw <= 0:
                 raise ValueError(f"stride image_size // feature_shape is 0 for feature map ({gh}, {gw}) "
                                  f"and image ({ih}, {iw})")
-            out.append(_core._grid_anchors(cell, gh, gw, float(sh), float(sw), 0.0))
-        return out
+            grids.append((gh, gw))
+            strides.append((float(sh), float(sw)))
+        return grids, strides
+
+    def _cells(self, dtype):
+        key = _dtype_name(dtype)
+        if key not in self._cell_cache:
+            self._cell_cache[key] = self.cell_anchors(dtype)
+        return self._cell_cache[key]
+
+    def grid_anchors(self, image_size, feature_shapes, dtype=np.float32):
+        """Per-level anchors (list of (H*W*A, 4))."""
+        grids, strides = self._levels(image_size, feature_shapes)
+        return [_core._grid_anchors(cell, gh, gw, sh, sw, 0.0)
+                for (gh, gw), (sh, sw), cell in zip(grids, strides, self._cells(dtype))]
 
     def __call__(self, image_size, feature_shapes, dtype=np.float32) -> np.ndarray:
         """All anchors of one image, levels concatenated: (N, 4) xyxy (torchvision ``forward``)."""
-        return np.concatenate(self.grid_anchors(image_size, feature_shapes, dtype), axis=0)
+        grids, strides = self._levels(image_size, feature_shapes)
+        return _core._grid_anchors_multi(self._cells(dtype), grids, strides, 0.0)
 
 
 class DefaultAnchorGenerator:

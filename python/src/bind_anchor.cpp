@@ -74,6 +74,39 @@ py::array grid_anchors_py(const py::array& cell, py::ssize_t grid_h, py::ssize_t
   });
 }
 
+// All levels into one (sum H*W*A, 4) array (torchvision's concatenated forward output) without
+// per-level temporaries.
+py::array grid_anchors_multi_py(const std::vector<py::array>& cells, const std::vector<std::pair<py::ssize_t, py::ssize_t>>& grids,
+                                const std::vector<std::pair<double, double>>& strides, double offset) {
+  LOCUSKIT_CHECK(!cells.empty() && cells.size() == grids.size() && cells.size() == strides.size(),
+                 std::invalid_argument, "cell_anchors, grid sizes and strides need one entry per level");
+  return with_float_dtype(cells[0], "cell_anchors", [&](auto tag) -> py::array {
+    using T = decltype(tag);
+    std::vector<const T*> data(cells.size());
+    std::vector<std::size_t> counts(cells.size());
+    py::ssize_t total = 0;
+    for (std::size_t l = 0; l < cells.size(); ++l) {
+      require_dtype<T>(cells[l], "cell_anchors", "the first level's cell anchors");
+      data[l] = boxes_data<T>(cells[l], "cell_anchors", counts[l]);
+      check_finite(data[l], 4 * counts[l], "cell_anchors");
+      LOCUSKIT_CHECK(grids[l].first >= 0 && grids[l].second >= 0, std::invalid_argument,
+                     "grid size must be non-negative");
+      total += static_cast<py::ssize_t>(counts[l]) * grids[l].first * grids[l].second;
+    }
+    auto out = new_array<T>({total, 4});
+    T* o = out.mutable_data();
+    {
+      py::gil_scoped_release release;
+      for (std::size_t l = 0; l < cells.size(); ++l) {
+        const auto gh = static_cast<std::size_t>(grids[l].first), gw = static_cast<std::size_t>(grids[l].second);
+        grid_anchors(data[l], counts[l], gh, gw, strides[l].first, strides[l].second, offset, o);
+        o += 4 * counts[l] * gh * gw;
+      }
+    }
+    return out;
+  });
+}
+
 py::array grid_points_py(py::ssize_t grid_h, py::ssize_t grid_w, double stride_h, double stride_w, double offset,
                          const std::string& dtype) {
   LOCUSKIT_CHECK(grid_h >= 0 && grid_w >= 0, std::invalid_argument, "grid size must be non-negative, got (",
@@ -176,6 +209,8 @@ void bind_anchor(py::module_& m) {
         py::arg("dtype"));
   m.def("_grid_anchors", &grid_anchors_py, py::arg("cell_anchors"), py::arg("grid_h"), py::arg("grid_w"),
         py::arg("stride_h"), py::arg("stride_w"), py::arg("offset"));
+  m.def("_grid_anchors_multi", &grid_anchors_multi_py, py::arg("cell_anchors"), py::arg("grid_sizes"),
+        py::arg("strides"), py::arg("offset"));
   m.def("_grid_points", &grid_points_py, py::arg("grid_h"), py::arg("grid_w"), py::arg("stride_h"),
         py::arg("stride_w"), py::arg("offset"), py::arg("dtype"));
   m.def("_ssd_priors_level", &ssd_priors_level_py, py::arg("scales"), py::arg("level"), py::arg("aspect_ratios"),

@@ -13,6 +13,7 @@
 
 #include "../error.hpp"
 #include "../parallel.hpp"
+#include "../config.hpp"
 #include "../simd/dispatch.hpp"
 
 namespace locuskit {
@@ -220,11 +221,64 @@ void delta_xywh_decode(const T* deltas, const T* anchors, std::size_t n, std::si
 
 // ------------------------------------------------------------------------------------------------
 
+namespace kernel {
+// Lane patterns inside each group of four lanes (one xyxy box): (0,1,0,1) and (2,3,2,3).
+struct lanes_lo2_ {
+  static constexpr unsigned get(unsigned i, unsigned) { return (i & ~3u) | (i & 1u); }
+};
+struct lanes_hi2_ {
+  static constexpr unsigned get(unsigned i, unsigned) { return (i & ~3u) | 2u | (i & 1u); }
+};
+
+/// k == 1 decode straight on the interleaved (n, 4) rows, W/4 boxes per batch: lane swizzles give
+/// [w h w h] and [cx cy cx cy] from [x1 y1 x2 y2] with the scalar formula's operations, so the
+/// result equals the tiled path's bit for bit.
+template <class Arch, class T>
+LOCUSKIT_FORCEINLINE void decode_aos_(const T* deltas, const T* anchors, std::size_t n, T* out, const T* prm) noexcept {
+  using batch = xsimd::batch<T, Arch>;
+  using ibatch = xsimd::batch<xsimd::as_unsigned_integer_t<T>, Arch>;
+  constexpr std::size_t W = batch::size;
+  constexpr auto lo2 = xsimd::make_batch_constant<ibatch, lanes_lo2_>();
+  constexpr auto hi2 = xsimd::make_batch_constant<ibatch, lanes_hi2_>();
+  alignas(64) T wv[W], lo_lane[W];
+  for (std::size_t l = 0; l < W; ++l) wv[l] = prm[l % 4], lo_lane[l] = (l % 4) < 2 ? T(1) : T(0);
+  const batch weights = batch::load_aligned(wv), clamp(prm[4]), half(T(0.5));
+  const auto is_lo = batch::load_aligned(lo_lane) != batch(T(0));
+  auto step = [&](const T* d, const T* a, T* o) {
+    const batch A = batch::load_unaligned(a), D = batch::load_unaligned(d);
+    const batch a_lo = xsimd::swizzle(A, lo2), a_hi = xsimd::swizzle(A, hi2);
+    const batch wh = a_hi - a_lo;           // [w h w h]
+    const batch ctr = a_lo + half * wh;     // [cx cy cx cy]
+    const batch dd = D / weights;
+    batch dwh = xsimd::swizzle(dd, hi2);
+    dwh = xsimd::select(dwh > clamp, clamp, dwh);
+    const batch pc = xsimd::swizzle(dd, lo2) * wh + ctr;
+    const batch hh = half * (xsimd::exp(dwh) * wh);
+    xsimd::select(is_lo, pc - hh, pc + hh).store_unaligned(o);
+  };
+  const std::size_t total = 4 * n;
+  std::size_t j = 0;
+  for (; j + W <= total; j += W) step(deltas + j, anchors + j, out + j);
+  if (j < total) {  // the last boxes through the same vector code, zero-padded
+    alignas(64) T d[W] = {}, a[W] = {}, o[W];
+    for (std::size_t q = j; q < total; ++q) d[q - j] = deltas[q], a[q - j] = anchors[q];
+    step(d, a, o);
+    for (std::size_t q = j; q < total; ++q) out[q] = o[q - j];
+  }
+}
+}  // namespace kernel
+
 template <class Arch, class T>
 void kernel::box_coder_decode::operator()(Arch, const T* deltas, const T* anchors, std::size_t n, std::size_t k,
                                           T* out, const T* prm) const noexcept {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
+  if constexpr (W >= 4 && W % 4 == 0) {
+    if (k == 1) {
+      decode_aos_<Arch>(deltas, anchors, n, out, prm);
+      return;
+    }
+  }
   constexpr std::size_t tile = box_decode_tile;
   alignas(64) T dx[tile], dy[tile], dw[tile], dh[tile], aw[tile], ah[tile], acx[tile], acy[tile];
   const batch wx(prm[0]), wy(prm[1]), ww(prm[2]), wh(prm[3]), clamp(prm[4]), half(T(0.5));

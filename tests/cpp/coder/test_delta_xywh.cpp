@@ -52,6 +52,19 @@ TEST_CASE_TEMPLATE("box_coder_decode: every arch and thread count within 4 ulps 
         CHECK(bad == 0);
       }
     });
+    // The interleaved k == 1 path equals the tiled per-class path bit for bit.
+    if (k == 3) {
+      std::vector<T> first(4 * n), from_k1(4 * n);
+      for (std::size_t i = 0; i < n; ++i)
+        for (int c = 0; c < 4; ++c) first[4 * i + c] = deltas[4 * (i * 3) + c];
+      box_coder_decode(first.data(), anchors.data(), n, 1, from_k1.data(), w);
+      std::vector<T> all(deltas.size());
+      box_coder_decode(deltas.data(), anchors.data(), n, 3, all.data(), w);
+      std::size_t diff = 0;
+      for (std::size_t i = 0; i < n; ++i)
+        for (int c = 0; c < 4; ++c) diff += !test::same_bits(from_k1[4 * i + c], all[4 * (i * 3) + c]);
+      CHECK(diff == 0);
+    }
     // In place (out aliases deltas).
     std::vector<T> inplace = deltas;
     box_coder_decode(inplace.data(), anchors.data(), n, k, inplace.data(), w);
