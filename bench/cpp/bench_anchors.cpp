@@ -8,26 +8,29 @@
 #include <locuskit/coder.hpp>
 #include <locuskit/match.hpp>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
 using namespace locuskit;
 
 namespace {
-// 5-level FPN at 1333x800 (padded 1344x800): P2-P6, sizes 32..512, ratios 0.5/1/2.
-const std::size_t kShapes[5][2] = {{200, 336}, {100, 168}, {50, 84}, {25, 42}, {13, 21}};
+// 5-level FPN at 1333x800 as torchvision's RetinaNet (padded 1344x800): P3-P7, sizes
+// (x, x*2^(1/3), x*2^(2/3)) for x = 32..512, ratios 0.5/1/2: 201,600 anchors.
+const std::size_t kShapes[5][2] = {{100, 168}, {50, 84}, {25, 42}, {13, 21}, {7, 11}};
 
 std::vector<float> fpn_anchors() {
   std::vector<float> out;
   const double ratios[3] = {0.5, 1.0, 2.0};
   for (int l = 0; l < 5; ++l) {
-    const double size = 32.0 * (1 << l);
-    float cell[12];
-    cell_anchors_torchvision(&size, 1, ratios, 3, cell);
+    const double x = 32.0 * (1 << l);
+    const double sizes[3] = {x, double(int(x * std::pow(2.0, 1.0 / 3))), double(int(x * std::pow(2.0, 2.0 / 3)))};
+    float cell[36];
+    cell_anchors_torchvision(sizes, 3, ratios, 3, cell);
     const std::size_t h = kShapes[l][0], w = kShapes[l][1];
     const std::size_t off = out.size();
-    out.resize(off + 4 * 3 * h * w);
-    grid_anchors(cell, 3, h, w, double(800 / h), double(1344 / w), 0.0, out.data() + off);
+    out.resize(off + 4 * 9 * h * w);
+    grid_anchors(cell, 9, h, w, double(800 / h), double(1344 / w), 0.0, out.data() + off);
   }
   return out;
 }
@@ -77,27 +80,27 @@ static void BM_box_coder_decode_scalar_reference(benchmark::State& state) {
 }
 BENCHMARK(BM_box_coder_decode_scalar_reference)->Unit(benchmark::kMicrosecond);
 
-// Max-IoU matcher at 200k anchors x M gt, allow_low_quality_matches: fused vs dense.
+// Max-IoU matcher at 200k anchors x M gt, allow_low_quality_matches (RetinaNet 0.5/0.4): fused vs dense.
 static void BM_match_boxes_fused(benchmark::State& state) {
   auto anchors = fpn_anchors();
-  anchors.resize(4 * 200000);
+  const std::size_t n = anchors.size() / 4;  // 201,600
   const auto m = static_cast<std::size_t>(state.range(0));
   const auto gt = random_gt(m);
-  std::vector<std::int64_t> matches(200000);
-  for (auto _ : state) match_boxes(gt.data(), m, anchors.data(), 200000, 0.7, 0.3, true, matches.data());
+  std::vector<std::int64_t> matches(n);
+  for (auto _ : state) match_boxes(gt.data(), m, anchors.data(), n, 0.5, 0.4, true, matches.data());
 }
 BENCHMARK(BM_match_boxes_fused)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);
 
 static void BM_match_boxes_dense(benchmark::State& state) {
   auto anchors = fpn_anchors();
-  anchors.resize(4 * 200000);
+  const std::size_t n = anchors.size() / 4;  // 201,600
   const auto m = static_cast<std::size_t>(state.range(0));
   const auto gt = random_gt(m);
-  std::vector<std::int64_t> matches(200000);
-  std::vector<float> q(m * 200000);
+  std::vector<std::int64_t> matches(n);
+  std::vector<float> q(m * n);
   for (auto _ : state) {
-    box_iou(gt.data(), m, anchors.data(), 200000, q.data());
-    matcher_dense(q.data(), m, 200000, 0.7, 0.3, true, matches.data());
+    box_iou(gt.data(), m, anchors.data(), n, q.data());
+    matcher_dense(q.data(), m, n, 0.5, 0.4, true, matches.data());
   }
 }
 BENCHMARK(BM_match_boxes_dense)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);
