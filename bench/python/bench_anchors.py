@@ -6,6 +6,7 @@
 2. Max-IoU matcher on those 201,600 anchors x 100 random gt (16-400 px), allow_low_quality_matches
    (torchvision: box_iou + Matcher(0.5, 0.4, True), RetinaNet's; locuskit: the fused
    Matcher.match_boxes, no 200k x 100 matrix).
+3. Linear assignment on a 300x300 uniform random cost matrix against scipy's linear_sum_assignment.
 
 Times: best of `--repeat` runs, single thread on both sides (`--threads` to change). Peak memory:
 each case runs again in a fresh subprocess that, after one warm-up call, resets the kernel's
@@ -36,6 +37,9 @@ def setup(case, threads):
     torch.set_num_threads(threads)
     locuskit.set_num_threads(threads)
     rng = np.random.default_rng(0)
+    if case.startswith("lsa"):
+        cost = rng.random((300, 300))
+        return {"cost": cost}
     if case.startswith("fpn"):
         n = 9 * sum(h * w for h, w in SHAPES)
         deltas = rng.normal(0, 0.5, size=(n, 4)).astype(np.float32)
@@ -87,6 +91,12 @@ def make_op(case, d):
         def op():
             return matcher.match_boxes(d["gt"], d["anchors"])[0]
         return op
+    if case == "lsa_torchvision":  # the peer here is scipy
+        from scipy.optimize import linear_sum_assignment
+        return lambda: linear_sum_assignment(d["cost"])[1]
+    if case == "lsa_locuskit":
+        from locuskit.match import linear_sum_assignment
+        return lambda: linear_sum_assignment(d["cost"])[1]
     raise ValueError(case)
 
 
@@ -143,7 +153,7 @@ def main():
         return
     import locuskit
     print(f"locuskit {locuskit.__version__} simd={locuskit.simd_arch()} threads={args.threads}")
-    for name in ("fpn", "match"):
+    for name in ("fpn", "match", "lsa"):
         d = setup(name, args.threads)
         ops = {side: make_op(f"{name}_{side}", d) for side in ("torchvision", "locuskit")}
         # Same results before timing.
@@ -151,11 +161,12 @@ def main():
         if name == "fpn":
             np.testing.assert_allclose(r_lk, r_tv.numpy(), rtol=1e-5, atol=1e-3)
         else:
-            np.testing.assert_array_equal(r_lk, r_tv.numpy())
+            np.testing.assert_array_equal(r_lk, np.asarray(r_tv))
         t = {side: best_time(op, args.repeat) for side, op in ops.items()}
         m = {side: peak(f"{name}_{side}", args.threads) for side in ops}
-        print(f"{name:6s} torchvision {t['torchvision'] * 1e3:9.2f} ms  locuskit {t['locuskit'] * 1e3:8.2f} ms  "
-              f"ratio {t['torchvision'] / t['locuskit']:6.1f}x  peak +MiB tv {m['torchvision']:7.1f}  "
+        peer = "scipy" if name == "lsa" else "torchvision"
+        print(f"{name:6s} {peer:11s} {t['torchvision'] * 1e3:9.2f} ms  locuskit {t['locuskit'] * 1e3:8.2f} ms  "
+              f"ratio {t['torchvision'] / t['locuskit']:6.1f}x  peak +MiB peer {m['torchvision']:7.1f}  "
               f"locuskit {m['locuskit']:6.1f}")
 
 

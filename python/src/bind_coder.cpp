@@ -89,11 +89,12 @@ py::array box_decode_py(const py::array& deltas, const py::array& anchors, const
     const T* d = codes_data<T>(deltas, "deltas", n, k);
     auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(4 * k)});
     T* o = out.mutable_data();
+    bool finite = true;
     {
       py::gil_scoped_release release;
-      check_finite_fast(a, 4 * n, "anchors");
-      box_coder_decode(d, a, n, k, o, weights_of(w), clamp, Parallel{num_threads()});
+      finite = box_coder_decode(d, a, n, k, o, weights_of(w), clamp, Parallel{num_threads()});
     }
+    if (!finite) check_finite(a, 4 * n, "anchors");  // throws, naming the element
     return out;
   });
 }

@@ -235,6 +235,13 @@ def test_bad_inputs():
         C.centernet_decode(np.zeros((1, 2, 4, 4), np.float32), np.zeros((1, 2, 4, 5), np.float32))
     with pytest.raises(ValueError, match="heat"):
         C.centernet_decode(np.full((1, 1, 2, 2), np.nan, np.float32), np.zeros((1, 2, 2, 2), np.float32))
+    # Non-finite anchors are caught inside the SIMD decode (both code paths, both dtypes).
+    for dtype in (np.float32, np.float64):
+        bad = np.tile(np.array([[0, 0, 1, 1]], dtype), (37, 1))
+        bad[33, 2] = np.nan
+        for k in (1, 3):
+            with pytest.raises(ValueError, match="anchors"):
+                C.BoxCoder().decode(np.zeros((37, 4 * k), dtype), bad)
     # Empty inputs give empty outputs of the right shape.
     assert C.BoxCoder().decode(np.zeros((0, 4), np.float32), np.zeros((0, 4), np.float32)).shape == (0, 4)
     assert C.BoxCoder().encode(np.zeros((0, 4), np.float64), np.zeros((0, 4), np.float64)).shape == (0, 4)

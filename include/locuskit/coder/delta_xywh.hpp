@@ -8,6 +8,7 @@
 /// `exp`/`log` come from the C library, whose float results may differ from torch's vectorised ones
 /// by an ulp.
 #include <cmath>
+#include <atomic>
 #include <cstddef>
 #include <stdexcept>
 
@@ -45,11 +46,12 @@ namespace kernel {
 inline constexpr std::size_t box_decode_tile = 256;
 
 /// torchvision/detectron2 decode of `items = n·k` rows (row q uses anchor q / k). `prm` holds
-/// (wx, wy, ww, wh, scale_clamp) in T. Rows are gathered into SoA tiles, computed with SIMD
+/// (wx, wy, ww, wh, scale_clamp) in T. Returns false if any anchor coordinate is inf/NaN (a
+/// validation that costs nothing while the anchors stream through). Rows are gathered into SoA tiles, computed with SIMD
 /// (xsimd's exp, within 2 ulps of the C library's) and scattered back, so `out` may alias `deltas`.
 struct box_coder_decode {
   template <class Arch, class T>
-  void operator()(Arch, const T* deltas, const T* anchors, std::size_t n, std::size_t k, T* out,
+  bool operator()(Arch, const T* deltas, const T* anchors, std::size_t n, std::size_t k, T* out,
                   const T* prm) const noexcept;
 };
 }  // namespace kernel
@@ -86,19 +88,25 @@ void box_coder_encode(const T* anchors, const T* gt, std::size_t n, T* deltas, D
 /// (n, 4k) (k boxes per anchor, e.g. one per class), `anchors` (n, 4) xyxy, `out` (n, 4k) xyxy.
 /// `dx = d/wx`, `dw = min(d/ww, scale_clamp)` (upper side only), `pcx = dx·w + cx`,
 /// `pw = exp(dw)·w`, `x1 = pcx − 0.5·pw`, `x2 = pcx + 0.5·pw`. NaN deltas propagate.
-/// O(n·k). Thread-safe; `out` may alias `deltas`.
+/// Returns true if every anchor coordinate is finite (checked on the fly; a non-finite anchor
+/// gives non-finite boxes, as in torchvision, and the Python binding raises). SIMD (runtime
+/// dispatch); xsimd's `exp` is within a few ulps of the C library's (see reference::).
+/// O(n·k), memory-bound. Thread-safe; `out` may alias `deltas`.
 template <class T>
-void box_coder_decode(const T* deltas, const T* anchors, std::size_t n, std::size_t k, T* out,
+bool box_coder_decode(const T* deltas, const T* anchors, std::size_t n, std::size_t k, T* out,
                       DeltaWeights weights = {}, double scale_clamp = default_scale_clamp, Parallel par = {}) {
   detail::check_weights(weights);
   LOCUSKIT_CHECK(!std::isnan(scale_clamp), std::invalid_argument, "scale_clamp must not be NaN");
-  if (k == 0) return;
+  if (k == 0) return true;
   const T prm[5] = {static_cast<T>(weights.wx), static_cast<T>(weights.wy), static_cast<T>(weights.ww),
                     static_cast<T>(weights.wh), static_cast<T>(scale_clamp)};
+  std::atomic<bool> finite{true};
   parallel_for(n, 16384, par, [&](std::size_t b, std::size_t e) {
-    simd::dispatch(kernel::box_coder_decode{}, deltas + 4 * k * b, anchors + 4 * b, e - b, k, out + 4 * k * b,
-                   static_cast<const T*>(prm));
+    if (!simd::dispatch(kernel::box_coder_decode{}, deltas + 4 * k * b, anchors + 4 * b, e - b, k,
+                        out + 4 * k * b, static_cast<const T*>(prm)))
+      finite.store(false);
   });
+  return finite.load();
 }
 
 namespace reference {
@@ -229,12 +237,16 @@ struct lanes_lo2_ {
 struct lanes_hi2_ {
   static constexpr unsigned get(unsigned i, unsigned) { return (i & ~3u) | 2u | (i & 1u); }
 };
+template <class B>
+LOCUSKIT_FORCEINLINE auto all_true_() noexcept {
+  return B(typename B::value_type(0)) == B(typename B::value_type(0));
+}
 
 /// k == 1 decode straight on the interleaved (n, 4) rows, W/4 boxes per batch: lane swizzles give
 /// [w h w h] and [cx cy cx cy] from [x1 y1 x2 y2] with the scalar formula's operations, so the
 /// result equals the tiled path's bit for bit.
 template <class Arch, class T>
-LOCUSKIT_FORCEINLINE void decode_aos_(const T* deltas, const T* anchors, std::size_t n, T* out, const T* prm) noexcept {
+LOCUSKIT_FORCEINLINE bool decode_aos_(const T* deltas, const T* anchors, std::size_t n, T* out, const T* prm) noexcept {
   using batch = xsimd::batch<T, Arch>;
   using ibatch = xsimd::batch<xsimd::as_unsigned_integer_t<T>, Arch>;
   constexpr std::size_t W = batch::size;
@@ -243,13 +255,25 @@ LOCUSKIT_FORCEINLINE void decode_aos_(const T* deltas, const T* anchors, std::si
   alignas(64) T wv[W], lo_lane[W];
   for (std::size_t l = 0; l < W; ++l) wv[l] = prm[l % 4], lo_lane[l] = (l % 4) < 2 ? T(1) : T(0);
   const batch weights = batch::load_aligned(wv), clamp(prm[4]), half(T(0.5));
+  bool pow2 = true;
+  for (int c = 0; c < 4; ++c) {
+    int e = 0;
+    pow2 = pow2 && std::frexp(prm[c], &e) == T(0.5);
+  }
+  alignas(64) T iv[W];
+  for (std::size_t l = 0; l < W; ++l) iv[l] = T(1) / wv[l];
+  const batch inv_weights = batch::load_aligned(iv);
   const auto is_lo = batch::load_aligned(lo_lane) != batch(T(0));
+  auto finite = all_true_<batch>();
   auto step = [&](const T* d, const T* a, T* o) {
     const batch A = batch::load_unaligned(a), D = batch::load_unaligned(d);
+    finite = finite && ((A - A) == batch(T(0)));  // x − x is NaN for inf/NaN
     const batch a_lo = xsimd::swizzle(A, lo2), a_hi = xsimd::swizzle(A, hi2);
     const batch wh = a_hi - a_lo;           // [w h w h]
     const batch ctr = a_lo + half * wh;     // [cx cy cx cy]
-    const batch dd = D / weights;
+    // Dividing by a power of two equals multiplying by its reciprocal exactly (both are the
+    // correctly rounded d·2^-k), and multiplication is several times cheaper.
+    const batch dd = pow2 ? D * inv_weights : D / weights;
     batch dwh = xsimd::swizzle(dd, hi2);
     dwh = xsimd::select(dwh > clamp, clamp, dwh);
     const batch pc = xsimd::swizzle(dd, lo2) * wh + ctr;
@@ -265,24 +289,24 @@ LOCUSKIT_FORCEINLINE void decode_aos_(const T* deltas, const T* anchors, std::si
     step(d, a, o);
     for (std::size_t q = j; q < total; ++q) out[q] = o[q - j];
   }
+  return xsimd::all(finite);
 }
 }  // namespace kernel
 
 template <class Arch, class T>
-void kernel::box_coder_decode::operator()(Arch, const T* deltas, const T* anchors, std::size_t n, std::size_t k,
+bool kernel::box_coder_decode::operator()(Arch, const T* deltas, const T* anchors, std::size_t n, std::size_t k,
                                           T* out, const T* prm) const noexcept {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
   if constexpr (W >= 4 && W % 4 == 0) {
-    if (k == 1) {
-      decode_aos_<Arch>(deltas, anchors, n, out, prm);
-      return;
-    }
+    if (k == 1) return decode_aos_<Arch>(deltas, anchors, n, out, prm);
   }
   constexpr std::size_t tile = box_decode_tile;
   alignas(64) T dx[tile], dy[tile], dw[tile], dh[tile], aw[tile], ah[tile], acx[tile], acy[tile];
   const batch wx(prm[0]), wy(prm[1]), ww(prm[2]), wh(prm[3]), clamp(prm[4]), half(T(0.5));
   const std::size_t items = n * k;
+  bool finite = true;
+  for (std::size_t i = 0; i < 4 * n; ++i) finite = finite && (anchors[i] - anchors[i]) == T(0);
   for (std::size_t q0 = 0; q0 < items; q0 += tile) {
     const std::size_t cnt = items - q0 < tile ? items - q0 : tile;
     // Row q0 + r uses anchor (q0 + r) / k: walk (anchor, class) counters instead of dividing.
@@ -318,12 +342,13 @@ void kernel::box_coder_decode::operator()(Arch, const T* deltas, const T* anchor
       o[0] = dx[r], o[1] = dy[r], o[2] = dw[r], o[3] = dh[r];
     }
   }
+  return finite;
 }
 
 #define LOCUSKIT_BOX_CODER_DECODE_INSTANCES(EXTERN, Arch)                                               \
-  EXTERN template void kernel::box_coder_decode::operator()<Arch, float>(                                \
+  EXTERN template bool kernel::box_coder_decode::operator()<Arch, float>(                                \
       Arch, const float*, const float*, std::size_t, std::size_t, float*, const float*) const noexcept;   \
-  EXTERN template void kernel::box_coder_decode::operator()<Arch, double>(                               \
+  EXTERN template bool kernel::box_coder_decode::operator()<Arch, double>(                               \
       Arch, const double*, const double*, std::size_t, std::size_t, double*, const double*) const noexcept;
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_BOX_CODER_DECODE_INSTANCES)
 

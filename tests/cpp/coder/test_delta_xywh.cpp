@@ -92,6 +92,9 @@ TEST_CASE_TEMPLATE("box_coder encode/decode: formulas and round trip", T, float,
   CHECK(back[2] - back[0] == doctest::Approx(10 * 1000.0 / 16).epsilon(1e-5));
   CHECK(back[3] - back[1] == doctest::Approx(20 * std::exp(-10.0)).epsilon(1e-4));
   CHECK_THROWS_AS(box_coder_decode(big, anchor, 1, 1, back, DeltaWeights{0, 1, 1, 1}), std::invalid_argument);
+  CHECK(box_coder_decode(big, anchor, 1, 1, back));
+  const T inf_anchor[4] = {0, 0, std::numeric_limits<T>::infinity(), 1};
+  test::for_each_arch([&](simd::arch_id) { CHECK_FALSE(box_coder_decode(big, inf_anchor, 1, 1, back)); });
 }
 
 TEST_CASE_TEMPLATE("mmdet DeltaXYWH: symmetric clamp, means/stds, clip", T, float, double) {
