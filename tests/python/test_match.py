@@ -100,6 +100,13 @@ def test_empty_gt_is_background():
     assigned, _ = M.ATSSAssigner().assign(pred, [10], gt)
     np.testing.assert_array_equal(assigned, 0)
     assert M.Matcher(0.7, 0.3).match_boxes(gt, np.zeros((0, 4), np.float32))[0].shape == (0,)
+    # Gt but no predictions: empty outputs everywhere.
+    none = np.zeros((0, 4), np.float32)
+    assert M.Matcher(0.7, 0.3, True).match_boxes(pred, none)[0].shape == (0,)
+    assert M.SSDMatcher(0.5).match_boxes(pred, none)[0].shape == (0,)
+    for all_ in (True, False):
+        assert M.MaxIoUAssigner(0.5, 0.4, gt_max_assign_all=all_).assign(none, pred)[0].shape == (0,)
+    assert M.ATSSAssigner().assign(none, [0], pred)[0].shape == (0,)
 
 
 def mmdet_max_iou_reference(overlaps, pos, neg, min_pos, assign_all, low_quality):

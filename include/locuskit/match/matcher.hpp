@@ -37,18 +37,20 @@ inline bool torch_greater(T v, T best) noexcept {
   return (std::isnan(v) && !std::isnan(best)) || v > best;
 }
 
-/// Visits, tile by tile, the IoU rows of the predictions listed in `idx` against all `m` gt
-/// (same bits as box_iou / box_iou_max); `visit(pred_index, iou_row)`. Memory O(tile·m).
+/// Visits, tile by tile, the IoUs of the predictions listed in `idx` against all `m` gt (same
+/// bits as box_iou / box_iou_max): `visit(pred_index, ious, stride)` with IoU(gt g, pred) at
+/// `ious[g * stride]`. The gt are the rows, so the SIMD kernel runs along the 256 gathered
+/// predictions. Memory O(tile·m).
 template <class T, class Visit>
-void for_iou_rows(const T* gt, std::size_t m, const T* preds, const std::vector<std::size_t>& idx, Visit&& visit) {
+void for_iou_columns(const T* gt, std::size_t m, const T* preds, const std::vector<std::size_t>& idx, Visit&& visit) {
   constexpr std::size_t tile = 256;
   std::vector<T> boxes(4 * tile), ious(tile * m);
   for (std::size_t t0 = 0; t0 < idx.size(); t0 += tile) {
     const std::size_t cnt = std::min(tile, idx.size() - t0);
     for (std::size_t r = 0; r < cnt; ++r)
       for (int c = 0; c < 4; ++c) boxes[4 * r + c] = preds[4 * idx[t0 + r] + c];
-    box_iou(boxes.data(), cnt, gt, m, ious.data());
-    for (std::size_t r = 0; r < cnt; ++r) visit(idx[t0 + r], ious.data() + r * m);
+    box_iou(gt, m, boxes.data(), cnt, ious.data());
+    for (std::size_t r = 0; r < cnt; ++r) visit(idx[t0 + r], ious.data() + r, cnt);
   }
 }
 }  // namespace detail
@@ -113,8 +115,9 @@ void match_boxes(const T* gt, std::size_t m, const T* preds, std::size_t n, doub
   std::vector<T> best_local(matched_vals ? 0 : n), gt_best(m);
   T* best = matched_vals ? matched_vals : best_local.data();
   std::vector<std::int64_t> gt_arg(m);
-  // matches[] doubles as the argmax buffer.
-  box_iou_max(preds, n, gt, m, best, matches, gt_best.data(), gt_arg.data(), Degenerate::zero, par);
+  // matches[] doubles as the argmax buffer. The gt are the rows: the SIMD kernel then runs along
+  // the predictions (4x faster than along 100 gt); ties still go to the first index either way.
+  box_iou_max(gt, m, preds, n, gt_best.data(), gt_arg.data(), best, matches, Degenerate::zero, par);
   if (!allow_low_quality_matches) {
     for (std::size_t p = 0; p < n; ++p)
       matches[p] = best[p] < low ? below_low_threshold : (best[p] < high ? between_thresholds : matches[p]);
@@ -125,9 +128,9 @@ void match_boxes(const T* gt, std::size_t m, const T* preds, std::size_t n, doub
   for (std::size_t p = 0; p < n; ++p)
     if (best[p] < high && best[p] >= min_gt_best) candidates.push_back(p);
   std::vector<std::uint8_t> restore(candidates.empty() ? 0 : n, 0);
-  detail::for_iou_rows(gt, m, preds, candidates, [&](std::size_t p, const T* row) {
+  detail::for_iou_columns(gt, m, preds, candidates, [&](std::size_t p, const T* col, std::size_t stride) {
     for (std::size_t g = 0; g < m; ++g)
-      if (row[g] == gt_best[g]) {
+      if (col[g * stride] == gt_best[g]) {
         restore[p] = 1;
         break;
       }
@@ -152,7 +155,7 @@ void ssd_match_boxes(const T* gt, std::size_t m, const T* preds, std::size_t n, 
   std::vector<T> best_local(matched_vals ? 0 : n), gt_best(m);
   T* best = matched_vals ? matched_vals : best_local.data();
   std::vector<std::int64_t> gt_arg(m);
-  box_iou_max(preds, n, gt, m, best, matches, gt_best.data(), gt_arg.data(), Degenerate::zero, par);
+  box_iou_max(gt, m, preds, n, gt_best.data(), gt_arg.data(), best, matches, Degenerate::zero, par);
   for (std::size_t p = 0; p < n; ++p)
     if (best[p] < thr) matches[p] = below_low_threshold;
   for (std::size_t g = 0; g < m; ++g)
@@ -190,7 +193,7 @@ void max_iou_assign(const T* gt, std::size_t m, const T* preds, std::size_t n, c
   std::vector<T> best_local(max_overlaps ? 0 : n), gt_best(m);
   T* best = max_overlaps ? max_overlaps : best_local.data();
   std::vector<std::int64_t> arg(n), gt_arg(m);
-  box_iou_max(preds, n, gt, m, best, arg.data(), gt_best.data(), gt_arg.data(), Degenerate::zero, par);
+  box_iou_max(gt, m, preds, n, gt_best.data(), gt_arg.data(), best, arg.data(), Degenerate::zero, par);
   const T pos = static_cast<T>(prm.pos_iou_thr), nlo = static_cast<T>(prm.neg_iou_thr_low),
           nhi = static_cast<T>(prm.neg_iou_thr_high), minpos = static_cast<T>(prm.min_pos_iou);
   for (std::size_t p = 0; p < n; ++p) {
@@ -213,9 +216,9 @@ void max_iou_assign(const T* gt, std::size_t m, const T* preds, std::size_t n, c
   std::vector<std::size_t> candidates;
   for (std::size_t p = 0; p < n; ++p)
     if (best[p] >= min_best) candidates.push_back(p);
-  detail::for_iou_rows(gt, m, preds, candidates, [&](std::size_t p, const T* row) {
+  detail::for_iou_columns(gt, m, preds, candidates, [&](std::size_t p, const T* col, std::size_t stride) {
     for (std::size_t g = m; g-- > 0;)
-      if (gt_best[g] >= minpos && row[g] == gt_best[g]) {
+      if (gt_best[g] >= minpos && col[g * stride] == gt_best[g]) {
         assigned[p] = static_cast<std::int64_t>(g) + 1;
         break;
       }
