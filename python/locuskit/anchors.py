@@ -22,12 +22,14 @@ __all__ = [
     "DefaultBoxGenerator",
     "MMDetAnchorGenerator",
     "MlvlPointGenerator",
+    "SSDAnchorGenerator",
     "YOLOAnchorGenerator",
     "anchor_fit",
     "anchor_inside_flags",
     "grid_anchors",
     "kmeans_anchors",
     "octave_scales",
+    "ssd_anchor_sizes",
 ]
 
 
@@ -205,14 +207,79 @@ class MMDetAnchorGenerator:
         return [len(self.scales) * len(self.ratios)] * len(self.strides)
 
     def base_anchors(self, dtype=np.float32):
-        return [_core._cell_anchors_mmdet(b, self.scales, self.ratios, self.scale_major, self.center_offset,
-                                          _dtype_name(dtype)) for b in self.base_sizes]
+        return [_core._cell_anchors_mmdet(b, self.scales, self.ratios, self.scale_major, self.center_offset * b,
+                                          self.center_offset * b, _dtype_name(dtype)) for b in self.base_sizes]
 
     def grid_priors(self, featmap_sizes, dtype=np.float32):
         """Per-level anchors (list of (H*W*A, 4))."""
         return [_core._grid_anchors(base, gh, gw, st[1], st[0], 0.0)
                 for (gh, gw), base, st in zip(_levels(featmap_sizes, len(self.strides), "strides"),
                                               self.base_anchors(dtype), self.strides)]
+
+
+def ssd_anchor_sizes(input_size: int = 300, basesize_ratio_range=(0.15, 0.9), num_levels: int = 6):
+    """mmdet ``SSDAnchorGenerator``'s (min_sizes, max_sizes) in pixels: integer percent steps
+    ``int(floor(max% − min%) / (L − 2))`` from the range, then the extra first level (SSD300: 7%–15%
+    for COCO's 0.15 start, 10%–20% for VOC's 0.2; SSD512: 4%–10% / 7%–15%); sizes truncated to int."""
+    lo, hi = int(basesize_ratio_range[0] * 100), int(basesize_ratio_range[1] * 100)
+    if num_levels < 3:
+        raise ValueError("SSD anchor sizes need at least 3 levels")
+    step = int(math.floor(hi - lo) / (num_levels - 2))
+    mins = [int(input_size * r / 100) for r in range(lo, hi + 1, step)]
+    maxs = [int(input_size * (r + step) / 100) for r in range(lo, hi + 1, step)]
+    first = {(300, 0.15): (7, 15), (300, 0.2): (10, 20), (512, 0.1): (4, 10), (512, 0.15): (7, 15)}
+    key = (int(input_size), float(basesize_ratio_range[0]))
+    if key not in first:
+        raise ValueError("input_size must be 300 (range starting at 0.15 or 0.2) or 512 (0.1 or 0.15), "
+                         f"got {input_size} with {basesize_ratio_range[0]}")
+    mins.insert(0, int(input_size * first[key][0] / 100))
+    maxs.insert(0, int(input_size * first[key][1] / 100))
+    return mins, maxs
+
+
+class SSDAnchorGenerator:
+    """mmdet ``SSDAnchorGenerator(strides, ratios, basesize_ratio_range, input_size, scale_major)``.
+
+    Per level: base size = min size, scales ``[1, sqrt(max/min)]``, ratios ``[1, 1/r, r, ...]`` (the
+    "flip"), centre stride/2, rows reordered to ``[min, sqrt(min·max), 1/r, r, ...]``. mmdet's SSD
+    configs use ``scale_major=False``. Pixel xyxy anchors, location-major.
+    """
+
+    def __init__(self, strides, ratios, basesize_ratio_range=(0.15, 0.9), input_size: int = 300,
+                 scale_major: bool = False, min_sizes=None, max_sizes=None):
+        if len(strides) != len(ratios):
+            raise ValueError("strides and ratios must have one entry per level")
+        self.strides = [float(s) for s in strides]
+        if min_sizes is None:
+            min_sizes, max_sizes = ssd_anchor_sizes(input_size, basesize_ratio_range, len(strides))
+        if len(min_sizes) != len(strides) or len(max_sizes) != len(strides):
+            raise ValueError("min_sizes and max_sizes must have one entry per level")
+        self.min_sizes, self.max_sizes = list(min_sizes), list(max_sizes)
+        self.ratios = [[1.0] + [v for r in level for v in (1.0 / r, float(r))] for level in ratios]
+        self.scale_major = bool(scale_major)
+
+    @property
+    def num_base_anchors(self):
+        return [len(r) + 1 for r in self.ratios]
+
+    def base_anchors(self, dtype=np.float32):
+        out = []
+        for s, lo, hi, ratios in zip(self.strides, self.min_sizes, self.max_sizes, self.ratios):
+            if not (lo > 0 and hi > 0):
+                raise ValueError(f"SSD sizes must be positive, got min {lo}, max {hi}")
+            base = _core._cell_anchors_mmdet(float(lo), [1.0, math.sqrt(hi / lo)], ratios, self.scale_major,
+                                             s / 2.0, s / 2.0, _dtype_name(dtype))
+            n = len(ratios)
+            # mmdet: index_select([0, n, 1, ..., n-1]) on the 2n rows whatever scale_major is (with
+            # the usual scale_major=False that is [min, sqrt(min*max), 1/r, r, ...]).
+            order = [0, n] + list(range(1, n))
+            out.append(np.ascontiguousarray(base[order]))
+        return out
+
+    def grid_priors(self, featmap_sizes, dtype=np.float32):
+        return [_core._grid_anchors(base, gh, gw, s, s, 0.0)
+                for (gh, gw), base, s in zip(_levels(featmap_sizes, len(self.strides), "strides"),
+                                             self.base_anchors(dtype), self.strides)]
 
 
 class YOLOAnchorGenerator:

@@ -31,13 +31,13 @@ py::array cell_anchors_py(const std::string& style, const std::vector<double>& s
 }
 
 py::array cell_anchors_mmdet_py(double base_size, const std::vector<double>& scales,
-                                const std::vector<double>& ratios, bool scale_major, double center_offset,
-                                const std::string& dtype) {
+                                const std::vector<double>& ratios, bool scale_major, double center_x,
+                                double center_y, const std::string& dtype) {
   return with_dtype_name(dtype, [&](auto tag) -> py::array {
     using T = decltype(tag);
     auto out = new_array<T>({static_cast<py::ssize_t>(scales.size() * ratios.size()), 4});
     cell_anchors_mmdet(base_size, scales.data(), scales.size(), ratios.data(), ratios.size(), out.mutable_data(),
-                       scale_major, center_offset);
+                       scale_major, center_x, center_y);
     return out;
   });
 }
@@ -204,7 +204,7 @@ void bind_anchor(py::module_& m) {
   m.def("_cell_anchors", &cell_anchors_py, py::arg("style"), py::arg("sizes"), py::arg("aspect_ratios"),
         py::arg("dtype"));
   m.def("_cell_anchors_mmdet", &cell_anchors_mmdet_py, py::arg("base_size"), py::arg("scales"), py::arg("ratios"),
-        py::arg("scale_major"), py::arg("center_offset"), py::arg("dtype"));
+        py::arg("scale_major"), py::arg("center_x"), py::arg("center_y"), py::arg("dtype"));
   m.def("_cell_anchors_wh", &cell_anchors_wh_py, py::arg("wh"), py::arg("center_x"), py::arg("center_y"),
         py::arg("dtype"));
   m.def("_grid_anchors", &grid_anchors_py, py::arg("cell_anchors"), py::arg("grid_h"), py::arg("grid_w"),

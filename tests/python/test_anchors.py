@@ -105,11 +105,14 @@ def test_mmdet_retinanet_anchors_hand_checked():
     scales = [4 * 2 ** (i / 3) for i in range(3)]
     base = gen.base_anchors(np.float64)[0]
     assert base.shape == (9, 4)
+    f = np.float32
     for r_i, r in enumerate((0.5, 1.0, 2.0)):
         for s_i, s in enumerate(scales):
-            w = 8 * (1 / math.sqrt(r)) * s
-            h = 8 * math.sqrt(r) * s
-            np.testing.assert_allclose(base[r_i * 3 + s_i], [-0.5 * w, -0.5 * h, 0.5 * w, 0.5 * h], rtol=1e-15)
+            # mmdet's tensors are float32: ws = (w * w_ratios) * scales, h_ratio = sqrt(ratio).
+            hr = np.sqrt(f(r))
+            w = (f(8) * (f(1) / hr)) * f(s)
+            h = (f(8) * hr) * f(s)
+            np.testing.assert_array_equal(base[r_i * 3 + s_i], [-f(0.5) * w, -f(0.5) * h, f(0.5) * w, f(0.5) * h])
     np.testing.assert_array_equal(base[3], [-16, -16, 16, 16])  # ratio 1, scale 4, stride 8
     level1 = gen.grid_priors([(4, 5), (2, 3)], dtype=np.float64)[1]
     assert level1.shape == (2 * 3 * 9, 4)
@@ -198,3 +201,29 @@ def test_bad_inputs():
         A.AnchorGenerator()((64, 64), [(8, 8)], dtype=np.int32)
     with pytest.raises(ValueError):
         A.YOLOAnchorGenerator([32], [[(0, 10)]]).grid_priors([(1, 1)])
+
+
+def test_mmdet_ssd_anchors_hand_checked():
+    # mmdet SSDAnchorGenerator, SSD300 COCO: basesize_ratio_range (0.15, 0.9), step
+    # int(floor(90 - 15) / 4) = 18 -> min % 15, 33, 51, 69, 87 (+ the first level 7%-15%).
+    mins, maxs = A.ssd_anchor_sizes(300, (0.15, 0.9), 6)
+    assert mins == [21, 45, 99, 153, 207, 261]
+    assert maxs == [45, 99, 153, 207, 261, 315]
+    gen = A.SSDAnchorGenerator(strides=[8, 16, 32, 64, 100, 300], ratios=[[2], [2, 3], [2, 3], [2, 3], [2], [2]])
+    assert gen.num_base_anchors == [4, 6, 6, 6, 4, 4]
+    base = gen.base_anchors(np.float64)[0]
+    # Rows [min, sqrt(min*max), 1/r, r], centre stride/2 = 4; w = (base*scale)*(1/sqrt(ratio)) in float32.
+    c = 4.0
+    s2 = math.sqrt(45 / 21)
+    w1 = np.float32(21) * np.float32(s2)
+    wr = np.float32(21) * (np.float32(1) / np.sqrt(np.float32(0.5)))
+    hr = np.float32(21) * np.sqrt(np.float32(0.5))
+    np.testing.assert_array_equal(base[0], [c - 10.5, c - 10.5, c + 10.5, c + 10.5])
+    np.testing.assert_array_equal(base[1], np.float32([c - 0.5 * w1, c - 0.5 * w1, c + 0.5 * w1, c + 0.5 * w1]))
+    np.testing.assert_array_equal(base[2], np.float32([c - np.float32(0.5) * wr, c - np.float32(0.5) * hr,
+                                                       c + np.float32(0.5) * wr, c + np.float32(0.5) * hr]))
+    assert base[3, 2] - base[3, 0] < base[3, 3] - base[3, 1]  # ratio 2: taller than wide
+    levels = gen.grid_priors([(38, 38), (19, 19), (10, 10), (5, 5), (3, 3), (1, 1)])
+    assert sum(len(a) for a in levels) == 8732  # the SSD300 prior count
+    with pytest.raises(ValueError):
+        A.ssd_anchor_sizes(320, (0.15, 0.9), 6)

@@ -76,31 +76,43 @@ void cell_anchors_detectron2(const double* sizes, std::size_t n_sizes, const dou
 }
 
 /// mmdet `AnchorGenerator.gen_single_level_base_anchors(base_size, scales, ratios, center)`:
-/// `w = base_size·(1/sqrt(ar))·scale`, `h = base_size·sqrt(ar)·scale`, centre
-/// `center_offset·base_size` (mmdet default 0), box `centre ∓ 0.5·(w, h)`, unrounded.
-/// `scale_major = true` (mmdet default) gives ratio-major rows `r * n_scales + s`; false gives
-/// scale-major rows. RetinaNet uses `scales = octave_scales(4, 3)` and base size = stride.
-/// `out` (n_ratios*n_scales, 4). Thread-safe.
+/// `w = base_size·(1/√ar)·scale`, `h = base_size·√ar·scale` and corners `centre ∓ 0.5·(w, h)`,
+/// unrounded, computed in float32 in mmdet's operation order (its tensors are float32):
+/// `(base·w_ratio)·scale` when `scale_major` (mmdet default: ratio-major rows `r * n_scales + s`),
+/// `(base·scale)·w_ratio` otherwise (scale-major rows `s * n_ratios + r`, as mmdet's SSD). The
+/// centre is mmdet's `center` (YOLO/SSD: stride/2), or `center_offset·base_size` (default 0).
+/// RetinaNet: `scales = octave_scales(4, 3)`, base size = stride. `out` (n_ratios*n_scales, 4).
 template <class T>
-void cell_anchors_mmdet(double base_size, const double* scales, std::size_t n_scales,
-                        const double* aspect_ratios, std::size_t n_ratios, T* out,
-                        bool scale_major = true, double center_offset = 0.0) {
+void cell_anchors_mmdet(double base_size, const double* scales, std::size_t n_scales, const double* aspect_ratios,
+                        std::size_t n_ratios, T* out, bool scale_major, double center_x, double center_y) {
   LOCUSKIT_CHECK(std::isfinite(base_size) && base_size > 0, std::invalid_argument,
                  "base_size must be a finite positive number, got ", base_size);
   detail::check_positive_list(scales, n_scales, "scales");
   detail::check_positive_list(aspect_ratios, n_ratios, "aspect_ratios");
-  const double c = center_offset * base_size;
+  LOCUSKIT_CHECK(std::isfinite(center_x) && std::isfinite(center_y), std::invalid_argument, "center must be finite");
+  const float base = static_cast<float>(base_size);
+  const float cx = static_cast<float>(center_x), cy = static_cast<float>(center_y);
   for (std::size_t r = 0; r < n_ratios; ++r) {
-    const double h_ratio = std::sqrt(aspect_ratios[r]), w_ratio = 1.0 / h_ratio;
+    const float h_ratio = std::sqrt(static_cast<float>(aspect_ratios[r])), w_ratio = 1.0f / h_ratio;
     for (std::size_t s = 0; s < n_scales; ++s) {
-      const double w = base_size * w_ratio * scales[s], h = base_size * h_ratio * scales[s];
+      const float scale = static_cast<float>(scales[s]);
+      const float w = scale_major ? (base * w_ratio) * scale : (base * scale) * w_ratio;
+      const float h = scale_major ? (base * h_ratio) * scale : (base * scale) * h_ratio;
       T* o = out + 4 * (scale_major ? r * n_scales + s : s * n_ratios + r);
-      o[0] = static_cast<T>(c - 0.5 * w);
-      o[1] = static_cast<T>(c - 0.5 * h);
-      o[2] = static_cast<T>(c + 0.5 * w);
-      o[3] = static_cast<T>(c + 0.5 * h);
+      o[0] = static_cast<T>(cx - 0.5f * w);
+      o[1] = static_cast<T>(cy - 0.5f * h);
+      o[2] = static_cast<T>(cx + 0.5f * w);
+      o[3] = static_cast<T>(cy + 0.5f * h);
     }
   }
+}
+
+/// Same, with mmdet's default centre `center_offset·base_size` (center_offset 0 in mmdet ≥ 2).
+template <class T>
+void cell_anchors_mmdet(double base_size, const double* scales, std::size_t n_scales, const double* aspect_ratios,
+                        std::size_t n_ratios, T* out, bool scale_major = true, double center_offset = 0.0) {
+  cell_anchors_mmdet(base_size, scales, n_scales, aspect_ratios, n_ratios, out, scale_major,
+                     center_offset * base_size, center_offset * base_size);
 }
 
 /// RetinaNet octave scales: `scales[i] = octave_base_scale · 2^(i / scales_per_octave)` for
