@@ -133,20 +133,26 @@ class AnchorGenerator:
 class DefaultAnchorGenerator:
     """detectron2 ``DefaultAnchorGenerator(sizes, aspect_ratios, strides, offset)``.
 
+    ``sizes`` / ``aspect_ratios`` broadcast as detectron2's: a flat list is used for every level,
+    a one-element list of lists is repeated.
+
     Cell anchors are size-major and unrounded (``w = sqrt(size²/ar)``, ``h = ar·w``); the shift of
     column x is ``(x + offset)·stride``. The constructor default ``offset=0.5`` is detectron2's
     class default; its config default ``MODEL.ANCHOR_GENERATOR.OFFSET`` is 0.0.
     """
 
     def __init__(self, sizes, aspect_ratios, strides, offset: float = 0.5):
-        if not isinstance(sizes[0], (list, tuple)):
-            sizes = tuple((s,) for s in sizes) if len(strides) == len(sizes) else (tuple(sizes),) * len(strides)
-        if len(sizes) == 1 and len(strides) > 1:
-            sizes = sizes * len(strides)
-        if not isinstance(aspect_ratios[0], (list, tuple)):
-            aspect_ratios = (aspect_ratios,) * len(sizes)
-        if len(aspect_ratios) == 1 and len(sizes) > 1:
-            aspect_ratios = tuple(aspect_ratios) * len(sizes)
+        # detectron2 _broadcast_params: a flat list is every level's list; a single list is repeated.
+        def broadcast(params, name):
+            if len(params) == 0:
+                raise ValueError(f"{name} has to have at least one element")
+            if not isinstance(params[0], (list, tuple)):
+                return (tuple(params),) * len(strides)
+            if len(params) == 1:
+                return tuple(params) * len(strides)
+            return tuple(params)
+        sizes = broadcast(sizes, "sizes")
+        aspect_ratios = broadcast(aspect_ratios, "aspect_ratios")
         if not (len(sizes) == len(aspect_ratios) == len(strides)):
             raise ValueError("sizes, aspect_ratios and strides must have one entry per level")
         if not (0.0 <= offset < 1.0):

@@ -227,3 +227,15 @@ def test_mmdet_ssd_anchors_hand_checked():
     assert sum(len(a) for a in levels) == 8732  # the SSD300 prior count
     with pytest.raises(ValueError):
         A.ssd_anchor_sizes(320, (0.15, 0.9), 6)
+
+
+def test_detectron2_broadcasting():
+    # detectron2 _broadcast_params: list[float] is every level's list; [[...]] is repeated.
+    gen = A.DefaultAnchorGenerator(sizes=[32, 64], aspect_ratios=[0.5, 1.0], strides=[8, 16])
+    assert gen.num_anchors == [4, 4]
+    gen = A.DefaultAnchorGenerator(sizes=[[32], [64]], aspect_ratios=[[1.0]], strides=[8, 16])
+    assert gen.num_anchors == [1, 1]
+    out = gen([(2, 2), (1, 1)])
+    np.testing.assert_array_equal(out[1], [[8 - 32, 8 - 32, 8 + 32, 8 + 32]])
+    with pytest.raises(ValueError):
+        A.DefaultAnchorGenerator(sizes=[[32], [64], [128]], aspect_ratios=[[1.0]], strides=[8, 16])
