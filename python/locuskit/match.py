@@ -3,7 +3,8 @@
 * :class:`Matcher` — torchvision/detectron2-style ``Matcher(high, low, allow_low_quality_matches)``:
   call it on a (M gt, N predictions) quality matrix (torchvision semantics), or use
   :meth:`Matcher.match_boxes` to match boxes without building the M×N IoU matrix.
-* :class:`SSDMatcher` (torchvision), :class:`MaxIoUAssigner` and :class:`ATSSAssigner` (mmdet).
+* :class:`Detectron2Matcher` (labels {−1, 0, 1} on threshold bins), :class:`SSDMatcher`
+  (torchvision), :class:`MaxIoUAssigner` and :class:`ATSSAssigner` (mmdet).
 * :func:`linear_sum_assignment` (exact, as scipy's) and :func:`detr_cost_matrix` /
   :class:`HungarianMatcher` (DETR).
 """
@@ -16,6 +17,7 @@ from ._arrays import as_array
 
 __all__ = [
     "ATSSAssigner",
+    "Detectron2Matcher",
     "HungarianMatcher",
     "Matcher",
     "MaxIoUAssigner",
@@ -56,6 +58,35 @@ class Matcher:
         Returns ``(matches, max_iou)``. Zero-area pairs have IoU 0 (torchvision: NaN)."""
         return _core._match_boxes(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
                                   self.high_threshold, self.low_threshold, self.allow_low_quality_matches)
+
+
+class Detectron2Matcher:
+    """detectron2 ``Matcher(thresholds, labels, allow_low_quality_matches)``.
+
+    ``matcher(quality)`` on a dense (M, N) matrix or ``matcher.match_boxes(gt, anchors)`` (fused,
+    no M×N matrix) return ``(matches, match_labels)``: the best gt per prediction (first on ties)
+    and ``labels[i]`` for qualities in ``[t_{i-1}, t_i)`` (−inf/+inf appended). Low-quality
+    matching sets label 1 on every prediction equal to some gt's best. No gt: matches 0, labels
+    ``labels[0]``. Qualities must be finite (detectron2 asserts ≥ 0).
+    """
+
+    def __init__(self, thresholds, labels, allow_low_quality_matches: bool = False):
+        thresholds = [float(t) for t in thresholds]
+        if any(b < a for a, b in zip(thresholds, thresholds[1:])):
+            raise ValueError("thresholds must be sorted ascending")
+        if len(labels) != len(thresholds) + 1:
+            raise ValueError("labels need one more entry than thresholds")
+        self.thresholds = thresholds
+        self.labels = [int(v) for v in labels]
+        self.allow_low_quality_matches = bool(allow_low_quality_matches)
+
+    def __call__(self, match_quality_matrix):
+        return _core._detectron2_match(as_array(match_quality_matrix, "match_quality_matrix"), None,
+                                       self.thresholds, self.labels, self.allow_low_quality_matches)
+
+    def match_boxes(self, gt_boxes, anchors):
+        return _core._detectron2_match(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
+                                       self.thresholds, self.labels, self.allow_low_quality_matches)
 
 
 class SSDMatcher(Matcher):

@@ -2,6 +2,8 @@
 #include <locuskit/box/validate.hpp>
 #include <locuskit/match.hpp>
 
+#include <optional>
+
 #include "arrays.hpp"
 
 namespace locuskit::python {
@@ -65,6 +67,46 @@ py::tuple match_boxes_py(const py::array& gt, const py::array& preds, double hig
       match_boxes(p.gt, p.m, p.preds, p.n, high, low, allow_low, mo, vo, Parallel{num_threads()});
     }
     return py::make_tuple(matches, vals);
+  });
+}
+
+py::tuple d2_match_py(const py::array& quality_or_gt, const std::optional<py::array>& preds,
+                      const std::vector<double>& thresholds, const std::vector<int>& labels_in, bool allow_low) {
+  LOCUSKIT_CHECK(labels_in.size() == thresholds.size() + 1, std::invalid_argument,
+                 "labels: need len(thresholds) + 1 = ", thresholds.size() + 1, " labels, got ", labels_in.size());
+  std::vector<std::int8_t> labels;
+  for (int l : labels_in) {
+    LOCUSKIT_CHECK(l >= -1 && l <= 1, std::invalid_argument, "labels must be -1, 0 or 1, got ", l);
+    labels.push_back(static_cast<std::int8_t>(l));
+  }
+  return with_float_dtype(quality_or_gt, preds ? "gt_boxes" : "match_quality_matrix", [&](auto tag) -> py::tuple {
+    using T = decltype(tag);
+    std::size_t m = 0, n = 0;
+    const T* q = nullptr;
+    BoxPair<T> p{};
+    if (preds) {
+      p = box_pair<T>(quality_or_gt, *preds, "anchors");
+      m = p.m, n = p.n;
+    } else {
+      q = matrix_data<T>(quality_or_gt, "match_quality_matrix", m, n);
+    }
+    auto matches = new_array<std::int64_t>({static_cast<py::ssize_t>(n)});
+    auto out_labels = new_array<std::int8_t>({static_cast<py::ssize_t>(n)});
+    std::int64_t* mo = matches.mutable_data();
+    std::int8_t* lo = out_labels.mutable_data();
+    {
+      py::gil_scoped_release release;
+      if (preds) {
+        check_boxes_xyxy(p.gt, p.m, "gt_boxes");
+        check_boxes_xyxy(p.preds, p.n, "anchors");
+        match_boxes_labels(p.gt, m, p.preds, n, thresholds.data(), thresholds.size(), labels.data(), allow_low, mo, lo,
+                           Parallel{num_threads()});
+      } else {
+        check_finite(q, m * n, "match_quality_matrix", true);
+        matcher_labels_dense(q, m, n, thresholds.data(), thresholds.size(), labels.data(), allow_low, mo, lo);
+      }
+    }
+    return py::make_tuple(matches, out_labels);
   });
 }
 
@@ -180,6 +222,8 @@ void bind_match(py::module_& m) {
         py::arg("low_threshold"), py::arg("allow_low_quality_matches"));
   m.def("_match_boxes", &match_boxes_py, py::arg("gt_boxes"), py::arg("anchors"), py::arg("high_threshold"),
         py::arg("low_threshold"), py::arg("allow_low_quality_matches"));
+  m.def("_detectron2_match", &d2_match_py, py::arg("quality_or_gt"), py::arg("anchors"), py::arg("thresholds"),
+        py::arg("labels"), py::arg("allow_low_quality_matches"));
   m.def("_ssd_match_boxes", &ssd_match_py, py::arg("gt_boxes"), py::arg("anchors"), py::arg("threshold"));
   m.def("_max_iou_assign", &max_iou_assign_py, py::arg("gt_boxes"), py::arg("bboxes"), py::arg("pos_iou_thr"),
         py::arg("neg_iou_thr_low"), py::arg("neg_iou_thr_high"), py::arg("min_pos_iou"),

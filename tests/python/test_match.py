@@ -276,3 +276,31 @@ def test_bad_inputs():
         M.Matcher(0.7, 0.3).match_boxes(np.array([[1, 1, 0, 0]], np.float32), a)
     with pytest.raises(ValueError, match="2-D"):
         M.linear_sum_assignment(np.zeros(3))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_detectron2_matcher_equals_torchvision_relabelled(dtype):
+    # detectron2 Matcher([low, high], [0, -1, 1], allow) makes torchvision's decision with other
+    # labels: tv -1 (below low) -> 0, tv -2 (between) -> -1, tv index -> 1; matches = argmax.
+    rng = np.random.default_rng(29)
+    for case in range(60):
+        gt, pred = boxes_pair(rng, int(rng.integers(1, 20)), int(rng.integers(1, 300)), dtype, grid=case % 2 == 0)
+        allow = bool(case % 2)
+        q = torchvision.ops.box_iou(torch.from_numpy(gt), torch.from_numpy(pred))
+        tv = det_utils.Matcher(0.7, 0.3, allow)(q.clone()).numpy()
+        expected_labels = np.where(tv == -1, 0, np.where(tv == -2, -1, 1))
+        d2 = M.Detectron2Matcher([0.3, 0.7], [0, -1, 1], allow)
+        for matches, labels in (d2(q.numpy()), d2.match_boxes(gt, pred)):
+            np.testing.assert_array_equal(labels, expected_labels, err_msg=f"case {case}")
+            np.testing.assert_array_equal(matches, q.argmax(0).numpy())
+    # Four bins, hand-checked: [-inf, .3) -> 0, [.3, .5) -> -1, [.5, .7) -> 0, [.7, inf) -> 1.
+    q = np.array([[0.1, 0.35, 0.55, 0.8]], np.float32)
+    m, lab = M.Detectron2Matcher([0.3, 0.5, 0.7], [0, -1, 0, 1])(q)
+    np.testing.assert_array_equal(lab, [0, -1, 0, 1])
+    m, lab = M.Detectron2Matcher([0.3, 0.7], [0, -1, 1])(np.zeros((0, 3), np.float32))
+    np.testing.assert_array_equal(m, 0)
+    np.testing.assert_array_equal(lab, 0)
+    with pytest.raises(ValueError):
+        M.Detectron2Matcher([0.7, 0.3], [0, -1, 1])
+    with pytest.raises(ValueError):
+        M.Detectron2Matcher([0.3, 0.7], [0, -1, 2])(q)

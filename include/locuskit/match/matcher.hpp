@@ -140,6 +140,98 @@ void match_boxes(const T* gt, std::size_t m, const T* preds, std::size_t n, doub
       matches[p] = best[p] < low ? below_low_threshold : between_thresholds;
 }
 
+namespace detail {
+inline void check_d2_params(const double* thresholds, std::size_t k, const std::int8_t* labels) {
+  for (std::size_t i = 0; i < k; ++i) {
+    LOCUSKIT_CHECK(!std::isnan(thresholds[i]), std::invalid_argument, "thresholds must not be NaN");
+    LOCUSKIT_CHECK(i == 0 || thresholds[i - 1] <= thresholds[i], std::invalid_argument,
+                   "thresholds must be sorted ascending");
+  }
+  for (std::size_t i = 0; i <= k; ++i)
+    LOCUSKIT_CHECK(labels[i] >= -1 && labels[i] <= 1, std::invalid_argument, "labels must be -1, 0 or 1, got ",
+                   int(labels[i]));
+}
+// detectron2 bins: [-inf, t0), [t0, t1), ..., [t_{k-1}, +inf) get labels[0..k].
+template <class T>
+inline std::int8_t d2_label(T v, const T* thr, std::size_t k, const std::int8_t* labels) noexcept {
+  std::int8_t out = labels[0];
+  bool set = false;
+  for (std::size_t i = 0; i <= k; ++i) {
+    const bool ge_low = i == 0 || v >= thr[i - 1];
+    const bool lt_high = i == k || v < thr[i];
+    if (ge_low && lt_high) out = labels[i], set = true;
+  }
+  return set ? out : labels[0];  // NaN matches no bin; detectron2 asserts quality >= 0 instead
+}
+}  // namespace detail
+
+/// detectron2 `Matcher(thresholds, labels, allow_low_quality_matches)` on a dense quality matrix
+/// `quality` (m gt, n predictions): `matches` (n) = the best gt (first on ties), `match_labels` (n)
+/// = `labels[i]` for the best quality in `[t_{i-1}, t_i)` (with −inf and +inf appended; labels in
+/// {−1, 0, 1}; RPN: thresholds {0.3, 0.7}, labels {0, −1, 1}); with low-quality matching every
+/// prediction equal to some gt's best gets label 1 (its match stays its own argmax). m == 0:
+/// matches 0 and labels `labels[0]`, as detectron2. `thresholds` (k) ascending, `labels` (k + 1).
+template <class T>
+void matcher_labels_dense(const T* quality, std::size_t m, std::size_t n, const double* thresholds, std::size_t k,
+                          const std::int8_t* labels, bool allow_low_quality_matches, std::int64_t* matches,
+                          std::int8_t* match_labels) {
+  detail::check_d2_params(thresholds, k, labels);
+  std::vector<T> thr(k);
+  for (std::size_t i = 0; i < k; ++i) thr[i] = static_cast<T>(thresholds[i]);
+  if (m == 0) {
+    std::fill(matches, matches + n, std::int64_t{0});
+    std::fill(match_labels, match_labels + n, labels[0]);
+    return;
+  }
+  std::vector<T> best(n, -std::numeric_limits<T>::infinity());
+  std::fill(matches, matches + n, std::int64_t{-1});
+  for (std::size_t g = 0; g < m; ++g)
+    for (std::size_t p = 0; p < n; ++p) {
+      const T v = quality[g * n + p];
+      if (matches[p] < 0 || detail::torch_greater(v, best[p])) best[p] = v, matches[p] = static_cast<std::int64_t>(g);
+    }
+  for (std::size_t p = 0; p < n; ++p) match_labels[p] = detail::d2_label(best[p], thr.data(), k, labels);
+  if (!allow_low_quality_matches || n == 0) return;
+  for (std::size_t g = 0; g < m; ++g) {
+    T gbest = quality[g * n];
+    for (std::size_t p = 1; p < n; ++p)
+      if (detail::torch_greater(quality[g * n + p], gbest)) gbest = quality[g * n + p];
+    for (std::size_t p = 0; p < n; ++p)
+      if (quality[g * n + p] == gbest) match_labels[p] = 1;
+  }
+}
+
+/// detectron2 `Matcher` on boxes, fused (no m×n matrix): equals
+/// `matcher_labels_dense(box_iou(gt, preds), ...)` (zero-area pairs IoU 0). Memory O(n + m).
+template <class T>
+void match_boxes_labels(const T* gt, std::size_t m, const T* preds, std::size_t n, const double* thresholds,
+                        std::size_t k, const std::int8_t* labels, bool allow_low_quality_matches,
+                        std::int64_t* matches, std::int8_t* match_labels, Parallel par = {}) {
+  detail::check_d2_params(thresholds, k, labels);
+  if (m == 0) {
+    std::fill(matches, matches + n, std::int64_t{0});
+    std::fill(match_labels, match_labels + n, labels[0]);
+    return;
+  }
+  std::vector<T> thr(k), best(n), gt_best(m);
+  for (std::size_t i = 0; i < k; ++i) thr[i] = static_cast<T>(thresholds[i]);
+  std::vector<std::int64_t> gt_arg(m);
+  box_iou_max(gt, m, preds, n, gt_best.data(), gt_arg.data(), best.data(), matches, Degenerate::zero, par);
+  for (std::size_t p = 0; p < n; ++p) match_labels[p] = detail::d2_label(best[p], thr.data(), k, labels);
+  if (!allow_low_quality_matches || n == 0) return;
+  const T min_gt_best = *std::min_element(gt_best.begin(), gt_best.end());
+  std::vector<std::size_t> candidates;
+  for (std::size_t p = 0; p < n; ++p)
+    if (match_labels[p] != 1 && best[p] >= min_gt_best) candidates.push_back(p);
+  detail::for_iou_columns(gt, m, preds, candidates, [&](std::size_t p, const T* col, std::size_t stride) {
+    for (std::size_t g = 0; g < m; ++g)
+      if (col[g * stride] == gt_best[g]) {
+        match_labels[p] = 1;
+        break;
+      }
+  });
+}
+
 /// torchvision `SSDMatcher(threshold)` on boxes: `Matcher(thr, thr)` and then, for each gt in
 /// order, its best prediction (first on ties) is forced to that gt (a later gt wins).
 /// Shapes as match_boxes. Memory O(n + m).

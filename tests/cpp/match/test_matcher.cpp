@@ -34,6 +34,32 @@ TEST_CASE_TEMPLATE("match_boxes equals matcher_dense(box_iou) on every arch and 
   }
 }
 
+TEST_CASE_TEMPLATE("match_boxes_labels (detectron2) equals matcher_labels_dense(box_iou)", T, float, double) {
+  const double thr[2] = {0.3, 0.7};
+  const std::int8_t labels[3] = {0, -1, 1};
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    const std::size_t m = 1 + seed * 5 % 17, n = 100 + seed * 613 % 2000;
+    auto gt = test::random_boxes<T>(m, seed + 7), preds = test::random_boxes<T>(n, seed + 300);
+    for (auto& v : preds) v = std::round(v);
+    for (auto& v : gt) v = std::round(v);
+    std::vector<T> q(m * n);
+    reference::box_iou(gt.data(), m, preds.data(), n, q.data());
+    for (bool allow : {false, true}) {
+      std::vector<std::int64_t> em(n), gm(n);
+      std::vector<std::int8_t> el(n), gl(n);
+      matcher_labels_dense(q.data(), m, n, thr, 2, labels, allow, em.data(), el.data());
+      match_boxes_labels(gt.data(), m, preds.data(), n, thr, 2, labels, allow, gm.data(), gl.data(), Parallel{2});
+      CHECK(gm == em);
+      CHECK(gl == el);
+    }
+  }
+  const std::int8_t bad[3] = {0, -1, 2};
+  std::int64_t mm[1];
+  std::int8_t ll[1];
+  const T one[4] = {0, 0, 1, 1};
+  CHECK_THROWS_AS(match_boxes_labels(one, 1, one, 1, thr, 2, bad, false, mm, ll), std::invalid_argument);
+}
+
 TEST_CASE("matcher_dense: torchvision low-quality subtleties") {
   // Prediction 0 is the best of gt0 and gt1 (0.4 each); its own argmax is gt0 (first on ties).
   const float q[4] = {0.4f, 0.1f, 0.4f, 0.2f};
