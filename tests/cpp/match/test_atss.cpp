@@ -17,11 +17,13 @@ TEST_CASE("atss_assign on a hand case") {
   std::int64_t a[4];
   double ov[4];
   atss_assign(anchors, 4, levels, 1, gt, 1, 3, a, ov);
-  // IoUs of candidates: 0.5, 0.5, 0 -> mean 1/3, std sqrt(1/12) -> thr 0.622: none >= ... so
-  // check with the formula rather than intuition.
+  // Candidate IoUs 0.5, 0.5, 0: mean 1/3, unbiased std sqrt(1/12) = 0.289, threshold 0.622, so
+  // no candidate is positive.
   const double mean = 1.0 / 3, sd = std::sqrt(((0.5 - mean) * (0.5 - mean) * 2 + mean * mean) / 2);
   const bool pos = 0.5 >= mean + sd;
-  CHECK(a[1] == (pos ? 1 : 0));
+  CHECK_FALSE(pos);
+  CHECK(a[1] == 0);
+  CHECK(a[2] == 0);
   CHECK(a[0] == 0);
   CHECK(a[3] == 0);
   // topk = 2: candidates 1 and 2 with IoU 0.5 each: std 0, threshold 0.5, both positive.
