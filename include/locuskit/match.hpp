@@ -1,3 +1,8 @@
 #pragma once
 /// \file match.hpp
-/// Every public header of include/locuskit/match/ (filled in by its issue).
+/// Every public header of include/locuskit/match/: max-IoU matchers (torchvision/detectron2
+/// Matcher, SSDMatcher, mmdet MaxIoUAssigner), ATSS, linear assignment (Hungarian), DETR cost.
+#include "match/atss.hpp"
+#include "match/detr_cost.hpp"
+#include "match/linear_assignment.hpp"
+#include "match/matcher.hpp"
