@@ -1,6 +1,242 @@
-// Python bindings for the eval area (filled in by its issue).
+// Python bindings for the eval area: COCO file loading (simdjson), the COCO evaluator
+// (evaluate / accumulate / summarize) and VOC AP. Thin: validate with the GIL held, release it
+// around the C++ work.
+#include <locuskit/eval.hpp>
+#include <locuskit/eval/coco_json.hpp>
+
+#include <cstring>
+
 #include "arrays.hpp"
 
 namespace locuskit::python {
-void bind_eval(py::module_& m) { (void)m; }
+namespace {
+
+template <class T>
+py::array_t<T> to_numpy(const std::vector<T>& v, std::vector<py::ssize_t> shape) {
+  auto out = new_array<T>(std::move(shape));
+  if (!v.empty()) std::memcpy(out.mutable_data(), v.data(), v.size() * sizeof(T));
+  return out;
+}
+
+py::dict table_to_dict(const CocoTable& t) {
+  const auto n = static_cast<py::ssize_t>(t.size());
+  py::dict d;
+  d["id"] = to_numpy(t.id, {n});
+  d["image_id"] = to_numpy(t.image_id, {n});
+  d["category_id"] = to_numpy(t.category_id, {n});
+  d["bbox"] = to_numpy(t.bbox, {n, 4});
+  d["area"] = to_numpy(t.area, {n});
+  d["iscrowd"] = to_numpy(t.iscrowd, {n});
+  if (t.score.size() == t.size()) d["score"] = to_numpy(t.score, {n});
+  else d["score"] = py::none();
+  d["num_keypoints"] = to_numpy(t.num_keypoints, {n});
+  d["keypoints"] = to_numpy(t.keypoints, {n, static_cast<py::ssize_t>(t.keypoint_values)});
+  py::dict missing;
+  auto add = [&](const char* f, long i) {
+    if (i >= 0) missing[f] = i;
+  };
+  add("bbox", t.first_missing_bbox);
+  add("area", t.first_missing_area);
+  add("iscrowd", t.first_missing_iscrowd);
+  add("score", t.first_missing_score);
+  add("keypoints", t.first_missing_keypoints);
+  add("num_keypoints", t.first_missing_num_keypoints);
+  add("segmentation", t.first_missing_segmentation);
+  d["missing"] = missing;
+  return d;
+}
+
+simdjson::padded_string text_of(const py::object& src, std::string& name) {
+  if (py::isinstance<py::bytes>(src)) {
+    name = "<bytes>";
+    const std::string s = src.cast<std::string>();
+    return simdjson::padded_string(s);
+  }
+  name = py::str(src).cast<std::string>();
+  py::gil_scoped_release release;
+  return detail::cocojson::load_file(name);
+}
+
+py::dict load_gt_py(const py::object& src) {
+  std::string name;
+  CocoGroundTruth gt;
+  {
+    auto text = text_of(src, name);
+    py::gil_scoped_release release;
+    gt = parse_coco_ground_truth(text, name);
+  }
+  py::dict d;
+  const auto ni = static_cast<py::ssize_t>(gt.image_ids.size());
+  d["image_ids"] = to_numpy(gt.image_ids, {ni});
+  d["image_width"] = to_numpy(gt.image_width, {ni});
+  d["image_height"] = to_numpy(gt.image_height, {ni});
+  d["category_ids"] = to_numpy(gt.category_ids, {static_cast<py::ssize_t>(gt.category_ids.size())});
+  d["category_names"] = gt.category_names;
+  d["annotations"] = table_to_dict(gt.annotations);
+  return d;
+}
+
+py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty) {
+  CocoGroundTruth gt;
+  const auto* ids = vector_data<std::int64_t>(gt_image_ids, "gt_image_ids", -1);
+  gt.image_ids.assign(ids, ids + gt_image_ids.shape(0));
+  std::string name;
+  CocoTable t;
+  {
+    auto text = text_of(src, name);
+    py::gil_scoped_release release;
+    t = parse_coco_results(text, gt, name, allow_empty);
+  }
+  return table_to_dict(t);
+}
+
+// Column of a table dict: None / absent -> nullptr, else a contiguous array of T with n rows.
+template <class T>
+const T* column(const py::dict& d, const char* key, const char* table, py::ssize_t n, py::ssize_t cols,
+                std::size_t* cols_out = nullptr) {
+  if (!d.contains(key) || d[key].is_none()) return nullptr;
+  py::array a = d[key].cast<py::array>();
+  const std::string name = std::string(table) + "['" + key + "']";
+  require_dtype<T>(a, name.c_str());
+  require_contiguous(a, name.c_str());
+  if (cols < 0) {  // (n, any)
+    if (a.ndim() != 2 || a.shape(0) != n)
+      throw std::invalid_argument(name + ": expected shape (" + std::to_string(n) + ", K), got " + shape_str(a));
+    if (cols_out) *cols_out = static_cast<std::size_t>(a.shape(1));
+  } else if (cols == 0) {
+    if (a.ndim() != 1 || a.shape(0) != n)
+      throw std::invalid_argument(name + ": expected shape (" + std::to_string(n) + ",), got " + shape_str(a));
+  } else {
+    if (a.ndim() != 2 || a.shape(0) != n || a.shape(1) != cols)
+      throw std::invalid_argument(name + ": expected shape (" + std::to_string(n) + ", " + std::to_string(cols) +
+                                  "), got " + shape_str(a));
+  }
+  return static_cast<const T*>(a.data());
+}
+
+CocoAnnotations view_of(const py::dict& d, const char* table) {
+  CocoAnnotations v;
+  if (!d.contains("id")) throw std::invalid_argument(std::string(table) + ": missing 'id'");
+  py::array ids = d["id"].cast<py::array>();
+  const py::ssize_t n = ids.ndim() == 1 ? ids.shape(0) : -1;
+  if (n < 0) throw std::invalid_argument(std::string(table) + "['id']: expected a 1-D array");
+  v.size = static_cast<std::size_t>(n);
+  v.id = column<std::int64_t>(d, "id", table, n, 0);
+  v.image_id = column<std::int64_t>(d, "image_id", table, n, 0);
+  v.category_id = column<std::int64_t>(d, "category_id", table, n, 0);
+  v.bbox = column<double>(d, "bbox", table, n, 4);
+  v.area = column<double>(d, "area", table, n, 0);
+  v.iscrowd = column<double>(d, "iscrowd", table, n, 0);
+  v.score = column<double>(d, "score", table, n, 0);
+  v.keypoints = column<double>(d, "keypoints", table, n, -1, &v.keypoint_values);
+  v.num_keypoints = column<std::int64_t>(d, "num_keypoints", table, n, 0);
+  return v;
+}
+
+IouType parse_iou_type(const std::string& s) {
+  if (s == "bbox") return IouType::bbox;
+  if (s == "segm") return IouType::segm;
+  if (s == "keypoints") return IouType::keypoints;
+  throw std::invalid_argument("iou_type: expected 'bbox', 'segm' or 'keypoints', got '" + s + "'");
+}
+
+CocoParams params_of(const py::dict& d) {
+  CocoParams p;
+  p.iou_type = parse_iou_type(d["iouType"].cast<std::string>());
+  p.img_ids = d["imgIds"].cast<std::vector<std::int64_t>>();
+  p.cat_ids = d["catIds"].cast<std::vector<std::int64_t>>();
+  p.iou_thrs = d["iouThrs"].cast<std::vector<double>>();
+  p.rec_thrs = d["recThrs"].cast<std::vector<double>>();
+  p.max_dets = d["maxDets"].cast<std::vector<std::int64_t>>();
+  for (auto r : d["areaRng"].cast<std::vector<std::vector<double>>>()) {
+    if (r.size() != 2) throw std::invalid_argument("areaRng: every range needs 2 values [lo, hi]");
+    p.area_rng.push_back({r[0], r[1]});
+  }
+  p.area_rng_lbl = d["areaRngLbl"].cast<std::vector<std::string>>();
+  p.use_cats = d["useCats"].cast<bool>();
+  if (d.contains("kpt_oks_sigmas") && !d["kpt_oks_sigmas"].is_none())
+    p.kpt_oks_sigmas = d["kpt_oks_sigmas"].cast<std::vector<double>>();
+  return p;
+}
+
+/// The matching state kept between evaluate() and accumulate().
+struct PyEvaluation {
+  CocoEvaluation ev;
+};
+
+PyEvaluation evaluate_py(const py::dict& gt, const py::dict& dt, const py::dict& params) {
+  const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
+  const CocoParams p = params_of(params);
+  PyEvaluation out;
+  {
+    py::gil_scoped_release release;
+    out.ev = coco_evaluate(g, d, p, Parallel{num_threads()});
+  }
+  return out;
+}
+
+py::tuple accumulate_py(const PyEvaluation& self, const py::object& rec_thrs) {
+  std::vector<double> r;
+  const bool has = !rec_thrs.is_none();
+  if (has) r = rec_thrs.cast<std::vector<double>>();
+  CocoAccumulation acc;
+  {
+    py::gil_scoped_release release;
+    acc = coco_accumulate(self.ev, has ? &r : nullptr, Parallel{num_threads()});
+  }
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  return py::make_tuple(to_numpy(acc.precision, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.recall, {s(acc.T), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
+}
+
+py::tuple summarize_py(const py::array& precision, const py::array& recall, const py::dict& params) {
+  CocoParams p = params_of(params);
+  CocoAccumulation acc;
+  require_dtype<double>(precision, "precision");
+  require_dtype<double>(recall, "recall");
+  require_contiguous(precision, "precision");
+  require_contiguous(recall, "recall");
+  if (precision.ndim() != 5 || recall.ndim() != 4)
+    throw std::invalid_argument("precision must be (T, R, K, A, M) and recall (T, K, A, M)");
+  acc.T = precision.shape(0), acc.R = precision.shape(1), acc.K = precision.shape(2), acc.A = precision.shape(3),
+  acc.M = precision.shape(4);
+  const double* pp = static_cast<const double*>(precision.data());
+  const double* rr = static_cast<const double*>(recall.data());
+  acc.precision.assign(pp, pp + precision.size());
+  acc.recall.assign(rr, rr + recall.size());
+  CocoSummary s = coco_summarize(acc, p);
+  return py::make_tuple(to_numpy(s.stats, {static_cast<py::ssize_t>(s.stats.size())}), s.lines);
+}
+
+double numpy_mean_py(const py::array& a) {
+  const double* p = vector_data<double>(a, "a", -1);
+  if (a.shape(0) == 0) throw std::invalid_argument("a: empty");
+  return numpy_mean(p, static_cast<std::size_t>(a.shape(0)));
+}
+
+}  // namespace
+
+void bind_eval(py::module_& m) {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const coco_missing_field& e) {
+      PyErr_SetString(PyExc_KeyError, e.what());
+    } catch (const coco_results_mismatch& e) {
+      PyErr_SetString(PyExc_AssertionError, e.what());
+    }
+  });
+  m.def("coco_load_gt", &load_gt_py, py::arg("source"),
+        "Parses a COCO ground-truth file (path) or JSON bytes into column arrays (simdjson).");
+  m.def("coco_load_results", &load_results_py, py::arg("source"), py::arg("gt_image_ids"),
+        py::arg("allow_empty") = false, "Parses a COCO results file (path) or JSON bytes as COCO.loadRes does.");
+  py::class_<PyEvaluation>(m, "CocoEvaluation")
+      .def("accumulate", &accumulate_py, py::arg("rec_thrs") = py::none())
+      .def_property_readonly("num_results", [](const PyEvaluation& e) { return e.ev.dt_score.size(); });
+  m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"));
+  m.def("coco_summarize", &summarize_py, py::arg("precision"), py::arg("recall"), py::arg("params"));
+  m.def("_numpy_mean", &numpy_mean_py, py::arg("a"));
+}
+
 }  // namespace locuskit::python
