@@ -6,3 +6,4 @@
 #include "eval/coco_params.hpp"
 #include "eval/numpy_sum.hpp"
 #include "eval/rle.hpp"
+#include "eval/voc.hpp"

@@ -48,7 +48,7 @@ py::dict table_to_dict(const CocoTable& t) {
 
 simdjson::padded_string text_of(const py::object& src, std::string& name) {
   if (py::isinstance<py::bytes>(src)) {
-    name = "<bytes>";
+    name = "<json>";
     const std::string s = src.cast<std::string>();
     return simdjson::padded_string(s);
   }
@@ -215,6 +215,44 @@ double numpy_mean_py(const py::array& a) {
   return numpy_mean(p, static_cast<std::size_t>(a.shape(0)));
 }
 
+py::dict voc_class_py(const py::array& det_image, const py::array& det_score, const py::array& det_boxes,
+                      const py::array& gt_image, const py::array& gt_boxes, const py::object& gt_difficult,
+                      double iou_threshold, bool plus_one, bool strict_threshold) {
+  std::size_t n = 0, g = 0;
+  const double* db = boxes_data<double>(det_boxes, "det_boxes", n);
+  const double* gb = boxes_data<double>(gt_boxes, "gt_boxes", g);
+  const auto* di = vector_data<std::int64_t>(det_image, "det_image", static_cast<py::ssize_t>(n));
+  const auto* ds = vector_data<double>(det_score, "det_score", static_cast<py::ssize_t>(n));
+  const auto* gi = vector_data<std::int64_t>(gt_image, "gt_image", static_cast<py::ssize_t>(g));
+  const std::uint8_t* gd = nullptr;
+  py::array gda;
+  if (!gt_difficult.is_none()) {
+    gda = gt_difficult.cast<py::array>();
+    gd = vector_data<std::uint8_t>(gda, "gt_difficult", static_cast<py::ssize_t>(g));
+  }
+  VocClassResult r;
+  {
+    py::gil_scoped_release release;
+    r = voc_evaluate_class(di, ds, db, n, gi, gb, gd, g, VocOptions{iou_threshold, plus_one, strict_threshold});
+  }
+  const auto sn = static_cast<py::ssize_t>(n);
+  py::dict d;
+  d["npos"] = r.npos;
+  std::vector<std::int64_t> order(r.order.begin(), r.order.end());
+  d["order"] = to_numpy(order, {sn});
+  d["tp"] = to_numpy(r.tp, {sn});
+  d["fp"] = to_numpy(r.fp, {sn});
+  d["recall"] = to_numpy(r.recall, {sn});
+  d["precision"] = to_numpy(r.precision, {sn});
+  d["ap_11point"] = r.ap_11point;
+  d["ap_all_point"] = r.ap_all_point;
+  d["ap_11point_sum_then_divide"] = r.ap_11point_sum_then_divide;
+  d["ap_all_point_np_sum"] = r.ap_all_point_np_sum;
+  d["best_f1"] = r.best_f1;
+  d["best_f1_score"] = r.best_f1_score;
+  return d;
+}
+
 }  // namespace
 
 void bind_eval(py::module_& m) {
@@ -237,6 +275,9 @@ void bind_eval(py::module_& m) {
   m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"));
   m.def("coco_summarize", &summarize_py, py::arg("precision"), py::arg("recall"), py::arg("params"));
   m.def("_numpy_mean", &numpy_mean_py, py::arg("a"));
+  m.def("voc_evaluate_class", &voc_class_py, py::arg("det_image"), py::arg("det_score"), py::arg("det_boxes"),
+        py::arg("gt_image"), py::arg("gt_boxes"), py::arg("gt_difficult") = py::none(), py::arg("iou_threshold") = 0.5,
+        py::arg("plus_one") = false, py::arg("strict_threshold") = false);
 }
 
 }  // namespace locuskit::python
