@@ -25,8 +25,8 @@ namespace locuskit {
 
 /// Per-(category, image) matching results ("evalImgs"), the input of `coco_accumulate`.
 ///
-/// Unit u = k * I + i (k on the K axis: `params.cat_ids` order, or one pooled unit per image
-/// when `use_cats` is false; i in ascending image id). Results of a unit are sorted by descending
+/// Unit u = i * K + k (i in ascending image id; k on the K axis: `params.cat_ids` order, or one
+/// pooled unit per image when `use_cats` is false). Results of a unit are sorted by descending
 /// score (stable) and cut to `max_dets.back()`; they occupy [dt_offset[u], dt_offset[u+1]).
 struct CocoEvaluation {
   CocoParams params;        ///< normalized as pycocotools' evaluate() leaves them
@@ -40,6 +40,9 @@ struct CocoEvaluation {
   /// [D * A * T] per result, area range and IoU threshold: 0 ignored, 1 true positive,
   /// 2 false positive (pycocotools' dtIgnore / dtMatches != 0).
   std::vector<std::uint8_t> dt_state;
+  /// [D * A] per result and area range: 0 ignored at every threshold, 2 false positive at every
+  /// threshold, 1 otherwise (lets accumulation skip the per-threshold states).
+  std::vector<std::uint8_t> dt_summary;
   enum : std::uint8_t { ignored = 0, true_positive = 1, false_positive = 2 };
 };
 

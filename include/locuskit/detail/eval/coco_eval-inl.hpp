@@ -142,19 +142,36 @@ struct Grouping {
 
 inline Grouping group_by_unit(const CocoAnnotations& a, const CocoParams& p, std::size_t I, std::size_t K,
                               const std::vector<std::pair<std::int64_t, std::size_t>>& cat_pos) {
-  // Sub-key: with use_cats the unit itself; without, (image, category position) so that a pooled
-  // image unit lists its annotations category by category (rule 10).
-  const std::size_t C = p.use_cats ? 1 : std::max<std::size_t>(cat_pos.size(), 1);
+  // Key (image, category position), image-major: with use_cats it is the unit itself; without,
+  // a pooled image unit lists its annotations category by category (rule 10).
+  const std::size_t C = std::max<std::size_t>(cat_pos.size(), 1);
   const std::size_t U = K * I;
-  const std::size_t S = p.use_cats ? U : I * C;
+  const std::size_t S = I * C;
   std::vector<std::uint32_t> key(a.size, std::numeric_limits<std::uint32_t>::max());
   std::vector<std::size_t> count(S + 1, 0);
+  // Image id -> position: a dense table when the ids span a small range, else binary search.
+  std::vector<std::int32_t> dense;
+  std::int64_t lo_id = 0;
+  if (I) {
+    lo_id = p.img_ids.front();
+    const std::uint64_t span = static_cast<std::uint64_t>(p.img_ids.back()) - static_cast<std::uint64_t>(lo_id);
+    if (span < 16 * std::uint64_t(I) + 1024) {
+      dense.assign(span + 1, -1);
+      for (std::size_t i = 0; i < I; ++i) dense[std::size_t(p.img_ids[i] - lo_id)] = static_cast<std::int32_t>(i);
+    }
+  }
   for (std::size_t n = 0; n < a.size; ++n) {
-    const std::ptrdiff_t i = find_sorted(p.img_ids, a.image_id[n]);
+    std::ptrdiff_t i;
+    if (!dense.empty()) {
+      const std::uint64_t off = static_cast<std::uint64_t>(a.image_id[n]) - static_cast<std::uint64_t>(lo_id);
+      i = off < dense.size() ? dense[off] : -1;
+    } else {
+      i = find_sorted(p.img_ids, a.image_id[n]);
+    }
     if (i < 0) continue;
     auto it = std::lower_bound(cat_pos.begin(), cat_pos.end(), std::make_pair(a.category_id[n], std::size_t(0)));
     if (it == cat_pos.end() || it->first != a.category_id[n]) continue;
-    const std::size_t s = p.use_cats ? it->second * I + std::size_t(i) : std::size_t(i) * C + it->second;
+    const std::size_t s = std::size_t(i) * C + it->second;
     key[n] = static_cast<std::uint32_t>(s);
     ++count[s + 1];
   }
@@ -230,16 +247,19 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
   ev.dt_id.resize(D);
   ev.dt_rank.resize(D);
   ev.dt_state.resize(D * A * T);
+  ev.dt_summary.assign(D * A, 0);
   const bool keypoints = p.iou_type == IouType::keypoints;
   // computeOks looks units up by (image, catId) even without use_cats, where catId is -1: no
   // overlaps at all, so every result stays unmatched (mirrored, rule 9/10).
   const bool no_overlaps = keypoints && !p.use_cats;
 
-  dynamic_for(U, 512, par, [&](std::size_t u0, std::size_t u1) {
+  // Units are image-major (u = i * K + k): results and GT of one image sit together in the input
+  // files, so their columns are read with good locality and the outputs are written in order.
+  dynamic_for(I, 16, par, [&](std::size_t i0, std::size_t i1) {
     std::vector<std::uint32_t> dts, gts, gorder;
     std::vector<double> ious, row_max;
-    std::vector<std::uint8_t> gt_ign, gt_base_ign, gt_crowd, taken, dt_out;
-    for (std::size_t u = u0; u < u1; ++u) {
+    std::vector<std::uint8_t> gt_ign, gt_base_ign, gt_crowd, taken, dt_out, seen;
+    for (std::size_t u = i0 * K; u < i1 * K; ++u) {
       const std::size_t gb = gg.offset[u], ge = gg.offset[u + 1], db = dg.offset[u], de = dg.offset[u + 1];
       if (gb == ge && db == de) continue;  // pycocotools' None
       ev.present[u] = 1;
@@ -297,6 +317,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
           const double ar = dt.area[dts[d]];
           dt_out[d] = ar < lo || ar > hi;
         }
+        seen.assign(Dn, 0);
         for (std::size_t t = 0; t < T; ++t) {
           std::fill(taken.begin(), taken.end(), 0);
           const double best0 = std::min(p.iou_thrs[t], 1 - 1e-10);
@@ -328,8 +349,11 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
               }
             }
             ev.dt_state[((base + d) * A + a) * T + t] = state;
+            seen[d] |= state == CocoEvaluation::ignored ? 1 : state == CocoEvaluation::true_positive ? 2 : 4;
           }
         }
+        for (std::size_t d = 0; d < Dn; ++d)
+          ev.dt_summary[(base + d) * A + a] = seen[d] <= 1 ? 0 : seen[d] == 4 ? 2 : 1;
       }
     }
   });
@@ -396,25 +420,43 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
   struct Entry {
     double score;
     std::uint32_t d, rank;
+    std::uint32_t kinds;  // dt_summary of areas 0..15, 2 bits each (read from memory beyond)
   };
+  auto pack_kinds = [&](std::size_t d) {
+    std::uint32_t bits = 0;
+    for (std::size_t a = 0; a < A && a < 16; ++a) bits |= std::uint32_t(ev.dt_summary[d * A + a]) << (2 * a);
+    return bits;
+  };
+  // Non-ignored GT per (category, area), summed over images in one sequential pass.
+  std::vector<std::size_t> npig_ka(K * A, 0);
+  for (std::size_t u = 0; u < K * I; ++u)
+    for (std::size_t a = 0; a < A; ++a) npig_ka[(u % K) * A + a] += ev.npig[u * A + a];
+  // Results bucketed by category in one sequential pass, each bucket in (image, rank) order.
+  std::vector<std::size_t> bucket(K + 1, 0);
+  for (std::size_t u = 0; u < K * I; ++u) bucket[u % K + 1] += ev.dt_offset[u + 1] - ev.dt_offset[u];
+  for (std::size_t k = 0; k < K; ++k) bucket[k + 1] += bucket[k];
+  std::vector<Entry> entries(bucket[K]);
+  {
+    std::vector<std::size_t> fill(bucket.begin(), bucket.end() - 1);
+    for (std::size_t u = 0; u < K * I; ++u)
+      for (std::size_t d = ev.dt_offset[u]; d < ev.dt_offset[u + 1]; ++d)
+        entries[fill[u % K]++] = Entry{-ev.dt_score[d], static_cast<std::uint32_t>(d), ev.dt_rank[d], pack_kinds(d)};
+  }
   dc::dynamic_for(K, 1, par, [&](std::size_t k0, std::size_t k1) {
-    std::vector<Entry> sorted;
     std::vector<std::size_t> npig(A), slot0(A), need(A * R);
-    std::vector<std::size_t> nd(M), tpn(A * T * M), fpn(A * T * M);
+    std::vector<std::size_t> nd(M), tpn(A * T * M), fpn(A * T * M), fp_all(A * M);
     std::vector<double> first_score(M), tp_pr, tp_score;
     std::vector<std::uint8_t> active;
     for (std::size_t k = k0; k < k1; ++k) {
       bool any = false;
-      for (std::size_t i = 0; i < I; ++i) any = any || ev.present[k * I + i];
+      for (std::size_t i = 0; i < I; ++i) any = any || ev.present[i * K + k];
       if (!any) continue;  // every unit None: cells stay -1
       // Results of the category in image order then rank; a stable sort by descending score
       // breaks cross-image ties by image id, then rank (rule 17). Keeping only rank < maxDet
       // for each m preserves this order.
-      const std::size_t b = ev.dt_offset[k * I], e = ev.dt_offset[k * I + I];
-      sorted.resize(e - b);
-      for (std::size_t d = b; d < e; ++d)
-        sorted[d - b] = Entry{-ev.dt_score[d], static_cast<std::uint32_t>(d), ev.dt_rank[d]};
-      std::sort(sorted.begin(), sorted.end(), [](const Entry& x, const Entry& y) {
+      Entry* const sb = entries.data() + bucket[k];
+      Entry* const se = entries.data() + bucket[k + 1];
+      std::sort(sb, se, [](const Entry& x, const Entry& y) {
         if (dc::np_less(x.score, y.score)) return true;
         if (dc::np_less(y.score, x.score)) return false;
         return x.d < y.d;
@@ -422,8 +464,7 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
       std::size_t slots = 0;
       active.clear();
       for (std::size_t a = 0; a < A; ++a) {
-        npig[a] = 0;
-        for (std::size_t i = 0; i < I; ++i) npig[a] += ev.npig[(k * I + i) * A + a];
+        npig[a] = npig_ka[k * A + a];
         slot0[a] = slots;
         if (npig[a] == 0) continue;  // rule 18: cells stay -1
         active.push_back(static_cast<std::uint8_t>(a));
@@ -439,7 +480,9 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
       std::fill(nd.begin(), nd.end(), 0);
       std::fill(tpn.begin(), tpn.end(), 0);
       std::fill(fpn.begin(), fpn.end(), 0);
-      for (const Entry& en : sorted) {
+      std::fill(fp_all.begin(), fp_all.end(), 0);
+      for (const Entry* ep = sb; ep != se; ++ep) {
+        const Entry& en = *ep;
         const std::size_t d = en.d;
         const std::uint32_t rank = en.rank;
         std::size_t m0 = 0;
@@ -449,6 +492,12 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
         for (std::size_t m = m0; m < M; ++m)
           if (nd[m]++ == 0) first_score[m] = score;
         for (std::uint8_t a : active) {
+          const std::uint8_t kind = a < 16 ? (en.kinds >> (2 * a)) & 3u : ev.dt_summary[d * A + a];
+          if (kind == 0) continue;  // ignored at every threshold
+          if (kind == 2) {          // false positive at every threshold: one counter per m
+            for (std::size_t m = m0; m < M; ++m) ++fp_all[a * M + m];
+            continue;
+          }
           const std::uint8_t* st = ev.dt_state.data() + (d * A + a) * T;
           std::size_t* tpa = tpn.data() + a * T * M;
           std::size_t* fpa = fpn.data() + a * T * M;
@@ -456,7 +505,8 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
             if (st[t] == CocoEvaluation::true_positive) {
               for (std::size_t m = m0; m < M; ++m) {
                 const std::size_t c = ++tpa[t * M + m];
-                const double tp = static_cast<double>(c), fp = static_cast<double>(fpa[t * M + m]);
+                const double tp = static_cast<double>(c),
+                             fp = static_cast<double>(fpa[t * M + m] + fp_all[a * M + m]);
                 const std::size_t slot = slot0[a] + (t * M + m) * npig[a] + (c - 1);
                 tp_pr[slot] = tp / (fp + tp + dc::kEps);  // rule 19
                 tp_score[slot] = score;
