@@ -91,6 +91,8 @@ def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray) -> dict:
     if data.shape[0] == 0:
         raise IndexError("results: the array is empty (pycocotools' loadRes raises IndexError here)")
     data = data.astype(np.float64, copy=False)
+    if not np.isfinite(data).all():
+        raise ValueError("results: the array contains NaN or infinite values")
     img = data[:, 0].astype(np.int64)
     bad = ~np.isin(img, gt_image_ids)
     if bad.any():

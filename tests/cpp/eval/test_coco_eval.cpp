@@ -17,6 +17,10 @@ namespace {
 
 const std::string kRef = std::string(LOCUSKIT_SHARED_REFERENCE_DIR) + "/detection";
 
+bool same_vec(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
 bool exists(const std::string& p) { return std::ifstream(p).good(); }
 
 std::vector<double> doubles(simdjson::dom::element e) {
@@ -93,9 +97,9 @@ TEST_CASE("eval: coco_evaluate stats equal pycocotools bitwise on every stored b
     // Same bits with several threads.
     const auto ev3 = locuskit::coco_evaluate(gt.annotations.view(), dt.view(), p, locuskit::Parallel{3});
     const auto acc3 = locuskit::coco_accumulate(ev3, nullptr, locuskit::Parallel{3});
-    CHECK(std::memcmp(acc3.precision.data(), acc.precision.data(), acc.precision.size() * 8) == 0);
-    CHECK(std::memcmp(acc3.recall.data(), acc.recall.data(), acc.recall.size() * 8) == 0);
-    CHECK(std::memcmp(acc3.scores.data(), acc.scores.data(), acc.scores.size() * 8) == 0);
+    CHECK(same_vec(acc3.precision, acc.precision));
+    CHECK(same_vec(acc3.recall, acc.recall));
+    CHECK(same_vec(acc3.scores, acc.scores));
     ++checked;
   }
   CHECK(checked >= 30);
