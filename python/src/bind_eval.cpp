@@ -63,7 +63,7 @@ py::dict load_gt_py(const py::object& src) {
   {
     auto text = text_of(src, name);
     py::gil_scoped_release release;
-    gt = parse_coco_ground_truth(text, name);
+    gt = parse_coco_ground_truth(std::move(text), name);
   }
   py::dict d;
   const auto ni = static_cast<py::ssize_t>(gt.image_ids.size());
@@ -85,7 +85,7 @@ py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, b
   {
     auto text = text_of(src, name);
     py::gil_scoped_release release;
-    t = parse_coco_results(text, gt, name, allow_empty);
+    t = parse_coco_results(std::move(text), gt, name, allow_empty);
   }
   return table_to_dict(t);
 }

@@ -196,11 +196,29 @@ inline void set_missing(long& slot, std::size_t i) {
 /// on every annotation (coco_missing_field, as pycocotools' createIndex); `area`, `iscrowd`,
 /// `bbox`, `keypoints`, `num_keypoints` may be absent (recorded; the evaluator fails on them).
 /// O(file size). Thread-safe (own parser).
+namespace detail {
+namespace cocojson {
+inline CocoGroundTruth ground_truth_from(element doc, const std::string& name);
+inline CocoTable results_from(element doc, const CocoGroundTruth& gt, const std::string& name, bool allow_empty);
+}  // namespace cocojson
+}  // namespace detail
+
 inline CocoGroundTruth parse_coco_ground_truth(const simdjson::padded_string& text,
                                                const std::string& name = "ground truth") {
-  namespace cj = detail::cocojson;
   simdjson::dom::parser parser;
-  cj::element doc = cj::parse(parser, text, name);
+  return detail::cocojson::ground_truth_from(detail::cocojson::parse(parser, text, name), name);
+}
+
+/// Parses and takes ownership of `text`, releasing it as soon as the DOM is built (lower peak memory).
+inline CocoGroundTruth parse_coco_ground_truth(simdjson::padded_string&& text, const std::string& name = "ground truth") {
+  simdjson::dom::parser parser;
+  detail::cocojson::element doc = detail::cocojson::parse(parser, text, name);
+  simdjson::padded_string().swap(text);
+  return detail::cocojson::ground_truth_from(doc, name);
+}
+
+inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const std::string& name) {
+  namespace cj = detail::cocojson;
   if (doc.type() != cj::element_type::OBJECT)
     throw parse_error(detail::concat(name, ": expected a JSON object with 'images', 'categories', 'annotations'"));
   CocoGroundTruth gt;
@@ -295,7 +313,7 @@ inline CocoGroundTruth parse_coco_ground_truth(const simdjson::padded_string& te
 
 /// Reads and parses a ground-truth file (see parse_coco_ground_truth).
 inline CocoGroundTruth load_coco_ground_truth(const std::string& path) {
-  return parse_coco_ground_truth(detail::cocojson::load_file(path), path);
+  return parse_coco_ground_truth(detail::cocojson::load_file(path), path);  // rvalue: text released early
 }
 
 /// Parses a COCO results JSON document (a list of objects) against a ground truth, as
@@ -305,9 +323,22 @@ inline CocoGroundTruth load_coco_ground_truth(const std::string& path) {
 /// O(file size). Thread-safe.
 inline CocoTable parse_coco_results(const simdjson::padded_string& text, const CocoGroundTruth& gt,
                                     const std::string& name = "results", bool allow_empty = false) {
-  namespace cj = detail::cocojson;
   simdjson::dom::parser parser;
-  cj::element doc = cj::parse(parser, text, name);
+  return detail::cocojson::results_from(detail::cocojson::parse(parser, text, name), gt, name, allow_empty);
+}
+
+/// Parses and takes ownership of `text`, releasing it as soon as the DOM is built (lower peak memory).
+inline CocoTable parse_coco_results(simdjson::padded_string&& text, const CocoGroundTruth& gt,
+                                    const std::string& name = "results", bool allow_empty = false) {
+  simdjson::dom::parser parser;
+  detail::cocojson::element doc = detail::cocojson::parse(parser, text, name);
+  simdjson::padded_string().swap(text);
+  return detail::cocojson::results_from(doc, gt, name, allow_empty);
+}
+
+inline CocoTable detail::cocojson::results_from(element doc, const CocoGroundTruth& gt, const std::string& name,
+                                                bool allow_empty) {
+  namespace cj = detail::cocojson;
   if (doc.type() != cj::element_type::ARRAY)
     throw coco_results_mismatch(detail::concat(name, ": results must be a list of objects (got a JSON ",
                                        doc.type() == cj::element_type::OBJECT ? "object" : "value", ")"));
