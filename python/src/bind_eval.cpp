@@ -18,19 +18,29 @@ py::array_t<T> to_numpy(const std::vector<T>& v, std::vector<py::ssize_t> shape)
   return out;
 }
 
-py::dict table_to_dict(const CocoTable& t) {
+// Hands a vector's buffer to NumPy without copying (a capsule owns it).
+template <class T>
+py::array_t<T> move_to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
+  auto* owner = new std::vector<T>(std::move(v));
+  py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(std::move(shape), owner->data(), free_when_done);
+}
+
+py::dict table_to_dict(CocoTable&& t) {
   const auto n = static_cast<py::ssize_t>(t.size());
   py::dict d;
-  d["id"] = to_numpy(t.id, {n});
-  d["image_id"] = to_numpy(t.image_id, {n});
-  d["category_id"] = to_numpy(t.category_id, {n});
-  d["bbox"] = to_numpy(t.bbox, {n, 4});
-  d["area"] = to_numpy(t.area, {n});
-  d["iscrowd"] = to_numpy(t.iscrowd, {n});
-  if (t.score.size() == t.size()) d["score"] = to_numpy(t.score, {n});
+  d["id"] = move_to_numpy(std::move(t.id), {n});
+  d["image_id"] = move_to_numpy(std::move(t.image_id), {n});
+  d["category_id"] = move_to_numpy(std::move(t.category_id), {n});
+  d["bbox"] = move_to_numpy(std::move(t.bbox), {n, 4});
+  d["area"] = move_to_numpy(std::move(t.area), {n});
+  d["iscrowd"] = move_to_numpy(std::move(t.iscrowd), {n});
+  if (t.score.size() == static_cast<std::size_t>(n)) d["score"] = move_to_numpy(std::move(t.score), {n});
   else d["score"] = py::none();
-  d["num_keypoints"] = to_numpy(t.num_keypoints, {n});
-  d["keypoints"] = to_numpy(t.keypoints, {n, static_cast<py::ssize_t>(t.keypoint_values)});
+  d["num_keypoints"] = move_to_numpy(std::move(t.num_keypoints), {n});
+  const auto kv = static_cast<py::ssize_t>(t.keypoint_values);
+  if (t.keypoints.size() == static_cast<std::size_t>(n * kv)) d["keypoints"] = move_to_numpy(std::move(t.keypoints), {n, kv});
+  else d["keypoints"] = new_array<double>({n, 0});
   py::dict missing;
   auto add = [&](const char* f, long i) {
     if (i >= 0) missing[f] = i;
@@ -72,7 +82,7 @@ py::dict load_gt_py(const py::object& src) {
   d["image_height"] = to_numpy(gt.image_height, {ni});
   d["category_ids"] = to_numpy(gt.category_ids, {static_cast<py::ssize_t>(gt.category_ids.size())});
   d["category_names"] = gt.category_names;
-  d["annotations"] = table_to_dict(gt.annotations);
+  d["annotations"] = table_to_dict(std::move(gt.annotations));
   return d;
 }
 
@@ -87,7 +97,7 @@ py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, b
     py::gil_scoped_release release;
     t = parse_coco_results(std::move(text), gt, name, allow_empty);
   }
-  return table_to_dict(t);
+  return table_to_dict(std::move(t));
 }
 
 // Column of a table dict: None / absent -> nullptr, else a contiguous array of T with n rows.
