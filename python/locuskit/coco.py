@@ -71,7 +71,13 @@ class COCO:
         self._index = None
 
     def createIndex(self):
-        """Builds the Python indexes from ``dataset`` (as pycocotools)."""
+        """Builds the Python indexes from ``dataset`` (as pycocotools). The native tables are
+        rebuilt from ``dataset`` on the next evaluation, so in-place edits of ``dataset`` count."""
+        if self._dataset is not None and self._results is None:
+            self._native = None
+        self._build_index()
+
+    def _build_index(self):
         print("creating index...")
         anns, cats, imgs = {}, {}, {}
         img_to_anns, cat_to_imgs = defaultdict(list), defaultdict(list)
@@ -91,7 +97,7 @@ class COCO:
 
     def _idx(self, i):
         if self._index is None:
-            self.createIndex()
+            self._build_index()
         return self._index[i]
 
     anns = property(lambda self: self._idx(0))

@@ -241,3 +241,24 @@ def test_numpy_mean_order_matches_numpy():
     for n in list(range(1, 300)) + [1000, 8191, 8192, 8193, 20000, 100003]:
         a = rng.random(n) * rng.choice([1e-3, 1, 1e3], n)
         assert _core._numpy_mean(a) == np.mean(a), n
+
+
+def test_dataset_edits_then_createIndex_are_seen():
+    from locuskit.coco import COCO, COCOeval
+    import locuskit.eval as le
+
+    case = CASES["cocoapi_fake100.bbox"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(_path(case["gt"])))
+        gt.dataset["annotations"] = gt.dataset["annotations"][:100]   # pycocotools users do this
+        gt.createIndex()
+        dt = gt.loadRes(str(_path(case["dt"])))
+        E = COCOeval(gt, dt, "bbox")
+        E.evaluate(); E.accumulate(); E.summarize()
+    ref = le.coco_evaluate({**json.loads(_path(case["gt"]).read_text()),
+                            "annotations": json.loads(_path(case["gt"]).read_text())["annotations"][:100]},
+                           str(_path(case["dt"])))
+    assert np.array_equal(E.stats, ref.stats)
+    # a COCO from loadRes is accepted by the one-call API too
+    r2 = le.coco_evaluate(gt, dt)
+    assert np.array_equal(r2.precision, E.eval["precision"])
