@@ -86,3 +86,38 @@ def test_stream_xyxy_and_auto_ids():
     with pytest.raises(ValueError, match="NaN"):
         ev.update([{"boxes": np.zeros((1, 4)), "scores": np.array([np.nan]), "labels": np.array([1])}],
                   [{"boxes": np.zeros((0, 4)), "labels": np.zeros(0, int)}])
+
+
+@pytest.mark.parametrize("with_boxes", [True, False])
+def test_stream_keypoints_equals_batch(with_boxes):
+    import locuskit.eval as le
+
+    kd = ROOT / "fixtures/faster_coco_eval_tests/keypoints_dataset"
+    if not kd.exists():
+        pytest.skip("fixture absent")
+    gt = json.loads((kd / "gt_dataset.json").read_text())
+    dt = json.loads((kd / "dt_dataset.json").read_text())
+    if not with_boxes:
+        for d in dt:
+            d.pop("bbox", None)
+    batch = le.coco_evaluate(gt, dt, "keypoints")
+    ev = le.CocoEvaluator(iou_type="keypoints", box_format="xywh", category_ids=[c["id"] for c in gt["categories"]])
+    for im in gt["images"]:
+        g = [a for a in gt["annotations"] if a["image_id"] == im["id"]]
+        d = [x for x in dt if x["image_id"] == im["id"]]
+        pred = {"scores": np.array([x["score"] for x in d]), "labels": np.array([x["category_id"] for x in d]),
+                "keypoints": np.array([x["keypoints"] for x in d]).reshape(len(d), 17, 3)}
+        if with_boxes:
+            pred["boxes"] = np.array([x["bbox"] for x in d])
+        ev.update([pred], [{"boxes": np.array([a["bbox"] for a in g]), "labels": np.array([a["category_id"] for a in g]),
+                            "iscrowd": np.array([a["iscrowd"] for a in g]), "area": np.array([a["area"] for a in g]),
+                            "keypoints": np.array([a["keypoints"] for a in g]),
+                            "num_keypoints": np.array([a["num_keypoints"] for a in g]), "image_id": im["id"]}])
+    r = ev.compute()
+    for n in ("precision", "recall", "scores", "stats"):
+        assert np.array_equal(getattr(r, n), getattr(batch, n)), n
+    if with_boxes:
+        assert np.array_equal(r.stats, np.asarray(EXPECTED_KP))
+
+
+EXPECTED_KP = json.loads((ROOT / "expected.json").read_text())["cases"]["faster_coco_eval.keypoints"]["stats"]
