@@ -209,6 +209,13 @@ class COCO:
         print("DONE (t={:0.2f}s)".format(time.time() - tic))
         return res
 
+    def loadNumpyAnnotations(self, data):
+        """(N, 7) array [image_id, x, y, w, h, score, category_id] -> list of result dicts."""
+        data = np.asarray(data)
+        assert data.ndim == 2 and data.shape[1] == 7
+        return [{"image_id": int(r[0]), "bbox": [r[1], r[2], r[3], r[4]], "score": r[5], "category_id": int(r[6])}
+                for r in data]
+
     def _load_res_dataset(self):
         src = self._res_source
         if isinstance(src, (str, os.PathLike)):

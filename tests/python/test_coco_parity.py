@@ -262,3 +262,20 @@ def test_dataset_edits_then_createIndex_are_seen():
     # a COCO from loadRes is accepted by the one-call API too
     r2 = le.coco_evaluate(gt, dt)
     assert np.array_equal(r2.precision, E.eval["precision"])
+
+
+def test_coco_query_api_matches_dataset():
+    from locuskit.coco import COCO
+
+    case = CASES["cocoapi_fake100.bbox"]
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(_path(case["gt"])))
+    ds = json.loads(_path(case["gt"]).read_text())
+    assert sorted(gt.getImgIds()) == sorted(im["id"] for im in ds["images"])
+    assert gt.getCatIds() == [c["id"] for c in ds["categories"]]
+    img = ds["images"][0]["id"]
+    ids = gt.getAnnIds(imgIds=[img])
+    assert ids == [a["id"] for a in ds["annotations"] if a["image_id"] == img]
+    assert gt.loadAnns(ids[:1])[0]["image_id"] == img
+    assert gt.getCatIds(catNms=["person"]) == [1]
+    assert len(gt.loadNumpyAnnotations(np.zeros((3, 7)))) == 3
