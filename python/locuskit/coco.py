@@ -6,7 +6,7 @@ bit for bit equal to pycocotools 2.0.11, computed by locuskit's C++ core (files 
 simdjson, the GIL is released, several threads are used: ``locuskit.set_num_threads``).
 
 Differences (see docs/eval.md): iouType 'segm' raises NotImplementedError for now; ``evalImgs``
-and ``ious`` (pycocotools' per-image Python records) are not materialized; ids must be integers;
+is built on first access and ``ious`` is not kept; ids must be integers;
 NaN/infinite values in a results list raise ValueError; the results dicts passed to ``loadRes``
 are not modified.
 """
@@ -258,13 +258,6 @@ class Params:
         self.useSegm = None
 
 
-class _EvalImgs(list):
-    """Stands for pycocotools' evalImgs (not materialized by locuskit): truthy after evaluate()."""
-
-    def __bool__(self):
-        return True
-
-
 class COCOeval:
     """pycocotools' ``COCOeval`` on locuskit's C++ core; results are bit for bit identical."""
 
@@ -273,7 +266,8 @@ class COCOeval:
             print("iouType not specified. use default iouType segm")
         self.cocoGt = cocoGt
         self.cocoDt = cocoDt
-        self.evalImgs = defaultdict(list)
+        self._evalImgs = defaultdict(list)
+        self._evalImgs_args = None
         self.eval = {}
         self._gts = defaultdict(list)
         self._dts = defaultdict(list)
@@ -303,9 +297,22 @@ class COCOeval:
         gt = self.cocoGt._table()
         dt = self.cocoDt._table()
         self._evaluation = _coco.evaluate_tables(gt, dt, _coco.params_to_core(p))
-        self.evalImgs = _EvalImgs()
+        self._evalImgs = None
+        self._evalImgs_args = (gt, dt, _coco.params_to_core(p))
         self._paramsEval = copy.deepcopy(self.params)
         print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    @property
+    def evalImgs(self):
+        """pycocotools' per-(category, area, image) records, built on first access (the matching
+        is re-run with match recording; as slow as pycocotools for large sets)."""
+        if self._evalImgs is None:
+            self._evalImgs = _coco.eval_imgs(*self._evalImgs_args)
+        return self._evalImgs
+
+    @evalImgs.setter
+    def evalImgs(self, value):
+        self._evalImgs = value
 
     def accumulate(self, p=None):
         """Precision / recall / scores arrays (pycocotools' accumulate())."""

@@ -174,15 +174,37 @@ struct PyEvaluation {
   CocoEvaluation ev;
 };
 
-PyEvaluation evaluate_py(const py::dict& gt, const py::dict& dt, const py::dict& params) {
+PyEvaluation evaluate_py(const py::dict& gt, const py::dict& dt, const py::dict& params, bool record_matches) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const CocoParams p = params_of(params);
   PyEvaluation out;
   {
     py::gil_scoped_release release;
-    out.ev = coco_evaluate(g, d, p, Parallel{num_threads()});
+    out.ev = coco_evaluate(g, d, p, Parallel{num_threads()}, record_matches);
   }
   return out;
+}
+
+// Per-unit matching records (units image-major: u = i * K + k) for pycocotools' evalImgs.
+py::dict records_py(const PyEvaluation& self) {
+  const CocoEvaluation& ev = self.ev;
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  const std::size_t D = ev.dt_score.size();
+  py::dict d;
+  d["I"] = ev.I, d["K"] = ev.K, d["A"] = ev.A, d["T"] = ev.T;
+  d["present"] = to_numpy(ev.present, {s(ev.present.size())});
+  d["npig"] = to_numpy(ev.npig, {s(ev.present.size()), s(ev.A)});
+  std::vector<std::int64_t> off(ev.dt_offset.begin(), ev.dt_offset.end()), goff(ev.gt_offset.begin(), ev.gt_offset.end());
+  std::vector<std::int64_t> gidx(ev.gt_index.begin(), ev.gt_index.end());
+  d["dt_offset"] = to_numpy(off, {s(off.size())});
+  d["dt_id"] = to_numpy(ev.dt_id, {s(D)});
+  d["dt_score"] = to_numpy(ev.dt_score, {s(D)});
+  d["dt_state"] = to_numpy(ev.dt_state, {s(D), s(ev.A), s(ev.T)});
+  if (ev.dt_match.size() == D * ev.A * ev.T) d["dt_match"] = to_numpy(ev.dt_match, {s(D), s(ev.A), s(ev.T)});
+  else d["dt_match"] = py::none();
+  d["gt_offset"] = to_numpy(goff, {s(goff.size())});
+  d["gt_index"] = to_numpy(gidx, {s(gidx.size())});
+  return d;
 }
 
 py::tuple accumulate_py(const PyEvaluation& self, const py::object& rec_thrs) {
@@ -281,8 +303,10 @@ void bind_eval(py::module_& m) {
         py::arg("allow_empty") = false, "Parses a COCO results file (path) or JSON bytes as COCO.loadRes does.");
   py::class_<PyEvaluation>(m, "CocoEvaluation")
       .def("accumulate", &accumulate_py, py::arg("rec_thrs") = py::none())
-      .def_property_readonly("num_results", [](const PyEvaluation& e) { return e.ev.dt_score.size(); });
-  m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"));
+      .def_property_readonly("num_results", [](const PyEvaluation& e) { return e.ev.dt_score.size(); })
+      .def("records", &records_py);
+  m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
+        py::arg("record_matches") = false);
   m.def("coco_summarize", &summarize_py, py::arg("precision"), py::arg("recall"), py::arg("params"));
   m.def("_numpy_mean", &numpy_mean_py, py::arg("a"));
   m.def("voc_evaluate_class", &voc_class_py, py::arg("det_image"), py::arg("det_score"), py::arg("det_boxes"),

@@ -279,3 +279,62 @@ def test_coco_query_api_matches_dataset():
     assert gt.loadAnns(ids[:1])[0]["image_id"] == img
     assert gt.getCatIds(catNms=["person"]) == [1]
     assert len(gt.loadNumpyAnnotations(np.zeros((3, 7)))) == 3
+
+
+def _accumulate_from_eval_imgs(E):
+    """An independent NumPy re-statement of COCOeval.accumulate (notes rules 17-22) over the
+    evalImgs records: checks the records by reproducing pycocotools' stored arrays."""
+    p = E.params
+    T, R, A, M = len(p.iouThrs), len(p.recThrs), len(p.areaRng), len(p.maxDets)
+    K = len(p.catIds) if p.useCats else 1
+    I = len(p.imgIds)
+    prec = -np.ones((T, R, K, A, M))
+    rec = -np.ones((T, K, A, M))
+    ev = E.evalImgs
+    for k in range(K):
+        for a in range(A):
+            for m, md in enumerate(p.maxDets):
+                units = [e for e in ev[(k * A + a) * I:(k * A + a + 1) * I] if e is not None]
+                if not units:
+                    continue
+                sc = np.concatenate([e["dtScores"][:md] for e in units])
+                order = np.argsort(-sc, kind="mergesort")
+                dtm = np.concatenate([e["dtMatches"][:, :md] for e in units], axis=1)[:, order]
+                dig = np.concatenate([e["dtIgnore"][:, :md] for e in units], axis=1)[:, order]
+                npig = int(np.count_nonzero(np.concatenate([e["gtIgnore"] for e in units]) == 0))
+                if npig == 0:
+                    continue
+                tps = np.cumsum(np.logical_and(dtm, ~dig), axis=1).astype(float)
+                fps = np.cumsum(np.logical_and(~dtm.astype(bool), ~dig), axis=1).astype(float)
+                for t in range(T):
+                    tp, fp = tps[t], fps[t]
+                    nd = len(tp)
+                    rc = tp / npig
+                    pr = list(tp / (fp + tp + np.spacing(1)))
+                    rec[t, k, a, m] = rc[-1] if nd else 0
+                    for i in range(nd - 1, 0, -1):
+                        pr[i - 1] = max(pr[i - 1], pr[i])
+                    q = np.zeros(R)
+                    for r, j in enumerate(np.searchsorted(rc, p.recThrs, side="left")):
+                        if j >= nd:
+                            break
+                        q[r] = pr[j]
+                    prec[t, :, k, a, m] = q
+    return prec, rec
+
+
+@pytest.mark.parametrize("cid", ["cocoapi_fake100.bbox", "micro.gt_id_zero", "micro.crowd_absorbs_many",
+                                 "micro.use_cats_zero", "faster_coco_eval.keypoints", "s1.bbox.useCats_0", "s4.bbox"])
+def test_eval_imgs_reproduce_the_reference_arrays(cid):
+    case = CASES[cid]
+    E, _ = _run(case, True)
+    ev = E.evalImgs
+    K = len(E.params.catIds) if E.params.useCats else 1
+    assert len(ev) == K * len(E.params.areaRng) * len(E.params.imgIds)
+    prec, rec = _accumulate_from_eval_imgs(E)
+    ref = np.load(_path(case["arrays"]["file"]))
+    assert np.array_equal(prec, ref["precision"])
+    assert np.array_equal(rec, ref["recall"])
+    first = next(e for e in ev if e is not None)
+    assert set(first) == {"image_id", "category_id", "aRng", "maxDet", "dtIds", "gtIds", "dtMatches", "gtMatches",
+                          "dtScores", "gtIgnore", "dtIgnore"}

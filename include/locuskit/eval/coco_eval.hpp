@@ -44,6 +44,12 @@ struct CocoEvaluation {
   /// threshold, 1 otherwise (lets accumulation skip the per-threshold states).
   std::vector<std::uint8_t> dt_summary;
   enum : std::uint8_t { ignored = 0, true_positive = 1, false_positive = 2 };
+  /// GT annotation indices per unit (file order) in [gt_offset[u], gt_offset[u+1]).
+  std::vector<std::size_t> gt_offset;
+  std::vector<std::uint32_t> gt_index;
+  /// [D * A * T], only with record_matches: position in the unit's GT list (file order) of the
+  /// GT each result matched, −1 if none (pycocotools' dtMatches holds that GT's id).
+  std::vector<std::int32_t> dt_match;
 };
 
 /// Output of `coco_accumulate`: pycocotools' `eval['precision' | 'recall' | 'scores']`,
@@ -71,10 +77,11 @@ struct CocoSummary {
 /// iou_type bbox (box IoU in double, IoA for crowd) or keypoints (OKS with `kpt_oks_sigmas`).
 /// Throws std::invalid_argument for a missing column or mismatched sizes, std::out_of_range
 /// (Python IndexError, as pycocotools) when `max_dets` is empty; segm is not implemented yet.
-/// Complexity O(N log N + sum over units of T*A*D*G). Thread-safe (reads only its inputs);
-/// deterministic for any `par.threads`.
+/// `record_matches` also keeps which GT every result matched (`dt_match`, for pycocotools'
+/// per-image records). Complexity O(N log N + sum over units of T*A*D*G). Thread-safe (reads
+/// only its inputs); deterministic for any `par.threads`.
 inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotations& dt,
-                                    const CocoParams& params, Parallel par = {});
+                                    const CocoParams& params, Parallel par = {}, bool record_matches = false);
 
 /// Accumulates an evaluation into precision / recall / scores, exactly as
 /// `COCOeval.accumulate()` (cross-image ties broken by image id then rank; precision

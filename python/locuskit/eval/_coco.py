@@ -165,3 +165,59 @@ def _strip(t: dict) -> dict:
 def summarize_arrays(precision, recall, params) -> tuple[np.ndarray, list[str]]:
     """pycocotools' summarize(): (stats, printed lines), bit for bit (NumPy's pairwise mean)."""
     return _core.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params_to_core(params))
+
+
+def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
+    """pycocotools' ``evalImgs``: one record per (category, area range, image) in that nesting
+    order (None where the image has neither GT nor results of the category), with image_id,
+    category_id, aRng, maxDet, dtIds, gtIds, dtMatches (T x D), gtMatches (T x G), dtScores,
+    gtIgnore, dtIgnore (T x D). Re-runs the matching with match recording; O(records)."""
+    check_fields(gt, dt, params["iouType"])
+    p = params_to_core(params)
+    rec = _core.coco_evaluate(_strip(gt), _strip(dt), p, True).records()
+    I, K, A, T = rec["I"], rec["K"], rec["A"], rec["T"]
+    present, doff, goff, gidx = rec["present"], rec["dt_offset"], rec["gt_offset"], rec["gt_index"]
+    dt_id, dt_score, state, match = rec["dt_id"], rec["dt_score"], rec["dt_state"], rec["dt_match"]
+    gt_id = gt["id"]
+    gt_area = gt["area"]
+    base_ign = gt["iscrowd"] != 0
+    if p["iouType"] == "keypoints":
+        base_ign = base_ign | (gt["num_keypoints"] == 0)
+    cats = p["catIds"] if p["useCats"] else [-1]
+    img_ids = sorted(set(p["imgIds"]))
+    max_det = sorted(p["maxDets"])[-1]
+    out = []
+    for k in range(K):
+        for a, (lo, hi) in enumerate(p["areaRng"]):
+            for i in range(I):
+                u = i * K + k
+                if not present[u]:
+                    out.append(None)
+                    continue
+                d0, d1 = int(doff[u]), int(doff[u + 1])
+                g = gidx[goff[u]:goff[u + 1]]
+                ig = (base_ign[g] | (gt_area[g] < lo) | (gt_area[g] > hi)).astype(np.int64)
+                order = np.argsort(ig, kind="mergesort")
+                pos = np.empty_like(order)
+                pos[order] = np.arange(len(order))
+                m = match[d0:d1, a, :].T  # (T, D), index into g (file order) or -1
+                dtm = np.where(m >= 0, gt_id[g][np.maximum(m, 0)], 0).astype(np.float64) if len(g) else np.zeros(m.shape)
+                gtm = np.zeros((T, len(g)))
+                for t in range(T):
+                    for d in range(d1 - d0):
+                        if m[t, d] >= 0:
+                            gtm[t, pos[m[t, d]]] = dt_id[d0 + d]
+                out.append({
+                    "image_id": img_ids[i],
+                    "category_id": cats[k],
+                    "aRng": list(p["areaRng"][a]),
+                    "maxDet": max_det,
+                    "dtIds": [int(x) for x in dt_id[d0:d1]],
+                    "gtIds": [int(x) for x in gt_id[g][order]],
+                    "dtMatches": dtm,
+                    "gtMatches": gtm,
+                    "dtScores": [float(x) for x in dt_score[d0:d1]],
+                    "gtIgnore": ig[order],
+                    "dtIgnore": state[d0:d1, a, :].T == 0,
+                })
+    return out

@@ -209,7 +209,7 @@ inline void check_columns(const CocoAnnotations& a, const char* what, bool is_gt
 
 template <class Overlap>
 CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& dt, CocoParams p,
-                              const Overlap& overlap, Parallel par) {
+                              const Overlap& overlap, Parallel par, bool record_matches) {
   CocoEvaluation ev;
   // evaluate() rewrites the parameters (rule 4, 29).
   std::sort(p.img_ids.begin(), p.img_ids.end());
@@ -248,6 +248,9 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
   ev.dt_rank.resize(D);
   ev.dt_state.resize(D * A * T);
   ev.dt_summary.assign(D * A, 0);
+  ev.gt_offset = gg.offset;
+  ev.gt_index = gg.order;
+  if (record_matches) ev.dt_match.assign(D * A * T, -1);
   const bool keypoints = p.iou_type == IouType::keypoints;
   // computeOks looks units up by (image, catId) even without use_cats, where catId is -1: no
   // overlaps at all, so every result stays unmatched (mirrored, rule 9/10).
@@ -323,6 +326,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
           const double best0 = std::min(p.iou_thrs[t], 1 - 1e-10);
           for (std::size_t d = 0; d < Dn; ++d) {
             std::uint8_t state;
+            std::ptrdiff_t matched_gt = -1;
             if (!have_ious || row_max[d] < best0) {
               state = dt_out[d] ? CocoEvaluation::ignored : CocoEvaluation::false_positive;
             } else {
@@ -342,6 +346,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
               } else {
                 // gtm stores the result id; "already matched" is gtm > 0.
                 if (dt.id[dts[d]] > 0) taken[m] = 1;
+                matched_gt = m;
                 const bool matched = gt.id[gts[m]] != 0;  // id 0 reads as "unmatched" (rule 16)
                 const bool ign = gt_ign[m] || (!matched && dt_out[d]);
                 state = ign ? CocoEvaluation::ignored
@@ -349,6 +354,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
               }
             }
             ev.dt_state[((base + d) * A + a) * T + t] = state;
+            if (record_matches) ev.dt_match[((base + d) * A + a) * T + t] = static_cast<std::int32_t>(matched_gt);
             seen[d] |= state == CocoEvaluation::ignored ? 1 : state == CocoEvaluation::true_positive ? 2 : 4;
           }
         }
@@ -377,7 +383,7 @@ inline std::size_t needed_tp(double v, std::size_t npig) noexcept {
 }  // namespace detail
 
 inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotations& dt, const CocoParams& params,
-                                    Parallel par) {
+                                    Parallel par, bool record_matches) {
   namespace dc = detail::coco;
   dc::check_columns(gt, "ground truth", true, params.iou_type);
   dc::check_columns(dt, "results", false, params.iou_type);
@@ -395,10 +401,10 @@ inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotat
                    " (kpt_oks_sigmas)");
     dc::OksOverlap ov{dt.keypoints, gt.keypoints, gt.bbox, gt.area, params.kpt_oks_sigmas.data(), k,
                       dt.keypoint_values, gt.keypoint_values};
-    return dc::evaluate_units(gt, dt, params, ov, par);
+    return dc::evaluate_units(gt, dt, params, ov, par, record_matches);
   }
   dc::BoxOverlap ov{dt.bbox, gt.bbox, gt.iscrowd};
-  return dc::evaluate_units(gt, dt, params, ov, par);
+  return dc::evaluate_units(gt, dt, params, ov, par, record_matches);
 }
 
 inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vector<double>* rec_thrs_in,
