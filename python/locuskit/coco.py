@@ -257,6 +257,21 @@ class Params:
         self.iouType = iouType
         self.useSegm = None
 
+    def _set(self, iou_type):
+        d = _coco.default_params(iou_type)
+        self.imgIds, self.catIds = [], []
+        for k in ("iouThrs", "recThrs", "maxDets", "areaRng", "areaRngLbl"):
+            setattr(self, k, d[k])
+        self.useCats = 1
+        if iou_type == "keypoints":
+            self.kpt_oks_sigmas = d["kpt_oks_sigmas"]
+
+    def setDetParams(self):
+        self._set("bbox")
+
+    def setKpParams(self):
+        self._set("keypoints")
+
 
 class COCOeval:
     """pycocotools' ``COCOeval`` on locuskit's C++ core; results are bit for bit identical."""
