@@ -338,3 +338,13 @@ def test_eval_imgs_reproduce_the_reference_arrays(cid):
     first = next(e for e in ev if e is not None)
     assert set(first) == {"image_id", "category_id", "aRng", "maxDet", "dtIds", "gtIds", "dtMatches", "gtMatches",
                           "dtScores", "gtIgnore", "dtIgnore"}
+
+
+def test_nan_in_results_file_is_named(tmp_path):
+    import locuskit.eval as le
+
+    gt = str(_path(CASES["detectron2.bbox"]["gt"]))
+    f = tmp_path / "nan.json"
+    f.write_text(json.dumps([{"image_id": 139, "category_id": 1, "bbox": [1, 2, 3, 4], "score": float("nan")}]))
+    with pytest.raises(ValueError, match="NaN or Infinity"):
+        le.coco_evaluate(gt, str(f))

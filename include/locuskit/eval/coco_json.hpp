@@ -173,7 +173,14 @@ inline std::size_t read_keypoints(element e, const Ctx& ctx, std::vector<double>
 inline element parse(simdjson::dom::parser& parser, const simdjson::padded_string& text, const std::string& name) {
   element doc;
   auto err = parser.parse(text).get(doc);
-  if (err) throw parse_error(detail::concat(name, ": malformed JSON (", simdjson::error_message(err), ")"));
+  if (err) {
+    const std::string_view t(text.data(), text.size());
+    const bool non_finite = t.find("NaN") != std::string_view::npos || t.find("Infinity") != std::string_view::npos;
+    throw parse_error(detail::concat(name, ": malformed JSON (", simdjson::error_message(err), ")",
+                                     non_finite ? "; it contains NaN or Infinity, which JSON does not allow (Python's "
+                                                  "json.dump writes them for non-finite floats: check scores and boxes)"
+                                                : ""));
+  }
   return doc;
 }
 
