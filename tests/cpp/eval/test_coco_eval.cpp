@@ -167,3 +167,20 @@ TEST_CASE("eval: rle decoding, area and box") {
   // 5 -> '5', 2 -> '2', 2 -> '2', 2-2=0 -> '0', 5-2=3 -> '3'.
   CHECK(locuskit::rle_counts_from_string("52203") == counts);
 }
+
+TEST_CASE("eval: result ids <= 0 let one GT match several results (pycocotools' gtm > 0 test), no overflow") {
+  // One GT, three identical results with id 0: pycocotools never marks the GT as matched, so all
+  // three are true positives and recall is 3.
+  const std::int64_t gid[1] = {5}, gimg[1] = {1}, gcat[1] = {1};
+  const double gbox[4] = {0, 0, 10, 10}, garea[1] = {100}, gcrowd[1] = {0};
+  const std::int64_t did[3] = {0, 0, 0}, dimg[3] = {1, 1, 1}, dcat[3] = {1, 1, 1};
+  const double dbox[12] = {0, 0, 10, 10, 0, 0, 10, 10, 0, 0, 10, 10}, darea[3] = {100, 100, 100},
+               dscore[3] = {0.9, 0.8, 0.7};
+  locuskit::CocoAnnotations gt{1, gid, gimg, gcat, gbox, garea, gcrowd};
+  locuskit::CocoAnnotations dt{3, did, dimg, dcat, dbox, darea, nullptr, dscore};
+  auto p = locuskit::CocoParams::defaults(locuskit::IouType::bbox);
+  p.img_ids = {1};
+  p.cat_ids = {1};
+  const auto acc = locuskit::coco_accumulate(locuskit::coco_evaluate(gt, dt, p));
+  CHECK(acc.recall[0 * acc.K * acc.A * acc.M + 0 * acc.M + 2] == 3.0);  // t=0, k=0, a=all, m=100
+}

@@ -251,6 +251,8 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
   ev.gt_offset = gg.offset;
   ev.gt_index = gg.order;
   if (record_matches) ev.dt_match.assign(D * A * T, -1);
+  ev.positive_dt_ids = true;
+  for (std::size_t n = 0; n < dt.size; ++n) ev.positive_dt_ids = ev.positive_dt_ids && dt.id[n] > 0;
   const bool keypoints = p.iou_type == IouType::keypoints;
   // computeOks looks units up by (image, catId) even without use_cats, where catId is -1: no
   // overlaps at all, so every result stays unmatched (mirrored, rule 9/10).
@@ -449,7 +451,7 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
         entries[fill[u % K]++] = Entry{-ev.dt_score[d], static_cast<std::uint32_t>(d), ev.dt_rank[d], pack_kinds(d)};
   }
   dc::dynamic_for(K, 1, par, [&](std::size_t k0, std::size_t k1) {
-    std::vector<std::size_t> npig(A), slot0(A), need(A * R);
+    std::vector<std::size_t> npig(A), cap(A), slot0(A), need(A * R);
     std::vector<std::size_t> nd(M), tpn(A * T * M), fpn(A * T * M), fp_all(A * M);
     std::vector<double> first_score(M), tp_pr, tp_score;
     std::vector<std::uint8_t> active;
@@ -474,7 +476,10 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
         slot0[a] = slots;
         if (npig[a] == 0) continue;  // rule 18: cells stay -1
         active.push_back(static_cast<std::uint8_t>(a));
-        slots += T * M * npig[a];
+        // A GT is matched at most once per threshold when every result id is positive (pycocotools'
+        // "already matched" test is gtm > 0), so true positives <= npig; otherwise <= results.
+        cap[a] = ev.positive_dt_ids ? npig[a] : std::max<std::size_t>(npig[a], bucket[k + 1] - bucket[k]);
+        slots += T * M * cap[a];
         for (std::size_t r = 0; r < R; ++r) need[a * R + r] = dc::needed_tp(rec_thrs[r], npig[a]);
       }
       if (active.empty()) continue;
@@ -513,7 +518,7 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
                 const std::size_t c = ++tpa[t * M + m];
                 const double tp = static_cast<double>(c),
                              fp = static_cast<double>(fpa[t * M + m] + fp_all[a * M + m]);
-                const std::size_t slot = slot0[a] + (t * M + m) * npig[a] + (c - 1);
+                const std::size_t slot = slot0[a] + (t * M + m) * cap[a] + (c - 1);
                 tp_pr[slot] = tp / (fp + tp + dc::kEps);  // rule 19
                 tp_score[slot] = score;
               }
@@ -530,8 +535,8 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
             const std::size_t ntp = tpn[(a * T + t) * M + m];
             acc.recall[ridx(t, k, a, m)] =
                 nd[m] ? static_cast<double>(ntp) / static_cast<double>(npig[a]) : 0.0;  // rule 20
-            double* pr = tp_pr.data() + slot0[a] + (t * M + m) * npig[a];
-            const double* sc = tp_score.data() + slot0[a] + (t * M + m) * npig[a];
+            double* pr = tp_pr.data() + slot0[a] + (t * M + m) * cap[a];
+            const double* sc = tp_score.data() + slot0[a] + (t * M + m) * cap[a];
             for (std::size_t c = ntp; c-- > 1;)  // envelope from the right (rule 21)
               if (pr[c] > pr[c - 1]) pr[c - 1] = pr[c];
             std::size_t r = 0;
