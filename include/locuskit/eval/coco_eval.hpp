@@ -80,6 +80,7 @@ struct CocoSummary {
 /// iou_type bbox (box IoU in double, IoA for crowd) or keypoints (OKS with `kpt_oks_sigmas`).
 /// Throws std::invalid_argument for a missing column or mismatched sizes, std::out_of_range
 /// (Python IndexError, as pycocotools) when `max_dets` is empty; segm is not implemented yet.
+/// Memory O(N + K*I*A) (one record per image and category, as pycocotools' evalImgs).
 /// `record_matches` also keeps which GT every result matched (`dt_match`, for pycocotools'
 /// per-image records). Complexity O(N log N + sum over units of T*A*D*G). Thread-safe (reads
 /// only its inputs); deterministic for any `par.threads`.

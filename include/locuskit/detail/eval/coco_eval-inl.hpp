@@ -147,6 +147,8 @@ inline Grouping group_by_unit(const CocoAnnotations& a, const CocoParams& p, std
   const std::size_t C = std::max<std::size_t>(cat_pos.size(), 1);
   const std::size_t U = K * I;
   const std::size_t S = I * C;
+  LOCUSKIT_CHECK(S < std::numeric_limits<std::uint32_t>::max(), std::invalid_argument,
+                 "too many (image, category) pairs: ", I, " images x ", C, " categories");
   std::vector<std::uint32_t> key(a.size, std::numeric_limits<std::uint32_t>::max());
   std::vector<std::size_t> count(S + 1, 0);
   // Image id -> position: a dense table when the ids span a small range, else binary search.
