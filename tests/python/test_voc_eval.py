@@ -90,3 +90,19 @@ def test_voc_class_without_gt_is_skipped(tmp_path):
     res = voc_evaluate(tmp_path / "g", tmp_path / "d")
     assert res.skipped == ["dog"]
     assert res.mAP() == 1.0
+
+
+def test_voc_xml_ground_truth_with_difficult(tmp_path):
+    from locuskit.eval import voc_evaluate
+
+    (tmp_path / "g").mkdir()
+    (tmp_path / "d").mkdir()
+    (tmp_path / "g" / "000001.xml").write_text(
+        "<annotation><object><name>dog</name><difficult>0</difficult><bndbox><xmin>10</xmin><ymin>10</ymin>"
+        "<xmax>50</xmax><ymax>50</ymax></bndbox></object><object><name>dog</name><difficult>1</difficult>"
+        "<bndbox><xmin>100</xmin><ymin>100</ymin><xmax>140</xmax><ymax>140</ymax></bndbox></object></annotation>")
+    (tmp_path / "d" / "000001.txt").write_text("dog 0.9 10 10 50 50\ndog 0.8 100 100 140 140\ndog 0.7 60 60 70 70\n")
+    r = voc_evaluate(tmp_path / "g", tmp_path / "d", box_format="xyxy", plus_one=True).classes["dog"]
+    assert r.npos == 1
+    assert r.tp.tolist() == [True, False, False] and r.fp.tolist() == [False, False, True]
+    assert r.ap_all_point == 1.0
