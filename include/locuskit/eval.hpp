@@ -1,3 +1,9 @@
 #pragma once
 /// \file eval.hpp
-/// Every public header of include/locuskit/eval/ (filled in by its issue).
+/// Every public header of include/locuskit/eval/ that needs nothing beyond the core
+/// dependencies. The JSON loader (eval/coco_json.hpp) needs simdjson and is included separately.
+#include "eval/coco_eval.hpp"
+#include "eval/coco_params.hpp"
+#include "eval/numpy_sum.hpp"
+#include "eval/rle.hpp"
+#include "eval/voc.hpp"

@@ -1,4 +1,372 @@
-"""locuskit.coco (filled in by its issue)."""
+"""A pycocotools drop-in: ``from locuskit.coco import COCO, COCOeval``.
+
+Same constructor, ``params``, ``loadRes`` (file, list of dicts or (N, 7) array), ``evaluate()``,
+``accumulate()``, ``summarize()``, ``stats`` and ``eval['precision' | 'recall' | 'scores']``,
+bit for bit equal to pycocotools 2.0.11, computed by locuskit's C++ core (files are parsed with
+simdjson, the GIL is released, several threads are used: ``locuskit.set_num_threads``).
+
+Differences (see docs/eval.md): iouType 'segm' raises NotImplementedError for now; ``evalImgs``
+is built on first access and ``ious`` is not kept; ids must be integers;
+NaN/infinite values in a results list raise ValueError; the results dicts passed to ``loadRes``
+are not modified.
+"""
 from __future__ import annotations
 
-__all__: list = []
+import copy
+import datetime
+import itertools
+import json
+import os
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from .eval import _coco
+
+__all__ = ["COCO", "COCOeval", "Params"]
+
+
+def _is_array_like(obj) -> bool:
+    return hasattr(obj, "__iter__") and hasattr(obj, "__len__")
+
+
+class COCO:
+    """A COCO ground-truth (or results) set: pycocotools' ``COCO`` API.
+
+    ``COCO(path)`` parses the file natively; the Python ``dataset`` dict and the indexes
+    (``anns``, ``imgs``, ``cats``, ``imgToAnns``, ``catToImgs``) are built on first access only.
+    """
+
+    def __init__(self, annotation_file=None):
+        self._path = None
+        self._dataset = None
+        self._native = None  # column tables from the C++ loader
+        self._index = None
+        self._results = None  # results table when this object comes from loadRes
+        if annotation_file is not None:
+            print("loading annotations into memory...")
+            tic = time.time()
+            self._path = os.fspath(annotation_file)
+            self._native = _coco.load_gt(self._path)
+            print("Done (t={:0.2f}s)".format(time.time() - tic))
+        else:
+            self._dataset = {}
+
+    # ---------------------------------------------------------------- dataset and index (lazy)
+    @property
+    def dataset(self) -> dict:
+        if self._dataset is None:
+            if self._results is not None:
+                self._dataset = self._load_res_dataset()
+            else:
+                with open(self._path) as f:
+                    self._dataset = json.load(f)
+        return self._dataset
+
+    @dataset.setter
+    def dataset(self, value: dict) -> None:
+        self._dataset = value
+        self._native = None
+        self._index = None
+
+    def createIndex(self):
+        """Builds the Python indexes from ``dataset`` (as pycocotools). The native tables are
+        rebuilt from ``dataset`` on the next evaluation, so in-place edits of ``dataset`` count."""
+        if self._dataset is not None and self._results is None:
+            self._native = None
+        self._build_index()
+
+    def _build_index(self):
+        print("creating index...")
+        anns, cats, imgs = {}, {}, {}
+        img_to_anns, cat_to_imgs = defaultdict(list), defaultdict(list)
+        ds = self.dataset
+        for ann in ds.get("annotations", []):
+            img_to_anns[ann["image_id"]].append(ann)
+            anns[ann["id"]] = ann
+        for img in ds.get("images", []):
+            imgs[img["id"]] = img
+        for cat in ds.get("categories", []):
+            cats[cat["id"]] = cat
+        if "annotations" in ds and "categories" in ds:
+            for ann in ds["annotations"]:
+                cat_to_imgs[ann["category_id"]].append(ann["image_id"])
+        print("index created!")
+        self._index = (anns, cats, imgs, img_to_anns, cat_to_imgs)
+
+    def _idx(self, i):
+        if self._index is None:
+            self._build_index()
+        return self._index[i]
+
+    anns = property(lambda self: self._idx(0))
+    cats = property(lambda self: self._idx(1))
+    imgs = property(lambda self: self._idx(2))
+    imgToAnns = property(lambda self: self._idx(3))
+    catToImgs = property(lambda self: self._idx(4))
+
+    def info(self):
+        for key, value in self.dataset.get("info", {}).items():
+            print("{}: {}".format(key, value))
+
+    # ---------------------------------------------------------------- queries (pycocotools semantics)
+    def getAnnIds(self, imgIds=[], catIds=[], areaRng=[], iscrowd=None):
+        imgIds = imgIds if _is_array_like(imgIds) else [imgIds]
+        catIds = catIds if _is_array_like(catIds) else [catIds]
+        if len(imgIds) == len(catIds) == len(areaRng) == 0:
+            anns = self.dataset.get("annotations", [])
+        else:
+            if len(imgIds) != 0:
+                lists = [self.imgToAnns[i] for i in imgIds if i in self.imgToAnns]
+                anns = list(itertools.chain.from_iterable(lists))
+            else:
+                anns = self.dataset.get("annotations", [])
+            anns = anns if len(catIds) == 0 else [a for a in anns if a["category_id"] in catIds]
+            anns = anns if len(areaRng) == 0 else [a for a in anns if areaRng[0] < a["area"] < areaRng[1]]
+        if iscrowd is not None:
+            return [a["id"] for a in anns if a["iscrowd"] == iscrowd]
+        return [a["id"] for a in anns]
+
+    def getCatIds(self, catNms=[], supNms=[], catIds=[]):
+        catNms = catNms if _is_array_like(catNms) else [catNms]
+        supNms = supNms if _is_array_like(supNms) else [supNms]
+        catIds = catIds if _is_array_like(catIds) else [catIds]
+        if len(catNms) == len(supNms) == len(catIds) == 0:
+            if self._native is not None:
+                return [int(c) for c in self._native["category_ids"]]
+            return [c["id"] for c in self.dataset.get("categories", [])]
+        cats = self.dataset.get("categories", [])
+        cats = cats if len(catNms) == 0 else [c for c in cats if c["name"] in catNms]
+        cats = cats if len(supNms) == 0 else [c for c in cats if c["supercategory"] in supNms]
+        cats = cats if len(catIds) == 0 else [c for c in cats if c["id"] in catIds]
+        return [c["id"] for c in cats]
+
+    def getImgIds(self, imgIds=[], catIds=[]):
+        imgIds = imgIds if _is_array_like(imgIds) else [imgIds]
+        catIds = catIds if _is_array_like(catIds) else [catIds]
+        if len(imgIds) == len(catIds) == 0:
+            if self._native is not None:
+                return [int(i) for i in self._native["image_ids"]]
+            return list(self.imgs.keys())
+        ids = set(imgIds)
+        for i, cat_id in enumerate(catIds):
+            if i == 0 and len(ids) == 0:
+                ids = set(self.catToImgs[cat_id])
+            else:
+                ids &= set(self.catToImgs[cat_id])
+        return list(ids)
+
+    def loadAnns(self, ids=[]):
+        if _is_array_like(ids):
+            return [self.anns[i] for i in ids]
+        if isinstance(ids, int):
+            return [self.anns[ids]]
+
+    def loadCats(self, ids=[]):
+        if _is_array_like(ids):
+            return [self.cats[i] for i in ids]
+        if isinstance(ids, int):
+            return [self.cats[ids]]
+
+    def loadImgs(self, ids=[]):
+        if _is_array_like(ids):
+            return [self.imgs[i] for i in ids]
+        if isinstance(ids, int):
+            return [self.imgs[ids]]
+
+    # ---------------------------------------------------------------- native tables
+    def _gt_native(self) -> dict:
+        if self._native is None:
+            self._native = _coco.load_gt(self.dataset)
+        return self._native
+
+    def _table(self) -> dict:
+        """Column table of this set's annotations (results if it came from loadRes)."""
+        return self._results if self._results is not None else self._gt_native()["annotations"]
+
+    def category_names(self) -> dict:
+        n = self._gt_native()
+        return {int(i): str(s) for i, s in zip(n["category_ids"], n["category_names"])}
+
+    def loadRes(self, resFile):
+        """Loads results (a JSON file, a list of dicts or an (N, 7) array) as pycocotools does:
+        id = 1 + index; area = w*h, iscrowd = 0 when the first result has a box; mask area and box
+        from a compressed RLE when it has only a mask; box and area from the keypoints otherwise.
+        Raises AssertionError for results on images outside the ground truth and IndexError for
+        an empty list (as pycocotools)."""
+        print("Loading and preparing results...")
+        tic = time.time()
+        gt = self._gt_native()
+        res = COCO()
+        res._gt_ref = self
+        res._dataset = None
+        res._path = None
+        res._results = _coco.load_results(resFile, gt["image_ids"])
+        res._res_source = resFile
+        res._native = {"image_ids": gt["image_ids"], "category_ids": gt["category_ids"],
+                       "category_names": gt["category_names"], "annotations": res._results}
+        print("DONE (t={:0.2f}s)".format(time.time() - tic))
+        return res
+
+    def loadNumpyAnnotations(self, data):
+        """(N, 7) array [image_id, x, y, w, h, score, category_id] -> list of result dicts."""
+        data = np.asarray(data)
+        assert data.ndim == 2 and data.shape[1] == 7
+        return [{"image_id": int(r[0]), "bbox": [r[1], r[2], r[3], r[4]], "score": r[5], "category_id": int(r[6])}
+                for r in data]
+
+    def _load_res_dataset(self):
+        src = self._res_source
+        if isinstance(src, (str, os.PathLike)):
+            with open(src) as f:
+                anns = json.load(f)
+        elif isinstance(src, np.ndarray):
+            anns = [{"image_id": int(r[0]), "bbox": [r[1], r[2], r[3], r[4]], "score": r[5],
+                     "category_id": int(r[6])} for r in src]
+        else:
+            anns = copy.deepcopy(list(src))
+        t = self._results
+        for i, ann in enumerate(anns):
+            ann["id"] = i + 1
+            ann["area"] = float(t["area"][i])
+            if "bbox" not in ann or ann["bbox"] == []:
+                ann["bbox"] = [float(v) for v in t["bbox"][i]]
+        gtds = self._gt_ref.dataset
+        return {"images": list(gtds.get("images", [])), "categories": copy.deepcopy(gtds.get("categories", [])),
+                "annotations": anns}
+
+
+class Params:
+    """pycocotools' evaluation parameters (same attribute names and defaults)."""
+
+    def __init__(self, iouType="segm"):
+        if iouType not in ("segm", "bbox", "keypoints"):
+            raise Exception("iouType not supported")
+        d = _coco.default_params(iouType)
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = d["iouThrs"]
+        self.recThrs = d["recThrs"]
+        self.maxDets = d["maxDets"]
+        self.areaRng = d["areaRng"]
+        self.areaRngLbl = d["areaRngLbl"]
+        self.useCats = 1
+        if iouType == "keypoints":
+            self.kpt_oks_sigmas = d["kpt_oks_sigmas"]
+        self.iouType = iouType
+        self.useSegm = None
+
+    def _set(self, iou_type):
+        d = _coco.default_params(iou_type)
+        self.imgIds, self.catIds = [], []
+        for k in ("iouThrs", "recThrs", "maxDets", "areaRng", "areaRngLbl"):
+            setattr(self, k, d[k])
+        self.useCats = 1
+        if iou_type == "keypoints":
+            self.kpt_oks_sigmas = d["kpt_oks_sigmas"]
+
+    def setDetParams(self):
+        self._set("bbox")
+
+    def setKpParams(self):
+        self._set("keypoints")
+
+
+class COCOeval:
+    """pycocotools' ``COCOeval`` on locuskit's C++ core; results are bit for bit identical."""
+
+    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm"):
+        if not iouType:
+            print("iouType not specified. use default iouType segm")
+        self.cocoGt = cocoGt
+        self.cocoDt = cocoDt
+        self._evalImgs = defaultdict(list)
+        self._evalImgs_args = None
+        self.eval = {}
+        self._gts = defaultdict(list)
+        self._dts = defaultdict(list)
+        self.params = Params(iouType=iouType)
+        self._paramsEval = {}
+        self.stats = []
+        self.ious = {}
+        self._evaluation = None
+        if cocoGt is not None:
+            self.params.imgIds = sorted(cocoGt.getImgIds())
+            self.params.catIds = sorted(cocoGt.getCatIds())
+
+    def evaluate(self):
+        """Per-image matching (pycocotools' evaluate(); rewrites params the same way)."""
+        tic = time.time()
+        print("Running per image evaluation...")
+        p = self.params
+        if p.useSegm is not None:
+            p.iouType = "segm" if p.useSegm == 1 else "bbox"
+            print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
+        print("Evaluate annotation type *{}*".format(p.iouType))
+        p.imgIds = list(np.unique(p.imgIds))
+        if p.useCats:
+            p.catIds = list(np.unique(p.catIds))
+        p.maxDets = sorted(p.maxDets)
+        self.params = p
+        gt = self.cocoGt._table()
+        dt = self.cocoDt._table()
+        self._evaluation = _coco.evaluate_tables(gt, dt, _coco.params_to_core(p))
+        self._evalImgs = None
+        self._evalImgs_args = (gt, dt, _coco.params_to_core(p))
+        self._paramsEval = copy.deepcopy(self.params)
+        print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    @property
+    def evalImgs(self):
+        """pycocotools' per-(category, area, image) records, built on first access (the matching
+        is re-run with match recording; as slow as pycocotools for large sets)."""
+        if self._evalImgs is None:
+            self._evalImgs = _coco.eval_imgs(*self._evalImgs_args)
+        return self._evalImgs
+
+    @evalImgs.setter
+    def evalImgs(self, value):
+        self._evalImgs = value
+
+    def accumulate(self, p=None):
+        """Precision / recall / scores arrays (pycocotools' accumulate())."""
+        print("Accumulating evaluation results...")
+        tic = time.time()
+        if self._evaluation is None:
+            raise RuntimeError("Please run evaluate() first")
+        if p is None:
+            p = self.params
+        pe = _coco.params_to_core(self._paramsEval)
+        pc = _coco.params_to_core(p)
+        if not p.useCats:
+            pc["catIds"] = pe["catIds"]
+        for key in ("iouType", "imgIds", "catIds", "iouThrs", "maxDets", "areaRng", "useCats"):
+            if pc[key] != pe[key]:
+                raise ValueError(f"params.{key} changed after evaluate(); run evaluate() again "
+                                 "(locuskit accumulates with the evaluated parameters, only recThrs may change)")
+        precision, recall, scores = self._evaluation.accumulate(pc["recThrs"])
+        p.catIds = p.catIds if p.useCats == 1 else [-1]
+        T, R, K, A, M = precision.shape
+        self.eval = {
+            "params": p,
+            "counts": [T, R, K, A, M],
+            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "precision": precision,
+            "recall": recall,
+            "scores": scores,
+        }
+        print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    def summarize(self):
+        """Prints the 12 (10 for keypoints) summary lines and sets ``stats``."""
+        if not self.eval:
+            raise Exception("Please run accumulate() first")
+        stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], self.params)
+        for line in lines:
+            print(line)
+        self.stats = stats
+
+    def __str__(self):
+        self.summarize()
+        return ""

@@ -1,6 +1,317 @@
-// Python bindings for the eval area (filled in by its issue).
+// Python bindings for the eval area: COCO file loading (simdjson), the COCO evaluator
+// (evaluate / accumulate / summarize) and VOC AP. Thin: validate with the GIL held, release it
+// around the C++ work.
+#include <locuskit/eval.hpp>
+#include <locuskit/eval/coco_json.hpp>
+
+#include <cstring>
+
 #include "arrays.hpp"
 
 namespace locuskit::python {
-void bind_eval(py::module_& m) { (void)m; }
+namespace {
+
+template <class T>
+py::array_t<T> to_numpy(const std::vector<T>& v, std::vector<py::ssize_t> shape) {
+  auto out = new_array<T>(std::move(shape));
+  if (!v.empty()) std::memcpy(out.mutable_data(), v.data(), v.size() * sizeof(T));
+  return out;
+}
+
+// Hands a vector's buffer to NumPy without copying (a capsule owns it).
+template <class T>
+py::array_t<T> move_to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
+  auto* owner = new std::vector<T>(std::move(v));
+  py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(std::move(shape), owner->data(), free_when_done);
+}
+
+py::dict table_to_dict(CocoTable&& t) {
+  const auto n = static_cast<py::ssize_t>(t.size());
+  py::dict d;
+  d["id"] = move_to_numpy(std::move(t.id), {n});
+  d["image_id"] = move_to_numpy(std::move(t.image_id), {n});
+  d["category_id"] = move_to_numpy(std::move(t.category_id), {n});
+  d["bbox"] = move_to_numpy(std::move(t.bbox), {n, 4});
+  d["area"] = move_to_numpy(std::move(t.area), {n});
+  d["iscrowd"] = move_to_numpy(std::move(t.iscrowd), {n});
+  if (t.score.size() == static_cast<std::size_t>(n)) d["score"] = move_to_numpy(std::move(t.score), {n});
+  else d["score"] = py::none();
+  d["num_keypoints"] = move_to_numpy(std::move(t.num_keypoints), {n});
+  const auto kv = static_cast<py::ssize_t>(t.keypoint_values);
+  if (t.keypoints.size() == static_cast<std::size_t>(n * kv)) d["keypoints"] = move_to_numpy(std::move(t.keypoints), {n, kv});
+  else d["keypoints"] = new_array<double>({n, 0});
+  py::dict missing;
+  auto add = [&](const char* f, long i) {
+    if (i >= 0) missing[f] = i;
+  };
+  add("bbox", t.first_missing_bbox);
+  add("area", t.first_missing_area);
+  add("iscrowd", t.first_missing_iscrowd);
+  add("score", t.first_missing_score);
+  add("keypoints", t.first_missing_keypoints);
+  add("num_keypoints", t.first_missing_num_keypoints);
+  add("segmentation", t.first_missing_segmentation);
+  d["missing"] = missing;
+  return d;
+}
+
+simdjson::padded_string text_of(const py::object& src, std::string& name) {
+  if (py::isinstance<py::bytes>(src)) {
+    name = "<json>";
+    const std::string s = src.cast<std::string>();
+    return simdjson::padded_string(s);
+  }
+  name = py::str(src).cast<std::string>();
+  py::gil_scoped_release release;
+  return detail::cocojson::load_file(name);
+}
+
+py::dict load_gt_py(const py::object& src) {
+  std::string name;
+  CocoGroundTruth gt;
+  {
+    auto text = text_of(src, name);
+    py::gil_scoped_release release;
+    gt = parse_coco_ground_truth(std::move(text), name);
+  }
+  py::dict d;
+  const auto ni = static_cast<py::ssize_t>(gt.image_ids.size());
+  d["image_ids"] = to_numpy(gt.image_ids, {ni});
+  d["image_width"] = to_numpy(gt.image_width, {ni});
+  d["image_height"] = to_numpy(gt.image_height, {ni});
+  d["category_ids"] = to_numpy(gt.category_ids, {static_cast<py::ssize_t>(gt.category_ids.size())});
+  d["category_names"] = gt.category_names;
+  d["annotations"] = table_to_dict(std::move(gt.annotations));
+  return d;
+}
+
+py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty) {
+  CocoGroundTruth gt;
+  const auto* ids = vector_data<std::int64_t>(gt_image_ids, "gt_image_ids", -1);
+  gt.image_ids.assign(ids, ids + gt_image_ids.shape(0));
+  std::string name;
+  CocoTable t;
+  {
+    auto text = text_of(src, name);
+    py::gil_scoped_release release;
+    t = parse_coco_results(std::move(text), gt, name, allow_empty);
+  }
+  return table_to_dict(std::move(t));
+}
+
+// Column of a table dict: None / absent -> nullptr, else a contiguous array of T with n rows.
+template <class T>
+const T* column(const py::dict& d, const char* key, const char* table, py::ssize_t n, py::ssize_t cols,
+                std::size_t* cols_out = nullptr) {
+  if (!d.contains(key) || d[key].is_none()) return nullptr;
+  py::array a = d[key].cast<py::array>();
+  const std::string name = std::string(table) + "['" + key + "']";
+  require_dtype<T>(a, name.c_str());
+  require_contiguous(a, name.c_str());
+  if (cols < 0) {  // (n, any)
+    if (a.ndim() != 2 || a.shape(0) != n)
+      throw std::invalid_argument(name + ": expected shape (" + std::to_string(n) + ", K), got " + shape_str(a));
+    if (cols_out) *cols_out = static_cast<std::size_t>(a.shape(1));
+  } else if (cols == 0) {
+    if (a.ndim() != 1 || a.shape(0) != n)
+      throw std::invalid_argument(name + ": expected shape (" + std::to_string(n) + ",), got " + shape_str(a));
+  } else {
+    if (a.ndim() != 2 || a.shape(0) != n || a.shape(1) != cols)
+      throw std::invalid_argument(name + ": expected shape (" + std::to_string(n) + ", " + std::to_string(cols) +
+                                  "), got " + shape_str(a));
+  }
+  return static_cast<const T*>(a.data());
+}
+
+CocoAnnotations view_of(const py::dict& d, const char* table) {
+  CocoAnnotations v;
+  if (!d.contains("id")) throw std::invalid_argument(std::string(table) + ": missing 'id'");
+  py::array ids = d["id"].cast<py::array>();
+  const py::ssize_t n = ids.ndim() == 1 ? ids.shape(0) : -1;
+  if (n < 0) throw std::invalid_argument(std::string(table) + "['id']: expected a 1-D array");
+  v.size = static_cast<std::size_t>(n);
+  v.id = column<std::int64_t>(d, "id", table, n, 0);
+  v.image_id = column<std::int64_t>(d, "image_id", table, n, 0);
+  v.category_id = column<std::int64_t>(d, "category_id", table, n, 0);
+  v.bbox = column<double>(d, "bbox", table, n, 4);
+  v.area = column<double>(d, "area", table, n, 0);
+  v.iscrowd = column<double>(d, "iscrowd", table, n, 0);
+  v.score = column<double>(d, "score", table, n, 0);
+  v.keypoints = column<double>(d, "keypoints", table, n, -1, &v.keypoint_values);
+  v.num_keypoints = column<std::int64_t>(d, "num_keypoints", table, n, 0);
+  return v;
+}
+
+IouType parse_iou_type(const std::string& s) {
+  if (s == "bbox") return IouType::bbox;
+  if (s == "segm") return IouType::segm;
+  if (s == "keypoints") return IouType::keypoints;
+  throw std::invalid_argument("iou_type: expected 'bbox', 'segm' or 'keypoints', got '" + s + "'");
+}
+
+CocoParams params_of(const py::dict& d) {
+  CocoParams p;
+  p.iou_type = parse_iou_type(d["iouType"].cast<std::string>());
+  p.img_ids = d["imgIds"].cast<std::vector<std::int64_t>>();
+  p.cat_ids = d["catIds"].cast<std::vector<std::int64_t>>();
+  p.iou_thrs = d["iouThrs"].cast<std::vector<double>>();
+  p.rec_thrs = d["recThrs"].cast<std::vector<double>>();
+  p.max_dets = d["maxDets"].cast<std::vector<std::int64_t>>();
+  for (auto r : d["areaRng"].cast<std::vector<std::vector<double>>>()) {
+    if (r.size() != 2) throw std::invalid_argument("areaRng: every range needs 2 values [lo, hi]");
+    p.area_rng.push_back({r[0], r[1]});
+  }
+  p.area_rng_lbl = d["areaRngLbl"].cast<std::vector<std::string>>();
+  p.use_cats = d["useCats"].cast<bool>();
+  if (d.contains("kpt_oks_sigmas") && !d["kpt_oks_sigmas"].is_none())
+    p.kpt_oks_sigmas = d["kpt_oks_sigmas"].cast<std::vector<double>>();
+  return p;
+}
+
+/// The matching state kept between evaluate() and accumulate().
+struct PyEvaluation {
+  CocoEvaluation ev;
+};
+
+PyEvaluation evaluate_py(const py::dict& gt, const py::dict& dt, const py::dict& params, bool record_matches) {
+  const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
+  const CocoParams p = params_of(params);
+  PyEvaluation out;
+  {
+    py::gil_scoped_release release;
+    out.ev = coco_evaluate(g, d, p, Parallel{num_threads()}, record_matches);
+  }
+  return out;
+}
+
+// Per-unit matching records (units image-major: u = i * K + k) for pycocotools' evalImgs.
+py::dict records_py(const PyEvaluation& self) {
+  const CocoEvaluation& ev = self.ev;
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  const std::size_t D = ev.dt_score.size();
+  py::dict d;
+  d["I"] = ev.I, d["K"] = ev.K, d["A"] = ev.A, d["T"] = ev.T;
+  d["present"] = to_numpy(ev.present, {s(ev.present.size())});
+  d["npig"] = to_numpy(ev.npig, {s(ev.present.size()), s(ev.A)});
+  std::vector<std::int64_t> off(ev.dt_offset.begin(), ev.dt_offset.end()), goff(ev.gt_offset.begin(), ev.gt_offset.end());
+  std::vector<std::int64_t> gidx(ev.gt_index.begin(), ev.gt_index.end());
+  d["dt_offset"] = to_numpy(off, {s(off.size())});
+  d["dt_id"] = to_numpy(ev.dt_id, {s(D)});
+  d["dt_score"] = to_numpy(ev.dt_score, {s(D)});
+  d["dt_state"] = to_numpy(ev.dt_state, {s(D), s(ev.A), s(ev.T)});
+  if (ev.dt_match.size() == D * ev.A * ev.T) d["dt_match"] = to_numpy(ev.dt_match, {s(D), s(ev.A), s(ev.T)});
+  else d["dt_match"] = py::none();
+  d["gt_offset"] = to_numpy(goff, {s(goff.size())});
+  d["gt_index"] = to_numpy(gidx, {s(gidx.size())});
+  return d;
+}
+
+py::tuple accumulate_py(const PyEvaluation& self, const py::object& rec_thrs) {
+  std::vector<double> r;
+  const bool has = !rec_thrs.is_none();
+  if (has) r = rec_thrs.cast<std::vector<double>>();
+  CocoAccumulation acc;
+  {
+    py::gil_scoped_release release;
+    acc = coco_accumulate(self.ev, has ? &r : nullptr, Parallel{num_threads()});
+  }
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  return py::make_tuple(to_numpy(acc.precision, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.recall, {s(acc.T), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
+}
+
+py::tuple summarize_py(const py::array& precision, const py::array& recall, const py::dict& params) {
+  CocoParams p = params_of(params);
+  CocoAccumulation acc;
+  require_dtype<double>(precision, "precision");
+  require_dtype<double>(recall, "recall");
+  require_contiguous(precision, "precision");
+  require_contiguous(recall, "recall");
+  if (precision.ndim() != 5 || recall.ndim() != 4)
+    throw std::invalid_argument("precision must be (T, R, K, A, M) and recall (T, K, A, M)");
+  acc.T = precision.shape(0), acc.R = precision.shape(1), acc.K = precision.shape(2), acc.A = precision.shape(3),
+  acc.M = precision.shape(4);
+  const double* pp = static_cast<const double*>(precision.data());
+  const double* rr = static_cast<const double*>(recall.data());
+  acc.precision.assign(pp, pp + precision.size());
+  acc.recall.assign(rr, rr + recall.size());
+  CocoSummary s = coco_summarize(acc, p);
+  return py::make_tuple(to_numpy(s.stats, {static_cast<py::ssize_t>(s.stats.size())}), s.lines);
+}
+
+double numpy_mean_py(const py::array& a) {
+  const double* p = vector_data<double>(a, "a", -1);
+  if (a.shape(0) == 0) throw std::invalid_argument("a: empty");
+  return numpy_mean(p, static_cast<std::size_t>(a.shape(0)));
+}
+
+py::dict voc_class_py(const py::array& det_image, const py::array& det_score, const py::array& det_boxes,
+                      const py::array& gt_image, const py::array& gt_boxes, const py::object& gt_difficult,
+                      double iou_threshold, bool plus_one, bool strict_threshold) {
+  std::size_t n = 0, g = 0;
+  const double* db = boxes_data<double>(det_boxes, "det_boxes", n);
+  const double* gb = boxes_data<double>(gt_boxes, "gt_boxes", g);
+  const auto* di = vector_data<std::int64_t>(det_image, "det_image", static_cast<py::ssize_t>(n));
+  const auto* ds = vector_data<double>(det_score, "det_score", static_cast<py::ssize_t>(n));
+  const auto* gi = vector_data<std::int64_t>(gt_image, "gt_image", static_cast<py::ssize_t>(g));
+  const std::uint8_t* gd = nullptr;
+  py::array gda;
+  if (!gt_difficult.is_none()) {
+    gda = gt_difficult.cast<py::array>();
+    gd = vector_data<std::uint8_t>(gda, "gt_difficult", static_cast<py::ssize_t>(g));
+  }
+  VocClassResult r;
+  {
+    py::gil_scoped_release release;
+    r = voc_evaluate_class(di, ds, db, n, gi, gb, gd, g, VocOptions{iou_threshold, plus_one, strict_threshold});
+  }
+  const auto sn = static_cast<py::ssize_t>(n);
+  py::dict d;
+  d["npos"] = r.npos;
+  std::vector<std::int64_t> order(r.order.begin(), r.order.end());
+  d["order"] = to_numpy(order, {sn});
+  d["tp"] = to_numpy(r.tp, {sn});
+  d["fp"] = to_numpy(r.fp, {sn});
+  d["recall"] = to_numpy(r.recall, {sn});
+  d["precision"] = to_numpy(r.precision, {sn});
+  d["ap_11point"] = r.ap_11point;
+  d["ap_all_point"] = r.ap_all_point;
+  d["ap_11point_sum_then_divide"] = r.ap_11point_sum_then_divide;
+  d["ap_all_point_np_sum"] = r.ap_all_point_np_sum;
+  d["best_f1"] = r.best_f1;
+  d["best_f1_score"] = r.best_f1_score;
+  return d;
+}
+
+}  // namespace
+
+void bind_eval(py::module_& m) {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const coco_missing_field& e) {
+      PyErr_SetString(PyExc_KeyError, e.what());
+    } catch (const coco_results_mismatch& e) {
+      PyErr_SetString(PyExc_AssertionError, e.what());
+    }
+  });
+  m.def("coco_load_gt", &load_gt_py, py::arg("source"),
+        "Parses a COCO ground-truth file (path) or JSON bytes into column arrays (simdjson).");
+  m.def("coco_load_results", &load_results_py, py::arg("source"), py::arg("gt_image_ids"),
+        py::arg("allow_empty") = false, "Parses a COCO results file (path) or JSON bytes as COCO.loadRes does.");
+  py::class_<PyEvaluation>(m, "CocoEvaluation")
+      .def("accumulate", &accumulate_py, py::arg("rec_thrs") = py::none())
+      .def_property_readonly("num_results", [](const PyEvaluation& e) { return e.ev.dt_score.size(); })
+      .def("records", &records_py);
+  m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
+        py::arg("record_matches") = false);
+  m.def("coco_summarize", &summarize_py, py::arg("precision"), py::arg("recall"), py::arg("params"));
+  m.def("_numpy_mean", &numpy_mean_py, py::arg("a"));
+  m.def("voc_evaluate_class", &voc_class_py, py::arg("det_image"), py::arg("det_score"), py::arg("det_boxes"),
+        py::arg("gt_image"), py::arg("gt_boxes"), py::arg("gt_difficult") = py::none(), py::arg("iou_threshold") = 0.5,
+        py::arg("plus_one") = false, py::arg("strict_threshold") = false);
+}
+
 }  // namespace locuskit::python

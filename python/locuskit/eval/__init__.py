@@ -1,4 +1,25 @@
-"""Detection evaluation: COCO mAP, VOC AP, PR curves (filled in by its issue)."""
+"""Detection evaluation: COCO mAP (bit for bit as pycocotools), streaming evaluation for training
+loops, Pascal VOC AP and precision-recall curves.
+
+- ``coco_evaluate(gt, dt, iou_type="bbox")``: one call, returns a :class:`CocoResult`.
+- ``CocoEvaluator``: ``update()`` per batch, ``compute()``, ``merge()`` (picklable state).
+- ``voc_evaluate(...)`` / ``voc_ap(...)``: VOC2007 11-point and VOC2010+ all-point AP.
+- ``locuskit.coco``: the pycocotools drop-in (``COCO``, ``COCOeval``).
+"""
 from __future__ import annotations
 
-__all__: list = []
+from ._result import CocoResult, coco_evaluate
+from ._stream import CocoEvaluator
+from ._voc import VocClassResult, VocResult, load_voc_dir, voc_ap, voc_evaluate, voc_evaluate_class
+
+__all__ = [
+    "CocoEvaluator",
+    "CocoResult",
+    "VocClassResult",
+    "VocResult",
+    "coco_evaluate",
+    "load_voc_dir",
+    "voc_ap",
+    "voc_evaluate",
+    "voc_evaluate_class",
+]

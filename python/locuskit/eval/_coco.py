@@ -1,0 +1,223 @@
+"""COCO evaluation glue: inputs (files, JSON bytes, dicts, lists, (N, 7) arrays) -> column tables
+-> the C++ evaluator. Used by locuskit.coco (pycocotools drop-in), coco_evaluate and the CLI."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from .. import _core
+
+BBOX_STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
+KEYPOINT_STAT_NAMES = ["AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl"]
+
+
+def default_params(iou_type: str) -> dict:
+    """pycocotools' Params defaults as plain values (np.linspace grids: the same doubles)."""
+    if iou_type not in ("bbox", "segm", "keypoints"):
+        raise ValueError(f"iou_type: expected 'bbox', 'segm' or 'keypoints', got {iou_type!r}")
+    p: dict[str, Any] = {
+        "iouType": iou_type,
+        "imgIds": [],
+        "catIds": [],
+        "iouThrs": np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True),
+        "recThrs": np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True),
+        "useCats": 1,
+    }
+    if iou_type == "keypoints":
+        p["maxDets"] = [20]
+        p["areaRng"] = [[0**2, 1e5**2], [32**2, 96**2], [96**2, 1e5**2]]
+        p["areaRngLbl"] = ["all", "medium", "large"]
+        p["kpt_oks_sigmas"] = np.array(
+            [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89]
+        ) / 10.0
+    else:
+        p["maxDets"] = [1, 10, 100]
+        p["areaRng"] = [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]]
+        p["areaRngLbl"] = ["all", "small", "medium", "large"]
+    return p
+
+
+def params_to_core(p) -> dict:
+    """Plain dict for _core from a Params-like object or dict (pycocotools attribute names)."""
+    get = (lambda k, d=None: p.get(k, d)) if isinstance(p, dict) else (lambda k, d=None: getattr(p, k, d))
+    sig = get("kpt_oks_sigmas")
+    return {
+        "iouType": str(get("iouType")),
+        "imgIds": [int(i) for i in get("imgIds")],
+        "catIds": [int(c) for c in get("catIds")],
+        "iouThrs": [float(t) for t in np.asarray(get("iouThrs"), dtype=np.float64).ravel()],
+        "recThrs": [float(t) for t in np.asarray(get("recThrs"), dtype=np.float64).ravel()],
+        "maxDets": [int(m) for m in get("maxDets")],
+        "areaRng": [[float(a), float(b)] for a, b in get("areaRng")],
+        "areaRngLbl": [str(s) for s in get("areaRngLbl")],
+        "useCats": bool(get("useCats")),
+        "kpt_oks_sigmas": None if sig is None else [float(s) for s in np.asarray(sig).ravel()],
+    }
+
+
+def _json_bytes(obj, what: str) -> bytes:
+    def default(o):
+        if isinstance(o, np.generic):
+            return o.item()
+        if isinstance(o, np.ndarray):
+            return o.tolist()
+        raise TypeError(f"{what}: {type(o).__name__} is not JSON serializable")
+
+    try:
+        return json.dumps(obj, default=default, allow_nan=False).encode()
+    except ValueError as exc:
+        raise ValueError(f"{what}: contains NaN or infinity ({exc}); scores and boxes must be finite") from exc
+
+
+def load_gt(source) -> dict:
+    """Ground truth from a path, JSON bytes or a dataset dict -> native column tables."""
+    if isinstance(source, (str, os.PathLike)):
+        return _core.coco_load_gt(os.fspath(source))
+    if isinstance(source, (bytes, bytearray)):
+        return _core.coco_load_gt(bytes(source))
+    if isinstance(source, dict):
+        return _core.coco_load_gt(_json_bytes(source, "ground truth"))
+    raise TypeError(f"ground truth: expected a path, JSON bytes or a COCO dataset dict, got {type(source).__name__}")
+
+
+def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray) -> dict:
+    """pycocotools' loadNumpyAnnotations + loadRes: rows [image_id, x, y, w, h, score, category_id]."""
+    data = np.asarray(data)
+    if data.ndim != 2 or data.shape[1] != 7:
+        raise ValueError(f"results: an array must have shape (N, 7) [image_id, x, y, w, h, score, category_id], got {data.shape}")
+    if data.shape[0] == 0:
+        raise IndexError("results: the array is empty (pycocotools' loadRes raises IndexError here)")
+    data = data.astype(np.float64, copy=False)
+    if not np.isfinite(data).all():
+        raise ValueError("results: the array contains NaN or infinite values")
+    img = data[:, 0].astype(np.int64)
+    bad = ~np.isin(img, gt_image_ids)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise AssertionError(
+            f"Results do not correspond to current coco set: row {i} has image_id {img[i]}, which is not a GT image")
+    bbox = np.ascontiguousarray(data[:, 1:5])
+    n = len(data)
+    return {
+        "id": np.arange(1, n + 1, dtype=np.int64),
+        "image_id": img,
+        "category_id": data[:, 6].astype(np.int64),
+        "bbox": bbox,
+        "area": bbox[:, 2] * bbox[:, 3],
+        "iscrowd": np.zeros(n),
+        "score": np.ascontiguousarray(data[:, 5]),
+        "num_keypoints": np.zeros(n, np.int64),
+        "keypoints": np.zeros((n, 0)),
+        "missing": {"keypoints": 0, "segmentation": 0},
+    }
+
+
+def load_results(source, gt_image_ids: np.ndarray, allow_empty: bool = False) -> dict:
+    """Results from a path, JSON bytes, a list of dicts or an (N, 7) array, as COCO.loadRes."""
+    gt_image_ids = np.ascontiguousarray(gt_image_ids, dtype=np.int64)
+    if isinstance(source, (str, os.PathLike)):
+        return _core.coco_load_results(os.fspath(source), gt_image_ids, allow_empty)
+    if isinstance(source, (bytes, bytearray)):
+        return _core.coco_load_results(bytes(source), gt_image_ids, allow_empty)
+    if isinstance(source, np.ndarray):
+        return results_from_array(source, gt_image_ids)
+    if isinstance(source, (list, tuple)):
+        return _core.coco_load_results(_json_bytes(list(source), "results"), gt_image_ids, allow_empty)
+    raise AssertionError(f"results in not an array of objects (got {type(source).__name__})")
+
+
+_NEEDED_GT = {"bbox": ("area", "iscrowd", "bbox"), "keypoints": ("area", "iscrowd", "bbox", "keypoints", "num_keypoints")}
+_NEEDED_DT = {"bbox": ("score", "bbox"), "keypoints": ("score", "keypoints")}
+
+
+def check_fields(gt: dict, dt: dict, iou_type: str) -> None:
+    """KeyError for a field the evaluation reads and an annotation lacks (as pycocotools fails)."""
+    if iou_type == "segm":
+        raise NotImplementedError(
+            "iouType 'segm' is not supported yet (mask IoU comes in a later release); use 'bbox' or 'keypoints'")
+    for table, needed, what in ((gt, _NEEDED_GT[iou_type], "annotations"), (dt, _NEEDED_DT[iou_type], "results")):
+        missing = table["missing"]
+        for f in needed:
+            if f in missing and len(table["id"]):
+                raise KeyError(f"{what}[{missing[f]}]: missing field '{f}' (needed for iouType '{iou_type}')")
+
+
+def evaluate_tables(gt: dict, dt: dict, params: dict):
+    """Runs the matching; returns the native evaluation (call .accumulate(rec_thrs))."""
+    check_fields(gt, dt, params["iouType"])
+    core_p = params_to_core(params)
+    if not core_p["maxDets"]:
+        raise IndexError("list index out of range: maxDets is empty (pycocotools' evaluate() reads maxDets[-1])")
+    return _core.coco_evaluate(_strip(gt), _strip(dt), core_p)
+
+
+def _strip(t: dict) -> dict:
+    out = {k: v for k, v in t.items() if k != "missing"}
+    for f in ("bbox", "area", "iscrowd", "score", "keypoints", "num_keypoints"):
+        if f in t.get("missing", {}):
+            out[f] = None
+    return out
+
+
+def summarize_arrays(precision, recall, params) -> tuple[np.ndarray, list[str]]:
+    """pycocotools' summarize(): (stats, printed lines), bit for bit (NumPy's pairwise mean)."""
+    return _core.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params_to_core(params))
+
+
+def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
+    """pycocotools' ``evalImgs``: one record per (category, area range, image) in that nesting
+    order (None where the image has neither GT nor results of the category), with image_id,
+    category_id, aRng, maxDet, dtIds, gtIds, dtMatches (T x D), gtMatches (T x G), dtScores,
+    gtIgnore, dtIgnore (T x D). Re-runs the matching with match recording; O(records)."""
+    check_fields(gt, dt, params["iouType"])
+    p = params_to_core(params)
+    rec = _core.coco_evaluate(_strip(gt), _strip(dt), p, True).records()
+    I, K, A, T = rec["I"], rec["K"], rec["A"], rec["T"]
+    present, doff, goff, gidx = rec["present"], rec["dt_offset"], rec["gt_offset"], rec["gt_index"]
+    dt_id, dt_score, state, match = rec["dt_id"], rec["dt_score"], rec["dt_state"], rec["dt_match"]
+    gt_id = gt["id"]
+    gt_area = gt["area"]
+    base_ign = gt["iscrowd"] != 0
+    if p["iouType"] == "keypoints":
+        base_ign = base_ign | (gt["num_keypoints"] == 0)
+    cats = p["catIds"] if p["useCats"] else [-1]
+    img_ids = sorted(set(p["imgIds"]))
+    max_det = sorted(p["maxDets"])[-1]
+    out = []
+    for k in range(K):
+        for a, (lo, hi) in enumerate(p["areaRng"]):
+            for i in range(I):
+                u = i * K + k
+                if not present[u]:
+                    out.append(None)
+                    continue
+                d0, d1 = int(doff[u]), int(doff[u + 1])
+                g = gidx[goff[u]:goff[u + 1]]
+                ig = (base_ign[g] | (gt_area[g] < lo) | (gt_area[g] > hi)).astype(np.int64)
+                order = np.argsort(ig, kind="mergesort")
+                pos = np.empty_like(order)
+                pos[order] = np.arange(len(order))
+                m = match[d0:d1, a, :].T  # (T, D), index into g (file order) or -1
+                dtm = np.where(m >= 0, gt_id[g][np.maximum(m, 0)], 0).astype(np.float64) if len(g) else np.zeros(m.shape)
+                gtm = np.zeros((T, len(g)))
+                for t in range(T):
+                    for d in range(d1 - d0):
+                        if m[t, d] >= 0:
+                            gtm[t, pos[m[t, d]]] = dt_id[d0 + d]
+                out.append({
+                    "image_id": img_ids[i],
+                    "category_id": cats[k],
+                    "aRng": list(p["areaRng"][a]),
+                    "maxDet": max_det,
+                    "dtIds": [int(x) for x in dt_id[d0:d1]],
+                    "gtIds": [int(x) for x in gt_id[g][order]],
+                    "dtMatches": dtm,
+                    "gtMatches": gtm,
+                    "dtScores": [float(x) for x in dt_score[d0:d1]],
+                    "gtIgnore": ig[order],
+                    "dtIgnore": state[d0:d1, a, :].T == 0,
+                })
+    return out

@@ -1,0 +1,140 @@
+"""The one-call COCO API: coco_evaluate(gt, dt) -> CocoResult."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _coco
+
+
+@dataclass
+class CocoResult:
+    """Everything one COCO evaluation produces.
+
+    ``stats``: the 12 (keypoints: 10) pycocotools statistics; ``stat_names`` their names;
+    ``precision`` / ``scores`` [T, R, K, A, M], ``recall`` [T, K, A, M] (pycocotools' layout);
+    ``params``: the evaluated parameters; ``category_names``: id -> name.
+    """
+
+    stats: np.ndarray
+    stat_names: list
+    precision: np.ndarray
+    recall: np.ndarray
+    scores: np.ndarray
+    params: dict
+    summary_lines: list
+    category_names: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """{stat name: value}."""
+        return {n: float(v) for n, v in zip(self.stat_names, self.stats)}
+
+    def summary(self) -> str:
+        """pycocotools' printed summary (12 or 10 lines)."""
+        return "\n".join(self.summary_lines)
+
+    def per_category(self) -> list:
+        """Per-category rows {category_id, name, AP, AP50, AP75, AR@maxDets[-1]} over all areas
+        (NaN where the category has no GT: pycocotools' -1 cells)."""
+        p = self.params
+        a = list(p["areaRngLbl"]).index("all") if "all" in p["areaRngLbl"] else 0
+        m = len(p["maxDets"]) - 1
+        thr = np.asarray(p["iouThrs"])
+        rows = []
+        cats = p["catIds"] if p["useCats"] else [-1]
+        empty = self.precision.shape[3] == 0 or self.precision.shape[4] == 0
+        for k, cat in enumerate(cats):
+            if empty:
+                rows.append({"category_id": int(cat), "name": self.category_names.get(int(cat), str(cat)),
+                             "AP": float("nan"), "AP50": float("nan"), "AP75": float("nan")})
+                continue
+
+            def ap_at(sel):
+                s = self.precision[sel, :, k, a, m]
+                s = s[s > -1]
+                return float(np.mean(s)) if s.size else float("nan")
+
+            r = self.recall[:, k, a, m]
+            r = r[r > -1]
+            rows.append({
+                "category_id": int(cat),
+                "name": self.category_names.get(int(cat), str(cat)),
+                "AP": ap_at(slice(None)),
+                "AP50": ap_at(np.where(thr == 0.5)[0]),
+                "AP75": ap_at(np.where(thr == 0.75)[0]),
+                f"AR{p['maxDets'][m]}": float(np.mean(r)) if r.size else float("nan"),
+            })
+        return rows
+
+    def pr_curve(self, category_id=None, iou_threshold=0.5, area="all", max_dets=None):
+        """(recall thresholds, precision) at one IoU threshold: one category, or the mean over
+        categories with GT (None)."""
+        p = self.params
+        t = int(np.where(np.asarray(p["iouThrs"]) == iou_threshold)[0][0])
+        a = list(p["areaRngLbl"]).index(area)
+        m = len(p["maxDets"]) - 1 if max_dets is None else list(p["maxDets"]).index(max_dets)
+        pr = self.precision[t, :, :, a, m]
+        if category_id is not None:
+            k = list(p["catIds"]).index(category_id)
+            return np.asarray(p["recThrs"]), pr[:, k]
+        valid = (pr > -1).all(axis=0)
+        return np.asarray(p["recThrs"]), pr[:, valid].mean(axis=1) if valid.any() else np.full(pr.shape[0], np.nan)
+
+
+def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None, iou_thrs=None, rec_thrs=None,
+                  max_dets=None, area_rng=None, area_rng_lbl=None, use_cats=True, kpt_oks_sigmas=None) -> CocoResult:
+    """Evaluates detection results against COCO ground truth, bit for bit as pycocotools
+    (evaluate + accumulate + summarize) but natively (simdjson parsing, C++ matching, threads).
+
+    gt: path / JSON bytes / COCO dataset dict / ``locuskit.coco.COCO``. dt: path / JSON bytes /
+    list of result dicts / (N, 7) array [image_id, x, y, w, h, score, category_id] /
+    ``COCO`` from loadRes. iou_type: "bbox" or "keypoints" ("segm": NotImplementedError for now).
+    Keyword parameters override pycocotools' defaults (same meaning as ``COCOeval.params``).
+    Differs from pycocotools where it crashes: an empty results list evaluates as "no detections"
+    (AP 0 where there is GT). Result images must be GT images (AssertionError otherwise).
+    """
+    from ..coco import COCO
+
+    if isinstance(gt, COCO):
+        gt_native = gt._gt_native()
+    else:
+        gt_native = _coco.load_gt(gt)
+    if isinstance(dt, COCO):
+        dt_table = dt._table()
+    elif isinstance(dt, (list, tuple)) and len(dt) == 0:
+        dt_table = _coco.load_results(b"[]", gt_native["image_ids"], allow_empty=True)
+    elif isinstance(dt, np.ndarray) and dt.size == 0:
+        dt_table = _coco.load_results(b"[]", gt_native["image_ids"], allow_empty=True)
+    else:
+        dt_table = _coco.load_results(dt, gt_native["image_ids"], allow_empty=True)
+    p = _coco.default_params(iou_type)
+    p["imgIds"] = sorted(int(i) for i in gt_native["image_ids"]) if img_ids is None else list(img_ids)
+    p["catIds"] = sorted(int(c) for c in gt_native["category_ids"]) if cat_ids is None else list(cat_ids)
+    for key, val in (("iouThrs", iou_thrs), ("recThrs", rec_thrs), ("maxDets", max_dets), ("areaRng", area_rng),
+                     ("areaRngLbl", area_rng_lbl), ("kpt_oks_sigmas", kpt_oks_sigmas)):
+        if val is not None:
+            p[key] = val
+    p["useCats"] = 1 if use_cats else 0
+    return evaluate_prepared(gt_native, dt_table, p)
+
+
+def evaluate_prepared(gt_native: dict, dt_table: dict, p: dict) -> CocoResult:
+    """Runs evaluate/accumulate/summarize on loaded tables and parameters (pycocotools names)."""
+    p = dict(p)
+    p["imgIds"] = [int(i) for i in np.unique(np.asarray(p["imgIds"], dtype=np.int64))]
+    if p["useCats"]:
+        p["catIds"] = [int(c) for c in np.unique(np.asarray(p["catIds"], dtype=np.int64))]
+    p["maxDets"] = sorted(int(m) for m in p["maxDets"])
+    ev = _coco.evaluate_tables(gt_native["annotations"], dt_table, p)
+    precision, recall, scores = ev.accumulate()
+    try:
+        stats, lines = _coco.summarize_arrays(precision, recall, p)
+    except IndexError:  # pycocotools' summarize() needs >= 3 maxDets etc.: arrays are still valid
+        stats, lines = np.array([]), []
+    names = _coco.KEYPOINT_STAT_NAMES if p["iouType"] == "keypoints" else _coco.BBOX_STAT_NAMES
+    cat_names = {int(i): str(s) for i, s in zip(gt_native["category_ids"], gt_native["category_names"])}
+    return CocoResult(stats=stats, stat_names=names, precision=precision, recall=recall, scores=scores,
+                      params={k: (list(v) if isinstance(v, np.ndarray) else v) for k, v in p.items()},
+                      summary_lines=lines, category_names=cat_names)

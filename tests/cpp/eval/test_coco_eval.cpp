@@ -1,0 +1,197 @@
+// COCO evaluation against pycocotools 2.0.11's stored statistics (bitwise), plus determinism
+// across thread counts and the loader's error behaviour.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include <locuskit/eval.hpp>
+
+#include "test_support.hpp"
+
+#if defined(LOCUSKIT_TEST_HAVE_SIMDJSON)
+#include <locuskit/eval/coco_json.hpp>
+
+namespace {
+
+const std::string kLocal = std::string(LOCUSKIT_TEST_DATA_DIR) + "/eval/detection";
+const std::string kShared = std::string(LOCUSKIT_SHARED_REFERENCE_DIR) + "/detection";
+
+bool same_vec(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+bool exists(const std::string& p) { return std::ifstream(p).good(); }
+
+// A reference file from the lean local copy, else from the shared reference; "" if neither.
+std::string ref_file(const std::string& rel) {
+  for (const std::string& root : {kLocal, kShared})
+    if (exists(root + "/" + rel)) return root + "/" + rel;
+  return "";
+}
+
+std::vector<double> doubles(simdjson::dom::element e) {
+  std::vector<double> v;
+  simdjson::dom::array arr = e.get_array().value_unsafe();
+  for (auto x : arr) v.push_back(x.get_double().value_unsafe());
+  return v;
+}
+
+// Applies expected.json's non_default_params to p.
+void apply_params(locuskit::CocoParams& p, simdjson::dom::object nd) {
+  for (auto f : nd) {
+    if (f.key == "iouThrs") p.iou_thrs = doubles(f.value);
+    else if (f.key == "recThrs") p.rec_thrs = doubles(f.value);
+    else if (f.key == "maxDets") {
+      p.max_dets.clear();
+      for (double v : doubles(f.value)) p.max_dets.push_back(static_cast<std::int64_t>(v));
+    } else if (f.key == "useCats") p.use_cats = f.value.get_int64().value_unsafe() != 0;
+    else if (f.key == "areaRng") {
+      p.area_rng.clear();
+      simdjson::dom::array ranges = f.value.get_array().value_unsafe();
+      for (auto r : ranges) {
+        auto v = doubles(r);
+        p.area_rng.push_back({v[0], v[1]});
+      }
+    } else if (f.key == "areaRngLbl") {
+      p.area_rng_lbl.clear();
+      simdjson::dom::array labels = f.value.get_array().value_unsafe();
+      for (auto s : labels) p.area_rng_lbl.emplace_back(std::string_view(s));
+    } else {
+      FAIL("unknown parameter ", std::string(f.key));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("eval: coco_evaluate stats equal pycocotools bitwise on every stored bbox/keypoints case") {
+  const std::string expected = ref_file("expected.json");
+  if (expected.empty()) {
+    MESSAGE("reference data not found (tests/data/eval or ../shared/reference), skipped");
+    return;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.load(expected).value_unsafe();
+  int checked = 0;
+  simdjson::dom::object cases = doc["cases"].get_object().value_unsafe();
+  for (auto c : cases) {
+    const std::string id(c.key);
+    simdjson::dom::object cs = c.value.get_object().value_unsafe();
+    const std::string type(cs["iouType"].get_string().value_unsafe());
+    if (type == "segm" || cs["gt"].is_null() || !cs["gt_transform"].is_null() || !cs["dt_transform"].is_null())
+      continue;
+    if (cs["error"].error() == simdjson::SUCCESS) continue;  // pycocotools raised
+    if (cs["stats"].is_null()) continue;
+    CAPTURE(id);
+    const std::string gt_path = ref_file(std::string(cs["gt"].get_string().value_unsafe()));
+    const std::string dt_path = ref_file(std::string(cs["dt"].get_string().value_unsafe()));
+    if (gt_path.empty() || dt_path.empty()) continue;  // bulky synthetic cases live in the shared reference only
+    auto gt = locuskit::load_coco_ground_truth(gt_path);
+    auto dt = locuskit::load_coco_results(dt_path, gt);
+    auto p = locuskit::coco_params_for(gt, type == "keypoints" ? locuskit::IouType::keypoints : locuskit::IouType::bbox);
+    apply_params(p, cs["non_default_params"].get_object().value_unsafe());
+    const auto ev = locuskit::coco_evaluate(gt.annotations.view(), dt.view(), p, locuskit::Parallel{1});
+    const auto acc = locuskit::coco_accumulate(ev);
+    const auto sum = locuskit::coco_summarize(acc, ev.params);
+    const auto want = doubles(cs["stats"]);
+    REQUIRE(sum.stats.size() == want.size());
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      CAPTURE(i);
+      CHECK(locuskit::test::same_bits(sum.stats[i], want[i]));
+    }
+    std::size_t li = 0;
+    simdjson::dom::array lines = cs["summary_lines"].get_array().value_unsafe();
+    for (auto line : lines)
+      CHECK(sum.lines.at(li++) == std::string(std::string_view(line)));
+    // Same bits with several threads.
+    const auto ev3 = locuskit::coco_evaluate(gt.annotations.view(), dt.view(), p, locuskit::Parallel{3});
+    const auto acc3 = locuskit::coco_accumulate(ev3, nullptr, locuskit::Parallel{3});
+    CHECK(same_vec(acc3.precision, acc.precision));
+    CHECK(same_vec(acc3.recall, acc.recall));
+    CHECK(same_vec(acc3.scores, acc.scores));
+    ++checked;
+  }
+  CHECK(checked >= (exists(kShared + "/expected.json") ? 30 : 20));
+  MESSAGE("cases checked: ", checked);
+}
+
+TEST_CASE("eval: loader errors mirror pycocotools") {
+  const simdjson::padded_string gt_text(std::string(
+      R"({"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[0,0,2,2],"area":4,"iscrowd":0}]})"));
+  const auto gt = locuskit::parse_coco_ground_truth(gt_text);
+  CHECK(gt.annotations.size() == 1);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(simdjson::padded_string(std::string("[]")), gt),
+                  locuskit::coco_empty_results);
+  CHECK(locuskit::parse_coco_results(simdjson::padded_string(std::string("[]")), gt, "r", true).size() == 0);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(simdjson::padded_string(std::string(
+                                                   R"([{"image_id":2,"category_id":1,"bbox":[0,0,1,1],"score":1}])")),
+                                               gt),
+                  locuskit::coco_results_mismatch);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(simdjson::padded_string(std::string(
+                                                   R"([{"image_id":"1","category_id":1,"bbox":[0,0,1,1],"score":1}])")),
+                                               gt),
+                  locuskit::coco_results_mismatch);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(
+                      simdjson::padded_string(std::string(R"([{"category_id":1,"bbox":[0,0,1,1],"score":1}])")), gt),
+                  locuskit::coco_missing_field);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(simdjson::padded_string(std::string(R"([{"image_id":1,)")), gt),
+                  locuskit::parse_error);
+  const auto r = locuskit::parse_coco_results(
+      simdjson::padded_string(std::string(R"([{"image_id":1,"category_id":1,"bbox":[0,0,2,3]}])")), gt);
+  CHECK(r.first_missing_score == 0);  // pycocotools fails only when evaluate() reads it
+  CHECK(r.area[0] == 6.0);
+  CHECK(r.id[0] == 1);
+  auto p = locuskit::coco_params_for(gt, locuskit::IouType::bbox);
+  CHECK_THROWS_AS(locuskit::coco_evaluate(gt.annotations.view(), r.view(), p), std::invalid_argument);
+  p.max_dets.clear();
+  const auto r2 = locuskit::parse_coco_results(
+      simdjson::padded_string(std::string(R"([{"image_id":1,"category_id":1,"bbox":[0,0,2,3],"score":0.5}])")), gt);
+  CHECK_THROWS_AS(locuskit::coco_evaluate(gt.annotations.view(), r2.view(), p), std::out_of_range);
+}
+#endif  // LOCUSKIT_TEST_HAVE_SIMDJSON
+
+TEST_CASE("eval: numpy_sum follows numpy's pairwise blocks") {
+  // np.sum(np.full(10, 0.1)) is 1.0 in numpy 1.24 (eight partial sums); a left-to-right loop
+  // gives 0.9999999999999999.
+  std::vector<double> v(10, 0.1);
+  CHECK(locuskit::numpy_sum(v.data(), v.size()) == 1.0);
+  double seq = 0;
+  for (double x : v) seq += x;
+  CHECK(seq == 0.9999999999999999);
+  std::vector<double> w(3, 0.1);
+  CHECK(locuskit::numpy_sum(w.data(), w.size()) == 0.30000000000000004);
+}
+
+TEST_CASE("eval: rle decoding, area and box") {
+  // A 4x4 mask (column-major) with pixels (x=1, y=1..2) and (x=2, y=1..2): runs 5,2,2,2,5.
+  std::vector<std::uint32_t> counts = {5, 2, 2, 2, 5};
+  CHECK(locuskit::rle_area(counts) == 4);
+  double bb[4];
+  locuskit::rle_to_bbox(counts, 4, 4, bb);
+  CHECK(bb[0] == 1);
+  CHECK(bb[1] == 1);
+  CHECK(bb[2] == 2);
+  CHECK(bb[3] == 2);
+  // "52203" is pycocotools' string for counts [5, 2, 2, 2, 5]? Delta coding from the 4th count:
+  // 5 -> '5', 2 -> '2', 2 -> '2', 2-2=0 -> '0', 5-2=3 -> '3'.
+  CHECK(locuskit::rle_counts_from_string("52203") == counts);
+}
+
+TEST_CASE("eval: result ids <= 0 let one GT match several results (pycocotools' gtm > 0 test), no overflow") {
+  // One GT, three identical results with id 0: pycocotools never marks the GT as matched, so all
+  // three are true positives and recall is 3.
+  const std::int64_t gid[1] = {5}, gimg[1] = {1}, gcat[1] = {1};
+  const double gbox[4] = {0, 0, 10, 10}, garea[1] = {100}, gcrowd[1] = {0};
+  const std::int64_t did[3] = {0, 0, 0}, dimg[3] = {1, 1, 1}, dcat[3] = {1, 1, 1};
+  const double dbox[12] = {0, 0, 10, 10, 0, 0, 10, 10, 0, 0, 10, 10}, darea[3] = {100, 100, 100},
+               dscore[3] = {0.9, 0.8, 0.7};
+  locuskit::CocoAnnotations gt{1, gid, gimg, gcat, gbox, garea, gcrowd};
+  locuskit::CocoAnnotations dt{3, did, dimg, dcat, dbox, darea, nullptr, dscore};
+  auto p = locuskit::CocoParams::defaults(locuskit::IouType::bbox);
+  p.img_ids = {1};
+  p.cat_ids = {1};
+  const auto acc = locuskit::coco_accumulate(locuskit::coco_evaluate(gt, dt, p));
+  CHECK(acc.recall[0 * acc.K * acc.A * acc.M + 0 * acc.M + 2] == 3.0);  // t=0, k=0, a=all, m=100
+}
