@@ -1,0 +1,9 @@
+#pragma once
+/// \file cuda/all.cuh
+/// Every CUDA header of locuskit (include from a .cu file compiled by nvcc with -fmad=false).
+#include "box_iou.cuh"
+#include "multiclass_nms.cuh"
+#include "nms.cuh"
+#include "nms_common.cuh"
+#include "validate.cuh"
+#include "workspace.cuh"
