@@ -9,7 +9,7 @@
 #include "../box/geometry.hpp"
 
 namespace locuskit {
-namespace cuda {
+namespace gpu {
 namespace detail {
 
 constexpr int iou_tile_cols = 128;  // boxes of the second set per CTA (x), rows per CTA: 8
@@ -58,5 +58,5 @@ cudaError_t box_iou(const T* boxes_a, std::size_t n, const T* boxes_b, std::size
   return cudaGetLastError();
 }
 
-}  // namespace cuda
+}  // namespace gpu
 }  // namespace locuskit

@@ -25,7 +25,7 @@
 #include "nms.cuh"
 
 namespace locuskit {
-namespace cuda {
+namespace gpu {
 
 /// Problem size of a multiclass_nms call.
 struct MulticlassShape {
@@ -233,14 +233,17 @@ __global__ void mc_output_kernel(const T* __restrict__ boxes, bool boxes_per_cla
 
 }  // namespace detail
 
-/// Device workspace bytes of multiclass_nms for `shape` (host arithmetic). O(B*N*C): about 50
-/// bytes per (box, class) score for float32.
+/// Sets *bytes to the device workspace size of multiclass_nms for `shape` on the current device
+/// (no allocation, no synchronisation). O(B*N*C): about 50 bytes per (box, class) score for
+/// float32.
 template <class T>
-std::size_t multiclass_nms_workspace_bytes(const MulticlassShape& shape) {
+cudaError_t multiclass_nms_workspace_bytes(const MulticlassShape& shape, std::size_t* bytes) {
   detail::MulticlassPlan<T> p;
-  std::size_t bytes = 0;
-  detail::plan_multiclass<T>(nullptr, detail::multiclass_dims(shape), p, bytes);
-  return bytes;
+  *bytes = 0;
+  const detail::MulticlassDims d = detail::multiclass_dims(shape);
+  if (d.E > 0x7fffffffLL || d.M > 0x7fffffffLL) return cudaErrorInvalidValue;
+  if (d.B == 0 || d.E == 0 || d.W == 0) return cudaSuccess;
+  return detail::plan_multiclass<T>(nullptr, d, p, *bytes);
 }
 
 /// Multi-class NMS over a batch (see the file comment for the semantics). Device pointers:
@@ -340,5 +343,5 @@ cudaError_t multiclass_nms(const T* boxes, const T* scores, const MulticlassShap
   return cudaSuccess;
 }
 
-}  // namespace cuda
+}  // namespace gpu
 }  // namespace locuskit

@@ -30,7 +30,7 @@
 #include "workspace.cuh"
 
 namespace locuskit {
-namespace cuda {
+namespace gpu {
 
 /// Above this many boxes a single-image nms uses a cooperative grid instead of one CTA.
 constexpr std::size_t nms_grid_min_boxes = 4096;
@@ -196,29 +196,28 @@ cudaError_t sort_by_score(const T* boxes, const T* scores, std::size_t n, NmsPla
 
 }  // namespace detail
 
-/// Device workspace bytes of nms over n boxes (host arithmetic; no CUDA call is made that
-/// synchronises). O(n): about 40 bytes per box for float32.
+/// Sets *bytes to the device workspace size of nms over n boxes on the current device (host
+/// arithmetic and CUB size queries; no allocation, no synchronisation). O(n): about 40 bytes per
+/// box for float32. Returns the first CUDA error (e.g. no device).
 template <class T>
-std::size_t nms_workspace_bytes(std::size_t n) {
+cudaError_t nms_workspace_bytes(std::size_t n, std::size_t* bytes) {
   detail::NmsPlan<T> p;
-  std::size_t bytes = 0;
-  detail::plan_nms<T>(nullptr, n, false, p, bytes);
-  return bytes;
+  *bytes = 0;
+  return detail::plan_nms<T>(nullptr, n, false, p, *bytes);
 }
 
-/// Device workspace bytes of batched_nms over n boxes.
+/// Sets *bytes to the device workspace size of batched_nms over n boxes (see nms_workspace_bytes).
 template <class T>
-std::size_t batched_nms_workspace_bytes(std::size_t n) {
+cudaError_t batched_nms_workspace_bytes(std::size_t n, std::size_t* bytes) {
   detail::NmsPlan<T> p;
-  std::size_t bytes = 0;
-  detail::plan_nms<T>(nullptr, n, true, p, bytes);
-  return bytes;
+  *bytes = 0;
+  return detail::plan_nms<T>(nullptr, n, true, p, *bytes);
 }
 
 /// Greedy NMS on the device. `boxes` (n, 4) xyxy and `scores` (n,) are device pointers of the same
 /// type; writes the kept indices (int64, score order) to keep_out[0 .. *keep_count) (keep_out has
 /// room for n, keep_count is one device int64). `workspace` holds nms_workspace_bytes<T>(n)
-/// bytes. Asynchronous on `stream`; nothing is copied to the host. n < 2^31. Inputs are not
+/// bytes (on the same device). Asynchronous on `stream`; nothing is copied to the host. n < 2^31. Inputs are not
 /// validated (see locuskit::check_boxes_xyxy for the host-side contract). Returns the first CUDA
 /// error. Work O(n log n + n * kept / 64 + IoU tests), memory O(n). Thread-safe for distinct
 /// workspaces.
@@ -272,7 +271,7 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
 /// Class-aware NMS on the device: boxes of different `classes` (int64, any values) never suppress
 /// each other; within a class it is exactly `nms`. Output as `nms`: kept indices sorted by score
 /// descending over all classes (ties by index). One CTA per class run (dynamic schedule); a
-/// workspace of batched_nms_workspace_bytes<T>(n). Asynchronous, no host synchronisation. This
+/// workspace of batched_nms_workspace_bytes<T>(n) bytes. Asynchronous, no host synchronisation. This
 /// is also the batch-of-images entry point: give each (image, class) pair its own id.
 template <class T>
 cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
@@ -325,5 +324,5 @@ cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
   return cudaSuccess;
 }
 
-}  // namespace cuda
+}  // namespace gpu
 }  // namespace locuskit

@@ -21,10 +21,13 @@
 #include "../config.hpp"
 
 namespace locuskit {
-namespace cuda {
+namespace gpu {
 
 /// Boxes per chunk of the blocked greedy (one bit per box in a 64-bit row mask).
 constexpr int nms_chunk = 64;
+
+/// Pieces each chunk row is split into on the device (64 rows x 4 pieces = 256 threads).
+constexpr int row_pieces = 4;
 
 /// Unsigned radix-sort key type of a score type (float -> uint32, double -> uint64).
 template <class T>
@@ -76,15 +79,23 @@ LOCUSKIT_HOST_DEVICE LOCUSKIT_FORCEINLINE T nms_iou(const T* a, T area_a, const 
   return geometry::iou(a, area_a, b, area_b, T(0));
 }
 
-/// Bits j (i < j < n) set where chunk box i suppresses chunk box j: IoU(i, j) > threshold.
-/// `boxes` holds the n <= 64 chunk boxes (xyxy rows) in score order, `areas` their areas.
+/// Bits j in [j_begin, j_end), j > i, set where chunk box i suppresses chunk box j:
+/// IoU(i, j) > threshold. `boxes` holds the chunk's <= 64 boxes (xyxy rows) in score order,
+/// `areas` their areas. The device splits a row into pieces computed by different threads.
+template <class T>
+LOCUSKIT_HOST_DEVICE inline std::uint64_t chunk_row_bits(const T (*boxes)[4], const T* areas, int i, int j_begin,
+                                                         int j_end, T threshold) noexcept {
+  std::uint64_t mask = 0;
+  for (int j = j_begin > i + 1 ? j_begin : i + 1; j < j_end; ++j)
+    if (nms_iou(boxes[i], areas[i], boxes[j], areas[j]) > threshold) mask |= std::uint64_t(1) << j;
+  return mask;
+}
+
+/// The whole suppression row of chunk box i over the n chunk boxes (bits i < j < n).
 template <class T>
 LOCUSKIT_HOST_DEVICE inline std::uint64_t chunk_row_mask(const T (*boxes)[4], const T* areas, int i, int n,
                                                          T threshold) noexcept {
-  std::uint64_t mask = 0;
-  for (int j = i + 1; j < n; ++j)
-    if (nms_iou(boxes[i], areas[i], boxes[j], areas[j]) > threshold) mask |= std::uint64_t(1) << j;
-  return mask;
+  return chunk_row_bits(boxes, areas, i, i + 1, n, threshold);
 }
 
 /// Greedy resolution of one chunk whose boxes no earlier kept box suppresses: box i is kept iff
@@ -166,7 +177,11 @@ std::size_t blocked_greedy_nms_host(const T* sorted_boxes, std::size_t n, T thre
       ++count;
     }
     cursor = count == nms_chunk ? pos[nms_chunk - 1] + 1 : n;
-    for (int i = 0; i < count; ++i) rows[i] = chunk_row_mask<T>(box, area, i, count, threshold);
+    for (int i = 0; i < count; ++i) {  // in row_pieces pieces, as the device threads do
+      rows[i] = 0;
+      for (int q = 0; q < row_pieces; ++q)
+        rows[i] |= chunk_row_bits<T>(box, area, i, q * (nms_chunk / row_pieces), (q + 1) * (nms_chunk / row_pieces) < count ? (q + 1) * (nms_chunk / row_pieces) : count, threshold);
+    }
     const std::uint64_t kept = resolve_chunk(rows, count, max_kept - kept_total);
     int kn = 0;
     Extent<T> ext = empty_extent<T>();
@@ -196,5 +211,5 @@ std::size_t blocked_greedy_nms_host(const T* sorted_boxes, std::size_t n, T thre
   return static_cast<std::size_t>(kept_total);
 }
 
-}  // namespace cuda
+}  // namespace gpu
 }  // namespace locuskit

@@ -4,9 +4,9 @@
 ///
 /// Algorithm (blocked greedy; memory O(n), no n x n mask): a cursor walks the sorted boxes. Each
 /// step, warp 0 gathers the next <= 64 boxes that are not suppressed yet (a ballot scan over a
-/// byte flag per box), computes their 64 x 64 suppression rows (two rows per lane) and one lane
-/// resolves the chunk serially (`resolve_chunk`); the kept boxes and their extent go to shared
-/// memory. Then every thread sweeps the later boxes: a box still alive and inside the extent
+/// byte flag per box), the 256 threads compute their 64 x 64 suppression rows (a quarter row
+/// each) and one thread resolves the chunk serially (`resolve_chunk`); the kept boxes and their
+/// extent go to shared memory. Then every thread sweeps the later boxes: a box still alive and inside the extent
 /// (`may_overlap`) is tested against the kept boxes and flagged as suppressed on the first IoU
 /// above the threshold. A barrier ends the step. Suppressed boxes never enter a chunk, so the
 /// number of steps is about (kept + chunk-internal suppressions) / 64, not n / 64.
@@ -25,10 +25,11 @@
 #include "nms_common.cuh"
 
 namespace locuskit {
-namespace cuda {
+namespace gpu {
 namespace detail {
 
 constexpr int nms_threads = 256;
+static_assert(nms_threads == nms_chunk * row_pieces, "one thread per piece of a chunk row");
 
 template <class T>
 struct ChunkState {
@@ -42,6 +43,7 @@ struct ChunkState {
   long long cursor;
   long long kept_total;
   int kept_n;
+  int n;
   long long segment;
 };
 
@@ -88,7 +90,7 @@ __device__ void segment_nms(const T* __restrict__ boxes, unsigned char* removed,
   while (true) {
     const long long cursor = st.cursor;
     if (cursor >= end || st.kept_total >= cap) break;
-    __syncthreads();  // everyone has read the state before warp 0 rewrites it
+    __syncthreads();  // everyone has read the state before it is rewritten
     if (warp == 0) {
       // 1. Gather the next <= 64 live positions (in order) with a ballot scan.
       int n = 0;
@@ -100,6 +102,7 @@ __device__ void segment_nms(const T* __restrict__ boxes, unsigned char* removed,
         if (alive && n + before < nms_chunk) st.pos[n + before] = p;
         n = min(nms_chunk, n + __popc(ballot));
       }
+      if (lane == 0) st.n = n;
       __syncwarp();
       for (int i = lane; i < n; i += 32) {
         T b[4];
@@ -107,30 +110,39 @@ __device__ void segment_nms(const T* __restrict__ boxes, unsigned char* removed,
         for (int c = 0; c < 4; ++c) st.box[i][c] = b[c];
         st.area[i] = geometry::area(b[0], b[1], b[2], b[3]);
       }
-      __syncwarp();
-      // 2. The chunk's suppression rows, then its serial greedy resolution.
-      for (int i = lane; i < n; i += 32) st.rows[i] = chunk_row_mask<T>(st.box, st.area, i, n, threshold);
-      __syncwarp();
-      if (lane == 0) {
-        const std::uint64_t kept = resolve_chunk(st.rows, n, cap - st.kept_total);
-        int kn = 0;
-        Extent<T> ext = empty_extent<T>();
-        for (int i = 0; i < n; ++i) {
-          if (!((kept >> i) & 1u)) continue;
-          for (int c = 0; c < 4; ++c) st.kbox[kn][c] = st.box[i][c];
-          st.karea[kn] = st.area[i];
-          extend(ext, st.box[i], st.area[i]);
-          if (rank == 0) {
-            if (keep) keep[st.pos[i]] = 1;
-            if (kept_list) kept_list[st.kept_total + kn] = st.pos[i];
-          }
-          ++kn;
-        }
-        st.extent = ext;
-        st.kept_n = kn;
-        st.kept_total += kn;
-        st.cursor = n == nms_chunk ? st.pos[nms_chunk - 1] + 1 : end;
+      for (int i = lane; i < nms_chunk; i += 32) st.rows[i] = 0;
+    }
+    __syncthreads();
+    const int n = st.n;
+    {
+      // 2. The chunk's suppression rows: thread t computes piece t % 4 of row t / 4.
+      const int i = tid / row_pieces, q = tid % row_pieces, width = nms_chunk / row_pieces;
+      if (i < n) {
+        const std::uint64_t bits = chunk_row_bits<T>(st.box, st.area, i, q * width, min(n, (q + 1) * width), threshold);
+        if (bits) atomicOr(reinterpret_cast<unsigned long long*>(&st.rows[i]), static_cast<unsigned long long>(bits));
       }
+    }
+    __syncthreads();
+    if (tid == 0) {
+      // ... and its serial greedy resolution; the kept boxes and their extent go to shared memory.
+      const std::uint64_t kept = resolve_chunk(st.rows, n, cap - st.kept_total);
+      int kn = 0;
+      Extent<T> ext = empty_extent<T>();
+      for (int i = 0; i < n; ++i) {
+        if (!((kept >> i) & 1u)) continue;
+        for (int c = 0; c < 4; ++c) st.kbox[kn][c] = st.box[i][c];
+        st.karea[kn] = st.area[i];
+        extend(ext, st.box[i], st.area[i]);
+        if (rank == 0) {
+          if (keep) keep[st.pos[i]] = 1;
+          if (kept_list) kept_list[st.kept_total + kn] = st.pos[i];
+        }
+        ++kn;
+      }
+      st.extent = ext;
+      st.kept_n = kn;
+      st.kept_total += kn;
+      st.cursor = n == nms_chunk ? st.pos[nms_chunk - 1] + 1 : end;
     }
     __syncthreads();
     // 3. Suppress later live boxes that a kept box of this chunk overlaps.
@@ -195,5 +207,5 @@ __global__ void __launch_bounds__(nms_threads) segments_kernel(
 }
 
 }  // namespace detail
-}  // namespace cuda
+}  // namespace gpu
 }  // namespace locuskit

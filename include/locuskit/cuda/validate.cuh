@@ -8,7 +8,7 @@
 #include <cstdint>
 
 namespace locuskit {
-namespace cuda {
+namespace gpu {
 namespace detail {
 
 template <class T>
@@ -45,5 +45,5 @@ cudaError_t first_invalid(const T* values, std::size_t rows, int cols, bool boxe
   return cudaGetLastError();
 }
 
-}  // namespace cuda
+}  // namespace gpu
 }  // namespace locuskit

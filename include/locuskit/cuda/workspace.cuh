@@ -9,7 +9,7 @@
 #include <cstddef>
 
 namespace locuskit {
-namespace cuda {
+namespace gpu {
 
 /// Hands out 256-byte-aligned slices of a buffer; with a null base it only counts the bytes, so
 /// one planning function both sizes and lays out a workspace.
@@ -33,5 +33,5 @@ class WorkspaceCarver {
   std::size_t used_ = 0;
 };
 
-}  // namespace cuda
+}  // namespace gpu
 }  // namespace locuskit

@@ -15,10 +15,12 @@ int device_count();                       // 0 when there is no driver or no dev
 int pointer_device(addr ptr, int* device);  // device of a device/managed pointer, else an error code
 int runtime_version();
 
-std::size_t nms_workspace(std::size_t n, bool f64);
-std::size_t batched_nms_workspace(std::size_t n, bool f64);
-std::size_t multiclass_nms_workspace(std::size_t batch, std::size_t boxes, std::size_t classes, bool per_class,
-                                     long long max_per_class, long long max_total, bool agnostic, bool f64);
+// Workspace sizes on `device` (written to *bytes).
+int nms_workspace(int device, std::size_t n, bool f64, std::size_t* bytes);
+int batched_nms_workspace(int device, std::size_t n, bool f64, std::size_t* bytes);
+int multiclass_nms_workspace(int device, std::size_t batch, std::size_t boxes, std::size_t classes, bool per_class,
+                             long long max_per_class, long long max_total, bool agnostic, bool f64,
+                             std::size_t* bytes);
 
 int box_iou(bool f64, addr a, std::size_t n, addr b, std::size_t m, addr out, int degenerate, addr stream);
 int nms(bool f64, addr boxes, addr scores, std::size_t n, double iou_threshold, addr keep, addr count, addr ws,

@@ -32,6 +32,24 @@ class DeviceGuard {
   bool switched_ = false;
 };
 
+// Makes device `index` current for the call.
+class DeviceIndexGuard {
+ public:
+  explicit DeviceIndexGuard(int index) {
+    if (cudaGetDevice(&prev_) == cudaSuccess && index != prev_ && cudaSetDevice(index) == cudaSuccess)
+      switched_ = true;
+  }
+  ~DeviceIndexGuard() {
+    if (switched_) cudaSetDevice(prev_);
+  }
+  DeviceIndexGuard(const DeviceIndexGuard&) = delete;
+  DeviceIndexGuard& operator=(const DeviceIndexGuard&) = delete;
+
+ private:
+  int prev_ = 0;
+  bool switched_ = false;
+};
+
 }  // namespace
 
 std::string error_string(int code) { return cudaGetErrorString(static_cast<cudaError_t>(code)); }
@@ -64,16 +82,18 @@ int runtime_version() {
   return v;
 }
 
-std::size_t nms_workspace(std::size_t n, bool f64) {
-  return f64 ? cuda::nms_workspace_bytes<double>(n) : cuda::nms_workspace_bytes<float>(n);
+int nms_workspace(int device, std::size_t n, bool f64, std::size_t* bytes) {
+  DeviceIndexGuard g(device);
+  return f64 ? gpu::nms_workspace_bytes<double>(n, bytes) : gpu::nms_workspace_bytes<float>(n, bytes);
 }
-std::size_t batched_nms_workspace(std::size_t n, bool f64) {
-  return f64 ? cuda::batched_nms_workspace_bytes<double>(n) : cuda::batched_nms_workspace_bytes<float>(n);
+int batched_nms_workspace(int device, std::size_t n, bool f64, std::size_t* bytes) {
+  DeviceIndexGuard g(device);
+  return f64 ? gpu::batched_nms_workspace_bytes<double>(n, bytes) : gpu::batched_nms_workspace_bytes<float>(n, bytes);
 }
 
-static cuda::MulticlassShape shape_of(std::size_t batch, std::size_t boxes, std::size_t classes, bool per_class,
+static gpu::MulticlassShape shape_of(std::size_t batch, std::size_t boxes, std::size_t classes, bool per_class,
                                       long long max_per_class, long long max_total, bool agnostic) {
-  cuda::MulticlassShape s;
+  gpu::MulticlassShape s;
   s.batch = batch;
   s.boxes = boxes;
   s.classes = classes;
@@ -84,18 +104,21 @@ static cuda::MulticlassShape shape_of(std::size_t batch, std::size_t boxes, std:
   return s;
 }
 
-std::size_t multiclass_nms_workspace(std::size_t batch, std::size_t boxes, std::size_t classes, bool per_class,
-                                     long long max_per_class, long long max_total, bool agnostic, bool f64) {
+int multiclass_nms_workspace(int device, std::size_t batch, std::size_t boxes, std::size_t classes, bool per_class,
+                             long long max_per_class, long long max_total, bool agnostic, bool f64,
+                             std::size_t* bytes) {
+  DeviceIndexGuard g(device);
   const auto s = shape_of(batch, boxes, classes, per_class, max_per_class, max_total, agnostic);
-  return f64 ? cuda::multiclass_nms_workspace_bytes<double>(s) : cuda::multiclass_nms_workspace_bytes<float>(s);
+  return f64 ? gpu::multiclass_nms_workspace_bytes<double>(s, bytes)
+             : gpu::multiclass_nms_workspace_bytes<float>(s, bytes);
 }
 
 int box_iou(bool f64, addr a, std::size_t n, addr b, std::size_t m, addr out, int degenerate, addr stream) {
   DeviceGuard g(a);
   const auto deg = static_cast<Degenerate>(degenerate);
-  return f64 ? cuda::box_iou<double>(ptr<const double>(a), n, ptr<const double>(b), m, ptr<double>(out),
+  return f64 ? gpu::box_iou<double>(ptr<const double>(a), n, ptr<const double>(b), m, ptr<double>(out),
                                      degenerate_value<double>(deg), as_stream(stream))
-             : cuda::box_iou<float>(ptr<const float>(a), n, ptr<const float>(b), m, ptr<float>(out),
+             : gpu::box_iou<float>(ptr<const float>(a), n, ptr<const float>(b), m, ptr<float>(out),
                                     degenerate_value<float>(deg), as_stream(stream));
 }
 
@@ -103,9 +126,9 @@ int nms(bool f64, addr boxes, addr scores, std::size_t n, double thr, addr keep,
         std::size_t ws_bytes, addr stream) {
   DeviceGuard g(keep);
   if (f64)
-    return cuda::nms<double>(ptr<const double>(boxes), ptr<const double>(scores), n, thr, ptr<std::int64_t>(keep),
+    return gpu::nms<double>(ptr<const double>(boxes), ptr<const double>(scores), n, thr, ptr<std::int64_t>(keep),
                              ptr<std::int64_t>(count), ptr<void>(ws), ws_bytes, as_stream(stream));
-  return cuda::nms<float>(ptr<const float>(boxes), ptr<const float>(scores), n, thr, ptr<std::int64_t>(keep),
+  return gpu::nms<float>(ptr<const float>(boxes), ptr<const float>(scores), n, thr, ptr<std::int64_t>(keep),
                           ptr<std::int64_t>(count), ptr<void>(ws), ws_bytes, as_stream(stream));
 }
 
@@ -113,10 +136,10 @@ int batched_nms(bool f64, addr boxes, addr scores, addr classes, std::size_t n, 
                 addr ws, std::size_t ws_bytes, addr stream) {
   DeviceGuard g(keep);
   if (f64)
-    return cuda::batched_nms<double>(ptr<const double>(boxes), ptr<const double>(scores),
+    return gpu::batched_nms<double>(ptr<const double>(boxes), ptr<const double>(scores),
                                      ptr<const std::int64_t>(classes), n, thr, ptr<std::int64_t>(keep),
                                      ptr<std::int64_t>(count), ptr<void>(ws), ws_bytes, as_stream(stream));
-  return cuda::batched_nms<float>(ptr<const float>(boxes), ptr<const float>(scores), ptr<const std::int64_t>(classes),
+  return gpu::batched_nms<float>(ptr<const float>(boxes), ptr<const float>(scores), ptr<const std::int64_t>(classes),
                                   n, thr, ptr<std::int64_t>(keep), ptr<std::int64_t>(count), ptr<void>(ws), ws_bytes,
                                   as_stream(stream));
 }
@@ -128,11 +151,11 @@ int multiclass_nms(bool f64, addr boxes, addr scores, std::size_t batch, std::si
   DeviceGuard g(out_counts);
   const auto s = shape_of(batch, boxes_n, classes, per_class, max_per_class, max_total, agnostic);
   if (f64)
-    return cuda::multiclass_nms<double>(ptr<const double>(boxes), ptr<const double>(scores), s, score_threshold,
+    return gpu::multiclass_nms<double>(ptr<const double>(boxes), ptr<const double>(scores), s, score_threshold,
                                         iou_threshold, ptr<double>(out_boxes), ptr<double>(out_scores),
                                         ptr<std::int64_t>(out_classes), ptr<std::int64_t>(out_indices),
                                         ptr<std::int64_t>(out_counts), ptr<void>(ws), ws_bytes, as_stream(stream));
-  return cuda::multiclass_nms<float>(ptr<const float>(boxes), ptr<const float>(scores), s, score_threshold,
+  return gpu::multiclass_nms<float>(ptr<const float>(boxes), ptr<const float>(scores), s, score_threshold,
                                      iou_threshold, ptr<float>(out_boxes), ptr<float>(out_scores),
                                      ptr<std::int64_t>(out_classes), ptr<std::int64_t>(out_indices),
                                      ptr<std::int64_t>(out_counts), ptr<void>(ws), ws_bytes, as_stream(stream));
@@ -140,9 +163,9 @@ int multiclass_nms(bool f64, addr boxes, addr scores, std::size_t batch, std::si
 
 int first_invalid(bool f64, addr values, std::size_t rows, int cols, bool boxes, addr first, addr stream) {
   DeviceGuard g(first);
-  return f64 ? cuda::first_invalid<double>(ptr<const double>(values), rows, cols, boxes,
+  return f64 ? gpu::first_invalid<double>(ptr<const double>(values), rows, cols, boxes,
                                            ptr<unsigned long long>(first), as_stream(stream))
-             : cuda::first_invalid<float>(ptr<const float>(values), rows, cols, boxes, ptr<unsigned long long>(first),
+             : gpu::first_invalid<float>(ptr<const float>(values), rows, cols, boxes, ptr<unsigned long long>(first),
                                           as_stream(stream));
 }
 

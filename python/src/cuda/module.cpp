@@ -27,9 +27,25 @@ PYBIND11_MODULE(_cuda, m) {
     int dev = -1;
     return api::pointer_device(p, &dev) == 0 ? dev : -1;
   });
-  m.def("nms_workspace", &api::nms_workspace, py::arg("n"), py::arg("f64"));
-  m.def("batched_nms_workspace", &api::batched_nms_workspace, py::arg("n"), py::arg("f64"));
-  m.def("multiclass_nms_workspace", &api::multiclass_nms_workspace);
+  m.def("nms_workspace", [](int device, std::size_t n, bool f64) {
+    std::size_t bytes = 0;
+    check(api::nms_workspace(device, n, f64, &bytes), "nms");
+    return bytes;
+  });
+  m.def("batched_nms_workspace", [](int device, std::size_t n, bool f64) {
+    std::size_t bytes = 0;
+    check(api::batched_nms_workspace(device, n, f64, &bytes), "batched_nms");
+    return bytes;
+  });
+  m.def("multiclass_nms_workspace", [](int device, std::size_t batch, std::size_t n, std::size_t classes,
+                                       bool per_class, long long max_per_class, long long max_total, bool agnostic,
+                                       bool f64) {
+    std::size_t bytes = 0;
+    check(api::multiclass_nms_workspace(device, batch, n, classes, per_class, max_per_class, max_total, agnostic,
+                                        f64, &bytes),
+          "multiclass_nms");
+    return bytes;
+  });
   m.def("box_iou", [](bool f64, api::addr a, std::size_t n, api::addr b, std::size_t mm, api::addr out, int deg,
                       api::addr stream) {
     int rc;

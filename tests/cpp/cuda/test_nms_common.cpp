@@ -13,7 +13,7 @@
 
 using namespace locuskit;
 
-TEST_CASE_TEMPLATE("cuda::descending_score_key: stable key sort = score order (NaN first, -0 == +0)", T, float,
+TEST_CASE_TEMPLATE("cuda: gpu::descending_score_key: stable key sort = score order (NaN first, -0 == +0)", T, float,
                    double) {
   std::mt19937 rng(7);
   const T specials[] = {T(0), -T(0), std::numeric_limits<T>::infinity(), -std::numeric_limits<T>::infinity(),
@@ -32,13 +32,13 @@ TEST_CASE_TEMPLATE("cuda::descending_score_key: stable key sort = score order (N
     std::vector<std::int64_t> got(n);
     for (std::size_t i = 0; i < n; ++i) got[i] = static_cast<std::int64_t>(i);
     std::stable_sort(got.begin(), got.end(), [&](std::int64_t a, std::int64_t b) {
-      return cuda::descending_score_key(s[a]) < cuda::descending_score_key(s[b]);
+      return gpu::descending_score_key(s[a]) < gpu::descending_score_key(s[b]);
     });
     REQUIRE(got == expected);
   }
 }
 
-TEST_CASE("cuda::threshold_as<float>: value > t equals the exact double comparison") {
+TEST_CASE("cuda: gpu::threshold_as<float>: value > t equals the exact double comparison") {
   std::mt19937 rng(11);
   std::uniform_real_distribution<double> u(0, 1);
   std::vector<double> thresholds = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.55, 0.6, 0.7, 0.8, 0.85, 0.9, 1.0};
@@ -48,15 +48,15 @@ TEST_CASE("cuda::threshold_as<float>: value > t equals the exact double comparis
     float x = near;
     for (int s = 0; s < 4; ++s) x = std::nextafter(x, -1.0f);
     for (int s = 0; s < 9; ++s, x = std::nextafter(x, 2.0f))
-      REQUIRE((x > cuda::threshold_as<float>(t)) == (static_cast<double>(x) > t));
-    REQUIRE(cuda::threshold_as<double>(t) == t);
+      REQUIRE((x > gpu::threshold_as<float>(t)) == (static_cast<double>(x) > t));
+    REQUIRE(gpu::threshold_as<double>(t) == t);
   }
   // The documented case: f32(0.6) lies above 0.6, so IoU = f32(0.6) exceeds the threshold.
-  CHECK(0.6f > cuda::threshold_as<float>(0.6));
-  CHECK_FALSE(0.5f > cuda::threshold_as<float>(0.5));
+  CHECK(0.6f > gpu::threshold_as<float>(0.6));
+  CHECK_FALSE(0.5f > gpu::threshold_as<float>(0.5));
 }
 
-TEST_CASE("cuda::resolve_chunk: serial greedy over the row masks, with a budget") {
+TEST_CASE("cuda: gpu::resolve_chunk: serial greedy over the row masks, with a budget") {
   std::mt19937_64 rng(3);
   for (int trial = 0; trial < 2000; ++trial) {
     const int n = 1 + static_cast<int>(rng() % 64);
@@ -78,21 +78,21 @@ TEST_CASE("cuda::resolve_chunk: serial greedy over the row masks, with a budget"
       for (int j = i + 1; j < n; ++j)
         if (adj[i][j]) removed[j] = true;
     }
-    REQUIRE(cuda::resolve_chunk(rows, n, budget) == expected);
+    REQUIRE(gpu::resolve_chunk(rows, n, budget) == expected);
   }
 }
 
-TEST_CASE_TEMPLATE("cuda::may_overlap never skips a box that a member of the extent suppresses", T, float, double) {
+TEST_CASE_TEMPLATE("cuda: gpu::may_overlap never skips a box that a member of the extent suppresses", T, float, double) {
   for (std::uint32_t seed = 1; seed <= 40; ++seed) {
     const auto boxes = test::random_boxes<T>(256, seed, T(50));
     std::mt19937 rng(seed);
     for (int trial = 0; trial < 50; ++trial) {
-      cuda::Extent<T> ext = cuda::empty_extent<T>();
+      gpu::Extent<T> ext = gpu::empty_extent<T>();
       std::vector<int> members;
       for (int k = 0; k < 1 + static_cast<int>(rng() % 6); ++k) {
         const int i = static_cast<int>(rng() % 256);
         const T* b = &boxes[4 * i];
-        cuda::extend(ext, b, geometry::area(b[0], b[1], b[2], b[3]));
+        gpu::extend(ext, b, geometry::area(b[0], b[1], b[2], b[3]));
         members.push_back(i);
       }
       for (int j = 0; j < 256; ++j) {
@@ -100,20 +100,20 @@ TEST_CASE_TEMPLATE("cuda::may_overlap never skips a box that a member of the ext
         bool suppressible = false;
         for (const int i : members) {
           const T* bi = &boxes[4 * i];
-          suppressible |= cuda::nms_iou(bi, geometry::area(bi[0], bi[1], bi[2], bi[3]), bj,
+          suppressible |= gpu::nms_iou(bi, geometry::area(bi[0], bi[1], bi[2], bi[3]), bj,
                                         geometry::area(bj[0], bj[1], bj[2], bj[3])) > T(0);
         }
-        if (suppressible) REQUIRE(cuda::may_overlap(ext, bj));
+        if (suppressible) REQUIRE(gpu::may_overlap(ext, bj));
       }
     }
   }
   // Touching boxes have IoU 0 and can be skipped; an empty extent skips everything.
   const T a[4] = {0, 0, 1, 1}, touching[4] = {1, 0, 2, 1};
-  cuda::Extent<T> e = cuda::empty_extent<T>();
-  CHECK_FALSE(cuda::may_overlap(e, a));
-  cuda::extend(e, a, T(1));
-  CHECK_FALSE(cuda::may_overlap(e, touching));
-  CHECK(cuda::may_overlap(e, a));
+  gpu::Extent<T> e = gpu::empty_extent<T>();
+  CHECK_FALSE(gpu::may_overlap(e, a));
+  gpu::extend(e, a, T(1));
+  CHECK_FALSE(gpu::may_overlap(e, touching));
+  CHECK(gpu::may_overlap(e, a));
 }
 
 namespace {
@@ -126,14 +126,14 @@ std::vector<std::int64_t> blocked_model(const std::vector<T>& boxes, const std::
   std::vector<std::int64_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::int64_t>(i);
   std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) {
-    return cuda::descending_score_key(scores[a]) < cuda::descending_score_key(scores[b]);
+    return gpu::descending_score_key(scores[a]) < gpu::descending_score_key(scores[b]);
   });
   std::vector<T> sorted(4 * n);
   for (std::size_t p = 0; p < n; ++p)
     for (int c = 0; c < 4; ++c) sorted[4 * p + c] = boxes[4 * order[p] + c];
   std::vector<unsigned char> keep(n, 0);
   const std::size_t kept =
-      cuda::blocked_greedy_nms_host(sorted.data(), n, cuda::threshold_as<T>(thr), max_kept, keep.data());
+      gpu::blocked_greedy_nms_host(sorted.data(), n, gpu::threshold_as<T>(thr), max_kept, keep.data());
   std::vector<std::int64_t> out;
   for (std::size_t p = 0; p < n; ++p)
     if (keep[p]) out.push_back(order[p]);
@@ -143,7 +143,7 @@ std::vector<std::int64_t> blocked_model(const std::vector<T>& boxes, const std::
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("cuda::blocked_greedy_nms_host equals greedy NMS (random clustered boxes, ties, caps)", T, float,
+TEST_CASE_TEMPLATE("cuda: gpu::blocked_greedy_nms_host equals greedy NMS (random clustered boxes, ties, caps)", T, float,
                    double) {
   const double thresholds[] = {0.0, 0.3, 0.5, 0.6, 0.7, 0.85, 1.0};
   int cases = 0;
@@ -167,7 +167,7 @@ TEST_CASE_TEMPLATE("cuda::blocked_greedy_nms_host equals greedy NMS (random clus
   CHECK(cases == 420);
 }
 
-TEST_CASE("cuda threshold rule: IoU exactly f32(0.6) is suppressed in float32, kept in float64") {
+TEST_CASE("cuda: threshold rule: IoU exactly f32(0.6) is suppressed in float32, kept in float64") {
   const std::vector<float> bf = {0, 0, 10, 1, 0, 0, 6, 1};
   const std::vector<float> sf = {0.9f, 0.8f};
   CHECK(blocked_model(bf, sf, 0.6, 2) == std::vector<std::int64_t>{0});
@@ -175,16 +175,16 @@ TEST_CASE("cuda threshold rule: IoU exactly f32(0.6) is suppressed in float32, k
   CHECK(blocked_model(bd, sd, 0.6, 2) == std::vector<std::int64_t>{0, 1});
 }
 
-TEST_CASE_TEMPLATE("cuda::chunk_row_mask sets exactly the later boxes above the threshold", T, float, double) {
+TEST_CASE_TEMPLATE("cuda: gpu::chunk_row_mask sets exactly the later boxes above the threshold", T, float, double) {
   const auto boxes = test::random_boxes<T>(64, 99, T(30));
   T b[64][4], area[64];
   for (int i = 0; i < 64; ++i) {
     for (int c = 0; c < 4; ++c) b[i][c] = boxes[4 * i + c];
     area[i] = geometry::area(b[i][0], b[i][1], b[i][2], b[i][3]);
   }
-  const T thr = cuda::threshold_as<T>(0.4);
+  const T thr = gpu::threshold_as<T>(0.4);
   for (int i = 0; i < 64; ++i) {
-    const std::uint64_t m = cuda::chunk_row_mask<T>(b, area, i, 64, thr);
+    const std::uint64_t m = gpu::chunk_row_mask<T>(b, area, i, 64, thr);
     for (int j = 0; j < 64; ++j) {
       const bool expect = j > i && static_cast<double>(geometry::iou(b[i], area[i], b[j], area[j], T(0))) > 0.4;
       REQUIRE(((m >> j) & 1u) == (expect ? 1u : 0u));
