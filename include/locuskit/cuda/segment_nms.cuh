@@ -93,14 +93,23 @@ __device__ void segment_nms(const T* __restrict__ boxes, unsigned char* removed,
     __syncthreads();  // everyone has read the state before it is rewritten
     if (warp == 0) {
       // 1. Gather the next <= 64 live positions (in order) with a ballot scan.
+      // Four windows of 32 flags are loaded before the first ballot, so a long run of suppressed
+      // boxes costs one memory latency per 128 positions.
       int n = 0;
-      for (long long base = cursor; n < nms_chunk && base < end; base += 32) {
-        const long long p = base + lane;
-        const bool alive = p < end && load_flag(removed, p) == 0;
-        const unsigned ballot = __ballot_sync(0xffffffffu, alive);
-        const int before = __popc(ballot & ((1u << lane) - 1u));
-        if (alive && n + before < nms_chunk) st.pos[n + before] = p;
-        n = min(nms_chunk, n + __popc(ballot));
+      for (long long base = cursor; n < nms_chunk && base < end; base += 4 * 32) {
+        bool alive[4];
+#pragma unroll
+        for (int w = 0; w < 4; ++w) {
+          const long long p = base + 32 * w + lane;
+          alive[w] = p < end && load_flag(removed, p) == 0;
+        }
+#pragma unroll
+        for (int w = 0; w < 4; ++w) {
+          const unsigned ballot = __ballot_sync(0xffffffffu, alive[w]);
+          const int before = __popc(ballot & ((1u << lane) - 1u));
+          if (alive[w] && n + before < nms_chunk) st.pos[n + before] = base + 32 * w + lane;
+          n = min(nms_chunk, n + __popc(ballot));
+        }
       }
       if (lane == 0) st.n = n;
       __syncwarp();
