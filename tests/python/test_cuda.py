@@ -130,9 +130,9 @@ def test_nms_equals_locuskit_cpu_nms_when_present(rng):
 
 @gpu
 def test_nms_equals_torchvision_cuda_nms_without_ties(rng):
-    # tv CUDA: unstable ties and threshold rounded to nearest float32; neither matters here.
+    # tv CUDA: unstable ties, threshold rounded to nearest float32, FMA; none matters here.
     for n in [100, 5000, 50000]:
-        boxes = random_boxes(rng, n, np.float32, extent=50.0 + n / 20)
+        boxes = np.round(random_boxes(rng, n, np.float32, extent=50.0 + n / 20))  # exact IoUs
         scores = rng.permutation(n).astype(np.float32) / n
         b, s = _cuda(boxes), _cuda(scores)
         np.testing.assert_array_equal(lc.nms(b, s, 0.5).cpu().numpy(), torchvision.ops.nms(b, s, 0.5).cpu().numpy())
@@ -151,9 +151,20 @@ def test_batched_nms_is_exact_per_class(rng):
             kept[members[_tv_cpu_nms(boxes[members], scores[members], 0.5)]] = True
         order = np.argsort(-scores, kind="stable")
         np.testing.assert_array_equal(got, order[kept[order]])
-        # torchvision CUDA batched_nms: same kept set (it orders ties arbitrarily)
-        tv = torchvision.ops.batched_nms(_cuda(boxes), _cuda(scores), _cuda(ids), 0.5).cpu().numpy()
-        assert set(tv.tolist()) == set(got.tolist())
+
+
+@gpu
+def test_batched_nms_equals_torchvision_cuda_batched_nms(rng):
+    # Integer coordinates and distinct scores: torchvision's coordinate-offset trick, its float32
+    # threshold rounding, FMA contraction and unstable ties then cannot change anything.
+    for n, classes in [(500, 3), (2000, 5), (20000, 80), (150000, 80)]:
+        boxes = np.round(random_boxes(rng, n, np.float32, extent=100.0 + n / 50))
+        scores = rng.permutation(n).astype(np.float32) / n
+        ids = rng.integers(0, classes, n).astype(np.int64)
+        b, s, i = _cuda(boxes), _cuda(scores), _cuda(ids)
+        got = lc.batched_nms(b, s, i, 0.5).cpu().numpy()
+        tv = torchvision.ops.batched_nms(b, s, i, 0.5).cpu().numpy()
+        np.testing.assert_array_equal(got, tv)
 
 
 def _multiclass_oracle(boxes, scores, sthr, thr, cap, K, agnostic):
@@ -244,7 +255,7 @@ def test_runs_on_the_callers_stream(rng):
     with torch.cuda.stream(side):
         b, s = _cuda(boxes), _cuda(scores)
         got = lc.nms(b, s, 0.5)
-        res = lc.multiclass_nms(b.view(1, -1, 4), s.view(1, -1, 1), iou_threshold=0.5,
+        res = lc.multiclass_nms(b.view(1, -1, 4), s.view(1, -1, 1), score_threshold=-1.0, iou_threshold=0.5,
                                 max_output_per_class=10**6, max_total=6000)
     torch.cuda.synchronize()
     np.testing.assert_array_equal(got.cpu().numpy(), want)
