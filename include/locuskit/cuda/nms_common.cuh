@@ -177,10 +177,13 @@ std::size_t blocked_greedy_nms_host(const T* sorted_boxes, std::size_t n, T thre
       ++count;
     }
     cursor = count == nms_chunk ? pos[nms_chunk - 1] + 1 : n;
+    constexpr int width = nms_chunk / row_pieces;
     for (int i = 0; i < count; ++i) {  // in row_pieces pieces, as the device threads do
       rows[i] = 0;
-      for (int q = 0; q < row_pieces; ++q)
-        rows[i] |= chunk_row_bits<T>(box, area, i, q * (nms_chunk / row_pieces), (q + 1) * (nms_chunk / row_pieces) < count ? (q + 1) * (nms_chunk / row_pieces) : count, threshold);
+      for (int q = 0; q < row_pieces; ++q) {
+        const int j_end = (q + 1) * width < count ? (q + 1) * width : count;
+        rows[i] |= chunk_row_bits<T>(box, area, i, q * width, j_end, threshold);
+      }
     }
     const std::uint64_t kept = resolve_chunk(rows, count, max_kept - kept_total);
     int kn = 0;
