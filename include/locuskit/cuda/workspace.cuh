@@ -7,6 +7,7 @@
 /// the workspace with its own allocator (PyTorch's / CuPy's caching allocator from Python), so the
 /// kernels never call cudaMalloc and never synchronise.
 #include <cstddef>
+#include <cstdint>
 
 namespace locuskit {
 namespace gpu {
@@ -19,13 +20,19 @@ class WorkspaceCarver {
 
   template <class X>
   X* take(std::size_t count) noexcept {
-    used_ = (used_ + 255) & ~std::size_t(255);
+    if (base_) {  // align the address itself, whatever the alignment of the base
+      const std::uintptr_t at = (reinterpret_cast<std::uintptr_t>(base_) + used_ + 255) & ~std::uintptr_t(255);
+      used_ = static_cast<std::size_t>(at - reinterpret_cast<std::uintptr_t>(base_));
+    } else {
+      used_ = (used_ + 255) & ~std::size_t(255);
+    }
     X* p = base_ ? reinterpret_cast<X*>(base_ + used_) : nullptr;
     used_ += count * sizeof(X);
     return p;
   }
 
-  /// Bytes used so far (the workspace size when base is null).
+  /// Bytes needed so far, with 255 bytes of slack for a base that is not 256-byte aligned (the
+  /// workspace size when base is null).
   std::size_t used() const noexcept { return used_ + 256; }
 
  private:

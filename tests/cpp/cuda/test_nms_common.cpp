@@ -191,3 +191,32 @@ TEST_CASE_TEMPLATE("cuda: gpu::chunk_row_mask sets exactly the later boxes above
     }
   }
 }
+
+#include <locuskit/cuda/workspace.cuh>
+
+TEST_CASE("cuda: gpu::WorkspaceCarver sizes and lays out the same 256-byte-aligned slices") {
+  gpu::WorkspaceCarver sizing(nullptr);
+  CHECK(sizing.take<double>(3) == nullptr);
+  CHECK(sizing.take<char>(1) == nullptr);
+  CHECK(sizing.take<float>(100) == nullptr);
+  const std::size_t bytes = sizing.used();
+  CHECK(bytes >= 256 + 256 + 400);
+  std::vector<unsigned char> buffer(bytes + 256);
+  void* base = reinterpret_cast<void*>((reinterpret_cast<std::uintptr_t>(buffer.data()) + 255) & ~std::uintptr_t(255));
+  gpu::WorkspaceCarver carver(base);
+  auto* a = carver.take<double>(3);
+  auto* b = carver.take<char>(1);
+  auto* c = carver.take<float>(100);
+  CHECK(reinterpret_cast<unsigned char*>(a) == static_cast<unsigned char*>(base));
+  CHECK(reinterpret_cast<std::uintptr_t>(b) % 256 == 0);
+  CHECK(reinterpret_cast<std::uintptr_t>(c) % 256 == 0);
+  CHECK(reinterpret_cast<unsigned char*>(c + 100) <= static_cast<unsigned char*>(base) + bytes);
+  CHECK(carver.used() == bytes);
+  // An unaligned base still gets aligned slices within the sized bytes.
+  gpu::WorkspaceCarver odd(static_cast<unsigned char*>(base) + 8);
+  odd.take<double>(3);
+  odd.take<char>(1);
+  auto* d = odd.take<float>(100);
+  CHECK(reinterpret_cast<std::uintptr_t>(d) % 256 == 0);
+  CHECK(reinterpret_cast<unsigned char*>(d + 100) <= static_cast<unsigned char*>(base) + 8 + bytes);
+}
