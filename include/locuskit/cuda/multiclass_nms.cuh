@@ -22,48 +22,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "multiclass_steps.cuh"
 #include "nms.cuh"
 
 namespace locuskit {
 namespace gpu {
 
-/// Problem size of a multiclass_nms call.
-struct MulticlassShape {
-  std::size_t batch = 0;       ///< B images
-  std::size_t boxes = 0;       ///< N boxes per image
-  std::size_t classes = 0;     ///< C classes
-  bool boxes_per_class = false;  ///< boxes are (B, N, C, 4) instead of shared (B, N, 4)
-  long long max_output_per_class = 0;
-  long long max_total = 0;     ///< K output slots per image
-  bool class_agnostic = false;
-};
-
 namespace detail {
-
-inline int bits_for(unsigned long long x) {
-  int b = 1;
-  while (b < 64 && (x >> b) != 0) ++b;
-  return b;
-}
-
-struct MulticlassDims {
-  long long B, N, C, E, S, per_image, W, M, K;
-};
-
-inline MulticlassDims multiclass_dims(const MulticlassShape& s) {
-  MulticlassDims d{};
-  d.B = static_cast<long long>(s.batch);
-  d.N = static_cast<long long>(s.boxes);
-  d.C = static_cast<long long>(s.classes);
-  d.E = d.B * d.N * d.C;
-  d.per_image = s.class_agnostic ? 1 : d.C;
-  d.S = d.B * d.per_image;
-  d.K = std::max<long long>(s.max_total, 0);
-  const long long seg_max = s.class_agnostic ? d.N * d.C : d.N;
-  d.W = std::max<long long>(0, std::min({s.max_output_per_class, d.K, seg_max}));
-  d.M = d.S * d.W;
-  return d;
-}
 
 template <class T>
 struct MulticlassPlan {
@@ -132,103 +97,20 @@ cudaError_t plan_multiclass(void* base, const MulticlassDims& d, MulticlassPlan<
   return cudaSuccess;
 }
 
-#define LOCUSKIT_GRID_STRIDE(i, n)                                                           \
-  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < (n); \
+/// Runs f(i) for i in [0, n) over a grid-stride loop (f: a host-device functor of
+/// cuda/multiclass_steps.cuh, which the CPU tests run with a plain loop).
+template <class F>
+__global__ void for_each_index_kernel(long long n, F f) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<long long>(gridDim.x) * blockDim.x)
-
-template <class T>
-__global__ void mc_score_keys_kernel(const T* __restrict__ scores, long long E,
-                                     typename score_key_type<T>::type* keys, unsigned int* iota) {
-  LOCUSKIT_GRID_STRIDE(e, E) {
-    keys[e] = descending_score_key(scores[e]);
-    iota[e] = static_cast<unsigned int>(e);
-  }
+    f(i);
 }
 
-/// Segment of each score-sorted element: (image, class) or image; S for non-candidates.
-template <class T>
-__global__ void mc_segment_keys_kernel(const T* __restrict__ scores, const unsigned int* __restrict__ order,
-                                       MulticlassDims d, bool agnostic, T score_threshold, unsigned int* seg) {
-  LOCUSKIT_GRID_STRIDE(p, d.E) {
-    const long long e = order[p];
-    const long long b = e / (d.N * d.C), c = e % d.C;
-    seg[p] = scores[e] > score_threshold ? static_cast<unsigned int>(agnostic ? b : b * d.C + c)
-                                         : static_cast<unsigned int>(d.S);
-  }
-}
-
-/// Segment bounds and the candidate boxes gathered in (segment, score, box, class) order.
-template <class T>
-__global__ void mc_bounds_gather_kernel(const T* __restrict__ boxes, bool boxes_per_class,
-                                        const unsigned int* __restrict__ seg, const unsigned int* __restrict__ order,
-                                        MulticlassDims d, long long* begin, long long* end, T* sorted_boxes) {
-  LOCUSKIT_GRID_STRIDE(p, d.E) {
-    const unsigned int s = seg[p];
-    if (s >= static_cast<unsigned int>(d.S)) continue;
-    if (p == 0 || seg[p - 1] != s) begin[s] = p;
-    if (p == d.E - 1 || seg[p + 1] != s) end[s] = p + 1;
-    const long long e = order[p];
-    const T* b = boxes_per_class ? boxes + 4 * e : boxes + 4 * (e / d.C);
-    for (int c = 0; c < 4; ++c) sorted_boxes[4 * p + c] = b[c];
-  }
-}
-
-/// Keys of the merge slots; pass 0: box index, 1: score, 2: image. Invalid slots sort last.
-template <class T>
-__global__ void mc_merge_keys_kernel(int pass, const unsigned int* __restrict__ slots, const T* __restrict__ scores,
-                                     const unsigned int* __restrict__ order2, const long long* __restrict__ kept_list,
-                                     const long long* __restrict__ kept_count, MulticlassDims d, unsigned int* ukey,
-                                     typename score_key_type<T>::type* skey, unsigned int* iota) {
-  using Key = typename score_key_type<T>::type;
-  LOCUSKIT_GRID_STRIDE(i, d.M) {
-    const long long m = pass == 0 ? i : slots[i];
-    const long long s = m / d.W, r = m % d.W;
-    const bool valid = r < kept_count[s];
-    const long long e = valid ? static_cast<long long>(order2[kept_list[m]]) : 0;
-    if (pass == 0) {
-      iota[i] = static_cast<unsigned int>(i);
-      ukey[i] = valid ? static_cast<unsigned int>((e / d.C) % d.N) : static_cast<unsigned int>(d.N);
-    } else if (pass == 1) {
-      skey[i] = valid ? descending_score_key(scores[e]) : static_cast<Key>(~Key(0));
-    } else {
-      ukey[i] = static_cast<unsigned int>(s / d.per_image);
-    }
-  }
-}
-
-template <class I>
-__global__ void mc_counts_kernel(const I* __restrict__ kept_count, MulticlassDims d,
-                                        std::int64_t* counts) {
-  LOCUSKIT_GRID_STRIDE(b, d.B) {
-    long long total = 0;
-    for (long long s = b * d.per_image; s < (b + 1) * d.per_image; ++s) total += kept_count[s];
-    counts[b] = std::min(total, d.K);
-  }
-}
-
-template <class T>
-__global__ void mc_output_kernel(const T* __restrict__ boxes, bool boxes_per_class, const T* __restrict__ scores,
-                                 const unsigned int* __restrict__ slots, const unsigned int* __restrict__ order2,
-                                 const long long* __restrict__ kept_list, const std::int64_t* __restrict__ counts,
-                                 MulticlassDims d, T* out_boxes, T* out_scores, std::int64_t* out_classes,
-                                 std::int64_t* out_indices) {
-  LOCUSKIT_GRID_STRIDE(t, d.B * d.K) {
-    const long long b = t / d.K, k = t % d.K;
-    if (k < counts[b]) {
-      const long long m = slots[b * d.per_image * d.W + k];
-      const long long e = order2[kept_list[m]];
-      const T* box = boxes_per_class ? boxes + 4 * e : boxes + 4 * (e / d.C);
-      for (int c = 0; c < 4; ++c) out_boxes[4 * t + c] = box[c];
-      out_scores[t] = scores[e];
-      out_classes[t] = e % d.C;
-      out_indices[t] = (e / d.C) % d.N;
-    } else {
-      for (int c = 0; c < 4; ++c) out_boxes[4 * t + c] = T(0);
-      out_scores[t] = T(0);
-      out_classes[t] = -1;
-      out_indices[t] = -1;
-    }
-  }
+template <class F>
+cudaError_t for_each_index(long long n, F f, cudaStream_t stream) {
+  if (n <= 0) return cudaSuccess;
+  for_each_index_kernel<F><<<blocks_for(static_cast<std::size_t>(n)), elementwise_threads, 0, stream>>>(n, f);
+  return cudaGetLastError();
 }
 
 }  // namespace detail
@@ -261,15 +143,12 @@ cudaError_t multiclass_nms(const T* boxes, const T* scores, const MulticlassShap
   const MulticlassDims d = multiclass_dims(shape);
   if (d.E > 0x7fffffffLL || d.M > 0x7fffffffLL) return cudaErrorInvalidValue;
   if (d.B == 0) return cudaSuccess;
-  const unsigned int gk = blocks_for(static_cast<std::size_t>(std::max<long long>(d.B * d.K, 1)));
   if (d.E == 0 || d.W == 0) {  // nothing can be kept: padding only
     LOCUSKIT_CUDA_TRY(cudaMemsetAsync(out_counts, 0, sizeof(std::int64_t) * d.B, stream));
-    if (d.K > 0) {
-      mc_output_kernel<T><<<gk, elementwise_threads, 0, stream>>>(boxes, shape.boxes_per_class, scores, nullptr,
-                                                                  nullptr, nullptr, out_counts, d, out_boxes,
-                                                                  out_scores, out_classes, out_indices);
-      LOCUSKIT_CUDA_TRY(cudaGetLastError());
-    }
+    LOCUSKIT_CUDA_TRY(for_each_index(d.B * d.K,
+                                     McOutput<T>{boxes, shape.boxes_per_class, scores, nullptr, nullptr, nullptr,
+                                                 out_counts, d, out_boxes, out_scores, out_classes, out_indices},
+                                     stream));
     return cudaSuccess;
   }
   MulticlassPlan<T> p;
@@ -279,27 +158,24 @@ cudaError_t multiclass_nms(const T* boxes, const T* scores, const MulticlassShap
   using Key = typename MulticlassPlan<T>::Key;
   const T iou_thr = threshold_as<T>(iou_threshold), score_thr = threshold_as<T>(score_threshold);
   const int ei = static_cast<int>(d.E), mi = static_cast<int>(d.M);
-  const unsigned int ge = blocks_for(static_cast<std::size_t>(d.E)), gm = blocks_for(static_cast<std::size_t>(d.M));
   std::size_t tb = 0;
   // 1. (segment, score desc, box, class) order of all elements; non-candidates last.
-  mc_score_keys_kernel<T><<<ge, elementwise_threads, 0, stream>>>(scores, d.E, p.keys_in, p.iota);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(d.E, McScoreKeys<T>{scores, p.keys_in, p.iota}, stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.keys_in, p.keys_out, p.iota, p.order1, ei, 0,
                                                     8 * int(sizeof(Key)), stream));
-  mc_segment_keys_kernel<T><<<ge, elementwise_threads, 0, stream>>>(scores, p.order1, d, shape.class_agnostic,
-                                                                    score_thr, p.seg_in);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(
+      d.E, McSegmentKeys<T>{scores, p.order1, d, shape.class_agnostic, score_thr, p.seg_in}, stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.seg_in, p.seg_out, p.order1, p.order2, ei, 0,
                                                     bits_for(static_cast<unsigned long long>(d.S)), stream));
   // 2. Segment bounds, boxes in that order, per-segment greedy NMS into slots.
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.seg_begin, 0, sizeof(long long) * d.S, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.seg_end, 0, sizeof(long long) * d.S, stream));
-  mc_bounds_gather_kernel<T><<<ge, elementwise_threads, 0, stream>>>(boxes, shape.boxes_per_class, p.seg_out,
-                                                                     p.order2, d, p.seg_begin, p.seg_end,
-                                                                     p.sorted_boxes);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(d.E,
+                                   McBoundsGather<T>{boxes, shape.boxes_per_class, p.seg_out, p.order2, d,
+                                                     p.seg_begin, p.seg_end, p.sorted_boxes},
+                                   stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.removed, 0, static_cast<std::size_t>(d.E), stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.counter, 0, sizeof(unsigned int), stream));
   int device = 0, sms = 0;
@@ -312,34 +188,30 @@ cudaError_t multiclass_nms(const T* boxes, const T* scores, const MulticlassShap
   LOCUSKIT_CUDA_TRY(cudaGetLastError());
   // 3. Merge per image: stable sorts by box index, then score, then image (LSD order), so each
   //    image's slots end up (score desc, box, class) with invalid slots last.
-  mc_merge_keys_kernel<T><<<gm, elementwise_threads, 0, stream>>>(0, nullptr, scores, p.order2, p.kept_list,
-                                                                  p.kept_count, d, p.mkey_in, nullptr, p.mval_a);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(
+      d.M, McMergeKeys<T>{0, nullptr, scores, p.order2, p.kept_list, p.kept_count, d, p.mkey_in, nullptr, p.mval_a},
+      stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.mkey_in, p.mkey_out, p.mval_a, p.mval_b, mi, 0,
                                                     bits_for(static_cast<unsigned long long>(d.N)), stream));
-  mc_merge_keys_kernel<T><<<gm, elementwise_threads, 0, stream>>>(1, p.mval_b, scores, p.order2, p.kept_list,
-                                                                  p.kept_count, d, nullptr, p.mscore_in, nullptr);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(
+      d.M, McMergeKeys<T>{1, p.mval_b, scores, p.order2, p.kept_list, p.kept_count, d, nullptr, p.mscore_in, nullptr},
+      stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.mscore_in, p.mscore_out, p.mval_b, p.mval_a, mi,
                                                     0, 8 * int(sizeof(Key)), stream));
-  mc_merge_keys_kernel<T><<<gm, elementwise_threads, 0, stream>>>(2, p.mval_a, scores, p.order2, p.kept_list,
-                                                                  p.kept_count, d, p.mkey_in, nullptr, nullptr);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(
+      d.M, McMergeKeys<T>{2, p.mval_a, scores, p.order2, p.kept_list, p.kept_count, d, p.mkey_in, nullptr, nullptr},
+      stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.mkey_in, p.mkey_out, p.mval_a, p.mval_b, mi, 0,
                                                     bits_for(static_cast<unsigned long long>(d.B)), stream));
   // 4. Padded outputs.
-  mc_counts_kernel<long long><<<blocks_for(static_cast<std::size_t>(d.B)), elementwise_threads, 0, stream>>>(p.kept_count, d,
-                                                                                                 out_counts);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
-  if (d.K > 0) {
-    mc_output_kernel<T><<<gk, elementwise_threads, 0, stream>>>(boxes, shape.boxes_per_class, scores, p.mval_b,
-                                                                p.order2, p.kept_list, out_counts, d, out_boxes,
-                                                                out_scores, out_classes, out_indices);
-    LOCUSKIT_CUDA_TRY(cudaGetLastError());
-  }
+  LOCUSKIT_CUDA_TRY(for_each_index(d.B, McCounts{p.kept_count, d, out_counts}, stream));
+  LOCUSKIT_CUDA_TRY(for_each_index(d.B * d.K,
+                                   McOutput<T>{boxes, shape.boxes_per_class, scores, p.mval_b, p.order2, p.kept_list,
+                                               out_counts, d, out_boxes, out_scores, out_classes, out_indices},
+                                   stream));
   return cudaSuccess;
 }
 

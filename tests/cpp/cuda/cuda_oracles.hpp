@@ -76,3 +76,73 @@ std::vector<std::int64_t> greedy_batched_nms(const T* boxes, const T* scores, co
 }
 
 }  // namespace locuskit::test
+
+namespace locuskit::test {
+
+/// Padded outputs of multi-class NMS, as locuskit::gpu::multiclass_nms writes them.
+template <class T>
+struct MulticlassOutputs {
+  std::vector<T> boxes, scores;                         // (B, K, 4), (B, K)
+  std::vector<std::int64_t> classes, indices, counts;  // (B, K), (B, K), (B,)
+};
+
+/// The multi-class NMS semantics written plainly: per image, per class (or all classes when
+/// agnostic), candidates (n, c) in (n, c) order with double(score) > score_threshold, greedy NMS
+/// keeping at most `cap`; merged by score descending, then box index, then class; first K kept;
+/// padding 0 / -1. `boxes` is (B, N, 4) or, with per_class, (B, N, C, 4).
+template <class T>
+MulticlassOutputs<T> multiclass_nms_oracle(const T* boxes, bool per_class, const T* scores, std::size_t B,
+                                           std::size_t N, std::size_t C, double score_threshold, double threshold,
+                                           long long cap, long long K, bool agnostic) {
+  MulticlassOutputs<T> out;
+  const std::size_t k_slots = static_cast<std::size_t>(K);
+  out.boxes.assign(B * k_slots * 4, T(0));
+  out.scores.assign(B * k_slots, T(0));
+  out.classes.assign(B * k_slots, -1);
+  out.indices.assign(B * k_slots, -1);
+  out.counts.assign(B, 0);
+  auto box_of = [&](std::size_t b, std::size_t n, std::size_t c) {
+    return boxes + 4 * (per_class ? (b * N + n) * C + c : b * N + n);
+  };
+  for (std::size_t b = 0; b < B; ++b) {
+    struct Det {
+      T score;
+      std::int64_t n, c;
+    };
+    std::vector<Det> kept;
+    for (std::size_t list = 0; list < (agnostic ? 1 : C); ++list) {
+      std::vector<std::pair<std::int64_t, std::int64_t>> cand;
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t c = 0; c < C; ++c)
+          if ((agnostic || c == list) && static_cast<double>(scores[(b * N + n) * C + c]) > score_threshold)
+            cand.emplace_back(static_cast<std::int64_t>(n), static_cast<std::int64_t>(c));
+      std::vector<T> cb(4 * cand.size()), cs(cand.size());
+      for (std::size_t k = 0; k < cand.size(); ++k) {
+        const T* bx = box_of(b, cand[k].first, cand[k].second);
+        for (int q = 0; q < 4; ++q) cb[4 * k + q] = bx[q];
+        cs[k] = scores[(b * N + cand[k].first) * C + cand[k].second];
+      }
+      const std::size_t limit = cap < 0 ? 0 : static_cast<std::size_t>(cap);
+      for (const auto k : greedy_nms(cb.data(), cs.data(), cand.size(), threshold, limit))
+        kept.push_back({cs[k], cand[k].first, cand[k].second});
+    }
+    std::stable_sort(kept.begin(), kept.end(), [](const Det& x, const Det& y) {
+      if (x.score != y.score) return x.score > y.score;
+      if (x.n != y.n) return x.n < y.n;
+      return x.c < y.c;
+    });
+    const std::size_t count = std::min(kept.size(), k_slots);
+    out.counts[b] = static_cast<std::int64_t>(count);
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::size_t t = b * k_slots + k;
+      const T* bx = box_of(b, kept[k].n, kept[k].c);
+      for (int q = 0; q < 4; ++q) out.boxes[4 * t + q] = bx[q];
+      out.scores[t] = kept[k].score;
+      out.classes[t] = kept[k].c;
+      out.indices[t] = kept[k].n;
+    }
+  }
+  return out;
+}
+
+}  // namespace locuskit::test
