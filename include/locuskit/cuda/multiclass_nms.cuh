@@ -97,22 +97,6 @@ cudaError_t plan_multiclass(void* base, const MulticlassDims& d, MulticlassPlan<
   return cudaSuccess;
 }
 
-/// Runs f(i) for i in [0, n) over a grid-stride loop (f: a host-device functor of
-/// cuda/multiclass_steps.cuh, which the CPU tests run with a plain loop).
-template <class F>
-__global__ void for_each_index_kernel(long long n, F f) {
-  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<long long>(gridDim.x) * blockDim.x)
-    f(i);
-}
-
-template <class F>
-cudaError_t for_each_index(long long n, F f, cudaStream_t stream) {
-  if (n <= 0) return cudaSuccess;
-  for_each_index_kernel<F><<<blocks_for(static_cast<std::size_t>(n)), elementwise_threads, 0, stream>>>(n, f);
-  return cudaGetLastError();
-}
-
 }  // namespace detail
 
 /// Sets *bytes to the device workspace size of multiclass_nms for `shape` on the current device

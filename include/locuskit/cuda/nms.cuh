@@ -26,6 +26,7 @@
 #include <cstdint>
 
 #include "nms_common.cuh"
+#include "nms_steps.cuh"
 #include "segment_nms.cuh"
 #include "workspace.cuh"
 
@@ -50,74 +51,20 @@ inline unsigned int blocks_for(std::size_t n) {
     if (_e != cudaSuccess) return _e;           \
   } while (0)
 
-template <class T>
-__global__ void score_keys_kernel(const T* __restrict__ scores, long long n,
-                                  typename score_key_type<T>::type* keys, long long* indices) {
+/// Runs f(i) for i in [0, n) over a grid-stride loop (f: a host-device functor of
+/// cuda/nms_steps.cuh or cuda/multiclass_steps.cuh, which the CPU tests run with plain loops).
+template <class F>
+__global__ void for_each_index_kernel(long long n, F f) {
   for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<long long>(gridDim.x) * blockDim.x) {
-    keys[i] = descending_score_key(scores[i]);
-    indices[i] = i;
-  }
+       i += static_cast<long long>(gridDim.x) * blockDim.x)
+    f(i);
 }
 
-/// out row p = boxes row order[p] (16-byte aligned output rows for load_box).
-template <class T>
-__global__ void gather_boxes_kernel(const T* __restrict__ boxes, const long long* __restrict__ order, long long n,
-                                    T* __restrict__ out) {
-  for (long long p = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; p < n;
-       p += static_cast<long long>(gridDim.x) * blockDim.x) {
-    const T* b = boxes + 4 * order[p];
-    for (int c = 0; c < 4; ++c) out[4 * p + c] = b[c];
-  }
-}
-
-/// Class ids of the score-sorted boxes as order-preserving unsigned keys.
-template <class I>
-__global__ void class_keys_kernel(const I* __restrict__ classes, const long long* __restrict__ order,
-                                         long long n, unsigned long long* keys) {
-  for (long long p = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; p < n;
-       p += static_cast<long long>(gridDim.x) * blockDim.x)
-    keys[p] = static_cast<unsigned long long>(classes[order[p]]) ^ (1ull << 63);
-}
-
-/// heads[p] = 1 where a new class run starts in the class-sorted keys.
-template <class K>
-__global__ void run_heads_kernel(const K* __restrict__ keys, long long n, long long* heads) {
-  for (long long p = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; p < n;
-       p += static_cast<long long>(gridDim.x) * blockDim.x)
-    heads[p] = (p == 0 || keys[p] != keys[p - 1]) ? 1 : 0;
-}
-
-/// From the inclusive scan of the heads (run ordinal + 1): run bounds and the run count.
-template <class K>
-__global__ void run_bounds_kernel(const K* __restrict__ keys,
-                                         const long long* __restrict__ ordinal, long long n, long long* begin,
-                                         long long* end, long long* num_runs) {
-  for (long long p = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; p < n;
-       p += static_cast<long long>(gridDim.x) * blockDim.x) {
-    const long long r = ordinal[p] - 1;
-    if (p == 0 || keys[p] != keys[p - 1]) begin[r] = p;
-    if (p == n - 1 || keys[p] != keys[p + 1]) end[r] = p + 1;
-    if (p == n - 1) *num_runs = ordinal[p];
-  }
-}
-
-/// flag_by_index[order[p]] = keep[p].
 template <class F>
-__global__ void scatter_flags_kernel(const F* __restrict__ keep, const long long* __restrict__ order,
-                                            long long n, F* flag_by_index) {
-  for (long long p = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; p < n;
-       p += static_cast<long long>(gridDim.x) * blockDim.x)
-    flag_by_index[order[p]] = keep[p];
-}
-
-/// out[p] = flag_by_index[order[p]].
-template <class F>
-__global__ void gather_flags_kernel(const F* __restrict__ flag_by_index,
-                                           const long long* __restrict__ order, long long n, F* out) {
-  for (long long p = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; p < n;
-       p += static_cast<long long>(gridDim.x) * blockDim.x)
-    out[p] = flag_by_index[order[p]];
+cudaError_t for_each_index(long long n, F f, cudaStream_t stream) {
+  if (n <= 0) return cudaSuccess;
+  for_each_index_kernel<F><<<blocks_for(static_cast<std::size_t>(n)), elementwise_threads, 0, stream>>>(n, f);
+  return cudaGetLastError();
 }
 
 template <class T>
@@ -185,9 +132,7 @@ cudaError_t plan_nms(void* base, std::size_t n, bool batched, NmsPlan<T>& p, std
 template <class T>
 cudaError_t sort_by_score(const T* boxes, const T* scores, std::size_t n, NmsPlan<T>& p, cudaStream_t stream) {
   const long long nl = static_cast<long long>(n);
-  const unsigned int g = blocks_for(n);
-  score_keys_kernel<T><<<g, elementwise_threads, 0, stream>>>(scores, nl, p.keys_in, p.iota);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, ScoreKeys<T>{scores, p.keys_in, p.iota}, stream));
   std::size_t tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.keys_in, p.keys_out, p.iota, p.order,
                                                     static_cast<int>(n), 0, 8 * int(sizeof(T)), stream));
@@ -234,8 +179,7 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
   const T thr = threshold_as<T>(iou_threshold);
   const long long nl = static_cast<long long>(n);
   LOCUSKIT_CUDA_TRY(sort_by_score(boxes, scores, n, p, stream));
-  gather_boxes_kernel<T><<<blocks_for(n), elementwise_threads, 0, stream>>>(boxes, p.order, nl, p.sorted_boxes);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order, p.sorted_boxes}, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.removed, 0, n, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.keep, 0, n, stream));
   int grid = 1;
@@ -287,23 +231,18 @@ cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
   const T thr = threshold_as<T>(iou_threshold);
   const long long nl = static_cast<long long>(n);
   const int ni = static_cast<int>(n);
-  const unsigned int g = blocks_for(n);
   LOCUSKIT_CUDA_TRY(sort_by_score(boxes, scores, n, p, stream));
   // Stable sort by class: (class, score desc, index) order in order2.
-  class_keys_kernel<std::int64_t><<<g, elementwise_threads, 0, stream>>>(classes, p.order, nl, p.class_in);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, ClassKeys{classes, p.order, p.class_in}, stream));
   std::size_t tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.class_in, p.class_out, p.order, p.order2, ni, 0,
                                                     64, stream));
-  run_heads_kernel<unsigned long long><<<g, elementwise_threads, 0, stream>>>(p.class_out, nl, p.ordinal);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, RunHeads{p.class_out, p.ordinal}, stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceScan::InclusiveSum(p.temp, tb, p.ordinal, p.ordinal, ni, stream));
-  run_bounds_kernel<unsigned long long><<<g, elementwise_threads, 0, stream>>>(p.class_out, p.ordinal, nl, p.run_begin, p.run_end,
-                                                          p.num_runs);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
-  gather_boxes_kernel<T><<<g, elementwise_threads, 0, stream>>>(boxes, p.order2, nl, p.sorted_boxes);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(
+      for_each_index(nl, RunBounds{p.class_out, p.ordinal, nl, p.run_begin, p.run_end, p.num_runs}, stream));
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order2, p.sorted_boxes}, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.removed, 0, n, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.keep, 0, n, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.counter, 0, sizeof(unsigned int), stream));
@@ -315,10 +254,8 @@ cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
                                                        p.num_runs, 0, thr, nl, nullptr, 0, nullptr, p.counter);
   LOCUSKIT_CUDA_TRY(cudaGetLastError());
   // Back to score order: flags by original index, then read in score order.
-  scatter_flags_kernel<unsigned char><<<g, elementwise_threads, 0, stream>>>(p.keep, p.order2, nl, p.flag_by_index);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
-  gather_flags_kernel<unsigned char><<<g, elementwise_threads, 0, stream>>>(p.flag_by_index, p.order, nl, p.removed);
-  LOCUSKIT_CUDA_TRY(cudaGetLastError());
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, ScatterFlags{p.keep, p.order2, p.flag_by_index}, stream));
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherFlags{p.flag_by_index, p.order, p.removed}, stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceSelect::Flagged(p.temp, tb, p.order, p.removed, keep_out, keep_count, ni, stream));
   return cudaSuccess;

@@ -12,6 +12,22 @@
 
 namespace locuskit::test {
 
+/// What cub::DeviceRadixSort::SortPairs computes (stable, ascending keys), on the host: the values
+/// in sorted order, and the sorted keys when keys_out is non-null.
+template <class K, class V>
+std::vector<V> stable_sort_pairs(const std::vector<K>& keys, const std::vector<V>& values, std::vector<K>* keys_out) {
+  std::vector<std::size_t> idx(keys.size());
+  std::iota(idx.begin(), idx.end(), std::size_t(0));
+  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+  std::vector<V> out(values.size());
+  if (keys_out) keys_out->resize(keys.size());
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    out[i] = values[idx[i]];
+    if (keys_out) (*keys_out)[i] = keys[idx[i]];
+  }
+  return out;
+}
+
 /// Indices in score order: descending, NaN first, -0 == +0, ties by lower index (stable).
 template <class T>
 std::vector<std::int64_t> score_order(const T* scores, std::size_t n) {

@@ -19,20 +19,7 @@ using namespace locuskit::gpu::detail;
 
 namespace {
 
-// What cub::DeviceRadixSort::SortPairs does (stable, ascending keys), on the host.
-template <class K, class V>
-std::vector<V> stable_sort_pairs(const std::vector<K>& keys, const std::vector<V>& values, std::vector<K>* keys_out) {
-  std::vector<std::size_t> idx(keys.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
-  std::vector<V> out(values.size());
-  if (keys_out) keys_out->resize(keys.size());
-  for (std::size_t i = 0; i < idx.size(); ++i) {
-    out[i] = values[idx[i]];
-    if (keys_out) (*keys_out)[i] = keys[idx[i]];
-  }
-  return out;
-}
+using test::stable_sort_pairs;
 
 template <class T>
 test::MulticlassOutputs<T> pipeline_on_cpu(const std::vector<T>& boxes, const std::vector<T>& scores,
