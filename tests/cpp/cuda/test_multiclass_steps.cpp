@@ -104,8 +104,10 @@ void check(std::uint32_t seed, std::size_t B, std::size_t N, std::size_t C, bool
   REQUIRE(got.counts == want.counts);
   REQUIRE(got.classes == want.classes);
   REQUIRE(got.indices == want.indices);
-  REQUIRE(std::memcmp(got.scores.data(), want.scores.data(), sizeof(T) * want.scores.size()) == 0);
-  REQUIRE(std::memcmp(got.boxes.data(), want.boxes.data(), sizeof(T) * want.boxes.size()) == 0);
+  REQUIRE(got.scores.size() == want.scores.size());
+  REQUIRE(got.boxes.size() == want.boxes.size());
+  for (std::size_t i = 0; i < want.scores.size(); ++i) REQUIRE(test::same_bits(got.scores[i], want.scores[i]));
+  for (std::size_t i = 0; i < want.boxes.size(); ++i) REQUIRE(test::same_bits(got.boxes[i], want.boxes[i]));
 }
 
 }  // namespace
