@@ -200,9 +200,16 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
     long long nn = nl;
     T t = thr;
     void* args[] = {&b, &r, &k, &nn, &t};
-    LOCUSKIT_CUDA_TRY(cudaLaunchCooperativeKernel(reinterpret_cast<void*>(one_segment_kernel<T, GridBarrier>),
-                                                  dim3(grid), dim3(nms_threads), args, 0, stream));
-  } else {
+    const cudaError_t e = cudaLaunchCooperativeKernel(reinterpret_cast<void*>(one_segment_kernel<T, GridBarrier>),
+                                                      dim3(grid), dim3(nms_threads), args, 0, stream);
+    if (e == cudaErrorCooperativeLaunchTooLarge || e == cudaErrorNotSupported) {
+      cudaGetLastError();  // e.g. under MPS limits: the one-CTA kernel gives the same result
+      grid = 1;
+    } else if (e != cudaSuccess) {
+      return e;
+    }
+  }
+  if (grid == 1) {
     one_segment_kernel<T, CtaBarrier><<<1, nms_threads, 0, stream>>>(p.sorted_boxes, p.removed, p.keep, nl, thr);
     LOCUSKIT_CUDA_TRY(cudaGetLastError());
   }
