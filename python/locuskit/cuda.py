@@ -64,9 +64,6 @@ def _torch():
     return torch
 
 
-_TORCH_DTYPES = {"float32": "float32", "float64": "float64", "int64": "int64"}
-
-
 def _wrap(x, name: str) -> _Array:
     mod = type(x).__module__ or ""
     if mod.startswith("torch"):
