@@ -175,6 +175,29 @@ LOCUSKIT_UNROLL
   ctx.sync_block();  // st is reused by the next segment
 }
 
+/// Many segments, one CTA each, taken from a shared counter (a dynamic schedule; results do not
+/// depend on it): segment s is [seg_begin[s], seg_end[s]); there are *num_segments_device of them
+/// when that pointer is non-null, else num_segments. Kept positions of segment s go to keep flags
+/// and/or kept_list[s * kept_stride ...] with the count in kept_count[s]; at most `cap` per segment.
+/// `counter` starts at 0; ctx.fetch_add increments it atomically.
+template <class T, class Ctx>
+LOCUSKIT_SEGMENT_FN void segments_loop(const Ctx& ctx, const T* __restrict__ boxes, unsigned char* removed,
+                                       unsigned char* keep, const long long* seg_begin, const long long* seg_end,
+                                       const long long* num_segments_device, long long num_segments, T threshold,
+                                       long long cap, long long* kept_list, long long kept_stride,
+                                       long long* kept_count, unsigned int* counter, ChunkState<T>& st) {
+  const long long total = num_segments_device ? *num_segments_device : num_segments;
+  while (true) {
+    if (ctx.tid() == 0) st.segment = ctx.fetch_add(counter);
+    ctx.sync_block();
+    const long long s = st.segment;
+    ctx.sync_block();
+    if (s >= total) break;
+    segment_nms<T>(ctx, boxes, removed, keep, kept_list ? kept_list + s * kept_stride : nullptr,
+                   kept_count ? kept_count + s : nullptr, seg_begin[s], seg_end[s], threshold, cap, 0, 1, st);
+  }
+}
+
 }  // namespace detail
 }  // namespace gpu
 }  // namespace locuskit

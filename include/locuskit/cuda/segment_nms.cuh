@@ -54,6 +54,7 @@ struct DeviceContext {
     atomicOr(reinterpret_cast<unsigned long long*>(word), static_cast<unsigned long long>(bits));
   }
   __device__ __forceinline__ void barrier() const { Barrier{}(); }
+  __device__ __forceinline__ unsigned int fetch_add(unsigned int* counter) const { return atomicAdd(counter, 1u); }
 };
 
 /// One segment [0, n) with the whole grid (cooperative launch when Barrier is GridBarrier, one
@@ -79,17 +80,8 @@ __global__ void __launch_bounds__(nms_threads) segments_kernel(
     long long cap, long long* kept_list, long long kept_stride, long long* kept_count,
     unsigned int* counter) {
   __shared__ ChunkState<T> st;
-  const long long total = num_segments_device ? *num_segments_device : num_segments;
-  while (true) {
-    if (threadIdx.x == 0) st.segment = atomicAdd(counter, 1u);
-    __syncthreads();
-    const long long s = st.segment;
-    __syncthreads();
-    if (s >= total) break;
-    segment_nms<T>(DeviceContext<CtaBarrier>{}, boxes, removed, keep,
-                   kept_list ? kept_list + s * kept_stride : nullptr, kept_count ? kept_count + s : nullptr,
-                   seg_begin[s], seg_end[s], threshold, cap, 0, 1, st);
-  }
+  segments_loop<T>(DeviceContext<CtaBarrier>{}, boxes, removed, keep, seg_begin, seg_end, num_segments_device,
+                   num_segments, threshold, cap, kept_list, kept_stride, kept_count, counter, st);
 }
 
 }  // namespace detail

@@ -4,6 +4,7 @@
 // several CTAs sharing one segment through a grid barrier).
 #include <locuskit/cuda/segment_loop.cuh>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -83,6 +84,7 @@ struct HostContext {
   }
   void atomic_or(std::uint64_t* word, std::uint64_t bits) const { __atomic_fetch_or(word, bits, __ATOMIC_RELAXED); }
   void barrier() const { step_barrier->arrive_and_wait(); }
+  unsigned int fetch_add(unsigned int* counter) const { return __atomic_fetch_add(counter, 1u, __ATOMIC_RELAXED); }
 };
 
 // Runs segment_nms on sorted boxes [0, n) with `ctas` CTAs (ctas > 1: grid mode). Returns keep flags.
@@ -152,4 +154,64 @@ TEST_CASE_TEMPLATE("cuda: the device NMS loop in grid mode (3 CTAs, grid barrier
   check_case<T>(5, 3, 0.5, 5, 3);  // fewer boxes than threads
   check_case<T>(700, 4, 0.5, 700, 3);
   check_case<T>(400, 5, 0.0, 400, 2);
+}
+
+TEST_CASE_TEMPLATE("cuda: the device multi-segment loop (2 CTAs, shared work counter) equals per-segment greedy",
+                   T, float, double) {
+  // Segments of varied sizes (empty ones too) in one sorted array, as batched_nms lays them out.
+  std::mt19937 rng(21);
+  const std::vector<std::size_t> sizes = {0, 70, 1, 0, 130, 5, 64, 40};
+  std::vector<long long> begin, end;
+  std::vector<T> sorted;
+  std::vector<std::vector<std::int64_t>> expected;
+  std::uint32_t seed = 100;
+  for (const std::size_t len : sizes) {
+    const auto boxes = test::random_boxes<T>(len, seed++, T(30));
+    std::vector<T> scores(len);
+    for (auto& s : scores) s = T(rng() % 16) / T(16);
+    const auto order = test::score_order(scores.data(), len);
+    begin.push_back(static_cast<long long>(sorted.size() / 4));
+    for (std::size_t p = 0; p < len; ++p)
+      for (int c = 0; c < 4; ++c) sorted.push_back(boxes[4 * order[p] + c]);
+    end.push_back(static_cast<long long>(sorted.size() / 4));
+    // greedy on the segment, as sorted positions within the segment
+    std::vector<std::int64_t> kept;
+    const auto g = test::greedy_nms(boxes.data(), scores.data(), len, 0.5, 30);  // cap 30
+    for (const auto i : g)
+      for (std::size_t p = 0; p < len; ++p)
+        if (order[p] == i) kept.push_back(begin.back() + static_cast<std::int64_t>(p));
+    expected.push_back(kept);
+  }
+  const std::size_t n = sorted.size() / 4, S = sizes.size();
+  const long long W = 30;
+  std::vector<unsigned char> removed(n, 0), keep(n, 0);
+  std::vector<long long> kept_list(S * W, -1), kept_count(S, -1);
+  unsigned int counter = 0;
+  constexpr int ctas = 2;
+  std::vector<std::unique_ptr<Block>> blocks;
+  std::vector<std::unique_ptr<gpu::detail::ChunkState<T>>> shared;
+  for (int b = 0; b < ctas; ++b) {
+    blocks.push_back(std::make_unique<Block>());
+    shared.push_back(std::make_unique<gpu::detail::ChunkState<T>>());
+  }
+  const long long num_segments = static_cast<long long>(S);
+  std::vector<std::thread> pool;
+  for (int b = 0; b < ctas; ++b)
+    for (int t = 0; t < kThreads; ++t)
+      pool.emplace_back([&, b, t] {
+        const HostContext ctx{t, blocks[b].get(), &blocks[b]->cta};
+        gpu::detail::segments_loop<T>(ctx, sorted.data(), removed.data(), keep.data(), begin.data(), end.data(),
+                                      &num_segments, 0, gpu::threshold_as<T>(0.5), W, kept_list.data(), W,
+                                      kept_count.data(), &counter, *shared[b]);
+      });
+  for (auto& th : pool) th.join();
+  for (std::size_t s = 0; s < S; ++s) {
+    CAPTURE(s);
+    REQUIRE(kept_count[s] == static_cast<long long>(expected[s].size()));
+    for (long long k = 0; k < kept_count[s]; ++k) REQUIRE(kept_list[s * W + k] == expected[s][k]);
+    for (long long p = begin[s]; p < end[s]; ++p)
+      REQUIRE(static_cast<bool>(keep[p]) ==
+              (std::find(expected[s].begin(), expected[s].end(), p) != expected[s].end()));
+  }
+  CHECK(counter >= S + ctas);  // every CTA saw the end of the work
 }
