@@ -209,7 +209,10 @@ void run_all() {
   std::uint32_t seed = 1;
   for (const std::size_t n : sizes) {
     if (quick && n > 5000) continue;
-    for (const double thr : {0.0, 0.5, 0.6, 1.0}) test_nms<T>(n, seed++, thr, seed % 2 == 0);
+    for (const double thr : {0.0, 0.5, 0.6, 1.0}) {
+      test_nms<T>(n, seed, thr, seed % 2 == 0);
+      ++seed;
+    }
   }
   if (!quick) {
     test_nms<T>(60000, 99, 0.5, false);
