@@ -15,9 +15,9 @@ the largest float32 <= threshold), degenerate pairs have IoU 0, batched NMS exac
 
 Host synchronisation: ``nms`` / ``batched_nms`` read back one int64 (the kept count) to size the
 result, like torchvision; ``multiclass_nms`` has fixed-size outputs and never synchronises.
-``validate=True`` (default) checks boxes for NaN/Inf/inverted corners and scores for NaN with one
-small device check and read-back, raising ValueError like the CPU functions; pass
-``validate=False`` for a fully asynchronous call on trusted input.
+``validate=True`` (default) checks boxes for NaN/Inf/inverted corners and scores for NaN on the
+device and reads the results back at once (one synchronisation), raising ValueError like the CPU
+functions; pass ``validate=False`` for a fully asynchronous call on trusted input.
 """
 from __future__ import annotations
 
@@ -174,15 +174,18 @@ class _Lib:
     def ptr(self, arr) -> int:
         return arr.data_ptr() if self.kind == "torch" else arr.data.ptr
 
-    def read_int(self, arr) -> int:
-        """Reads a one-element device array (a stream-ordered copy, then a sync of that stream)."""
+    def read_all(self, arr) -> list:
+        """Reads a small int64 device array (a copy ordered on our stream, then a sync of it)."""
         if self.kind == "torch":
             torch = _torch()
             with torch.cuda.stream(torch.cuda.ExternalStream(self._stream, device=self.dev)) if self._stream else _null():
-                return int(arr.item())
+                return [int(v) for v in arr.cpu().tolist()]
         with self.cupy.cuda.Device(self.device):
             host = self.cupy.asnumpy(arr, stream=self.cupy.cuda.ExternalStream(self._stream) if self._stream else None)
-            return int(host.reshape(-1)[0])
+            return [int(v) for v in host.reshape(-1)]
+
+    def read_int(self, arr) -> int:
+        return self.read_all(arr)[0]
 
 
 class _null:
@@ -193,16 +196,22 @@ class _null:
         return False
 
 
-def _check_valid(lib: _Lib, a: _Array, rows: int, cols: int, is_boxes: bool, name: str) -> None:
-    if rows == 0:
+def _check_valid(lib: _Lib, checks) -> None:
+    """Runs the device checks of every (array, rows, cols, is_boxes, name) and reads all the results
+    back at once (one synchronisation); raises ValueError for the first failing argument."""
+    checks = [c for c in checks if c[1] > 0]
+    if not checks:
         return
-    first = lib.empty((1,), "int64")
-    _cuda.first_invalid(a.dtype == "float64", a.ptr, rows, cols, is_boxes, lib.ptr(first), lib.stream)
-    row = lib.read_int(first)
-    if row != -1:
-        what = ("has a non-finite coordinate or is inverted (x2 < x1 or y2 < y1); boxes must be xyxy with finite "
-                "x1 <= x2 and y1 <= y2") if is_boxes else "is NaN"
-        raise ValueError(f"{name}: {'box' if is_boxes else 'element'} {row} {what}")
+    first = lib.empty((len(checks),), "int64")
+    base = lib.ptr(first)
+    for i, (a, rows, cols, is_boxes, _) in enumerate(checks):
+        _cuda.first_invalid(a.dtype == "float64", a.ptr, rows, cols, is_boxes, base + 8 * i, lib.stream)
+    rows_bad = lib.read_all(first)
+    for (_, _, _, is_boxes, name), row in zip(checks, rows_bad):
+        if row != -1:
+            what = ("has a non-finite coordinate or is inverted (x2 < x1 or y2 < y1); boxes must be xyxy with "
+                    "finite x1 <= x2 and y1 <= y2") if is_boxes else "is NaN"
+            raise ValueError(f"{name}: {'box' if is_boxes else 'element'} {row} {what}")
 
 
 def box_iou(boxes1, boxes2, *, degenerate: str = "zero", stream=None, validate: bool = True):
@@ -220,8 +229,7 @@ def box_iou(boxes1, boxes2, *, degenerate: str = "zero", stream=None, validate: 
         raise ValueError(f"degenerate: expected 'zero', 'nan' or 'one', got '{degenerate}'")
     lib = _Lib(a, stream)
     if validate:
-        _check_valid(lib, a, a.shape[0], 4, True, "boxes1")
-        _check_valid(lib, b, b.shape[0], 4, True, "boxes2")
+        _check_valid(lib, [(a, a.shape[0], 4, True, "boxes1"), (b, b.shape[0], 4, True, "boxes2")])
     out = lib.empty((a.shape[0], b.shape[0]), a.dtype)
     _cuda.box_iou(f64, a.ptr, a.shape[0], b.ptr, b.shape[0], lib.ptr(out), _DEGENERATE[degenerate], lib.stream)
     return out
@@ -252,8 +260,7 @@ def nms(boxes, scores, iou_threshold: float, *, stream=None, validate: bool = Tr
     n = bx.shape[0]
     f64 = bx.dtype == "float64"
     if validate:
-        _check_valid(lib, bx, n, 4, True, "boxes")
-        _check_valid(lib, sc, n, 1, False, "scores")
+        _check_valid(lib, [(bx, n, 4, True, "boxes"), (sc, n, 1, False, "scores")])
     keep = lib.empty((max(n, 1),), "int64")
     count = lib.empty((1,), "int64")
     ws = lib.empty((_cuda.nms_workspace(lib.device, n, f64),), "uint8")
@@ -278,8 +285,7 @@ def batched_nms(boxes, scores, idxs, iou_threshold: float, *, stream=None, valid
     n = bx.shape[0]
     f64 = bx.dtype == "float64"
     if validate:
-        _check_valid(lib, bx, n, 4, True, "boxes")
-        _check_valid(lib, sc, n, 1, False, "scores")
+        _check_valid(lib, [(bx, n, 4, True, "boxes"), (sc, n, 1, False, "scores")])
     keep = lib.empty((max(n, 1),), "int64")
     count = lib.empty((1,), "int64")
     ws = lib.empty((_cuda.batched_nms_workspace(lib.device, n, f64),), "uint8")
@@ -338,8 +344,8 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
     K = int(max_total)
     lib = _Lib(bx, stream)
     if validate:
-        _check_valid(lib, bx, B * N * (C if per_class else 1), 4, True, "boxes")
-        _check_valid(lib, sc, B * N * C, 1, False, "scores")
+        _check_valid(lib, [(bx, B * N * (C if per_class else 1), 4, True, "boxes"),
+                           (sc, B * N * C, 1, False, "scores")])
     out_boxes = lib.empty((B, K, 4), bx.dtype)
     out_scores = lib.empty((B, K), bx.dtype)
     out_classes = lib.empty((B, K), "int64")
