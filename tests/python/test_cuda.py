@@ -270,3 +270,129 @@ def test_cupy_arrays_in_cupy_arrays_out(rng):
     got = lc.nms(cupy.asarray(boxes), cupy.asarray(scores), 0.5)
     assert isinstance(got, cupy.ndarray)
     np.testing.assert_array_equal(cupy.asnumpy(got), _tv_cpu_nms(boxes, scores, 0.5))
+
+
+# ---------------------------------------------------------------- the Python layer without a GPU
+class _FakeDevice:
+    """Stands in for locuskit._cuda and the CUDA allocator: 'device' arrays are CPU tensors found by
+    address, and each kernel is computed with torchvision on the CPU. Checks that locuskit.cuda
+    passes its arguments in the order the extension (python/src/cuda/module.cpp) declares them."""
+
+    def __init__(self):
+        self.arrays = {}
+
+    def track(self, t):
+        self.arrays[t.data_ptr()] = t
+        return t
+
+    def at(self, ptr):
+        return self.arrays[ptr]
+
+    # module.cpp signatures
+    def device_count(self):
+        return 1
+
+    def nms_workspace(self, device, n, f64):
+        assert device == 0
+        return 16
+
+    def batched_nms_workspace(self, device, n, f64):
+        return 16
+
+    def multiclass_nms_workspace(self, device, batch, n, classes, per_class, max_per_class, max_total, agnostic, f64):
+        return 16
+
+    def first_invalid(self, f64, values, rows, cols, boxes, first, stream):
+        v = self.at(values).reshape(rows, cols)
+        bad = (~torch.isfinite(v)).any(1) | ((v[:, 2] < v[:, 0]) | (v[:, 3] < v[:, 1])) if boxes else torch.isnan(v[:, 0])
+        idx = torch.nonzero(bad)
+        slot = (first - self.base_of(first)) // 8
+        self.at(self.base_of(first))[slot] = int(idx[0]) if len(idx) else -1
+
+    def base_of(self, ptr):
+        return max(p for p in self.arrays if p <= ptr)
+
+    def nms(self, f64, boxes, scores, n, thr, keep, count, ws, ws_bytes, stream):
+        k = torchvision.ops.nms(self.at(boxes), self.at(scores), thr)
+        self.at(keep)[: len(k)] = k
+        self.at(count)[0] = len(k)
+
+    def batched_nms(self, f64, boxes, scores, classes, n, thr, keep, count, ws, ws_bytes, stream):
+        k = torchvision.ops.batched_nms(self.at(boxes), self.at(scores), self.at(classes), thr)
+        self.at(keep)[: len(k)] = k
+        self.at(count)[0] = len(k)
+
+    def box_iou(self, f64, a, n, b, m, out, deg, stream):
+        self.at(out)[:] = torchvision.ops.box_iou(self.at(a), self.at(b))
+
+    def multiclass_nms(self, f64, boxes, scores, batch, n, classes, per_class, max_per_class, max_total, agnostic,
+                       score_thr, iou_thr, ob, os_, oc, oi, on, ws, ws_bytes, stream):
+        assert (batch, n, classes, per_class, agnostic) == (2, 5, 3, False, False)
+        assert (max_per_class, max_total, score_thr, iou_thr) == (4, 6, 0.25, 0.5)
+        self.at(on)[:] = torch.tensor([1, 0])
+        self.at(oi)[:] = -1
+        self.at(oi)[0, 0] = 3
+
+
+@pytest.fixture
+def fake_device(monkeypatch):
+    fake = _FakeDevice()
+
+    def wrap(x, name):
+        if isinstance(x, np.ndarray):
+            raise ValueError(f"{name}: host")
+        fake.track(x)
+        return lc._Array(x, "torch", x.data_ptr(), tuple(x.shape), str(x.dtype).replace("torch.", ""), 0)
+
+    class Lib:
+        def __init__(self, like, stream):
+            self.device, self.stream = 0, 0
+
+        def empty(self, shape, dtype):
+            return fake.track(torch.zeros(tuple(shape), dtype=getattr(torch, dtype)))
+
+        def ptr(self, arr):
+            return arr.data_ptr()
+
+        def read_all(self, arr):
+            return [int(v) for v in arr.tolist()]
+
+        def read_int(self, arr):
+            return self.read_all(arr)[0]
+
+    monkeypatch.setattr(lc, "_cuda", fake)
+    monkeypatch.setattr(lc, "_wrap", wrap)
+    monkeypatch.setattr(lc, "_Lib", Lib)
+    return fake
+
+
+def test_python_layer_calls_the_extension_correctly(fake_device, rng):
+    boxes = torch.from_numpy(random_boxes(rng, 300, np.float32))
+    scores = torch.from_numpy(rng.random(300).astype(np.float32))
+    ids = torch.from_numpy(rng.integers(0, 4, 300))
+    assert torch.equal(lc.nms(boxes, scores, 0.5), torchvision.ops.nms(boxes, scores, 0.5))
+    assert torch.equal(lc.batched_nms(boxes, scores, ids, 0.5), torchvision.ops.batched_nms(boxes, scores, ids, 0.5))
+    a, b = boxes[:7].clone(), boxes[:9].clone()  # distinct addresses for the fake device
+    assert torch.allclose(lc.box_iou(a, b), torchvision.ops.box_iou(a, b), rtol=0, atol=0, equal_nan=True)
+    res = lc.multiclass_nms(torch.zeros(2, 5, 4), torch.zeros(2, 5, 3), score_threshold=0.25, iou_threshold=0.5,
+                            max_output_per_class=4, max_total=6)
+    assert res.boxes.shape == (2, 6, 4) and res.counts.tolist() == [1, 0] and int(res.indices[0, 0]) == 3
+    # validation: the first bad argument is reported, with its row
+    bad = boxes.clone()
+    bad[17, 2] = float("nan")
+    with pytest.raises(ValueError, match="boxes: box 17 has a non-finite"):
+        lc.nms(bad, scores, 0.5)
+    nan_scores = scores.clone()
+    nan_scores[5] = float("nan")
+    with pytest.raises(ValueError, match="scores: element 5 is NaN"):
+        lc.nms(boxes, nan_scores, 0.5)
+    with pytest.raises(ValueError, match="boxes2: box 2 .*inverted"):
+        lc.box_iou(boxes, torch.tensor([[0.0, 0, 1, 1], [0, 0, 1, 1], [2, 0, 1, 1]]))
+    with pytest.raises(ValueError, match="iou_threshold: must lie in"):
+        lc.nms(boxes, scores, -0.1)
+    with pytest.raises(TypeError, match="scores: dtype float64 .*expected float32"):
+        lc.nms(boxes, scores.double(), 0.5)
+    with pytest.raises(TypeError, match="idxs: dtype int32"):
+        lc.batched_nms(boxes, scores, ids.int(), 0.5)
+    with pytest.raises(ValueError, match="boxes: expected shape \\(2, 5, 4\\) or \\(2, 5, 3, 4\\)"):
+        lc.multiclass_nms(torch.zeros(2, 5, 5), torch.zeros(2, 5, 3))
