@@ -120,7 +120,7 @@ cudaError_t plan_nms(void* base, std::size_t n, bool batched, NmsPlan<T>& p, std
     p.counter = c.take<unsigned int>(1);
     LOCUSKIT_CUDA_TRY(
         cub::DeviceRadixSort::SortPairs(nullptr, t3, p.class_in, p.class_out, p.order, p.order2, ni));
-    LOCUSKIT_CUDA_TRY(cub::DeviceScan::InclusiveSum(nullptr, t4, p.ordinal, p.ordinal, ni));
+    LOCUSKIT_CUDA_TRY(cub::DeviceScan::InclusiveSum(nullptr, t4, p.run_end, p.ordinal, ni));
   }
   p.temp_bytes = std::max({t1, t2, t3, t4});
   p.temp = c.take<unsigned char>(p.temp_bytes);
@@ -244,9 +244,10 @@ cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
   std::size_t tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceRadixSort::SortPairs(p.temp, tb, p.class_in, p.class_out, p.order, p.order2, ni, 0,
                                                     64, stream));
-  LOCUSKIT_CUDA_TRY(for_each_index(nl, RunHeads{p.class_out, p.ordinal}, stream));
+  // Run heads go to run_end (free until RunBounds), their inclusive scan to ordinal (no aliasing).
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, RunHeads{p.class_out, p.run_end}, stream));
   tb = p.temp_bytes;
-  LOCUSKIT_CUDA_TRY(cub::DeviceScan::InclusiveSum(p.temp, tb, p.ordinal, p.ordinal, ni, stream));
+  LOCUSKIT_CUDA_TRY(cub::DeviceScan::InclusiveSum(p.temp, tb, p.run_end, p.ordinal, ni, stream));
   LOCUSKIT_CUDA_TRY(
       for_each_index(nl, RunBounds{p.class_out, p.ordinal, nl, p.run_begin, p.run_end, p.num_runs}, stream));
   LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order2, p.sorted_boxes}, stream));
