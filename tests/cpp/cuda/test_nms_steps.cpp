@@ -52,8 +52,8 @@ std::vector<std::int64_t> batched_nms_on_cpu(const std::vector<T>& boxes, const 
   const auto order2 = test::stable_sort_pairs(class_in, order, &class_out);
   std::vector<long long> ordinal(un), begin(un, -1), end(un, -1);
   long long num_runs = -1;
-  for (long long p = 0; p < n; ++p) RunHeads{class_out.data(), ordinal.data()}(p);
-  std::partial_sum(ordinal.begin(), ordinal.end(), ordinal.begin());  // DeviceScan::InclusiveSum
+  for (long long p = 0; p < n; ++p) RunHeads{class_out.data(), end.data()}(p);  // heads in `end`, as on the GPU
+  std::partial_sum(end.begin(), end.end(), ordinal.begin());                      // DeviceScan::InclusiveSum
   for (long long p = 0; p < n; ++p)
     RunBounds{class_out.data(), ordinal.data(), n, begin.data(), end.data(), &num_runs}(p);
   std::vector<T> sorted(4 * un);
