@@ -142,7 +142,7 @@ cudaError_t sort_by_score(const T* boxes, const T* scores, std::size_t n, NmsPla
 }  // namespace detail
 
 /// Sets *bytes to the device workspace size of nms over n boxes on the current device (host
-/// arithmetic and CUB size queries; no allocation, no synchronisation). O(n): about 40 bytes per
+/// arithmetic and CUB size queries; no allocation, no synchronisation). O(n): about 55 bytes per
 /// box for float32. Returns the first CUDA error (e.g. no device).
 template <class T>
 cudaError_t nms_workspace_bytes(std::size_t n, std::size_t* bytes) {
