@@ -1,4 +1,359 @@
-"""CUDA kernels (filled in by its issue): available only when locuskit was built with CUDA."""
+"""NMS and IoU on the GPU: the CPU semantics of locuskit, on torch CUDA tensors or CuPy arrays.
+
+Available when locuskit was built with CUDA (``LOCUSKIT_WITH_CUDA``, on by default when ``nvcc``
+is found) and a CUDA device is present: check :func:`available`. Arrays are used in place
+(zero-copy, through ``__cuda_array_interface__``; other DLPack producers on a CUDA device are
+wrapped with ``torch.from_dlpack`` / ``cupy.from_dlpack``). Results are arrays of the caller's
+library on the same device. Work is queued on the caller's *current stream* (PyTorch's
+``torch.cuda.current_stream()``, CuPy's ``cupy.cuda.get_current_stream()``) unless ``stream=`` is
+given (a raw ``cudaStream_t`` as int, or an object with ``cuda_stream`` / ``ptr``); temporaries
+come from the library's caching allocator.
+
+Semantics equal the CPU path (``locuskit.nms`` etc., and torchvision's CPU ``nms``): scores sorted
+descending with ties by lower index, ``IoU > iou_threshold`` suppresses (float32 IoU compared with
+the largest float32 <= threshold), degenerate pairs have IoU 0, batched NMS exact per class.
+
+Host synchronisation: ``nms`` / ``batched_nms`` read back one int64 (the kept count) to size the
+result, like torchvision; ``multiclass_nms`` has fixed-size outputs and never synchronises.
+``validate=True`` (default) checks boxes for NaN/Inf/inverted corners and scores for NaN on the
+device and reads the results back at once (one synchronisation), raising ValueError like the CPU
+functions; pass ``validate=False`` for a fully asynchronous call on trusted input.
+"""
 from __future__ import annotations
 
-__all__: list = []
+from typing import NamedTuple
+
+try:  # the extension exists only in CUDA builds
+    from . import _cuda  # type: ignore[attr-defined]
+except ImportError as _exc:  # pragma: no cover - depends on the build
+    _cuda = None
+    _IMPORT_ERROR: "ImportError | None" = _exc
+else:
+    _IMPORT_ERROR = None
+
+__all__ = ["available", "box_iou", "nms", "batched_nms", "multiclass_nms", "MulticlassNMSResult"]
+
+_DEGENERATE = {"zero": 0, "nan": 1, "one": 2}
+
+
+def available() -> bool:
+    """True when locuskit was built with CUDA and at least one CUDA device is usable."""
+    return _cuda is not None and _cuda.device_count() > 0
+
+
+def _require_built() -> None:
+    if _cuda is None:
+        raise RuntimeError(
+            "locuskit.cuda: locuskit was built without CUDA (LOCUSKIT_WITH_CUDA=OFF or no nvcc at build "
+            f"time: {_IMPORT_ERROR}); rebuild with -DLOCUSKIT_WITH_CUDA=ON or use the CPU functions"
+        )
+
+
+class _Array:
+    """A C-contiguous CUDA array seen through its library (torch or cupy)."""
+
+    __slots__ = ("obj", "lib", "ptr", "shape", "dtype", "device")
+
+    def __init__(self, obj, lib, ptr, shape, dtype, device):
+        self.obj, self.lib, self.ptr, self.shape, self.dtype, self.device = obj, lib, ptr, shape, dtype, device
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _wrap(x, name: str) -> _Array:
+    mod = type(x).__module__ or ""
+    if mod.startswith("torch"):
+        torch = _torch()
+        if isinstance(x, torch.Tensor):
+            if x.device.type != "cuda":
+                raise ValueError(
+                    f"{name}: tensor is on the {x.device} device; locuskit.cuda takes CUDA tensors "
+                    "(use the CPU functions, e.g. locuskit.ops, for host arrays)"
+                )
+            if x.requires_grad:
+                x = x.detach()
+            if not x.is_contiguous():
+                raise ValueError(f"{name}: tensor is not contiguous; pass x.contiguous() "
+                                 "(locuskit does not copy inputs implicitly)")
+            dtype = str(x.dtype).replace("torch.", "")
+            return _Array(x, "torch", x.data_ptr(), tuple(x.shape), dtype, x.device.index)
+    if mod.startswith("cupy"):
+        import cupy
+
+        if isinstance(x, cupy.ndarray):
+            if not x.flags.c_contiguous:
+                raise ValueError(f"{name}: array is not C-contiguous; pass cupy.ascontiguousarray(x) "
+                                 "(locuskit does not copy inputs implicitly)")
+            return _Array(x, "cupy", x.data.ptr, tuple(x.shape), str(x.dtype), x.device.id)
+    if hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__"):
+        device_type, _ = x.__dlpack_device__()
+        if device_type in (2, 13):  # kDLCUDA, kDLCUDAManaged
+            try:
+                return _wrap(_torch().from_dlpack(x), name)
+            except ImportError:
+                import cupy
+
+                return _wrap(cupy.from_dlpack(x), name)
+    if hasattr(x, "__cuda_array_interface__"):
+        try:
+            import cupy
+        except ImportError:
+            return _wrap(_torch().as_tensor(x, device="cuda"), name)
+        return _wrap(cupy.asarray(x), name)  # zero-copy view of the interface
+    raise ValueError(
+        f"{name}: expected a CUDA array (torch CUDA tensor, CuPy array, or a DLPack / "
+        f"__cuda_array_interface__ object on a CUDA device), got {type(x).__name__} on the host; "
+        "use the CPU functions (e.g. locuskit.ops) for host arrays"
+    )
+
+
+def _float_dtype(a: _Array, name: str) -> bool:
+    if a.dtype not in ("float32", "float64"):
+        raise TypeError(f"{name}: dtype {a.dtype} is not supported; use float32 or float64")
+    return a.dtype == "float64"
+
+
+def _require(a: _Array, name: str, dtype: str, relative_to: str | None = None) -> None:
+    if a.dtype != dtype:
+        msg = f"{name}: dtype {a.dtype} is not supported; expected {dtype}"
+        if relative_to:
+            msg += f" (the dtype of {relative_to})"
+        raise TypeError(msg)
+
+
+def _shape_str(shape) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _same_device(first: _Array, *others) -> None:
+    for a, name in others:
+        if a.device != first.device:
+            raise ValueError(f"{name}: array is on CUDA device {a.device}, the other inputs on device {first.device}")
+
+
+def _threshold(value, name: str) -> float:
+    v = float(value)
+    if not (0.0 <= v <= 1.0):
+        raise ValueError(f"{name}: must lie in [0, 1], got {value}")
+    return v
+
+
+class _Lib:
+    """Allocation, stream and read-back in the caller's library."""
+
+    def __init__(self, like: _Array, stream):
+        self.kind, self.device = like.lib, like.device
+        if self.kind == "torch":
+            torch = _torch()
+            self.dev = torch.device("cuda", self.device)
+            self._stream = torch.cuda.current_stream(self.dev).cuda_stream
+        else:
+            import cupy
+
+            self.cupy = cupy
+            with cupy.cuda.Device(self.device):
+                self._stream = cupy.cuda.get_current_stream().ptr
+        if stream is not None:
+            self._stream = int(getattr(stream, "cuda_stream", getattr(stream, "ptr", stream)))
+
+    @property
+    def stream(self) -> int:
+        return self._stream
+
+    def empty(self, shape, dtype: str):
+        if self.kind == "torch":
+            torch = _torch()
+            return torch.empty(tuple(shape), dtype=getattr(torch, dtype), device=self.dev)
+        with self.cupy.cuda.Device(self.device):
+            return self.cupy.empty(tuple(shape), dtype=dtype)
+
+    def ptr(self, arr) -> int:
+        return arr.data_ptr() if self.kind == "torch" else arr.data.ptr
+
+    def read_all(self, arr) -> list:
+        """Reads a small int64 device array (a copy ordered on our stream, then a sync of it)."""
+        if self.kind == "torch":
+            torch = _torch()
+            with torch.cuda.stream(torch.cuda.ExternalStream(self._stream, device=self.dev)) if self._stream else _null():
+                return [int(v) for v in arr.cpu().tolist()]
+        with self.cupy.cuda.Device(self.device):
+            host = self.cupy.asnumpy(arr, stream=self.cupy.cuda.ExternalStream(self._stream) if self._stream else None)
+            return [int(v) for v in host.reshape(-1)]
+
+    def read_int(self, arr) -> int:
+        return self.read_all(arr)[0]
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _check_valid(lib: _Lib, checks) -> None:
+    """Runs the device checks of every (array, rows, cols, is_boxes, name) and reads all the results
+    back at once (one synchronisation); raises ValueError for the first failing argument."""
+    checks = [c for c in checks if c[1] > 0]
+    if not checks:
+        return
+    first = lib.empty((len(checks),), "int64")
+    base = lib.ptr(first)
+    for i, (a, rows, cols, is_boxes, _) in enumerate(checks):
+        _cuda.first_invalid(a.dtype == "float64", a.ptr, rows, cols, is_boxes, base + 8 * i, lib.stream)
+    rows_bad = lib.read_all(first)
+    for (_, _, _, is_boxes, name), row in zip(checks, rows_bad):
+        if row != -1:
+            what = ("has a non-finite coordinate or is inverted (x2 < x1 or y2 < y1); boxes must be xyxy with "
+                    "finite x1 <= x2 and y1 <= y2") if is_boxes else "is NaN"
+            raise ValueError(f"{name}: {'box' if is_boxes else 'element'} {row} {what}")
+
+
+def box_iou(boxes1, boxes2, *, degenerate: str = "zero", stream=None, validate: bool = True):
+    """Pairwise IoU (N, M) of (N, 4) and (M, 4) xyxy CUDA arrays, same dtype; bitwise equal to
+    ``locuskit.box_iou`` on the CPU. ``degenerate``: value of a pair with union 0 ("zero", "nan", "one")."""
+    _require_built()
+    a, b = _wrap(boxes1, "boxes1"), _wrap(boxes2, "boxes2")
+    f64 = _float_dtype(a, "boxes1")
+    _require(b, "boxes2", a.dtype, "boxes1")
+    for arr, name in ((a, "boxes1"), (b, "boxes2")):
+        if len(arr.shape) != 2 or arr.shape[1] != 4:
+            raise ValueError(f"{name}: expected shape (N, 4), got {_shape_str(arr.shape)}")
+    _same_device(a, (b, "boxes2"))
+    if degenerate not in _DEGENERATE:
+        raise ValueError(f"degenerate: expected 'zero', 'nan' or 'one', got '{degenerate}'")
+    lib = _Lib(a, stream)
+    if validate:
+        _check_valid(lib, [(a, a.shape[0], 4, True, "boxes1"), (b, b.shape[0], 4, True, "boxes2")])
+    out = lib.empty((a.shape[0], b.shape[0]), a.dtype)
+    _cuda.box_iou(f64, a.ptr, a.shape[0], b.ptr, b.shape[0], lib.ptr(out), _DEGENERATE[degenerate], lib.stream)
+    return out
+
+
+def _boxes_scores(boxes, scores):
+    bx, sc = _wrap(boxes, "boxes"), _wrap(scores, "scores")
+    _float_dtype(bx, "boxes")
+    if len(bx.shape) != 2 or bx.shape[1] != 4:
+        raise ValueError(f"boxes: expected shape (N, 4), got {_shape_str(bx.shape)}")
+    _require(sc, "scores", bx.dtype, "boxes")
+    if len(sc.shape) != 1 or sc.shape[0] != bx.shape[0]:
+        raise ValueError(f"scores: expected shape ({bx.shape[0]},), got {_shape_str(sc.shape)}")
+    _same_device(bx, (sc, "scores"))
+    return bx, sc
+
+
+def nms(boxes, scores, iou_threshold: float, *, stream=None, validate: bool = True):
+    """Greedy NMS: int64 indices of the kept boxes, sorted by score descending (ties: lower index).
+
+    ``boxes`` (N, 4) xyxy and ``scores`` (N,) CUDA arrays of the same float dtype. Same kept indices
+    as the CPU ``nms`` and torchvision's CPU ``nms``. Device memory O(N) (no N x N mask).
+    """
+    _require_built()
+    bx, sc = _boxes_scores(boxes, scores)
+    thr = _threshold(iou_threshold, "iou_threshold")
+    lib = _Lib(bx, stream)
+    n = bx.shape[0]
+    f64 = bx.dtype == "float64"
+    if validate:
+        _check_valid(lib, [(bx, n, 4, True, "boxes"), (sc, n, 1, False, "scores")])
+    keep = lib.empty((max(n, 1),), "int64")
+    count = lib.empty((1,), "int64")
+    ws = lib.empty((_cuda.nms_workspace(lib.device, n, f64),), "uint8")
+    _cuda.nms(f64, bx.ptr, sc.ptr, n, thr, lib.ptr(keep), lib.ptr(count), lib.ptr(ws), ws.shape[0], lib.stream)
+    return keep[: lib.read_int(count)]
+
+
+def batched_nms(boxes, scores, idxs, iou_threshold: float, *, stream=None, validate: bool = True):
+    """Class-aware NMS (torchvision's ``batched_nms`` signature): boxes with different ``idxs``
+    (int64, (N,)) never suppress each other; exact per class (no coordinate-offset trick). Returns
+    the kept int64 indices sorted by score descending (ties: lower index). For a batch of images,
+    give each (image, class) pair its own id."""
+    _require_built()
+    bx, sc = _boxes_scores(boxes, scores)
+    ids = _wrap(idxs, "idxs")
+    _require(ids, "idxs", "int64")
+    if len(ids.shape) != 1 or ids.shape[0] != bx.shape[0]:
+        raise ValueError(f"idxs: expected shape ({bx.shape[0]},), got {_shape_str(ids.shape)}")
+    _same_device(bx, (sc, "scores"), (ids, "idxs"))
+    thr = _threshold(iou_threshold, "iou_threshold")
+    lib = _Lib(bx, stream)
+    n = bx.shape[0]
+    f64 = bx.dtype == "float64"
+    if validate:
+        _check_valid(lib, [(bx, n, 4, True, "boxes"), (sc, n, 1, False, "scores")])
+    keep = lib.empty((max(n, 1),), "int64")
+    count = lib.empty((1,), "int64")
+    ws = lib.empty((_cuda.batched_nms_workspace(lib.device, n, f64),), "uint8")
+    _cuda.batched_nms(f64, bx.ptr, sc.ptr, ids.ptr, n, thr, lib.ptr(keep), lib.ptr(count), lib.ptr(ws),
+                      ws.shape[0], lib.stream)
+    return keep[: lib.read_int(count)]
+
+
+class MulticlassNMSResult(NamedTuple):
+    """Padded per-image detections of :func:`multiclass_nms` (K = max_total)."""
+
+    boxes: object    #: (B, K, 4) xyxy, zeros past counts[b]
+    scores: object   #: (B, K), zeros past counts[b]
+    classes: object  #: (B, K) int64 class index, -1 past counts[b]
+    indices: object  #: (B, K) int64 box index n into the input, -1 past counts[b]
+    counts: object   #: (B,) int64 number of valid detections per image
+
+
+def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
+                   max_output_per_class: int = 100, max_total: int = 100, class_agnostic: bool = False,
+                   stream=None, validate: bool = True) -> MulticlassNMSResult:
+    """Batched multi-class NMS with padded outputs (EfficientNMS / TF ``combined_non_max_suppression``
+    layout), exact and deterministic.
+
+    ``boxes`` (B, N, 4) shared by all classes or (B, N, C, 4) per class, xyxy; ``scores`` (B, N, C).
+    Per image and class, the candidates with score > ``score_threshold`` go through greedy NMS
+    (``IoU > iou_threshold`` suppresses) keeping at most ``max_output_per_class``; with
+    ``class_agnostic`` all classes of an image form one candidate list (the cap then applies to it).
+    Each image's kept detections are ordered by score descending, ties by (box index, class), and
+    the first ``max_total`` are returned. No host synchronisation (fixed-size outputs) when
+    ``validate=False``.
+    """
+    _require_built()
+    bx, sc = _wrap(boxes, "boxes"), _wrap(scores, "scores")
+    f64 = _float_dtype(bx, "boxes")
+    _require(sc, "scores", bx.dtype, "boxes")
+    if len(sc.shape) != 3:
+        raise ValueError(f"scores: expected shape (B, N, C), got {_shape_str(sc.shape)}")
+    B, N, C = sc.shape
+    if tuple(bx.shape) == (B, N, 4):
+        per_class = False
+    elif tuple(bx.shape) == (B, N, C, 4):
+        per_class = True
+    else:
+        raise ValueError(f"boxes: expected shape ({B}, {N}, 4) or ({B}, {N}, {C}, 4) to match scores "
+                         f"{_shape_str(sc.shape)}, got {_shape_str(bx.shape)}")
+    _same_device(bx, (sc, "scores"))
+    thr = _threshold(iou_threshold, "iou_threshold")
+    sthr = float(score_threshold)
+    if sthr != sthr:
+        raise ValueError("score_threshold: is NaN")
+    if int(max_output_per_class) < 0 or int(max_total) < 0:
+        raise ValueError(f"max_output_per_class and max_total must be >= 0, got {max_output_per_class}, {max_total}")
+    if B * N * C >= 2**31:
+        raise ValueError(f"scores: {B}*{N}*{C} elements exceed the 2^31 limit of one call; split the batch")
+    K = int(max_total)
+    lib = _Lib(bx, stream)
+    if validate:
+        _check_valid(lib, [(bx, B * N * (C if per_class else 1), 4, True, "boxes"),
+                           (sc, B * N * C, 1, False, "scores")])
+    out_boxes = lib.empty((B, K, 4), bx.dtype)
+    out_scores = lib.empty((B, K), bx.dtype)
+    out_classes = lib.empty((B, K), "int64")
+    out_indices = lib.empty((B, K), "int64")
+    counts = lib.empty((B,), "int64")
+    args = (B, N, C, per_class, int(max_output_per_class), K, bool(class_agnostic))
+    ws = lib.empty((_cuda.multiclass_nms_workspace(lib.device, *args, f64),), "uint8")
+    _cuda.multiclass_nms(f64, bx.ptr, sc.ptr, *args, sthr, thr, lib.ptr(out_boxes), lib.ptr(out_scores),
+                         lib.ptr(out_classes), lib.ptr(out_indices), lib.ptr(counts), lib.ptr(ws), ws.shape[0],
+                         lib.stream)
+    return MulticlassNMSResult(out_boxes, out_scores, out_classes, out_indices, counts)

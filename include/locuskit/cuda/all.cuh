@@ -1,0 +1,13 @@
+#pragma once
+/// \file cuda/all.cuh
+/// Every CUDA header of locuskit (include from a .cu file compiled by nvcc with -fmad=false).
+#include "box_iou.cuh"
+#include "multiclass_nms.cuh"
+#include "multiclass_steps.cuh"
+#include "nms.cuh"
+#include "nms_common.cuh"
+#include "nms_steps.cuh"
+#include "segment_loop.cuh"
+#include "segment_nms.cuh"
+#include "validate.cuh"
+#include "workspace.cuh"
