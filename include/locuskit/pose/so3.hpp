@@ -203,12 +203,14 @@ class SO3 {
     const T half_sum = std::atan2(b, a), half_diff = std::atan2(d, c);
     const T eps = std::is_same_v<T, float> ? T(1e-4) : T(1e-7);
     const T pi = T(M_PI);
-    if (std::abs(ang[1]) <= eps) {  // gimbal lock: the last angle is set to 0
-      ang[0] = T(2) * half_sum;
-      ang[2] = 0;
+    // Gimbal lock: the user's third angle is set to 0 (after the intrinsic reversal below).
+    const int free_slot = intrinsic ? 2 : 0, zero_slot = intrinsic ? 0 : 2;
+    if (std::abs(ang[1]) <= eps) {
+      ang[free_slot] = T(2) * half_sum;
+      ang[zero_slot] = 0;
     } else if (std::abs(ang[1] - pi) <= eps) {
-      ang[0] = T(2) * half_diff * (intrinsic ? T(1) : T(-1));
-      ang[2] = 0;
+      ang[free_slot] = T(2) * half_diff * (intrinsic ? T(1) : T(-1));
+      ang[zero_slot] = 0;
     } else {
       ang[0] = half_sum - half_diff;
       ang[2] = half_sum + half_diff;
@@ -217,7 +219,7 @@ class SO3 {
       ang[2] *= sign;
       ang[1] -= pi / 2;
     }
-    if (!intrinsic) std::swap(ang[0], ang[2]);
+    if (intrinsic) std::swap(ang[0], ang[2]);
     for (int n = 0; n < 3; ++n) {
       if (ang[n] < -pi) ang[n] += T(2) * pi;
       if (ang[n] > pi) ang[n] -= T(2) * pi;
