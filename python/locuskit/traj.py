@@ -27,6 +27,7 @@ __all__ = [
     "read_euroc",
     "parse_trajectory",
     "associate",
+    "synchronize",
     "umeyama_alignment",
     "align",
     "ape",
@@ -130,10 +131,13 @@ def _pair_up(ref, est, max_diff, offset):
                          "matched by index and must have equal length")
     if r.ndim != 3 or r.shape[1:] != (4, 4):
         raise ValueError(f"poses: expected shape (N, 4, 4), got {r.shape}")
-    for name, a in (("ref", r), ("est", e)):
-        if not np.isfinite(a).all():
-            raise ValueError(f"{name}: poses contain NaN or Inf")
-    return r, e, None
+    return r, e, None  # finiteness is checked by the compiled layer
+
+
+def synchronize(ref, est, max_diff: float = 0.01, offset: float = 0.0):
+    """Associated (ref_poses, est_poses, est_stamps or None), as every metric does internally.
+    Use it once, then pass the arrays to several metrics (no repeated association)."""
+    return _pair_up(ref, est, max_diff, offset)
 
 
 def umeyama_alignment(est_poses, ref_poses, with_scale: bool = False, n_to_align: int = -1):

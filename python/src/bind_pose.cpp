@@ -442,7 +442,9 @@ py::tuple associate_py(const py::array& ref, const py::array& est, double max_di
 }
 
 const double* poses_data(const py::array& a, const char* name, std::size_t& n) {
-  return batch_data<double>(a, name, {4, 4}, "(N, 4, 4) float64", n);
+  const double* p = batch_data<double>(a, name, {4, 4}, "(N, 4, 4) float64", n);
+  check_finite(p, 16 * n, name, 16);
+  return p;
 }
 
 py::tuple umeyama_py(const py::array& x, const py::array& y, bool with_scale, long long n_to_align) {

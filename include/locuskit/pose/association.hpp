@@ -45,6 +45,9 @@ inline void associate_stamps(const double* ref, std::size_t n_ref, const double*
       est_idx.push_back(static_cast<std::int64_t>(qi));
     }
   };
+  // A sorted query side walks the long side once (O(N + M)); otherwise binary search per query.
+  const bool query_sorted = sorted && std::is_sorted(qry, qry + nq);
+  std::size_t walk = 0;
   for (std::size_t i = 0; i < nq; ++i) {
     const double s = qry[i];
     std::size_t best = 0;
@@ -52,12 +55,19 @@ inline void associate_stamps(const double* ref, std::size_t n_ref, const double*
     if (sorted) {
       // |shifted − s| is non-increasing left of s and non-decreasing right of it: the first
       // minimum is either the first element >= s or the first occurrence of the value before it.
-      const auto it = std::lower_bound(shifted.begin(), shifted.end(), s);
-      const std::size_t k = static_cast<std::size_t>(it - shifted.begin());
+      std::size_t k;
+      if (query_sorted) {
+        while (walk < nl && shifted[walk] < s) ++walk;
+        k = walk;
+      } else {
+        k = static_cast<std::size_t>(std::lower_bound(shifted.begin(), shifted.end(), s) - shifted.begin());
+      }
       bool have = false;
       if (k > 0) {
-        const std::size_t kl = static_cast<std::size_t>(
-            std::lower_bound(shifted.begin(), shifted.begin() + k, shifted[k - 1]) - shifted.begin());
+        std::size_t kl = k - 1;
+        if (kl > 0 && shifted[kl - 1] == shifted[kl])  // duplicated stamps: the first occurrence wins
+          kl = static_cast<std::size_t>(
+              std::lower_bound(shifted.begin(), shifted.begin() + k, shifted[k - 1]) - shifted.begin());
         best = kl;
         best_d = std::abs(shifted[kl] - s);
         have = true;

@@ -59,13 +59,33 @@ class SE3 {
   /// exp(ξ): R = exp(ω), t = J_l(ω) υ.
   static SE3 exp(const Tangent& xi) noexcept {
     const Vector3<T> v = xi.template head<3>(), w = xi.template tail<3>();
-    return SE3(SO3<T>::exp(w), SO3<T>::left_jacobian(w) * v);
+    // One sin/cos pair serves the quaternion and J_l: t = v + a (w×v) + c1 (w×(w×v)).
+    const T theta = w.norm();
+    T h, ch, c1;  // h = sin(θ/2)/θ, ch = cos(θ/2)
+    if (theta < detail::small_angle<T>()) {
+      h = T(0.5) - theta * theta / T(48);
+      ch = T(1) - theta * theta / T(8);
+    } else {
+      const T sh = std::sin(theta / 2);
+      ch = std::cos(theta / 2);
+      h = sh / theta;
+    }
+    if (theta < T(1)) {
+      c1 = detail::coef_c1(theta);
+    } else {
+      c1 = (theta - T(2) * (h * theta) * ch) / (theta * theta * theta);  // sin θ = 2 sin(θ/2) cos(θ/2)
+    }
+    const T a = T(2) * h * h;
+    const Vector3<T> wv = w.cross(v);
+    const Vector3<T> t = v + a * wv + c1 * w.cross(wv);
+    return SE3(SO3<T>::from_unit_quaternion_unchecked(Eigen::Quaternion<T>(ch, h * w.x(), h * w.y(), h * w.z())), t);
   }
   /// log: ξ = [J_l(ω)⁻¹ t; ω] with ‖ω‖ ≤ π.
   Tangent log() const noexcept {
     Tangent xi;
     const Vector3<T> w = R_.log();
-    xi.template head<3>() = SO3<T>::left_jacobian_inverse(w) * t_;
+    const Vector3<T> wt = w.cross(t_);
+    xi.template head<3>() = t_ - T(0.5) * wt + detail::coef_jinv(w.norm()) * w.cross(wt);
     xi.template tail<3>() = w;
     return xi;
   }

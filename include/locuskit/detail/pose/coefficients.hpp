@@ -7,18 +7,24 @@
 
 namespace locuskit::detail {
 
+/// Below this angle the two-term series of sin(θ/2)/θ is exact to rounding (≈ eps^(1/3)).
+template <class T>
+constexpr T small_angle() noexcept {
+  return std::is_same_v<T, float> ? T(4e-3) : T(5e-6);
+}
+
 /// sin(θ/2)/θ (the vector part of exp's quaternion divided by θ); 1/2 at θ = 0.
 template <class T>
 T half_sinc(T theta) noexcept {
-  // Series error θ⁴/3840 is below eps² once θ < eps^(1/3).
-  if (theta < std::cbrt(std::numeric_limits<T>::epsilon())) return T(0.5) - theta * theta / T(48);
+  // Series error θ⁴/3840 is far below eps there.
+  if (theta < small_angle<T>()) return T(0.5) - theta * theta / T(48);
   return std::sin(theta / 2) / theta;
 }
 
 /// sin θ / θ.
 template <class T>
 T sinc(T theta) noexcept {
-  if (theta < std::cbrt(std::numeric_limits<T>::epsilon())) return T(1) - theta * theta / T(6);
+  if (theta < small_angle<T>()) return T(1) - theta * theta / T(6);
   return std::sin(theta) / theta;
 }
 
