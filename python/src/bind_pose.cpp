@@ -573,7 +573,7 @@ py::dict kitti_py(const py::array& gt, const py::array& est, const std::string& 
   KittiResult r;
   {
     py::gil_scoped_release release;
-    r = kitti_odometry_metric(g, e, ng, prec);
+    r = kitti_odometry_metric(g, e, ng, prec, Parallel{num_threads()});
   }
   auto seg = new_array<double>({static_cast<py::ssize_t>(r.segments.size()), 5});
   double* o = seg.mutable_data();

@@ -28,24 +28,28 @@ inline Alignment umeyama_alignment(const double* x_poses, const double* y_poses,
                                    long long n_to_align = -1) {
   if (n_to_align >= 0 && static_cast<std::size_t>(n_to_align) < n) n = static_cast<std::size_t>(n_to_align);
   LOCUSKIT_CHECK(n >= 1, std::invalid_argument, "umeyama_alignment: no poses to align");
-  Eigen::Vector3d mx = Eigen::Vector3d::Zero(), my = Eigen::Vector3d::Zero();
+  // One pass over the poses, with coordinates shifted by the first point (numerically as stable
+  // as evo's two-pass form for trajectories, and half the memory traffic):
+  // mean = x0 + Σd/n, σx² = Σ‖dx‖²/n − ‖Σdx/n‖², Σxy = Σ dy dxᵀ/n − (Σdy/n)(Σdx/n)ᵀ.
+  auto pos = [](const double* P, std::size_t i) {
+    return Eigen::Vector3d(P[16 * i + 3], P[16 * i + 7], P[16 * i + 11]);
+  };
+  const Eigen::Vector3d x0 = pos(x_poses, 0), y0 = pos(y_poses, 0);
+  Eigen::Vector3d sx = Eigen::Vector3d::Zero(), sy = Eigen::Vector3d::Zero();
+  double sxx = 0;
+  Eigen::Matrix3d sxy = Eigen::Matrix3d::Zero();
   for (std::size_t i = 0; i < n; ++i) {
-    mx += Eigen::Vector3d(x_poses[16 * i + 3], x_poses[16 * i + 7], x_poses[16 * i + 11]);
-    my += Eigen::Vector3d(y_poses[16 * i + 3], y_poses[16 * i + 7], y_poses[16 * i + 11]);
+    const Eigen::Vector3d dx = pos(x_poses, i) - x0, dy = pos(y_poses, i) - y0;
+    sx += dx;
+    sy += dy;
+    sxx += dx.squaredNorm();
+    sxy.noalias() += dy * dx.transpose();
   }
   const double inv_n = 1.0 / static_cast<double>(n);
-  mx /= static_cast<double>(n);
-  my /= static_cast<double>(n);
-  double sigma_x = 0;
-  Eigen::Matrix3d cov = Eigen::Matrix3d::Zero();
-  for (std::size_t i = 0; i < n; ++i) {
-    const Eigen::Vector3d dx = Eigen::Vector3d(x_poses[16 * i + 3], x_poses[16 * i + 7], x_poses[16 * i + 11]) - mx;
-    const Eigen::Vector3d dy = Eigen::Vector3d(y_poses[16 * i + 3], y_poses[16 * i + 7], y_poses[16 * i + 11]) - my;
-    sigma_x += dx.squaredNorm();
-    cov.noalias() += dy * dx.transpose();
-  }
-  sigma_x *= inv_n;
-  cov *= inv_n;
+  const Eigen::Vector3d mdx = sx * inv_n, mdy = sy * inv_n;
+  const Eigen::Vector3d mx = x0 + mdx, my = y0 + mdy;
+  const double sigma_x = sxx * inv_n - mdx.squaredNorm();
+  const Eigen::Matrix3d cov = sxy * inv_n - mdy * mdx.transpose();
   Eigen::JacobiSVD<Eigen::Matrix3d> svd(cov, Eigen::ComputeFullU | Eigen::ComputeFullV);
   const Eigen::Vector3d d = svd.singularValues();
   int above = 0;
