@@ -131,14 +131,14 @@ def main():
     # ---- KITTI 00 end to end (read + Sim(3) align + APE trans/rot + RPE trans/rot)
     if (data / "KITTI_00_gt.txt").exists():
         g, e = data / "KITTI_00_gt.txt", data / "KITTI_00_ORB.txt"
-        ours, res = best_of(lambda: lk_ape_rpe(traj.read_kitti(g), traj.read_kitti(e)))
-        peer, pres = best_of(lambda: np_ape_rpe(np_read_kitti(g), np_read_kitti(e)), 3)
+        ours, res = best_of(lambda: lk_ape_rpe(traj.read_kitti(g), traj.read_kitti(e)), 20)
+        peer, pres = best_of(lambda: np_ape_rpe(np_read_kitti(g), np_read_kitti(e)), 5)
         for a, b in zip(res, pres):
             assert abs(a["rmse"] - b["rmse"]) <= 1e-9 * b["rmse"]
         row("KITTI 00 end to end (read, -as, APE+RPE t/r)", ours, peer, "numpy/scipy")
         print(f"{'':46s} evo (published, issue 6): evo_ape -as 0.56 s + evo_rpe 1.3 s = 1.86 s -> "
               f"{1.86 / ours:.0f}x")
-        ours_k, _ = best_of(lambda: traj.kitti_metric(traj.read_kitti(g), traj.read_kitti(e)))
+        ours_k, _ = best_of(lambda: traj.kitti_metric(traj.read_kitti(g), traj.read_kitti(e)), 20)
         print(f"{'KITTI 00 devkit metric (read + float32 devkit)':46s} locuskit {ours_k * 1e3:9.2f} ms")
     else:
         print("KITTI 00 not available: skipped")
