@@ -83,9 +83,22 @@ class SE3 {
   /// log: ξ = [J_l(ω)⁻¹ t; ω] with ‖ω‖ ≤ π.
   Tangent log() const noexcept {
     Tangent xi;
-    const Vector3<T> w = R_.log();
+    // ω and cot(θ/2) = |w|/‖v‖ both come from the quaternion: one atan2, no further trig.
+    const auto& q = R_.unit_quaternion();
+    const T sgn = q.w() < T(0) ? T(-1) : T(1);
+    const Vector3<T> v = sgn * q.vec();
+    const T n = v.norm(), aw = std::abs(q.w());
+    const T half = std::atan2(n, aw);  // θ/2
+    const T theta = T(2) * half;
+    const Vector3<T> w = n == T(0) ? Vector3<T>::Zero() : Vector3<T>((theta / n) * v);
+    T e;
+    if (theta < (std::is_same_v<T, float> ? T(0.5) : T(1e-2))) {
+      e = detail::coef_jinv(theta);
+    } else {
+      e = (T(1) - half * aw / n) / (theta * theta);
+    }
     const Vector3<T> wt = w.cross(t_);
-    xi.template head<3>() = t_ - T(0.5) * wt + detail::coef_jinv(w.norm()) * w.cross(wt);
+    xi.template head<3>() = t_ - T(0.5) * wt + e * w.cross(wt);
     xi.template tail<3>() = w;
     return xi;
   }
