@@ -300,3 +300,28 @@ def test_cli_kitti(tmp_path, capsys):
     assert cli_main(["traj", "kitti", str(d / "KITTI_00_gt.txt"), str(d / "KITTI_00_ORB.txt"), "--json", str(out)]) == 0
     assert "0.006997 0.000044" in capsys.readouterr().out
     assert json.loads(out.read_text())["num_segments"] == 3283
+
+
+def test_results_do_not_depend_on_thread_count():
+    import locuskit
+    rng = np.random.default_rng(21)
+    n = 30000
+    steps = np.zeros((n, 6))
+    steps[:, 2] = 1.0
+    steps[:, 3:] = rng.normal(0, 0.01, (n, 3))
+    gt = pose.se3_exp(steps)
+    gt[:, :3, 3] = np.cumsum(gt[:, :3, 3], axis=0)  # a path of ~1 m steps
+    est = pose.se3_compose(gt, pose.se3_exp(rng.normal(0, 0.01, (n, 6))))
+    old = locuskit.get_num_threads()
+    try:
+        out = []
+        for threads in (1, 2, 3):
+            locuskit.set_num_threads(threads)
+            k = traj.kitti_metric(gt, est)
+            out.append((traj.ape(gt, est, "angle_deg").errors, traj.rpe(gt, est, "trans_part").errors,
+                        k["segments"], k["t_err_fraction"], pose.se3_log(est)))
+    finally:
+        locuskit.set_num_threads(old)
+    for o in out[1:]:
+        for a, b in zip(out[0], o):
+            np.testing.assert_array_equal(a, b)
