@@ -202,7 +202,7 @@ class SO3 {
     ang[1] = T(2) * std::atan2(std::hypot(c, d), std::hypot(a, b));
     const T half_sum = std::atan2(b, a), half_diff = std::atan2(d, c);
     const T eps = std::is_same_v<T, float> ? T(1e-4) : T(1e-7);
-    const T pi = T(M_PI);
+    const T pi = T(3.14159265358979323846);
     // Gimbal lock: the user's third angle is set to 0 (after the intrinsic reversal below).
     const int free_slot = intrinsic ? 2 : 0, zero_slot = intrinsic ? 0 : 2;
     if (std::abs(ang[1]) <= eps) {

@@ -73,7 +73,7 @@ inline double relation_value(const double* E, PoseRelation rel) noexcept {
     case PoseRelation::rotation_angle_rad:
       return rotation_angle(E);
     case PoseRelation::rotation_angle_deg:
-      return rotation_angle(E) * (180.0 / M_PI);
+      return rotation_angle(E) * (180.0 / 3.14159265358979323846);  // numpy rad2deg
     case PoseRelation::rotation_part: {
       double s = 0;
       for (int r = 0; r < 3; ++r)
