@@ -4,6 +4,7 @@
 /// (notes §G): closed forms cancel catastrophically at small angles, the series do not.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace locuskit::detail {
 
