@@ -325,3 +325,20 @@ def test_results_do_not_depend_on_thread_count():
     for o in out[1:]:
         for a, b in zip(out[0], o):
             np.testing.assert_array_equal(a, b)
+
+
+def test_large_coordinates_alignment_precision():
+    # UTM-like coordinates (~5e6 m, evo issue #687): a rigidly moved copy must align back to ~0.
+    path = SHARED_REFERENCE / "trajectories" / "data" / "georeferenced.tum"
+    if not path.exists():
+        pytest.skip("georeferenced.tum not available")
+    t = traj.read_tum(path)
+    g = pose.se3_exp(np.array([[100.0, -50.0, 3.0, 0.01, -0.02, 0.3]]))[0]
+    moved = pose.se3_compose(np.ascontiguousarray(g[None]), t.poses)
+    est = traj.Trajectory(moved, t.stamps)
+    for mode in ("se3", "sim3"):
+        r = traj.ape(t, est, "trans_part", mode)
+        assert r.stats["max"] < 1e-6, (mode, r.stats["max"])
+        if mode == "sim3":
+            assert abs(r.alignment["s"] - 1) < 1e-9
+    assert traj.ape(t, est, "angle_deg", "se3").stats["max"] < 1e-6
