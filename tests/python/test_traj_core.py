@@ -338,7 +338,7 @@ def test_large_coordinates_alignment_precision():
     est = traj.Trajectory(moved, t.stamps)
     for mode in ("se3", "sim3"):
         r = traj.ape(t, est, "trans_part", mode)
-        assert r.stats["max"] < 1e-6, (mode, r.stats["max"])
+        assert r.stats["max"] < 1e-8, (mode, r.stats["max"])  # rounding floor: eps * 5e6 m = 1e-9
         if mode == "sim3":
             assert abs(r.alignment["s"] - 1) < 1e-9
     assert traj.ape(t, est, "angle_deg", "se3").stats["max"] < 1e-6
