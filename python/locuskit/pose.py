@@ -209,6 +209,8 @@ def se3_average(poses, max_iterations: int = 50):
 def tq_to_matrix(tq):
     """(N, 7) [t, q_xyzw] -> (N, 4, 4) (quaternions normalized)."""
     a, single = _batched(tq, "tq", (7,))
+    if a.ndim != 2 or a.shape[1] != 7:
+        raise ValueError(f"tq: expected shape (N, 7) [t, q_xyzw], got {a.shape}")
     R = _core.quaternion_to_matrix(np.ascontiguousarray(a[:, 3:]))
     out = np.zeros((a.shape[0], 4, 4), a.dtype)
     out[:, :3, :3] = R
