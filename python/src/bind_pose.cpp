@@ -42,7 +42,7 @@ void check_se3_rows(const T* M, std::size_t n, const char* name) {
     if (p[12] != T(0) || p[13] != T(0) || p[14] != T(0) || p[15] != T(1))
       throw std::invalid_argument(std::string(name) + "[" + std::to_string(i) + "]: last row is not (0, 0, 0, 1)");
   }
-  check_rotations(M, n, 16, 4, rotation_tolerance<T>(), name);
+  check_rotations(M, n, 16, 4, rotation_tolerance<T>(), name, Parallel{num_threads()});
 }
 
 template <class T>
@@ -80,7 +80,7 @@ py::array so3_log_py(const py::array& x) {
                       : batch_data<T>(x, "rotations", {3, 3}, "(N, 3, 3) or (N, 4) quaternions xyzw", n);
     check_finite(p, (quat ? 4 : 9) * n, "rotations", quat ? 4 : 9);
     if (quat) check_quaternions(p, n, 4, 0, "rotations");
-    else check_rotations(p, n, 9, 3, rotation_tolerance<T>(), "rotations");
+    else check_rotations(p, n, 9, 3, rotation_tolerance<T>(), "rotations", Parallel{num_threads()});
     auto out = new_array<T>({static_cast<py::ssize_t>(n), 3});
     T* o = out.mutable_data();
     py::gil_scoped_release release;

@@ -6,6 +6,8 @@
 /// thread count.
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
+#include <atomic>
 #include <string>
 
 #include <locuskit/parallel.hpp>
@@ -36,21 +38,38 @@ void se3_to_rowmajor(const SE3<T>& g, T* m) noexcept {
 
 /// Validates n row-major rotation blocks (3×3 with `stride` elements between matrices and
 /// `row_stride` between rows): finite, ‖RᵀR − I‖_F ≤ tolerance, det > 0. Throws
-/// std::invalid_argument naming `what` and the first bad index.
+/// std::invalid_argument naming `what` and the first bad index (the same for any thread count).
 template <class T>
 void check_rotations(const T* data, std::size_t n, std::size_t stride, std::size_t row_stride, T tolerance,
-                     const char* what) {
-  for (std::size_t i = 0; i < n; ++i) {
+                     const char* what, Parallel par = {}) {
+  auto load = [&](std::size_t i) {
     const T* p = data + i * stride;
     Matrix3<T> R;
     R << p[0], p[1], p[2], p[row_stride], p[row_stride + 1], p[row_stride + 2], p[2 * row_stride],
         p[2 * row_stride + 1], p[2 * row_stride + 2];
-    LOCUSKIT_CHECK(R.allFinite(), std::invalid_argument, what, "[", i, "]: rotation is not finite");
-    const T dev = (R.transpose() * R - Matrix3<T>::Identity()).norm();
-    LOCUSKIT_CHECK(dev <= tolerance && R.determinant() > T(0), std::invalid_argument, what, "[", i,
-                   "]: not a rotation (|R^T R - I|_F = ", dev, ", det = ", R.determinant(), "; tolerance ",
-                   tolerance, ")");
-  }
+    return R;
+  };
+  auto ok = [&](const Matrix3<T>& R) {
+    return R.allFinite() && (R.transpose() * R - Matrix3<T>::Identity()).norm() <= tolerance && R.determinant() > T(0);
+  };
+  // Each chunk finds its first bad index; the smallest over all chunks is reported.
+  std::atomic<std::size_t> first_bad{n};
+  parallel_for(n, 8192, par, [&](std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i)
+      if (!ok(load(i))) {
+        std::size_t cur = first_bad.load();
+        while (i < cur && !first_bad.compare_exchange_weak(cur, i)) {
+        }
+        return;
+      }
+  });
+  const std::size_t bad = first_bad.load();
+  if (bad == n) return;
+  const Matrix3<T> R = load(bad);
+  LOCUSKIT_CHECK(R.allFinite(), std::invalid_argument, what, "[", bad, "]: rotation is not finite");
+  const T dev = (R.transpose() * R - Matrix3<T>::Identity()).norm();
+  throw std::invalid_argument(detail::concat(what, "[", bad, "]: not a rotation (|R^T R - I|_F = ", dev,
+                                             ", det = ", R.determinant(), "; tolerance ", tolerance, ")"));
 }
 
 /// so(3) exp: n rotation vectors (n×3) → n rotation matrices (n×3×3).
