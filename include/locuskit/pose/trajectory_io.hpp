@@ -1,0 +1,204 @@
+#pragma once
+/// \file trajectory_io.hpp
+/// Readers for TUM (`t tx ty tz qx qy qz qw`), KITTI (12 numbers, row-major [R|t]) and EuRoC csv
+/// (`t[ns], px, py, pz, qw, qx, qy, qz, ...`) trajectory files.
+///
+/// Lenient where evo is needlessly strict (notes §A): any run of spaces/tabs separates fields,
+/// blank lines, leading whitespace, CRLF and `#` comments (also indented) are accepted. Errors name
+/// the file, the 1-based line and the problem (locuskit::parse_error). Quaternions are normalized
+/// (files are off by up to 1.5e-4); KITTI rotations are kept raw (evo parity) and only checked.
+/// Duplicated or non-increasing stamps are kept, as evo does, and reported in `warnings`.
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <locuskit/error.hpp>
+
+namespace locuskit {
+
+/// Trajectory file formats.
+enum class TrajectoryFormat { tum, kitti, euroc };
+
+/// A trajectory as read from a file. `poses` holds n row-major 4×4 matrices (camera/body to
+/// world); `stamps` are float64 seconds (empty for KITTI); `stamps_ns` the exact integer
+/// nanoseconds of EuRoC files (empty otherwise). `data_rows` gives each pose's data-row index
+/// (comment lines not counted); `warnings` lists non-fatal findings.
+struct TrajectoryData {
+  std::vector<double> stamps;
+  std::vector<std::int64_t> stamps_ns;
+  std::vector<double> poses;
+  std::vector<std::string> warnings;
+  std::size_t size() const noexcept { return poses.size() / 16; }
+};
+
+namespace detail {
+
+inline bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+[[noreturn]] inline void parse_fail(const std::string& name, std::size_t line, const std::string& what) {
+  throw parse_error(name + ":" + std::to_string(line) + ": " + what);
+}
+
+inline double parse_double(std::string_view tok, const std::string& name, std::size_t line, int field) {
+  double v = 0;
+  const char* b = tok.data();
+  const char* e = b + tok.size();
+  if (b != e && *b == '+') ++b;
+  auto res = std::from_chars(b, e, v);
+  if (res.ec == std::errc::result_out_of_range) {
+    // from_chars reports subnormal/overflowing values as out of range; strtod gives the IEEE value.
+    v = std::strtod(std::string(tok).c_str(), nullptr);
+  } else if (res.ec != std::errc() || res.ptr != e) {
+    parse_fail(name, line, "field " + std::to_string(field + 1) + " ('" + std::string(tok) + "') is not a number");
+  }
+  if (!std::isfinite(v))
+    parse_fail(name, line, "field " + std::to_string(field + 1) + " is " + std::string(tok) + " (not finite)");
+  return v;
+}
+
+/// Splits `line` into tokens on whitespace (and also commas if `commas`).
+inline void tokenize(std::string_view line, bool commas, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t i = 0;
+  const std::size_t n = line.size();
+  if (!commas) {
+    while (i < n) {
+      while (i < n && is_space(line[i])) ++i;
+      std::size_t j = i;
+      while (j < n && !is_space(line[j])) ++j;
+      if (j > i) out.push_back(line.substr(i, j - i));
+      i = j;
+    }
+    return;
+  }
+  // Comma-separated; surrounding whitespace trimmed; an empty field is kept (and fails later).
+  std::size_t start = 0;
+  for (std::size_t k = 0; k <= n; ++k) {
+    if (k == n || line[k] == ',') {
+      std::size_t a = start, b = k;
+      while (a < b && is_space(line[a])) ++a;
+      while (b > a && is_space(line[b - 1])) --b;
+      out.push_back(line.substr(a, b - a));
+      start = k + 1;
+    }
+  }
+}
+
+/// Fills pose (row-major 4×4) from t and a quaternion (x, y, z, w), normalizing it.
+inline void pose_from_tq(const double t[3], double x, double y, double z, double w, double* P, const std::string& name,
+                         std::size_t line, double& max_dev) {
+  const double n = std::sqrt(x * x + y * y + z * z + w * w);
+  if (!(n >= 1e-8)) parse_fail(name, line, "quaternion has norm " + std::to_string(n) + " (cannot be normalized)");
+  max_dev = std::max(max_dev, std::abs(n - 1));
+  x /= n; y /= n; z /= n; w /= n;
+  // Same product expansion as a normalized quaternion_matrix.
+  const double xx = x * x, yy = y * y, zz = z * z, xy = x * y, xz = x * z, yz = y * z, wx = w * x, wy = w * y,
+               wz = w * z;
+  P[0] = 1 - 2 * (yy + zz); P[1] = 2 * (xy - wz);     P[2] = 2 * (xz + wy);      P[3] = t[0];
+  P[4] = 2 * (xy + wz);     P[5] = 1 - 2 * (xx + zz); P[6] = 2 * (yz - wx);      P[7] = t[1];
+  P[8] = 2 * (xz - wy);     P[9] = 2 * (yz + wx);     P[10] = 1 - 2 * (xx + yy); P[11] = t[2];
+  P[12] = 0; P[13] = 0; P[14] = 0; P[15] = 1;
+}
+
+inline void stamp_warnings(const std::vector<double>& s, TrajectoryData& out, const std::string& name) {
+  std::size_t dup = 0, back = 0;
+  for (std::size_t i = 1; i < s.size(); ++i) {
+    if (s[i] == s[i - 1]) ++dup;
+    else if (s[i] < s[i - 1]) ++back;
+  }
+  if (dup) out.warnings.push_back(name + ": " + std::to_string(dup) + " duplicated timestamp(s) (kept, as evo does)");
+  if (back) out.warnings.push_back(name + ": timestamps decrease " + std::to_string(back) + " time(s) (kept in file order)");
+}
+
+}  // namespace detail
+
+/// Parses trajectory text. `name` is used in messages. O(size of text).
+/// Throws locuskit::parse_error ("name:line: problem") on a malformed row, NaN/Inf, a
+/// zero quaternion, a KITTI rotation that is not one (‖RRᵀ − I‖_F > 1e-2 or det ≤ 0), or no rows.
+inline TrajectoryData parse_trajectory(std::string_view text, TrajectoryFormat format, const std::string& name) {
+  TrajectoryData out;
+  std::vector<std::string_view> tok;
+  std::size_t line_no = 0, pos = 0;
+  double max_q_dev = 0, max_r_dev = 0;
+  const bool commas = format == TrajectoryFormat::euroc;
+  const std::size_t need = format == TrajectoryFormat::tum ? 8 : format == TrajectoryFormat::kitti ? 12 : 8;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    std::size_t a = 0;
+    while (a < line.size() && detail::is_space(line[a])) ++a;
+    if (a == line.size() || line[a] == '#') continue;
+    detail::tokenize(line.substr(a), commas, tok);
+    if (commas && !tok.empty() && tok.back().empty() && tok.size() > need) tok.pop_back();  // trailing comma
+    if (format == TrajectoryFormat::euroc ? tok.size() < need : tok.size() != need)
+      detail::parse_fail(name, line_no,
+                         "expected " + std::string(format == TrajectoryFormat::euroc ? "at least " : "") +
+                             std::to_string(need) + " fields, found " + std::to_string(tok.size()));
+    double P[16];
+    if (format == TrajectoryFormat::kitti) {
+      double v[12];
+      for (int k = 0; k < 12; ++k) v[k] = detail::parse_double(tok[k], name, line_no, k);
+      for (int k = 0; k < 12; ++k) P[k] = v[k];
+      P[12] = 0; P[13] = 0; P[14] = 0; P[15] = 1;
+      // ‖RRᵀ − I‖_F and det as a sanity check only; the raw matrix is kept (evo parity).
+      double dev2 = 0;
+      for (int r = 0; r < 3; ++r)
+        for (int c = 0; c < 3; ++c) {
+          double d = P[4 * r] * P[4 * c] + P[4 * r + 1] * P[4 * c + 1] + P[4 * r + 2] * P[4 * c + 2] - (r == c);
+          dev2 += d * d;
+        }
+      const double det = P[0] * (P[5] * P[10] - P[6] * P[9]) - P[1] * (P[4] * P[10] - P[6] * P[8]) +
+                         P[2] * (P[4] * P[9] - P[5] * P[8]);
+      if (!(std::sqrt(dev2) <= 1e-2) || !(det > 0))
+        detail::parse_fail(name, line_no,
+                           "rotation is not a rotation matrix (|RR^T - I|_F = " + std::to_string(std::sqrt(dev2)) +
+                               ", det = " + std::to_string(det) + ")");
+      max_r_dev = std::max(max_r_dev, std::sqrt(dev2));
+    } else if (format == TrajectoryFormat::tum) {
+      double v[8];
+      for (int k = 0; k < 8; ++k) v[k] = detail::parse_double(tok[k], name, line_no, k);
+      out.stamps.push_back(v[0]);
+      detail::pose_from_tq(v + 1, v[4], v[5], v[6], v[7], P, name, line_no, max_q_dev);
+    } else {
+      std::int64_t ns = 0;
+      const char* b = tok[0].data();
+      auto res = std::from_chars(b, b + tok[0].size(), ns);
+      if (res.ec != std::errc() || res.ptr != b + tok[0].size())
+        detail::parse_fail(name, line_no, "field 1 ('" + std::string(tok[0]) + "') is not an integer nanosecond timestamp");
+      double v[7];
+      for (int k = 0; k < 7; ++k) v[k] = detail::parse_double(tok[k + 1], name, line_no, k + 1);
+      out.stamps_ns.push_back(ns);
+      // evo parses the ns as a float and divides by 1e9; (double)ns rounds the same way.
+      out.stamps.push_back(static_cast<double>(ns) / 1e9);
+      detail::pose_from_tq(v, v[4], v[5], v[6], v[3], P, name, line_no, max_q_dev);  // w first in EuRoC
+    }
+    out.poses.insert(out.poses.end(), P, P + 16);
+  }
+  if (out.poses.empty()) throw parse_error(name + ": no poses found");
+  if (max_q_dev > 1e-2)
+    out.warnings.push_back(name + ": quaternion norms deviate from 1 by up to " + std::to_string(max_q_dev) +
+                           " (normalized)");
+  if (max_r_dev > 1e-5)
+    out.warnings.push_back(name + ": rotations deviate from orthonormal by up to " + std::to_string(max_r_dev) +
+                           " (|RR^T - I|_F; kept raw)");
+  detail::stamp_warnings(out.stamps, out, name);
+  return out;
+}
+
+/// Reads a trajectory file (see parse_trajectory). Throws parse_error if it cannot be opened.
+inline TrajectoryData read_trajectory(const std::string& path, TrajectoryFormat format) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw parse_error(path + ": cannot open file");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return parse_trajectory(text, format, path);
+}
+
+}  // namespace locuskit

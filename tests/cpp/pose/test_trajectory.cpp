@@ -1,0 +1,126 @@
+// Trajectory evaluation in C++: association against evo's exhaustive rule, parsing errors,
+// statistics, and the real KITTI 00 files against evo's and the compiled devkit's numbers
+// (shared/reference/trajectories/expected.json; skipped when the shared reference is absent).
+#include <locuskit/pose/alignment.hpp>
+#include <locuskit/pose/association.hpp>
+#include <locuskit/pose/kitti_metric.hpp>
+#include <locuskit/pose/trajectory_io.hpp>
+#include <locuskit/pose/trajectory_metrics.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <vector>
+
+#include "test_support.hpp"
+
+using namespace locuskit;
+
+namespace {
+void evo_associate(const std::vector<double>& ref, const std::vector<double>& est, double max_diff, double offset,
+                   std::vector<std::int64_t>& ri, std::vector<std::int64_t>& ei) {
+  const bool est_longer = est.size() > ref.size();
+  const auto& lng = est_longer ? est : ref;
+  const auto& qry = est_longer ? ref : est;
+  const double off = est_longer ? offset : -offset;
+  ri.clear();
+  ei.clear();
+  for (std::size_t i = 0; i < qry.size(); ++i) {
+    std::size_t best = 0;
+    double bd = std::abs((lng[0] + off) - qry[i]);
+    for (std::size_t j = 1; j < lng.size(); ++j) {
+      const double d = std::abs((lng[j] + off) - qry[i]);
+      if (d < bd) bd = d, best = j;
+    }
+    if (bd <= max_diff) {
+      (est_longer ? ri : ei).push_back(static_cast<std::int64_t>(i));
+      (est_longer ? ei : ri).push_back(static_cast<std::int64_t>(best));
+    }
+  }
+}
+bool exists(const std::string& p) { return std::ifstream(p).good(); }
+const std::string kShared = std::string(LOCUSKIT_SHARED_REFERENCE_DIR) + "/trajectories/data/";
+}  // namespace
+
+TEST_CASE("associate_stamps: equals evo's O(N*M) rule incl. ties, duplicates, unsorted input") {
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::uniform_int_distribution<int> len(1, 60), grid(0, 200);
+    std::vector<double> ref(static_cast<std::size_t>(len(rng))), est(static_cast<std::size_t>(len(rng)));
+    for (auto& s : ref) s = 1e4 + 0.005 * grid(rng);
+    for (auto& s : est) s = 1e4 + 0.005 * grid(rng);
+    if (trial % 3) std::sort(ref.begin(), ref.end());
+    if (trial % 4) std::sort(est.begin(), est.end());
+    const double max_diff = (trial % 5) * 0.0025, offset = ((trial % 7) - 3) * 0.0025;
+    std::vector<std::int64_t> a, b, ea, eb;
+    associate_stamps(ref.data(), ref.size(), est.data(), est.size(), max_diff, offset, a, b);
+    evo_associate(ref, est, max_diff, offset, ea, eb);
+    CAPTURE(trial);
+    CHECK(a == ea);
+    CHECK(b == eb);
+  }
+}
+
+TEST_CASE("parse_trajectory: lenient input, precise errors") {
+  const auto t = parse_trajectory("# c\n\t1 0 0 0 0 0 0 2\r\n\n2  1 1 1  0 0 1 0 ", TrajectoryFormat::tum, "a.txt");
+  REQUIRE(t.size() == 2);
+  CHECK(t.poses[0] == 1.0);  // normalized quaternion -> identity
+  CHECK(t.poses[16 + 0] == doctest::Approx(-1.0));
+  try {
+    parse_trajectory("1 0 0 0 0 0 0 1\n2 0 0 0 0 0 0\n", TrajectoryFormat::tum, "a.txt");
+    FAIL("no throw");
+  } catch (const parse_error& e) {
+    CHECK(std::string(e.what()) == "a.txt:2: expected 8 fields, found 7");
+  }
+  CHECK_THROWS_AS(parse_trajectory("1 0 0 0 0 0 0 inf\n", TrajectoryFormat::tum, "a"), parse_error);
+  CHECK_THROWS_AS(parse_trajectory("", TrajectoryFormat::kitti, "a"), parse_error);
+  CHECK_THROWS_AS(read_trajectory("/nonexistent/file.txt", TrajectoryFormat::tum), parse_error);
+}
+
+TEST_CASE("error_statistics: numpy definitions") {
+  const double e[] = {3, 1, 4, 1, 5, 9};
+  const auto s = error_statistics(e, 6);
+  CHECK(s.median == 3.5);  // mean of the two middle values
+  CHECK(s.mean == doctest::Approx(23.0 / 6));
+  CHECK(s.sse == 133);
+  CHECK(s.rmse == doctest::Approx(std::sqrt(133.0 / 6)));
+  CHECK(s.std == doctest::Approx(std::sqrt(133.0 / 6 - (23.0 / 6) * (23.0 / 6))));  // ddof = 0
+  CHECK(s.min == 1);
+  CHECK(s.max == 9);
+  CHECK_THROWS_AS(error_statistics(e, 0), std::invalid_argument);
+}
+
+TEST_CASE("KITTI 00 ORB-SLAM2: evo APE/RPE and the devkit metric") {
+  if (!exists(kShared + "KITTI_00_gt.txt")) {
+    MESSAGE("shared reference not available: skipped");
+    return;
+  }
+  const auto gt = read_trajectory(kShared + "KITTI_00_gt.txt", TrajectoryFormat::kitti);
+  auto est = read_trajectory(kShared + "KITTI_00_ORB.txt", TrajectoryFormat::kitti);
+  REQUIRE(gt.size() == 4541);
+  REQUIRE(est.size() == 4541);
+  const std::size_t n = gt.size();
+  // evo_ape kitti KITTI_00_gt.txt KITTI_00_ORB.txt -r trans_part -as
+  const Alignment a = umeyama_alignment(est.poses.data(), gt.poses.data(), n, true);
+  CHECK(a.s == doctest::Approx(1.0046980764526634).epsilon(1e-12));
+  std::vector<double> aligned = est.poses, err(n);
+  apply_alignment(aligned.data(), n, a);
+  ape_errors(gt.poses.data(), aligned.data(), n, PoseRelation::translation, err.data());
+  const auto s = error_statistics(err.data(), n);
+  CHECK(s.rmse == doctest::Approx(0.9377090736114021).epsilon(1e-9));
+  CHECK(s.median == doctest::Approx(0.8446910134862976).epsilon(1e-9));
+  // evo_rpe kitti ... -r angle_deg (delta 1 frame)
+  std::vector<std::int64_t> f, g;
+  rpe_pairs(est.poses.data(), n, 1, DeltaUnit::frames, false, 0.1, f, g);
+  std::vector<double> rerr(f.size());
+  rpe_errors(gt.poses.data(), est.poses.data(), f.data(), g.data(), f.size(), PoseRelation::rotation_angle_deg,
+             rerr.data());
+  CHECK(error_statistics(rerr.data(), rerr.size()).rmse == doctest::Approx(0.114973521).epsilon(1e-8));
+  // compiled devkit: stats.txt "0.006997 0.000044", bit-exact float32 means
+  const auto k = kitti_odometry_metric(gt.poses.data(), est.poses.data(), n, KittiPrecision::devkit);
+  CHECK(k.segments.size() == 3283);
+  CHECK(k.t_err == 0.006997337099164724);
+  CHECK(k.r_err == 4.4218289986019954e-05);
+  const auto kd = kitti_odometry_metric(gt.poses.data(), est.poses.data(), n, KittiPrecision::double_);
+  CHECK(kd.t_err == doctest::Approx(0.006997286638583293).epsilon(1e-12));
+}
