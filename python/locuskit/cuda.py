@@ -21,7 +21,7 @@ functions; pass ``validate=False`` for a fully asynchronous call on trusted inpu
 """
 from __future__ import annotations
 
-from typing import NamedTuple
+from .ops._nms import MulticlassNMSResult
 
 try:  # the extension exists only in CUDA builds
     from . import _cuda  # type: ignore[attr-defined]
@@ -171,6 +171,15 @@ class _Lib:
         with self.cupy.cuda.Device(self.device):
             return self.cupy.empty(tuple(shape), dtype=dtype)
 
+    def to_int32(self, arr):
+        """Device-side cast on our stream (the CPU API's int32 classes and counts), no sync."""
+        if self.kind == "torch":
+            torch = _torch()
+            with torch.cuda.stream(torch.cuda.ExternalStream(self._stream, device=self.dev)) if self._stream else _null():
+                return arr.to(torch.int32)
+        with self.cupy.cuda.Device(self.device), (self.cupy.cuda.ExternalStream(self._stream) if self._stream else _null()):
+            return arr.astype("int32")
+
     def ptr(self, arr) -> int:
         return arr.data_ptr() if self.kind == "torch" else arr.data.ptr
 
@@ -294,21 +303,12 @@ def batched_nms(boxes, scores, idxs, iou_threshold: float, *, stream=None, valid
     return keep[: lib.read_int(count)]
 
 
-class MulticlassNMSResult(NamedTuple):
-    """Padded per-image detections of :func:`multiclass_nms` (K = max_total)."""
-
-    boxes: object    #: (B, K, 4) xyxy, zeros past counts[b]
-    scores: object   #: (B, K), zeros past counts[b]
-    classes: object  #: (B, K) int64 class index, -1 past counts[b]
-    indices: object  #: (B, K) int64 box index n into the input, -1 past counts[b]
-    counts: object   #: (B,) int64 number of valid detections per image
-
-
 def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
-                   max_output_per_class: int = 100, max_total: int = 100, class_agnostic: bool = False,
+                   max_output_per_class=None, max_total: int = 100, class_agnostic: bool = False,
                    stream=None, validate: bool = True) -> MulticlassNMSResult:
     """Batched multi-class NMS with padded outputs (EfficientNMS / TF ``combined_non_max_suppression``
-    layout), exact and deterministic.
+    layout), exact and deterministic: the GPU twin of :func:`locuskit.multiclass_nms`, with the same
+    arguments and the same :class:`MulticlassNMSResult` (classes and counts int32, indices int64).
 
     ``boxes`` (B, N, 4) shared by all classes or (B, N, C, 4) per class, xyxy; ``scores`` (B, N, C).
     Per image and class, the candidates with score > ``score_threshold`` go through greedy NMS
@@ -337,6 +337,8 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
     sthr = float(score_threshold)
     if sthr != sthr:
         raise ValueError("score_threshold: is NaN")
+    if max_output_per_class is None:  # unlimited, as on the CPU
+        max_output_per_class = max(N, 1) * (C if class_agnostic else 1)
     if int(max_output_per_class) < 0 or int(max_total) < 0:
         raise ValueError(f"max_output_per_class and max_total must be >= 0, got {max_output_per_class}, {max_total}")
     if B * N * C >= 2**31:
@@ -356,4 +358,4 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
     _cuda.multiclass_nms(f64, bx.ptr, sc.ptr, *args, sthr, thr, lib.ptr(out_boxes), lib.ptr(out_scores),
                          lib.ptr(out_classes), lib.ptr(out_indices), lib.ptr(counts), lib.ptr(ws), ws.shape[0],
                          lib.stream)
-    return MulticlassNMSResult(out_boxes, out_scores, out_classes, out_indices, counts)
+    return MulticlassNMSResult(out_boxes, out_scores, lib.to_int32(out_classes), out_indices, lib.to_int32(counts))

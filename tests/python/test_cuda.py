@@ -360,6 +360,9 @@ def fake_device(monkeypatch):
         def read_int(self, arr):
             return self.read_all(arr)[0]
 
+        def to_int32(self, arr):
+            return arr.to(torch.int32)
+
     monkeypatch.setattr(lc, "_cuda", fake)
     monkeypatch.setattr(lc, "_wrap", wrap)
     monkeypatch.setattr(lc, "_Lib", Lib)
@@ -377,6 +380,9 @@ def test_python_layer_calls_the_extension_correctly(fake_device, rng):
     res = lc.multiclass_nms(torch.zeros(2, 5, 4), torch.zeros(2, 5, 3), score_threshold=0.25, iou_threshold=0.5,
                             max_output_per_class=4, max_total=6)
     assert res.boxes.shape == (2, 6, 4) and res.counts.tolist() == [1, 0] and int(res.indices[0, 0]) == 3
+    # Same result type and dtypes as the CPU multiclass_nms.
+    assert isinstance(res, locuskit.MulticlassNMSResult)
+    assert res.classes.dtype == torch.int32 and res.counts.dtype == torch.int32 and res.indices.dtype == torch.int64
     # validation: the first bad argument is reported, with its row
     bad = boxes.clone()
     bad[17, 2] = float("nan")

@@ -365,6 +365,10 @@ def test_multiclass_nms_shapes_and_errors():
     scores = np.zeros((2, 3, 5), np.float32)
     ob, os_, oc, oi, cnt = lk.multiclass_nms(boxes, scores, max_total=7)
     assert ob.shape == (2, 7, 4) and cnt.tolist() == [0, 0]
+    # The result type the CUDA twin returns too (EfficientNMS dtypes: int32 classes and counts).
+    res = lk.multiclass_nms(boxes, scores, max_total=7)
+    assert isinstance(res, lk.MulticlassNMSResult) and res.boxes.shape == (2, 7, 4)
+    assert res.classes.dtype == np.int32 and res.counts.dtype == np.int32 and res.indices.dtype == np.int64
     with pytest.raises(ValueError, match="boxes"):
         lk.multiclass_nms(np.zeros((2, 4, 4), np.float32), scores)
     with pytest.raises(ValueError, match="scores"):

@@ -11,12 +11,15 @@ torchvision's CPU kernel: float32 IoUs compare against the largest float32 <= th
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .. import _core
 from .._arrays import as_array
 
 __all__ = [
+    "MulticlassNMSResult",
     "nms",
     "batched_nms",
     "soft_nms",
@@ -133,6 +136,19 @@ def weighted_boxes_fusion(boxes_list, scores_list, labels_list, weights=None, io
                                        conf_type, bool(allows_overflow))
 
 
+class MulticlassNMSResult(NamedTuple):
+    """Padded per-image detections of :func:`multiclass_nms` (K = ``max_total``); unpacks as a tuple.
+
+    Shared with ``locuskit.cuda.multiclass_nms``, which returns the same fields on the device.
+    """
+
+    boxes: object    #: (B, K, 4) xyxy, zeros past counts[b]
+    scores: object   #: (B, K), zeros past counts[b]
+    classes: object  #: (B, K) int32 class index, -1 past counts[b]
+    indices: object  #: (B, K) int64 box index n into the input, -1 past counts[b]
+    counts: object   #: (B,) int32 number of valid detections per image
+
+
 def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
                    max_output_per_class=None, max_total: int = 100, max_candidates: int = 0,
                    class_agnostic: bool = False, rule: str = "torchvision"):
@@ -146,6 +162,6 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
     """
     if int(max_total) < 0 or int(max_candidates) < 0:
         raise ValueError("max_total and max_candidates must be >= 0")
-    return _core.multiclass_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(score_threshold),
+    return MulticlassNMSResult(*_core.multiclass_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(score_threshold),
                                 float(iou_threshold), max_output_per_class, int(max_total), int(max_candidates),
-                                bool(class_agnostic), rule)
+                                bool(class_agnostic), rule))
