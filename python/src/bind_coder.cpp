@@ -60,23 +60,40 @@ const T* nd_data(const py::array& a, const char* name, int ndim, const char* rel
 
 DeltaWeights weights_of(const std::array<double, 4>& w) { return {w[0], w[1], w[2], w[3]}; }
 
-py::array box_encode_py(const py::array& anchors, const py::array& gt, const std::array<double, 4>& w) {
+/// (N, 4) boxes of the anchors' dtype with one row per anchor (n rows).
+template <class T>
+const T* rows_per_anchor(const py::array& a, const char* name, std::size_t n) {
+  require_dtype<T>(a, name, "anchors");
+  std::size_t m = 0;
+  const T* p = boxes_data<T>(a, name, m);
+  LOCUSKIT_CHECK(m == n, std::invalid_argument, name, ": expected ", n, " rows (one per anchor), got ", m);
+  return p;
+}
+
+/// The delta encoders: anchors and gt_boxes (N, 4), both checked finite with the GIL released,
+/// then `encode(anchors, gt, n, out)` fills a new (N, 4) array of the anchors' dtype.
+template <class Encode>
+py::array encode_py(const py::array& anchors, const py::array& gt, Encode&& encode) {
   return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
     using T = decltype(tag);
-    std::size_t n = 0, m = 0;
+    std::size_t n = 0;
     const T* a = boxes_data<T>(anchors, "anchors", n);
-    require_dtype<T>(gt, "gt_boxes", "anchors");
-    const T* g = boxes_data<T>(gt, "gt_boxes", m);
-    LOCUSKIT_CHECK(m == n, std::invalid_argument, "gt_boxes: expected ", n, " rows (one per anchor), got ", m);
+    const T* g = rows_per_anchor<T>(gt, "gt_boxes", n);
     auto out = new_array<T>({static_cast<py::ssize_t>(n), 4});
     T* o = out.mutable_data();
     {
       py::gil_scoped_release release;
       check_finite_fast(a, 4 * n, "anchors");
       check_finite_fast(g, 4 * n, "gt_boxes");
-      box_coder_encode(a, g, n, o, weights_of(w), Parallel{num_threads()});
+      encode(a, g, n, o);
     }
     return out;
+  });
+}
+
+py::array box_encode_py(const py::array& anchors, const py::array& gt, const std::array<double, 4>& w) {
+  return encode_py(anchors, gt, [&](auto* a, auto* g, std::size_t n, auto* o) {
+    box_coder_encode(a, g, n, o, weights_of(w), Parallel{num_threads()});
   });
 }
 
@@ -114,22 +131,8 @@ DeltaXYWHParams mmdet_params(const std::array<double, 4>& means, const std::arra
 py::array mmdet_encode_py(const py::array& anchors, const py::array& gt, const std::array<double, 4>& means,
                           const std::array<double, 4>& stds) {
   const DeltaXYWHParams p = mmdet_params(means, stds, 16.0 / 1000.0, false, 32, std::nullopt);
-  return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0, m = 0;
-    const T* a = boxes_data<T>(anchors, "anchors", n);
-    require_dtype<T>(gt, "gt_boxes", "anchors");
-    const T* g = boxes_data<T>(gt, "gt_boxes", m);
-    LOCUSKIT_CHECK(m == n, std::invalid_argument, "gt_boxes: expected ", n, " rows (one per anchor), got ", m);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 4});
-    T* o = out.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_finite_fast(a, 4 * n, "anchors");
-      check_finite_fast(g, 4 * n, "gt_boxes");
-      delta_xywh_encode(a, g, n, o, p, Parallel{num_threads()});
-    }
-    return out;
+  return encode_py(anchors, gt, [&](auto* a, auto* g, std::size_t n, auto* o) {
+    delta_xywh_encode(a, g, n, o, p, Parallel{num_threads()});
   });
 }
 
@@ -193,12 +196,9 @@ py::array distance_decode_py(const py::array& points, const py::array& dist,
 py::array linear_py(const py::array& x, const py::array& anchors, bool normalize, bool encode) {
   return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
     using T = decltype(tag);
-    std::size_t n = 0, m = 0;
+    std::size_t n = 0;
     const T* a = boxes_data<T>(anchors, "anchors", n);
-    const char* name = encode ? "gt_boxes" : "rel_codes";
-    require_dtype<T>(x, name, "anchors");
-    const T* b = boxes_data<T>(x, name, m);
-    LOCUSKIT_CHECK(m == n, std::invalid_argument, name, ": expected ", n, " rows (one per anchor), got ", m);
+    const T* b = rows_per_anchor<T>(x, encode ? "gt_boxes" : "rel_codes", n);
     auto out = new_array<T>({static_cast<py::ssize_t>(n), 4});
     T* o = out.mutable_data();
     {
