@@ -91,6 +91,25 @@ py::array encode_py(const py::array& anchors, const py::array& gt, Encode&& enco
   });
 }
 
+/// The delta decoders: anchors (N, 4) and deltas (N, 4*k) of the anchors' dtype, then
+/// `decode(deltas, anchors, n, k, out)` fills a new (N, 4*k) array with the GIL released.
+template <class Decode>
+py::array decode_py(const py::array& deltas, const py::array& anchors, Decode&& decode) {
+  return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
+    using T = decltype(tag);
+    std::size_t n = 0, k = 0;
+    const T* a = boxes_data<T>(anchors, "anchors", n);
+    const T* d = codes_data<T>(deltas, "deltas", n, k);
+    auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(4 * k)});
+    T* o = out.mutable_data();
+    {
+      py::gil_scoped_release release;
+      decode(d, a, n, k, o);
+    }
+    return out;
+  });
+}
+
 py::array box_encode_py(const py::array& anchors, const py::array& gt, const std::array<double, 4>& w) {
   return encode_py(anchors, gt, [&](auto* a, auto* g, std::size_t n, auto* o) {
     box_coder_encode(a, g, n, o, weights_of(w), Parallel{num_threads()});
@@ -99,20 +118,10 @@ py::array box_encode_py(const py::array& anchors, const py::array& gt, const std
 
 py::array box_decode_py(const py::array& deltas, const py::array& anchors, const std::array<double, 4>& w,
                         double clamp) {
-  return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0, k = 0;
-    const T* a = boxes_data<T>(anchors, "anchors", n);
-    const T* d = codes_data<T>(deltas, "deltas", n, k);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(4 * k)});
-    T* o = out.mutable_data();
-    bool finite = true;
-    {
-      py::gil_scoped_release release;
-      finite = box_coder_decode(d, a, n, k, o, weights_of(w), clamp, Parallel{num_threads()});
-    }
-    if (!finite) check_finite(a, 4 * n, "anchors");  // throws, naming the element
-    return out;
+  return decode_py(deltas, anchors, [&](auto* d, auto* a, std::size_t n, std::size_t k, auto* o) {
+    // The kernel reports non-finite anchors; only then find and name the element.
+    if (!box_coder_decode(d, a, n, k, o, weights_of(w), clamp, Parallel{num_threads()}))
+      check_finite(a, 4 * n, "anchors");
   });
 }
 
@@ -140,19 +149,9 @@ py::array mmdet_decode_py(const py::array& deltas, const py::array& anchors, con
                           const std::array<double, 4>& stds, double wh_ratio_clip, bool add_ctr_clamp,
                           double ctr_clamp, const std::optional<std::pair<double, double>>& max_shape) {
   const DeltaXYWHParams p = mmdet_params(means, stds, wh_ratio_clip, add_ctr_clamp, ctr_clamp, max_shape);
-  return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0, k = 0;
-    const T* a = boxes_data<T>(anchors, "anchors", n);
-    const T* d = codes_data<T>(deltas, "deltas", n, k);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(4 * k)});
-    T* o = out.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_finite_fast(a, 4 * n, "anchors");
-      delta_xywh_decode(d, a, n, k, o, p, Parallel{num_threads()});
-    }
-    return out;
+  return decode_py(deltas, anchors, [&](auto* d, auto* a, std::size_t n, std::size_t k, auto* o) {
+    check_finite_fast(a, 4 * n, "anchors");
+    delta_xywh_decode(d, a, n, k, o, p, Parallel{num_threads()});
   });
 }
 
