@@ -26,14 +26,23 @@ Degenerate parse_degenerate(const std::string& s) {
 
 namespace {
 
-py::array box_iou_py(const py::array& boxes1, const py::array& boxes2, const std::string& degenerate) {
-  const Degenerate deg = parse_degenerate(degenerate);
-  return with_float_dtype(boxes1, "boxes1", [&](auto tag) -> py::array {
+/// Two (N, 4) / (M, 4) arrays of the same float dtype; calls f(T{}, a, n, b, m).
+template <class F>
+decltype(auto) with_two_box_sets(const py::array& boxes1, const py::array& boxes2, F&& f) {
+  return with_float_dtype(boxes1, "boxes1", [&](auto tag) {
     using T = decltype(tag);
     std::size_t n = 0, m = 0;
     const T* a = boxes_data<T>(boxes1, "boxes1", n);
     require_dtype<T>(boxes2, "boxes2", "boxes1");
     const T* b = boxes_data<T>(boxes2, "boxes2", m);
+    return f(tag, a, n, b, m);
+  });
+}
+
+py::array box_iou_py(const py::array& boxes1, const py::array& boxes2, const std::string& degenerate) {
+  const Degenerate deg = parse_degenerate(degenerate);
+  return with_two_box_sets(boxes1, boxes2, [&](auto tag, auto a, std::size_t n, auto b, std::size_t m) -> py::array {
+    using T = decltype(tag);
     auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(m)});
     T* o = out.mutable_data();
     {
@@ -48,12 +57,8 @@ py::array box_iou_py(const py::array& boxes1, const py::array& boxes2, const std
 
 py::tuple box_iou_max_py(const py::array& boxes1, const py::array& boxes2, const std::string& degenerate) {
   const Degenerate deg = parse_degenerate(degenerate);
-  return with_float_dtype(boxes1, "boxes1", [&](auto tag) -> py::tuple {
+  return with_two_box_sets(boxes1, boxes2, [&](auto tag, auto a, std::size_t n, auto b, std::size_t m) -> py::tuple {
     using T = decltype(tag);
-    std::size_t n = 0, m = 0;
-    const T* a = boxes_data<T>(boxes1, "boxes1", n);
-    require_dtype<T>(boxes2, "boxes2", "boxes1");
-    const T* b = boxes_data<T>(boxes2, "boxes2", m);
     auto max1 = new_array<T>({static_cast<py::ssize_t>(n)});
     auto arg1 = new_array<std::int64_t>({static_cast<py::ssize_t>(n)});
     auto max2 = new_array<T>({static_cast<py::ssize_t>(m)});
@@ -108,19 +113,6 @@ void check_boxes_in_format(const T* b, std::size_t n, BoxFormat fmt, const char*
   for (std::size_t i = 0; i < n; ++i)
     LOCUSKIT_CHECK(b[4 * i + 2] >= T(0) && b[4 * i + 3] >= T(0), std::invalid_argument, what, ": box ", i,
                    " has a negative width or height (", b[4 * i + 2], ", ", b[4 * i + 3], ")");
-}
-
-/// Two (N, 4) / (M, 4) arrays of the same float dtype; calls f(T{}, a, n, b, m).
-template <class F>
-decltype(auto) with_two_box_sets(const py::array& boxes1, const py::array& boxes2, F&& f) {
-  return with_float_dtype(boxes1, "boxes1", [&](auto tag) {
-    using T = decltype(tag);
-    std::size_t n = 0, m = 0;
-    const T* a = boxes_data<T>(boxes1, "boxes1", n);
-    require_dtype<T>(boxes2, "boxes2", "boxes1");
-    const T* b = boxes_data<T>(boxes2, "boxes2", m);
-    return f(tag, a, n, b, m);
-  });
 }
 
 void require_same_length(std::size_t n, std::size_t m) {

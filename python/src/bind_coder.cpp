@@ -60,28 +60,41 @@ const T* nd_data(const py::array& a, const char* name, int ndim, const char* rel
 
 DeltaWeights weights_of(const std::array<double, 4>& w) { return {w[0], w[1], w[2], w[3]}; }
 
-py::array box_encode_py(const py::array& anchors, const py::array& gt, const std::array<double, 4>& w) {
+/// (N, 4) boxes of the anchors' dtype with one row per anchor (n rows).
+template <class T>
+const T* rows_per_anchor(const py::array& a, const char* name, std::size_t n) {
+  require_dtype<T>(a, name, "anchors");
+  std::size_t m = 0;
+  const T* p = boxes_data<T>(a, name, m);
+  LOCUSKIT_CHECK(m == n, std::invalid_argument, name, ": expected ", n, " rows (one per anchor), got ", m);
+  return p;
+}
+
+/// The delta encoders: anchors and gt_boxes (N, 4), both checked finite with the GIL released,
+/// then `encode(anchors, gt, n, out)` fills a new (N, 4) array of the anchors' dtype.
+template <class Encode>
+py::array encode_py(const py::array& anchors, const py::array& gt, Encode&& encode) {
   return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
     using T = decltype(tag);
-    std::size_t n = 0, m = 0;
+    std::size_t n = 0;
     const T* a = boxes_data<T>(anchors, "anchors", n);
-    require_dtype<T>(gt, "gt_boxes", "anchors");
-    const T* g = boxes_data<T>(gt, "gt_boxes", m);
-    LOCUSKIT_CHECK(m == n, std::invalid_argument, "gt_boxes: expected ", n, " rows (one per anchor), got ", m);
+    const T* g = rows_per_anchor<T>(gt, "gt_boxes", n);
     auto out = new_array<T>({static_cast<py::ssize_t>(n), 4});
     T* o = out.mutable_data();
     {
       py::gil_scoped_release release;
       check_finite_fast(a, 4 * n, "anchors");
       check_finite_fast(g, 4 * n, "gt_boxes");
-      box_coder_encode(a, g, n, o, weights_of(w), Parallel{num_threads()});
+      encode(a, g, n, o);
     }
     return out;
   });
 }
 
-py::array box_decode_py(const py::array& deltas, const py::array& anchors, const std::array<double, 4>& w,
-                        double clamp) {
+/// The delta decoders: anchors (N, 4) and deltas (N, 4*k) of the anchors' dtype, then
+/// `decode(deltas, anchors, n, k, out)` fills a new (N, 4*k) array with the GIL released.
+template <class Decode>
+py::array decode_py(const py::array& deltas, const py::array& anchors, Decode&& decode) {
   return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
     using T = decltype(tag);
     std::size_t n = 0, k = 0;
@@ -89,13 +102,26 @@ py::array box_decode_py(const py::array& deltas, const py::array& anchors, const
     const T* d = codes_data<T>(deltas, "deltas", n, k);
     auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(4 * k)});
     T* o = out.mutable_data();
-    bool finite = true;
     {
       py::gil_scoped_release release;
-      finite = box_coder_decode(d, a, n, k, o, weights_of(w), clamp, Parallel{num_threads()});
+      decode(d, a, n, k, o);
     }
-    if (!finite) check_finite(a, 4 * n, "anchors");  // throws, naming the element
     return out;
+  });
+}
+
+py::array box_encode_py(const py::array& anchors, const py::array& gt, const std::array<double, 4>& w) {
+  return encode_py(anchors, gt, [&](auto* a, auto* g, std::size_t n, auto* o) {
+    box_coder_encode(a, g, n, o, weights_of(w), Parallel{num_threads()});
+  });
+}
+
+py::array box_decode_py(const py::array& deltas, const py::array& anchors, const std::array<double, 4>& w,
+                        double clamp) {
+  return decode_py(deltas, anchors, [&](auto* d, auto* a, std::size_t n, std::size_t k, auto* o) {
+    // The kernel reports non-finite anchors; only then find and name the element.
+    if (!box_coder_decode(d, a, n, k, o, weights_of(w), clamp, Parallel{num_threads()}))
+      check_finite(a, 4 * n, "anchors");
   });
 }
 
@@ -114,22 +140,8 @@ DeltaXYWHParams mmdet_params(const std::array<double, 4>& means, const std::arra
 py::array mmdet_encode_py(const py::array& anchors, const py::array& gt, const std::array<double, 4>& means,
                           const std::array<double, 4>& stds) {
   const DeltaXYWHParams p = mmdet_params(means, stds, 16.0 / 1000.0, false, 32, std::nullopt);
-  return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0, m = 0;
-    const T* a = boxes_data<T>(anchors, "anchors", n);
-    require_dtype<T>(gt, "gt_boxes", "anchors");
-    const T* g = boxes_data<T>(gt, "gt_boxes", m);
-    LOCUSKIT_CHECK(m == n, std::invalid_argument, "gt_boxes: expected ", n, " rows (one per anchor), got ", m);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 4});
-    T* o = out.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_finite_fast(a, 4 * n, "anchors");
-      check_finite_fast(g, 4 * n, "gt_boxes");
-      delta_xywh_encode(a, g, n, o, p, Parallel{num_threads()});
-    }
-    return out;
+  return encode_py(anchors, gt, [&](auto* a, auto* g, std::size_t n, auto* o) {
+    delta_xywh_encode(a, g, n, o, p, Parallel{num_threads()});
   });
 }
 
@@ -137,19 +149,9 @@ py::array mmdet_decode_py(const py::array& deltas, const py::array& anchors, con
                           const std::array<double, 4>& stds, double wh_ratio_clip, bool add_ctr_clamp,
                           double ctr_clamp, const std::optional<std::pair<double, double>>& max_shape) {
   const DeltaXYWHParams p = mmdet_params(means, stds, wh_ratio_clip, add_ctr_clamp, ctr_clamp, max_shape);
-  return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0, k = 0;
-    const T* a = boxes_data<T>(anchors, "anchors", n);
-    const T* d = codes_data<T>(deltas, "deltas", n, k);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(4 * k)});
-    T* o = out.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_finite_fast(a, 4 * n, "anchors");
-      delta_xywh_decode(d, a, n, k, o, p, Parallel{num_threads()});
-    }
-    return out;
+  return decode_py(deltas, anchors, [&](auto* d, auto* a, std::size_t n, std::size_t k, auto* o) {
+    check_finite_fast(a, 4 * n, "anchors");
+    delta_xywh_decode(d, a, n, k, o, p, Parallel{num_threads()});
   });
 }
 
@@ -193,12 +195,9 @@ py::array distance_decode_py(const py::array& points, const py::array& dist,
 py::array linear_py(const py::array& x, const py::array& anchors, bool normalize, bool encode) {
   return with_float_dtype(anchors, "anchors", [&](auto tag) -> py::array {
     using T = decltype(tag);
-    std::size_t n = 0, m = 0;
+    std::size_t n = 0;
     const T* a = boxes_data<T>(anchors, "anchors", n);
-    const char* name = encode ? "gt_boxes" : "rel_codes";
-    require_dtype<T>(x, name, "anchors");
-    const T* b = boxes_data<T>(x, name, m);
-    LOCUSKIT_CHECK(m == n, std::invalid_argument, name, ": expected ", n, " rows (one per anchor), got ", m);
+    const T* b = rows_per_anchor<T>(x, encode ? "gt_boxes" : "rel_codes", n);
     auto out = new_array<T>({static_cast<py::ssize_t>(n), 4});
     T* o = out.mutable_data();
     {

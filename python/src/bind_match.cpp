@@ -35,6 +35,28 @@ BoxPair<T> box_pair(const py::array& gt, const py::array& preds, const char* pre
   return p;
 }
 
+/// The box matchers and assigners: gt_boxes (M, 4) and `preds` (N, 4) of gt_boxes' float dtype,
+/// checked as valid xyxy with the GIL released, then `match(pair, indices, values)` fills a new int64
+/// (N,) index array and a (N,) value array, returned as a tuple in that order.
+template <class Match>
+py::tuple match_boxes_pair(const py::array& gt, const py::array& preds, const char* preds_name, Match&& match) {
+  return with_float_dtype(gt, "gt_boxes", [&](auto tag) -> py::tuple {
+    using T = decltype(tag);
+    auto p = box_pair<T>(gt, preds, preds_name);
+    auto indices = new_array<std::int64_t>({static_cast<py::ssize_t>(p.n)});
+    auto vals = new_array<T>({static_cast<py::ssize_t>(p.n)});
+    std::int64_t* io = indices.mutable_data();
+    T* vo = vals.mutable_data();
+    {
+      py::gil_scoped_release release;
+      check_boxes_xyxy(p.gt, p.m, "gt_boxes");
+      check_boxes_xyxy(p.preds, p.n, preds_name);
+      match(p, io, vo);
+    }
+    return py::make_tuple(indices, vals);
+  });
+}
+
 py::tuple matcher_dense_py(const py::array& quality, double high, double low, bool allow_low) {
   return with_float_dtype(quality, "match_quality_matrix", [&](auto tag) -> py::tuple {
     using T = decltype(tag);
@@ -53,20 +75,8 @@ py::tuple matcher_dense_py(const py::array& quality, double high, double low, bo
 }
 
 py::tuple match_boxes_py(const py::array& gt, const py::array& preds, double high, double low, bool allow_low) {
-  return with_float_dtype(gt, "gt_boxes", [&](auto tag) -> py::tuple {
-    using T = decltype(tag);
-    auto p = box_pair<T>(gt, preds, "anchors");
-    auto matches = new_array<std::int64_t>({static_cast<py::ssize_t>(p.n)});
-    auto vals = new_array<T>({static_cast<py::ssize_t>(p.n)});
-    std::int64_t* mo = matches.mutable_data();
-    T* vo = vals.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_boxes_xyxy(p.gt, p.m, "gt_boxes");
-      check_boxes_xyxy(p.preds, p.n, "anchors");
-      match_boxes(p.gt, p.m, p.preds, p.n, high, low, allow_low, mo, vo, Parallel{num_threads()});
-    }
-    return py::make_tuple(matches, vals);
+  return match_boxes_pair(gt, preds, "anchors", [&](const auto& p, std::int64_t* mo, auto* vo) {
+    match_boxes(p.gt, p.m, p.preds, p.n, high, low, allow_low, mo, vo, Parallel{num_threads()});
   });
 }
 
@@ -111,20 +121,8 @@ py::tuple d2_match_py(const py::array& quality_or_gt, const std::optional<py::ar
 }
 
 py::tuple ssd_match_py(const py::array& gt, const py::array& preds, double thr) {
-  return with_float_dtype(gt, "gt_boxes", [&](auto tag) -> py::tuple {
-    using T = decltype(tag);
-    auto p = box_pair<T>(gt, preds, "anchors");
-    auto matches = new_array<std::int64_t>({static_cast<py::ssize_t>(p.n)});
-    auto vals = new_array<T>({static_cast<py::ssize_t>(p.n)});
-    std::int64_t* mo = matches.mutable_data();
-    T* vo = vals.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_boxes_xyxy(p.gt, p.m, "gt_boxes");
-      check_boxes_xyxy(p.preds, p.n, "anchors");
-      ssd_match_boxes(p.gt, p.m, p.preds, p.n, thr, mo, vo, Parallel{num_threads()});
-    }
-    return py::make_tuple(matches, vals);
+  return match_boxes_pair(gt, preds, "anchors", [&](const auto& p, std::int64_t* mo, auto* vo) {
+    ssd_match_boxes(p.gt, p.m, p.preds, p.n, thr, mo, vo, Parallel{num_threads()});
   });
 }
 
@@ -133,39 +131,15 @@ py::tuple max_iou_assign_py(const py::array& gt, const py::array& preds, double 
   MaxIoUAssignerParams prm;
   prm.pos_iou_thr = pos, prm.neg_iou_thr_low = neg_lo, prm.neg_iou_thr_high = neg_hi, prm.min_pos_iou = min_pos;
   prm.gt_max_assign_all = assign_all, prm.match_low_quality = low_quality;
-  return with_float_dtype(gt, "gt_boxes", [&](auto tag) -> py::tuple {
-    using T = decltype(tag);
-    auto p = box_pair<T>(gt, preds, "bboxes");
-    auto assigned = new_array<std::int64_t>({static_cast<py::ssize_t>(p.n)});
-    auto vals = new_array<T>({static_cast<py::ssize_t>(p.n)});
-    std::int64_t* ao = assigned.mutable_data();
-    T* vo = vals.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_boxes_xyxy(p.gt, p.m, "gt_boxes");
-      check_boxes_xyxy(p.preds, p.n, "bboxes");
-      max_iou_assign(p.gt, p.m, p.preds, p.n, prm, ao, vo, Parallel{num_threads()});
-    }
-    return py::make_tuple(assigned, vals);
+  return match_boxes_pair(gt, preds, "bboxes", [&](const auto& p, std::int64_t* ao, auto* vo) {
+    max_iou_assign(p.gt, p.m, p.preds, p.n, prm, ao, vo, Parallel{num_threads()});
   });
 }
 
 py::tuple atss_py(const py::array& anchors, const std::vector<std::size_t>& levels, const py::array& gt,
                   std::size_t topk, double eps) {
-  return with_float_dtype(gt, "gt_boxes", [&](auto tag) -> py::tuple {
-    using T = decltype(tag);
-    auto p = box_pair<T>(gt, anchors, "anchors");
-    auto assigned = new_array<std::int64_t>({static_cast<py::ssize_t>(p.n)});
-    auto vals = new_array<T>({static_cast<py::ssize_t>(p.n)});
-    std::int64_t* ao = assigned.mutable_data();
-    T* vo = vals.mutable_data();
-    {
-      py::gil_scoped_release release;
-      check_boxes_xyxy(p.gt, p.m, "gt_boxes");
-      check_boxes_xyxy(p.preds, p.n, "anchors");
-      atss_assign(p.preds, p.n, levels.data(), levels.size(), p.gt, p.m, topk, ao, vo, eps);
-    }
-    return py::make_tuple(assigned, vals);
+  return match_boxes_pair(gt, anchors, "anchors", [&](const auto& p, std::int64_t* ao, auto* vo) {
+    atss_assign(p.preds, p.n, levels.data(), levels.size(), p.gt, p.m, topk, ao, vo, eps);
   });
 }
 

@@ -70,20 +70,28 @@ decltype(auto) with_boxes_scores(const py::array& boxes, const py::array& scores
   });
 }
 
+/// The NMS calls that return only indices: validates (b, s) and runs `run(keep)` (returning the
+/// kept count) with the GIL released; the kept indices as an int64 array.
+template <class T, class Run>
+py::array kept_indices(const T* b, const T* s, std::size_t n, Run&& run) {
+  std::vector<std::int64_t> keep(n);
+  std::size_t k = 0;
+  {
+    py::gil_scoped_release release;
+    validate(b, s, n);
+    k = run(keep.data());
+  }
+  return indices_array(keep, k);
+}
+
 py::array nms_py(const py::array& boxes, const py::array& scores, double iou_threshold,
                  const std::string& rule, py::object max_output) {
   check_unit(iou_threshold, "iou_threshold");
   NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
-  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
-    (void)tag;
-    std::vector<std::int64_t> keep(n);
-    std::size_t k = 0;
-    {
-      py::gil_scoped_release release;
-      validate(b, s, n);
-      k = nms(b, s, n, iou_threshold, keep.data(), opts);
-    }
-    return indices_array(keep, k);
+  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+    return kept_indices(b, s, n, [&](std::int64_t* keep) {
+      return nms(b, s, n, iou_threshold, keep, opts);
+    });
   });
 }
 
@@ -93,14 +101,9 @@ py::array batched_nms_py(const py::array& boxes, const py::array& scores, const 
   NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
   return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
     const std::int64_t* c = vector_data<std::int64_t>(idxs, "idxs", static_cast<py::ssize_t>(n), "boxes rows");
-    std::vector<std::int64_t> keep(n);
-    std::size_t k = 0;
-    {
-      py::gil_scoped_release release;
-      validate(b, s, n);
-      k = batched_nms(b, s, c, n, iou_threshold, keep.data(), opts);
-    }
-    return indices_array(keep, k);
+    return kept_indices(b, s, n, [&](std::int64_t* keep) {
+      return batched_nms(b, s, c, n, iou_threshold, keep, opts);
+    });
   });
 }
 
@@ -139,14 +142,9 @@ py::array diou_nms_py(const py::array& boxes, const py::array& scores, double io
   if (!(beta > 0) || !std::isfinite(beta)) throw std::invalid_argument("beta: must be > 0, got " + std::to_string(beta));
   const IouRule r = parse_rule(rule);
   return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
-    std::vector<std::int64_t> keep(n);
-    std::size_t k = 0;
-    {
-      py::gil_scoped_release release;
-      validate(b, s, n);
-      k = diou_nms(b, s, n, iou_threshold, beta, keep.data(), r);
-    }
-    return indices_array(keep, k);
+    return kept_indices(b, s, n, [&](std::int64_t* keep) {
+      return diou_nms(b, s, n, iou_threshold, beta, keep, r);
+    });
   });
 }
 
@@ -157,15 +155,9 @@ py::array fast_cluster_py(const py::array& boxes, const py::array& scores, doubl
   const IouRule r = parse_rule(rule);
   const std::size_t tk = to_max(top_k, "top_k");
   return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
-    std::vector<std::int64_t> keep(n);
-    std::size_t k = 0;
-    {
-      py::gil_scoped_release release;
-      validate(b, s, n);
-      k = Cluster ? cluster_nms(b, s, n, iou_threshold, keep.data(), tk, r)
-                  : fast_nms(b, s, n, iou_threshold, keep.data(), tk, r);
-    }
-    return indices_array(keep, k);
+    return kept_indices(b, s, n, [&](std::int64_t* keep) {
+      return Cluster ? cluster_nms(b, s, n, iou_threshold, keep, tk, r) : fast_nms(b, s, n, iou_threshold, keep, tk, r);
+    });
   });
 }
 

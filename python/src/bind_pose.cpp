@@ -34,15 +34,27 @@ T rotation_tolerance() {
   return std::is_same_v<T, float> ? T(1e-2) : T(1e-2);
 }
 
+/// Rows already known to be finite: last row (0, 0, 0, 1) and a rotation block.
 template <class T>
-void check_se3_rows(const T* M, std::size_t n, const char* name) {
-  check_finite(M, 16 * n, name, 16);
+void check_se3_structure(const T* M, std::size_t n, const char* name) {
   for (std::size_t i = 0; i < n; ++i) {
     const T* p = M + 16 * i;
     if (p[12] != T(0) || p[13] != T(0) || p[14] != T(0) || p[15] != T(1))
       throw std::invalid_argument(std::string(name) + "[" + std::to_string(i) + "]: last row is not (0, 0, 0, 1)");
   }
   check_rotations(M, n, 16, 4, rotation_tolerance<T>(), name, Parallel{num_threads()});
+}
+
+template <class T>
+void check_se3_rows(const T* M, std::size_t n, const char* name) {
+  check_finite(M, 16 * n, name, 16);
+  check_se3_structure(M, n, name);
+}
+
+/// (N, 3, 3) rotation matrices at the bindings' tolerance.
+template <class T>
+void check_rotation_matrices(const T* R, std::size_t n, const char* name, Parallel par = {}) {
+  check_rotations(R, n, 9, 3, rotation_tolerance<T>(), name, par);
 }
 
 template <class T>
@@ -56,105 +68,103 @@ void check_quaternions(const T* q, std::size_t n, std::size_t stride, std::size_
   }
 }
 
-// ---------------------------------------------------------------- batched Lie groups
-py::array so3_exp_py(const py::array& w) {
-  return with_float_dtype(w, "omega", [&](auto tag) -> py::array {
+/// Finite (N, 4, 4) similarity transforms: the 3x3 block is s R with s > 0 and R a rotation.
+template <class T>
+void check_similarities(const T* M, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* m = M + 16 * i;
+    Matrix3<T> sR;
+    sR << m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10];
+    const T det = sR.determinant();
+    if (!(det > T(0)))
+      throw std::invalid_argument("transforms[" + std::to_string(i) + "]: scale block is singular or reflecting");
+    const T s = std::cbrt(det);
+    const Matrix3<T> R = sR / s;
+    const T dev = (R.transpose() * R - Matrix3<T>::Identity()).norm();
+    if (!(dev <= T(1e-2)))
+      throw std::invalid_argument("transforms[" + std::to_string(i) + "]: not a similarity (|R^T R - I|_F = " +
+                                  std::to_string(dev) + ")");
+  }
+}
+
+/// Elements per row of a (N, tail...) array.
+std::size_t row_size(std::initializer_list<py::ssize_t> tail) {
+  std::size_t per = 1;
+  for (auto d : tail) per *= static_cast<std::size_t>(d);
+  return per;
+}
+
+/// A new (n, tail...) array.
+template <class T>
+py::array_t<T> new_batch_array(std::size_t n, std::initializer_list<py::ssize_t> tail) {
+  std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n)};
+  shape.insert(shape.end(), tail.begin(), tail.end());
+  return new_array<T>(std::move(shape));
+}
+
+struct NoFurtherChecks {
+  template <class T>
+  void operator()(const T*, std::size_t) const {}
+};
+
+/// The batched Lie-group bindings: `x` float32/float64 of shape (N, in_tail...) (`expected` in the
+/// message), finite, then `check(data, N)` for what the group needs beyond that; returns a new
+/// (N, out_tail...) array of x's dtype filled by `batch(data, N, out, Parallel)` with the GIL
+/// released. `batch` is generic over the scalar, e.g. `[](auto... a) { so3_exp_batch(a...); }`.
+template <class Batch, class Check = NoFurtherChecks>
+py::array run_batch(const py::array& x, const char* name, std::initializer_list<py::ssize_t> in_tail,
+                    const char* expected, std::initializer_list<py::ssize_t> out_tail, Batch batch, Check check = {}) {
+  return with_float_dtype(x, name, [&](auto tag) -> py::array {
     using T = decltype(tag);
     std::size_t n = 0;
-    const T* p = batch_data<T>(w, "omega", {3}, "(N, 3)", n);
-    check_finite(p, 3 * n, "omega", 3);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 3, 3});
+    const T* p = batch_data<T>(x, name, in_tail, expected, n);
+    const std::size_t per = row_size(in_tail);
+    check_finite(p, per * n, name, per);
+    check(p, n);
+    auto out = new_batch_array<T>(n, out_tail);
     T* o = out.mutable_data();
     py::gil_scoped_release release;
-    so3_exp_batch(p, n, o, Parallel{num_threads()});
+    batch(p, n, o, Parallel{num_threads()});
     return std::move(out);
   });
+}
+
+// ---------------------------------------------------------------- batched Lie groups
+py::array so3_exp_py(const py::array& w) {
+  return run_batch(w, "omega", {3}, "(N, 3)", {3, 3}, [](auto... a) { so3_exp_batch(a...); });
 }
 
 py::array so3_log_py(const py::array& x) {
-  return with_float_dtype(x, "rotations", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const bool quat = x.ndim() == 2;
-    const T* p = quat ? batch_data<T>(x, "rotations", {4}, "(N, 3, 3) or (N, 4) quaternions xyzw", n)
-                      : batch_data<T>(x, "rotations", {3, 3}, "(N, 3, 3) or (N, 4) quaternions xyzw", n);
-    check_finite(p, (quat ? 4 : 9) * n, "rotations", quat ? 4 : 9);
-    if (quat) check_quaternions(p, n, 4, 0, "rotations");
-    else check_rotations(p, n, 9, 3, rotation_tolerance<T>(), "rotations", Parallel{num_threads()});
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 3});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    if (quat) so3_log_quaternion_batch(p, n, o, Parallel{num_threads()});
-    else so3_log_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  const char* expected = "(N, 3, 3) or (N, 4) quaternions xyzw";
+  if (x.ndim() == 2)
+    return run_batch(x, "rotations", {4}, expected, {3}, [](auto... a) { so3_log_quaternion_batch(a...); },
+                     [](auto* q, std::size_t n) { check_quaternions(q, n, 4, 0, "rotations"); });
+  return run_batch(x, "rotations", {3, 3}, expected, {3}, [](auto... a) { so3_log_batch(a...); },
+                   [](auto* R, std::size_t n) { check_rotation_matrices(R, n, "rotations", Parallel{num_threads()}); });
 }
 
 py::array quaternion_to_matrix_py(const py::array& q) {
-  return with_float_dtype(q, "quaternions", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const T* p = batch_data<T>(q, "quaternions", {4}, "(N, 4) xyzw", n);
-    check_finite(p, 4 * n, "quaternions", 4);
-    check_quaternions(p, n, 4, 0, "quaternions");
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 3, 3});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    quaternion_to_matrix_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  return run_batch(q, "quaternions", {4}, "(N, 4) xyzw", {3, 3}, [](auto... a) { quaternion_to_matrix_batch(a...); },
+                   [](auto* p, std::size_t n) { check_quaternions(p, n, 4, 0, "quaternions"); });
 }
 
 py::array matrix_to_quaternion_py(const py::array& R) {
-  return with_float_dtype(R, "rotations", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const T* p = batch_data<T>(R, "rotations", {3, 3}, "(N, 3, 3)", n);
-    check_finite(p, 9 * n, "rotations", 9);
-    check_rotations(p, n, 9, 3, rotation_tolerance<T>(), "rotations");
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 4});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    matrix_to_quaternion_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  return run_batch(R, "rotations", {3, 3}, "(N, 3, 3)", {4}, [](auto... a) { matrix_to_quaternion_batch(a...); },
+                   [](auto* p, std::size_t n) { check_rotation_matrices(p, n, "rotations"); });
 }
 
 py::array se3_exp_py(const py::array& xi, bool as_tq) {
-  return with_float_dtype(xi, "xi", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const T* p = batch_data<T>(xi, "xi", {6}, "(N, 6)", n);
-    check_finite(p, 6 * n, "xi", 6);
-    auto out = as_tq ? new_array<T>({static_cast<py::ssize_t>(n), 7}) : new_array<T>({static_cast<py::ssize_t>(n), 4, 4});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    if (as_tq) se3_exp_tq_batch(p, n, o, Parallel{num_threads()});
-    else se3_exp_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  if (as_tq) return run_batch(xi, "xi", {6}, "(N, 6)", {7}, [](auto... a) { se3_exp_tq_batch(a...); });
+  return run_batch(xi, "xi", {6}, "(N, 6)", {4, 4}, [](auto... a) { se3_exp_batch(a...); });
 }
 
 py::array se3_log_py(const py::array& x) {
-  return with_float_dtype(x, "poses", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const bool tq = x.ndim() == 2;
-    const T* p = tq ? batch_data<T>(x, "poses", {7}, "(N, 4, 4) or (N, 7) [t, q_xyzw]", n)
-                    : batch_data<T>(x, "poses", {4, 4}, "(N, 4, 4) or (N, 7) [t, q_xyzw]", n);
-    if (tq) {
-      check_finite(p, 7 * n, "poses", 7);
-      check_quaternions(p, n, 7, 3, "poses");
-    } else {
-      check_se3_rows(p, n, "poses");
-    }
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 6});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    if (tq) se3_log_tq_batch(p, n, o, Parallel{num_threads()});
-    else se3_log_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  const char* expected = "(N, 4, 4) or (N, 7) [t, q_xyzw]";
+  if (x.ndim() == 2)
+    return run_batch(x, "poses", {7}, expected, {6}, [](auto... a) { se3_log_tq_batch(a...); },
+                     [](auto* p, std::size_t n) { check_quaternions(p, n, 7, 3, "poses"); });
+  return run_batch(x, "poses", {4, 4}, expected, {6}, [](auto... a) { se3_log_batch(a...); },
+                   [](auto* p, std::size_t n) { check_se3_structure(p, n, "poses"); });
 }
 
 py::array se3_compose_py(const py::array& a, const py::array& b) {
@@ -178,73 +188,27 @@ py::array se3_compose_py(const py::array& a, const py::array& b) {
 }
 
 py::array se3_inverse_py(const py::array& a) {
-  return with_float_dtype(a, "poses", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const T* p = batch_data<T>(a, "poses", {4, 4}, "(N, 4, 4)", n);
-    check_finite(p, 16 * n, "poses", 16);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 4, 4});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    se3_inverse_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  return run_batch(a, "poses", {4, 4}, "(N, 4, 4)", {4, 4}, [](auto... args) { se3_inverse_batch(args...); });
 }
 
 py::array sim3_exp_py(const py::array& z) {
-  return with_float_dtype(z, "zeta", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const T* p = batch_data<T>(z, "zeta", {7}, "(N, 7)", n);
-    check_finite(p, 7 * n, "zeta", 7);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 4, 4});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    sim3_exp_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  return run_batch(z, "zeta", {7}, "(N, 7)", {4, 4}, [](auto... a) { sim3_exp_batch(a...); });
 }
 
 py::array sim3_log_py(const py::array& x) {
-  return with_float_dtype(x, "transforms", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    std::size_t n = 0;
-    const T* p = batch_data<T>(x, "transforms", {4, 4}, "(N, 4, 4)", n);
-    check_finite(p, 16 * n, "transforms", 16);
-    for (std::size_t i = 0; i < n; ++i) {
-      const T* m = p + 16 * i;
-      Matrix3<T> sR;
-      sR << m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10];
-      const T det = sR.determinant();
-      if (!(det > T(0)))
-        throw std::invalid_argument("transforms[" + std::to_string(i) + "]: scale block is singular or reflecting");
-      const T s = std::cbrt(det);
-      const Matrix3<T> R = sR / s;
-      const T dev = (R.transpose() * R - Matrix3<T>::Identity()).norm();
-      if (!(dev <= T(1e-2)))
-        throw std::invalid_argument("transforms[" + std::to_string(i) + "]: not a similarity (|R^T R - I|_F = " +
-                                    std::to_string(dev) + ")");
-    }
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), 7});
-    T* o = out.mutable_data();
-    py::gil_scoped_release release;
-    sim3_log_batch(p, n, o, Parallel{num_threads()});
-    return std::move(out);
-  });
+  return run_batch(x, "transforms", {4, 4}, "(N, 4, 4)", {7}, [](auto... a) { sim3_log_batch(a...); },
+                   [](auto* p, std::size_t n) { check_similarities(p, n); });
 }
 
 /// Per-element operations that are not hot: Jacobians, adjoints, interpolation, Euler angles.
 template <class T, int D, class F>
 py::array map_rows(const py::array& x, const char* name, std::initializer_list<py::ssize_t> in_tail, const char* expected,
-                   std::vector<py::ssize_t> out_tail, std::size_t in_per, F&& f) {
+                   std::initializer_list<py::ssize_t> out_tail, std::size_t in_per, F&& f) {
   std::size_t n = 0;
   const T* p = batch_data<T>(x, name, in_tail, expected, n);
   check_finite(p, in_per * n, name, in_per);
-  std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(n)};
-  shape.insert(shape.end(), out_tail.begin(), out_tail.end());
-  std::size_t out_per = 1;
-  for (auto d : out_tail) out_per *= static_cast<std::size_t>(d);
-  auto out = new_array<T>(shape);
+  const std::size_t out_per = row_size(out_tail);
+  auto out = new_batch_array<T>(n, out_tail);
   T* o = out.mutable_data();
   for (std::size_t i = 0; i < n; ++i) f(p + in_per * i, o + out_per * i);
   return std::move(out);
@@ -342,7 +306,7 @@ py::array so3_to_euler_py(const py::array& R, const std::string& seq) {
     std::size_t n = 0;
     const T* p = batch_data<T>(R, "rotations", {3, 3}, "(N, 3, 3)", n);
     check_finite(p, 9 * n, "rotations", 9);
-    check_rotations(p, n, 9, 3, rotation_tolerance<T>(), "rotations");
+    check_rotation_matrices(p, n, "rotations");
     return map_rows<T, 3>(R, "rotations", {3, 3}, "(N, 3, 3)", {3}, 9, [&](const T* in, T* out) {
       Eigen::Map<Vector3<T>> out_map(out);
       out_map = SO3<T>::from_matrix_unchecked(Eigen::Map<const detail::RowMat3<T>>(in)).to_euler(seq);

@@ -72,40 +72,35 @@ std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
                         double iou_threshold, std::int64_t* keep, const NmsOptions& opts = {},
                         NmsWorkspace<T>* ws = nullptr) {
   using P = detail::nms_pos_t<T>;
-  const T thr = strict_iou_threshold<T>(iou_threshold, opts.rule);
-  LOCUSKIT_CHECK(n <= static_cast<std::size_t>(std::numeric_limits<P>::max()), std::invalid_argument,
-                 "batched_nms: too many boxes (", n, ")");
-  if (n == 0 || opts.max_output == 0) return 0;
-  NmsWorkspace<T> local;
-  NmsWorkspace<T>& w = ws ? *ws : local;
-  w.reserve(n);
-  std::int64_t* order = w.order_.data();
-  detail::score_order(scores, n, order, w);
-  // Class of each rank (reuses order_tmp_, free after the sort).
-  std::int64_t* cls = w.order_tmp_.data();
-  for (std::size_t p = 0; p < n; ++p) cls[p] = classes[order[p]];
-  std::int64_t* group = w.group_.data();
-  std::vector<std::size_t>& starts = w.starts_;
-  detail::group_by_class(cls, n, group, starts, w.scratch_, w.counts_, w.group_tmp_);
-  detail::Soa<T> soa(w, n);
-  P* pos = w.pos_.data();
-  for (std::size_t g = 0; g < n; ++g) {
-    soa.put(g, boxes + 4 * order[group[g]]);
-    pos[g] = static_cast<P>(group[g]);
-  }
-  // Greedy per class; kept ranks are flagged, then read back in rank (= score) order.
-  P* kept = w.kept_.data();
-  char* flag = reinterpret_cast<char*>(cls);  // cls is dead now; n bytes <= 8n bytes
-  std::fill(flag, flag + n, char(0));
-  for (std::size_t s = 0; s + 1 < starts.size(); ++s) {
-    const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
-    const std::size_t k = detail::greedy_segment(soa, pos, b, m, thr, opts.max_output, kept);
-    for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
-  }
-  std::size_t k = 0;
-  for (std::size_t p = 0; p < n && k < opts.max_output; ++p)
-    if (flag[p]) keep[k++] = order[p];
-  return k;
+  return detail::with_score_order(
+      "batched_nms", scores, n, iou_threshold, opts.rule, opts.max_output, ws,
+      [&](const T thr, NmsWorkspace<T>& w, const std::int64_t* order) -> std::size_t {
+        // Class of each rank (reuses order_tmp_, free after the sort).
+        std::int64_t* cls = w.order_tmp_.data();
+        for (std::size_t p = 0; p < n; ++p) cls[p] = classes[order[p]];
+        std::int64_t* group = w.group_.data();
+        std::vector<std::size_t>& starts = w.starts_;
+        detail::group_by_class(cls, n, group, starts, w.scratch_, w.counts_, w.group_tmp_);
+        detail::Soa<T> soa(w, n);
+        P* pos = w.pos_.data();
+        for (std::size_t g = 0; g < n; ++g) {
+          soa.put(g, boxes + 4 * order[group[g]]);
+          pos[g] = static_cast<P>(group[g]);
+        }
+        // Greedy per class; kept ranks are flagged, then read back in rank (= score) order.
+        P* kept = w.kept_.data();
+        char* flag = reinterpret_cast<char*>(cls);  // cls is dead now; n bytes <= 8n bytes
+        std::fill(flag, flag + n, char(0));
+        for (std::size_t s = 0; s + 1 < starts.size(); ++s) {
+          const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
+          const std::size_t k = detail::greedy_segment(soa, pos, b, m, thr, opts.max_output, kept);
+          for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
+        }
+        std::size_t k = 0;
+        for (std::size_t p = 0; p < n && k < opts.max_output; ++p)
+          if (flag[p]) keep[k++] = order[p];
+        return k;
+      });
 }
 
 }  // namespace locuskit

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <limits>
 
+#include "../detail/nms/score_ordered.hpp"
 #include "../error.hpp"
 #include "iou_rule.hpp"
 #include "workspace.hpp"
@@ -43,36 +44,32 @@ template <class T>
 std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
                 std::int64_t* keep, const NmsOptions& opts = {}, NmsWorkspace<T>* ws = nullptr) {
   using P = detail::nms_pos_t<T>;
-  const T thr = strict_iou_threshold<T>(iou_threshold, opts.rule);
-  LOCUSKIT_CHECK(n <= static_cast<std::size_t>(std::numeric_limits<P>::max()), std::invalid_argument,
-                 "nms: too many boxes (", n, ")");
-  if (n == 0 || opts.max_output == 0) return 0;
-  NmsWorkspace<T> local;
-  NmsWorkspace<T>& w = ws ? *ws : local;
-  w.reserve(n);
-  std::int64_t* order = w.order_.data();
-  detail::score_order(scores, n, order, w);
-  P* kept = w.kept_.data();
-  if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid &&
-      detail::build_nms_grid(boxes, order, n, w)) {
-    std::fill(w.dead_.begin(), w.dead_.begin() + static_cast<std::ptrdiff_t>(n), static_cast<unsigned char>(0));
-    detail::Soa<T> soa(w, n);
-    const detail::NmsGridView<T, P> view{boxes, order, n, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,
-                                         w.pos_.data(), w.cell_begin_.data(), w.cell_end_.data(), w.cell_dead_.data(),
-                                         w.dead_.data(), w.levels_.data(), w.levels_.size()};
-    const std::size_t k = simd::dispatch(kernel::nms_greedy_grid{}, view, thr, opts.max_output, kept);
-    for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
-    return k;
-  }
-  detail::Soa<T> soa(w, n);
-  P* pos = w.pos_.data();
-  for (std::size_t p = 0; p < n; ++p) {
-    soa.put(p, boxes + 4 * order[p]);
-    pos[p] = static_cast<P>(p);
-  }
-  const std::size_t k = detail::greedy_segment(soa, pos, 0, n, thr, opts.max_output, kept);
-  for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
-  return k;
+  return detail::with_score_order(
+      "nms", scores, n, iou_threshold, opts.rule, opts.max_output, ws,
+      [&](const T thr, NmsWorkspace<T>& w, const std::int64_t* order) -> std::size_t {
+        P* kept = w.kept_.data();
+        if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid &&
+            detail::build_nms_grid(boxes, order, n, w)) {
+          std::fill(w.dead_.begin(), w.dead_.begin() + static_cast<std::ptrdiff_t>(n), static_cast<unsigned char>(0));
+          detail::Soa<T> soa(w, n);
+          const detail::NmsGridView<T, P> view{boxes, order, n, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,
+                                               w.pos_.data(), w.cell_begin_.data(), w.cell_end_.data(),
+                                               w.cell_dead_.data(), w.dead_.data(), w.levels_.data(),
+                                               w.levels_.size()};
+          const std::size_t k = simd::dispatch(kernel::nms_greedy_grid{}, view, thr, opts.max_output, kept);
+          for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
+          return k;
+        }
+        detail::Soa<T> soa(w, n);
+        P* pos = w.pos_.data();
+        for (std::size_t p = 0; p < n; ++p) {
+          soa.put(p, boxes + 4 * order[p]);
+          pos[p] = static_cast<P>(p);
+        }
+        const std::size_t k = detail::greedy_segment(soa, pos, 0, n, thr, opts.max_output, kept);
+        for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
+        return k;
+      });
 }
 
 namespace reference {
