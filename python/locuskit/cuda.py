@@ -256,14 +256,9 @@ def _boxes_scores(boxes, scores):
     return bx, sc
 
 
-def nms(boxes, scores, iou_threshold: float, *, stream=None, validate: bool = True):
-    """Greedy NMS: int64 indices of the kept boxes, sorted by score descending (ties: lower index).
-
-    ``boxes`` (N, 4) xyxy and ``scores`` (N,) CUDA arrays of the same float dtype. Same kept indices
-    as the CPU ``nms`` and torchvision's CPU ``nms``. Device memory O(N) (no N x N mask).
-    """
-    _require_built()
-    bx, sc = _boxes_scores(boxes, scores)
+def _kept_indices(bx, sc, iou_threshold, stream, validate, workspace_bytes, run):
+    """The shared tail of nms and batched_nms: threshold, optional device validation, outputs and
+    workspace on the caller's library, the extension call, and the one read-back of the kept count."""
     thr = _threshold(iou_threshold, "iou_threshold")
     lib = _Lib(bx, stream)
     n = bx.shape[0]
@@ -272,9 +267,22 @@ def nms(boxes, scores, iou_threshold: float, *, stream=None, validate: bool = Tr
         _check_valid(lib, [(bx, n, 4, True, "boxes"), (sc, n, 1, False, "scores")])
     keep = lib.empty((max(n, 1),), "int64")
     count = lib.empty((1,), "int64")
-    ws = lib.empty((_cuda.nms_workspace(lib.device, n, f64),), "uint8")
-    _cuda.nms(f64, bx.ptr, sc.ptr, n, thr, lib.ptr(keep), lib.ptr(count), lib.ptr(ws), ws.shape[0], lib.stream)
+    ws = lib.empty((workspace_bytes(lib.device, n, f64),), "uint8")
+    run(f64, thr, lib.ptr(keep), lib.ptr(count), lib.ptr(ws), ws.shape[0], lib.stream)
     return keep[: lib.read_int(count)]
+
+
+def nms(boxes, scores, iou_threshold: float, *, stream=None, validate: bool = True):
+    """Greedy NMS: int64 indices of the kept boxes, sorted by score descending (ties: lower index).
+
+    ``boxes`` (N, 4) xyxy and ``scores`` (N,) CUDA arrays of the same float dtype. Same kept indices
+    as the CPU ``nms`` and torchvision's CPU ``nms``. Device memory O(N) (no N x N mask).
+    """
+    _require_built()
+    bx, sc = _boxes_scores(boxes, scores)
+    return _kept_indices(bx, sc, iou_threshold, stream, validate, _cuda.nms_workspace,
+                         lambda f64, thr, keep, count, ws, ws_bytes, st:
+                         _cuda.nms(f64, bx.ptr, sc.ptr, bx.shape[0], thr, keep, count, ws, ws_bytes, st))
 
 
 def batched_nms(boxes, scores, idxs, iou_threshold: float, *, stream=None, validate: bool = True):
@@ -289,18 +297,10 @@ def batched_nms(boxes, scores, idxs, iou_threshold: float, *, stream=None, valid
     if len(ids.shape) != 1 or ids.shape[0] != bx.shape[0]:
         raise ValueError(f"idxs: expected shape ({bx.shape[0]},), got {_shape_str(ids.shape)}")
     _same_device(bx, (sc, "scores"), (ids, "idxs"))
-    thr = _threshold(iou_threshold, "iou_threshold")
-    lib = _Lib(bx, stream)
-    n = bx.shape[0]
-    f64 = bx.dtype == "float64"
-    if validate:
-        _check_valid(lib, [(bx, n, 4, True, "boxes"), (sc, n, 1, False, "scores")])
-    keep = lib.empty((max(n, 1),), "int64")
-    count = lib.empty((1,), "int64")
-    ws = lib.empty((_cuda.batched_nms_workspace(lib.device, n, f64),), "uint8")
-    _cuda.batched_nms(f64, bx.ptr, sc.ptr, ids.ptr, n, thr, lib.ptr(keep), lib.ptr(count), lib.ptr(ws),
-                      ws.shape[0], lib.stream)
-    return keep[: lib.read_int(count)]
+    return _kept_indices(bx, sc, iou_threshold, stream, validate, _cuda.batched_nms_workspace,
+                         lambda f64, thr, keep, count, ws, ws_bytes, st:
+                         _cuda.batched_nms(f64, bx.ptr, sc.ptr, ids.ptr, bx.shape[0], thr, keep, count, ws,
+                                           ws_bytes, st))
 
 
 def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
