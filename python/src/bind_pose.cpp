@@ -201,7 +201,7 @@ py::array sim3_log_py(const py::array& x) {
 }
 
 /// Per-element operations that are not hot: Jacobians, adjoints, interpolation, Euler angles.
-template <class T, int D, class F>
+template <class T, class F>
 py::array map_rows(const py::array& x, const char* name, std::initializer_list<py::ssize_t> in_tail, const char* expected,
                    std::initializer_list<py::ssize_t> out_tail, std::size_t in_per, F&& f) {
   std::size_t n = 0;
@@ -238,17 +238,17 @@ py::array jacobian_py(const py::array& x, const std::string& group, const std::s
   return with_float_dtype(x, "tangent", [&](auto tag) -> py::array {
     using T = decltype(tag);
     if (group == "so3")
-      return map_rows<T, 3>(x, "tangent", {3}, "(N, 3)", {3, 3}, 3, [&](const T* in, T* out) {
+      return map_rows<T>(x, "tangent", {3}, "(N, 3)", {3, 3}, 3, [&](const T* in, T* out) {
         Eigen::Map<detail::RowMat3<T>> out_map(out);
         out_map = jac<SO3<T>, 3, T>(k, Eigen::Map<const Vector3<T>>(in));
       });
     if (group == "se3")
-      return map_rows<T, 6>(x, "tangent", {6}, "(N, 6)", {6, 6}, 6, [&](const T* in, T* out) {
+      return map_rows<T>(x, "tangent", {6}, "(N, 6)", {6, 6}, 6, [&](const T* in, T* out) {
         Eigen::Map<Eigen::Matrix<T, 6, 6, Eigen::RowMajor>> out_map(out);
         out_map = jac<SE3<T>, 6, T>(k, Eigen::Map<const Vector6<T>>(in));
       });
     if (group == "sim3")
-      return map_rows<T, 7>(x, "tangent", {7}, "(N, 7)", {7, 7}, 7, [&](const T* in, T* out) {
+      return map_rows<T>(x, "tangent", {7}, "(N, 7)", {7, 7}, 7, [&](const T* in, T* out) {
         Eigen::Map<Eigen::Matrix<T, 7, 7, Eigen::RowMajor>> out_map(out);
         out_map = jac<Sim3<T>, 7, T>(k, Eigen::Map<const Vector7<T>>(in));
       });
@@ -262,7 +262,7 @@ py::array se3_adjoint_py(const py::array& x) {
     std::size_t n = 0;
     const T* p = batch_data<T>(x, "poses", {4, 4}, "(N, 4, 4)", n);
     check_se3_rows(p, n, "poses");
-    return map_rows<T, 6>(x, "poses", {4, 4}, "(N, 4, 4)", {6, 6}, 16, [&](const T* in, T* out) {
+    return map_rows<T>(x, "poses", {4, 4}, "(N, 4, 4)", {6, 6}, 16, [&](const T* in, T* out) {
       Eigen::Map<Eigen::Matrix<T, 6, 6, Eigen::RowMajor>> out_map(out);
       out_map = detail::se3_from_rowmajor(in).adjoint();
     });
@@ -293,7 +293,7 @@ py::array se3_interpolate_py(const py::array& a, const py::array& b, const py::a
 py::array so3_from_euler_py(const py::array& angles, const std::string& seq) {
   return with_float_dtype(angles, "angles", [&](auto tag) -> py::array {
     using T = decltype(tag);
-    return map_rows<T, 3>(angles, "angles", {3}, "(N, 3)", {3, 3}, 3, [&](const T* in, T* out) {
+    return map_rows<T>(angles, "angles", {3}, "(N, 3)", {3, 3}, 3, [&](const T* in, T* out) {
       Eigen::Map<detail::RowMat3<T>> out_map(out);
       out_map = SO3<T>::from_euler(seq, Vector3<T>(in[0], in[1], in[2])).matrix();
     });
@@ -307,7 +307,7 @@ py::array so3_to_euler_py(const py::array& R, const std::string& seq) {
     const T* p = batch_data<T>(R, "rotations", {3, 3}, "(N, 3, 3)", n);
     check_finite(p, 9 * n, "rotations", 9);
     check_rotation_matrices(p, n, "rotations");
-    return map_rows<T, 3>(R, "rotations", {3, 3}, "(N, 3, 3)", {3}, 9, [&](const T* in, T* out) {
+    return map_rows<T>(R, "rotations", {3, 3}, "(N, 3, 3)", {3}, 9, [&](const T* in, T* out) {
       Eigen::Map<Vector3<T>> out_map(out);
       out_map = SO3<T>::from_matrix_unchecked(Eigen::Map<const detail::RowMat3<T>>(in)).to_euler(seq);
     });
