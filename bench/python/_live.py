@@ -176,8 +176,9 @@ def time_cli(argv, repeat: int, env=None, cwd=None, budget_s: float = 600.0) -> 
 class Recorder:
     """Collects rows (ours vs peer, same inputs, same run), prints them and writes JSON."""
 
-    def __init__(self, title: str):
+    def __init__(self, title: str, path=None):
         self.title = title
+        self.path = path  # rewritten after every row, so that an interrupted run keeps what it measured
         self.rows: list[dict] = []
         self.notes: list[str] = []
         self.meta = machine()
@@ -195,6 +196,8 @@ class Recorder:
         row.update(extra)
         self.rows.append(row)
         print(self.format_row(row), flush=True)
+        if self.path:
+            self.write(self.path, quiet=True)
         return row
 
     @staticmethod
@@ -221,9 +224,10 @@ class Recorder:
         for r in self.rows:
             print(self.format_row(r))
 
-    def write(self, path) -> None:
+    def write(self, path, quiet=False) -> None:
         path = pathlib.Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "w") as f:
             json.dump({"title": self.title, "meta": self.meta, "notes": self.notes, "rows": self.rows}, f, indent=1)
-        print(f"wrote {path}")
+        if not quiet:
+            print(f"wrote {path}")

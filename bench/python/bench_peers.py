@@ -286,7 +286,8 @@ def section_traj(rec, args):
     if not args.quick:
         for n in (200_000, 1_000_000):
             g, e = long_kitti(n)
-            cases.append((f"synthetic {n // 1000}k poses", g, e, args.traj_long_repeat))
+            cases.append((f"synthetic {n // 1000}k poses", g, e, args.evo_repeat_200k if n <= 200_000
+                          else args.evo_repeat_1m))
     for what, g, e, rep in cases:
         for tool, peer_bin, extra in (("ape", ape, []), ("rpe", rpe, [])):
             ours_cmd = [*lk, "traj", tool, str(g), str(e), "--format", "kitti", "--align", "sim3", *extra]
@@ -310,6 +311,22 @@ def section_traj(rec, args):
 
 
 # ------------------------------------------------------------------------------------------ main
+def merge(inputs, out):
+    """One table and JSON from several runs of this script (e.g. sections run one after another)."""
+    import json
+
+    rec = _live.Recorder("bench_peers (merged)")
+    runs = [json.load(open(p)) for p in inputs]
+    rec.meta = {"runs": [dict(r["meta"], file=str(p)) for r, p in zip(runs, inputs)]}
+    for r in runs:
+        rec.rows += r["rows"]
+        rec.notes += r["notes"]
+    rec.print_table()
+    rec.write(out)
+    return 0
+
+
+
 SECTIONS = {"box": section_box, "nms": section_nms, "anchors": section_anchors, "coco": section_coco,
             "traj": section_traj}
 
@@ -319,11 +336,15 @@ def main():
     ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections ({','.join(SECTIONS)})")
     ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (medians)")
     ap.add_argument("--coco-peer-repeat", type=int, default=3, help="pycocotools runs on the big COCO sets")
-    ap.add_argument("--traj-long-repeat", type=int, default=1, help="evo runs at 200k / 1M poses (minutes each)")
+    ap.add_argument("--evo-repeat-200k", type=int, default=3, help="evo runs at 200k poses (a minute each)")
+    ap.add_argument("--evo-repeat-1m", type=int, default=1, help="evo runs at 1M poses (minutes each)")
+    ap.add_argument("--merge", nargs="+", metavar="IN.json", help="merge the rows of earlier runs into --json")
     ap.add_argument("--quick", action="store_true", help="small inputs, for a smoke test")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=str(_live.ROOT / "bench" / "out" / "peers.json"))
     args = ap.parse_args()
+    if args.merge:
+        return merge(args.merge, args.json)
 
     import cv2
     import torch
@@ -333,7 +354,7 @@ def main():
     locuskit.set_num_threads(1)
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    rec = _live.Recorder("bench_peers")
+    rec = _live.Recorder("bench_peers", args.json)
     import torchvision
 
     rec.meta.update(locuskit=locuskit.__version__, simd=locuskit.simd_arch(), torch=torch.__version__,
@@ -349,4 +370,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
