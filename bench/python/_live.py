@@ -218,6 +218,21 @@ class Recorder:
         return (f"{r['case']}\n    locuskit {ours:28s} {r['peer_name'] + ' ' + peer:58s} ratio wall {rw:>7s} "
                 f"CPU {rc:>7s}  {r['agree']:10s} load {ld}")
 
+    def markdown(self) -> str:
+        """The rows as a Markdown table (for bench/README.md), CPU-time ratio first."""
+        t = self._t
+        out = ["| case | kind | locuskit wall (CPU) | peer | peer wall (CPU) | ratio CPU (wall) | result | load 1/5/15 |",
+               "|---|---|---|---|---|---|---|---|"]
+        for r in self.rows:
+            o, p = r["locuskit"], r["peer"]
+            ratio = (f"**{r['ratio_cpu']:.1f}×** ({r['ratio_wall']:.1f}×)" if p and r.get("ratio_cpu")
+                     else "-")
+            ld = "/".join(f"{x:.1f}" for x in r["load_after"])
+            out.append(f"| {r['case']} | {r['kind']} | {t(o['wall_s'])} ({t(o['cpu_s'])}) | {r['peer_name']} | "
+                       + (f"{t(p['wall_s'])} ({t(p['cpu_s'])})" if p else "-")
+                       + f" | {ratio} | {r['agree']} | {ld} |")
+        return "\n".join(out)
+
     def print_table(self) -> None:
         print(f"\n== {self.title}: locuskit vs peers, same inputs, same run (median per call; load = 1/5/15 min)")
         print(f"   {self.meta}")

@@ -311,7 +311,7 @@ def section_traj(rec, args):
 
 
 # ------------------------------------------------------------------------------------------ main
-def merge(inputs, out):
+def merge(inputs, out, markdown=False):
     """One table and JSON from several runs of this script (e.g. sections run one after another)."""
     import json
 
@@ -323,6 +323,8 @@ def merge(inputs, out):
         rec.notes += r["notes"]
     rec.print_table()
     rec.write(out)
+    if markdown:
+        print(rec.markdown())
     return 0
 
 
@@ -338,13 +340,14 @@ def main():
     ap.add_argument("--coco-peer-repeat", type=int, default=3, help="pycocotools runs on the big COCO sets")
     ap.add_argument("--evo-repeat-200k", type=int, default=3, help="evo runs at 200k poses (a minute each)")
     ap.add_argument("--evo-repeat-1m", type=int, default=1, help="evo runs at 1M poses (minutes each)")
+    ap.add_argument("--markdown", action="store_true", help="with --merge: also print a Markdown table")
     ap.add_argument("--merge", nargs="+", metavar="IN.json", help="merge the rows of earlier runs into --json")
     ap.add_argument("--quick", action="store_true", help="small inputs, for a smoke test")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", default=str(_live.ROOT / "bench" / "out" / "peers.json"))
     args = ap.parse_args()
     if args.merge:
-        return merge(args.merge, args.json)
+        return merge(args.merge, args.json, args.markdown)
 
     import cv2
     import torch
@@ -367,6 +370,7 @@ def main():
     rec.meta["load_at_end"] = load()
     rec.print_table()
     rec.write(args.json)
+    print(rec.markdown())
 
 
 if __name__ == "__main__":
