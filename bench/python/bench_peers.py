@@ -4,6 +4,8 @@ inputs, in the same run, like for like, with the load recorded next to every row
 * command line vs command line, fresh process per run, start-up included: ``locuskit eval coco``
   vs a pycocotools script (load + evaluate + accumulate + summarize, bench/python/coco_eval_script.py);
   ``locuskit traj ape|rpe`` vs ``evo_ape``/``evo_rpe`` (KITTI 00, 200k and 1M synthetic poses);
+* in-process trajectories: evo's reader + ``main_ape.ape``/``main_rpe.rpe`` vs ``locuskit.traj``
+  (bench/python/traj_eval_script.py; KITTI 00 and 200k poses);
 * in-process vs in-process: COCO evaluate+accumulate (pycocotools vs the ``locuskit.coco``
   drop-in, timed inside the same script); nms 1k/10k/50k, batched_nms, soft-NMS, the IoU family,
   GIoU/CIoU loss + gradient, FPN anchors + decode, the max-IoU matcher (torchvision / OpenCV / scipy,
@@ -13,7 +15,7 @@ Times are medians over ``--repeat`` runs of wall time and of CPU time (getrusage
 os.wait4 of each child for command lines); results are checked to agree before timing. Peers
 that are not installed are named with what to do (see _live.py: ``LOCUSKIT_PEERS``).
 
-    LOCUSKIT_PEERS=/work/peers .venv/bin/python bench/python/bench_peers.py [--only box,nms,anchors,coco,traj]
+    LOCUSKIT_PEERS=/work/peers .venv/bin/python bench/python/bench_peers.py [--only box,nms,anchors,coco,traj,traj_api]
         [--repeat 5] [--quick] [--json bench/out/peers.json]
 
 Generated data (COCO sets from ../shared/tools/gen_coco.py, long KITTI-format trajectories) goes
@@ -310,6 +312,50 @@ def section_traj(rec, args):
             rec.add("traj", f"{what}: {tool} -as (Sim(3)), trans_part", "command line", o, f"evo_{tool}", p, agree, l0)
 
 
+def section_traj_api(rec, args):
+    """In-process: evo's reader and main_ape.ape / main_rpe.rpe vs locuskit.traj (traj_eval_script.py)."""
+    ape, msg = _live.evo_bin("evo_ape")
+    rec.note(msg)
+    script = str(HERE / "traj_eval_script.py")
+    env = dict(os.environ, MPLBACKEND="Agg")
+    real = _live.SHARED / "reference" / "trajectories" / "data"
+    cases = [("KITTI 00 (4541 poses)", real / "KITTI_00_gt.txt", real / "KITTI_00_ORB.txt", args.repeat)]
+    if not args.quick:
+        g, e = long_kitti(200_000)
+        cases.append(("synthetic 200k poses", g, e, args.evo_repeat_200k))
+    for what, g, e, rep in cases:
+        if not g.exists():
+            rec.note(f"{g} not found: skipped")
+            continue
+        l0 = load()
+        ours = _last_json(_live.run_cli([sys.executable, script, "locuskit", str(g), str(e), "--repeat",
+                                         str(args.repeat)])["stdout"])
+        peer = None
+        if ape:
+            r = _live.run_cli([str(pathlib.Path(ape).with_name("python")), script, "evo", str(g), str(e), "--repeat",
+                               str(rep)], env=env)
+            if r["rc"] != 0:
+                raise RuntimeError(r["stderr"][-2000:])
+            peer = _last_json(r["stdout"])
+        agree = "-"
+        if peer:
+            same = all(abs(a - b) <= 1e-12 * abs(b) for a, b in zip(ours["rmse"], peer["rmse"]))
+            agree = "rmse same" if same else f"rmse {ours['rmse']} vs {peer['rmse']}"
+
+        def summ(res, step):
+            runs = res["runs"]
+            if step == "total":
+                return _live.summary([x["read_wall_s"] + x["metric_wall_s"] for x in runs],
+                                     [x["read_cpu_s"] + x["metric_cpu_s"] for x in runs])
+            return _live.summary([x[f"{step}_wall_s"] for x in runs], [x[f"{step}_cpu_s"] for x in runs])
+
+        for step, title in (("read", "read both KITTI files"), ("metric", "Sim(3) APE + RPE, trans_part"),
+                            ("total", "read + Sim(3) APE + RPE")):
+            rec.add("traj", f"{what}: {title}", "in-process", summ(ours, step),
+                    "evo (read_kitti_poses_file, main_ape.ape, main_rpe.rpe)" if peer else "evo (absent)",
+                    summ(peer, step) if peer else None, agree, l0)
+
+
 # ------------------------------------------------------------------------------------------ main
 def merge(inputs, out, markdown=False):
     """One table and JSON from several runs of this script (e.g. sections run one after another)."""
@@ -330,7 +376,7 @@ def merge(inputs, out, markdown=False):
 
 
 SECTIONS = {"box": section_box, "nms": section_nms, "anchors": section_anchors, "coco": section_coco,
-            "traj": section_traj}
+            "traj": section_traj, "traj_api": section_traj_api}
 
 
 def main():
