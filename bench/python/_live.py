@@ -235,9 +235,9 @@ class Recorder:
             ratio = (f"**{r['ratio_cpu']:.1f}×** ({r['ratio_wall']:.1f}×)" if p and r.get("ratio_cpu")
                      else "-")
             ld = "/".join(f"{x:.1f}" for x in r["load_after"])
-            out.append(f"| {r['case']} | {r['kind']} | {t(o['wall_s'])} ({t(o['cpu_s'])}) | {r['peer_name']} | "
-                       + (f"{t(p['wall_s'])} ({t(p['cpu_s'])})" if p else "-")
-                       + f" | {ratio} | {r['agree']} | {ld} |")
+            cells = [r["case"], r["kind"], f"{t(o['wall_s'])} ({t(o['cpu_s'])})", r["peer_name"],
+                     f"{t(p['wall_s'])} ({t(p['cpu_s'])})" if p else "-", ratio, r["agree"], ld]
+            out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
         return "\n".join(out)
 
     def print_table(self) -> None:
