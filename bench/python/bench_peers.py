@@ -247,7 +247,7 @@ def startup(rec, what, ours_cmd, peer_name, peer_cmd, env=None):
     l0 = load()
     o, _ = time_cli(ours_cmd, 5)
     p, _ = time_cli(peer_cmd, 5, env=env) if peer_cmd else (None, None)
-    rec.add("startup", what, "command line", o, peer_name, p, "-", l0)
+    rec.add("startup", what, "command line", o, peer_name if peer_cmd else f"{peer_name} (absent)", p, "-", l0)
 
 
 # ---------------------------------------------------------------------------------- trajectories
