@@ -210,6 +210,7 @@ def section_coco(rec, args):
             pev = _live.summary([x["eval_acc_wall_s"] for x in pinner], [x["eval_acc_cpu_s"] for x in pinner])
             pld = _live.summary([x["load_wall_s"] for x in pinner], [x["load_cpu_s"] for x in pinner])
             want = _SUMMARY.findall(peer_runs[0]["stdout"])
+            assert len(want) == 12, "pycocotools' summary lines not found"
         for threads in (1, 2):
             l0, cli, cruns, drop, druns, inner = ours[threads]
             tag = f"COCO {name}: {what}, locuskit {threads} thread{'s' if threads > 1 else ''}"
