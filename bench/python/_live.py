@@ -228,7 +228,8 @@ class Recorder:
     def markdown(self) -> str:
         """The rows as a Markdown table (for bench/README.md), CPU-time ratio first."""
         t = self._t
-        out = ["| case | kind | locuskit wall (CPU) | peer | peer wall (CPU) | ratio CPU (wall) | result | load 1/5/15 |",
+        out = ["| case | kind | locuskit wall (CPU) | peer | peer wall (CPU) | ratio CPU (wall) | result "
+               "| load 1/5/15 |",
                "|---|---|---|---|---|---|---|---|"]
         for r in self.rows:
             o, p = r["locuskit"], r["peer"]

@@ -69,7 +69,8 @@ def main():
         t1, c1 = time.perf_counter(), cpu()
         rmse = metric(ref, e1, e2)
         t2, c2 = time.perf_counter(), cpu()
-        runs.append({"read_wall_s": t1r - t0, "read_cpu_s": c1r - c0, "metric_wall_s": t2 - t1, "metric_cpu_s": c2 - c1})
+        runs.append({"read_wall_s": t1r - t0, "read_cpu_s": c1r - c0, "metric_wall_s": t2 - t1,
+                     "metric_cpu_s": c2 - c1})
     print(json.dumps({"runs": runs, "rmse": rmse}))
 
 

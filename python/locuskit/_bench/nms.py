@@ -71,7 +71,8 @@ def run(args) -> int:
     rows = []
 
     def row(op, n, ours, peer_name, peer, agree):
-        rows.append([op, n, _fmt_ms(ours), f"{n / ours[0] / 1e6:.1f}", peer_name, _fmt_ms(peer), _ratio(peer, ours), agree])
+        rows.append([op, n, _fmt_ms(ours), f"{n / ours[0] / 1e6:.1f}", peer_name, _fmt_ms(peer), _ratio(peer, ours),
+                     agree])
 
     try:
         for n in sizes:
