@@ -53,12 +53,12 @@ def section_box(rec, args):
 
     import locuskit as lk
 
+    from bench_box import boxes as uniform_boxes  # the inputs of bench_box.py
+
     rng = np.random.default_rng(0)
 
     def boxes(n):
-        xy = rng.uniform(0, 1000, size=(n, 2))
-        wh = rng.uniform(1, 100, size=(n, 2))
-        return np.ascontiguousarray(np.concatenate([xy, xy + wh], 1).astype(np.float32))
+        return uniform_boxes(rng, n)
 
     n1 = 2000 if args.quick else 10000
     a, b = boxes(n1), boxes(1000)
