@@ -1,0 +1,104 @@
+"""locuskit's ops as PyTorch custom operators: ``torch.ops.locuskit.<name>``.
+
+Registered with ``torch.library.Library("locuskit", "DEF")`` (schema strings + Python kernels),
+the registration torch 1.13 offers and newer releases still accept. Registration is what makes
+``torch.jit.script`` of a function that calls ``torch.ops.locuskit.nms(...)`` compile, and
+``torch.jit.trace`` record a ``locuskit::nms`` node instead of baking the result in as constants.
+
+- Non-differentiable ops (NMS, pairwise matrices, area, clipping, ...) have a ``CPU`` kernel.
+- Differentiable ops (losses, aligned IoU family, ``box_convert``, ``sigmoid_focal_loss``) are
+  registered as ``CompositeImplicitAutograd``: the kernel runs above autograd and calls the
+  ``torch.autograd.Function`` of locuskit._autograd, so ``backward()`` works through the op too.
+
+Checked with torch 1.13 (Debian 12). torch.compile (2.x) additionally needs fake/meta kernels
+(``torch.library.register_fake``, 2.4+) for its graph capture; see docs/torch.md.
+"""
+from __future__ import annotations
+
+_LIB = None
+
+# name -> (schema, dispatch key, locuskit function, argument adapter)
+_CPU = "CPU"
+_AUTOGRAD = "CompositeImplicitAutograd"
+
+
+def _ops():
+    from . import ops
+
+    def size_adapter(boxes, size):
+        return ops.clip_boxes_to_image(boxes, (size[0], size[1]))
+
+    return {
+        "nms": ("nms(Tensor boxes, Tensor scores, float iou_threshold) -> Tensor", _CPU, ops.nms),
+        "batched_nms": ("batched_nms(Tensor boxes, Tensor scores, Tensor idxs, float iou_threshold) -> Tensor",
+                        _CPU, ops.batched_nms),
+        "box_area": ("box_area(Tensor boxes) -> Tensor", _CPU, ops.box_area),
+        "box_iou": ("box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _CPU, ops.box_iou),
+        "generalized_box_iou": ("generalized_box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _CPU,
+                                ops.generalized_box_iou),
+        "distance_box_iou": ("distance_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _CPU,
+                             ops.distance_box_iou),
+        "complete_box_iou": ("complete_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _CPU,
+                             ops.complete_box_iou),
+        "remove_small_boxes": ("remove_small_boxes(Tensor boxes, float min_size) -> Tensor", _CPU,
+                               ops.remove_small_boxes),
+        "clip_boxes_to_image": ("clip_boxes_to_image(Tensor boxes, int[] size) -> Tensor", _CPU, size_adapter),
+        "masks_to_boxes": ("masks_to_boxes(Tensor masks) -> Tensor", _CPU, ops.masks_to_boxes),
+        "box_convert": ("box_convert(Tensor boxes, str in_fmt, str out_fmt) -> Tensor", _AUTOGRAD, ops.box_convert),
+        "box_iou_aligned": ("box_iou_aligned(Tensor boxes1, Tensor boxes2) -> Tensor", _AUTOGRAD,
+                            ops.box_iou_aligned),
+        "generalized_box_iou_aligned": ("generalized_box_iou_aligned(Tensor boxes1, Tensor boxes2) -> Tensor",
+                                        _AUTOGRAD, ops.generalized_box_iou_aligned),
+        "distance_box_iou_aligned": (
+            "distance_box_iou_aligned(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _AUTOGRAD,
+            ops.distance_box_iou_aligned),
+        "complete_box_iou_aligned": (
+            "complete_box_iou_aligned(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _AUTOGRAD,
+            ops.complete_box_iou_aligned),
+        "box_iou_loss": ('box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
+                         _AUTOGRAD, ops.box_iou_loss),
+        "generalized_box_iou_loss": (
+            'generalized_box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
+            _AUTOGRAD, ops.generalized_box_iou_loss),
+        "distance_box_iou_loss": (
+            'distance_box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
+            _AUTOGRAD, ops.distance_box_iou_loss),
+        "complete_box_iou_loss": (
+            'complete_box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
+            _AUTOGRAD, ops.complete_box_iou_loss),
+        "sigmoid_focal_loss": (
+            'sigmoid_focal_loss(Tensor inputs, Tensor targets, float alpha=0.25, float gamma=2, '
+            'str reduction="none") -> Tensor', _AUTOGRAD, ops.sigmoid_focal_loss),
+    }
+
+
+def _as_tensor_kernel(fn):
+    """A kernel must return a tensor: reductions give 0-d tensors already; keep the dtype."""
+    import torch
+
+    def kernel(*args):
+        r = fn(*args)
+        return r if isinstance(r, torch.Tensor) else torch.as_tensor(r)
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
+def register() -> bool:
+    """Registers ``torch.ops.locuskit.*`` (idempotent; imports torch). Returns True the first time."""
+    global _LIB
+    if _LIB is not None:
+        return False
+    import torch
+
+    lib = torch.library.Library("locuskit", "DEF")
+    for name, (schema, key, fn) in _ops().items():
+        lib.define(schema)
+        lib.impl(name, _as_tensor_kernel(fn), key)
+    _LIB = lib
+    return True
+
+
+def registered_ops() -> list:
+    """Names of the ops under ``torch.ops.locuskit``."""
+    return sorted(_ops())
