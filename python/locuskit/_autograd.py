@@ -44,7 +44,10 @@ class _PairGradient(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_values):
         g1, g2 = ctx.grads
-        col = grad_values.unsqueeze(1)
+        if grad_values.dim() == 1 and grad_values.numel() > 0 and grad_values.stride(0) == 0:
+            col = grad_values[0]  # mean / sum: one value broadcast, a scalar multiply is cheaper
+        else:
+            col = grad_values.unsqueeze(1)
         return (None if g1 is None else col * g1, None if g2 is None else col * g2, None)
 
 
