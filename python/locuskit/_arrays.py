@@ -74,13 +74,16 @@ def _tensor_to_numpy(x, name: str) -> np.ndarray:
     if x.device.type != "cpu":
         raise ValueError(f"{name}: tensor lives on {x.device}; use locuskit.cuda for GPU tensors or move it "
                          "to the CPU")
-    x = x.detach()
-    if x.dtype in (torch.float16, torch.bfloat16):
-        _report_copy(name, f"{x.dtype} computed in float32")
+    if x.requires_grad:
+        x = x.detach()
+    dtype = x.dtype
+    if dtype is torch.float16 or dtype is torch.bfloat16:
+        _report_copy(name, f"{dtype} computed in float32")
         x = x.float()
-    elif x.dtype.is_complex:
-        raise TypeError(f"{name}: complex dtype {x.dtype} is not supported")
-    x = x.resolve_neg().resolve_conj() if hasattr(x, "resolve_neg") else x
+    elif dtype.is_complex:
+        raise TypeError(f"{name}: complex dtype {dtype} is not supported")
+    elif x.is_neg():  # a lazily negated view (torch >= 1.10): materialise it
+        x = x.resolve_neg()
     return x.numpy()
 
 

@@ -27,28 +27,38 @@ def _check_reduction(reduction: str) -> None:
 
 
 class _PairGradient(torch.autograd.Function):
-    """Per-pair values ``f(boxes1[i], boxes2[i])`` (N,) with saved (N, 4) gradients.
+    """Per-pair values ``f(boxes1[i], boxes2[i])`` (N,), reduced by ``reduction`` ("none" |
+    "mean" | "sum", in torch, as torchvision reduces), with saved (N, 4) gradients.
 
     ``compute(a, b, need1, need2) -> (values, grad1 or None, grad2 or None)`` on NumPy arrays.
+    The reduction lives inside the Function so that backward scales the saved gradients by one
+    scalar instead of broadcasting an (N,) gradient (the mean's backward materialises one).
     """
 
     @staticmethod
-    def forward(ctx, boxes1, boxes2, compute):
+    def forward(ctx, boxes1, boxes2, compute, reduction):
         need1, need2 = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
         values, g1, g2 = compute(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), need1, need2)
         # Gradients are intermediates (not inputs/outputs): kept on ctx, freed with the graph.
         ctx.grads = tuple(None if g is None else torch.from_numpy(g) for g in (g1, g2))
-        return torch.from_numpy(values)
+        ctx.reduction = reduction
+        out = torch.from_numpy(values)
+        ctx.n = out.numel()
+        if reduction == "mean":
+            return out.mean() if out.numel() > 0 else 0.0 * out.sum()
+        if reduction == "sum":
+            return out.sum()
+        return out
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_values):
         g1, g2 = ctx.grads
-        if grad_values.dim() == 1 and grad_values.numel() > 0 and grad_values.stride(0) == 0:
-            col = grad_values[0]  # mean / sum: one value broadcast, a scalar multiply is cheaper
-        else:
+        if ctx.reduction == "none":
             col = grad_values.unsqueeze(1)
-        return (None if g1 is None else col * g1, None if g2 is None else col * g2, None)
+        else:
+            col = grad_values.item() / (max(ctx.n, 1) if ctx.reduction == "mean" else 1)
+        return (None if g1 is None else g1 * col, None if g2 is None else g2 * col, None, None)
 
 
 def _loss_compute(kind: str, eps: float, degenerate: str):
@@ -107,13 +117,8 @@ def box_loss(boxes1, boxes2, kind: str, reduction: str, eps: float, degenerate: 
     """Differentiable loss (torch in, torch out; dtype of the float input)."""
     _check_reduction(reduction)
     b1, b2, lead = _flat_pairs(boxes1, boxes2)
-    loss = _PairGradient.apply(b1, b2, _loss_compute(kind, float(eps), degenerate)).reshape(lead)
-    # torchvision's reductions, in torch (same bits as its losses).
-    if reduction == "mean":
-        return loss.mean() if loss.numel() > 0 else 0.0 * loss.sum()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
+    loss = _PairGradient.apply(b1, b2, _loss_compute(kind, float(eps), degenerate), reduction)
+    return loss if reduction != "none" else loss.reshape(lead)
 
 
 def box_iou_aligned(boxes1, boxes2, kind: str, degenerate: str, eps: float):
@@ -121,7 +126,7 @@ def box_iou_aligned(boxes1, boxes2, kind: str, degenerate: str, eps: float):
     if kind == "ioa":
         raise TypeError("box_ioa_aligned: not differentiable in locuskit; call it on .detach()ed tensors")
     b1, b2, lead = _flat_pairs(boxes1, boxes2)
-    return _PairGradient.apply(b1, b2, _metric_compute(kind, float(eps), degenerate)).reshape(lead)
+    return _PairGradient.apply(b1, b2, _metric_compute(kind, float(eps), degenerate), "none").reshape(lead)
 
 
 # box_convert is linear: out = in @ M.T, so grad_in = grad_out @ M (twice differentiable).
