@@ -149,3 +149,88 @@ def test_sync_is_a_no_op_without_a_process_group():
 
     ev = le.CocoEvaluator()
     assert ev.sync() is ev and len(ev) == 0
+
+
+# --- Pascal VOC --------------------------------------------------------------------------------
+
+VOC_CASE = "review_object_detection_metrics.test_case_1"
+
+
+def voc_batches():
+    """The VOC fixture (one class) as per-image torchmetrics dicts, boxes xyxy, image ids given."""
+    import locuskit.eval as le
+
+    exp = json.loads((ROOT / "expected.json").read_text())["voc"][VOC_CASE]
+    gt, det, names = le.load_voc_dir(ROOT / exp["gt_dir"], ROOT / exp["det_dir"], "xywh")
+    (cls,) = set(gt) | set(det)
+    preds = [{"boxes": [], "scores": [], "labels": []} for _ in names]
+    targets = [{"boxes": [], "labels": [], "image_id": i} for i in range(len(names))]
+    for img, box, diff in gt[cls]:
+        targets[img]["boxes"].append(box)
+        targets[img]["labels"].append(0)
+    for img, score, box in det.get(cls, []):
+        preds[img]["boxes"].append(box)
+        preds[img]["scores"].append(score)
+        preds[img]["labels"].append(0)
+    to = lambda d: {k: (torch.tensor(v, dtype=torch.float64).reshape(-1, 4) if k == "boxes" else  # noqa: E731
+                        torch.tensor(v, dtype=torch.int16) if k == "labels" else
+                        torch.tensor(v, dtype=torch.float64) if k == "scores" else v) for k, v in d.items()}
+    return [to(p) for p in preds], [to(t) for t in targets], cls, exp
+
+
+@pytest.mark.parametrize("threshold", ["0.1", "0.3", "0.5"])
+def test_voc_evaluator_equals_the_reference(threshold):
+    exp_path = ROOT / "expected.json"
+    if not exp_path.exists():
+        pytest.skip("detection fixture absent")
+    import locuskit.eval as le
+
+    preds, targets, cls, exp = voc_batches()
+    want = exp["continuous"][threshold]
+    ev = le.VocEvaluator(iou_threshold=float(threshold), class_names={0: cls})
+    for s in range(0, len(preds), 3):
+        ev.update(preds[s:s + 3], targets[s:s + 3])
+    out = ev.compute_torchmetrics()
+    r = ev.result.classes[cls]
+    assert (int(r.tp.sum()), int(r.fp.sum())) == (want["tp"], want["fp"])
+    assert r.ap_all_point == want["ap_all_point"] and r.ap_11point == want["ap_11point"]
+    assert out["map"].item() == np.float32(want["ap_all_point"])
+    assert out["classes"].tolist() == [0] and out["map_per_class"].tolist() == [np.float32(want["ap_all_point"])]
+    # update order does not matter (images are evaluated in id order)
+    shuffled = le.VocEvaluator(iou_threshold=float(threshold), class_names={0: cls})
+    idx = np.random.default_rng(0).permutation(len(preds))
+    shuffled.update([preds[i] for i in idx], [targets[i] for i in idx])
+    assert shuffled.compute().classes[cls].ap_all_point == r.ap_all_point
+
+
+def _voc_worker(rank, world, init_file, out_dir):
+    import torch.distributed as dist
+
+    import locuskit.eval as le
+
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    try:
+        preds, targets, cls, _ = voc_batches()
+        ev = le.VocEvaluator(iou_threshold=0.3, class_names={0: cls})
+        ev.update(preds[rank::world], targets[rank::world])
+        torch.save(ev.compute_torchmetrics(), os.path.join(out_dir, f"voc{rank}.pt"))
+    finally:
+        dist.destroy_process_group()
+
+
+def test_voc_two_process_gloo_equals_single_process(tmp_path):
+    if not (ROOT / "expected.json").exists():
+        pytest.skip("detection fixture absent")
+    import torch.multiprocessing as mp
+
+    import locuskit.eval as le
+
+    preds, targets, cls, _ = voc_batches()
+    single = le.VocEvaluator(iou_threshold=0.3, class_names={0: cls})
+    single.update(preds, targets)
+    want = single.compute_torchmetrics()
+    mp.spawn(_voc_worker, args=(2, str(tmp_path / "init"), str(tmp_path)), nprocs=2, join=True)
+    for rank in range(2):
+        got = torch.load(tmp_path / f"voc{rank}.pt")
+        for k in want:
+            assert torch.equal(got[k], want[k]), (rank, k)
