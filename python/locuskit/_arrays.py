@@ -23,10 +23,14 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
+from typing import Union
 
 import numpy as np
 
-__all__ = ["as_array", "as_ids", "tensor_io", "set_copy_policy", "get_copy_policy", "is_tensor"]
+__all__ = ["Array", "as_array", "as_ids", "tensor_io", "set_copy_policy", "get_copy_policy", "is_tensor"]
+
+#: What public functions take and return: a NumPy array or a (CPU) torch tensor.
+Array = Union[np.ndarray, "torch.Tensor"]  # noqa: F821 - torch is optional, named for type checkers
 
 _POLICY = "allow"
 _HALF_NUMPY = (np.dtype(np.float16),)

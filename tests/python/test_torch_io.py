@@ -211,7 +211,7 @@ def test_masks_to_boxes_matches_torchvision():
     masks[2, 5, 7] = True  # a single pixel
     masks[3, :, -1] = True  # touches the right border
     for m in (torch.from_numpy(masks), torch.from_numpy(masks.astype(np.uint8)),
-              torch.from_numpy(masks.astype(np.float32))):
+              torch.from_numpy(masks.astype(np.float32)), torch.from_numpy(masks).half()):
         got = locuskit.masks_to_boxes(m)
         assert got.dtype == torch.float32 and torch.equal(got, tvops.masks_to_boxes(m))
     assert np.array_equal(locuskit.masks_to_boxes(masks), tvops.masks_to_boxes(torch.from_numpy(masks)).numpy())

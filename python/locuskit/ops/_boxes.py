@@ -19,12 +19,12 @@ union (IoA: the first box's area) is 0; GIoU's penalty with an empty enclosing b
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
 from .. import _core
-from .._arrays import as_array, is_tensor, tensor_io
+from .._arrays import Array, as_array, is_tensor, tensor_io
 
 __all__ = [
     "box_convert",
@@ -79,7 +79,7 @@ def _out_array(out):
 
 
 @tensor_io(differentiable=True)
-def box_convert(boxes, in_fmt: str, out_fmt: str):
+def box_convert(boxes: Array, in_fmt: str, out_fmt: str) -> Array:
     """Converts (N, 4) boxes between ``"xyxy"``, ``"xywh"`` and ``"cxcywh"``.
 
     ``torchvision.ops.box_convert``'s formulas and order, bitwise. Always returns a new array
@@ -94,13 +94,13 @@ def box_convert(boxes, in_fmt: str, out_fmt: str):
 
 
 @tensor_io
-def box_area(boxes) -> np.ndarray:
+def box_area(boxes: Array) -> Array:
     """Areas ``(x2 - x1) * (y2 - y1)`` of (N, 4) xyxy boxes, (N,). ``torchvision.ops.box_area``, bitwise."""
     return _core.box_area(as_array(boxes, "boxes"))
 
 
 @tensor_io
-def clip_boxes_to_image(boxes, size: Tuple[float, float]) -> np.ndarray:
+def clip_boxes_to_image(boxes: Array, size: Tuple[float, float]) -> Array:
     """Clips (N, 4) xyxy boxes to an image of ``size = (height, width)``: x to [0, width], y to
     [0, height]. ``torchvision.ops.clip_boxes_to_image``, bitwise. Returns a new array."""
     try:
@@ -111,7 +111,7 @@ def clip_boxes_to_image(boxes, size: Tuple[float, float]) -> np.ndarray:
 
 
 @tensor_io
-def remove_small_boxes(boxes, min_size: float) -> np.ndarray:
+def remove_small_boxes(boxes: Array, min_size: float) -> Array:
     """int64 indices (ascending) of the xyxy boxes with width and height ``>= min_size``
     (``torchvision.ops.remove_small_boxes``)."""
     return _core.remove_small_boxes(as_array(boxes, "boxes"), float(min_size))
@@ -125,7 +125,7 @@ _OUT_DOC = """
 
 
 @tensor_io
-def box_iou(boxes1, boxes2, *, degenerate: str = "zero", out=None):
+def box_iou(boxes1: Array, boxes2: Array, *, degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise IoU, (N, M). Equals ``torchvision.ops.box_iou`` bitwise for ordinary boxes.
 
     ``degenerate`` is what a pair with union 0 (two zero-area boxes) gets: ``"zero"`` (default,
@@ -151,26 +151,29 @@ def _aligned(boxes1, boxes2, kind, degenerate, eps):
 
 
 @tensor_io
-def generalized_box_iou(boxes1, boxes2, *, degenerate: str = "zero", out=None):
+def generalized_box_iou(boxes1: Array, boxes2: Array, *,
+                        degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise GIoU, (N, M): ``torchvision.ops.generalized_box_iou``, bitwise for ordinary boxes."""
     return _family(boxes1, boxes2, "giou", degenerate, 1e-7, out)
 
 
 @tensor_io
-def distance_box_iou(boxes1, boxes2, eps: float = 1e-7, *, degenerate: str = "zero", out=None):
+def distance_box_iou(boxes1: Array, boxes2: Array, eps: float = 1e-7, *,
+                     degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise DIoU, (N, M): ``torchvision.ops.distance_box_iou(eps)``, bitwise for ordinary boxes."""
     return _family(boxes1, boxes2, "diou", degenerate, eps, out)
 
 
 @tensor_io
-def complete_box_iou(boxes1, boxes2, eps: float = 1e-7, *, degenerate: str = "zero", out=None):
+def complete_box_iou(boxes1: Array, boxes2: Array, eps: float = 1e-7, *,
+                     degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise CIoU, (N, M): ``torchvision.ops.complete_box_iou(eps)`` within a few ulp
     (torchvision's atan is SLEEF's vectorised one; locuskit uses the C library's, once per box)."""
     return _family(boxes1, boxes2, "ciou", degenerate, eps, out)
 
 
 @tensor_io
-def box_ioa(boxes1, boxes2, *, degenerate: str = "zero", out=None):
+def box_ioa(boxes1: Array, boxes2: Array, *, degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise intersection over the area of the FIRST box, (N, M): ``inter / area(boxes1[i])``
     (mmdet's ``iof``; detectron2's ``pairwise_ioa(b1, b2)`` divides by ``area(b2)``, i.e. equals
     ``box_ioa(b2, b1).T``). A zero-area first box gives ``degenerate``."""
@@ -178,31 +181,31 @@ def box_ioa(boxes1, boxes2, *, degenerate: str = "zero", out=None):
 
 
 @tensor_io(differentiable=True)
-def box_iou_aligned(boxes1, boxes2, *, degenerate: str = "zero"):
+def box_iou_aligned(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Array:
     """IoU of aligned pairs, (N,): the diagonal of ``box_iou`` (same bits)."""
     return _aligned(boxes1, boxes2, "iou", degenerate, 1e-7)
 
 
 @tensor_io(differentiable=True)
-def generalized_box_iou_aligned(boxes1, boxes2, *, degenerate: str = "zero"):
+def generalized_box_iou_aligned(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Array:
     """GIoU of aligned pairs, (N,): the diagonal of ``generalized_box_iou`` (same bits)."""
     return _aligned(boxes1, boxes2, "giou", degenerate, 1e-7)
 
 
 @tensor_io(differentiable=True)
-def distance_box_iou_aligned(boxes1, boxes2, eps: float = 1e-7, *, degenerate: str = "zero"):
+def distance_box_iou_aligned(boxes1: Array, boxes2: Array, eps: float = 1e-7, *, degenerate: str = "zero") -> Array:
     """DIoU of aligned pairs, (N,): the diagonal of ``distance_box_iou`` (same bits)."""
     return _aligned(boxes1, boxes2, "diou", degenerate, eps)
 
 
 @tensor_io(differentiable=True)
-def complete_box_iou_aligned(boxes1, boxes2, eps: float = 1e-7, *, degenerate: str = "zero"):
+def complete_box_iou_aligned(boxes1: Array, boxes2: Array, eps: float = 1e-7, *, degenerate: str = "zero") -> Array:
     """CIoU of aligned pairs, (N,): the diagonal of ``complete_box_iou`` (same bits)."""
     return _aligned(boxes1, boxes2, "ciou", degenerate, eps)
 
 
 @tensor_io(differentiable=True)
-def box_ioa_aligned(boxes1, boxes2, *, degenerate: str = "zero"):
+def box_ioa_aligned(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Array:
     """Intersection over the area of ``boxes1[i]`` for aligned pairs, (N,)."""
     return _aligned(boxes1, boxes2, "ioa", degenerate, 1e-7)
 
@@ -237,29 +240,29 @@ _LOSS_DOC = """
 
 
 @tensor_io(differentiable=True)
-def box_iou_loss(boxes1, boxes2, reduction: str = "none", eps: float = 1e-7, *, degenerate: str = "zero",
-                 return_grad: bool = False):
+def box_iou_loss(boxes1: Array, boxes2: Array, reduction: str = "none", eps: float = 1e-7, *, degenerate: str = "zero",
+                 return_grad: bool = False) -> Union[Array, Tuple[Array, Array]]:
     """IoU loss ``1 - inter / (union + eps)`` (torchvision has none; same intersection as its losses)."""
     return _loss(boxes1, boxes2, "iou", reduction, eps, degenerate, return_grad)
 
 
 @tensor_io(differentiable=True)
-def generalized_box_iou_loss(boxes1, boxes2, reduction: str = "none", eps: float = 1e-7, *,
-                             degenerate: str = "zero", return_grad: bool = False):
+def generalized_box_iou_loss(boxes1: Array, boxes2: Array, reduction: str = "none", eps: float = 1e-7, *,
+                             degenerate: str = "zero", return_grad: bool = False) -> Union[Array, Tuple[Array, Array]]:
     """GIoU loss: ``torchvision.ops.generalized_box_iou_loss``."""
     return _loss(boxes1, boxes2, "giou", reduction, eps, degenerate, return_grad)
 
 
 @tensor_io(differentiable=True)
-def distance_box_iou_loss(boxes1, boxes2, reduction: str = "none", eps: float = 1e-7, *,
-                          degenerate: str = "zero", return_grad: bool = False):
+def distance_box_iou_loss(boxes1: Array, boxes2: Array, reduction: str = "none", eps: float = 1e-7, *,
+                          degenerate: str = "zero", return_grad: bool = False) -> Union[Array, Tuple[Array, Array]]:
     """DIoU loss: ``torchvision.ops.distance_box_iou_loss``."""
     return _loss(boxes1, boxes2, "diou", reduction, eps, degenerate, return_grad)
 
 
 @tensor_io(differentiable=True)
-def complete_box_iou_loss(boxes1, boxes2, reduction: str = "none", eps: float = 1e-7, *,
-                          degenerate: str = "zero", return_grad: bool = False):
+def complete_box_iou_loss(boxes1: Array, boxes2: Array, reduction: str = "none", eps: float = 1e-7, *,
+                          degenerate: str = "zero", return_grad: bool = False) -> Union[Array, Tuple[Array, Array]]:
     """CIoU loss: ``torchvision.ops.complete_box_iou_loss``, including its quirk: the IoU/DIoU part
     always uses eps = 1e-7, ``eps`` only enters ``alpha``. A zero-size box's ``atan(0/0)`` is 0
     (torchvision: NaN) unless ``degenerate="nan"``."""
@@ -277,7 +280,7 @@ del _f
 
 
 @tensor_io
-def box_iou_max(boxes1, boxes2, *, degenerate: str = "zero"):
+def box_iou_max(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Tuple[Array, Array, Array, Array]:
     """Best IoU per box of each set without building the (N, M) matrix.
 
     Returns ``(max1, argmax1, max2, argmax2)``: ``max1[i] = max_j IoU(boxes1[i], boxes2[j])`` and
@@ -287,13 +290,18 @@ def box_iou_max(boxes1, boxes2, *, degenerate: str = "zero"):
     return _core.box_iou_max(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), degenerate)
 
 
-@tensor_io
-def masks_to_boxes(masks):
+def masks_to_boxes(masks: Array) -> Array:
     """Bounding boxes (N, 4) float32 xyxy of (N, H, W) masks (any dtype; nonzero = inside), with
     ``torchvision.ops.masks_to_boxes``'s semantics: ``x2``/``y2`` are the last nonzero column/row
     (inclusive pixel indices, not +1), an input with no elements gives (0, 4). An empty mask has no
     box: ValueError naming it (torchvision fails inside ``torch.min``). O(N H W).
     """
+    if is_tensor(masks):  # float32 whatever the mask dtype (half masks too), as torchvision
+        import torch
+
+        if masks.device.type != "cpu":
+            raise ValueError(f"masks: tensor lives on {masks.device}; move it to the CPU")
+        return torch.from_numpy(masks_to_boxes(masks.detach().bool().numpy()))
     m = as_array(masks, "masks")
     if m.ndim != 3:
         raise ValueError(f"masks: expected shape (N, H, W), got {m.shape}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._arrays import as_array, is_tensor, tensor_io
+from .._arrays import Array, as_array, is_tensor, tensor_io
 
 __all__ = ["sigmoid_focal_loss"]
 
@@ -61,7 +61,8 @@ def _inputs(inputs, targets):
 
 
 @tensor_io(differentiable=True)
-def sigmoid_focal_loss(inputs, targets, alpha: float = 0.25, gamma: float = 2, reduction: str = "none"):
+def sigmoid_focal_loss(inputs: Array, targets: Array, alpha: float = 0.25, gamma: float = 2,
+                       reduction: str = "none") -> Array:
     """Focal loss ``alpha_t * BCE(sigmoid(x), t) * (1 - p_t) ** gamma`` of logits ``inputs`` and
     binary ``targets`` of the same (any) shape: ``torchvision.ops.sigmoid_focal_loss``'s formula
     (``alpha < 0`` disables the weighting; ``reduction`` "none" | "mean" | "sum"). float32/float64
