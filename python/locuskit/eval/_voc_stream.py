@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _arrays
+from ._stream import CocoEvaluator
 from ._voc import VocResult, voc_evaluate_class
 
 
@@ -49,8 +50,14 @@ class VocEvaluator:
         self._gt: list = []      # per image: (boxes xyxy, labels, difficult)
         self._dt: list = []      # per image: (boxes xyxy, scores, labels)
 
-    def __len__(self) -> int:
-        return len(self._images)
+    # Image bookkeeping (ids, automatic numbering, merge, pickling, torch.distributed sync) is
+    # CocoEvaluator's: the same fields, so the same methods.
+    __len__ = CocoEvaluator.__len__
+    _next_auto_id = CocoEvaluator._next_auto_id
+    merge = CocoEvaluator.merge
+    sync = CocoEvaluator.sync
+    __getstate__ = CocoEvaluator.__getstate__
+    __setstate__ = CocoEvaluator.__setstate__
 
     def update(self, preds, targets) -> None:
         if len(preds) != len(targets):
@@ -74,28 +81,10 @@ class VocEvaluator:
                 self._images.append(int(np.asarray(_arrays.as_array(t["image_id"], "image_id")).reshape(-1)[0]))
                 self._auto.append(False)
             else:
-                used = [i for i, a in zip(self._images, self._auto) if a]
-                self._images.append((max(used) + 1) if used else 0)
+                self._images.append(self._next_auto_id())
                 self._auto.append(True)
             self._gt.append((gb, gl, gd))
             self._dt.append((db, ds, dl))
-
-    def merge(self, other: "VocEvaluator") -> "VocEvaluator":
-        """Appends ``other``'s images (its automatic image ids are renumbered after ours)."""
-        used = [i for i, a in zip(self._images, self._auto) if a]
-        off = (max(used) + 1) if used else 0
-        for img, auto, g, d in zip(other._images, other._auto, other._gt, other._dt):
-            self._images.append(img + off if auto else img)
-            self._auto.append(auto)
-            self._gt.append(g)
-            self._dt.append(d)
-        return self
-
-    def sync(self, group=None) -> "VocEvaluator":
-        """Gathers every process's images with ``torch.distributed`` (no-op without a group)."""
-        from . import _torch
-
-        return _torch.sync(self, group)
 
     def compute(self) -> VocResult:
         imgs = np.asarray(self._images, np.int64)
@@ -141,9 +130,3 @@ class VocEvaluator:
         return {"map": torch.tensor(-1.0 if np.isnan(m) else m, dtype=torch.float32),
                 "map_per_class": torch.tensor(per, dtype=torch.float32),
                 "classes": torch.tensor([res.labels[n] for n in names], dtype=torch.int32)}
-
-    def __getstate__(self):
-        return dict(self.__dict__)
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
