@@ -214,3 +214,20 @@ def test_tiny_training_loop_matches_torchvision_loss():
     for a, b in zip(ours, ref):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
     assert abs(loss_ours - loss_ref) < 1e-5
+
+
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16])
+def test_half_precision_backward_in_input_dtype(half):
+    """float16/bfloat16 predictions: computed in float32, loss and gradient in the input dtype,
+    equal to torchvision's float32 run rounded to that dtype."""
+    p, t = pairs(11, 64, np.float32, degenerate_fraction=0)
+    ph = torch.from_numpy(p).to(half).requires_grad_()
+    th = torch.from_numpy(t).to(half)
+    loss = locuskit.generalized_box_iou_loss(ph, th, reduction="sum")
+    loss.backward()
+    assert loss.dtype == half and ph.grad.dtype == half
+    p32 = ph.detach().float().requires_grad_()
+    want = tvops.generalized_box_iou_loss(p32, th.float(), reduction="sum")
+    want.backward()
+    torch.testing.assert_close(loss, want.to(half), rtol=2 ** -7, atol=0)
+    torch.testing.assert_close(ph.grad, p32.grad.to(half), rtol=2 ** -7, atol=1e-6)  # within 1 ulp of half
