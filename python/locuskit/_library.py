@@ -10,8 +10,11 @@ the registration torch 1.13 offers and newer releases still accept. Registration
   registered as ``CompositeImplicitAutograd``: the kernel runs above autograd and calls the
   ``torch.autograd.Function`` of locuskit._autograd, so ``backward()`` works through the op too.
 
-Checked with torch 1.13 (Debian 12). torch.compile (2.x) additionally needs fake/meta kernels
-(``torch.library.register_fake``, 2.4+) for its graph capture; see docs/torch.md.
+- Shape-static CPU ops also have a ``Meta`` kernel (output shape and dtype only).
+
+Checked with torch 1.13 (Debian 12). torch.compile (2.x) additionally wants fake kernels
+(``torch.library.register_fake``, 2.4+) and ``register_autograd`` for the differentiable ops;
+see docs/torch.md.
 """
 from __future__ import annotations
 
@@ -84,6 +87,27 @@ def _as_tensor_kernel(fn):
     return kernel
 
 
+def _meta_kernels():
+    """Shape-only kernels for the ``Meta`` key (what fake-tensor shape propagation calls, e.g. in
+    torch.compile's tracing): ops whose output shape follows from the input shapes. NMS and
+    remove_small_boxes are data dependent and have none."""
+    import torch
+
+    def pairwise(boxes1, boxes2, *eps):
+        return boxes1.new_empty((boxes1.shape[0], boxes2.shape[0]))
+
+    return {
+        "box_iou": pairwise,
+        "generalized_box_iou": pairwise,
+        "distance_box_iou": pairwise,
+        "complete_box_iou": pairwise,
+        "box_area": lambda boxes: boxes.new_empty((boxes.shape[0],)),
+        "clip_boxes_to_image": lambda boxes, size: boxes.new_empty(boxes.shape),
+        "masks_to_boxes": lambda masks: torch.empty((masks.shape[0] if masks.numel() else 0, 4),
+                                                    dtype=torch.float32, device=masks.device),
+    }
+
+
 def register() -> bool:
     """Registers ``torch.ops.locuskit.*`` (idempotent; imports torch). Returns True the first time."""
     global _LIB
@@ -95,6 +119,11 @@ def register() -> bool:
     for name, (schema, key, fn) in _ops().items():
         lib.define(schema)
         lib.impl(name, _as_tensor_kernel(fn), key)
+    for name, fn in _meta_kernels().items():
+        # torch 1.13 has no autograd fallthrough for custom ops on meta tensors: the same
+        # shape function serves the autograd key (these ops are not differentiable anyway).
+        for key in ("Meta", "AutogradMeta"):
+            lib.impl(name, fn, key)
     _LIB = lib
     return True
 

@@ -72,3 +72,14 @@ def test_jit_trace_records_the_op_not_constants():
                                   (p, t), check_trace=False)
     assert "locuskit::distance_box_iou_loss" in str(traced_loss.graph)
     assert torch.equal(traced_loss(b2, b2.flip(0)), tvops.distance_box_iou_loss(b2, b2.flip(0), "sum"))
+
+
+def test_meta_kernels_give_shapes_without_data():
+    a, b = torch.empty((3, 4), device="meta"), torch.empty((5, 4), device="meta", dtype=torch.float32)
+    for name in ("box_iou", "generalized_box_iou", "distance_box_iou", "complete_box_iou"):
+        r = getattr(torch.ops.locuskit, name)(a, b)
+        assert r.device.type == "meta" and r.shape == (3, 5) and r.dtype == torch.float32
+    assert torch.ops.locuskit.box_area(a).shape == (3,)
+    assert torch.ops.locuskit.clip_boxes_to_image(a, [10, 10]).shape == (3, 4)
+    m = torch.ops.locuskit.masks_to_boxes(torch.empty((7, 5, 5), device="meta", dtype=torch.bool))
+    assert m.shape == (7, 4) and m.dtype == torch.float32
