@@ -23,7 +23,12 @@ from ._library import register as register_torch_ops
 import sys as _sys
 
 if "torch" in _sys.modules:  # torch already loaded: torch.ops.locuskit.* exist right away
-    register_torch_ops()
+    try:
+        register_torch_ops()
+    except Exception as _exc:  # noqa: BLE001 - optional: importing locuskit must not fail on it
+        import warnings as _warnings
+
+        _warnings.warn(f"locuskit: torch.ops.locuskit could not be registered ({_exc})", RuntimeWarning)
 
 __all__ = [
     "__version__",

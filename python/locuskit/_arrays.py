@@ -159,7 +159,11 @@ def _scan(args, kwargs):
         _TORCH_OPS[0] = True
         from . import _library
 
-        _library.register()  # torch is loaded: make torch.ops.locuskit.* available
+        try:
+            _library.register()  # torch is loaded: make torch.ops.locuskit.* available
+        except Exception as exc:  # noqa: BLE001 - the op registry is optional: the call itself must work
+            warnings.warn(f"locuskit: torch.ops.locuskit could not be registered ({exc})", RuntimeWarning,
+                          stacklevel=3)
     items = [(f"argument {i}", v) for i, v in enumerate(args)] + list(kwargs.items())
     for name, v in items:
         vs = v if isinstance(v, (list, tuple)) else (v,)
