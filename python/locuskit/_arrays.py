@@ -253,7 +253,7 @@ def tensor_io(func=None, *, differentiable: bool = False):
                 raise TypeError(
                     f"{func.__name__}: {grad_name} requires grad, but this function is not differentiable "
                     "in locuskit; call it under torch.no_grad() or on .detach()ed tensors (differentiable: "
-                    "box_convert, the *_aligned IoU family, the box losses, sigmoid_focal_loss)")
+                    "box_convert, the pairwise and *_aligned IoU/GIoU/DIoU/CIoU, the box losses, sigmoid_focal_loss)")
         return _to_output(result, like, half)
 
     return wrapper

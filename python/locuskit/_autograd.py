@@ -129,6 +129,56 @@ def box_iou_aligned(boxes1, boxes2, kind: str, degenerate: str, eps: float):
     return _PairGradient.apply(b1, b2, _metric_compute(kind, float(eps), degenerate), "none").reshape(lead)
 
 
+_PAIR_CHUNK = 1 << 20  # pairs per backward chunk: bounds the O(N·M) scratch to ~50 MB (float32)
+
+
+class _Pairwise(torch.autograd.Function):
+    """Pairwise IoU-family matrix (N, M) with an analytic backward: for each row chunk the loss
+    kernel gives d metric(i, j) / d box per pair, weighted by the incoming (N, M) gradient and
+    summed over the other set's axis."""
+
+    @staticmethod
+    def forward(ctx, boxes1, boxes2, kind, degenerate, eps):
+        a, b = as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2")
+        ctx.arrays = (a, b, kind, degenerate, eps)
+        return torch.from_numpy(_core.box_iou_family(a, b, kind, degenerate, eps))
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        a, b, kind, degenerate, eps = ctx.arrays
+        loss_eps = 0.0 if kind in ("iou", "giou") else eps
+        n, m = len(a), len(b)
+        g = grad.numpy().astype(a.dtype, copy=False)
+        g1 = np.zeros_like(a) if ctx.needs_input_grad[0] else None
+        g2 = np.zeros_like(b) if ctx.needs_input_grad[1] else None
+        rows = max(1, _PAIR_CHUNK // max(m, 1))
+        for r0 in range(0, n, rows):
+            r1 = min(n, r0 + rows)
+            pa = np.ascontiguousarray(np.repeat(a[r0:r1], m, axis=0))  # (rows·M, 4): box i per pair
+            pb = np.ascontiguousarray(np.tile(b, (r1 - r0, 1)))      # (rows·M, 4): box j per pair
+            w = g[r0:r1].reshape(-1, 1)
+            if g1 is not None:
+                d = _core.box_loss(pa, pb, kind, "none", loss_eps, degenerate, True)[1]
+                g1[r0:r1] -= (w * d).reshape(r1 - r0, m, 4).sum(axis=1)
+            if g2 is not None:
+                d = _core.box_loss(pb, pa, kind, "none", loss_eps, degenerate, True)[1]
+                g2 -= (w * d).reshape(r1 - r0, m, 4).sum(axis=0)
+        wrap = lambda x: None if x is None else torch.from_numpy(x)  # noqa: E731
+        return wrap(g1), wrap(g2), None, None, None
+
+
+def box_iou_pairwise(boxes1, boxes2, kind: str, degenerate: str, eps: float):
+    """Differentiable pairwise IoU-family matrix (N, M)."""
+    if kind == "ioa":
+        raise TypeError("box_ioa: not differentiable in locuskit; call it on .detach()ed tensors")
+    b1, b2 = _float_boxes(boxes1, "boxes1"), _float_boxes(boxes2, "boxes2")
+    if b1.dtype != b2.dtype:
+        common = torch.promote_types(b1.dtype, b2.dtype)
+        b1, b2 = b1.to(common), b2.to(common)
+    return _Pairwise.apply(b1, b2, kind, degenerate, float(eps))
+
+
 # box_convert is linear: out = in @ M.T, so grad_in = grad_out @ M (twice differentiable).
 _TO_XYXY = {
     "xyxy": ((1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1)),

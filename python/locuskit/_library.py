@@ -5,8 +5,9 @@ the registration torch 1.13 offers and newer releases still accept. Registration
 ``torch.jit.script`` of a function that calls ``torch.ops.locuskit.nms(...)`` compile, and
 ``torch.jit.trace`` record a ``locuskit::nms`` node instead of baking the result in as constants.
 
-- Non-differentiable ops (NMS, pairwise matrices, area, clipping, ...) have a ``CPU`` kernel.
-- Differentiable ops (losses, aligned IoU family, ``box_convert``, ``sigmoid_focal_loss``) are
+- Non-differentiable ops (NMS, area, clipping, ...) have a ``CPU`` kernel.
+- Differentiable ops (losses, pairwise and aligned IoU family, ``box_convert``,
+  ``sigmoid_focal_loss``) are
   registered as ``CompositeImplicitAutograd``: the kernel runs above autograd and calls the
   ``torch.autograd.Function`` of locuskit._autograd, so ``backward()`` works through the op too.
 
@@ -36,13 +37,13 @@ def _ops():
         "batched_nms": ("batched_nms(Tensor boxes, Tensor scores, Tensor idxs, float iou_threshold) -> Tensor",
                         _CPU, ops.batched_nms),
         "box_area": ("box_area(Tensor boxes) -> Tensor", _CPU, ops.box_area),
-        "box_iou": ("box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _CPU, ops.box_iou),
-        "generalized_box_iou": ("generalized_box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _CPU,
+        "box_iou": ("box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _AUTOGRAD, ops.box_iou),
+        "generalized_box_iou": ("generalized_box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _AUTOGRAD,
                                 ops.generalized_box_iou),
-        "distance_box_iou": ("distance_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _CPU,
-                             ops.distance_box_iou),
-        "complete_box_iou": ("complete_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _CPU,
-                             ops.complete_box_iou),
+        "distance_box_iou": ("distance_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor",
+                             _AUTOGRAD, ops.distance_box_iou),
+        "complete_box_iou": ("complete_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor",
+                             _AUTOGRAD, ops.complete_box_iou),
         "remove_small_boxes": ("remove_small_boxes(Tensor boxes, float min_size) -> Tensor", _CPU,
                                ops.remove_small_boxes),
         "clip_boxes_to_image": ("clip_boxes_to_image(Tensor boxes, int[] size) -> Tensor", _CPU, size_adapter),
@@ -93,14 +94,8 @@ def _meta_kernels():
     remove_small_boxes are data dependent and have none."""
     import torch
 
-    def pairwise(boxes1, boxes2, *eps):
-        return boxes1.new_empty((boxes1.shape[0], boxes2.shape[0]))
-
+    # (CompositeImplicitAutograd ops, the differentiable ones, may not have one: torch refuses it.)
     return {
-        "box_iou": pairwise,
-        "generalized_box_iou": pairwise,
-        "distance_box_iou": pairwise,
-        "complete_box_iou": pairwise,
         "box_area": lambda boxes: boxes.new_empty((boxes.shape[0],)),
         "clip_boxes_to_image": lambda boxes, size: boxes.new_empty(boxes.shape),
         "masks_to_boxes": lambda masks: torch.empty((masks.shape[0] if masks.numel() else 0, 4),

@@ -231,3 +231,48 @@ def test_half_precision_backward_in_input_dtype(half):
     want.backward()
     torch.testing.assert_close(loss, want.to(half), rtol=2 ** -7, atol=0)
     torch.testing.assert_close(ph.grad, p32.grad.to(half), rtol=2 ** -7, atol=1e-6)  # within 1 ulp of half
+
+
+PAIRWISE = ["box_iou", "generalized_box_iou", "distance_box_iou", "complete_box_iou"]
+
+
+@pytest.mark.parametrize("name", PAIRWISE)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pairwise_gradients_equal_torchvision(name, dtype):
+    rng = np.random.default_rng(12)
+    b1 = torch.from_numpy(random_boxes(rng, 30, dtype, degenerate_fraction=0))
+    b2 = torch.from_numpy(random_boxes(rng, 20, dtype, degenerate_fraction=0))
+    ours = both_grads(getattr(locuskit, name), b1, b2)
+    ref = both_grads(getattr(tvops, name), b1, b2)
+    if name == "complete_box_iou":
+        torch.testing.assert_close(ours[0], ref[0], rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+    else:
+        assert torch.equal(ours[0], ref[0])
+    # DIoU/CIoU: eps / union in the IoU part of the gradient (see the aligned test)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == np.float32 else (
+        dict(rtol=1e-11, atol=1e-12) if name in ("box_iou", "generalized_box_iou") else dict(rtol=1e-6, atol=1e-9))
+    torch.testing.assert_close(ours[1], ref[1], **tol)
+    torch.testing.assert_close(ours[2], ref[2], **tol)
+
+
+@pytest.mark.parametrize("name", PAIRWISE[:3])
+def test_gradcheck_pairwise(name):
+    p, t = pairs(13, 5, degenerate_fraction=0)
+    pt = torch.from_numpy(p + 0.25).requires_grad_()
+    tt = torch.from_numpy(t[:3]).requires_grad_()
+    assert torch.autograd.gradcheck(getattr(locuskit, name), (pt, tt))
+
+
+def test_detr_style_diagonal_of_the_pairwise_giou(monkeypatch):
+    """DETR's loss: 1 - diag(generalized_box_iou(pred, target)); the backward is chunked by rows."""
+    from locuskit import _autograd
+
+    monkeypatch.setattr(_autograd, "_PAIR_CHUNK", 64)  # several chunks on a small matrix
+    p, t = pairs(14, 40, degenerate_fraction=0)
+    pt, tt = torch.from_numpy(p), torch.from_numpy(t)
+    ours = both_grads(lambda a, b: 1 - torch.diag(locuskit.generalized_box_iou(a, b)), pt, tt)
+    ref = both_grads(lambda a, b: 1 - torch.diag(tvops.generalized_box_iou(a, b)), pt, tt)
+    for o, r in zip(ours, ref):
+        torch.testing.assert_close(o, r, rtol=1e-11, atol=1e-12)
+    with pytest.raises(ValueError, match="out"):
+        locuskit.box_iou(pt.clone().requires_grad_(), tt, out=torch.empty(40, 40, dtype=torch.float64))

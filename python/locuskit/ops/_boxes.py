@@ -8,9 +8,9 @@ Boxes are xyxy with x1 <= x2, y1 <= y2 and finite coordinates unless a function 
 (the losses accept inverted boxes, as torchvision); violations raise ValueError.
 
 Differentiable for torch tensors (``torch.autograd.Function`` with locuskit's analytic
-gradients, both arguments): ``box_convert``, the ``*_aligned`` family except ``box_ioa_aligned``,
-and the four losses. The pairwise matrices are not: given a tensor that requires grad under grad
-mode they raise TypeError instead of detaching silently.
+gradients, both arguments): ``box_convert``, the pairwise and ``*_aligned`` IoU/GIoU/DIoU/CIoU,
+and the four losses. ``box_ioa`` / ``box_ioa_aligned``, areas, clipping and filtering are not:
+given a tensor that requires grad under grad mode they raise TypeError instead of detaching.
 
 ``degenerate`` is what a 0/0 ratio yields (see docs/box.md): ``"zero"`` (default, as detectron2),
 ``"nan"`` (torchvision's arithmetic) or ``"one"`` (OpenCV). It applies to the IoU/IoA term when the
@@ -124,18 +124,26 @@ _OUT_DOC = """
     fresh matrix per call)."""
 
 
-@tensor_io
+@tensor_io(differentiable=True)
 def box_iou(boxes1: Array, boxes2: Array, *, degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise IoU, (N, M). Equals ``torchvision.ops.box_iou`` bitwise for ordinary boxes.
 
     ``degenerate`` is what a pair with union 0 (two zero-area boxes) gets: ``"zero"`` (default,
     as detectron2), ``"nan"`` (torchvision) or ``"one"`` (OpenCV).
     """
+    if _needs_autograd(boxes1, boxes2):
+        return _family(boxes1, boxes2, "iou", degenerate, 1e-7, out)
     r = _core.box_iou(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), degenerate, _out_array(out))
     return r if out is None else out
 
 
 def _family(boxes1, boxes2, kind, degenerate, eps, out=None):
+    if _needs_autograd(boxes1, boxes2):
+        if out is not None:
+            raise ValueError("out: not with autograd (the result is a new tensor of the graph)")
+        from .. import _autograd
+
+        return _autograd.box_iou_pairwise(boxes1, boxes2, kind, degenerate, eps)
     r = _core.box_iou_family(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), kind, degenerate, eps,
                              _out_array(out))
     return r if out is None else out
@@ -150,21 +158,21 @@ def _aligned(boxes1, boxes2, kind, degenerate, eps):
                                         degenerate, eps)
 
 
-@tensor_io
+@tensor_io(differentiable=True)
 def generalized_box_iou(boxes1: Array, boxes2: Array, *,
                         degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise GIoU, (N, M): ``torchvision.ops.generalized_box_iou``, bitwise for ordinary boxes."""
     return _family(boxes1, boxes2, "giou", degenerate, 1e-7, out)
 
 
-@tensor_io
+@tensor_io(differentiable=True)
 def distance_box_iou(boxes1: Array, boxes2: Array, eps: float = 1e-7, *,
                      degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise DIoU, (N, M): ``torchvision.ops.distance_box_iou(eps)``, bitwise for ordinary boxes."""
     return _family(boxes1, boxes2, "diou", degenerate, eps, out)
 
 
-@tensor_io
+@tensor_io(differentiable=True)
 def complete_box_iou(boxes1: Array, boxes2: Array, eps: float = 1e-7, *,
                      degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise CIoU, (N, M): ``torchvision.ops.complete_box_iou(eps)`` within a few ulp
@@ -172,7 +180,7 @@ def complete_box_iou(boxes1: Array, boxes2: Array, eps: float = 1e-7, *,
     return _family(boxes1, boxes2, "ciou", degenerate, eps, out)
 
 
-@tensor_io
+@tensor_io(differentiable=True)
 def box_ioa(boxes1: Array, boxes2: Array, *, degenerate: str = "zero", out: Optional[Array] = None) -> Array:
     """Pairwise intersection over the area of the FIRST box, (N, M): ``inter / area(boxes1[i])``
     (mmdet's ``iof``; detectron2's ``pairwise_ioa(b1, b2)`` divides by ``area(b2)``, i.e. equals
