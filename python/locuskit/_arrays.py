@@ -88,7 +88,10 @@ def _tensor_to_numpy(x, name: str) -> np.ndarray:
         raise TypeError(f"{name}: complex dtype {dtype} is not supported")
     elif x.is_neg():  # a lazily negated view (torch >= 1.10): materialise it
         x = x.resolve_neg()
-    return x.numpy()
+    try:
+        return x.numpy()
+    except (TypeError, RuntimeError) as exc:  # e.g. quantized or sparse tensors: name the argument
+        raise TypeError(f"{name}: {x.dtype} {x.layout} tensor cannot be used ({exc})") from exc
 
 
 def as_array(x, name: str = "array") -> np.ndarray:

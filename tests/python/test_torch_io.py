@@ -204,6 +204,9 @@ def test_gpu_or_meta_tensor_is_refused_naming_the_argument():
     m = torch.empty((3, 4), device="meta")
     with pytest.raises(ValueError, match="boxes1"):
         locuskit.box_iou(m, m)
+    sparse = torch.eye(4).to_sparse()
+    with pytest.raises(TypeError, match="boxes"):  # not an error from inside torch
+        locuskit.box_area(sparse)
 
 
 def test_masks_to_boxes_matches_torchvision():
