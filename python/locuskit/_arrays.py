@@ -33,7 +33,6 @@ __all__ = ["Array", "as_array", "as_ids", "tensor_io", "set_copy_policy", "get_c
 Array = Union[np.ndarray, "torch.Tensor"]  # noqa: F821 - torch is optional, named for type checkers
 
 _POLICY = "allow"
-_HALF_NUMPY = (np.dtype(np.float16),)
 
 
 def set_copy_policy(policy: str) -> str:
@@ -75,7 +74,7 @@ def is_tensor(x) -> bool:
 def _tensor_to_numpy(x, name: str) -> np.ndarray:
     import torch
 
-    if x.device.type != "cpu":
+    if not x.is_cpu:
         raise ValueError(f"{name}: tensor lives on {x.device}; use locuskit.cuda for GPU tensors or move it "
                          "to the CPU")
     if x.requires_grad:
@@ -115,7 +114,7 @@ def as_array(x, name: str = "array") -> np.ndarray:
             a = np.asarray(x)
         except Exception as exc:  # noqa: BLE001 - re-raised with the argument name
             raise TypeError(f"{name}: cannot be converted to an array ({exc})") from exc
-    if a.dtype in _HALF_NUMPY:
+    if a.dtype.char == "e":  # float16
         _report_copy(name, "float16 computed in float32")
         a = a.astype(np.float32)
     if not a.flags.c_contiguous:
@@ -155,7 +154,7 @@ def _scan(args, kwargs):
     first = half = grad_name = None
     if torch is None:
         for v in (*args, *kwargs.values()):
-            if isinstance(v, np.ndarray) and v.dtype in _HALF_NUMPY:
+            if isinstance(v, np.ndarray) and v.dtype.char == "e":
                 return None, v.dtype, None
         return None, None, None
     if not _TORCH_OPS[0]:
@@ -167,18 +166,17 @@ def _scan(args, kwargs):
         except Exception as exc:  # noqa: BLE001 - the op registry is optional: the call itself must work
             warnings.warn(f"locuskit: torch.ops.locuskit could not be registered ({exc})", RuntimeWarning,
                           stacklevel=3)
-    items = [(f"argument {i}", v) for i, v in enumerate(args)] + list(kwargs.items())
-    for name, v in items:
-        vs = v if isinstance(v, (list, tuple)) else (v,)
-        for t in vs:
-            if isinstance(t, torch.Tensor):
+    tensor = torch.Tensor
+    for key, v in (*enumerate(args), *kwargs.items()):
+        for t in (v if isinstance(v, (list, tuple)) else (v,)):
+            if isinstance(t, tensor):
                 if first is None:
                     first = t
-                if half is None and t.dtype in (torch.float16, torch.bfloat16):
+                if half is None and (t.dtype is torch.float16 or t.dtype is torch.bfloat16):
                     half = t.dtype
                 if grad_name is None and t.requires_grad:
-                    grad_name = name
-            elif isinstance(t, np.ndarray) and half is None and t.dtype in _HALF_NUMPY:
+                    grad_name = key if isinstance(key, str) else f"argument {key}"
+            elif half is None and isinstance(t, np.ndarray) and t.dtype.char == "e":
                 half = t.dtype
     return first, half, grad_name
 
