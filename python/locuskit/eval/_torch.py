@@ -6,6 +6,8 @@ calls in here through two small methods (``CocoEvaluator.sync`` / ``compute_torc
 """
 from __future__ import annotations
 
+from typing import Mapping, Optional, Sequence, Tuple
+
 import numpy as np
 
 # pycocotools' 12 bbox statistics in order, by torchmetrics' key names (max_dets 1, 10, 100).
@@ -13,14 +15,14 @@ _KEYS = ["map", "map_50", "map_75", "map_small", "map_medium", "map_large",
          "mar_{0}", "mar_{1}", "mar_{2}", "mar_small", "mar_medium", "mar_large"]
 
 
-def _stat_keys(max_dets) -> list:
+def _stat_keys(max_dets: Sequence[int]) -> list:
     md = list(max_dets)
     if len(md) < 3:
         md = md + [md[-1]] * (3 - len(md))
     return [k.format(*md[:3]) for k in _KEYS]
 
 
-def per_class(result):
+def per_class(result) -> Tuple[np.ndarray, np.ndarray]:
     """(AP (K,), AR@maxDets[-1] (K,)) per category over area "all", torchmetrics' ``map_per_class`` /
     ``mar_<last>_per_class``: means of pycocotools' precision / recall cells > -1, -1 where a class
     has no valid cell (no GT)."""
@@ -74,8 +76,8 @@ def torchmetrics_dict(result, *, class_metrics: bool = True, as_tensors: bool = 
     return out
 
 
-def compute_torchmetrics(evaluator, *, class_metrics=True, category_names=None, sync_processes=True,
-                         group=None):
+def compute_torchmetrics(evaluator, *, class_metrics: bool = True, category_names: Optional[Mapping] = None,
+                         sync_processes: bool = True, group=None) -> dict:
     """``sync`` (if ``sync_processes``), ``compute()``, then :func:`torchmetrics_dict`. The NumPy
     :class:`CocoResult` is kept as ``evaluator.result`` (with ``category_names``: id -> name, e.g.
     from the GT's categories, for its summary and per-category table)."""

@@ -2,6 +2,8 @@
 convention), compute(), merge(), sync() across processes, a dict of tensors."""
 from __future__ import annotations
 
+from typing import Mapping, Optional, Sequence
+
 import numpy as np
 
 from .. import _arrays
@@ -9,7 +11,7 @@ from ._stream import CocoEvaluator
 from ._voc import VocResult, voc_evaluate_class
 
 
-def _xyxy(x, name, box_format):
+def _xyxy(x, name: str, box_format: str) -> np.ndarray:
     a = np.asarray(_arrays.as_array(x, name), dtype=np.float64).reshape(-1, 4)
     if box_format == "xyxy":
         return a.copy()
@@ -18,7 +20,7 @@ def _xyxy(x, name, box_format):
     raise ValueError(f"box_format: expected 'xyxy' or 'xywh', got {box_format!r}")
 
 
-def _ids(x, name):
+def _ids(x, name: str) -> np.ndarray:
     return np.asarray(_arrays.as_ids(x, name)).reshape(-1)
 
 
@@ -35,7 +37,7 @@ class VocEvaluator:
     processes. ``class_names`` maps label -> name (default ``str(label)``).
     """
 
-    def __init__(self, iou_threshold: float = 0.5, box_format: str = "xyxy", class_names=None,
+    def __init__(self, iou_threshold: float = 0.5, box_format: str = "xyxy", class_names: Optional[Mapping] = None,
                  plus_one: bool = False, strict_threshold: bool = False):
         self.iou_threshold = float(iou_threshold)
         self.box_format = box_format
@@ -59,7 +61,7 @@ class VocEvaluator:
     __getstate__ = CocoEvaluator.__getstate__
     __setstate__ = CocoEvaluator.__setstate__
 
-    def update(self, preds, targets) -> None:
+    def update(self, preds: Sequence[Mapping], targets: Sequence[Mapping]) -> None:
         if len(preds) != len(targets):
             raise ValueError(f"preds and targets: {len(preds)} vs {len(targets)} images")
         for p, t in zip(preds, targets):
