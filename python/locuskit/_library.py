@@ -27,53 +27,33 @@ _AUTOGRAD = "CompositeImplicitAutograd"
 
 
 def _ops():
+    """name -> (schema, dispatch key, the locuskit function the kernel calls)."""
     from . import ops
 
     def size_adapter(boxes, size):
         return ops.clip_boxes_to_image(boxes, (size[0], size[1]))
 
-    return {
+    table = {
         "nms": ("nms(Tensor boxes, Tensor scores, float iou_threshold) -> Tensor", _CPU, ops.nms),
         "batched_nms": ("batched_nms(Tensor boxes, Tensor scores, Tensor idxs, float iou_threshold) -> Tensor",
                         _CPU, ops.batched_nms),
         "box_area": ("box_area(Tensor boxes) -> Tensor", _CPU, ops.box_area),
-        "box_iou": ("box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _AUTOGRAD, ops.box_iou),
-        "generalized_box_iou": ("generalized_box_iou(Tensor boxes1, Tensor boxes2) -> Tensor", _AUTOGRAD,
-                                ops.generalized_box_iou),
-        "distance_box_iou": ("distance_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor",
-                             _AUTOGRAD, ops.distance_box_iou),
-        "complete_box_iou": ("complete_box_iou(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor",
-                             _AUTOGRAD, ops.complete_box_iou),
         "remove_small_boxes": ("remove_small_boxes(Tensor boxes, float min_size) -> Tensor", _CPU,
                                ops.remove_small_boxes),
         "clip_boxes_to_image": ("clip_boxes_to_image(Tensor boxes, int[] size) -> Tensor", _CPU, size_adapter),
         "masks_to_boxes": ("masks_to_boxes(Tensor masks) -> Tensor", _CPU, ops.masks_to_boxes),
         "box_convert": ("box_convert(Tensor boxes, str in_fmt, str out_fmt) -> Tensor", _AUTOGRAD, ops.box_convert),
-        "box_iou_aligned": ("box_iou_aligned(Tensor boxes1, Tensor boxes2) -> Tensor", _AUTOGRAD,
-                            ops.box_iou_aligned),
-        "generalized_box_iou_aligned": ("generalized_box_iou_aligned(Tensor boxes1, Tensor boxes2) -> Tensor",
-                                        _AUTOGRAD, ops.generalized_box_iou_aligned),
-        "distance_box_iou_aligned": (
-            "distance_box_iou_aligned(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _AUTOGRAD,
-            ops.distance_box_iou_aligned),
-        "complete_box_iou_aligned": (
-            "complete_box_iou_aligned(Tensor boxes1, Tensor boxes2, float eps=1e-07) -> Tensor", _AUTOGRAD,
-            ops.complete_box_iou_aligned),
-        "box_iou_loss": ('box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
-                         _AUTOGRAD, ops.box_iou_loss),
-        "generalized_box_iou_loss": (
-            'generalized_box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
-            _AUTOGRAD, ops.generalized_box_iou_loss),
-        "distance_box_iou_loss": (
-            'distance_box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
-            _AUTOGRAD, ops.distance_box_iou_loss),
-        "complete_box_iou_loss": (
-            'complete_box_iou_loss(Tensor boxes1, Tensor boxes2, str reduction="none", float eps=1e-07) -> Tensor',
-            _AUTOGRAD, ops.complete_box_iou_loss),
         "sigmoid_focal_loss": (
             'sigmoid_focal_loss(Tensor inputs, Tensor targets, float alpha=0.25, float gamma=2, '
             'str reduction="none") -> Tensor', _AUTOGRAD, ops.sigmoid_focal_loss),
     }
+    # The IoU family: pairwise, aligned and losses share one signature pattern per kind.
+    for kind in ("box_iou", "generalized_box_iou", "distance_box_iou", "complete_box_iou"):
+        eps = ", float eps=1e-07" if kind in ("distance_box_iou", "complete_box_iou") else ""
+        for name, args in ((kind, eps), (kind + "_aligned", eps),
+                           (kind + "_loss", ', str reduction="none", float eps=1e-07')):
+            table[name] = (f"{name}(Tensor boxes1, Tensor boxes2{args}) -> Tensor", _AUTOGRAD, getattr(ops, name))
+    return table
 
 
 def _as_tensor_kernel(fn):
