@@ -6,9 +6,9 @@ bit for bit equal to pycocotools 2.0.11, computed by locuskit's C++ core (files 
 simdjson, the GIL is released, several threads are used: ``locuskit.set_num_threads``).
 
 Differences (see docs/eval.md): iouType 'segm' raises NotImplementedError for now; ``evalImgs``
-is built on first access and ``ious`` is not kept; ids must be integers;
-NaN/infinite values in a results list raise ValueError; the results dicts passed to ``loadRes``
-are not modified.
+is built on first access (once read or assigned, ``accumulate()`` works from it, as pycocotools)
+and ``ious`` is not kept; ids must be integers within int64; the results dicts passed to
+``loadRes`` are not modified; edits of ``dataset`` / ``anns`` count after ``createIndex()``.
 """
 from __future__ import annotations
 
@@ -68,13 +68,18 @@ class COCO:
     def dataset(self, value: dict) -> None:
         self._dataset = value
         self._native = None
+        self._results = None
         self._index = None
 
     def createIndex(self):
         """Builds the Python indexes from ``dataset`` (as pycocotools). The native tables are
-        rebuilt from ``dataset`` on the next evaluation, so in-place edits of ``dataset`` count."""
-        if self._dataset is not None and self._results is None:
+        rebuilt from ``dataset`` on the next evaluation, so in-place edits of ``dataset`` (or of
+        the ``anns`` dicts, which are the same objects) made before ``createIndex()`` count, for
+        ground truth and for ``loadRes`` results alike."""
+        if self._dataset is not None:
+            # Evaluate what the dicts now say (results keep the id / area / score they carry).
             self._native = None
+            self._results = None
         self._build_index()
 
     def _build_index(self):
@@ -181,6 +186,13 @@ class COCO:
             self._native = _coco.load_gt(self.dataset)
         return self._native
 
+    def _require_list(self, key: str) -> None:
+        """pycocotools reads dataset['images'] / ['categories'] and fails with KeyError."""
+        n = self._native if self._native is not None and self._results is None else None
+        present = n["lists"].get(key, False) if n is not None else key in self.dataset
+        if not present:
+            raise KeyError(key)
+
     def _table(self) -> dict:
         """Column table of this set's annotations (results if it came from loadRes)."""
         return self._results if self._results is not None else self._gt_native()["annotations"]
@@ -195,9 +207,11 @@ class COCO:
         from a compressed RLE when it has only a mask; box and area from the keypoints otherwise.
         Raises AssertionError for results on images outside the ground truth and IndexError for
         an empty list (as pycocotools)."""
+        self._require_list("images")
         print("Loading and preparing results...")
         tic = time.time()
         gt = self._gt_native()
+        self._require_list("categories")  # every branch of pycocotools' loadRes copies them
         res = COCO()
         res._gt_ref = self
         res._dataset = None
@@ -217,24 +231,40 @@ class COCO:
                 for r in data]
 
     def _load_res_dataset(self):
+        """pycocotools' res.dataset: the results with the keys its loadRes adds (in its order)."""
         src = self._res_source
         if isinstance(src, (str, os.PathLike)):
             with open(src) as f:
                 anns = json.load(f)
         elif isinstance(src, np.ndarray):
-            anns = [{"image_id": int(r[0]), "bbox": [r[1], r[2], r[3], r[4]], "score": r[5],
-                     "category_id": int(r[6])} for r in src]
+            anns = self.loadNumpyAnnotations(src)
         else:
             anns = copy.deepcopy(list(src))
         t = self._results
-        for i, ann in enumerate(anns):
-            ann["id"] = i + 1
-            ann["area"] = float(t["area"][i])
-            if "bbox" not in ann or ann["bbox"] == []:
+        if anns and "bbox" in anns[0] and not anns[0]["bbox"] == []:
+            for i, ann in enumerate(anns):
+                bb = ann["bbox"]
+                x1, x2, y1, y2 = [bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]]
+                if "segmentation" not in ann:
+                    ann["segmentation"] = [[x1, y1, x1, y2, x2, y2, x2, y1]]
+                ann["area"] = bb[2] * bb[3]
+                ann["id"] = i + 1
+                ann["iscrowd"] = 0
+        elif anns and "segmentation" in anns[0]:
+            for i, ann in enumerate(anns):
+                ann["area"] = float(t["area"][i])
+                if "bbox" not in ann:
+                    ann["bbox"] = [float(v) for v in t["bbox"][i]]
+                ann["id"] = i + 1
+                ann["iscrowd"] = 0
+        else:  # keypoints: box and area from all keypoints
+            for i, ann in enumerate(anns):
+                ann["area"] = float(t["area"][i])
+                ann["id"] = i + 1
                 ann["bbox"] = [float(v) for v in t["bbox"][i]]
         gtds = self._gt_ref.dataset
-        return {"images": list(gtds.get("images", [])), "categories": copy.deepcopy(gtds.get("categories", [])),
-                "annotations": anns}
+        return {"info": copy.deepcopy(gtds.get("info", {})), "images": list(gtds.get("images", [])),
+                "categories": copy.deepcopy(gtds.get("categories", [])), "annotations": anns}
 
 
 class Params:
@@ -274,7 +304,13 @@ class Params:
 
 
 class COCOeval:
-    """pycocotools' ``COCOeval`` on locuskit's C++ core; results are bit for bit identical."""
+    """pycocotools' ``COCOeval`` on locuskit's C++ core; results are bit for bit identical.
+
+    Every attribute pycocotools' methods read is honoured: ``params`` (read at each call),
+    ``evalImgs`` (once read or assigned, ``accumulate()`` works from it: the torchvision
+    reference-script pattern of per-batch ``evaluate()`` + concatenated ``evalImgs``),
+    ``_paramsEval`` and ``eval`` (what ``summarize()`` prints).
+    """
 
     def __init__(self, cocoGt=None, cocoDt=None, iouType="segm"):
         if not iouType:
@@ -290,9 +326,11 @@ class COCOeval:
         self._paramsEval = {}
         self.stats = []
         self.ious = {}
-        self._evaluation = None
+        self._evaluation = None  # native matching state of the last evaluate()
+        self._evaluated = None   # (core params it used, the _paramsEval object it set)
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
+            cocoGt._require_list("categories")  # pycocotools' getCatIds: KeyError 'categories'
             self.params.catIds = sorted(cocoGt.getCatIds())
 
     def evaluate(self):
@@ -309,18 +347,68 @@ class COCOeval:
             p.catIds = list(np.unique(p.catIds))
         p.maxDets = sorted(p.maxDets)
         self.params = p
-        gt = self.cocoGt._table()
-        dt = self.cocoDt._table()
-        self._evaluation = _coco.evaluate_tables(gt, dt, _coco.params_to_core(p))
+        core = _coco.params_to_core(p)
+        # pycocotools gathers annotations through the id-keyed index (duplicate ids: the last wins)
+        gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
+        dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
+        self._evaluation = _coco.evaluate_tables(gt, dt, core)
         self._evalImgs = None
-        self._evalImgs_args = (gt, dt, _coco.params_to_core(p))
+        self._evalImgs_args = (gt, dt, core)
         self._paramsEval = copy.deepcopy(self.params)
+        self._evaluated = (core, self._paramsEval)
         print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    # -- the pieces of pycocotools' evaluate(), for code that re-implements it (DETR and many
+    # -- training repos copy torchvision's older coco_eval.py, which calls these directly).
+    def _prepare(self):
+        """Runs the native matching for the current ``params`` (pycocotools: gathers the
+        annotations per image and category); ``evaluateImg`` then returns its records."""
+        p = self.params
+        core = _coco.params_to_core(p)
+        gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
+        dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
+        self._prepared = {"args": (gt, dt, core), "records": None}
+        self._evalImgs = defaultdict(list)
+        self.eval = {}
+
+    def computeIoU(self, imgId, catId):
+        """Not kept (the matching runs natively in ``_prepare``): returns an empty list."""
+        return []
+
+    computeOks = computeIoU
+
+    def evaluateImg(self, imgId, catId, aRng, maxDet):
+        """pycocotools' per-image record (dict or None) for one image, category and area range,
+        from the matching ``_prepare()`` ran; maxDet must be ``params.maxDets[-1]``."""
+        prep = getattr(self, "_prepared", None)
+        if prep is None:
+            raise RuntimeError("evaluateImg() needs _prepare() first (as in pycocotools' evaluate())")
+        gt, dt, core = prep["args"]
+        if maxDet != sorted(core["maxDets"])[-1]:
+            raise NotImplementedError(f"evaluateImg: maxDet {maxDet} (locuskit matches at params.maxDets[-1] "
+                                      f"= {sorted(core['maxDets'])[-1]})")
+        if prep["records"] is None:
+            recs = _coco.eval_imgs(gt, dt, core)
+            cats = core["catIds"] if core["useCats"] else [-1]
+            imgs = sorted(set(core["imgIds"]))
+            A, I = len(core["areaRng"]), len(imgs)
+            where = {}
+            for k, c in enumerate(cats):
+                for a, rng in enumerate(core["areaRng"]):
+                    for i, img in enumerate(imgs):
+                        where.setdefault((img, c, tuple(rng)), k * A * I + a * I + i)
+            prep["records"] = (recs, where)
+        recs, where = prep["records"]
+        key = (int(imgId), int(catId) if core["useCats"] else -1, tuple(float(v) for v in aRng))
+        if key not in where:
+            raise KeyError(f"evaluateImg: image {imgId}, category {catId}, area {list(aRng)} not in params")
+        return recs[where[key]]
 
     @property
     def evalImgs(self):
         """pycocotools' per-(category, area, image) records, built on first access (the matching
-        is re-run with match recording; as slow as pycocotools for large sets)."""
+        is re-run with match recording; as slow as pycocotools for large sets). Once read or
+        assigned, ``accumulate()`` works from this list."""
         if self._evalImgs is None:
             self._evalImgs = _coco.eval_imgs(*self._evalImgs_args)
         return self._evalImgs
@@ -329,24 +417,41 @@ class COCOeval:
     def evalImgs(self, value):
         self._evalImgs = value
 
+    def _native_accumulate_ok(self, p) -> bool:
+        """True when the native state of the last evaluate() is exactly what pycocotools'
+        accumulate() would read: evalImgs untouched, _paramsEval as evaluate() left it, and
+        ``p`` selecting the same categories, areas, maxDets and images."""
+        if self._evaluation is None or self._evalImgs is not None or self._evaluated is None:
+            return False
+        core, pe_obj = self._evaluated
+        if self._paramsEval is not pe_obj:
+            return False
+        keys = ("iouType", "imgIds", "catIds", "iouThrs", "maxDets", "areaRng", "useCats")
+        pe = _coco.params_to_core(pe_obj)
+        pc = _coco.params_to_core(p)
+        if not p.useCats:
+            pc["catIds"] = pe["catIds"]
+        return all(pe[k] == core[k] and pc[k] == core[k] for k in keys)
+
     def accumulate(self, p=None):
         """Precision / recall / scores arrays (pycocotools' accumulate())."""
         print("Accumulating evaluation results...")
         tic = time.time()
-        if self._evaluation is None:
-            raise RuntimeError("Please run evaluate() first")
+        if not self._evalImgs and self._evaluation is None:
+            print("Please run evaluate() first")
         if p is None:
             p = self.params
-        pe = _coco.params_to_core(self._paramsEval)
-        pc = _coco.params_to_core(p)
-        if not p.useCats:
-            pc["catIds"] = pe["catIds"]
-        for key in ("iouType", "imgIds", "catIds", "iouThrs", "maxDets", "areaRng", "useCats"):
-            if pc[key] != pe[key]:
-                raise ValueError(f"params.{key} changed after evaluate(); run evaluate() again "
-                                 "(locuskit accumulates with the evaluated parameters, only recThrs may change)")
-        precision, recall, scores = self._evaluation.accumulate(pc["recThrs"])
         p.catIds = p.catIds if p.useCats == 1 else [-1]
+        pe = self._paramsEval
+        if not isinstance(pe, Params) and not all(hasattr(pe, k) for k in ("useCats", "catIds", "areaRng", "maxDets", "imgIds")):
+            # pycocotools reads _pe.useCats first: AttributeError on the initial {} (no evaluate())
+            raise AttributeError(f"'{type(pe).__name__}' object has no attribute 'useCats' "
+                                 "(COCOeval._paramsEval is set by evaluate(): run evaluate() first)")
+        if self._native_accumulate_ok(p):
+            rec_thrs = [float(r) for r in np.asarray(p.recThrs, dtype=np.float64).ravel()]
+            precision, recall, scores = self._evaluation.accumulate(rec_thrs)
+        else:
+            precision, recall, scores = _coco.accumulate_records(self.evalImgs, p, pe)
         T, R, K, A, M = precision.shape
         self.eval = {
             "params": p,
@@ -363,6 +468,13 @@ class COCOeval:
         if not self.eval:
             raise Exception("Please run accumulate() first")
         stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], self.params)
+        if not isinstance(self.params.iouThrs, np.ndarray):
+            # pycocotools selects IoU=.50 / .75 with np.where(iouThr == p.iouThrs): a list or
+            # tuple compares as a whole (False), so those statistics find no cells: -1.
+            thr_stats = (1, 2, 6, 7) if self.params.iouType == "keypoints" else (1, 2)
+            for i in thr_stats:
+                stats[i] = -1.0
+                lines[i] = lines[i].rsplit("= ", 1)[0] + "= {:0.3f}".format(-1.0)
         for line in lines:
             print(line)
         self.stats = stats

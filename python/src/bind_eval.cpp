@@ -83,19 +83,28 @@ py::dict load_gt_py(const py::object& src) {
   d["category_ids"] = to_numpy(gt.category_ids, {static_cast<py::ssize_t>(gt.category_ids.size())});
   d["category_names"] = gt.category_names;
   d["annotations"] = table_to_dict(std::move(gt.annotations));
+  py::dict lists;
+  lists["images"] = gt.has_images, lists["categories"] = gt.has_categories, lists["annotations"] = gt.has_annotations;
+  d["lists"] = lists;
   return d;
 }
 
+// Results are streamed into columns (from the file in chunks, or from the bytes in place).
 py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty) {
   CocoGroundTruth gt;
   const auto* ids = vector_data<std::int64_t>(gt_image_ids, "gt_image_ids", -1);
   gt.image_ids.assign(ids, ids + gt_image_ids.shape(0));
-  std::string name;
   CocoTable t;
-  {
-    auto text = text_of(src, name);
+  if (py::isinstance<py::bytes>(src)) {
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyBytes_AsStringAndSize(src.ptr(), &data, &size) != 0) throw py::error_already_set();
+    py::gil_scoped_release release;  // `src` keeps the bytes alive
+    t = parse_coco_results(std::string_view(data, static_cast<std::size_t>(size)), gt, "<json>", allow_empty);
+  } else {
+    const std::string path = py::str(src).cast<std::string>();
     py::gil_scoped_release release;
-    t = parse_coco_results(std::move(text), gt, name, allow_empty);
+    t = load_coco_results(path, gt, allow_empty);
   }
   return table_to_dict(std::move(t));
 }
@@ -222,6 +231,38 @@ py::tuple accumulate_py(const PyEvaluation& self, const py::object& rec_thrs) {
                         to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
 }
 
+// accumulate() over pycocotools-style records (see coco_evaluation_from_states); arrays from
+// locuskit.eval._coco.accumulate_records.
+py::tuple accumulate_states_py(std::size_t I, std::size_t K, std::size_t A, std::size_t T,
+                               std::vector<std::int64_t> max_dets, const py::array& present, const py::array& npig,
+                               const py::array& dt_offset, const py::array& dt_score, const py::array& dt_state,
+                               std::vector<double> rec_thrs) {
+  auto vec = [](const py::array& a, const char* name, auto tag) {
+    using T = decltype(tag);
+    const T* p = vector_data<T>(a, name, -1);
+    return std::vector<T>(p, p + a.shape(0));
+  };
+  const auto off64 = vec(dt_offset, "dt_offset", std::int64_t{});
+  std::vector<std::size_t> off(off64.size());
+  for (std::size_t i = 0; i < off.size(); ++i) {
+    if (off64[i] < 0) throw std::invalid_argument("dt_offset: negative offset");
+    off[i] = static_cast<std::size_t>(off64[i]);
+  }
+  if (off.empty()) throw std::invalid_argument("dt_offset: empty");
+  CocoEvaluation ev = coco_evaluation_from_states(I, K, A, T, std::move(max_dets), vec(present, "present", std::uint8_t{}),
+                                                  vec(npig, "npig", std::uint32_t{}), std::move(off),
+                                                  vec(dt_score, "dt_score", double{}), vec(dt_state, "dt_state", std::uint8_t{}));
+  CocoAccumulation acc;
+  {
+    py::gil_scoped_release release;
+    acc = coco_accumulate(ev, &rec_thrs, Parallel{num_threads()});
+  }
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  return py::make_tuple(to_numpy(acc.precision, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.recall, {s(acc.T), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
+}
+
 py::tuple summarize_py(const py::array& precision, const py::array& recall, const py::dict& params) {
   CocoParams p = params_of(params);
   CocoAccumulation acc;
@@ -307,6 +348,10 @@ void bind_eval(py::module_& m) {
       .def("records", &records_py);
   m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
         py::arg("record_matches") = false);
+  m.def("coco_accumulate_states", &accumulate_states_py, py::arg("I"), py::arg("K"), py::arg("A"), py::arg("T"),
+        py::arg("max_dets"), py::arg("present"), py::arg("npig"), py::arg("dt_offset"), py::arg("dt_score"),
+        py::arg("dt_state"), py::arg("rec_thrs"),
+        "accumulate() over per-unit matching records (pycocotools' evalImgs, e.g. concatenated per batch).");
   m.def("coco_summarize", &summarize_py, py::arg("precision"), py::arg("recall"), py::arg("params"));
   m.def("_numpy_mean", &numpy_mean_py, py::arg("a"));
   m.def("voc_evaluate_class", &voc_class_py, py::arg("det_image"), py::arg("det_score"), py::arg("det_boxes"),

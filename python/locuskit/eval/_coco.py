@@ -58,7 +58,7 @@ def params_to_core(p) -> dict:
     }
 
 
-def _json_bytes(obj, what: str) -> bytes:
+def _json_bytes(obj, what: str, allow_nan: bool = False) -> bytes:
     def default(o):
         if isinstance(o, np.generic):
             return o.item()
@@ -67,9 +67,9 @@ def _json_bytes(obj, what: str) -> bytes:
         raise TypeError(f"{what}: {type(o).__name__} is not JSON serializable")
 
     try:
-        return json.dumps(obj, default=default, allow_nan=False).encode()
+        return json.dumps(obj, default=default, allow_nan=allow_nan).encode()
     except ValueError as exc:
-        raise ValueError(f"{what}: contains NaN or infinity ({exc}); scores and boxes must be finite") from exc
+        raise ValueError(f"{what}: contains NaN or infinity ({exc}); the ground-truth loader reads standard JSON only") from exc
 
 
 def load_gt(source) -> dict:
@@ -91,8 +91,11 @@ def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray) -> dict:
     if data.shape[0] == 0:
         raise IndexError("results: the array is empty (pycocotools' loadRes raises IndexError here)")
     data = data.astype(np.float64, copy=False)
-    if not np.isfinite(data).all():
-        raise ValueError("results: the array contains NaN or infinite values")
+    # Scores and boxes may be NaN / infinite (pycocotools ranks them as NumPy does); ids may not.
+    ids_ok = np.isfinite(data[:, [0, 6]]).all(axis=1)
+    if not ids_ok.all():
+        i = int(np.argmin(ids_ok))
+        raise AssertionError(f"Results do not correspond to current coco set: row {i} has a non-finite image or category id")
     img = data[:, 0].astype(np.int64)
     bad = ~np.isin(img, gt_image_ids)
     if bad.any():
@@ -125,7 +128,8 @@ def load_results(source, gt_image_ids: np.ndarray, allow_empty: bool = False) ->
     if isinstance(source, np.ndarray):
         return results_from_array(source, gt_image_ids)
     if isinstance(source, (list, tuple)):
-        return _core.coco_load_results(_json_bytes(list(source), "results"), gt_image_ids, allow_empty)
+        # NaN / infinite scores and boxes pass (written as Python's json does; pycocotools accepts them)
+        return _core.coco_load_results(_json_bytes(list(source), "results", allow_nan=True), gt_image_ids, allow_empty)
     raise AssertionError(f"results in not an array of objects (got {type(source).__name__})")
 
 
@@ -220,4 +224,106 @@ def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
                     "gtIgnore": ig[order],
                     "dtIgnore": state[d0:d1, a, :].T == 0,
                 })
+    return out
+
+
+def accumulate_records(eval_imgs, p, pe):
+    """pycocotools' accumulate() over ``evalImgs`` records (a list of dicts / None indexed
+    [k0 * A0 * I0 + a0 * I0 + i] in ``_paramsEval`` (``pe``) sizes), with pycocotools' index
+    mapping between the accumulate parameters ``p`` and ``pe`` (categories, area ranges, maxDets
+    and images of ``p`` that ``pe`` also has). Used when ``evalImgs`` was read or assigned, e.g.
+    concatenated from per-batch ``evaluate()`` calls as torchvision's ``coco_eval.py`` does.
+    Returns precision [T, R, K, A, M], recall [T, K, A, M], scores [T, R, K, A, M]."""
+    cat_ids = list(p.catIds) if p.useCats == 1 else [-1]
+    T, R, K, A, M = len(p.iouThrs), len(p.recThrs), len(cat_ids) if p.useCats else 1, len(p.areaRng), len(p.maxDets)
+    precision = -np.ones((T, R, K, A, M))
+    recall = -np.ones((T, K, A, M))
+    scores = -np.ones((T, R, K, A, M))
+    set_k = set(pe.catIds if pe.useCats else [-1])
+    set_a = set(map(tuple, pe.areaRng))
+    set_m = set(pe.maxDets)
+    set_i = set(pe.imgIds)
+    k_list = [n for n, k in enumerate(cat_ids) if k in set_k]
+    m_list = [m for n, m in enumerate(p.maxDets) if m in set_m]
+    a_list = [n for n, a in enumerate(map(tuple, p.areaRng)) if a in set_a]
+    i_list = [n for n, i in enumerate(p.imgIds) if i in set_i]
+    I0, A0 = len(pe.imgIds), len(pe.areaRng)
+    # One synthetic "category" per (k, a) pair with a single area range: records of different
+    # area ranges are then independent, as in pycocotools.
+    KA = len(k_list) * len(a_list)
+    I = len(i_list)
+    if KA == 0 or I == 0 or not m_list:
+        return precision, recall, scores
+    recs = [eval_imgs[k0 * A0 * I0 + a0 * I0 + i] for i in i_list for k0 in k_list for a0 in a_list]
+    present = np.array([e is not None for e in recs], dtype=np.uint8)
+    live = [e for e in recs if e is not None]
+    npig = np.zeros(len(recs), np.uint32)
+    npig[present.astype(bool)] = [int(np.count_nonzero(np.asarray(e["gtIgnore"]) == 0)) for e in live]
+    counts = np.zeros(len(recs), np.int64)
+    counts[present.astype(bool)] = [len(e["dtScores"]) for e in live]
+    offset = np.zeros(len(recs) + 1, np.int64)
+    np.cumsum(counts, out=offset[1:])
+    D = int(offset[-1])
+    T_rec = None
+    states = []
+    for e in live:
+        if len(e["dtScores"]) == 0:
+            continue
+        dtm = np.asarray(e["dtMatches"])
+        dtig = np.asarray(e["dtIgnore"]).astype(bool)
+        if T_rec is None:
+            T_rec = dtm.shape[0]
+        if dtm.shape[0] != T_rec or dtig.shape != dtm.shape:
+            raise ValueError("evalImgs: dtMatches / dtIgnore rows differ between records")
+        # 0 ignored, 1 true positive (a match id != 0), 2 false positive: states [D, T]
+        states.append(np.where(dtig, 0, np.where(dtm != 0, 1, 2)).astype(np.uint8).T)
+    if T_rec is None:
+        T_rec = T
+    if T_rec > T:
+        raise IndexError(f"index {T} is out of bounds for axis 0 with size {T} (records have {T_rec} IoU thresholds)")
+    dt_state = np.ascontiguousarray(np.concatenate(states) if states else np.zeros((0, T_rec), np.uint8))
+    dt_score = np.asarray(
+        np.concatenate([np.asarray(e["dtScores"], dtype=np.float64) for e in live]) if live else np.zeros(0),
+        dtype=np.float64)
+    if len(dt_score) != D or len(dt_state) != D:
+        raise ValueError("evalImgs: dtScores and dtMatches lengths differ")
+    prec, rec, sc = _core.coco_accumulate_states(
+        I, KA, 1, T_rec, [int(m) for m in m_list], present, npig, offset, np.ascontiguousarray(dt_score),
+        dt_state.reshape(-1), [float(r) for r in np.asarray(p.recThrs, dtype=np.float64).ravel()])
+    nk, na, nm = len(k_list), len(a_list), len(m_list)
+    prec = prec.reshape(T_rec, R, nk, na, nm)
+    sc = sc.reshape(T_rec, R, nk, na, nm)
+    rec = rec.reshape(T_rec, nk, na, nm)
+    precision[:T_rec, :, :nk, :na, :nm] = prec
+    scores[:T_rec, :, :nk, :na, :nm] = sc
+    recall[:T_rec, :nk, :na, :nm] = rec
+    return precision, recall, scores
+
+
+def resolve_duplicate_ids(table: dict, params: dict) -> dict:
+    """The annotations pycocotools' evaluate() sees when ids repeat: ``_prepare`` gathers
+    ``loadAnns(getAnnIds(imgIds, catIds))``, i.e. each annotation listed under an evaluated image
+    (in ascending image id, file order within an image, and of an evaluated category when
+    useCats) is replaced by the **last** annotation with its id (the id-keyed ``anns`` dict).
+    Returns ``table`` itself when the ids are unique (the usual case: O(N log N) check)."""
+    ids = table["id"]
+    if len(ids) < 2:
+        return table
+    uniq, inv = np.unique(ids, return_inverse=True)
+    if len(uniq) == len(ids):
+        return table
+    rows = np.arange(len(ids))
+    last = np.full(len(uniq), -1, np.int64)
+    np.maximum.at(last, inv, rows)
+    keep = np.isin(table["image_id"], np.asarray(params["imgIds"], dtype=np.int64))
+    if params["useCats"] and len(params["catIds"]):
+        keep &= np.isin(table["category_id"], np.asarray(params["catIds"], dtype=np.int64))
+    listed = rows[keep]
+    listed = listed[np.argsort(table["image_id"][listed], kind="stable")]
+    take = last[inv[listed]]
+    out = {}
+    for k, v in table.items():
+        out[k] = np.ascontiguousarray(v[take]) if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == len(ids) else v
+    missing = dict(table.get("missing", {}))
+    out["missing"] = missing  # first-missing indices refer to the original rows; only presence matters
     return out

@@ -101,6 +101,9 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
         gt_native = gt._gt_native()
     else:
         gt_native = _coco.load_gt(gt)
+    if cat_ids is None and not gt_native.get("lists", {}).get("categories", True):
+        raise KeyError("ground truth: no 'categories' list (pycocotools raises KeyError: 'categories'); "
+                       "the categories to evaluate come from it")
     if isinstance(dt, COCO):
         dt_table = dt._table()
     elif isinstance(dt, (list, tuple)) and len(dt) == 0:
