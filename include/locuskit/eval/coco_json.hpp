@@ -351,12 +351,18 @@ struct ResultRecord {
   std::size_t size_n = 0;
   bool kp_bad = false;
   std::vector<double> kp;
-  void clear() {  // keeps the buffers' capacity
-    std::string c = std::move(counts);
-    std::vector<double> k = std::move(kp);
-    *this = ResultRecord();
-    c.clear(), k.clear();
-    counts = std::move(c), kp = std::move(k);
+  void clear() noexcept {  // keeps the buffers' capacity
+    has_img = has_cat = has_score = has_bbox = has_seg = has_kp = false;
+    img_kind = cat_kind = id_ok;
+    img = cat = 0;
+    img_text.clear();
+    score = NAN;
+    score_bad = bbox_bad = seg_object = has_counts = has_size = kp_bad = false;
+    bbox_n = size_n = 0;
+    bbox[0] = bbox[1] = bbox[2] = bbox[3] = NAN;
+    size[0] = size[1] = 0;
+    counts.clear();
+    kp.clear();
   }
 };
 
@@ -416,7 +422,10 @@ inline bool stream_numbers(JsonStream& js, Put&& put) {
   }
 }
 
-inline bool key_is(const std::string& k, const char* name) { return k == name; }
+template <std::size_t N>
+inline bool key_is(const std::string& k, const char (&name)[N]) noexcept {
+  return k.size() == N - 1 && std::memcmp(k.data(), name, N - 1) == 0;
+}
 
 inline void read_result(JsonStream& js, ResultRecord& r, std::string& key) {
   js.advance();  // '{'

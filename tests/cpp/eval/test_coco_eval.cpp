@@ -256,7 +256,7 @@ TEST_CASE("eval: result ids <= 0 let one GT match several results (pycocotools' 
 TEST_CASE("eval: use_cats=false pools a category once per listing in cat_ids (issue 10: was a heap overflow)") {
   // Two GT of category 1 and one of category 2 in image 1, one result of category 1. pycocotools
   // pools [_ for cId in p.catIds for _ in self._gts[imgId, cId]]: catIds [1, 1, 2] brings the two
-  // category-1 GT twice, so 5 GT count and the result matches one of them.
+  // category-1 GT and the result twice: 5 GT count and each copy of the result matches one.
   const std::int64_t gid[3] = {1, 2, 3}, gimg[3] = {1, 1, 1}, gcat[3] = {1, 1, 2};
   const double gbox[12] = {0, 0, 10, 10, 20, 20, 10, 10, 40, 40, 10, 10}, garea[3] = {100, 100, 100},
                gcrowd[3] = {0, 0, 0};
@@ -277,7 +277,8 @@ TEST_CASE("eval: use_cats=false pools a category once per listing in cat_ids (is
     CHECK(ev.npig[0] == expect_gt);                    // area "all"
     CHECK(ev.dt_offset[1] == std::min<std::size_t>(expect_dt, 100));
     const auto acc = locuskit::coco_accumulate(ev);
-    CHECK(acc.recall[2] == 1.0 / expect_gt);            // t=0.5, area all, maxDets 100
+    // each copy of the result matches its own copy of GT 1: recall = copies / pooled GT
+    CHECK(acc.recall[2] == double(expect_dt) / expect_gt);  // t=0.5, area all, maxDets 100
   }
 }
 

@@ -99,7 +99,7 @@ class JsonStream {
         if (static_cast<unsigned char>(*p_) < 0x20) fail("control character in a string");
         ++p_;
       }
-      out.append(s, p_);
+      out.append(s, static_cast<std::size_t>(p_ - s));
       if (p_ == e_) continue;
       if (*p_ == '"') {
         ++p_;
@@ -126,95 +126,40 @@ class JsonStream {
   /// '-', a digit, 'N' or 'I'.
   JsonNumber number() {
     JsonNumber n;
-    tok_.clear();
     int c = peek();
     if (c == 'N') {
       literal("NaN");
       n.value = std::numeric_limits<double>::quiet_NaN();
       return n;
     }
-    bool neg = false;
-    if (c == '-') {
-      neg = true;
-      tok_.push_back('-');
-      ++p_;
-      c = raw_peek();
-    }
-    if (c == 'I') {
+    if (c == 'I' || (c == '-' && p_ + 1 != e_ && p_[1] == 'I')) {
+      if (c == '-') ++p_;
       literal("Infinity");
-      n.value = neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+      n.value = c == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
       return n;
     }
-    // int part
-    if (c == '0') {
-      tok_.push_back('0');
-      ++p_;
-    } else if (c >= '1' && c <= '9') {
-      digits();
-    } else {
-      fail("invalid number");
+    // The token is the run of number characters; usually it lies in the buffer: parse in place.
+    const char* q = p_;
+    while (q != e_ && is_number_char(*q)) ++q;
+    if (q != e_) {
+      const char* b = p_;
+      p_ = q;
+      if (!convert(b, q, n)) fail("invalid number");
+      return n;
     }
-    bool integer = true;
-    long exp10 = 0;  // decimal exponent of the leading significant digit, for out-of-range values
-    c = raw_peek();
-    if (c == '.') {
-      integer = false;
-      tok_.push_back('.');
-      ++p_;
-      if (!is_digit(raw_peek())) fail("invalid number (no digit after '.')");
-      digits();
-      c = raw_peek();
+    tok_.clear();
+    for (;;) {  // cut by the end of the chunk: gather it across refills
+      const char* s = p_;
+      while (p_ != e_ && is_number_char(*p_)) ++p_;
+      tok_.append(s, static_cast<std::size_t>(p_ - s));
+      if (p_ != e_ || !refill()) break;
     }
-    if (c == 'e' || c == 'E') {
-      integer = false;
-      tok_.push_back('e');
-      ++p_;
-      c = raw_peek();
-      bool eneg = false;
-      if (c == '+' || c == '-') {
-        eneg = c == '-';
-        tok_.push_back(static_cast<char>(c));
-        ++p_;
-      }
-      if (!is_digit(raw_peek())) fail("invalid number (no digit in the exponent)");
-      const std::size_t e0 = tok_.size();
-      digits();
-      for (std::size_t i = e0; i < tok_.size() && exp10 < 100000; ++i) exp10 = exp10 * 10 + (tok_[i] - '0');
-      if (eneg) exp10 = -exp10;
+    if (tok_.size() == 1 && tok_[0] == '-' && raw_peek() == 'I') {  // "-" then "Infinity" in the next chunk
+      literal("Infinity");
+      n.value = -std::numeric_limits<double>::infinity();
+      return n;
     }
-    const char* b = tok_.data();
-    const char* e = b + tok_.size();
-    n.is_integer_token = integer;
-    if (integer) {
-      std::int64_t v = 0;
-      const auto r = std::from_chars(b, e, v);
-      n.fits_int64 = r.ec == std::errc() && r.ptr == e;
-      n.as_int64 = v;
-    }
-    const auto r = std::from_chars(b, e, n.value);
-    if (r.ec == std::errc::result_out_of_range) {
-      // float() gives ±inf above the range and ±0 below it: find the magnitude.
-      const char* q = b + (neg ? 1 : 0);
-      long lead = 0;  // position of the first nonzero digit relative to the decimal point
-      bool seen_point = false, nonzero = false;
-      long int_digits = 0, frac_zeros = 0;
-      for (; q != e && *q != 'e'; ++q) {
-        if (*q == '.') {
-          seen_point = true;
-        } else if (!nonzero) {
-          if (*q != '0') nonzero = true, int_digits += !seen_point;
-          else if (seen_point) ++frac_zeros;
-        } else if (!seen_point) {
-          ++int_digits;
-        }
-      }
-      lead = nonzero ? (int_digits > 0 ? int_digits : -frac_zeros) : 0;
-      const bool huge = nonzero && exp10 + lead > 0;
-      n.value = huge ? std::numeric_limits<double>::infinity() : 0.0;
-      if (neg) n.value = -n.value;
-    } else if (r.ec != std::errc() || r.ptr != e) {
-      fail("invalid number");
-    }
+    if (!convert(tok_.data(), tok_.data() + tok_.size(), n)) fail("invalid number");
     return n;
   }
 
@@ -279,6 +224,79 @@ class JsonStream {
 
  private:
   static bool is_digit(int c) noexcept { return c >= '0' && c <= '9'; }
+  static bool is_number_char(char c) noexcept {
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+  }
+
+  // JSON number grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? over all of [b, e), converted
+  // as Python does: an integer token that fits is exact (its double rounds to nearest, as float()),
+  // anything else correctly rounded by from_chars, out of range -> ±inf / ±0. false if invalid.
+  static bool convert(const char* b, const char* e, JsonNumber& n) noexcept {
+    const char* q = b;
+    const bool neg = q != e && *q == '-';
+    q += neg;
+    if (q == e) return false;
+    const char* int_begin = q;
+    if (*q == '0') ++q;
+    else if (is_digit(*q)) while (q != e && is_digit(*q)) ++q;
+    else return false;
+    const char* int_end = q;
+    bool integer = true;
+    if (q != e && *q == '.') {
+      integer = false;
+      ++q;
+      if (q == e || !is_digit(*q)) return false;
+      while (q != e && is_digit(*q)) ++q;
+    }
+    long exp10 = 0;
+    if (q != e && (*q == 'e' || *q == 'E')) {
+      integer = false;
+      ++q;
+      bool eneg = false;
+      if (q != e && (*q == '+' || *q == '-')) eneg = *q++ == '-';
+      if (q == e || !is_digit(*q)) return false;
+      for (; q != e && is_digit(*q); ++q)
+        if (exp10 < 100000) exp10 = exp10 * 10 + (*q - '0');
+      if (eneg) exp10 = -exp10;
+    }
+    if (q != e) return false;
+    n.is_integer_token = integer;
+    if (integer) {
+      const auto r = std::from_chars(b, e, n.as_int64);
+      n.fits_int64 = r.ec == std::errc() && r.ptr == e;
+      if (n.fits_int64) {
+        n.value = static_cast<double>(n.as_int64);
+        return true;
+      }
+    }
+    const auto r = std::from_chars(b, e, n.value);
+    if (r.ec == std::errc::result_out_of_range) {
+      // float() gives ±inf above the range and ±0 below it: the decimal exponent of the first
+      // nonzero digit decides.
+      long lead = 0;
+      bool nonzero = false;
+      for (const char* d = int_begin; d != int_end && !nonzero; ++d) nonzero = *d != '0';
+      if (nonzero) {
+        const char* d = int_begin;
+        while (*d == '0') ++d;
+        lead = static_cast<long>(int_end - d);
+      } else {
+        const char* d = int_end;
+        if (d != e && *d == '.') {
+          ++d;
+          long zeros = 0;
+          for (; d != e && *d == '0'; ++d) ++zeros;
+          nonzero = d != e && is_digit(*d);
+          lead = -zeros;
+        }
+      }
+      const bool huge = nonzero && exp10 + lead > 0;
+      n.value = huge ? std::numeric_limits<double>::infinity() : 0.0;
+      if (neg) n.value = -n.value;
+      return true;
+    }
+    return r.ec == std::errc() && r.ptr == e;
+  }
 
   // Next raw character (no whitespace skipping), -1 at the end.
   int raw_peek() {
@@ -290,14 +308,6 @@ class JsonStream {
     if (c < 0) fail("unexpected end of the input");
     ++p_;
     return c;
-  }
-  void digits() {
-    for (;;) {
-      const char* s = p_;
-      while (p_ != e_ && is_digit(static_cast<unsigned char>(*p_))) ++p_;
-      tok_.append(s, p_);
-      if (p_ != e_ || !refill()) return;
-    }
   }
   unsigned hex4() {
     unsigned v = 0;
