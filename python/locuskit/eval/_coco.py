@@ -190,6 +190,7 @@ def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
     cats = p["catIds"] if p["useCats"] else [-1]
     img_ids = sorted(set(p["imgIds"]))
     max_det = sorted(p["maxDets"])[-1]
+    dt_id_list, dt_score_list = dt_id.tolist(), dt_score.tolist()  # sliced per record: no numpy per item
     out = []
     for k in range(K):
         for a, (lo, hi) in enumerate(p["areaRng"]):
@@ -207,20 +208,18 @@ def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
                 m = match[d0:d1, a, :].T  # (T, D), index into g (file order) or -1
                 dtm = np.where(m >= 0, gt_id[g][np.maximum(m, 0)], 0).astype(np.float64) if len(g) else np.zeros(m.shape)
                 gtm = np.zeros((T, len(g)))
-                for t in range(T):
-                    for d in range(d1 - d0):
-                        if m[t, d] >= 0:
-                            gtm[t, pos[m[t, d]]] = dt_id[d0 + d]
+                tt, dd = np.nonzero(m >= 0)
+                gtm[tt, pos[m[tt, dd]]] = dt_id[d0 + dd]
                 out.append({
                     "image_id": img_ids[i],
                     "category_id": cats[k],
                     "aRng": list(p["areaRng"][a]),
                     "maxDet": max_det,
-                    "dtIds": [int(x) for x in dt_id[d0:d1]],
-                    "gtIds": [int(x) for x in gt_id[g][order]],
+                    "dtIds": dt_id_list[d0:d1],
+                    "gtIds": gt_id[g][order].tolist(),
                     "dtMatches": dtm,
                     "gtMatches": gtm,
-                    "dtScores": [float(x) for x in dt_score[d0:d1]],
+                    "dtScores": dt_score_list[d0:d1],
                     "gtIgnore": ig[order],
                     "dtIgnore": state[d0:d1, a, :].T == 0,
                 })
