@@ -338,3 +338,18 @@ def test_detr_style_reimplemented_evaluate():
     E.params.imgIds = list(merged_ids)
     E._paramsEval = copy.deepcopy(E.params)
     check(E, "base")
+
+
+def test_params_changed_between_evaluate_and_accumulate_map_as_pycocotools():
+    """pycocotools accumulates the categories / areas / maxDets / images of params that
+    _paramsEval also has, written at their positions among those kept (here 'all' lands under
+    the label 'x'); locuskit used to raise ValueError."""
+    _, _, E = fresh()
+    quiet(E.evaluate)
+    E.params.catIds = [3, 2, 7]
+    E.params.areaRng = [E.params.areaRng[2], [0, 50], E.params.areaRng[0]]
+    E.params.areaRngLbl = ["medium", "x", "all"]
+    E.params.maxDets = [100, 5, 1]
+    E.params.imgIds = E.params.imgIds[3:]
+    E.params.recThrs = np.linspace(0, 1, 11)
+    check(E, "params_changed_before_accumulate")

@@ -128,6 +128,18 @@ def main():
     E._paramsEval = copy.deepcopy(E.params)
     cases["torchvision_pattern"] = outputs(E)
 
+    # item 2b: params changed between evaluate() and accumulate(): pycocotools maps the
+    # categories / area ranges / maxDets / images of params that _paramsEval also has
+    _, _, E = fresh()
+    quiet(E.evaluate)
+    E.params.catIds = [3, 2, 7]
+    E.params.areaRng = [E.params.areaRng[2], [0, 50], E.params.areaRng[0]]
+    E.params.areaRngLbl = ["medium", "x", "all"]
+    E.params.maxDets = [100, 5, 1]
+    E.params.imgIds = E.params.imgIds[3:]
+    E.params.recThrs = np.linspace(0, 1, 11)
+    cases["params_changed_before_accumulate"] = outputs(E)
+
     # item 2b: in-place edit of dataset annotations, then createIndex()
     g = quiet(COCO, gt_path)
     for a in g.dataset["annotations"][::3]:
