@@ -152,7 +152,7 @@ class COCO:
         catIds = catIds if _is_array_like(catIds) else [catIds]
         if len(imgIds) == len(catIds) == 0:
             if self._native is not None:
-                return [int(i) for i in self._native["image_ids"]]
+                return list(dict.fromkeys(int(i) for i in self._native["image_ids"]))  # as imgs.keys()
             return list(self.imgs.keys())
         ids = set(imgIds)
         for i, cat_id in enumerate(catIds):
