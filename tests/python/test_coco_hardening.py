@@ -353,3 +353,15 @@ def test_params_changed_between_evaluate_and_accumulate_map_as_pycocotools():
     E.params.imgIds = E.params.imgIds[3:]
     E.params.recThrs = np.linspace(0, 1, 11)
     check(E, "params_changed_before_accumulate")
+
+
+def test_duplicate_image_entries_give_unique_img_ids(tmp_path):
+    """pycocotools' getImgIds() is imgs.keys(): one id per image, first-occurrence order."""
+    ds = json.loads(GT.read_text())
+    ds["images"] = [ds["images"][3]] + ds["images"] + [ds["images"][0]]
+    p = tmp_path / "gt.json"
+    p.write_text(json.dumps(ds))
+    g = quiet(COCO, str(p))
+    ids = [im["id"] for im in json.loads(GT.read_text())["images"]]
+    assert g.getImgIds() == [ids[3]] + ids[:3] + ids[4:]
+    assert COCOeval(g, None, "bbox").params.imgIds == sorted(ids)
