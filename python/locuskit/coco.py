@@ -7,7 +7,8 @@ simdjson, the GIL is released, several threads are used: ``locuskit.set_num_thre
 
 Differences (see docs/eval.md): iouType 'segm' raises NotImplementedError for now; ``evalImgs``
 is built on first access (once read or assigned, ``accumulate()`` works from it, as pycocotools)
-and ``ious`` is not kept; ids must be integers within int64; the results dicts passed to
+and ``ious`` is not kept; annotation ids must fit int64 (image / category ids of any type are
+mapped to int64 codes of the same order); the results dicts passed to
 ``loadRes`` are not modified; edits of ``dataset`` / ``anns`` count after ``createIndex()``.
 """
 from __future__ import annotations
@@ -44,11 +45,25 @@ class COCO:
         self._native = None  # column tables from the C++ loader
         self._index = None
         self._results = None  # results table when this object comes from loadRes
+        self._idmap = None  # _coco.IdMap when image / category ids do not fit int64 columns
         if annotation_file is not None:
             print("loading annotations into memory...")
             tic = time.time()
             self._path = os.fspath(annotation_file)
-            self._native = _coco.load_gt(self._path)
+            try:
+                self._native = _coco.load_gt(self._path)
+            except ValueError as exc:
+                # String / non-integral / huge image or category ids: pycocotools accepts them;
+                # read with Python's json and evaluate through int64 codes (IdMap).
+                try:
+                    with open(self._path) as f:
+                        ds = json.load(f)
+                except (ValueError, OSError):
+                    raise exc from None
+                if not isinstance(ds, dict) or _coco.IdMap.for_dataset(ds) is None:
+                    raise
+                self._dataset = ds
+                self._gt_native()
             print("Done (t={:0.2f}s)".format(time.time() - tic))
         else:
             self._dataset = {}
@@ -138,7 +153,7 @@ class COCO:
         supNms = supNms if _is_array_like(supNms) else [supNms]
         catIds = catIds if _is_array_like(catIds) else [catIds]
         if len(catNms) == len(supNms) == len(catIds) == 0:
-            if self._native is not None:
+            if self._native is not None and self._idmap is None:
                 return [int(c) for c in self._native["category_ids"]]
             return [c["id"] for c in self.dataset.get("categories", [])]
         cats = self.dataset.get("categories", [])
@@ -151,7 +166,7 @@ class COCO:
         imgIds = imgIds if _is_array_like(imgIds) else [imgIds]
         catIds = catIds if _is_array_like(catIds) else [catIds]
         if len(imgIds) == len(catIds) == 0:
-            if self._native is not None:
+            if self._native is not None and self._idmap is None:
                 return list(dict.fromkeys(int(i) for i in self._native["image_ids"]))  # as imgs.keys()
             return list(self.imgs.keys())
         ids = set(imgIds)
@@ -183,7 +198,9 @@ class COCO:
     # ---------------------------------------------------------------- native tables
     def _gt_native(self) -> dict:
         if self._native is None:
-            self._native = _coco.load_gt(self.dataset)
+            ds = self.dataset
+            self._idmap = _coco.IdMap.for_dataset(ds) if isinstance(ds, dict) else None
+            self._native = _coco.load_gt(self._idmap.encode_dataset(ds) if self._idmap else ds)
         return self._native
 
     def _require_list(self, key: str) -> None:
@@ -216,7 +233,17 @@ class COCO:
         res._gt_ref = self
         res._dataset = None
         res._path = None
-        res._results = _coco.load_results(resFile, gt["image_ids"])
+        source = resFile
+        if self._idmap is not None and not isinstance(resFile, np.ndarray):
+            if isinstance(resFile, (str, os.PathLike)):
+                with open(resFile) as f:
+                    source = json.load(f)
+            if not isinstance(source, list):
+                raise AssertionError("results in not an array of objects")
+            if not source:
+                raise IndexError("list index out of range: the results list is empty (as pycocotools' loadRes)")
+            source = self._idmap.encode_results(source)
+        res._results = _coco.load_results(source, gt["image_ids"])
         res._res_source = resFile
         res._native = {"image_ids": gt["image_ids"], "category_ids": gt["category_ids"],
                        "category_names": gt["category_names"], "annotations": res._results}
@@ -347,7 +374,7 @@ class COCOeval:
             p.catIds = list(np.unique(p.catIds))
         p.maxDets = sorted(p.maxDets)
         self.params = p
-        core = _coco.params_to_core(p)
+        core = self._core(p)
         # pycocotools gathers annotations through the id-keyed index (duplicate ids: the last wins)
         gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
         dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
@@ -364,7 +391,7 @@ class COCOeval:
         """Runs the native matching for the current ``params`` (pycocotools: gathers the
         annotations per image and category); ``evaluateImg`` then returns its records."""
         p = self.params
-        core = _coco.params_to_core(p)
+        core = self._core(p)
         gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
         dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
         self._prepared = {"args": (gt, dt, core), "records": None}
@@ -388,7 +415,7 @@ class COCOeval:
             raise NotImplementedError(f"evaluateImg: maxDet {maxDet} (locuskit matches at params.maxDets[-1] "
                                       f"= {sorted(core['maxDets'])[-1]})")
         if prep["records"] is None:
-            recs = _coco.eval_imgs(gt, dt, core)
+            recs = self._records(gt, dt, core)
             cats = core["catIds"] if core["useCats"] else [-1]
             imgs = sorted(set(core["imgIds"]))
             A, I = len(core["areaRng"]), len(imgs)
@@ -399,7 +426,10 @@ class COCOeval:
                         where.setdefault((img, c, tuple(rng)), k * A * I + a * I + i)
             prep["records"] = (recs, where)
         recs, where = prep["records"]
-        key = (int(imgId), int(catId) if core["useCats"] else -1, tuple(float(v) for v in aRng))
+        idm = self.cocoGt._idmap
+        img = idm.img_code(imgId) if idm is not None else int(imgId)
+        cat = -1 if not core["useCats"] else idm.cat_code(catId) if idm is not None else int(catId)
+        key = (img, cat, tuple(float(v) for v in aRng))
         if key not in where:
             raise KeyError(f"evaluateImg: image {imgId}, category {catId}, area {list(aRng)} not in params")
         return recs[where[key]]
@@ -410,12 +440,25 @@ class COCOeval:
         is re-run with match recording; as slow as pycocotools for large sets). Once read or
         assigned, ``accumulate()`` works from this list."""
         if self._evalImgs is None:
-            self._evalImgs = _coco.eval_imgs(*self._evalImgs_args)
+            self._evalImgs = self._records(*self._evalImgs_args)
         return self._evalImgs
 
     @evalImgs.setter
     def evalImgs(self, value):
         self._evalImgs = value
+
+    def _core(self, p) -> dict:
+        """params_to_core of ``p``, ids as the native tables hold them (IdMap codes if any)."""
+        if self.cocoGt is None:
+            return _coco.params_to_core(p)
+        self.cocoGt._gt_native()  # resolves the ground truth's IdMap
+        idm = self.cocoGt._idmap
+        return idm.encode_params(p) if idm is not None else _coco.params_to_core(p)
+
+    def _records(self, gt, dt, core) -> list:
+        recs = _coco.eval_imgs(gt, dt, core)
+        idm = self.cocoGt._idmap
+        return idm.decode_records(recs) if idm is not None else recs
 
     def _native_accumulate_ok(self, p) -> bool:
         """True when the native state of the last evaluate() is exactly what pycocotools'
@@ -427,8 +470,8 @@ class COCOeval:
         if self._paramsEval is not pe_obj:
             return False
         keys = ("iouType", "imgIds", "catIds", "iouThrs", "maxDets", "areaRng", "useCats")
-        pe = _coco.params_to_core(pe_obj)
-        pc = _coco.params_to_core(p)
+        pe = self._core(pe_obj)
+        pc = self._core(p)
         if not p.useCats:
             pc["catIds"] = pe["catIds"]
         return all(pe[k] == core[k] and pc[k] == core[k] for k in keys)
@@ -467,7 +510,7 @@ class COCOeval:
         """Prints the 12 (10 for keypoints) summary lines and sets ``stats``."""
         if not self.eval:
             raise Exception("Please run accumulate() first")
-        stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], self.params)
+        stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], self._core(self.params))
         if not isinstance(self.params.iouThrs, np.ndarray):
             # pycocotools selects IoU=.50 / .75 with np.where(iouThr == p.iouThrs): a list or
             # tuple compares as a whole (False), so those statistics find no cells: -1.

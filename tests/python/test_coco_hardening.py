@@ -365,3 +365,54 @@ def test_duplicate_image_entries_give_unique_img_ids(tmp_path):
     ids = [im["id"] for im in json.loads(GT.read_text())["images"]]
     assert g.getImgIds() == [ids[3]] + ids[:3] + ids[4:]
     assert COCOeval(g, None, "bbox").params.imgIds == sorted(ids)
+
+
+# image id i -> ..., category id c -> ... (as in tests/data/eval/hardening/make_expected.py)
+ID_MAPS = {
+    "string": (lambda i: "z%03d" % (100 - i), lambda c: "cat%d" % (9 - c)),
+    "float": (lambda i: 1000.5 - i, lambda c: c * 1.5),
+    "beyond_int64": (lambda i: 2**63 + i, lambda c: 2**64 + c),
+}
+
+
+def remap_ids(fi, fc):
+    g, d = json.loads(GT.read_text()), json.loads(DT.read_text())
+    for im in g["images"]:
+        im["id"] = fi(im["id"])
+    for c in g["categories"]:
+        c["id"] = fc(c["id"])
+    for a in g["annotations"]:
+        a["image_id"], a["category_id"] = fi(a["image_id"]), fc(a["category_id"])
+    for r in d:
+        r["image_id"], r["category_id"] = fi(r["image_id"]), fc(r["category_id"])
+    return g, d
+
+
+@pytest.mark.parametrize("name", list(ID_MAPS))
+@pytest.mark.parametrize("via_file", [False, True])
+def test_string_float_and_huge_ids_in_the_drop_in(name, via_file, tmp_path):
+    """pycocotools evaluates any hashable, sortable ids; the drop-in maps them to int64 codes that
+    sort the same way (evaluation order and tie-breaking unchanged) and reports the originals."""
+    g_ds, d_ds = remap_ids(*ID_MAPS[name])
+    if via_file:
+        (tmp_path / "gt.json").write_text(json.dumps(g_ds))
+        (tmp_path / "dt.json").write_text(json.dumps(d_ds))
+        g = quiet(COCO, str(tmp_path / "gt.json"))
+        d = quiet(g.loadRes, str(tmp_path / "dt.json"))
+    else:
+        g = COCO()
+        g.dataset = g_ds
+        quiet(g.createIndex)
+        d = quiet(g.loadRes, d_ds)
+    E = COCOeval(g, d, "bbox")
+    assert E.params.imgIds == sorted(im["id"] for im in g_ds["images"])
+    quiet(E.evaluate)
+    rec = next(e for e in E.evalImgs if e is not None)
+    assert rec["image_id"] in set(E.params.imgIds) and rec["category_id"] in set(E.params.catIds)
+    E._evalImgs = None  # back to the native state: both paths are checked
+    check(E, f"ids_{name}")
+    quiet(E.evaluate)
+    _ = E.evalImgs
+    check(E, f"ids_{name}")
+    with pytest.raises(AssertionError, match="not an image"):
+        quiet(g.loadRes, [dict(d_ds[0], image_id=12345)])

@@ -326,3 +326,74 @@ def resolve_duplicate_ids(table: dict, params: dict) -> dict:
     missing = dict(table.get("missing", {}))
     out["missing"] = missing  # first-missing indices refer to the original rows; only presence matters
     return out
+
+
+def _fits_int64_id(v) -> bool:
+    if isinstance(v, bool):
+        return True
+    if isinstance(v, (int, np.integer)):
+        return -(2**63) <= int(v) < 2**63
+    if isinstance(v, (float, np.floating)):
+        return float(v).is_integer() and -(2.0**63) <= float(v) < 2.0**63
+    return False
+
+
+class IdMap:
+    """Image and category ids that pycocotools accepts but int64 columns cannot hold (strings,
+    non-integral floats, integers beyond int64), replaced by int64 codes that sort like the
+    originals (their rank), so evaluation order (ascending image id) is unchanged. Ids compare by
+    Python equality (7 == 7.0), as pycocotools' dicts do; mixed strings and numbers raise
+    TypeError when sorted, as pycocotools' ``sorted(getImgIds())`` does."""
+
+    def __init__(self, image_ids, category_ids):
+        self.img_back = sorted(set(image_ids))
+        self.cat_back = sorted(set(category_ids))
+        self.img = {v: k for k, v in enumerate(self.img_back)}
+        self.cat = {v: k for k, v in enumerate(self.cat_back)}
+
+    @classmethod
+    def for_dataset(cls, ds: dict):
+        """An IdMap when some image / category id needs one, else None."""
+        imgs = [im.get("id") for im in ds.get("images", [])]
+        cats = [c.get("id") for c in ds.get("categories", [])]
+        if all(_fits_int64_id(v) for v in imgs + cats):
+            return None
+        return cls(imgs, cats)
+
+    def img_code(self, v) -> int:
+        return self.img.get(v, len(self.img_back))  # unknown images are never evaluated
+
+    def cat_code(self, v) -> int:
+        return -1 if v == -1 and v not in self.cat else self.cat.get(v, len(self.cat_back))
+
+    def encode_dataset(self, ds: dict) -> dict:
+        out = dict(ds)
+        out["images"] = [dict(im, id=self.img_code(im["id"])) for im in ds.get("images", [])]
+        out["categories"] = [dict(c, id=self.cat_code(c["id"])) for c in ds.get("categories", [])]
+        out["annotations"] = [dict(a, image_id=self.img_code(a["image_id"]), category_id=self.cat_code(a["category_id"]))
+                              if "image_id" in a and "category_id" in a else a for a in ds.get("annotations", [])]
+        return out
+
+    def encode_results(self, anns: list) -> list:
+        out = []
+        for i, a in enumerate(anns):
+            if a.get("image_id") not in self.img:
+                raise AssertionError(f"Results do not correspond to current coco set: results[{i}] has image_id "
+                                     f"{a.get('image_id')!r}, which is not an image of the ground truth")
+            out.append(dict(a, image_id=self.img[a["image_id"]], category_id=self.cat_code(a.get("category_id"))))
+        return out
+
+    def encode_params(self, p) -> dict:
+        """params_to_core of ``p`` with its imgIds / catIds as codes."""
+        d = dict(p) if isinstance(p, dict) else dict(vars(p))
+        d["imgIds"] = [self.img_code(i) for i in d.get("imgIds", [])]
+        d["catIds"] = [self.cat_code(c) for c in d.get("catIds", [])]
+        return params_to_core(d)
+
+    def decode_records(self, recs: list) -> list:
+        for r in recs:
+            if r is not None:
+                r["image_id"] = self.img_back[r["image_id"]]
+                if r["category_id"] != -1:
+                    r["category_id"] = self.cat_back[r["category_id"]]
+        return recs

@@ -48,6 +48,27 @@ def make_inputs(seed=7, n_img=12, cats=(1, 2, 3), per=5):
     return gt, dts
 
 
+# image id i -> ..., category id c -> ... (the same maps are in test_coco_hardening.py)
+ID_MAPS = {
+    "string": (lambda i: "z%03d" % (100 - i), lambda c: "cat%d" % (9 - c)),
+    "float": (lambda i: 1000.5 - i, lambda c: c * 1.5),
+    "beyond_int64": (lambda i: 2**63 + i, lambda c: 2**64 + c),
+}
+
+
+def remap_ids(gt, dt, fi, fc):
+    g, d = copy.deepcopy(gt), copy.deepcopy(dt)
+    for im in g["images"]:
+        im["id"] = fi(im["id"])
+    for c in g["categories"]:
+        c["id"] = fc(c["id"])
+    for a in g["annotations"]:
+        a["image_id"], a["category_id"] = fi(a["image_id"]), fc(a["category_id"])
+    for r in d:
+        r["image_id"], r["category_id"] = fi(r["image_id"]), fc(r["category_id"])
+    return g, d
+
+
 def quiet(fn, *a):
     with contextlib.redirect_stdout(io.StringIO()):
         return fn(*a)
@@ -192,6 +213,17 @@ def main():
     _, _, E = fresh(dt=nan_path)
     quiet(E.evaluate)
     cases["nonfinite_results"] = outputs(E)
+
+    # item 3: string, non-integral float and beyond-int64 image / category ids (orders that
+    # differ from the numeric one, so cross-image ties and the category axis change)
+    for name, (fi, fc) in ID_MAPS.items():
+        g_ds, d_ds = remap_ids(gt_ds, dt_list, fi, fc)
+        g = COCO()
+        g.dataset = g_ds
+        quiet(g.createIndex)
+        _, _, E = fresh(gt=g, dt=d_ds)
+        quiet(E.evaluate)
+        cases[f"ids_{name}"] = outputs(E)
 
     # item 3: errors
     nocat = copy.deepcopy(gt_ds)
