@@ -49,6 +49,17 @@ def check(E, case):
         assert [repr(float(s)) for s in E.stats] == exp["stats"]
 
 
+def records_digest(recs):
+    """sha256 of evalImgs records with every number as a float (as make_expected.py)."""
+    def num(x):
+        if isinstance(x, (list, tuple)):
+            return [num(v) for v in x]
+        return float(x)
+
+    canon = [None if r is None else {k: num(np.asarray(v).tolist()) for k, v in sorted(r.items())} for r in recs]
+    return hashlib.sha256(json.dumps(canon).encode()).hexdigest()
+
+
 def fresh(gt=None, dt=None):
     g = quiet(COCO, str(GT)) if gt is None else gt
     d = quiet(g.loadRes, str(DT) if dt is None else dt)
@@ -59,6 +70,17 @@ def test_base_case_matches():
     _, _, E = fresh()
     quiet(E.evaluate)
     check(E, "base")
+
+
+@pytest.mark.parametrize("case", ["base", "usecats0_duplicate_catids"])
+def test_eval_imgs_records_equal_pycocotools(case):
+    """Every field of every evalImgs record (dtIds, gtIds, dtMatches, gtMatches, ignores...)."""
+    _, _, E = fresh()
+    if case != "base":
+        E.params.useCats = 0
+        E.params.catIds = [1, 1, 2, 3, 3]
+    quiet(E.evaluate)
+    assert records_digest(E.evalImgs) == EXPECTED["cases"][case]["evalImgs"]
 
 
 # ------------------------------------------------------------------ item 2

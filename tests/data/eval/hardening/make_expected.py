@@ -91,6 +91,17 @@ def outputs(E):
     return out
 
 
+def records_digest(recs):
+    """sha256 of the evalImgs records with every number as a float (types differ, values not)."""
+    def num(x):
+        if isinstance(x, (list, tuple)):
+            return [num(v) for v in x]
+        return float(x)
+
+    canon = [None if r is None else {k: num(np.asarray(v).tolist()) for k, v in sorted(r.items())} for r in recs]
+    return hashlib.sha256(json.dumps(canon).encode()).hexdigest()
+
+
 def error_of(fn):
     try:
         quiet(fn)
@@ -116,6 +127,7 @@ def main():
     _, _, E = fresh()
     quiet(E.evaluate)
     cases["base"] = outputs(E)
+    cases["base"]["evalImgs"] = records_digest(E.evalImgs)
 
     # issue 10 item 2: useCats=0 with duplicate category ids (pooled once per duplicate)
     _, _, E = fresh()
@@ -123,6 +135,7 @@ def main():
     E.params.catIds = [1, 1, 2, 3, 3]
     quiet(E.evaluate)
     cases["usecats0_duplicate_catids"] = outputs(E)
+    cases["usecats0_duplicate_catids"]["evalImgs"] = records_digest(E.evalImgs)
 
     # item 2b: torchvision references/detection/coco_eval.py pattern (batches of 3 images, the
     # last batch short; per batch: loadRes of that batch's results, params.imgIds = batch ids,
