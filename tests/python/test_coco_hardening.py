@@ -438,3 +438,61 @@ def test_string_float_and_huge_ids_in_the_drop_in(name, via_file, tmp_path):
     check(E, f"ids_{name}")
     with pytest.raises(AssertionError, match="not an image"):
         quiet(g.loadRes, [dict(d_ds[0], image_id=12345)])
+
+
+def test_streamed_results_equal_pythons_json_on_random_texts(tmp_path):
+    """Differential: random result files (number spellings, whitespace, escapes, nested extra
+    fields, NaN / Infinity / 1e400 / integers past 2^64) read by the streaming loader and by
+    Python's json (what pycocotools uses) give the same columns."""
+    rng = np.random.default_rng(20261204)
+    g = quiet(COCO, str(GT))
+    img_ids = g.getImgIds()
+
+    def ws():
+        return "".join(rng.choice([" ", "\n", "\t", "\r", ""], size=int(rng.integers(0, 3))))
+
+    def number():
+        v = float(rng.normal(0, 100))
+        forms = [repr(v), "%.17g" % v, "%e" % v, "%E" % v, str(int(v)), "-0", "0.0e+00", "%.3f" % abs(v),
+                 str(2**70 + int(rng.integers(0, 1000))), "123456789012345678901234567890",
+                 "1e400", "-1e400", "1e-400", "NaN", "Infinity", "-Infinity"]
+        return forms[int(rng.integers(0, len(forms)))]
+
+    def junk(depth=0):
+        k = int(rng.integers(0, 6 if depth < 3 else 3))
+        if k == 0:
+            return '"' + rng.choice(["plain", "\\u00e9t\\u00e9", "q\\\"uote\\\\", "\\ud83d\\ude00", "\\n\\t/\\/"]) + '"'
+        if k == 1:
+            return number()
+        if k == 2:
+            return str(rng.choice(["true", "false", "null"]))
+        if k == 3:
+            return "[" + ws() + ("," + ws()).join(junk(depth + 1) for _ in range(int(rng.integers(0, 3)))) + ws() + "]"
+        return "{" + ("," + ws()).join(f'"k{j}"' + ws() + ":" + ws() + junk(depth + 1)
+                                       for j in range(int(rng.integers(0, 3)))) + "}"
+
+    for trial in range(25):
+        items = []
+        for _ in range(int(rng.integers(1, 30))):
+            fields = [
+                '"image_id"' + ws() + ":" + ws() + str(rng.choice(img_ids)),
+                '"category_id"' + ws() + ":" + ws() + str(int(rng.integers(1, 4))),
+                '"bbox"' + ws() + ":" + ws() + "[" + ",".join(ws() + number() + ws() for _ in range(4)) + "]",
+                '"score"' + ws() + ":" + ws() + number(),
+            ]
+            fields += [f'"extra{j}"' + ws() + ":" + ws() + junk() for j in range(int(rng.integers(0, 3)))]
+            order = rng.permutation(len(fields))
+            items.append("{" + ws() + ("," + ws()).join(fields[i] for i in order) + ws() + "}")
+        text = ws() + "[" + ("," + ws()).join(items) + "]" + ws()
+        ref = json.loads(text)
+        path = tmp_path / f"r{trial}.json"
+        path.write_text(text)
+        for source in (str(path), ref):
+            t = quiet(g.loadRes, source)._table()
+            assert t["image_id"].tolist() == [r["image_id"] for r in ref]
+            assert t["category_id"].tolist() == [r["category_id"] for r in ref]
+            exp_box = np.array([[float(v) for v in r["bbox"]] for r in ref])
+            np.testing.assert_array_equal(t["bbox"], exp_box)  # NaN == NaN here
+            np.testing.assert_array_equal(t["score"], np.array([float(r["score"]) for r in ref]))
+            with np.errstate(invalid="ignore"):  # inf * 0
+                np.testing.assert_array_equal(t["area"], exp_box[:, 2] * exp_box[:, 3])
