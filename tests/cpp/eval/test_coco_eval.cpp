@@ -282,6 +282,42 @@ TEST_CASE("eval: use_cats=false pools a category once per listing in cat_ids (is
   }
 }
 
+TEST_CASE("eval: an evaluation rebuilt from its per-unit states accumulates identically (evalImgs path)") {
+  // Three images, two categories, crowd GT, ties; the states are what pycocotools' evalImgs hold.
+  const std::int64_t gid[5] = {1, 2, 3, 4, 5}, gimg[5] = {1, 1, 2, 3, 3}, gcat[5] = {1, 2, 1, 1, 2};
+  const double gbox[20] = {0, 0, 10, 10, 20, 20, 30, 30, 5, 5, 40, 40, 0, 0, 50, 50, 60, 60, 5, 5};
+  const double garea[5] = {100, 900, 1600, 2500, 25}, gcrowd[5] = {0, 0, 0, 1, 0};
+  const std::int64_t did[6] = {1, 2, 3, 4, 5, 6}, dimg[6] = {1, 1, 2, 3, 3, 3}, dcat[6] = {1, 2, 1, 1, 1, 2};
+  const double dbox[24] = {0, 0, 10, 9, 21, 20, 30, 30, 5, 5, 20, 40, 1, 1, 10, 10, 2, 2, 10, 10, 60, 60, 5, 6};
+  const double darea[6] = {90, 900, 800, 100, 100, 30}, dscore[6] = {0.9, 0.8, 0.8, 0.7, 0.7, 0.5};
+  locuskit::CocoAnnotations gt{5, gid, gimg, gcat, gbox, garea, gcrowd};
+  locuskit::CocoAnnotations dt{6, did, dimg, dcat, dbox, darea, nullptr, dscore};
+  auto p = locuskit::CocoParams::defaults(locuskit::IouType::bbox);
+  p.img_ids = {1, 2, 3};
+  p.cat_ids = {1, 2};
+  p.max_dets = {1, 2, 100};
+  const auto ev = locuskit::coco_evaluate(gt, dt, p);
+  const auto ref = locuskit::coco_accumulate(ev);
+  const auto rebuilt = locuskit::coco_evaluation_from_states(ev.I, ev.K, ev.A, ev.T, {2, 100, 1}, ev.present, ev.npig,
+                                                             ev.dt_offset, ev.dt_score, ev.dt_state);
+  const auto acc = locuskit::coco_accumulate(rebuilt, &p.rec_thrs);
+  // max_dets given as {2, 100, 1}: m axis permuted (any order is allowed on this path)
+  const std::size_t perm[3] = {1, 2, 0};
+  bool same = acc.precision.size() == ref.precision.size();
+  for (std::size_t c = 0; same && c < ref.precision.size(); ++c) {
+    const std::size_t m = c % 3;
+    same = acc.precision[c] == ref.precision[c - m + perm[m]] && acc.scores[c] == ref.scores[c - m + perm[m]];
+  }
+  CHECK(same);
+  for (std::size_t c = 0; c < ref.recall.size(); ++c) CHECK(acc.recall[c] == ref.recall[c - c % 3 + perm[c % 3]]);
+  CHECK_THROWS_AS(locuskit::coco_evaluation_from_states(ev.I, ev.K, ev.A, ev.T, {100}, ev.present, ev.npig,
+                                                        ev.dt_offset, ev.dt_score, {}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(locuskit::coco_evaluation_from_states(std::size_t(1) << 40, std::size_t(1) << 40, 1, 1, {100}, {},
+                                                        {}, {0}, {}, {}),
+                  std::invalid_argument);
+}
+
 TEST_CASE("eval: negative maxDets cut like Python slices x[0:maxDet]") {
   // Result 3 is the only true positive.
   const std::int64_t gid[1] = {1}, gimg[1] = {1}, gcat[1] = {1};
