@@ -274,10 +274,15 @@ def test_huge_numbers_are_valid_json():
         quiet(g.loadRes, [{"image_id": 10, "category_id": 2**64, "bbox": [0, 0, 1, 1], "score": 1}])
 
 
-def test_gt_big_integer_message_is_clear(tmp_path):
+def test_gt_huge_numbers(tmp_path):
+    """An image id >= 2^64 is an id like any other (through the IdMap); 1e400 in a GT box is
+    refused with a message that says why (the GT loader keeps finite doubles)."""
     p = tmp_path / "gt.json"
-    p.write_text('{"images": [{"id": 18446744073709551616}], "categories": [], "annotations": []}')
-    with pytest.raises(ValueError, match="2\\^64"):
+    p.write_text('{"images": [{"id": 18446744073709551616}], "categories": [{"id": 1}], "annotations": []}')
+    assert coco_evaluate(str(p), []).params["imgIds"] == [2**64]
+    p.write_text('{"images": [{"id": 1}], "categories": [{"id": 1}], "annotations": [{"id": 1, "image_id": 1, '
+                 '"category_id": 1, "bbox": [0, 0, 1e400, 1], "area": 1, "iscrowd": 0}]}')
+    with pytest.raises(ValueError, match="2\\^64, or beyond the double range"):
         coco_evaluate(str(p), [])
 
 
@@ -496,3 +501,22 @@ def test_streamed_results_equal_pythons_json_on_random_texts(tmp_path):
             np.testing.assert_array_equal(t["score"], np.array([float(r["score"]) for r in ref]))
             with np.errstate(invalid="ignore"):  # inf * 0
                 np.testing.assert_array_equal(t["area"], exp_box[:, 2] * exp_box[:, 3])
+
+
+@pytest.mark.parametrize("name", list(ID_MAPS))
+def test_string_float_and_huge_ids_in_coco_evaluate_and_cli(name, tmp_path):
+    g_ds, d_ds = remap_ids(*ID_MAPS[name])
+    (tmp_path / "gt.json").write_text(json.dumps(g_ds))
+    (tmp_path / "dt.json").write_text(json.dumps(d_ds))
+    exp = EXPECTED["cases"][f"ids_{name}"]
+    for gt, dt in ((str(tmp_path / "gt.json"), str(tmp_path / "dt.json")), (g_ds, d_ds)):
+        r = coco_evaluate(gt, dt)
+        assert [repr(float(s)) for s in r.stats] == exp["stats"]
+        assert digest(r.precision) == exp["precision"]
+        assert r.params["imgIds"] == sorted(im["id"] for im in g_ds["images"])
+        assert {row["category_id"] for row in r.per_category()} == {c["id"] for c in g_ds["categories"]}
+    out = tmp_path / "out.json"
+    run = subprocess.run([sys.executable, "-m", "locuskit", "eval", "coco", str(tmp_path / "gt.json"),
+                          str(tmp_path / "dt.json"), "--per-class", "--json", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert [repr(v) for v in json.loads(out.read_text())["stats"].values()] == exp["stats"]

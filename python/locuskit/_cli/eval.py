@@ -70,24 +70,36 @@ def _fmt(v):
 def _run_coco(args) -> int:
     import locuskit
     from locuskit.eval import _coco
-    from locuskit.eval._result import evaluate_prepared
+    from locuskit.eval import coco_evaluate
+    from locuskit.eval._result import _idmapped_ground_truth, evaluate_prepared
 
     _check_output(args.json, "--json")
     _check_output(args.plot, "--plot")
     if args.threads:
         locuskit.set_num_threads(args.threads)
     prog = _Progress(3)
-    gt = prog.step("loading ground truth", lambda: _coco.load_gt(args.gt))
-    if not gt["lists"]["categories"]:
-        raise ValueError(f"{args.gt}: no 'categories' list (pycocotools raises KeyError: 'categories')")
     try:
-        dt = prog.step("loading results", lambda: _coco.load_results(args.results, gt["image_ids"], allow_empty=True))
+        gt = prog.step("loading ground truth", lambda: _coco.load_gt(args.gt))
+    except ValueError:
+        # string / non-integral / beyond-int64 image or category ids: through the drop-in's IdMap
+        coco = _idmapped_ground_truth(args.gt)
+        if coco is None:
+            raise
+        gt = None
+    try:
+        if gt is None:
+            res = prog.step("loading results and evaluating", lambda: coco_evaluate(coco, args.results, args.iou_type))
+        else:
+            if not gt["lists"]["categories"]:
+                raise ValueError(f"{args.gt}: no 'categories' list (pycocotools raises KeyError: 'categories')")
+            dt = prog.step("loading results",
+                           lambda: _coco.load_results(args.results, gt["image_ids"], allow_empty=True))
+            p = _coco.default_params(args.iou_type)
+            p["imgIds"] = sorted(int(i) for i in gt["image_ids"])
+            p["catIds"] = sorted(int(c) for c in gt["category_ids"])
+            res = prog.step("evaluating", lambda: evaluate_prepared(gt, dt, p))
     except AssertionError as exc:  # results on images outside the GT: pycocotools' assertion
         raise ValueError(str(exc)) from None
-    p = _coco.default_params(args.iou_type)
-    p["imgIds"] = sorted(int(i) for i in gt["image_ids"])
-    p["catIds"] = sorted(int(c) for c in gt["category_ids"])
-    res = prog.step("evaluating", lambda: evaluate_prepared(gt, dt, p))
     for line in res.summary_lines:
         print(line)
     rows = res.per_category()
