@@ -6,9 +6,10 @@ bit for bit equal to pycocotools 2.0.11, computed by locuskit's C++ core (files 
 simdjson, the GIL is released, several threads are used: ``locuskit.set_num_threads``).
 
 Differences (see docs/eval.md): iouType 'segm' raises NotImplementedError for now; ``evalImgs``
-is built on first access and ``ious`` is not kept; ids must be integers;
-NaN/infinite values in a results list raise ValueError; the results dicts passed to ``loadRes``
-are not modified.
+is built on first access (once read or assigned, ``accumulate()`` works from it, as pycocotools)
+and ``ious`` is not kept; annotation ids must fit int64 (image / category ids of any type are
+mapped to int64 codes of the same order); the results dicts passed to
+``loadRes`` are not modified; edits of ``dataset`` / ``anns`` count after ``createIndex()``.
 """
 from __future__ import annotations
 
@@ -44,11 +45,25 @@ class COCO:
         self._native = None  # column tables from the C++ loader
         self._index = None
         self._results = None  # results table when this object comes from loadRes
+        self._idmap = None  # _coco.IdMap when image / category ids do not fit int64 columns
         if annotation_file is not None:
             print("loading annotations into memory...")
             tic = time.time()
             self._path = os.fspath(annotation_file)
-            self._native = _coco.load_gt(self._path)
+            try:
+                self._native = _coco.load_gt(self._path)
+            except ValueError as exc:
+                # String / non-integral / huge image or category ids: pycocotools accepts them;
+                # read with Python's json and evaluate through int64 codes (IdMap).
+                try:
+                    with open(self._path) as f:
+                        ds = json.load(f)
+                except (ValueError, OSError):
+                    raise exc from None
+                if not isinstance(ds, dict) or _coco.IdMap.for_dataset(ds) is None:
+                    raise
+                self._dataset = ds
+                self._gt_native()
             print("Done (t={:0.2f}s)".format(time.time() - tic))
         else:
             self._dataset = {}
@@ -68,13 +83,18 @@ class COCO:
     def dataset(self, value: dict) -> None:
         self._dataset = value
         self._native = None
+        self._results = None
         self._index = None
 
     def createIndex(self):
         """Builds the Python indexes from ``dataset`` (as pycocotools). The native tables are
-        rebuilt from ``dataset`` on the next evaluation, so in-place edits of ``dataset`` count."""
-        if self._dataset is not None and self._results is None:
+        rebuilt from ``dataset`` on the next evaluation, so in-place edits of ``dataset`` (or of
+        the ``anns`` dicts, which are the same objects) made before ``createIndex()`` count, for
+        ground truth and for ``loadRes`` results alike."""
+        if self._dataset is not None:
+            # Evaluate what the dicts now say (results keep the id / area / score they carry).
             self._native = None
+            self._results = None
         self._build_index()
 
     def _build_index(self):
@@ -133,7 +153,7 @@ class COCO:
         supNms = supNms if _is_array_like(supNms) else [supNms]
         catIds = catIds if _is_array_like(catIds) else [catIds]
         if len(catNms) == len(supNms) == len(catIds) == 0:
-            if self._native is not None:
+            if self._native is not None and self._idmap is None:
                 return [int(c) for c in self._native["category_ids"]]
             return [c["id"] for c in self.dataset.get("categories", [])]
         cats = self.dataset.get("categories", [])
@@ -146,8 +166,8 @@ class COCO:
         imgIds = imgIds if _is_array_like(imgIds) else [imgIds]
         catIds = catIds if _is_array_like(catIds) else [catIds]
         if len(imgIds) == len(catIds) == 0:
-            if self._native is not None:
-                return [int(i) for i in self._native["image_ids"]]
+            if self._native is not None and self._idmap is None:
+                return list(dict.fromkeys(int(i) for i in self._native["image_ids"]))  # as imgs.keys()
             return list(self.imgs.keys())
         ids = set(imgIds)
         for i, cat_id in enumerate(catIds):
@@ -178,8 +198,17 @@ class COCO:
     # ---------------------------------------------------------------- native tables
     def _gt_native(self) -> dict:
         if self._native is None:
-            self._native = _coco.load_gt(self.dataset)
+            ds = self.dataset
+            self._idmap = _coco.IdMap.for_dataset(ds) if isinstance(ds, dict) else None
+            self._native = _coco.load_gt(self._idmap.encode_dataset(ds) if self._idmap else ds)
         return self._native
+
+    def _require_list(self, key: str) -> None:
+        """pycocotools reads dataset['images'] / ['categories'] and fails with KeyError."""
+        n = self._native if self._native is not None and self._results is None else None
+        present = n["lists"].get(key, False) if n is not None else key in self.dataset
+        if not present:
+            raise KeyError(key)
 
     def _table(self) -> dict:
         """Column table of this set's annotations (results if it came from loadRes)."""
@@ -195,14 +224,26 @@ class COCO:
         from a compressed RLE when it has only a mask; box and area from the keypoints otherwise.
         Raises AssertionError for results on images outside the ground truth and IndexError for
         an empty list (as pycocotools)."""
+        self._require_list("images")
         print("Loading and preparing results...")
         tic = time.time()
         gt = self._gt_native()
+        self._require_list("categories")  # every branch of pycocotools' loadRes copies them
         res = COCO()
         res._gt_ref = self
         res._dataset = None
         res._path = None
-        res._results = _coco.load_results(resFile, gt["image_ids"])
+        source = resFile
+        if self._idmap is not None and not isinstance(resFile, np.ndarray):
+            if isinstance(resFile, (str, os.PathLike)):
+                with open(resFile) as f:
+                    source = json.load(f)
+            if not isinstance(source, list):
+                raise AssertionError("results in not an array of objects")
+            if not source:
+                raise IndexError("list index out of range: the results list is empty (as pycocotools' loadRes)")
+            source = self._idmap.encode_results(source)
+        res._results = _coco.load_results(source, gt["image_ids"])
         res._res_source = resFile
         res._native = {"image_ids": gt["image_ids"], "category_ids": gt["category_ids"],
                        "category_names": gt["category_names"], "annotations": res._results}
@@ -217,24 +258,40 @@ class COCO:
                 for r in data]
 
     def _load_res_dataset(self):
+        """pycocotools' res.dataset: the results with the keys its loadRes adds (in its order)."""
         src = self._res_source
         if isinstance(src, (str, os.PathLike)):
             with open(src) as f:
                 anns = json.load(f)
         elif isinstance(src, np.ndarray):
-            anns = [{"image_id": int(r[0]), "bbox": [r[1], r[2], r[3], r[4]], "score": r[5],
-                     "category_id": int(r[6])} for r in src]
+            anns = self.loadNumpyAnnotations(src)
         else:
             anns = copy.deepcopy(list(src))
         t = self._results
-        for i, ann in enumerate(anns):
-            ann["id"] = i + 1
-            ann["area"] = float(t["area"][i])
-            if "bbox" not in ann or ann["bbox"] == []:
+        if anns and "bbox" in anns[0] and not anns[0]["bbox"] == []:
+            for i, ann in enumerate(anns):
+                bb = ann["bbox"]
+                x1, x2, y1, y2 = [bb[0], bb[0] + bb[2], bb[1], bb[1] + bb[3]]
+                if "segmentation" not in ann:
+                    ann["segmentation"] = [[x1, y1, x1, y2, x2, y2, x2, y1]]
+                ann["area"] = bb[2] * bb[3]
+                ann["id"] = i + 1
+                ann["iscrowd"] = 0
+        elif anns and "segmentation" in anns[0]:
+            for i, ann in enumerate(anns):
+                ann["area"] = float(t["area"][i])
+                if "bbox" not in ann:
+                    ann["bbox"] = [float(v) for v in t["bbox"][i]]
+                ann["id"] = i + 1
+                ann["iscrowd"] = 0
+        else:  # keypoints: box and area from all keypoints
+            for i, ann in enumerate(anns):
+                ann["area"] = float(t["area"][i])
+                ann["id"] = i + 1
                 ann["bbox"] = [float(v) for v in t["bbox"][i]]
         gtds = self._gt_ref.dataset
-        return {"images": list(gtds.get("images", [])), "categories": copy.deepcopy(gtds.get("categories", [])),
-                "annotations": anns}
+        return {"info": copy.deepcopy(gtds.get("info", {})), "images": list(gtds.get("images", [])),
+                "categories": copy.deepcopy(gtds.get("categories", [])), "annotations": anns}
 
 
 class Params:
@@ -274,7 +331,13 @@ class Params:
 
 
 class COCOeval:
-    """pycocotools' ``COCOeval`` on locuskit's C++ core; results are bit for bit identical."""
+    """pycocotools' ``COCOeval`` on locuskit's C++ core; results are bit for bit identical.
+
+    Every attribute pycocotools' methods read is honoured: ``params`` (read at each call),
+    ``evalImgs`` (once read or assigned, ``accumulate()`` works from it: the torchvision
+    reference-script pattern of per-batch ``evaluate()`` + concatenated ``evalImgs``),
+    ``_paramsEval`` and ``eval`` (what ``summarize()`` prints).
+    """
 
     def __init__(self, cocoGt=None, cocoDt=None, iouType="segm"):
         if not iouType:
@@ -290,9 +353,11 @@ class COCOeval:
         self._paramsEval = {}
         self.stats = []
         self.ious = {}
-        self._evaluation = None
+        self._evaluation = None  # native matching state of the last evaluate()
+        self._evaluated = None   # (core params it used, the _paramsEval object it set)
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
+            cocoGt._require_list("categories")  # pycocotools' getCatIds: KeyError 'categories'
             self.params.catIds = sorted(cocoGt.getCatIds())
 
     def evaluate(self):
@@ -309,44 +374,127 @@ class COCOeval:
             p.catIds = list(np.unique(p.catIds))
         p.maxDets = sorted(p.maxDets)
         self.params = p
-        gt = self.cocoGt._table()
-        dt = self.cocoDt._table()
-        self._evaluation = _coco.evaluate_tables(gt, dt, _coco.params_to_core(p))
+        core = self._core(p)
+        # pycocotools gathers annotations through the id-keyed index (duplicate ids: the last wins)
+        gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
+        dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
+        self._evaluation = _coco.evaluate_tables(gt, dt, core)
         self._evalImgs = None
-        self._evalImgs_args = (gt, dt, _coco.params_to_core(p))
+        self._evalImgs_args = (gt, dt, core)
         self._paramsEval = copy.deepcopy(self.params)
+        self._evaluated = (core, self._paramsEval)
         print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    # -- the pieces of pycocotools' evaluate(), for code that re-implements it (DETR and many
+    # -- training repos copy torchvision's older coco_eval.py, which calls these directly).
+    def _prepare(self):
+        """Runs the native matching for the current ``params`` (pycocotools: gathers the
+        annotations per image and category); ``evaluateImg`` then returns its records."""
+        p = self.params
+        core = self._core(p)
+        gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
+        dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
+        self._prepared = {"args": (gt, dt, core), "records": None}
+        self._evalImgs = defaultdict(list)
+        self.eval = {}
+
+    def computeIoU(self, imgId, catId):
+        """Not kept (the matching runs natively in ``_prepare``): returns an empty list."""
+        return []
+
+    computeOks = computeIoU
+
+    def evaluateImg(self, imgId, catId, aRng, maxDet):
+        """pycocotools' per-image record (dict or None) for one image, category and area range,
+        from the matching ``_prepare()`` ran; maxDet must be ``params.maxDets[-1]``."""
+        prep = getattr(self, "_prepared", None)
+        if prep is None:
+            raise RuntimeError("evaluateImg() needs _prepare() first (as in pycocotools' evaluate())")
+        gt, dt, core = prep["args"]
+        if maxDet != sorted(core["maxDets"])[-1]:
+            raise NotImplementedError(f"evaluateImg: maxDet {maxDet} (locuskit matches at params.maxDets[-1] "
+                                      f"= {sorted(core['maxDets'])[-1]})")
+        if prep["records"] is None:
+            recs = self._records(gt, dt, core)
+            cats = core["catIds"] if core["useCats"] else [-1]
+            imgs = sorted(set(core["imgIds"]))
+            A, I = len(core["areaRng"]), len(imgs)
+            where = {}
+            for k, c in enumerate(cats):
+                for a, rng in enumerate(core["areaRng"]):
+                    for i, img in enumerate(imgs):
+                        where.setdefault((img, c, tuple(rng)), k * A * I + a * I + i)
+            prep["records"] = (recs, where)
+        recs, where = prep["records"]
+        idm = self.cocoGt._idmap
+        img = idm.img_code(imgId) if idm is not None else int(imgId)
+        cat = -1 if not core["useCats"] else idm.cat_code(catId) if idm is not None else int(catId)
+        key = (img, cat, tuple(float(v) for v in aRng))
+        if key not in where:
+            raise KeyError(f"evaluateImg: image {imgId}, category {catId}, area {list(aRng)} not in params")
+        return recs[where[key]]
 
     @property
     def evalImgs(self):
         """pycocotools' per-(category, area, image) records, built on first access (the matching
-        is re-run with match recording; as slow as pycocotools for large sets)."""
+        is re-run with match recording; as slow as pycocotools for large sets). Once read or
+        assigned, ``accumulate()`` works from this list."""
         if self._evalImgs is None:
-            self._evalImgs = _coco.eval_imgs(*self._evalImgs_args)
+            self._evalImgs = self._records(*self._evalImgs_args)
         return self._evalImgs
 
     @evalImgs.setter
     def evalImgs(self, value):
         self._evalImgs = value
 
+    def _core(self, p) -> dict:
+        """params_to_core of ``p``, ids as the native tables hold them (IdMap codes if any)."""
+        if self.cocoGt is None:
+            return _coco.params_to_core(p)
+        self.cocoGt._gt_native()  # resolves the ground truth's IdMap
+        idm = self.cocoGt._idmap
+        return idm.encode_params(p) if idm is not None else _coco.params_to_core(p)
+
+    def _records(self, gt, dt, core) -> list:
+        recs = _coco.eval_imgs(gt, dt, core)
+        idm = self.cocoGt._idmap
+        return idm.decode_records(recs) if idm is not None else recs
+
+    def _native_accumulate_ok(self, p) -> bool:
+        """True when the native state of the last evaluate() is exactly what pycocotools'
+        accumulate() would read: evalImgs untouched, _paramsEval as evaluate() left it, and
+        ``p`` selecting the same categories, areas, maxDets and images."""
+        if self._evaluation is None or self._evalImgs is not None or self._evaluated is None:
+            return False
+        core, pe_obj = self._evaluated
+        if self._paramsEval is not pe_obj:
+            return False
+        keys = ("iouType", "imgIds", "catIds", "iouThrs", "maxDets", "areaRng", "useCats")
+        pe = self._core(pe_obj)
+        pc = self._core(p)
+        if not p.useCats:
+            pc["catIds"] = pe["catIds"]
+        return all(pe[k] == core[k] and pc[k] == core[k] for k in keys)
+
     def accumulate(self, p=None):
         """Precision / recall / scores arrays (pycocotools' accumulate())."""
         print("Accumulating evaluation results...")
         tic = time.time()
-        if self._evaluation is None:
-            raise RuntimeError("Please run evaluate() first")
+        if not self._evalImgs and self._evaluation is None:
+            print("Please run evaluate() first")
         if p is None:
             p = self.params
-        pe = _coco.params_to_core(self._paramsEval)
-        pc = _coco.params_to_core(p)
-        if not p.useCats:
-            pc["catIds"] = pe["catIds"]
-        for key in ("iouType", "imgIds", "catIds", "iouThrs", "maxDets", "areaRng", "useCats"):
-            if pc[key] != pe[key]:
-                raise ValueError(f"params.{key} changed after evaluate(); run evaluate() again "
-                                 "(locuskit accumulates with the evaluated parameters, only recThrs may change)")
-        precision, recall, scores = self._evaluation.accumulate(pc["recThrs"])
         p.catIds = p.catIds if p.useCats == 1 else [-1]
+        pe = self._paramsEval
+        if not isinstance(pe, Params) and not all(hasattr(pe, k) for k in ("useCats", "catIds", "areaRng", "maxDets", "imgIds")):
+            # pycocotools reads _pe.useCats first: AttributeError on the initial {} (no evaluate())
+            raise AttributeError(f"'{type(pe).__name__}' object has no attribute 'useCats' "
+                                 "(COCOeval._paramsEval is set by evaluate(): run evaluate() first)")
+        if self._native_accumulate_ok(p):
+            rec_thrs = [float(r) for r in np.asarray(p.recThrs, dtype=np.float64).ravel()]
+            precision, recall, scores = self._evaluation.accumulate(rec_thrs)
+        else:
+            precision, recall, scores = _coco.accumulate_records(self.evalImgs, p, pe)
         T, R, K, A, M = precision.shape
         self.eval = {
             "params": p,
@@ -362,7 +510,14 @@ class COCOeval:
         """Prints the 12 (10 for keypoints) summary lines and sets ``stats``."""
         if not self.eval:
             raise Exception("Please run accumulate() first")
-        stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], self.params)
+        stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], self._core(self.params))
+        if not isinstance(self.params.iouThrs, np.ndarray):
+            # pycocotools selects IoU=.50 / .75 with np.where(iouThr == p.iouThrs): a list or
+            # tuple compares as a whole (False), so those statistics find no cells: -1.
+            thr_stats = (1, 2, 6, 7) if self.params.iouType == "keypoints" else (1, 2)
+            for i in thr_stats:
+                stats[i] = -1.0
+                lines[i] = lines[i].rsplit("= ", 1)[0] + "= {:0.3f}".format(-1.0)
         for line in lines:
             print(line)
         self.stats = stats

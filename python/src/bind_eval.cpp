@@ -83,19 +83,28 @@ py::dict load_gt_py(const py::object& src) {
   d["category_ids"] = to_numpy(gt.category_ids, {static_cast<py::ssize_t>(gt.category_ids.size())});
   d["category_names"] = gt.category_names;
   d["annotations"] = table_to_dict(std::move(gt.annotations));
+  py::dict lists;
+  lists["images"] = gt.has_images, lists["categories"] = gt.has_categories, lists["annotations"] = gt.has_annotations;
+  d["lists"] = lists;
   return d;
 }
 
+// Results are streamed into columns (from the file in chunks, or from the bytes in place).
 py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty) {
   CocoGroundTruth gt;
   const auto* ids = vector_data<std::int64_t>(gt_image_ids, "gt_image_ids", -1);
   gt.image_ids.assign(ids, ids + gt_image_ids.shape(0));
-  std::string name;
   CocoTable t;
-  {
-    auto text = text_of(src, name);
+  if (py::isinstance<py::bytes>(src)) {
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyBytes_AsStringAndSize(src.ptr(), &data, &size) != 0) throw py::error_already_set();
+    py::gil_scoped_release release;  // `src` keeps the bytes alive
+    t = parse_coco_results(std::string_view(data, static_cast<std::size_t>(size)), gt, "<json>", allow_empty);
+  } else {
+    const std::string path = py::str(src).cast<std::string>();
     py::gil_scoped_release release;
-    t = parse_coco_results(std::move(text), gt, name, allow_empty);
+    t = load_coco_results(path, gt, allow_empty);
   }
   return table_to_dict(std::move(t));
 }
@@ -222,6 +231,126 @@ py::tuple accumulate_py(const PyEvaluation& self, const py::object& rec_thrs) {
                         to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
 }
 
+// pycocotools' evalImgs from an evaluation run with record_matches: one dict (or None) per
+// (category, area range, image), in that nesting order. gt_id / gt_area / gt_base_ignore are the
+// ground-truth columns (base ignore = iscrowd, or num_keypoints == 0 for keypoints).
+py::list eval_imgs_py(const PyEvaluation& self, const py::array& gt_id, const py::array& gt_area,
+                      const py::array& gt_base_ignore, const py::list& img_ids, const py::list& cat_ids,
+                      const py::list& area_rng, std::int64_t max_det) {
+  const CocoEvaluation& ev = self.ev;
+  const std::size_t I = ev.I, K = ev.K, A = ev.A, T = ev.T;
+  if (ev.dt_match.size() != ev.dt_score.size() * A * T)
+    throw std::invalid_argument("evaluation: run with record_matches=True");
+  if (py::len(img_ids) != I || py::len(cat_ids) != K || py::len(area_rng) != A)
+    throw std::invalid_argument("img_ids / cat_ids / area_rng do not match the evaluation");
+  const auto n = gt_id.ndim() == 1 ? gt_id.shape(0) : -1;
+  const auto* gid = vector_data<std::int64_t>(gt_id, "gt_id", n);
+  const auto* garea = vector_data<double>(gt_area, "gt_area", n);
+  const auto* gign = vector_data<std::uint8_t>(gt_base_ignore, "gt_base_ignore", n);
+  for (std::uint32_t g : ev.gt_index)
+    if (g >= static_cast<std::size_t>(n)) throw std::invalid_argument("gt columns shorter than the evaluation's GT");
+  py::list out;
+  std::vector<std::uint32_t> order, pos;
+  std::vector<std::int64_t> ig;
+  const py::object none = py::none();
+  for (std::size_t k = 0; k < K; ++k) {
+    for (std::size_t a = 0; a < A; ++a) {
+      const py::list rng = area_rng[a].cast<py::list>();
+      const double lo = rng[0].cast<double>(), hi = rng[1].cast<double>();
+      for (std::size_t i = 0; i < I; ++i) {
+        const std::size_t u = i * K + k;
+        if (!ev.present[u]) {
+          out.append(none);
+          continue;
+        }
+        const std::size_t d0 = ev.dt_offset[u], D = ev.dt_offset[u + 1] - d0;
+        const std::uint32_t* g = ev.gt_index.data() + ev.gt_offset[u];
+        const std::size_t G = ev.gt_offset[u + 1] - ev.gt_offset[u];
+        ig.resize(G);
+        order.clear();
+        pos.resize(G);
+        for (std::size_t j = 0; j < G; ++j) ig[j] = gign[g[j]] || garea[g[j]] < lo || garea[g[j]] > hi;
+        for (int pass = 0; pass < 2; ++pass)  // non-ignored first, stable (rule 13)
+          for (std::size_t j = 0; j < G; ++j)
+            if (ig[j] == pass) order.push_back(static_cast<std::uint32_t>(j));
+        for (std::size_t j = 0; j < G; ++j) pos[order[j]] = static_cast<std::uint32_t>(j);
+        auto dtm = new_array<double>({static_cast<py::ssize_t>(T), static_cast<py::ssize_t>(D)});
+        auto gtm = new_array<double>({static_cast<py::ssize_t>(T), static_cast<py::ssize_t>(G)});
+        auto dti = new_array<bool>({static_cast<py::ssize_t>(T), static_cast<py::ssize_t>(D)});
+        auto gti = new_array<std::int64_t>({static_cast<py::ssize_t>(G)});
+        double* pdtm = dtm.mutable_data();
+        double* pgtm = gtm.mutable_data();
+        bool* pdti = dti.mutable_data();
+        std::fill(pgtm, pgtm + T * G, 0.0);
+        for (std::size_t t = 0; t < T; ++t)
+          for (std::size_t d = 0; d < D; ++d) {
+            const std::size_t at = ((d0 + d) * A + a) * T + t;
+            const std::int32_t m = ev.dt_match[at];
+            pdtm[t * D + d] = m >= 0 ? static_cast<double>(gid[g[m]]) : 0.0;
+            if (m >= 0) pgtm[t * G + pos[m]] = static_cast<double>(ev.dt_id[d0 + d]);
+            pdti[t * D + d] = ev.dt_state[at] == CocoEvaluation::ignored;
+          }
+        py::list dt_ids(D), dt_scores(D), gt_ids(G);
+        for (std::size_t d = 0; d < D; ++d) {
+          dt_ids[d] = py::int_(ev.dt_id[d0 + d]);
+          dt_scores[d] = py::float_(ev.dt_score[d0 + d]);
+        }
+        std::int64_t* pgti = gti.mutable_data();
+        for (std::size_t j = 0; j < G; ++j) {
+          gt_ids[j] = py::int_(gid[g[order[j]]]);
+          pgti[j] = ig[order[j]];
+        }
+        py::dict r;
+        r["image_id"] = img_ids[i];
+        r["category_id"] = cat_ids[k];
+        r["aRng"] = py::list(rng);
+        r["maxDet"] = max_det;
+        r["dtIds"] = dt_ids;
+        r["gtIds"] = gt_ids;
+        r["dtMatches"] = dtm;
+        r["gtMatches"] = gtm;
+        r["dtScores"] = dt_scores;
+        r["gtIgnore"] = gti;
+        r["dtIgnore"] = dti;
+        out.append(r);
+      }
+    }
+  }
+  return out;
+}
+
+// accumulate() over pycocotools-style records (see coco_evaluation_from_states); arrays from
+// locuskit.eval._coco.accumulate_records.
+py::tuple accumulate_states_py(std::size_t I, std::size_t K, std::size_t A, std::size_t T,
+                               std::vector<std::int64_t> max_dets, const py::array& present, const py::array& npig,
+                               const py::array& dt_offset, const py::array& dt_score, const py::array& dt_state,
+                               std::vector<double> rec_thrs) {
+  auto vec = [](const py::array& a, const char* name, auto tag) {
+    using T = decltype(tag);
+    const T* p = vector_data<T>(a, name, -1);
+    return std::vector<T>(p, p + a.shape(0));
+  };
+  const auto off64 = vec(dt_offset, "dt_offset", std::int64_t{});
+  std::vector<std::size_t> off(off64.size());
+  for (std::size_t i = 0; i < off.size(); ++i) {
+    if (off64[i] < 0) throw std::invalid_argument("dt_offset: negative offset");
+    off[i] = static_cast<std::size_t>(off64[i]);
+  }
+  if (off.empty()) throw std::invalid_argument("dt_offset: empty");
+  CocoEvaluation ev = coco_evaluation_from_states(I, K, A, T, std::move(max_dets), vec(present, "present", std::uint8_t{}),
+                                                  vec(npig, "npig", std::uint32_t{}), std::move(off),
+                                                  vec(dt_score, "dt_score", double{}), vec(dt_state, "dt_state", std::uint8_t{}));
+  CocoAccumulation acc;
+  {
+    py::gil_scoped_release release;
+    acc = coco_accumulate(ev, &rec_thrs, Parallel{num_threads()});
+  }
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  return py::make_tuple(to_numpy(acc.precision, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.recall, {s(acc.T), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
+}
+
 py::tuple summarize_py(const py::array& precision, const py::array& recall, const py::dict& params) {
   CocoParams p = params_of(params);
   CocoAccumulation acc;
@@ -304,9 +433,15 @@ void bind_eval(py::module_& m) {
   py::class_<PyEvaluation>(m, "CocoEvaluation")
       .def("accumulate", &accumulate_py, py::arg("rec_thrs") = py::none())
       .def_property_readonly("num_results", [](const PyEvaluation& e) { return e.ev.dt_score.size(); })
-      .def("records", &records_py);
+      .def("records", &records_py)
+      .def("eval_imgs", &eval_imgs_py, py::arg("gt_id"), py::arg("gt_area"), py::arg("gt_base_ignore"),
+           py::arg("img_ids"), py::arg("cat_ids"), py::arg("area_rng"), py::arg("max_det"));
   m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
         py::arg("record_matches") = false);
+  m.def("coco_accumulate_states", &accumulate_states_py, py::arg("I"), py::arg("K"), py::arg("A"), py::arg("T"),
+        py::arg("max_dets"), py::arg("present"), py::arg("npig"), py::arg("dt_offset"), py::arg("dt_score"),
+        py::arg("dt_state"), py::arg("rec_thrs"),
+        "accumulate() over per-unit matching records (pycocotools' evalImgs, e.g. concatenated per batch).");
   m.def("coco_summarize", &summarize_py, py::arg("precision"), py::arg("recall"), py::arg("params"));
   m.def("_numpy_mean", &numpy_mean_py, py::arg("a"));
   m.def("voc_evaluate_class", &voc_class_py, py::arg("det_image"), py::arg("det_score"), py::arg("det_boxes"),

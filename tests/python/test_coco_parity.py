@@ -219,8 +219,8 @@ def test_bad_inputs_raise_clear_errors(tmp_path):
     bad.write_text('[{"image_id": 139, "category_id": 1, "bbox": [1, 2, 3')
     with pytest.raises(ValueError, match="malformed JSON"):
         le.coco_evaluate(gt, str(bad))
-    with pytest.raises(ValueError, match="NaN"):
-        le.coco_evaluate(gt, [{"image_id": 139, "category_id": 1, "bbox": [1, 2, 3, 4], "score": float("nan")}])
+    # NaN / infinite scores are accepted as pycocotools does (parity: test_coco_hardening.py)
+    le.coco_evaluate(gt, [{"image_id": 139, "category_id": 1, "bbox": [1, 2, 3, 4], "score": float("nan")}])
     with pytest.raises(AssertionError, match="not an image"):
         le.coco_evaluate(gt, [{"image_id": 1, "category_id": 1, "bbox": [1, 2, 3, 4], "score": 0.5}])
     with pytest.raises(ValueError, match="expected 4"):
@@ -340,11 +340,16 @@ def test_eval_imgs_reproduce_the_reference_arrays(cid):
                           "dtScores", "gtIgnore", "dtIgnore"}
 
 
-def test_nan_in_results_file_is_named(tmp_path):
+def test_nan_in_results_file_is_read_nan_in_gt_is_named(tmp_path):
     import locuskit.eval as le
 
     gt = str(_path(CASES["detectron2.bbox"]["gt"]))
     f = tmp_path / "nan.json"
     f.write_text(json.dumps([{"image_id": 139, "category_id": 1, "bbox": [1, 2, 3, 4], "score": float("nan")}]))
+    le.coco_evaluate(gt, str(f))  # results: what Python's json reads (pycocotools accepts it)
+    ds = json.loads(open(gt).read())
+    ds["annotations"][0]["area"] = float("nan")
+    g = tmp_path / "gt_nan.json"
+    g.write_text(json.dumps(ds))
     with pytest.raises(ValueError, match="NaN or Infinity"):
-        le.coco_evaluate(gt, str(f))
+        le.coco_evaluate(str(g), str(f))

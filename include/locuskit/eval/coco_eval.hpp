@@ -87,6 +87,18 @@ struct CocoSummary {
 inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotations& dt,
                                     const CocoParams& params, Parallel par = {}, bool record_matches = false);
 
+/// An evaluation rebuilt from per-unit matching records (pycocotools' `evalImgs` entries, e.g.
+/// concatenated from several `evaluate()` calls as torchvision's reference scripts do), for
+/// `coco_accumulate`. Units are image-major (u = i * K + k); `present[u]` is 0 for a None record;
+/// `npig[u * A + a]` counts its non-ignored GT; its results (`dtScores` order, not cut again)
+/// are [dt_offset[u], dt_offset[u+1]) with `dt_state[(d * A + a) * T + t]` = ignored (dtIgnore),
+/// true_positive (dtMatches != 0) or false_positive. `max_dets` may be in any order and negative
+/// (Python slices). Throws std::invalid_argument on inconsistent sizes. O(D * A * T).
+inline CocoEvaluation coco_evaluation_from_states(std::size_t I, std::size_t K, std::size_t A, std::size_t T,
+                                                  std::vector<std::int64_t> max_dets, std::vector<std::uint8_t> present,
+                                                  std::vector<std::uint32_t> npig, std::vector<std::size_t> dt_offset,
+                                                  std::vector<double> dt_score, std::vector<std::uint8_t> dt_state);
+
 /// Accumulates an evaluation into precision / recall / scores, exactly as
 /// `COCOeval.accumulate()` (cross-image ties broken by image id then rank; precision
 /// tp / (tp + fp + np.spacing(1)); right-to-left envelope; searchsorted side='left'; cells past

@@ -12,6 +12,9 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ostream>
 #include <cmath>
 #include <cstdint>
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "../detail/eval/json_stream.hpp"
 #include "coco_params.hpp"
 #include "rle.hpp"
 
@@ -81,6 +85,9 @@ struct CocoGroundTruth {
   std::vector<std::int64_t> category_ids;
   std::vector<std::string> category_names;
   CocoTable annotations;
+  /// Which top-level lists the file has (pycocotools raises KeyError where it reads an absent one:
+  /// `categories` in getCatIds / loadRes, `images` in loadRes).
+  bool has_images = false, has_categories = false, has_annotations = false;
 };
 
 namespace detail {
@@ -142,7 +149,10 @@ inline std::int64_t need_id(element e, const Ctx& ctx, const char* field) {
       throw parse_error(detail::concat(ctx, ": '", field, "' is the string \"", std::string_view(e),
                                "\"; locuskit needs integer ids (pycocotools compares ids by Python equality, so a "
                                "string id never matches a numeric one)"));
-    throw parse_error(detail::concat(ctx, ": '", field, "' must be an integer"));
+    if (e.type() == element_type::UINT64)
+      throw parse_error(detail::concat(ctx, ": '", field, "' is ", uint64_t(e),
+                                       ", beyond int64 (locuskit stores ids as int64, up to 2^63 - 1)"));
+    throw parse_error(detail::concat(ctx, ": '", field, "' must be an integer (within int64)"));
   }
   return v;
 }
@@ -176,9 +186,14 @@ inline element parse(simdjson::dom::parser& parser, const simdjson::padded_strin
   if (err) {
     const std::string_view t(text.data(), text.size());
     const bool non_finite = t.find("NaN") != std::string_view::npos || t.find("Infinity") != std::string_view::npos;
+    if (err == simdjson::NUMBER_ERROR || err == simdjson::NUMBER_OUT_OF_RANGE)
+      throw parse_error(detail::concat(
+          name, ": a number the ground-truth loader cannot represent (an integer >= 2^64, or beyond the double "
+                "range such as 1e400). It is valid JSON, but ground-truth ids must be int64 and values finite "
+                "doubles (", simdjson::error_message(err), ")"));
     throw parse_error(detail::concat(name, ": malformed JSON (", simdjson::error_message(err), ")",
                                      non_finite ? "; it contains NaN or Infinity, which JSON does not allow (Python's "
-                                                  "json.dump writes them for non-finite floats: check scores and boxes)"
+                                                  "json.dump writes them for non-finite floats: check the boxes and areas)"
                                                 : ""));
   }
   return doc;
@@ -206,7 +221,6 @@ inline void set_missing(long& slot, std::size_t i) {
 namespace detail {
 namespace cocojson {
 inline CocoGroundTruth ground_truth_from(element doc, const std::string& name);
-inline CocoTable results_from(element doc, const CocoGroundTruth& gt, const std::string& name, bool allow_empty);
 }  // namespace cocojson
 }  // namespace detail
 
@@ -230,7 +244,6 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
     throw parse_error(detail::concat(name, ": expected a JSON object with 'images', 'categories', 'annotations'"));
   CocoGroundTruth gt;
   CocoTable& t = gt.annotations;
-  std::vector<long> kp_at;  // offset of each annotation's keypoints in t.keypoints, or -1
   simdjson::dom::object root = doc.get_object().value_unsafe();
   for (auto field : root) {
     const std::string_view key = field.key;
@@ -239,6 +252,7 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
     if (!images && !cats && !anns) continue;
     if (list.type() != cj::element_type::ARRAY) throw parse_error(detail::concat(name, ": '", key, "' must be a list"));
     const char* lname = images ? "images" : cats ? "categories" : "annotations";
+    (images ? gt.has_images : cats ? gt.has_categories : gt.has_annotations) = true;
     std::size_t i = 0;
     simdjson::dom::array items = list.get_array().value_unsafe();
     for (cj::element item : items) {
@@ -262,10 +276,9 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
         else gt.category_ids.push_back(id), gt.category_names.push_back(std::move(cname));
       } else {
         bool has_id = false, has_img = false, has_cat = false, has_bbox = false, has_area = false,
-             has_crowd = false, has_kp = false, has_nkp = false, has_seg = false;
+             has_crowd = false, has_kp = false, has_nkp = false, has_seg = false, has_score = false;
         std::int64_t id = 0, img = 0, cat = 0, nkp = 0;
-        double box[4] = {NAN, NAN, NAN, NAN}, area = NAN, crowd = NAN;
-        const std::size_t kp0 = t.keypoints.size();
+        double box[4] = {NAN, NAN, NAN, NAN}, area = NAN, crowd = NAN, score = NAN;
         std::size_t nkv = 0;
         for (auto f : obj) {
           const std::string_view k = f.key;
@@ -278,6 +291,7 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
           else if (k == "keypoints") has_kp = true, nkv = cj::read_keypoints(f.value, ctx, t.keypoints);
           else if (k == "num_keypoints") has_nkp = true, nkp = static_cast<std::int64_t>(cj::need_number(f.value, ctx, "num_keypoints"));
           else if (k == "segmentation") has_seg = true;
+          else if (k == "score") has_score = true, score = cj::need_number(f.value, ctx, "score");
         }
         if (!has_id) throw coco_missing_field("id", detail::concat(ctx, ": missing field 'id'"));
         if (!has_img) throw coco_missing_field("image_id", detail::concat(ctx, ": missing field 'image_id'"));
@@ -285,7 +299,8 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
         const std::size_t n = t.id.size();
         t.id.push_back(id), t.image_id.push_back(img), t.category_id.push_back(cat);
         t.bbox.insert(t.bbox.end(), box, box + 4);
-        t.area.push_back(area), t.iscrowd.push_back(crowd), t.num_keypoints.push_back(nkp);
+        t.area.push_back(area), t.iscrowd.push_back(crowd), t.num_keypoints.push_back(nkp), t.score.push_back(score);
+        if (!has_score) cj::set_missing(t.first_missing_score, n);
         if (!has_bbox) cj::set_missing(t.first_missing_bbox, n);
         if (!has_area) cj::set_missing(t.first_missing_area, n);
         if (!has_crowd) cj::set_missing(t.first_missing_iscrowd, n);
@@ -293,28 +308,20 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
         if (!has_seg) cj::set_missing(t.first_missing_segmentation, n);
         if (!has_kp) {
           cj::set_missing(t.first_missing_keypoints, n);
-          kp_at.push_back(-1);
         } else {
           if (t.keypoint_values == 0) t.keypoint_values = nkv;
           if (nkv != t.keypoint_values)
             throw parse_error(detail::concat(ctx, ": 'keypoints' has ", nkv, " values, earlier annotations have ",
                                      t.keypoint_values));
-          kp_at.push_back(static_cast<long>(kp0));
         }
       }
       ++i;
     }
   }
-  // Annotations without keypoints get NaN rows so the matrix stays rectangular.
-  if (t.keypoint_values && t.keypoints.size() != t.size() * t.keypoint_values) {
-    std::vector<double> full(t.size() * t.keypoint_values, NAN);
-    for (std::size_t n = 0; n < t.size(); ++n)
-      if (kp_at[n] >= 0)
-        std::copy_n(t.keypoints.begin() + kp_at[n], t.keypoint_values, full.begin() + n * t.keypoint_values);
-    t.keypoints.swap(full);
-  }
-  t.score.clear();
-  t.first_missing_score = 0;
+  // With keypoints missing anywhere the column is unusable (evaluation reports the missing
+  // field): drop it rather than pad it to rows x keypoints (resource limit, docs/eval.md).
+  if (t.first_missing_keypoints >= 0) std::vector<double>().swap(t.keypoints);
+  if (t.size() == 0) t.first_missing_score = 0;  // no scores: ground truth
   return gt;
 }
 
@@ -323,133 +330,243 @@ inline CocoGroundTruth load_coco_ground_truth(const std::string& path) {
   return parse_coco_ground_truth(detail::cocojson::load_file(path), path);  // rvalue: text released early
 }
 
-/// Parses a COCO results JSON document (a list of objects) against a ground truth, as
-/// `COCO.loadRes`: every `image_id` must be a GT image (coco_results_mismatch), an empty list
-/// raises coco_empty_results unless `allow_empty`; the first result picks the branch (box, mask
-/// or keypoints, notes rule 2); ids are 1 + index; `score` may be absent (recorded).
-/// O(file size). Thread-safe.
-inline CocoTable parse_coco_results(const simdjson::padded_string& text, const CocoGroundTruth& gt,
-                                    const std::string& name = "results", bool allow_empty = false) {
-  simdjson::dom::parser parser;
-  return detail::cocojson::results_from(detail::cocojson::parse(parser, text, name), gt, name, allow_empty);
-}
+namespace detail {
+namespace cocojson {
 
-/// Parses and takes ownership of `text`, releasing it as soon as the DOM is built (lower peak memory).
-inline CocoTable parse_coco_results(simdjson::padded_string&& text, const CocoGroundTruth& gt,
-                                    const std::string& name = "results", bool allow_empty = false) {
-  simdjson::dom::parser parser;
-  detail::cocojson::element doc = detail::cocojson::parse(parser, text, name);
-  simdjson::padded_string().swap(text);
-  return detail::cocojson::results_from(doc, gt, name, allow_empty);
-}
-
-inline CocoTable detail::cocojson::results_from(element doc, const CocoGroundTruth& gt, const std::string& name,
-                                                bool allow_empty) {
-  namespace cj = detail::cocojson;
-  if (doc.type() != cj::element_type::ARRAY)
-    throw coco_results_mismatch(detail::concat(name, ": results must be a list of objects (got a JSON ",
-                                       doc.type() == cj::element_type::OBJECT ? "object" : "value", ")"));
-  simdjson::dom::array arr = doc.get_array().value_unsafe();
-  CocoTable t;
-  std::vector<std::int64_t> imgs(gt.image_ids);
-  std::sort(imgs.begin(), imgs.end());
-  enum Branch { box, mask, kpts, none } branch = none;
-  std::vector<double> kp_tmp;
-  std::size_t i = 0;
-  const std::size_t n_total = arr.size();
-  if (n_total == 0) {
-    if (!allow_empty)
-      throw coco_empty_results(detail::concat(name, ": the results list is empty (pycocotools' loadRes raises IndexError "
-                                            "here; locuskit.eval.coco_evaluate accepts it)"));
+// The fields of one result the loader uses (others are skipped unparsed).
+struct ResultRecord {
+  enum IdKind { id_ok, id_string, id_not_integer, id_too_large };
+  bool has_img = false, has_cat = false, has_score = false, has_bbox = false, has_seg = false, has_kp = false;
+  IdKind img_kind = id_ok, cat_kind = id_ok;
+  std::int64_t img = 0, cat = 0;
+  std::string img_text;  // a string or out-of-range image_id, for the message
+  double score = NAN;
+  bool score_bad = false;
+  std::size_t bbox_n = 0;      // values read (up to 5: more is an error)
+  bool bbox_bad = false;       // not a list of numbers
+  double bbox[4] = {NAN, NAN, NAN, NAN};
+  bool seg_object = false, has_counts = false, has_size = false;
+  std::string counts;
+  double size[2] = {0, 0};
+  std::size_t size_n = 0;
+  bool kp_bad = false;
+  std::vector<double> kp;
+  void clear() noexcept {  // keeps the buffers' capacity
+    has_img = has_cat = has_score = has_bbox = has_seg = has_kp = false;
+    img_kind = cat_kind = id_ok;
+    img = cat = 0;
+    img_text.clear();
+    score = NAN;
+    score_bad = bbox_bad = seg_object = has_counts = has_size = kp_bad = false;
+    bbox_n = size_n = 0;
+    bbox[0] = bbox[1] = bbox[2] = bbox[3] = NAN;
+    size[0] = size[1] = 0;
+    counts.clear();
+    kp.clear();
   }
-  t.id.reserve(n_total), t.image_id.reserve(n_total), t.category_id.reserve(n_total);
-  t.bbox.reserve(4 * n_total), t.area.reserve(n_total), t.score.reserve(n_total);
-  for (cj::element item : arr) {
-    const cj::Ctx ctx{&name, "results", i};
-    if (item.type() != cj::element_type::OBJECT) throw parse_error(detail::concat(ctx, " must be an object"));
-    simdjson::dom::object obj = item.get_object().value_unsafe();
-    bool has_img = false, has_cat = false, has_score = false, has_bbox = false, bbox_empty = false, has_seg = false,
-         has_kp = false;
-    std::int64_t img = 0, cat = 0;
-    double score = NAN, bb[4] = {NAN, NAN, NAN, NAN};
-    cj::element seg, kp, bbox_el;
-    for (auto f : obj) {
-      const std::string_view k = f.key;
-      if (k == "image_id") {
-        has_img = true;
-        if (!cj::integer_id(f.value, img)) {
-          if (f.value.type() == cj::element_type::STRING)
-            throw coco_results_mismatch(detail::concat("Results do not correspond to current coco set: ", ctx, " has image_id \"",
-                                               std::string_view(f.value),
-                                               "\" (a string), which is not an image id of the ground truth"));
-          throw parse_error(detail::concat(ctx, ": 'image_id' must be an integer"));
-        }
-      } else if (k == "category_id") has_cat = true, cat = cj::need_id(f.value, ctx, "category_id");
-      else if (k == "score") has_score = true, score = cj::need_number(f.value, ctx, "score");
-      else if (k == "bbox") {
-        has_bbox = true;
-        bbox_el = f.value;
-        bbox_empty = f.value.type() == cj::element_type::ARRAY && f.value.get_array().value_unsafe().size() == 0;
-      } else if (k == "segmentation") has_seg = true, seg = f.value;
-      else if (k == "keypoints") has_kp = true, kp = f.value;
-    }
-    if (!has_img) throw coco_missing_field("image_id", detail::concat(ctx, ": missing field 'image_id'"));
-    if (!std::binary_search(imgs.begin(), imgs.end(), img))
-      throw coco_results_mismatch(detail::concat("Results do not correspond to current coco set: ", ctx, " has image_id ", img,
-                                         ", which is not an image of the ground truth"));
-    if (!has_cat) throw coco_missing_field("category_id", detail::concat(ctx, ": missing field 'category_id'"));
-    if (i == 0) {
-      if (has_bbox && !bbox_empty) branch = box;
-      else if (has_seg) branch = mask;
-      else if (has_kp) branch = kpts;
-      else
-        throw parse_error(detail::concat(ctx, ": a result needs 'bbox', 'segmentation' or 'keypoints'"));
-    }
-    double area = NAN;
-    if (branch == box) {
-      if (!has_bbox) throw coco_missing_field("bbox", detail::concat(ctx, ": missing field 'bbox' (the first result has one)"));
-      cj::read_box(bbox_el, ctx, bb);
-      area = bb[2] * bb[3];
-    } else if (branch == mask) {
-      if (!has_seg) throw coco_missing_field("segmentation", detail::concat(ctx, ": missing field 'segmentation'"));
-      if (seg.type() != cj::element_type::OBJECT)
-        throw parse_error(detail::concat(ctx, ": 'segmentation' of a result must be a compressed RLE {size, counts}"));
-      std::string_view counts;
-      double hw[2] = {0, 0};
-      bool has_counts = false, has_size = false;
-      simdjson::dom::object sobj = seg.get_object().value_unsafe();
-      for (auto f : sobj) {
-        if (f.key == "counts" && f.value.type() == cj::element_type::STRING) has_counts = true, counts = std::string_view(f.value);
-        else if (f.key == "size" && f.value.type() == cj::element_type::ARRAY) {
-          std::size_t n = 0;
-          simdjson::dom::array sz = f.value.get_array().value_unsafe();
-          for (cj::element v : sz)
-            if (n < 2) hw[n++] = cj::need_number(v, ctx, "segmentation.size");
-          has_size = n == 2;
+};
+
+// A number where JSON allows one (true / false read as 1 / 0, as Python's arithmetic does).
+inline bool stream_number(JsonStream& js, double& out) {
+  const int c = js.peek();
+  if (c == '-' || (c >= '0' && c <= '9') || c == 'N' || c == 'I') {
+    out = js.number().value;
+    return true;
+  }
+  if (c == 't') return js.literal("true"), out = 1.0, true;
+  if (c == 'f') return js.literal("false"), out = 0.0, true;
+  js.skip_value();
+  return false;
+}
+
+// An id: an integer token within int64, or a float equal to one (Python: 7.0 == 7).
+inline ResultRecord::IdKind stream_id(JsonStream& js, std::int64_t& out, std::string& text) {
+  const int c = js.peek();
+  if (c == '"') {
+    js.string(text);
+    return ResultRecord::id_string;
+  }
+  if (!(c == '-' || (c >= '0' && c <= '9') || c == 'N' || c == 'I')) {
+    js.skip_value();
+    return ResultRecord::id_not_integer;
+  }
+  const JsonNumber n = js.number();
+  if (n.is_integer_token) {
+    if (n.fits_int64) return out = n.as_int64, ResultRecord::id_ok;
+    text = "an integer beyond int64";
+    return ResultRecord::id_too_large;
+  }
+  const double d = n.value;
+  if (d == std::floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
+    out = static_cast<std::int64_t>(d);
+    return ResultRecord::id_ok;
+  }
+  return ResultRecord::id_not_integer;
+}
+
+// A list of numbers appended to `out` (n counts them); false if it is not one.
+template <class Put>
+inline bool stream_numbers(JsonStream& js, Put&& put) {
+  if (js.peek() != '[') {
+    js.skip_value();
+    return false;
+  }
+  js.advance();
+  if (js.peek() == ']') return js.advance(), true;
+  bool ok = true;
+  for (;;) {
+    double v;
+    if (stream_number(js, v)) put(v);
+    else ok = false;
+    if (!js.more(']', "in a list")) return ok;
+  }
+}
+
+template <std::size_t N>
+inline bool key_is(const std::string& k, const char (&name)[N]) noexcept {
+  return k.size() == N - 1 && std::memcmp(k.data(), name, N - 1) == 0;
+}
+
+inline void read_result(JsonStream& js, ResultRecord& r, std::string& key) {
+  js.advance();  // '{'
+  if (js.peek() == '}') return js.advance();
+  for (;;) {
+    if (js.peek() != '"') js.fail(concat("expected a key", js.found()));
+    js.string(key);
+    js.expect(':', "after a key");
+    if (key_is(key, "image_id")) {
+      r.has_img = true;
+      r.img_kind = stream_id(js, r.img, r.img_text);
+    } else if (key_is(key, "category_id")) {
+      r.has_cat = true;
+      std::string unused;
+      r.cat_kind = stream_id(js, r.cat, unused);
+    } else if (key_is(key, "score")) {
+      r.has_score = true;
+      r.score_bad = !stream_number(js, r.score);
+    } else if (key_is(key, "bbox")) {
+      r.has_bbox = true;
+      r.bbox_n = 0;
+      r.bbox_bad = !stream_numbers(js, [&](double v) {
+        if (r.bbox_n < 4) r.bbox[r.bbox_n] = v;
+        if (r.bbox_n < 5) ++r.bbox_n;
+      });
+    } else if (key_is(key, "segmentation")) {
+      r.has_seg = true;
+      if (js.peek() != '{') {
+        js.skip_value();
+      } else {
+        r.seg_object = true;
+        js.advance();
+        if (js.peek() == '}') {
+          js.advance();
+        } else {
+          std::string sk;
+          for (;;) {
+            if (js.peek() != '"') js.fail(concat("expected a key", js.found()));
+            js.string(sk);
+            js.expect(':', "after a key");
+            if (sk == "counts" && js.peek() == '"') {
+              js.string(r.counts);
+              r.has_counts = true;
+            } else if (sk == "size") {
+              r.size_n = 0;
+              r.has_size = stream_numbers(js, [&](double v) {
+                if (r.size_n < 2) r.size[r.size_n] = v;
+                ++r.size_n;
+              }) && r.size_n >= 2;
+            } else {
+              js.skip_value();
+            }
+            if (!js.more('}', "in 'segmentation'")) break;
+          }
         }
       }
-      if (!has_counts || !has_size)
-        throw parse_error(detail::concat(ctx, ": 'segmentation' of a result must be a compressed RLE {\"size\": [h, w], \"counts\": str}"));
+    } else if (key_is(key, "keypoints")) {
+      r.has_kp = true;
+      r.kp.clear();
+      r.kp_bad = !stream_numbers(js, [&](double v) { r.kp.push_back(v); });
+    } else {
+      js.skip_value();
+    }
+    if (!js.more('}', "in a result")) return;
+  }
+}
+
+// loadRes' per-result rules (notes rule 2) applied to one record.
+class ResultsBuilder {
+ public:
+  ResultsBuilder(const CocoGroundTruth& gt, const std::string& name, std::size_t reserve)
+      : imgs_(gt.image_ids), name_(name) {
+    std::sort(imgs_.begin(), imgs_.end());
+    // Capacity only: pages are touched as rows arrive, so an over-estimate costs address space.
+    t_.id.reserve(reserve), t_.image_id.reserve(reserve), t_.category_id.reserve(reserve);
+    t_.bbox.reserve(4 * reserve), t_.area.reserve(reserve), t_.score.reserve(reserve);
+  }
+
+  void add(const ResultRecord& r, std::size_t i) {
+    const Ctx ctx{&name_, "results", i};
+    if (!r.has_img) throw coco_missing_field("image_id", concat(ctx, ": missing field 'image_id'"));
+    if (r.img_kind == ResultRecord::id_string)
+      throw coco_results_mismatch(concat("Results do not correspond to current coco set: ", ctx, " has image_id \"",
+                                         r.img_text, "\" (a string), which is not an image id of the ground truth"));
+    if (r.img_kind != ResultRecord::id_ok)
+      throw coco_results_mismatch(concat("Results do not correspond to current coco set: ", ctx, " has image_id ",
+                                         r.img_kind == ResultRecord::id_too_large ? r.img_text : "that is not an integer",
+                                         ", which is not an image id of the ground truth (locuskit: int64 ids)"));
+    if (!std::binary_search(imgs_.begin(), imgs_.end(), r.img))
+      throw coco_results_mismatch(concat("Results do not correspond to current coco set: ", ctx, " has image_id ",
+                                         r.img, ", which is not an image of the ground truth"));
+    if (!r.has_cat) throw coco_missing_field("category_id", concat(ctx, ": missing field 'category_id'"));
+    if (r.cat_kind != ResultRecord::id_ok)
+      throw parse_error(concat(ctx, ": 'category_id' must be an integer within int64 (locuskit stores ids as int64; ",
+                               r.cat_kind == ResultRecord::id_string ? "a string" : "this value",
+                               " can never equal a ground-truth category id)"));
+    if (r.has_score && r.score_bad) throw parse_error(concat(ctx, ": field 'score' must be a number"));
+    if (i == 0) {
+      if (r.has_bbox && !(r.bbox_n == 0 && !r.bbox_bad)) branch_ = box;
+      else if (r.has_seg) branch_ = mask;
+      else if (r.has_kp) branch_ = kpts;
+      else throw parse_error(concat(ctx, ": a result needs 'bbox', 'segmentation' or 'keypoints'"));
+    }
+    double bb[4] = {NAN, NAN, NAN, NAN};
+    double area = NAN;
+    if (branch_ == box) {
+      if (!r.has_bbox) throw coco_missing_field("bbox", concat(ctx, ": missing field 'bbox' (the first result has one)"));
+      box_of(r, ctx, bb);
+      area = bb[2] * bb[3];
+    } else if (branch_ == mask) {
+      if (!r.has_seg) throw coco_missing_field("segmentation", concat(ctx, ": missing field 'segmentation'"));
+      if (!r.seg_object)
+        throw parse_error(concat(ctx, ": 'segmentation' of a result must be a compressed RLE {size, counts}"));
+      if (!r.has_counts || !r.has_size)
+        throw parse_error(concat(ctx, ": 'segmentation' of a result must be a compressed RLE {\"size\": [h, w], \"counts\": str}"));
       std::vector<std::uint32_t> c;
       try {
-        c = rle_counts_from_string(counts);
+        c = rle_counts_from_string(r.counts);
       } catch (const std::invalid_argument& e) {
-        throw parse_error(detail::concat(ctx, ": ", e.what()));
+        throw parse_error(concat(ctx, ": ", e.what()));
       }
+      for (double v : r.size)
+        if (!(v >= 0 && v <= 4294967295.0))
+          throw parse_error(concat(ctx, ": 'segmentation.size' must be two non-negative image dimensions"));
       area = static_cast<double>(rle_area(c));
-      if (has_bbox) cj::read_box(bbox_el, ctx, bb);
-      else rle_to_bbox(c, static_cast<std::uint32_t>(hw[0]), static_cast<std::uint32_t>(hw[1]), bb);
-    } else {  // keypoints: box and area from all keypoints, unlabelled ones included
-      if (!has_kp) throw coco_missing_field("keypoints", detail::concat(ctx, ": missing field 'keypoints'"));
+      if (r.has_bbox) box_of(r, ctx, bb);
+      else rle_to_bbox(c, static_cast<std::uint32_t>(r.size[0]), static_cast<std::uint32_t>(r.size[1]), bb);
+    } else if (!r.has_kp) {
+      throw coco_missing_field("keypoints", concat(ctx, ": missing field 'keypoints'"));
     }
-    kp_tmp.clear();
-    if (has_kp) cj::read_keypoints(kp, ctx, kp_tmp);
-    if (branch == kpts) {
-      if (kp_tmp.empty()) throw parse_error(detail::concat(ctx, ": 'keypoints' is empty"));
+    if (r.has_kp) {
+      if (r.kp_bad) throw parse_error(concat(ctx, ": 'keypoints' must be a list of numbers"));
+      if (r.kp.size() % 3 != 0)
+        throw parse_error(concat(ctx, ": 'keypoints' has ", r.kp.size(), " values, not a multiple of 3 (x, y, v)"));
+    }
+    if (branch_ == kpts) {  // box and area from all keypoints, unlabelled ones included
+      if (r.kp.empty()) throw parse_error(concat(ctx, ": 'keypoints' is empty"));
       double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
       bool nan = false;
-      for (std::size_t j = 0; j < kp_tmp.size(); j += 3) {
-        const double x = kp_tmp[j], y = kp_tmp[j + 1];
+      for (std::size_t j = 0; j < r.kp.size(); j += 3) {
+        const double x = r.kp[j], y = r.kp[j + 1];
         nan = nan || x != x || y != y;
         x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
       }
@@ -457,31 +574,115 @@ inline CocoTable detail::cocojson::results_from(element doc, const CocoGroundTru
       area = (x1 - x0) * (y1 - y0);
       bb[0] = x0, bb[1] = y0, bb[2] = x1 - x0, bb[3] = y1 - y0;
     }
-    if (i == 0) t.keypoint_values = kp_tmp.size();
-    if (has_kp && kp_tmp.size() == t.keypoint_values) {
-      t.keypoints.insert(t.keypoints.end(), kp_tmp.begin(), kp_tmp.end());
-    } else {
-      cj::set_missing(t.first_missing_keypoints, i);
-      t.keypoints.insert(t.keypoints.end(), t.keypoint_values, NAN);
+    if (i == 0) t_.keypoint_values = r.has_kp ? r.kp.size() : 0;
+    if (t_.first_missing_keypoints < 0) {
+      if (r.has_kp && r.kp.size() == t_.keypoint_values) {
+        t_.keypoints.insert(t_.keypoints.end(), r.kp.begin(), r.kp.end());
+      } else {
+        // The column is unusable from here on (evaluation reports the missing field), so it is
+        // dropped instead of padded: padding could need rows x keypoints of the first result.
+        set_missing(t_.first_missing_keypoints, i);
+        std::vector<double>().swap(t_.keypoints);
+      }
     }
-    t.id.push_back(static_cast<std::int64_t>(i) + 1);
-    t.image_id.push_back(img);
-    t.category_id.push_back(cat);
-    t.bbox.insert(t.bbox.end(), bb, bb + 4);
-    t.area.push_back(area);
-    t.score.push_back(score);
-    if (!has_score) cj::set_missing(t.first_missing_score, i);
-    ++i;
+    t_.id.push_back(static_cast<std::int64_t>(i) + 1);
+    t_.image_id.push_back(r.img);
+    t_.category_id.push_back(r.cat);
+    t_.bbox.insert(t_.bbox.end(), bb, bb + 4);
+    t_.area.push_back(area);
+    t_.score.push_back(r.score);
+    if (!r.has_score) set_missing(t_.first_missing_score, i);
   }
-  t.iscrowd.assign(t.size(), 0.0);
-  t.num_keypoints.assign(t.size(), 0);
-  if (t.size() == 0) t.keypoint_values = 0;
-  return t;
+
+  CocoTable finish() {
+    t_.iscrowd.assign(t_.size(), 0.0);
+    t_.num_keypoints.assign(t_.size(), 0);
+    if (t_.size() == 0) t_.keypoint_values = 0;
+    return std::move(t_);
+  }
+
+ private:
+  static void box_of(const ResultRecord& r, const Ctx& ctx, double* out) {
+    if (r.bbox_bad) throw parse_error(concat(ctx, ": 'bbox' must be a list of 4 numbers"));
+    if (r.bbox_n > 4) throw parse_error(concat(ctx, ": 'bbox' has more than 4 values"));
+    if (r.bbox_n != 4)
+      throw parse_error(concat(ctx, ": 'bbox' has ", r.bbox_n, " values, expected 4 (x, y, width, height)"));
+    std::copy_n(r.bbox, 4, out);
+  }
+  enum Branch { box, mask, kpts, none } branch_ = none;
+  std::vector<std::int64_t> imgs_;
+  const std::string& name_;
+  CocoTable t_;
+};
+
+// Streams a results list into columns: one record at a time, no document tree.
+inline CocoTable read_results(JsonStream& js, const CocoGroundTruth& gt, bool allow_empty, std::size_t reserve) {
+  const int c0 = js.peek();
+  if (c0 != '[')
+    throw coco_results_mismatch(concat(js.name(), ": results must be a list of objects (got ",
+                                       c0 == '{' ? "a JSON object" : c0 < 0 ? "an empty file" : "a JSON value", ")"));
+  js.advance();
+  ResultsBuilder b(gt, js.name(), reserve);
+  ResultRecord r;
+  std::string key;
+  std::size_t i = 0;
+  if (js.peek() == ']') {
+    js.advance();
+  } else {
+    for (;;) {
+      if (js.peek() != '{') {
+        js.skip_value();
+        throw parse_error(concat(Ctx{&js.name(), "results", i}, " must be an object"));
+      }
+      r.clear();
+      read_result(js, r, key);
+      b.add(r, i++);
+      if (!js.more(']', "after a result")) break;
+    }
+  }
+  if (js.peek() >= 0) js.fail(concat("unexpected data after the results list", js.found()));
+  if (i == 0 && !allow_empty)
+    throw coco_empty_results(concat(js.name(), ": the results list is empty (pycocotools' loadRes raises IndexError "
+                                               "here; locuskit.eval.coco_evaluate accepts it)"));
+  return b.finish();
 }
 
-/// Reads and parses a results file (see parse_coco_results).
+}  // namespace cocojson
+}  // namespace detail
+
+/// Parses a COCO results JSON text (a list of objects) against a ground truth, as
+/// `COCO.loadRes`: every `image_id` must be a GT image (coco_results_mismatch), an empty list
+/// raises coco_empty_results unless `allow_empty`; the first result picks the branch (box, mask
+/// or keypoints, notes rule 2); ids are 1 + index; `score` may be absent (recorded). Reads what
+/// Python's json reads (NaN / Infinity literals, numbers of any size: 1e400 is inf); NaN and
+/// infinite scores and boxes are kept (pycocotools ranks them as NumPy does). Ids must be
+/// integers within int64 (a float equal to one is accepted). O(text size), streaming: memory is
+/// the columns only. Thread-safe.
+inline CocoTable parse_coco_results(std::string_view text, const CocoGroundTruth& gt,
+                                    const std::string& name = "results", bool allow_empty = false) {
+  detail::cocojson::JsonStream js(text.data(), text.size(), name);
+  return detail::cocojson::read_results(js, gt, allow_empty, text.size() / 48 + 16);
+}
+
+/// Reads a results file in 1 MiB chunks straight into columns (see parse_coco_results): peak
+/// memory is the columns (~88 bytes per box result, about the size of the JSON text), not the
+/// file plus a document tree.
 inline CocoTable load_coco_results(const std::string& path, const CocoGroundTruth& gt, bool allow_empty = false) {
-  return parse_coco_results(detail::cocojson::load_file(path), gt, path, allow_empty);
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw parse_error(detail::concat(path, ": cannot read file (", std::strerror(errno), ")"));
+  struct Closer {
+    std::FILE* f;
+    ~Closer() { std::fclose(f); }
+  } closer{f};
+  std::size_t size = 0;
+  if (std::fseek(f, 0, SEEK_END) == 0) {
+    const long n = std::ftell(f);
+    if (n > 0) size = static_cast<std::size_t>(n);
+    std::rewind(f);
+  }
+  detail::cocojson::JsonStream js(f, path);
+  // A box result takes at least ~48 bytes of JSON: reserve for that many (address space only).
+  return detail::cocojson::read_results(js, gt, allow_empty, size / 48 + 16);
 }
 
 /// pycocotools' default parameters for a ground truth: img_ids / cat_ids from its lists.

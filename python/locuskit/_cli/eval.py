@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import time
 
@@ -43,6 +44,25 @@ class _Progress:
         sys.stderr.flush()
 
 
+def _check_output(path, option):
+    """Fails before any work when an output path cannot be written (e.g. it is a directory)."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise ValueError(f"{option} {path}: is a directory (give a file name)")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ValueError(f"{option} {path}: folder {parent} does not exist")
+
+
+def _write_json(path, obj):
+    try:
+        with open(path, "w") as f:
+            json.dump(obj, f, indent=1)
+    except OSError as exc:
+        raise ValueError(f"--json {path}: cannot write ({exc.strerror})") from None
+
+
 def _fmt(v):
     return "   -  " if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:6.3f}"
 
@@ -50,20 +70,36 @@ def _fmt(v):
 def _run_coco(args) -> int:
     import locuskit
     from locuskit.eval import _coco
-    from locuskit.eval._result import evaluate_prepared
+    from locuskit.eval import coco_evaluate
+    from locuskit.eval._result import _idmapped_ground_truth, evaluate_prepared
 
+    _check_output(args.json, "--json")
+    _check_output(args.plot, "--plot")
     if args.threads:
         locuskit.set_num_threads(args.threads)
     prog = _Progress(3)
-    gt = prog.step("loading ground truth", lambda: _coco.load_gt(args.gt))
     try:
-        dt = prog.step("loading results", lambda: _coco.load_results(args.results, gt["image_ids"], allow_empty=True))
+        gt = prog.step("loading ground truth", lambda: _coco.load_gt(args.gt))
+    except ValueError:
+        # string / non-integral / beyond-int64 image or category ids: through the drop-in's IdMap
+        coco = _idmapped_ground_truth(args.gt)
+        if coco is None:
+            raise
+        gt = None
+    try:
+        if gt is None:
+            res = prog.step("loading results and evaluating", lambda: coco_evaluate(coco, args.results, args.iou_type))
+        else:
+            if not gt["lists"]["categories"]:
+                raise ValueError(f"{args.gt}: no 'categories' list (pycocotools raises KeyError: 'categories')")
+            dt = prog.step("loading results",
+                           lambda: _coco.load_results(args.results, gt["image_ids"], allow_empty=True))
+            p = _coco.default_params(args.iou_type)
+            p["imgIds"] = sorted(int(i) for i in gt["image_ids"])
+            p["catIds"] = sorted(int(c) for c in gt["category_ids"])
+            res = prog.step("evaluating", lambda: evaluate_prepared(gt, dt, p))
     except AssertionError as exc:  # results on images outside the GT: pycocotools' assertion
         raise ValueError(str(exc)) from None
-    p = _coco.default_params(args.iou_type)
-    p["imgIds"] = sorted(int(i) for i in gt["image_ids"])
-    p["catIds"] = sorted(int(c) for c in gt["category_ids"])
-    res = prog.step("evaluating", lambda: evaluate_prepared(gt, dt, p))
     for line in res.summary_lines:
         print(line)
     rows = res.per_category()
@@ -84,8 +120,7 @@ def _run_coco(args) -> int:
             "iou_type": args.iou_type,
             "timings_s": {label: round(dt_, 4) for label, dt_ in prog.log},
         }
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=1)
+        _write_json(args.json, out)
     if args.plot:
         _plot_coco(res, args.plot)
     return 0
@@ -118,6 +153,8 @@ def _plot_coco(res, path):
 def _run_voc(args) -> int:
     from locuskit.eval import voc_evaluate
 
+    _check_output(args.json, "--json")
+    _check_output(args.plot, "--plot")
     res = voc_evaluate(args.gt_dir, args.det_dir, iou_threshold=args.iou, box_format=args.box_format,
                        plus_one=args.plus_one)
     width = max([len(c) for c in res.classes] + [8])
@@ -131,13 +168,12 @@ def _run_voc(args) -> int:
               f"{c.best_f1:7.4f}  {c.best_f1_score:8.4f}")
     print(f"mAP (all-point) = {res.mAP('all_point'):.4f}   mAP (11-point) = {res.mAP('11point'):.4f}")
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump({"iou_threshold": args.iou, "mAP_all_point": res.mAP("all_point"),
+        _write_json(args.json, {"iou_threshold": args.iou, "mAP_all_point": res.mAP("all_point"),
                        "mAP_11point": res.mAP("11point"), "skipped": res.skipped,
                        "classes": {n: {"npos": c.npos, "ap_all_point": c.ap_all_point, "ap_11point": c.ap_11point,
                                        "best_f1": c.best_f1, "best_f1_score": c.best_f1_score,
                                        "recall": c.recall.tolist(), "precision": c.precision.tolist()}
-                                   for n, c in res.classes.items()}}, f, indent=1)
+                                   for n, c in res.classes.items()}})
     if args.plot:
         import matplotlib
 

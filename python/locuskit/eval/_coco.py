@@ -2,6 +2,7 @@
 -> the C++ evaluator. Used by locuskit.coco (pycocotools drop-in), coco_evaluate and the CLI."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from typing import Any
@@ -58,7 +59,7 @@ def params_to_core(p) -> dict:
     }
 
 
-def _json_bytes(obj, what: str) -> bytes:
+def _json_bytes(obj, what: str, allow_nan: bool = False) -> bytes:
     def default(o):
         if isinstance(o, np.generic):
             return o.item()
@@ -67,9 +68,9 @@ def _json_bytes(obj, what: str) -> bytes:
         raise TypeError(f"{what}: {type(o).__name__} is not JSON serializable")
 
     try:
-        return json.dumps(obj, default=default, allow_nan=False).encode()
+        return json.dumps(obj, default=default, allow_nan=allow_nan).encode()
     except ValueError as exc:
-        raise ValueError(f"{what}: contains NaN or infinity ({exc}); scores and boxes must be finite") from exc
+        raise ValueError(f"{what}: contains NaN or infinity ({exc}); the ground-truth loader reads standard JSON only") from exc
 
 
 def load_gt(source) -> dict:
@@ -91,8 +92,11 @@ def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray) -> dict:
     if data.shape[0] == 0:
         raise IndexError("results: the array is empty (pycocotools' loadRes raises IndexError here)")
     data = data.astype(np.float64, copy=False)
-    if not np.isfinite(data).all():
-        raise ValueError("results: the array contains NaN or infinite values")
+    # Scores and boxes may be NaN / infinite (pycocotools ranks them as NumPy does); ids may not.
+    ids_ok = np.isfinite(data[:, [0, 6]]).all(axis=1)
+    if not ids_ok.all():
+        i = int(np.argmin(ids_ok))
+        raise AssertionError(f"Results do not correspond to current coco set: row {i} has a non-finite image or category id")
     img = data[:, 0].astype(np.int64)
     bad = ~np.isin(img, gt_image_ids)
     if bad.any():
@@ -125,7 +129,8 @@ def load_results(source, gt_image_ids: np.ndarray, allow_empty: bool = False) ->
     if isinstance(source, np.ndarray):
         return results_from_array(source, gt_image_ids)
     if isinstance(source, (list, tuple)):
-        return _core.coco_load_results(_json_bytes(list(source), "results"), gt_image_ids, allow_empty)
+        # NaN / infinite scores and boxes pass (written as Python's json does; pycocotools accepts them)
+        return _core.coco_load_results(_json_bytes(list(source), "results", allow_nan=True), gt_image_ids, allow_empty)
     raise AssertionError(f"results in not an array of objects (got {type(source).__name__})")
 
 
@@ -171,53 +176,190 @@ def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
     """pycocotools' ``evalImgs``: one record per (category, area range, image) in that nesting
     order (None where the image has neither GT nor results of the category), with image_id,
     category_id, aRng, maxDet, dtIds, gtIds, dtMatches (T x D), gtMatches (T x G), dtScores,
-    gtIgnore, dtIgnore (T x D). Re-runs the matching with match recording; O(records)."""
+    gtIgnore, dtIgnore (T x D). Re-runs the matching with match recording; the records are
+    built natively (O(records), a few microseconds each)."""
     check_fields(gt, dt, params["iouType"])
     p = params_to_core(params)
-    rec = _core.coco_evaluate(_strip(gt), _strip(dt), p, True).records()
-    I, K, A, T = rec["I"], rec["K"], rec["A"], rec["T"]
-    present, doff, goff, gidx = rec["present"], rec["dt_offset"], rec["gt_offset"], rec["gt_index"]
-    dt_id, dt_score, state, match = rec["dt_id"], rec["dt_score"], rec["dt_state"], rec["dt_match"]
-    gt_id = gt["id"]
-    gt_area = gt["area"]
+    ev = _core.coco_evaluate(_strip(gt), _strip(dt), p, True)
     base_ign = gt["iscrowd"] != 0
     if p["iouType"] == "keypoints":
         base_ign = base_ign | (gt["num_keypoints"] == 0)
     cats = p["catIds"] if p["useCats"] else [-1]
-    img_ids = sorted(set(p["imgIds"]))
-    max_det = sorted(p["maxDets"])[-1]
-    out = []
-    for k in range(K):
-        for a, (lo, hi) in enumerate(p["areaRng"]):
-            for i in range(I):
-                u = i * K + k
-                if not present[u]:
-                    out.append(None)
-                    continue
-                d0, d1 = int(doff[u]), int(doff[u + 1])
-                g = gidx[goff[u]:goff[u + 1]]
-                ig = (base_ign[g] | (gt_area[g] < lo) | (gt_area[g] > hi)).astype(np.int64)
-                order = np.argsort(ig, kind="mergesort")
-                pos = np.empty_like(order)
-                pos[order] = np.arange(len(order))
-                m = match[d0:d1, a, :].T  # (T, D), index into g (file order) or -1
-                dtm = np.where(m >= 0, gt_id[g][np.maximum(m, 0)], 0).astype(np.float64) if len(g) else np.zeros(m.shape)
-                gtm = np.zeros((T, len(g)))
-                for t in range(T):
-                    for d in range(d1 - d0):
-                        if m[t, d] >= 0:
-                            gtm[t, pos[m[t, d]]] = dt_id[d0 + d]
-                out.append({
-                    "image_id": img_ids[i],
-                    "category_id": cats[k],
-                    "aRng": list(p["areaRng"][a]),
-                    "maxDet": max_det,
-                    "dtIds": [int(x) for x in dt_id[d0:d1]],
-                    "gtIds": [int(x) for x in gt_id[g][order]],
-                    "dtMatches": dtm,
-                    "gtMatches": gtm,
-                    "dtScores": [float(x) for x in dt_score[d0:d1]],
-                    "gtIgnore": ig[order],
-                    "dtIgnore": state[d0:d1, a, :].T == 0,
-                })
+    return ev.eval_imgs(np.ascontiguousarray(gt["id"], dtype=np.int64), np.ascontiguousarray(gt["area"], dtype=np.float64),
+                        np.ascontiguousarray(base_ign, dtype=np.uint8), sorted(set(p["imgIds"])), list(cats),
+                        [list(r) for r in p["areaRng"]], sorted(p["maxDets"])[-1])
+
+
+def accumulate_records(eval_imgs, p, pe):
+    """pycocotools' accumulate() over ``evalImgs`` records (a list of dicts / None indexed
+    [k0 * A0 * I0 + a0 * I0 + i] in ``_paramsEval`` (``pe``) sizes), with pycocotools' index
+    mapping between the accumulate parameters ``p`` and ``pe`` (categories, area ranges, maxDets
+    and images of ``p`` that ``pe`` also has). Used when ``evalImgs`` was read or assigned, e.g.
+    concatenated from per-batch ``evaluate()`` calls as torchvision's ``coco_eval.py`` does.
+    Returns precision [T, R, K, A, M], recall [T, K, A, M], scores [T, R, K, A, M]."""
+    cat_ids = list(p.catIds) if p.useCats == 1 else [-1]
+    T, R, K, A, M = len(p.iouThrs), len(p.recThrs), len(cat_ids) if p.useCats else 1, len(p.areaRng), len(p.maxDets)
+    precision = -np.ones((T, R, K, A, M))
+    recall = -np.ones((T, K, A, M))
+    scores = -np.ones((T, R, K, A, M))
+    set_k = set(pe.catIds if pe.useCats else [-1])
+    set_a = set(map(tuple, pe.areaRng))
+    set_m = set(pe.maxDets)
+    set_i = set(pe.imgIds)
+    k_list = [n for n, k in enumerate(cat_ids) if k in set_k]
+    m_list = [m for n, m in enumerate(p.maxDets) if m in set_m]
+    a_list = [n for n, a in enumerate(map(tuple, p.areaRng)) if a in set_a]
+    i_list = [n for n, i in enumerate(p.imgIds) if i in set_i]
+    I0, A0 = len(pe.imgIds), len(pe.areaRng)
+    # One synthetic "category" per (k, a) pair with a single area range: records of different
+    # area ranges are then independent, as in pycocotools.
+    KA = len(k_list) * len(a_list)
+    I = len(i_list)
+    if KA == 0 or I == 0 or not m_list:
+        return precision, recall, scores
+    recs = [eval_imgs[k0 * A0 * I0 + a0 * I0 + i] for i in i_list for k0 in k_list for a0 in a_list]
+    present = np.fromiter((e is not None for e in recs), dtype=np.uint8, count=len(recs))
+    live = [e for e in recs if e is not None]
+    mask = present.astype(bool)
+    # One concatenation per field (C loops) instead of NumPy calls per record.
+    n_gt = np.fromiter((len(e["gtIgnore"]) for e in live), dtype=np.int64, count=len(live))
+    n_dt = np.fromiter((len(e["dtScores"]) for e in live), dtype=np.int64, count=len(live))
+    npig = np.zeros(len(recs), np.uint32)
+    if live and n_gt.sum():
+        gt_ign = np.concatenate([np.asarray(e["gtIgnore"]).reshape(-1) for e in live])
+        ok = np.concatenate(([0], np.cumsum(gt_ign == 0)))
+        ends = np.cumsum(n_gt)
+        npig[mask] = ok[ends] - ok[ends - n_gt]
+    counts = np.zeros(len(recs), np.int64)
+    counts[mask] = n_dt
+    offset = np.zeros(len(recs) + 1, np.int64)
+    np.cumsum(counts, out=offset[1:])
+    D = int(offset[-1])
+    with_dt = [e for e in live if len(e["dtScores"])]
+    if with_dt:
+        dtm = np.concatenate([np.asarray(e["dtMatches"]) for e in with_dt], axis=1)
+        dtig = np.concatenate([np.asarray(e["dtIgnore"]) for e in with_dt], axis=1).astype(bool)
+        if dtm.shape != dtig.shape or dtm.shape[1] != D:
+            raise ValueError("evalImgs: dtMatches / dtIgnore / dtScores sizes differ between records")
+        T_rec = dtm.shape[0]
+        # 0 ignored, 1 true positive (a match id != 0), 2 false positive: states [D, T]
+        dt_state = np.ascontiguousarray(np.where(dtig, 0, np.where(dtm != 0, 1, 2)).astype(np.uint8).T)
+        dt_score = np.fromiter(itertools.chain.from_iterable(e["dtScores"] for e in with_dt), dtype=np.float64,
+                               count=D)
+    else:
+        T_rec = T
+        dt_state = np.zeros((0, T), np.uint8)
+        dt_score = np.zeros(0)
+    if T_rec > T:
+        raise IndexError(f"index {T} is out of bounds for axis 0 with size {T} (records have {T_rec} IoU thresholds)")
+    prec, rec, sc = _core.coco_accumulate_states(
+        I, KA, 1, T_rec, [int(m) for m in m_list], present, npig, offset, np.ascontiguousarray(dt_score),
+        dt_state.reshape(-1), [float(r) for r in np.asarray(p.recThrs, dtype=np.float64).ravel()])
+    nk, na, nm = len(k_list), len(a_list), len(m_list)
+    prec = prec.reshape(T_rec, R, nk, na, nm)
+    sc = sc.reshape(T_rec, R, nk, na, nm)
+    rec = rec.reshape(T_rec, nk, na, nm)
+    precision[:T_rec, :, :nk, :na, :nm] = prec
+    scores[:T_rec, :, :nk, :na, :nm] = sc
+    recall[:T_rec, :nk, :na, :nm] = rec
+    return precision, recall, scores
+
+
+def resolve_duplicate_ids(table: dict, params: dict) -> dict:
+    """The annotations pycocotools' evaluate() sees when ids repeat: ``_prepare`` gathers
+    ``loadAnns(getAnnIds(imgIds, catIds))``, i.e. each annotation listed under an evaluated image
+    (in ascending image id, file order within an image, and of an evaluated category when
+    useCats) is replaced by the **last** annotation with its id (the id-keyed ``anns`` dict).
+    Returns ``table`` itself when the ids are unique (the usual case: O(N log N) check)."""
+    ids = table["id"]
+    if len(ids) < 2:
+        return table
+    uniq, inv = np.unique(ids, return_inverse=True)
+    if len(uniq) == len(ids):
+        return table
+    rows = np.arange(len(ids))
+    last = np.full(len(uniq), -1, np.int64)
+    np.maximum.at(last, inv, rows)
+    keep = np.isin(table["image_id"], np.asarray(params["imgIds"], dtype=np.int64))
+    if params["useCats"] and len(params["catIds"]):
+        keep &= np.isin(table["category_id"], np.asarray(params["catIds"], dtype=np.int64))
+    listed = rows[keep]
+    listed = listed[np.argsort(table["image_id"][listed], kind="stable")]
+    take = last[inv[listed]]
+    out = {}
+    for k, v in table.items():
+        out[k] = np.ascontiguousarray(v[take]) if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == len(ids) else v
+    missing = dict(table.get("missing", {}))
+    out["missing"] = missing  # first-missing indices refer to the original rows; only presence matters
     return out
+
+
+def _fits_int64_id(v) -> bool:
+    if isinstance(v, bool):
+        return True
+    if isinstance(v, (int, np.integer)):
+        return -(2**63) <= int(v) < 2**63
+    if isinstance(v, (float, np.floating)):
+        return float(v).is_integer() and -(2.0**63) <= float(v) < 2.0**63
+    return False
+
+
+class IdMap:
+    """Image and category ids that pycocotools accepts but int64 columns cannot hold (strings,
+    non-integral floats, integers beyond int64), replaced by int64 codes that sort like the
+    originals (their rank), so evaluation order (ascending image id) is unchanged. Ids compare by
+    Python equality (7 == 7.0), as pycocotools' dicts do; mixed strings and numbers raise
+    TypeError when sorted, as pycocotools' ``sorted(getImgIds())`` does."""
+
+    def __init__(self, image_ids, category_ids):
+        self.img_back = sorted(set(image_ids))
+        self.cat_back = sorted(set(category_ids))
+        self.img = {v: k for k, v in enumerate(self.img_back)}
+        self.cat = {v: k for k, v in enumerate(self.cat_back)}
+
+    @classmethod
+    def for_dataset(cls, ds: dict):
+        """An IdMap when some image / category id needs one, else None."""
+        imgs = [im.get("id") for im in ds.get("images", [])]
+        cats = [c.get("id") for c in ds.get("categories", [])]
+        if all(_fits_int64_id(v) for v in imgs + cats):
+            return None
+        return cls(imgs, cats)
+
+    def img_code(self, v) -> int:
+        return self.img.get(v, len(self.img_back))  # unknown images are never evaluated
+
+    def cat_code(self, v) -> int:
+        return -1 if v == -1 and v not in self.cat else self.cat.get(v, len(self.cat_back))
+
+    def encode_dataset(self, ds: dict) -> dict:
+        out = dict(ds)
+        out["images"] = [dict(im, id=self.img_code(im["id"])) for im in ds.get("images", [])]
+        out["categories"] = [dict(c, id=self.cat_code(c["id"])) for c in ds.get("categories", [])]
+        out["annotations"] = [dict(a, image_id=self.img_code(a["image_id"]), category_id=self.cat_code(a["category_id"]))
+                              if "image_id" in a and "category_id" in a else a for a in ds.get("annotations", [])]
+        return out
+
+    def encode_results(self, anns: list) -> list:
+        out = []
+        for i, a in enumerate(anns):
+            if a.get("image_id") not in self.img:
+                raise AssertionError(f"Results do not correspond to current coco set: results[{i}] has image_id "
+                                     f"{a.get('image_id')!r}, which is not an image of the ground truth")
+            out.append(dict(a, image_id=self.img[a["image_id"]], category_id=self.cat_code(a.get("category_id"))))
+        return out
+
+    def encode_params(self, p) -> dict:
+        """params_to_core of ``p`` with its imgIds / catIds as codes."""
+        d = dict(p) if isinstance(p, dict) else dict(vars(p))
+        d["imgIds"] = [self.img_code(i) for i in d.get("imgIds", [])]
+        d["catIds"] = [self.cat_code(c) for c in d.get("catIds", [])]
+        return params_to_core(d)
+
+    def decode_records(self, recs: list) -> list:
+        for r in recs:
+            if r is not None:
+                r["image_id"] = self.img_back[r["image_id"]]
+                if r["category_id"] != -1:
+                    r["category_id"] = self.cat_back[r["category_id"]]
+        return recs

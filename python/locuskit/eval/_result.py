@@ -1,6 +1,9 @@
 """The one-call COCO API: coco_evaluate(gt, dt) -> CocoResult."""
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -46,8 +49,9 @@ class CocoResult:
         cats = p["catIds"] if p["useCats"] else [-1]
         empty = self.precision.shape[3] == 0 or self.precision.shape[4] == 0
         for k, cat in enumerate(cats):
+            cat = cat.item() if isinstance(cat, np.generic) else cat  # ids may be strings (drop-in GT)
             if empty:
-                rows.append({"category_id": int(cat), "name": self.category_names.get(int(cat), str(cat)),
+                rows.append({"category_id": cat, "name": self.category_names.get(cat, str(cat)),
                              "AP": float("nan"), "AP50": float("nan"), "AP75": float("nan")})
                 continue
 
@@ -59,8 +63,8 @@ class CocoResult:
             r = self.recall[:, k, a, m]
             r = r[r > -1]
             rows.append({
-                "category_id": int(cat),
-                "name": self.category_names.get(int(cat), str(cat)),
+                "category_id": cat,
+                "name": self.category_names.get(cat, str(cat)),
                 "AP": ap_at(slice(None)),
                 "AP50": ap_at(np.where(thr == 0.5)[0]),
                 "AP75": ap_at(np.where(thr == 0.75)[0]),
@@ -97,10 +101,25 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
     """
     from ..coco import COCO
 
+    idm = None  # _coco.IdMap when the GT's image / category ids do not fit int64
     if isinstance(gt, COCO):
         gt_native = gt._gt_native()
+        idm = gt._idmap
     else:
-        gt_native = _coco.load_gt(gt)
+        try:
+            gt_native = _coco.load_gt(gt)
+        except ValueError:
+            coco = _idmapped_ground_truth(gt)
+            if coco is None:
+                raise
+            gt_native, idm = coco._gt_native(), coco._idmap
+    if idm is not None and not isinstance(dt, COCO):
+        dt = idm.encode_results(_results_as_list(dt))
+        img_ids = None if img_ids is None else [idm.img_code(i) for i in img_ids]
+        cat_ids = None if cat_ids is None else [idm.cat_code(c) for c in cat_ids]
+    if cat_ids is None and not gt_native.get("lists", {}).get("categories", True):
+        raise KeyError("ground truth: no 'categories' list (pycocotools raises KeyError: 'categories'); "
+                       "the categories to evaluate come from it")
     if isinstance(dt, COCO):
         dt_table = dt._table()
     elif isinstance(dt, (list, tuple)) and len(dt) == 0:
@@ -117,7 +136,51 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
         if val is not None:
             p[key] = val
     p["useCats"] = 1 if use_cats else 0
-    return evaluate_prepared(gt_native, dt_table, p)
+    res = evaluate_prepared(gt_native, dt_table, p)
+    if idm is not None:  # report the original ids
+        res.params["imgIds"] = [idm.img_back[i] for i in res.params["imgIds"] if 0 <= i < len(idm.img_back)]
+        res.params["catIds"] = [idm.cat_back[c] if 0 <= c < len(idm.cat_back) else c for c in res.params["catIds"]]
+        res.category_names = {idm.cat_back[c]: n for c, n in res.category_names.items() if 0 <= c < len(idm.cat_back)}
+    return res
+
+
+def _idmapped_ground_truth(gt):
+    """A drop-in COCO for a GT whose image / category ids need an IdMap (strings, non-integral
+    floats, integers beyond int64: pycocotools accepts them), else None."""
+    from ..coco import COCO
+
+    try:
+        if isinstance(gt, (str, os.PathLike)):
+            with open(gt) as f:
+                ds = json.load(f)
+        elif isinstance(gt, (bytes, bytearray)):
+            ds = json.loads(gt)
+        else:
+            ds = gt
+    except (ValueError, OSError):
+        return None
+    if not isinstance(ds, dict) or _coco.IdMap.for_dataset(ds) is None:
+        return None
+    coco = COCO()
+    coco.dataset = ds
+    with contextlib.redirect_stdout(io.StringIO()):
+        coco._gt_native()
+    return coco
+
+
+def _results_as_list(dt) -> list:
+    """Results as a list of dicts (Python's json for files and bytes; rows of an (N, 7) array)."""
+    if isinstance(dt, (str, os.PathLike)):
+        with open(dt) as f:
+            dt = json.load(f)
+    elif isinstance(dt, (bytes, bytearray)):
+        dt = json.loads(dt)
+    elif isinstance(dt, np.ndarray):
+        dt = [{"image_id": r[0].item(), "bbox": [float(v) for v in r[1:5]], "score": float(r[5]),
+               "category_id": r[6].item()} for r in np.asarray(dt).reshape(-1, 7)]
+    if not isinstance(dt, (list, tuple)):
+        raise AssertionError("results in not an array of objects")
+    return list(dt)
 
 
 def evaluate_prepared(gt_native: dict, dt_table: dict, p: dict) -> CocoResult:

@@ -72,8 +72,9 @@ class CocoEvaluator:
             dl = np.asarray(_arrays.as_array(p["labels"], "preds['labels']")).astype(np.int64).reshape(-1)
             if not (len(ds) == len(dl) == len(db)):
                 raise ValueError(f"preds: {len(db)} boxes, {len(ds)} scores, {len(dl)} labels")
-            if np.isnan(ds).any() or not np.isfinite(db).all() or not np.isfinite(gb).all():
-                raise ValueError("preds/targets: NaN or infinite boxes or scores")
+            if not (np.isfinite(ds).all() and np.isfinite(db).all() and np.isfinite(gb).all()):
+                raise ValueError("preds/targets: NaN or infinite boxes or scores (the streaming evaluator "
+                                 "needs finite values)")
             gt_rec = (gb, gl, crowd, area)
             dt_rec = (db, ds, dl)
             if self.iou_type == "keypoints":

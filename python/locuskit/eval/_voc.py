@@ -99,6 +99,51 @@ def _to_xyxy(vals, box_format):
     raise ValueError(f"box_format: expected 'xywh' or 'xyxy', got {box_format!r}")
 
 
+# Resource limit (docs/eval.md): one image's annotation or detection file above this size is
+# refused before it is read (a VOC image has tens of objects; 64 MiB is millions of lines).
+MAX_FILE_BYTES = 64 << 20
+
+
+def _read_text(path: pathlib.Path) -> str:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: {size} bytes; per-image VOC files above {MAX_FILE_BYTES} bytes are refused "
+                         "(resource limit, see docs/eval.md)")
+    try:
+        return path.read_text()
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _numbers(vals, where):
+    try:
+        return [float(v) for v in vals]
+    except ValueError:
+        raise ValueError(f"{where}: expected numbers, got {' '.join(vals)!r}") from None
+
+
+def _read_xml(path: pathlib.Path, index: int, gt: dict) -> None:
+    text = _read_text(path)
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        raise ValueError(f"{path}: malformed XML ({exc})") from None
+    for k, obj in enumerate(root.iter("object")):
+        where = f"{path}: object {k}"
+        name = obj.findtext("name")
+        bb = obj.find("bndbox")
+        if name is None or bb is None:
+            raise ValueError(f"{where}: needs <name> and <bndbox>")
+        try:
+            diff = int(obj.findtext("difficult", "0") or 0)
+        except ValueError:
+            raise ValueError(f"{where}: <difficult> must be 0 or 1") from None
+        coords = [bb.findtext(c) for c in ("xmin", "ymin", "xmax", "ymax")]
+        if any(c is None for c in coords):
+            raise ValueError(f"{where}: <bndbox> needs xmin, ymin, xmax, ymax")
+        gt.setdefault(name.strip(), []).append((index, _numbers(coords, where), diff))
+
+
 def load_voc_dir(gt_dir, det_dir, box_format="xywh"):
     """Reads per-image files: GT ``<name>.txt`` lines ``class [difficult] x y w h`` (or VOC XML
     ``<name>.xml``), detections ``<name>.txt`` lines ``class score x y w h``. Files are taken in
@@ -116,34 +161,32 @@ def load_voc_dir(gt_dir, det_dir, box_format="xywh"):
     for n in names:
         xml = gt_dir / f"{n}.xml"
         if xml.exists():
-            root = ET.parse(xml).getroot()
-            for obj in root.iter("object"):
-                cls = obj.findtext("name").strip()
-                diff = int(obj.findtext("difficult", "0") or 0)
-                bb = obj.find("bndbox")
-                box = [float(bb.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")]
-                gt.setdefault(cls, []).append((index[n], box, diff))
+            _read_xml(xml, index[n], gt)
             continue
-        for ln, line in enumerate((gt_dir / f"{n}.txt").read_text().splitlines()):
+        path = gt_dir / f"{n}.txt"
+        for ln, line in enumerate(_read_text(path).splitlines()):
             parts = line.split()
             if not parts:
                 continue
             if len(parts) not in (5, 6):
-                raise ValueError(f"{gt_dir / (n + '.txt')}:{ln + 1}: expected 'class [difficult] x y w h'")
-            diff = int(parts[1]) if len(parts) == 6 else 0
-            box = _to_xyxy([float(v) for v in parts[-4:]], box_format)
+                raise ValueError(f"{path}:{ln + 1}: expected 'class [difficult] x y w h'")
+            try:
+                diff = int(parts[1]) if len(parts) == 6 else 0
+            except ValueError:
+                raise ValueError(f"{path}:{ln + 1}: 'difficult' must be 0 or 1, got {parts[1]!r}") from None
+            box = _to_xyxy(_numbers(parts[-4:], f"{path}:{ln + 1}"), box_format)
             gt.setdefault(parts[0], []).append((index[n], box, diff))
     for p in sorted(det_dir.glob("*.txt")):
         if p.stem not in index:
             raise ValueError(f"{p}: no ground truth file for image '{p.stem}'")
-        for ln, line in enumerate(p.read_text().splitlines()):
+        for ln, line in enumerate(_read_text(p).splitlines()):
             parts = line.split()
             if not parts:
                 continue
             if len(parts) != 6:
                 raise ValueError(f"{p}:{ln + 1}: expected 'class score x y w h'")
-            box = _to_xyxy([float(v) for v in parts[2:]], box_format)
-            det.setdefault(parts[0], []).append((index[p.stem], float(parts[1]), box))
+            vals = _numbers(parts[1:], f"{p}:{ln + 1}")
+            det.setdefault(parts[0], []).append((index[p.stem], vals[0], _to_xyxy(vals[1:], box_format)))
     return gt, det, names
 
 

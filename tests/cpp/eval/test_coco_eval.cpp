@@ -2,6 +2,8 @@
 // across thread counts and the loader's error behaviour.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -150,6 +152,61 @@ TEST_CASE("eval: loader errors mirror pycocotools") {
       simdjson::padded_string(std::string(R"([{"image_id":1,"category_id":1,"bbox":[0,0,2,3],"score":0.5}])")), gt);
   CHECK_THROWS_AS(locuskit::coco_evaluate(gt.annotations.view(), r2.view(), p), std::out_of_range);
 }
+TEST_CASE("eval: results are streamed with Python json's number rules, across chunk boundaries") {
+  const simdjson::padded_string gt_text(std::string(
+      R"({"images":[{"id":1},{"id":2}],"categories":[{"id":1}],"annotations":[]})"));
+  const auto gt = locuskit::parse_coco_ground_truth(gt_text);
+  // NaN / Infinity literals, 1e400, an integer past 2^64, escapes in keys, a float id equal to an integer.
+  const std::string text =
+      R"([{"image_id":1,"category_id":1,"bbox":[0,0,18446744073709551616,2],"score":NaN},)"
+      R"({"image_id":2.0,"category_id":1,"b\u0062ox":[1e400,-1e400,1e-400,-Infinity],"score":Infinity,)"
+      R"("extra":{"a":[1,{"b":null}],"c":"\"x\\"},"segmentation":[[1,2,3]]}])";
+  const auto t = locuskit::parse_coco_results(text, gt);
+  REQUIRE(t.size() == 2);
+  CHECK(std::isnan(t.score[0]));
+  CHECK(t.bbox[2] == 18446744073709551616.0);
+  CHECK(t.image_id[1] == 2);
+  CHECK(t.bbox[4] == INFINITY);
+  CHECK(t.bbox[5] == -INFINITY);
+  CHECK((t.bbox[6] == 0 && !std::signbit(t.bbox[6])));
+  CHECK(t.score[1] == INFINITY);
+  CHECK(t.id[1] == 2);
+  // Malformed input names the line; trailing data and unterminated lists are errors.
+  try {
+    locuskit::parse_coco_results(std::string("[\n{\"image_id\":1,\n\"category_id\":1 \"bbox\":[]}]"), gt, "r.json");
+    FAIL("no error");
+  } catch (const locuskit::parse_error& e) {
+    CHECK(std::string(e.what()).find("r.json: malformed JSON at line 3") != std::string::npos);
+  }
+  CHECK_THROWS_AS(locuskit::parse_coco_results(std::string("[] x"), gt, "r", true), locuskit::parse_error);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(std::string("[{\"image_id\":1"), gt), locuskit::parse_error);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(std::string("[{\"image_id\":01}]"), gt), locuskit::parse_error);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(std::string(R"([{"image_id":1,"category_id":1.5,"bbox":[0,0,1,1]}])"), gt),
+                  locuskit::parse_error);
+  CHECK_THROWS_AS(locuskit::parse_coco_results(std::string(R"([{"image_id":9223372036854775808,"category_id":1,"bbox":[0,0,1,1]}])"), gt),
+                  locuskit::coco_results_mismatch);
+  // A file larger than the 1 MiB read chunk, with tokens cut at every offset modulo the result size.
+  std::string big = "[";
+  for (int i = 0; i < 30000; ++i) {
+    if (i) big += ",\n";
+    big += R"({"image_id":)" + std::to_string(1 + i % 2) + R"(,"category_id":1,"bbox":[)" + std::to_string(i) +
+           ".25,2.5,3e1,4E-1],\"score\":0." + std::to_string(100000 + i) + R"(,"name":"r\u00e9sultat )" +
+           std::to_string(i) + "\"}";
+  }
+  big += "]";
+  const std::string path = "coco_stream_test_results.json";
+  std::ofstream(path, std::ios::binary) << big;
+  const auto f = locuskit::load_coco_results(path, gt);
+  const auto m = locuskit::parse_coco_results(big, gt);
+  std::remove(path.c_str());
+  REQUIRE(f.size() == 30000);
+  CHECK(same_vec(f.bbox, m.bbox));
+  CHECK(same_vec(f.score, m.score));
+  CHECK(f.bbox[4 * 29999] == 29999.25);
+  CHECK(f.score[29999] == 0.129999);
+  CHECK(f.bbox[3] == 0.4);
+}
+
 #endif  // LOCUSKIT_TEST_HAVE_SIMDJSON
 
 TEST_CASE("eval: numpy_sum follows numpy's pairwise blocks") {
@@ -194,4 +251,98 @@ TEST_CASE("eval: result ids <= 0 let one GT match several results (pycocotools' 
   p.cat_ids = {1};
   const auto acc = locuskit::coco_accumulate(locuskit::coco_evaluate(gt, dt, p));
   CHECK(acc.recall[0 * acc.K * acc.A * acc.M + 0 * acc.M + 2] == 3.0);  // t=0, k=0, a=all, m=100
+}
+
+TEST_CASE("eval: use_cats=false pools a category once per listing in cat_ids (issue 10: was a heap overflow)") {
+  // Two GT of category 1 and one of category 2 in image 1, one result of category 1. pycocotools
+  // pools [_ for cId in p.catIds for _ in self._gts[imgId, cId]]: catIds [1, 1, 2] brings the two
+  // category-1 GT and the result twice: 5 GT count and each copy of the result matches one.
+  const std::int64_t gid[3] = {1, 2, 3}, gimg[3] = {1, 1, 1}, gcat[3] = {1, 1, 2};
+  const double gbox[12] = {0, 0, 10, 10, 20, 20, 10, 10, 40, 40, 10, 10}, garea[3] = {100, 100, 100},
+               gcrowd[3] = {0, 0, 0};
+  const std::int64_t did[1] = {1}, dimg[1] = {1}, dcat[1] = {1};
+  const double dbox[4] = {0, 0, 10, 10}, darea[1] = {100}, dscore[1] = {0.9};
+  locuskit::CocoAnnotations gt{3, gid, gimg, gcat, gbox, garea, gcrowd};
+  locuskit::CocoAnnotations dt{1, did, dimg, dcat, dbox, darea, nullptr, dscore};
+  auto p = locuskit::CocoParams::defaults(locuskit::IouType::bbox);
+  p.img_ids = {1};
+  p.use_cats = false;
+  for (const std::vector<std::int64_t>& cats : {std::vector<std::int64_t>{1, 1, 2}, {2, 1, 1, 2, 2}, {7, 1, 7}}) {
+    p.cat_ids = cats;
+    const auto ev = locuskit::coco_evaluate(gt, dt, p);
+    std::uint32_t expect_gt = 0;
+    std::size_t expect_dt = 0;
+    for (std::int64_t c : cats) expect_gt += c == 1 ? 2 : c == 2 ? 1 : 0, expect_dt += c == 1;
+    REQUIRE(ev.K == 1);
+    CHECK(ev.npig[0] == expect_gt);                    // area "all"
+    CHECK(ev.dt_offset[1] == std::min<std::size_t>(expect_dt, 100));
+    const auto acc = locuskit::coco_accumulate(ev);
+    // each copy of the result matches its own copy of GT 1: recall = copies / pooled GT
+    CHECK(acc.recall[2] == double(expect_dt) / expect_gt);  // t=0.5, area all, maxDets 100
+  }
+}
+
+TEST_CASE("eval: an evaluation rebuilt from its per-unit states accumulates identically (evalImgs path)") {
+  // Three images, two categories, crowd GT, ties; the states are what pycocotools' evalImgs hold.
+  const std::int64_t gid[5] = {1, 2, 3, 4, 5}, gimg[5] = {1, 1, 2, 3, 3}, gcat[5] = {1, 2, 1, 1, 2};
+  const double gbox[20] = {0, 0, 10, 10, 20, 20, 30, 30, 5, 5, 40, 40, 0, 0, 50, 50, 60, 60, 5, 5};
+  const double garea[5] = {100, 900, 1600, 2500, 25}, gcrowd[5] = {0, 0, 0, 1, 0};
+  const std::int64_t did[6] = {1, 2, 3, 4, 5, 6}, dimg[6] = {1, 1, 2, 3, 3, 3}, dcat[6] = {1, 2, 1, 1, 1, 2};
+  const double dbox[24] = {0, 0, 10, 9, 21, 20, 30, 30, 5, 5, 20, 40, 1, 1, 10, 10, 2, 2, 10, 10, 60, 60, 5, 6};
+  const double darea[6] = {90, 900, 800, 100, 100, 30}, dscore[6] = {0.9, 0.8, 0.8, 0.7, 0.7, 0.5};
+  locuskit::CocoAnnotations gt{5, gid, gimg, gcat, gbox, garea, gcrowd};
+  locuskit::CocoAnnotations dt{6, did, dimg, dcat, dbox, darea, nullptr, dscore};
+  auto p = locuskit::CocoParams::defaults(locuskit::IouType::bbox);
+  p.img_ids = {1, 2, 3};
+  p.cat_ids = {1, 2};
+  p.max_dets = {1, 2, 100};
+  const auto ev = locuskit::coco_evaluate(gt, dt, p);
+  const auto ref = locuskit::coco_accumulate(ev);
+  const auto rebuilt = locuskit::coco_evaluation_from_states(ev.I, ev.K, ev.A, ev.T, {2, 100, 1}, ev.present, ev.npig,
+                                                             ev.dt_offset, ev.dt_score, ev.dt_state);
+  const auto acc = locuskit::coco_accumulate(rebuilt, &p.rec_thrs);
+  // max_dets given as {2, 100, 1}: m axis permuted (any order is allowed on this path)
+  const std::size_t perm[3] = {1, 2, 0};
+  bool same = acc.precision.size() == ref.precision.size();
+  for (std::size_t c = 0; same && c < ref.precision.size(); ++c) {
+    const std::size_t m = c % 3;
+    same = acc.precision[c] == ref.precision[c - m + perm[m]] && acc.scores[c] == ref.scores[c - m + perm[m]];
+  }
+  CHECK(same);
+  for (std::size_t c = 0; c < ref.recall.size(); ++c) CHECK(acc.recall[c] == ref.recall[c - c % 3 + perm[c % 3]]);
+  CHECK_THROWS_AS(locuskit::coco_evaluation_from_states(ev.I, ev.K, ev.A, ev.T, {100}, ev.present, ev.npig,
+                                                        ev.dt_offset, ev.dt_score, {}),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(locuskit::coco_evaluation_from_states(std::size_t(1) << 40, std::size_t(1) << 40, 1, 1, {100}, {},
+                                                        {}, {0}, {}, {}),
+                  std::invalid_argument);
+}
+
+TEST_CASE("eval: negative maxDets cut like Python slices x[0:maxDet]") {
+  // Result 3 is the only true positive.
+  const std::int64_t gid[1] = {1}, gimg[1] = {1}, gcat[1] = {1};
+  const double gbox[4] = {0, 0, 10, 10}, garea[1] = {100}, gcrowd[1] = {0};
+  const std::int64_t did[3] = {1, 2, 3}, dimg[3] = {1, 1, 1}, dcat[3] = {1, 1, 1};
+  const double dbox[12] = {50, 50, 5, 5, 60, 60, 5, 5, 0, 0, 10, 10}, darea[3] = {25, 25, 100};
+  double dscore[3] = {0.9, 0.8, 0.7};  // the true positive ranks last
+  locuskit::CocoAnnotations gt{1, gid, gimg, gcat, gbox, garea, gcrowd};
+  locuskit::CocoAnnotations dt{3, did, dimg, dcat, dbox, darea, nullptr, dscore};
+  auto p = locuskit::CocoParams::defaults(locuskit::IouType::bbox);
+  p.img_ids = {1};
+  p.cat_ids = {1};
+  p.max_dets = {-1};  // evaluate() keeps dt[0:-1]: the true positive is cut
+  auto ev = locuskit::coco_evaluate(gt, dt, p);
+  CHECK(ev.dt_offset[1] == 2);
+  CHECK(locuskit::coco_accumulate(ev).recall[0] == 0.0);
+  p.max_dets = {3};
+  CHECK(locuskit::coco_accumulate(locuskit::coco_evaluate(gt, dt, p)).recall[0] == 1.0);
+  dscore[2] = 0.95;  // now it ranks first
+  p.max_dets = {-4, -1, 2};  // evaluate() keeps dt[0:2]; accumulate keeps [0:-4] none, [0:-1] one, [0:2] two
+  ev = locuskit::coco_evaluate(gt, dt, p);
+  CHECK(ev.dt_offset[1] == 2);
+  const auto acc = locuskit::coco_accumulate(ev);
+  CHECK(acc.recall[0] == 0.0);  // nothing kept: recall 0 (pycocotools' nd == 0), not -1
+  CHECK(acc.recall[1] == 1.0);
+  CHECK(acc.recall[2] == 1.0);
+  CHECK(acc.precision[1] > 0.99);  // r = 0, m = -1: the one kept result is a true positive
 }

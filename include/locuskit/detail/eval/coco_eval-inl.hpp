@@ -3,6 +3,7 @@
 // order of operations that decides the last bit; the notes' rule numbers are cited.
 #include <algorithm>
 #include <atomic>
+#include <initializer_list>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -133,6 +134,35 @@ inline std::ptrdiff_t find_sorted(const std::vector<std::int64_t>& ids, std::int
   return (it != ids.end() && *it == v) ? it - ids.begin() : -1;
 }
 
+// Resource limits (docs/eval.md): per-(image, category) state and the accumulated arrays are
+// allocated up front, so absurd sizes are refused before allocating rather than failing (or
+// wrapping) later. 2^28 units is ~50x LVIS (20k images x 1203 categories); 2^31 array cells
+// is 16 GB of doubles.
+constexpr std::size_t kMaxUnits = std::size_t(1) << 28;
+constexpr std::size_t kMaxCells = std::size_t(1) << 31;
+
+// Product of `dims` if it is at most `limit`, else std::invalid_argument naming `what`.
+inline std::size_t bounded_product(std::initializer_list<std::size_t> dims, std::size_t limit, const char* what) {
+  std::size_t n = 1;
+  bool zero = false;
+  for (std::size_t d : dims) zero = zero || d == 0;
+  if (zero) return 0;
+  for (std::size_t d : dims) {
+    LOCUSKIT_CHECK(n <= limit / d, std::invalid_argument, what, " would exceed ", limit,
+                   " entries (a documented resource limit, docs/eval.md): check imgIds / catIds / iouThrs / "
+                   "recThrs / maxDets / areaRng");
+    n *= d;
+  }
+  return n;
+}
+
+// len(x[0:stop]) for a Python list of n items (a negative stop counts from the end: maxDets < 0).
+inline std::size_t slice_stop(std::size_t n, std::int64_t stop) noexcept {
+  if (stop >= 0) return std::min<std::size_t>(n, static_cast<std::uint64_t>(stop));
+  const std::uint64_t back = std::uint64_t(0) - static_cast<std::uint64_t>(stop);  // -stop, no overflow
+  return back >= n ? 0 : n - static_cast<std::size_t>(back);
+}
+
 // Groups annotations into units, keeping file order inside a unit (rules 1, 10): returns the
 // annotation indices ordered by unit and `offset` ([U+1]).
 struct Grouping {
@@ -140,10 +170,15 @@ struct Grouping {
   std::vector<std::size_t> offset;
 };
 
+// `cat_pos`: (category id, slot) sorted by id, slots 0..C-1 distinct. `cat_seq`: without
+// use_cats, the slots in params.cat_ids order, duplicates repeated: pycocotools pools
+// `[_ for cId in p.catIds for _ in self._gts[imgId, cId]]`, so a category listed twice brings its
+// annotations twice (rule 10).
 inline Grouping group_by_unit(const CocoAnnotations& a, const CocoParams& p, std::size_t I, std::size_t K,
-                              const std::vector<std::pair<std::int64_t, std::size_t>>& cat_pos) {
-  // Key (image, category position), image-major: with use_cats it is the unit itself; without,
-  // a pooled image unit lists its annotations category by category (rule 10).
+                              const std::vector<std::pair<std::int64_t, std::size_t>>& cat_pos,
+                              const std::vector<std::size_t>& cat_seq) {
+  // Key (image, category slot), image-major: with use_cats it is the unit itself; without, a
+  // pooled image unit lists its annotations category by category.
   const std::size_t C = std::max<std::size_t>(cat_pos.size(), 1);
   const std::size_t U = K * I;
   const std::size_t S = I * C;
@@ -183,13 +218,26 @@ inline Grouping group_by_unit(const CocoAnnotations& a, const CocoParams& p, std
   std::vector<std::size_t> fill(count.begin(), count.end() - 1);
   for (std::size_t n = 0; n < a.size; ++n)
     if (key[n] != std::numeric_limits<std::uint32_t>::max()) g.order[fill[key[n]]++] = static_cast<std::uint32_t>(n);
-  g.offset.resize(U + 1);
   if (p.use_cats) {
     g.offset = std::move(count);
-  } else {
-    for (std::size_t i = 0; i <= I; ++i) g.offset[i] = count[i * C];
+    return g;
   }
-  return g;
+  // Pooled units: each image's slots in cat_seq order (a slot listed twice is copied twice).
+  Grouping pooled;
+  pooled.offset.assign(U + 1, 0);
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < I; ++i)
+    for (std::size_t slot : cat_seq) total += count[i * C + slot + 1] - count[i * C + slot];
+  LOCUSKIT_CHECK(total < std::numeric_limits<std::uint32_t>::max(), std::invalid_argument,
+                 "too many pooled annotations (catIds repeats categories): ", total);
+  pooled.order.reserve(total);
+  for (std::size_t i = 0; i < I; ++i) {
+    for (std::size_t slot : cat_seq)
+      pooled.order.insert(pooled.order.end(), g.order.begin() + count[i * C + slot],
+                          g.order.begin() + count[i * C + slot + 1]);
+    pooled.offset[i + 1] = pooled.order.size();
+  }
+  return pooled;
 }
 
 inline void check_columns(const CocoAnnotations& a, const char* what, bool is_gt, IouType type) {
@@ -225,16 +273,20 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
   const std::int64_t max_det = p.max_dets.back();
   const std::size_t I = p.img_ids.size(), K = p.use_cats ? p.cat_ids.size() : 1, A = p.area_rng.size(),
                     T = p.iou_thrs.size();
+  // Distinct category ids -> slot (their rank); with use_cats the ids are already sorted and
+  // unique, so slot k is the K axis position.
+  std::vector<std::int64_t> distinct(p.cat_ids);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
   std::vector<std::pair<std::int64_t, std::size_t>> cat_pos;
-  for (std::size_t c = 0; c < p.cat_ids.size(); ++c) cat_pos.emplace_back(p.cat_ids[c], c);
-  std::stable_sort(cat_pos.begin(), cat_pos.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
-  cat_pos.erase(std::unique(cat_pos.begin(), cat_pos.end(),
-                            [](const auto& x, const auto& y) { return x.first == y.first; }),
-                cat_pos.end());
+  for (std::size_t c = 0; c < distinct.size(); ++c) cat_pos.emplace_back(distinct[c], c);
+  std::vector<std::size_t> cat_seq;
+  for (std::int64_t c : p.cat_ids) cat_seq.push_back(std::size_t(find_sorted(distinct, c)));
 
-  const Grouping gg = group_by_unit(gt, p, I, K, cat_pos);
-  const Grouping dg = group_by_unit(dt, p, I, K, cat_pos);
+  bounded_product({I, K, std::max<std::size_t>(A, 1)}, kMaxUnits, "images x categories x area ranges");
+  bounded_product({I, std::max<std::size_t>(cat_pos.size(), 1)}, kMaxUnits, "images x categories");
+  const Grouping gg = group_by_unit(gt, p, I, K, cat_pos, cat_seq);
+  const Grouping dg = group_by_unit(dt, p, I, K, cat_pos, cat_seq);
   const std::size_t U = K * I;
   ev.I = I, ev.K = K, ev.A = A, ev.T = T;
   ev.present.assign(U, 0);
@@ -242,13 +294,13 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
   ev.dt_offset.assign(U + 1, 0);
   for (std::size_t u = 0; u < U; ++u) {
     const std::size_t n = dg.offset[u + 1] - dg.offset[u];
-    ev.dt_offset[u + 1] = ev.dt_offset[u] + std::min<std::size_t>(n, std::size_t(std::max<std::int64_t>(max_det, 0)));
+    ev.dt_offset[u + 1] = ev.dt_offset[u] + slice_stop(n, max_det);
   }
   const std::size_t D = ev.dt_offset[U];
   ev.dt_score.resize(D);
   ev.dt_id.resize(D);
   ev.dt_rank.resize(D);
-  ev.dt_state.resize(D * A * T);
+  ev.dt_state.resize(bounded_product({D, A, T}, kMaxCells, "results x area ranges x IoU thresholds"));
   ev.dt_summary.assign(D * A, 0);
   ev.gt_offset = gg.offset;
   ev.gt_index = gg.order;
@@ -411,6 +463,52 @@ inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotat
   return dc::evaluate_units(gt, dt, params, ov, par, record_matches);
 }
 
+inline CocoEvaluation coco_evaluation_from_states(std::size_t I, std::size_t K, std::size_t A, std::size_t T,
+                                                  std::vector<std::int64_t> max_dets, std::vector<std::uint8_t> present,
+                                                  std::vector<std::uint32_t> npig, std::vector<std::size_t> dt_offset,
+                                                  std::vector<double> dt_score, std::vector<std::uint8_t> dt_state) {
+  namespace dc = detail::coco;
+  const std::size_t U = dc::bounded_product({I, K}, dc::kMaxUnits, "records: images x categories");
+  LOCUSKIT_CHECK(present.size() == U && npig.size() == dc::bounded_product({U, A}, dc::kMaxCells, "records: npig") &&
+                     dt_offset.size() == U + 1,
+                 std::invalid_argument,
+                 "records: present / npig / dt_offset sizes do not match ", I, " images x ", K, " categories");
+  LOCUSKIT_CHECK(dt_offset.front() == 0 && dt_offset.back() == dt_score.size(), std::invalid_argument,
+                 "records: dt_offset must start at 0 and end at the number of results");
+  for (std::size_t u = 0; u < U; ++u)
+    LOCUSKIT_CHECK(dt_offset[u] <= dt_offset[u + 1], std::invalid_argument, "records: dt_offset must not decrease");
+  const std::size_t D = dt_score.size();
+  LOCUSKIT_CHECK(D < (std::size_t(1) << 32) &&
+                     dt_state.size() == dc::bounded_product({D, A, T}, dc::kMaxCells, "records: dt_state"),
+                 std::invalid_argument,
+                 "records: dt_state must hold results x area ranges x thresholds states");
+  CocoEvaluation ev;
+  ev.I = I, ev.K = K, ev.A = A, ev.T = T;
+  ev.params.max_dets = std::move(max_dets);
+  ev.present = std::move(present);
+  ev.npig = std::move(npig);
+  ev.dt_offset = std::move(dt_offset);
+  ev.dt_score = std::move(dt_score);
+  ev.dt_state = std::move(dt_state);
+  ev.dt_id.assign(D, 0);
+  ev.dt_rank.resize(D);
+  ev.dt_summary.resize(D * A);
+  ev.positive_dt_ids = false;  // records may match a GT more than once: size buffers by results
+  for (std::size_t u = 0; u < U; ++u)
+    for (std::size_t d = ev.dt_offset[u]; d < ev.dt_offset[u + 1]; ++d)
+      ev.dt_rank[d] = static_cast<std::uint32_t>(d - ev.dt_offset[u]);
+  for (std::size_t d = 0; d < D * A; ++d) {
+    unsigned seen = 0;
+    for (std::size_t t = 0; t < T; ++t) {
+      const std::uint8_t st = ev.dt_state[d * T + t];
+      LOCUSKIT_CHECK(st <= CocoEvaluation::false_positive, std::invalid_argument, "records: invalid state ", int(st));
+      seen |= st == CocoEvaluation::ignored ? 1u : st == CocoEvaluation::true_positive ? 2u : 4u;
+    }
+    ev.dt_summary[d] = seen <= 1 ? 0 : seen == 4 ? 2 : 1;
+  }
+  return ev;
+}
+
 inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vector<double>* rec_thrs_in,
                                         Parallel par) {
   namespace dc = detail::coco;
@@ -419,7 +517,7 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
   CocoAccumulation acc;
   const std::size_t T = ev.T, R = rec_thrs.size(), K = ev.K, A = ev.A, M = p.max_dets.size(), I = ev.I;
   acc.T = T, acc.R = R, acc.K = K, acc.A = A, acc.M = M;
-  acc.precision.assign(T * R * K * A * M, -1.0);
+  acc.precision.assign(dc::bounded_product({T, R, K, A, M}, dc::kMaxCells, "precision array (T x R x K x A x M)"), -1.0);
   acc.scores.assign(T * R * K * A * M, -1.0);
   acc.recall.assign(T * K * A * M, -1.0);
   auto pidx = [&](std::size_t t, std::size_t r, std::size_t k, std::size_t a, std::size_t m) {
@@ -431,6 +529,7 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
     double score;
     std::uint32_t d, rank;
     std::uint32_t kinds;  // dt_summary of areas 0..15, 2 bits each (read from memory beyond)
+    std::uint32_t unit_size;  // results kept in its unit (for negative maxDets: x[0:-n])
   };
   auto pack_kinds = [&](std::size_t d) {
     std::uint32_t bits = 0;
@@ -450,13 +549,15 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
     std::vector<std::size_t> fill(bucket.begin(), bucket.end() - 1);
     for (std::size_t u = 0; u < K * I; ++u)
       for (std::size_t d = ev.dt_offset[u]; d < ev.dt_offset[u + 1]; ++d)
-        entries[fill[u % K]++] = Entry{-ev.dt_score[d], static_cast<std::uint32_t>(d), ev.dt_rank[d], pack_kinds(d)};
+        entries[fill[u % K]++] = Entry{-ev.dt_score[d], static_cast<std::uint32_t>(d), ev.dt_rank[d], pack_kinds(d),
+                                       static_cast<std::uint32_t>(ev.dt_offset[u + 1] - ev.dt_offset[u])};
   }
   dc::dynamic_for(K, 1, par, [&](std::size_t k0, std::size_t k1) {
     std::vector<std::size_t> npig(A), cap(A), slot0(A), need(A * R);
     std::vector<std::size_t> nd(M), tpn(A * T * M), fpn(A * T * M), fp_all(A * M);
     std::vector<double> first_score(M), tp_pr, tp_score;
     std::vector<std::uint8_t> active;
+    std::vector<std::size_t> kept_m(M);
     for (std::size_t k = k0; k < k1; ++k) {
       bool any = false;
       for (std::size_t i = 0; i < I; ++i) any = any || ev.present[i * K + k];
@@ -498,17 +599,20 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
         const Entry& en = *ep;
         const std::size_t d = en.d;
         const std::uint32_t rank = en.rank;
-        std::size_t m0 = 0;
-        while (m0 < M && std::int64_t(rank) >= p.max_dets[m0]) ++m0;
-        if (m0 == M) continue;
+        // The maxDets whose cut e['dtScores'][0:maxDet] keeps this result (any order, any sign).
+        std::size_t km = 0;
+        for (std::size_t m = 0; m < M; ++m)
+          if (rank < dc::slice_stop(en.unit_size, p.max_dets[m])) kept_m[km++] = m;
+        if (km == 0) continue;
+        const std::size_t* const km_end = kept_m.data() + km;
         const double score = -en.score;
-        for (std::size_t m = m0; m < M; ++m)
-          if (nd[m]++ == 0) first_score[m] = score;
+        for (const std::size_t* mp = kept_m.data(); mp != km_end; ++mp)
+          if (nd[*mp]++ == 0) first_score[*mp] = score;
         for (std::uint8_t a : active) {
           const std::uint8_t kind = a < 16 ? (en.kinds >> (2 * a)) & 3u : ev.dt_summary[d * A + a];
           if (kind == 0) continue;  // ignored at every threshold
           if (kind == 2) {          // false positive at every threshold: one counter per m
-            for (std::size_t m = m0; m < M; ++m) ++fp_all[a * M + m];
+            for (const std::size_t* mp = kept_m.data(); mp != km_end; ++mp) ++fp_all[a * M + *mp];
             continue;
           }
           const std::uint8_t* st = ev.dt_state.data() + (d * A + a) * T;
@@ -516,7 +620,8 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
           std::size_t* fpa = fpn.data() + a * T * M;
           for (std::size_t t = 0; t < T; ++t) {
             if (st[t] == CocoEvaluation::true_positive) {
-              for (std::size_t m = m0; m < M; ++m) {
+              for (const std::size_t* mp = kept_m.data(); mp != km_end; ++mp) {
+                const std::size_t m = *mp;
                 const std::size_t c = ++tpa[t * M + m];
                 const double tp = static_cast<double>(c),
                              fp = static_cast<double>(fpa[t * M + m] + fp_all[a * M + m]);
@@ -525,7 +630,7 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
                 tp_score[slot] = score;
               }
             } else if (st[t] == CocoEvaluation::false_positive) {
-              for (std::size_t m = m0; m < M; ++m) ++fpa[t * M + m];
+              for (const std::size_t* mp = kept_m.data(); mp != km_end; ++mp) ++fpa[t * M + *mp];
             }
           }
         }
