@@ -15,7 +15,7 @@ from ._core import (
     set_simd_arch,
     simd_arch,
 )
-from . import anchors, coco, coders, eval, match, ops, pose, traj
+from . import anchors, coco, coders, eval, mask, match, medical, ops, pose, semseg, traj
 from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
 from ._arrays import CopyWarning, get_copy_policy, set_copy_policy
 from ._library import register as register_torch_ops
@@ -42,9 +42,12 @@ __all__ = [
     "coco",
     "coders",
     "eval",
+    "mask",
     "match",
+    "medical",
     "ops",
     "pose",
+    "semseg",
     "traj",
     "set_num_threads",
     "set_simd_arch",
