@@ -275,3 +275,33 @@ def test_core_mask_submodule_has_stubs():
     stubbed = {n.name for n in cls[0].body if isinstance(n, ast.FunctionDef)}
     bound = {k for k in dir(_core.mask) if not k.startswith("__") and callable(getattr(_core.mask, k))}
     assert bound <= stubbed, sorted(bound - stubbed)
+
+
+def test_coco_ann_to_rle_and_mask(tmp_path):
+    """COCO.annToRLE / annToMask: polygons (merged at the image size), uncompressed and compressed
+    RLE, with pycocotools' recorded strings."""
+    from locuskit.coco import COCO
+
+    poly = CASES["poly.multi_part"]
+    unc = CASES["uncompressed.items"]["items"][0]
+    dataset = {
+        "images": [{"id": 1, "height": poly["h"], "width": poly["w"]}, {"id": 2, "height": 4, "width": 5}],
+        "categories": [{"id": 1, "name": "a"}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 1, "segmentation": poly["polygons"], "area": 1.0,
+             "bbox": [0, 0, 1, 1], "iscrowd": 0},
+            {"id": 2, "image_id": 2, "category_id": 1, "segmentation": unc["input"], "area": 1.0,
+             "bbox": [0, 0, 1, 1], "iscrowd": 1},
+            {"id": 3, "image_id": 2, "category_id": 1, "segmentation": unc["rle"], "area": 1.0,
+             "bbox": [0, 0, 1, 1], "iscrowd": 1},
+        ],
+    }
+    path = tmp_path / "gt.json"
+    path.write_text(json.dumps(dataset))
+    coco = COCO(str(path))
+    a1, a2, a3 = coco.loadAnns([1, 2, 3])
+    assert_rle_equal(coco.annToRLE(a1), poly["merged"])
+    assert np.array_equal(coco.annToMask(a1), mask_of(poly["decoded_merged"]))
+    assert_rle_equal(coco.annToRLE(a2), unc["rle"])
+    assert coco.annToRLE(a3) == unc["rle"]  # compressed RLE is returned as is
+    assert np.array_equal(coco.annToMask(a3), mask_of(unc["decoded"]))

@@ -79,16 +79,17 @@ inline std::uint64_t rle_area(const Rle& r) noexcept { return rle_area(r.counts.
 
 /// Tight box [x, y, w, h] (doubles) of an RLE of `height` rows, as pycocotools 2.0.11 `rleToBbox`:
 /// an odd trailing count is ignored, zero-length foreground runs are skipped, a foreground run
-/// that spans two or more columns covers the full height; all zeros for an empty mask. O(m).
+/// that spans two or more columns covers the full height; all zeros when m < 2. With height 0
+/// (where the peer divides by zero on a non-empty run) foreground runs are skipped. O(m).
 inline std::array<double, 4> rle_to_bbox(const std::uint32_t* counts, std::size_t m, std::size_t height,
                                          std::size_t width) noexcept {
   m = m / 2 * 2;
-  if (m == 0 || height == 0) return {0, 0, 0, 0};
+  if (m == 0) return {0, 0, 0, 0};
   std::uint64_t xs = width, ys = height, xe = 0, ye = 0, pos = 0;
   for (std::size_t j = 0; j < m; ++j) {
     const std::uint64_t start = pos;
     pos += counts[j];
-    if (j % 2 == 0 || counts[j] == 0) continue;
+    if (j % 2 == 0 || counts[j] == 0 || height == 0) continue;
     const std::uint64_t y0 = start % height, x0 = start / height;
     const std::uint64_t y1 = (pos - 1) % height, x1 = (pos - 1) / height;
     xs = xs < x0 ? xs : x0;
