@@ -37,16 +37,16 @@ inline Rle rle_from_polygon(const double* xy, std::size_t num_vertices, std::siz
     gx[j] = static_cast<int>(scale * xy[2 * j] + .5);
     gy[j] = static_cast<int>(scale * xy[2 * j + 1] + .5);
   }
-  std::vector<int> px, py;  // dense boundary points on the 5x grid
+  // Dense boundary points on the 5x grid (sized up front: this loop is the hot one).
+  std::size_t total = 0;
   if (k > 0) {
     gx[k] = gx[0];
     gy[k] = gy[0];
-    std::size_t total = 0;
     for (std::size_t j = 0; j < k; ++j)
       total += static_cast<std::size_t>(std::max(std::abs(gx[j] - gx[j + 1]), std::abs(gy[j] - gy[j + 1]))) + 1;
-    px.reserve(total);
-    py.reserve(total);
   }
+  std::vector<int> px(total), py(total);
+  std::size_t m = 0;
   for (std::size_t j = 0; j < k; ++j) {
     int xs = gx[j], xe = gx[j + 1], ys = gy[j], ye = gy[j + 1];
     const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
@@ -59,23 +59,24 @@ inline Rle rle_from_polygon(const double* xy, std::size_t num_vertices, std::siz
     }
     if (along_x) {
       const double slope = static_cast<double>(ye - ys) / dx;
-      for (int d = 0; d <= dx; ++d) {
+      for (int d = 0; d <= dx; ++d, ++m) {
         const int t = flip ? dx - d : d;
-        px.push_back(t + xs);
-        py.push_back(static_cast<int>(ys + slope * t + .5));
+        px[m] = t + xs;
+        py[m] = static_cast<int>(ys + slope * t + .5);
       }
     } else {
       const double slope = static_cast<double>(xe - xs) / dy;
-      for (int d = 0; d <= dy; ++d) {
+      for (int d = 0; d <= dy; ++d, ++m) {
         const int t = flip ? dy - d : d;
-        py.push_back(t + ys);
-        px.push_back(static_cast<int>(xs + slope * t + .5));
+        py[m] = t + ys;
+        px[m] = static_cast<int>(xs + slope * t + .5);
       }
     }
   }
   // Where the boundary crosses a pixel-centre column, toggle at (column, first row below it).
   std::vector<std::uint32_t> toggles;
-  for (std::size_t j = 1; j < px.size(); ++j) {
+  toggles.reserve(total / 5 + 2);
+  for (std::size_t j = 1; j < total; ++j) {
     if (px[j] == px[j - 1]) continue;
     double xd = px[j] < px[j - 1] ? px[j] : px[j] - 1;
     xd = (xd + .5) / scale - .5;
