@@ -78,3 +78,19 @@ def test_medical_cli(tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.full(c["shape"], 3, np.uint8))
     assert main(["eval", "medical", str(tmp_path / "bad.npy"), str(tmp_path / "gt.npy")]) == 1
     assert "not binary" in capsys.readouterr().err
+
+
+def test_medical_cli_nifti_spacing_from_header(tmp_path, capsys):
+    nibabel = pytest.importorskip("nibabel")
+    name = "3d.ellipsoids_aniso"
+    c = MED[name]
+    for which in ("pred", "gt"):
+        m = np.unpackbits(VOLS[f"{name}.{which}"])[: int(np.prod(c["shape"]))].reshape(c["shape"])
+        img = nibabel.Nifti1Image(m.astype(np.uint8), np.diag(list(c["spacing"]) + [1.0]))
+        nibabel.save(img, str(tmp_path / f"{which}.nii.gz"))
+    out_json = tmp_path / "m.json"
+    rc = main(["eval", "medical", str(tmp_path / "pred.nii.gz"), str(tmp_path / "gt.nii.gz"), "--json", str(out_json)])
+    assert rc == 0
+    res = json.loads(out_json.read_text())
+    assert res["spacing"] == pytest.approx(c["spacing"], rel=1e-7)  # NIfTI stores float32 zooms
+    assert res["hd95"] == pytest.approx(c["monai"]["hd95"], rel=1e-6) and res["dice"] == c["monai"]["dice"]
