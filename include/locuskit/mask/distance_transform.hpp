@@ -6,6 +6,7 @@
 /// ((d0 s0)^2 + (d1 s1)^2) + (d2 s2)^2, the order scipy's `distance_transform_edt` uses after its
 /// feature transform, so distances agree with scipy to the last bit except where two seeds are
 /// at mathematically equal distances that round differently (an ulp).
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -56,15 +57,16 @@ inline void edt_line(const double* f, std::size_t n, std::ptrdiff_t stride_in, d
   std::size_t j = 0;
   for (std::size_t q = 0; q < n; ++q) {
     while (j + 1 < k && start[j + 1] < static_cast<double>(q)) ++j;
-    // Near-ties between neighbouring parabolas: take the smaller value, so rounding in the
-    // intersection never costs exactness.
-    double best = inf;
-    for (std::size_t c = (j > 0 ? j - 1 : 0); c < k && c <= j + 1; ++c) {
-      const std::size_t p = site[c];
-      const double d = (static_cast<double>(q) - static_cast<double>(p)) * spacing;
-      const double v = value_at(p) + d * d;
-      if (v < best) best = v;
-    }
+    // The envelope's parabola; near a boundary (rounding in the intersection) also its neighbour,
+    // keeping the smaller value, so the result is the exact minimum.
+    const auto value_of = [&](std::size_t c) {
+      const double d = (static_cast<double>(q) - static_cast<double>(site[c])) * spacing;
+      return value_at(site[c]) + d * d;
+    };
+    double best = value_of(j);
+    const double qd = static_cast<double>(q), tol = 1e-9 * (1 + qd);
+    if (j + 1 < k && start[j + 1] - qd <= tol) best = std::min(best, value_of(j + 1));
+    if (j > 0 && qd - start[j] <= tol) best = std::min(best, value_of(j - 1));
     out[static_cast<std::ptrdiff_t>(q) * stride_out] = best;
   }
 }

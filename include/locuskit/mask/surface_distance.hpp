@@ -6,6 +6,7 @@
 /// (max, percentiles, means) and each peer's conventions are applied by the caller
 /// (locuskit.medical).
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +37,25 @@ inline void surface_voxels(const std::uint8_t* mask, const std::size_t* shape, i
                            std::uint8_t* edges) {
   const detail::Grid3 g(shape, ndim);
   const int first_axis = 3 - ndim;
+  // Neighbour offsets of the structuring element (face cross or full cube), in index and linear form.
+  std::vector<std::array<int, 3>> steps;
+  std::vector<std::ptrdiff_t> linear;
+  for (int dz = -1; dz <= 1; ++dz)
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int off[3] = {dz, dy, dx};
+        int nonzero = 0;
+        bool valid = true;
+        for (int a = 0; a < 3; ++a)
+          if (off[a] != 0) {
+            valid = valid && a >= first_axis;
+            ++nonzero;
+          }
+        if (!valid || nonzero == 0 || (!full_connectivity && nonzero != 1)) continue;
+        steps.push_back({dz, dy, dx});
+        linear.push_back((static_cast<std::ptrdiff_t>(dz) * static_cast<std::ptrdiff_t>(g.d[1]) + dy) *
+                             static_cast<std::ptrdiff_t>(g.d[2]) + dx);
+      }
   for (std::size_t z = 0; z < g.d[0]; ++z)
     for (std::size_t y = 0; y < g.d[1]; ++y)
       for (std::size_t x = 0; x < g.d[2]; ++x) {
@@ -45,29 +65,30 @@ inline void surface_voxels(const std::uint8_t* mask, const std::size_t* shape, i
           continue;
         }
         const std::size_t at[3] = {z, y, x};
+        bool interior = true;
+        for (int a = first_axis; a < 3; ++a) interior = interior && at[a] >= 1 && at[a] + 1 < g.d[a];
         bool edge = false;
-        for (int dz = -1; dz <= 1 && !edge; ++dz)
-          for (int dy = -1; dy <= 1 && !edge; ++dy)
-            for (int dx = -1; dx <= 1 && !edge; ++dx) {
-              const int off[3] = {dz, dy, dx};
-              int nonzero = 0;
-              bool valid = true;
-              for (int a = 0; a < 3; ++a) {
-                if (off[a] != 0) {
-                  if (a < first_axis) valid = false;
-                  ++nonzero;
-                }
-              }
-              if (!valid || nonzero == 0 || (!full_connectivity && nonzero != 1)) continue;
-              std::size_t nb[3];
-              bool inside = true;
-              for (int a = 0; a < 3; ++a) {
-                const auto p = static_cast<std::ptrdiff_t>(at[a]) + off[a];
-                if (p < 0 || p >= static_cast<std::ptrdiff_t>(g.d[a])) inside = false;
-                nb[a] = static_cast<std::size_t>(p);
-              }
-              if (!inside || !mask[g.index(nb[0], nb[1], nb[2])]) edge = true;
+        if (interior) {  // every neighbour exists: linear offsets only
+          for (const std::ptrdiff_t o : linear)
+            if (!mask[static_cast<std::ptrdiff_t>(i) + o]) {
+              edge = true;
+              break;
             }
+        } else {  // on the grid border, which counts as background
+          for (const auto& st : steps) {
+            std::size_t nb[3];
+            bool inside = true;
+            for (int a = 0; a < 3; ++a) {
+              const auto p = static_cast<std::ptrdiff_t>(at[a]) + st[a];
+              inside = inside && p >= 0 && p < static_cast<std::ptrdiff_t>(g.d[a]);
+              nb[a] = static_cast<std::size_t>(p);
+            }
+            if (!inside || !mask[g.index(nb[0], nb[1], nb[2])]) {
+              edge = true;
+              break;
+            }
+          }
+        }
         edges[i] = edge ? 1 : 0;
       }
 }
