@@ -305,3 +305,11 @@ def test_coco_ann_to_rle_and_mask(tmp_path):
     assert_rle_equal(coco.annToRLE(a2), unc["rle"])
     assert coco.annToRLE(a3) == unc["rle"]  # compressed RLE is returned as is
     assert np.array_equal(coco.annToMask(a3), mask_of(unc["decoded"]))
+
+
+def test_corrupt_counts_summing_short_terminate():
+    # pycocotools loops forever on these (its run sweep never ends); locuskit stops the sweep.
+    short = M.frPyObjects({"size": [10, 10], "counts": [5, 5]}, 0, 0)
+    full = M.frPyObjects({"size": [10, 10], "counts": [0, 100]}, 0, 0)
+    assert M.iou([short], [full], [0]).tolist() == [[0.5]]
+    assert M.merge([short, full]) == {"size": [10, 10], "counts": M.frPyObjects({"size": [10, 10], "counts": [0, 10]}, 0, 0)["counts"]}

@@ -49,3 +49,13 @@ TEST_CASE("mask iou: size mismatch is -1 only where the boxes overlap; box IoU")
   CHECK(o[2] == 0.00125);
   CHECK(o[3] == 1);
 }
+
+TEST_CASE("mask iou / merge: counts summing to different totals terminate (pycocotools loops forever)") {
+  const Rle short_{10, 10, {5, 5}}, full{10, 10, {0, 100}};
+  double o = -2;
+  locuskit::rle_iou_matrix(&short_, 1, &full, 1, nullptr, &o);
+  CHECK(o == 0.5);  // intersection 5 over the union swept up to where the short one ends (10)
+  const Rle both[2] = {short_, full};
+  const Rle u = locuskit::rle_merge(both, 2, false);
+  CHECK(u.counts == std::vector<std::uint32_t>{0, 10});
+}
