@@ -1,4 +1,4 @@
-"""``locuskit eval semseg`` and ``locuskit eval medical``: pixel-wise evaluation from files.
+"""``locuskit eval semseg|medical|panoptic``: pixel-wise evaluation from files.
 
 Registered under the ``eval`` command that ``_cli/eval.py`` creates (modules register in name
 order, so ``eval`` exists when this runs).
@@ -135,11 +135,29 @@ def _run_medical(args) -> int:
     return 0
 
 
+def _run_panoptic(args) -> int:
+    from locuskit import panoptic
+
+    res = panoptic.pq_compute(args.gt_json, args.pred_json, args.gt_dir, args.pred_dir, args.process_split)
+    if args.json:
+        out = {k: ({str(c): v for c, v in res[k].items()} if k in ("per_class", "per_category_counts") else res[k])
+               for k in res}
+        pathlib.Path(args.json).write_text(json.dumps(out, indent=1))
+    print(f"{'':10}{'PQ':>8}{'SQ':>8}{'RQ':>8}{'N':>5}")
+    for name in ("All", "Things", "Stuff"):
+        r = res[name]
+        print(f"{name:10}{100 * r['pq']:8.3f}{100 * r['sq']:8.3f}{100 * r['rq']:8.3f}{r['n']:5d}")
+    print("per class:")
+    for c, r in res["per_class"].items():
+        print(f"{c:>10}{100 * r['pq']:8.3f}{100 * r['sq']:8.3f}{100 * r['rq']:8.3f}")
+    return 0
+
+
 def register(sub) -> None:
     eval_parser = sub.choices["eval"]
     actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
     s = actions[0]
-    s.metavar = "{" + ",".join(list(s.choices) + ["semseg", "medical"]) + "}"
+    s.metavar = "{" + ",".join(list(s.choices) + ["semseg", "medical", "panoptic"]) + "}"
     p = s.add_parser("semseg", help="semantic segmentation: confusion matrix, per-class IoU/Acc/Dice, mIoU")
     p.add_argument("pred_dir", help="directory of predicted label maps (.png / .npy / .nii[.gz])")
     p.add_argument("gt_dir", help="directory of ground-truth label maps, matched to predictions by file name")
@@ -157,3 +175,12 @@ def register(sub) -> None:
     m.add_argument("--convention", default="monai", choices=["monai", "medpy"])
     m.add_argument("--json", help="write the numbers to this JSON file")
     m.set_defaults(func=_run_medical)
+    q = s.add_parser("panoptic", help="panoptic quality (PQ/SQ/RQ) of COCO panoptic PNG+JSON, as panopticapi")
+    q.add_argument("gt_json")
+    q.add_argument("gt_dir")
+    q.add_argument("pred_json")
+    q.add_argument("pred_dir")
+    q.add_argument("--process-split", type=int, default=1,
+                   help="reproduce panopticapi's per-process summation order (its cpu_count)")
+    q.add_argument("--json", help="write the results to this JSON file")
+    q.set_defaults(func=_run_panoptic)
