@@ -36,9 +36,12 @@ def test_semseg_cli_matches_mmseg(tmp_path, capsys, fmt):
     name = "ignore_255"
     pred_dir, gt_dir = _write_case(tmp_path, name, fmt)
     out_json = tmp_path / "out.json"
+    plot = tmp_path / "plot.png"
     rc = main(["eval", "semseg", str(pred_dir), str(gt_dir), "--num-classes", str(SEM[name]["num_classes"]),
-               "--ignore-index", "255", "--json", str(out_json)])
+               "--ignore-index", "255", "--json", str(out_json)] + (["--plot", str(plot)] if fmt == "png" else []))
     assert rc == 0
+    if fmt == "png":
+        assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     res = json.loads(out_json.read_text())
     assert res["confusion_matrix"] == SEM[name]["confusion_matrix_gt_rows"]
     assert res["summary"]["mIoU"] == SEM[name]["mmseg_1x"]["summary_rounded"]["mIoU"]

@@ -97,6 +97,8 @@ def _run_semseg(args) -> int:
            **_json_value(res), "confusion_matrix": metric.matrix.tolist()}
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(out, indent=1))
+    if args.plot:
+        _plot_semseg(args.plot, metric, res, args.convention)
     if args.convention in ("mmseg", "mmseg0"):
         pc = res["per_class"]
         print(f"{'class':>6} {'IoU':>6} {'Acc':>6} {'Dice':>6}")
@@ -112,6 +114,38 @@ def _run_semseg(args) -> int:
     else:
         print(f"MeanIoU {100 * res['MeanIoU']:.2f}")
     return 0
+
+
+def _plot_semseg(path, metric, res, convention) -> None:
+    """Per-class IoU bars and the row-normalised confusion matrix as one PNG/PDF (matplotlib)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if convention in ("mmseg", "mmseg0"):
+        iou = np.asarray(res["per_class"]["IoU"], np.float64)
+    elif convention == "confusion":
+        iou = np.asarray(res["iou"], np.float64)
+    else:
+        iou = np.asarray(res["MeanIoU_per_class"], np.float64)
+    cm = metric.matrix.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cm_norm = cm / cm.sum(axis=1, keepdims=True)
+    c = metric.num_classes
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 5))
+    a.bar(np.arange(c), np.nan_to_num(iou) * 100)
+    a.set_xlabel("class")
+    a.set_ylabel("IoU (%)")
+    a.set_title(f"per-class IoU ({convention})")
+    im = b.imshow(cm_norm, cmap="viridis", vmin=0, vmax=1)
+    b.set_xlabel("prediction")
+    b.set_ylabel("ground truth")
+    b.set_title("confusion matrix (rows normalised)")
+    fig.colorbar(im, ax=b)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
 
 
 def _run_medical(args) -> int:
@@ -166,6 +200,7 @@ def register(sub) -> None:
     p.add_argument("--reduce-zero-label", action="store_true", help="mmseg: GT 0 -> ignored, k -> k-1")
     p.add_argument("--convention", default="mmseg", choices=["mmseg", "mmseg0", "confusion", "torchmetrics"])
     p.add_argument("--json", help="write every number (and the confusion matrix) to this JSON file")
+    p.add_argument("--plot", help="write per-class IoU bars and the confusion-matrix heat map to this image")
     p.set_defaults(func=_run_semseg)
     m = s.add_parser("medical", help="Dice, Hausdorff (max, 95%%), ASSD, NSD of two binary masks")
     m.add_argument("pred", help="predicted mask (.npy / .png / .nii[.gz])")
