@@ -31,17 +31,23 @@ inline Rle rle_encode(const std::uint8_t* mask_column_major, std::size_t height,
   Rle r{height, width, {}};
   const std::size_t n = height * width;
   std::uint8_t previous = 0;
-  std::uint32_t run = 0;
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::uint8_t v = mask_column_major[j];
-    if (v != previous) {
-      r.counts.push_back(run);
-      run = 0;
-      previous = v;
+  std::size_t run_start = 0, j = 0;
+  while (j < n) {
+    // Skip 8 bytes at a time while they all equal the current value (long runs are the norm).
+    const std::uint64_t same = 0x0101010101010101ull * previous;
+    while (j + 8 <= n) {
+      std::uint64_t word;
+      std::memcpy(&word, mask_column_major + j, 8);
+      if (word != same) break;
+      j += 8;
     }
-    ++run;
+    while (j < n && mask_column_major[j] == previous) ++j;
+    if (j == n) break;
+    r.counts.push_back(static_cast<std::uint32_t>(j - run_start));
+    run_start = j;
+    previous = mask_column_major[j];
   }
-  r.counts.push_back(run);
+  r.counts.push_back(static_cast<std::uint32_t>(n - run_start));
   return r;
 }
 
