@@ -299,15 +299,13 @@ py::tuple surface_distances_py(const py::array& pred, const py::array& gt, const
     if (p[i] > 1 || g[i] > 1)
       throw std::invalid_argument(std::string(p[i] > 1 ? "pred" : "gt") + ": mask is not binary (value " +
                                   std::to_string(p[i] > 1 ? p[i] : g[i]) + "); pass 0/1 or bool");
-  std::vector<std::uint8_t> pe(n), ge(n);
-  std::vector<double> d_pg, d_gp;
+  std::pair<std::vector<double>, std::vector<double>> d;
   {
     py::gil_scoped_release release;
-    surface_voxels(p, shape.data(), ndim, full_connectivity, pe.data());
-    surface_voxels(g, shape.data(), ndim, full_connectivity, ge.data());
-    d_pg = directed_surface_distances(pe.data(), ge.data(), shape.data(), ndim, sp, Parallel{num_threads()});
-    d_gp = directed_surface_distances(ge.data(), pe.data(), shape.data(), ndim, sp, Parallel{num_threads()});
+    d = locuskit::surface_distances(p, g, shape.data(), ndim, sp, full_connectivity, Parallel{num_threads()});
   }
+  const auto& d_pg = d.first;
+  const auto& d_gp = d.second;
   auto to_np = [](const std::vector<double>& v) {
     auto a = new_array<double>({static_cast<py::ssize_t>(v.size())});
     if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(double));

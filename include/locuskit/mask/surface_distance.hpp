@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "../parallel.hpp"
@@ -141,6 +142,56 @@ inline std::vector<double> directed_surface_distances(const std::uint8_t* from_e
         if (from_edges[g.index(z + lo[0], y + lo[1], x + lo[2])])
           out.push_back(std::sqrt(squared[(z * box[1] + y) * box[2] + x]));
   return out;
+}
+
+/// Both directed distance sets of two masks, `first` = `a` surface -> `b` surface, `second` = the
+/// reverse (see directed_surface_distances), computed on the bounding box of `a | b` grown by one
+/// voxel (MONAI's crop; the grid border still counts as background, so the surfaces are those of
+/// the whole grid). `full_connectivity` as in surface_voxels. O(N) scan + O(box * ndim).
+inline std::pair<std::vector<double>, std::vector<double>> surface_distances(
+    const std::uint8_t* a, const std::uint8_t* b, const std::size_t* shape, int ndim, const double* spacing,
+    bool full_connectivity, Parallel par = {}) {
+  const detail::Grid3 g(shape, ndim);
+  std::size_t lo[3] = {g.d[0], g.d[1], g.d[2]}, hi[3] = {0, 0, 0};
+  for (std::size_t z = 0; z < g.d[0]; ++z)
+    for (std::size_t y = 0; y < g.d[1]; ++y) {
+      const std::size_t row = g.index(z, y, 0);
+      std::size_t first = g.d[2], last = 0;
+      for (std::size_t x = 0; x < g.d[2]; ++x)
+        if (a[row + x] | b[row + x]) {
+          first = std::min(first, x);
+          last = x;
+        }
+      if (first == g.d[2]) continue;
+      lo[0] = std::min(lo[0], z);
+      hi[0] = std::max(hi[0], z + 1);
+      lo[1] = std::min(lo[1], y);
+      hi[1] = std::max(hi[1], y + 1);
+      lo[2] = std::min(lo[2], first);
+      hi[2] = std::max(hi[2], last + 1);
+    }
+  if (hi[0] == 0) return {};
+  for (int axis = 0; axis < 3; ++axis) {  // one voxel of margin where the grid has it
+    lo[axis] = lo[axis] > 0 ? lo[axis] - 1 : 0;
+    hi[axis] = std::min(hi[axis] + 1, g.d[axis]);
+  }
+  const std::size_t box[3] = {hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]};
+  const std::size_t n = box[0] * box[1] * box[2];
+  std::vector<std::uint8_t> ca(n), cb(n), ea(n), eb(n);
+  for (std::size_t z = 0; z < box[0]; ++z)
+    for (std::size_t y = 0; y < box[1]; ++y) {
+      const std::size_t src = g.index(z + lo[0], y + lo[1], lo[2]), dst = (z * box[1] + y) * box[2];
+      std::copy(a + src, a + src + box[2], ca.begin() + static_cast<std::ptrdiff_t>(dst));
+      std::copy(b + src, b + src + box[2], cb.begin() + static_cast<std::ptrdiff_t>(dst));
+    }
+  // Crop sides are either the grid border or a margin of zeros: "outside = background" holds.
+  const std::size_t* crop_shape = box + (3 - ndim);  // a 2-D grid is the (1, h, w) box
+  surface_voxels(ca.data(), crop_shape, ndim, full_connectivity, ea.data());
+  surface_voxels(cb.data(), crop_shape, ndim, full_connectivity, eb.data());
+  double sp[3] = {1, 1, 1};
+  for (int axis = 0; axis < ndim; ++axis) sp[3 - ndim + axis] = spacing[axis];
+  return {directed_surface_distances(ea.data(), eb.data(), box, 3, sp, par),
+          directed_surface_distances(eb.data(), ea.data(), box, 3, sp, par)};
 }
 
 }  // namespace locuskit

@@ -53,3 +53,34 @@ TEST_CASE("surface voxels: face vs full connectivity, grid border counts as back
   REQUIRE(dist.size() == 4);
   CHECK(dist == std::vector<double>{1.0, 0.0, 0.0, 0.0});  // (1,1) -> (0,1); the others lie on the block's surface
 }
+
+TEST_CASE("surface distances: the cropped pair equals the full-grid surfaces and transforms") {
+  std::mt19937 rng(23);
+  for (int ndim : {2, 3}) {
+    const std::size_t shape3[3] = {9, 11, 13}, shape2[2] = {17, 19};
+    const std::size_t* shape = ndim == 3 ? shape3 : shape2;
+    const std::size_t n = ndim == 3 ? 9 * 11 * 13 : 17 * 19;
+    const double sp3[3] = {1.5, 0.7, 1.1}, sp2[2] = {0.7, 1.3};
+    const double* sp = ndim == 3 ? sp3 : sp2;
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<std::uint8_t> a(n, 0), b(n, 0);
+      for (std::size_t i = 0; i < n; ++i) {
+        a[i] = (rng() % 3 == 0) && (i % 7 < 4);
+        b[i] = (rng() % 4 == 0) && (i % 5 < 3);
+      }
+      if (trial == 0) std::fill(a.begin(), a.end(), 0);
+      for (bool full : {false, true}) {
+        std::vector<std::uint8_t> ea(n), eb(n);
+        locuskit::surface_voxels(a.data(), shape, ndim, full, ea.data());
+        locuskit::surface_voxels(b.data(), shape, ndim, full, eb.data());
+        const auto ab = locuskit::directed_surface_distances(ea.data(), eb.data(), shape, ndim, sp);
+        const auto ba = locuskit::directed_surface_distances(eb.data(), ea.data(), shape, ndim, sp);
+        const auto both = locuskit::surface_distances(a.data(), b.data(), shape, ndim, sp, full, locuskit::Parallel{2});
+        CAPTURE(ndim);
+        CAPTURE(trial);
+        CHECK(both.first == ab);
+        CHECK(both.second == ba);
+      }
+    }
+  }
+}
