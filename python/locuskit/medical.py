@@ -112,6 +112,8 @@ def _torch_quantile(d32: np.ndarray, q: float) -> np.float32:
 def _distances(pred, gt, spacing, convention, connectivity=1):
     _check(convention)
     p, g, sp = _pair(pred, gt, spacing)
+    if connectivity not in (1, p.ndim):
+        raise ValueError(f"connectivity must be 1 or {p.ndim} (intermediate connectivities are not supported)")
     d_pg, d_gp = _mask.surface_distances(p, g, sp, connectivity == p.ndim and p.ndim > 1)
     if convention == "medpy":
         if not p.any():
@@ -161,9 +163,10 @@ def hausdorff_distance(pred, gt, spacing=None, percentile: float | None = None, 
     return float("nan") if np.isnan(a) or np.isnan(b) else float(max(a, b))
 
 
-def average_surface_distance(pred, gt, spacing=None, symmetric: bool = True, convention: str = "monai") -> float:
+def average_surface_distance(pred, gt, spacing=None, symmetric: bool = True, convention: str = "monai",
+                             connectivity: int = 1) -> float:
     """Mean surface distance: both directions pooled (ASSD, ``symmetric=True``) or pred -> gt."""
-    d1, d2 = _distances(pred, gt, spacing, convention)
+    d1, d2 = _distances(pred, gt, spacing, convention, connectivity)
     d = np.concatenate([d1, d2]) if symmetric else d1
     if d.size == 0:
         return float("nan")

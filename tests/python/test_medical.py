@@ -101,5 +101,8 @@ def test_bad_input():
         medical.hausdorff_distance(a, a, spacing=(1.0, 1.0, 1.0))
     with pytest.raises(ValueError, match="convention"):
         medical.dice(a, a, convention="x")
+    with pytest.raises(ValueError, match="connectivity"):
+        medical.average_surface_distance(a, a, connectivity=3)
+    assert medical.average_surface_distance(a, a, connectivity=2) == 0.0
     with pytest.raises(ValueError, match="2-D or 3-D"):
         medical.dice(np.zeros(5, bool), np.zeros(5, bool))
