@@ -106,3 +106,12 @@ def test_bad_input():
     assert medical.average_surface_distance(a, a, connectivity=2) == 0.0
     with pytest.raises(ValueError, match="2-D or 3-D"):
         medical.dice(np.zeros(5, bool), np.zeros(5, bool))
+
+
+def test_torch_tensor_inputs():
+    torch = pytest.importorskip("torch")
+    name = "2d.discs_offset_spacing"
+    c = EXPECTED[name]
+    p, g = volume(name, "pred"), volume(name, "gt")
+    got = medical.hausdorff_distance(torch.from_numpy(p), torch.from_numpy(g.copy()), c["spacing"], percentile=95)
+    assert got == c["monai"]["hd95"]

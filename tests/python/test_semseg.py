@@ -158,3 +158,17 @@ def test_bad_input():
         m.compute("bogus")
     with pytest.raises(ValueError, match="num_classes"):
         semseg.SegmentationMetric(0)
+
+
+def test_torch_tensors_and_non_contiguous_views():
+    torch = pytest.importorskip("torch")
+    name = "basic"
+    c = EXPECTED[name]
+    m = semseg.SegmentationMetric(c["num_classes"])
+    for i in range(c["images"]):
+        p, g = LABELS[f"{name}.pred{i}"], LABELS[f"{name}.gt{i}"]
+        if i % 2:
+            m.update(torch.from_numpy(p.copy()), torch.from_numpy(g.copy()))
+        else:  # transposed twice: a non-contiguous view of the same map, copied once
+            m.update(np.asfortranarray(p).T.T, np.asfortranarray(g).T.T)
+    assert m.matrix.tolist() == c["confusion_matrix_gt_rows"]
