@@ -47,28 +47,51 @@ void confusion_matrix_update(const Pred* pred, const Gt* gt, std::size_t n, cons
   };
   const std::size_t chunks = std::max<std::size_t>(1, std::min<std::size_t>(static_cast<std::size_t>(std::max(par.threads, 1)),
                                                                             n / (1u << 16)));
+  // Where the (gt, pred) value pair lands in the matrix, or skip (ignored GT). The rules depend
+  // only on the two values, so 8-bit maps count value pairs first (a branch-free 256x256
+  // histogram) and apply the rules once per pair.
+  const auto cell = [&](std::int64_t g, bool g_outside_int64, std::size_t pred_bin, std::size_t& out) {
+    if (rules.reduce_zero_label && !g_outside_int64) {
+      g = g == 0 ? 255 : g - 1;
+      if (g == 254) g = 255;
+    }
+    if (!g_outside_int64 && g == rules.ignore_index) return false;
+    const std::size_t row = g_outside_int64 ? static_cast<std::size_t>(c) : bin(g);
+    out = row * side + pred_bin;
+    return true;
+  };
   std::vector<std::vector<std::uint64_t>> partial(chunks);
   parallel_for(chunks, 1, Parallel{static_cast<int>(chunks)}, [&](std::size_t cb, std::size_t ce) {
     for (std::size_t k = cb; k < ce; ++k) {
       auto& local = partial[k];
       local.assign(side * side, 0);
       const std::size_t begin = k * n / chunks, end = (k + 1) * n / chunks;
-      for (std::size_t i = begin; i < end; ++i) {
-        std::int64_t g;
-        bool g_outside_int64 = false;
-        if constexpr (std::is_unsigned_v<Gt> && sizeof(Gt) == 8) {
-          g_outside_int64 = gt[i] > static_cast<std::uint64_t>(INT64_MAX);
-          g = g_outside_int64 ? -1 : static_cast<std::int64_t>(gt[i]);
-        } else {
-          g = static_cast<std::int64_t>(gt[i]);
+      if constexpr (sizeof(Pred) == 1 && sizeof(Gt) == 1) {
+        std::vector<std::uint64_t> pairs(256 * 256, 0);
+        for (std::size_t i = begin; i < end; ++i)
+          ++pairs[static_cast<std::size_t>(static_cast<std::uint8_t>(gt[i])) * 256 + static_cast<std::uint8_t>(pred[i])];
+        for (std::size_t gv = 0; gv < 256; ++gv)
+          for (std::size_t pv = 0; pv < 256; ++pv) {
+            const std::uint64_t count = pairs[gv * 256 + pv];
+            if (count == 0) continue;
+            std::size_t at;
+            // back to the typed values (int8 maps are signed)
+            if (cell(static_cast<std::int64_t>(static_cast<Gt>(gv)), false, bin(static_cast<Pred>(pv)), at))
+              local[at] += count;
+          }
+      } else {
+        for (std::size_t i = begin; i < end; ++i) {
+          std::int64_t g;
+          bool g_outside_int64 = false;
+          if constexpr (std::is_unsigned_v<Gt> && sizeof(Gt) == 8) {
+            g_outside_int64 = gt[i] > static_cast<std::uint64_t>(INT64_MAX);
+            g = g_outside_int64 ? -1 : static_cast<std::int64_t>(gt[i]);
+          } else {
+            g = static_cast<std::int64_t>(gt[i]);
+          }
+          std::size_t at;
+          if (cell(g, g_outside_int64, bin(pred[i]), at)) ++local[at];
         }
-        if (rules.reduce_zero_label && !g_outside_int64) {
-          g = g == 0 ? 255 : g - 1;
-          if (g == 254) g = 255;
-        }
-        if (!g_outside_int64 && g == rules.ignore_index) continue;
-        const std::size_t row = g_outside_int64 ? static_cast<std::size_t>(c) : bin(g);
-        ++local[row * side + bin(pred[i])];
       }
     }
   });

@@ -47,3 +47,28 @@ TEST_CASE("confusion matrix: signed negatives and uint64 above INT64_MAX are out
   CHECK(one == naive);
   CHECK(four == naive);
 }
+
+TEST_CASE("confusion matrix: the 8-bit pair-histogram path equals the generic path (uint8, int8, rules)") {
+  std::mt19937 rng(9);
+  std::vector<std::uint8_t> p8(200000), g8(200000);
+  for (auto& v : p8) v = static_cast<std::uint8_t>(rng() % 9 == 0 ? 255 : rng() % 7);
+  for (auto& v : g8) v = static_cast<std::uint8_t>(rng() % 11 == 0 ? 255 : rng() % 8);
+  std::vector<std::int32_t> p32(p8.begin(), p8.end()), g32(g8.begin(), g8.end());
+  std::vector<std::int8_t> ps(p8.size()), gs(g8.size());
+  for (std::size_t i = 0; i < p8.size(); ++i) {
+    ps[i] = static_cast<std::int8_t>(p8[i]);  // 255 -> -1
+    gs[i] = static_cast<std::int8_t>(g8[i]);
+  }
+  std::vector<std::int32_t> ps32(ps.begin(), ps.end()), gs32(gs.begin(), gs.end());
+  for (bool reduce : {false, true}) {
+    const locuskit::LabelRules rules{6, 255, reduce};
+    std::vector<std::uint64_t> a(49, 0), b(49, 0), c(49, 0), d(49, 0);
+    locuskit::confusion_matrix_update(p8.data(), g8.data(), p8.size(), rules, a.data(), locuskit::Parallel{3});
+    locuskit::confusion_matrix_update(p32.data(), g32.data(), p32.size(), rules, b.data());
+    CHECK(a == b);
+    const locuskit::LabelRules signed_rules{6, -1, reduce};
+    locuskit::confusion_matrix_update(ps.data(), gs.data(), ps.size(), signed_rules, c.data());
+    locuskit::confusion_matrix_update(ps32.data(), gs32.data(), ps32.size(), signed_rules, d.data());
+    CHECK(c == d);
+  }
+}
