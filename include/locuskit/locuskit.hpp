@@ -12,3 +12,4 @@
 #include "match.hpp"
 #include "eval.hpp"
 #include "pose.hpp"
+#include "mask.hpp"

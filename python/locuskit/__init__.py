@@ -15,7 +15,7 @@ from ._core import (
     set_simd_arch,
     simd_arch,
 )
-from . import anchors, coco, coders, eval, match, ops, pose, traj
+from . import anchors, boundary, coco, coders, eval, mask, match, medical, ops, panoptic, pose, semseg, traj
 from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
 from ._arrays import CopyWarning, get_copy_policy, set_copy_policy
 from ._library import register as register_torch_ops
@@ -39,12 +39,17 @@ __all__ = [
     "set_copy_policy",
     "get_num_threads",
     "anchors",
+    "boundary",
     "coco",
     "coders",
     "eval",
+    "mask",
     "match",
+    "medical",
     "ops",
+    "panoptic",
     "pose",
+    "semseg",
     "traj",
     "set_num_threads",
     "set_simd_arch",

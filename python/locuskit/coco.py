@@ -257,6 +257,25 @@ class COCO:
         return [{"image_id": int(r[0]), "bbox": [r[1], r[2], r[3], r[4]], "score": r[5], "category_id": int(r[6])}
                 for r in data]
 
+    def annToRLE(self, ann):
+        """Compressed RLE of an annotation's segmentation (pycocotools: polygons -> frPyObjects at the
+        image size + merge; uncompressed RLE -> frPyObjects; compressed RLE as is)."""
+        from . import mask as maskUtils
+
+        img = self.imgs[ann["image_id"]]
+        segm = ann["segmentation"]
+        if type(segm) == list:  # noqa: E721 - exact type, as pycocotools
+            return maskUtils.merge(maskUtils.frPyObjects(segm, img["height"], img["width"]))
+        if type(segm["counts"]) == list:  # noqa: E721
+            return maskUtils.frPyObjects(segm, img["height"], img["width"])
+        return segm
+
+    def annToMask(self, ann):
+        """(h, w) uint8 binary mask of an annotation (``decode(annToRLE(ann))``)."""
+        from . import mask as maskUtils
+
+        return maskUtils.decode(self.annToRLE(ann))
+
     def _load_res_dataset(self):
         """pycocotools' res.dataset: the results with the keys its loadRes adds (in its order)."""
         src = self._res_source
