@@ -26,7 +26,7 @@ std::size_t suppression_bits(const T* boxes, const T* scores, std::size_t n, std
                              std::size_t& words) {
   const std::size_t m = std::min(n, top_k);
   LOCUSKIT_CHECK(m <= max_suppression_bits_boxes, std::invalid_argument, "fast_nms/cluster_nms: ", m,
-                 " boxes would need a ", m / 8 * m / (1 << 20), " MiB suppression matrix; pass top_k <= ",
+                 " boxes would need a ", double(m) * double(m) / 8 / (1 << 20), " MiB suppression matrix; pass top_k <= ",
                  max_suppression_bits_boxes, " (YOLACT uses 200) or use nms()");
   NmsWorkspace<T> ws(n);
   detail::score_order(scores, n, ws.order_.data(), ws);
