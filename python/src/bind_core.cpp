@@ -48,7 +48,7 @@ void bind_core(py::module_& m) {
   }, py::arg("name"), "Pin the SIMD architecture ('auto' returns to the best one). For tests and benchmarks.");
   m.def("set_num_threads", [](int n) {
     if (n < 1 || n > max_threads)
-      throw std::invalid_argument("n: must lie in [1, " + std::to_string(max_threads) + "] (locuskit.max_threads), got " +
+      throw std::invalid_argument("set_num_threads: n must lie in [1, " + std::to_string(max_threads) + "] (locuskit.max_threads), got " +
                                   std::to_string(n));
     thread_slot().store(n);
   }, py::arg("n"), "Threads used by large computations, 1 to max_threads (default: all hardware threads, at most "

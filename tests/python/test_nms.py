@@ -292,9 +292,9 @@ def test_set_num_threads_is_bounded():
     # Issue 10 item 6 / issue 15: 10**6 was accepted and every call then started ~1500 threads.
     old = lk.get_num_threads()
     try:
-        with pytest.raises(ValueError, match=r"n: must lie in \[1, 256\]"):
+        with pytest.raises(ValueError, match=r"set_num_threads: n must lie in \[1, 256\]"):
             lk.set_num_threads(10**6)
-        with pytest.raises(ValueError, match="n: must lie in"):
+        with pytest.raises(ValueError, match="set_num_threads: n must lie in"):
             lk.set_num_threads(0)
         lk.set_num_threads(lk.max_threads)
         assert lk.get_num_threads() == lk.max_threads == 256
