@@ -334,3 +334,21 @@ def test_reused_workspace_gives_the_same_results_across_sizes_and_threads():
         got = list(ex.map(lambda c: lk.nms(c[0], c[1], 0.5), cases * 3))
     for g, w in zip(got, want * 3):
         np.testing.assert_array_equal(g, w)
+
+
+def test_thread_pool_works_in_a_forked_child():
+    # The pool's workers do not survive fork(); the child must get a fresh pool, not hang.
+    import multiprocessing as mp
+    old = lk.get_num_threads()
+    try:
+        lk.set_num_threads(4)
+        a = random_boxes(np.random.default_rng(2), 1500, np.float32)
+        want = lk.box_iou(a, a)  # the parent's pool is warm now
+        ctx = mp.get_context("fork")
+        q = ctx.Queue()
+        p = ctx.Process(target=lambda: q.put(bool(np.array_equal(lk.box_iou(a, a), want))))
+        p.start()
+        assert q.get(timeout=60)
+        p.join(timeout=60)
+    finally:
+        lk.set_num_threads(old)
