@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <locuskit/box/iou.hpp>
+#include <locuskit/coder/centernet.hpp>
 #include <locuskit/coder/delta_xywh.hpp>
 #include <locuskit/coder/yolo.hpp>
 #include <locuskit/nms.hpp>
@@ -223,5 +224,18 @@ TEST_CASE("yolov8_decode: 0 allocations for reg_max <= 64") {
   std::vector<float> boxes(4 * h * w), scores(classes * h * w);
   CHECK(allocations_after_warmup([&] {
     yolov8_decode(raw.data(), reg_max, classes, h, w, 8.0, boxes.data(), scores.data());
+  }) == 0);
+}
+
+TEST_CASE("centernet_decode: 0 allocations with a warm workspace") {
+  const std::size_t classes = 4, h = 16, w = 20, k = 50;
+  const auto heat = uniform<float>(classes * h * w, 12), wh = uniform<float>(2 * h * w, 13),
+             offset = uniform<float>(2 * h * w, 14);
+  std::vector<float> boxes(4 * k), scores(k);
+  std::vector<std::int64_t> cls(k);
+  CenterNetWorkspace<float> ws;
+  CHECK(allocations_after_warmup([&] {
+    centernet_decode(heat.data(), classes, h, w, wh.data(), offset.data(), k, 4.0, boxes.data(), scores.data(),
+                     cls.data(), &ws);
   }) == 0);
 }
