@@ -219,7 +219,7 @@ py::tuple matrix_nms_py(const py::array& boxes, const py::array& scores, py::obj
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = matrix_nms(b, s, l, n, keep.data(), out.data(), p);
+      k = matrix_nms(b, s, l, n, keep.data(), out.data(), p, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k));
   });
@@ -237,7 +237,7 @@ py::tuple weighted_nms_py(const py::array& boxes, const py::array& scores, doubl
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = weighted_nms(b, s, n, iou_threshold, keep.data(), out.data(), r);
+      k = weighted_nms(b, s, n, iou_threshold, keep.data(), out.data(), r, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k, 4));
   });

@@ -170,6 +170,17 @@ TEST_CASE_TEMPLATE("NMS family: 0 allocations with a warm workspace", T, float, 
     CHECK(allocations_after_warmup([&] {
       diou_nms(boxes.data(), scores.data(), n, 0.5, 1.0, keep.data(), IouRule::torchvision, &ws);
     }) == 0);
+    std::vector<T> fused(4 * n);
+    CHECK(allocations_after_warmup([&] {
+      weighted_nms(boxes.data(), scores.data(), n, 0.5, keep.data(), fused.data(), IouRule::torchvision, &ws);
+    }) == 0);
+    if (n <= 300) {  // O(n^2)
+      MatrixNmsParams mp;
+      mp.filter_threshold = 0.1;
+      CHECK(allocations_after_warmup([&] {
+        matrix_nms(boxes.data(), scores.data(), classes.data(), n, keep.data(), kept_scores.data(), mp, &ws);
+      }) == 0);
+    }
   }
 }
 
