@@ -174,6 +174,12 @@ TEST_CASE_TEMPLATE("NMS family: 0 allocations with a warm workspace", T, float, 
     CHECK(allocations_after_warmup([&] {
       weighted_nms(boxes.data(), scores.data(), n, 0.5, keep.data(), fused.data(), IouRule::torchvision, &ws);
     }) == 0);
+    CHECK(allocations_after_warmup([&] {
+      fast_nms(boxes.data(), scores.data(), n, 0.5, keep.data(), 200, IouRule::torchvision, &ws);
+    }) == 0);
+    CHECK(allocations_after_warmup([&] {
+      cluster_nms(boxes.data(), scores.data(), n, 0.5, keep.data(), 200, IouRule::torchvision, nullptr, &ws);
+    }) == 0);
     if (n <= 300) {  // O(n^2)
       MatrixNmsParams mp;
       mp.filter_threshold = 0.1;
