@@ -159,6 +159,7 @@ TEST_CASE_TEMPLATE("NMS family: 0 allocations with a warm workspace", T, float, 
     CHECK(allocations_after_warmup([&] {
       batched_nms(boxes.data(), scores.data(), sparse.data(), n, 0.5, keep.data(), {}, &ws);
     }) == 0);
+    if (n > 300) continue;  // the 6000-box case is for nms' grid; the scalar variants are slow under ASan
     for (auto method : {SoftNmsMethod::linear, SoftNmsMethod::gaussian}) {
       SoftNmsParams p;
       p.method = method;
@@ -180,13 +181,11 @@ TEST_CASE_TEMPLATE("NMS family: 0 allocations with a warm workspace", T, float, 
     CHECK(allocations_after_warmup([&] {
       cluster_nms(boxes.data(), scores.data(), n, 0.5, keep.data(), 200, IouRule::torchvision, nullptr, &ws);
     }) == 0);
-    if (n <= 300) {  // O(n^2)
-      MatrixNmsParams mp;
-      mp.filter_threshold = 0.1;
-      CHECK(allocations_after_warmup([&] {
-        matrix_nms(boxes.data(), scores.data(), classes.data(), n, keep.data(), kept_scores.data(), mp, &ws);
-      }) == 0);
-    }
+    MatrixNmsParams mp;
+    mp.filter_threshold = 0.1;
+    CHECK(allocations_after_warmup([&] {
+      matrix_nms(boxes.data(), scores.data(), classes.data(), n, keep.data(), kept_scores.data(), mp, &ws);
+    }) == 0);
   }
 }
 
