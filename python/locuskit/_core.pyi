@@ -3,6 +3,8 @@ from typing import List, Optional, Tuple
 
 import numpy
 
+max_threads: int
+
 class CocoEvaluation:
     def __init__(self, *args, **kwargs) -> None: ...
     def accumulate(self, rec_thrs: object = ...) -> tuple: ...

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_array, tensor_io
+from ._args import UINT64_MAX, integer
 
 __all__ = [
     "AnchorGenerator",
@@ -44,7 +45,7 @@ def _dtype_name(dtype) -> str:
 
 def _shape2(shape, name: str):
     try:
-        h, w = (int(v) for v in shape)
+        h, w = (integer(v, "feature_shapes") for v in shape)
     except Exception as exc:  # noqa: BLE001
         raise ValueError(f"{name}: expected (height, width), got {shape!r}") from exc
     if h < 0 or w < 0:
@@ -201,7 +202,7 @@ class MMDetAnchorGenerator:
         if (scales is None) == (octave_base_scale is None):
             raise ValueError("give either scales or octave_base_scale (with scales_per_octave)")
         if scales is None:
-            scales = octave_scales(octave_base_scale, int(scales_per_octave))
+            scales = octave_scales(octave_base_scale, integer(scales_per_octave, "scales_per_octave", minimum=1))
         self.scales = [float(s) for s in scales]
         self.ratios = [float(r) for r in ratios]
         self.base_sizes = ([min(s) for s in self.strides] if base_sizes is None else [float(b) for b in base_sizes])
@@ -384,7 +385,8 @@ def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, ratio_thre
     """
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}")
-    return _core._kmeans_anchors(as_array(wh, "wh"), int(k), int(seed), int(max_iter), float(ratio_threshold), int(n_init))
+    return _core._kmeans_anchors(as_array(wh, "wh"), integer(k, "k", minimum=1), integer(seed, "seed", maximum=UINT64_MAX),
+                                 integer(max_iter, "max_iter"), float(ratio_threshold), integer(n_init, "n_init", minimum=1))
 
 
 @tensor_io

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_array, tensor_io
+from ._args import integer
 
 __all__ = [
     "Box2BoxTransform",
@@ -159,7 +160,7 @@ def yolo_decode(raw, anchors, stride: float, version: int = 5):
     objectness (B, A·H·W))``, anchor-major rows. v3: ``(σ(t)+cell)·stride``, ``anchor·e^t``;
     v5: ``(2σ(t) + cell − 0.5)·stride``, ``(2σ(t))²·anchor``."""
     return _core._yolo_decode(as_array(raw, "raw"), np.asarray(anchors, dtype=np.float64), float(stride),
-                              int(version))
+                              integer(version, "version", minimum=3, maximum=5))
 
 
 @tensor_io
@@ -167,7 +168,7 @@ def yolov8_decode(raw, stride: float, reg_max: int = 16):
     """Decodes one YOLOv8 level: ``raw`` (B, 4·reg_max + C, H, W). Distances are DFL expectations
     (softmax over reg_max bins), boxes ``(point ∓ ltrb)·stride`` with points at cell centres.
     Returns ``(boxes (B, H·W, 4) xyxy, scores (B, H·W, C) = σ(cls))``."""
-    return _core._yolov8_decode(as_array(raw, "raw"), int(reg_max), float(stride))
+    return _core._yolov8_decode(as_array(raw, "raw"), integer(reg_max, "reg_max", minimum=1, maximum=4096), float(stride))
 
 
 @tensor_io
@@ -184,5 +185,5 @@ def centernet_decode(heat, wh, offset=None, k: int = 100, down_ratio: float = 4.
     if k < 0:
         raise ValueError(f"k must be non-negative, got {k}")
     return _core._centernet_decode(as_array(heat, "heat"), as_array(wh, "wh"),
-                                   None if offset is None else as_array(offset, "offset"), int(k),
+                                   None if offset is None else as_array(offset, "offset"), integer(k, "k"),
                                    float(down_ratio))

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_array, as_ids, tensor_io
+from ._args import integer
 
 __all__ = [
     "ATSSAssigner",
@@ -146,14 +147,12 @@ class ATSSAssigner:
     ``(assigned_gt_inds (0 background, g+1), max_overlaps (−inf for background))``."""
 
     def __init__(self, topk: int = 9, center_eps: float = 0.01):
-        if topk <= 0:
-            raise ValueError(f"topk must be positive, got {topk}")
-        self.topk = int(topk)
+        self.topk = integer(topk, "topk", minimum=1)
         self.center_eps = float(center_eps)
 
     @tensor_io
     def assign(self, bboxes, num_level_bboxes, gt_bboxes):
-        levels = [int(v) for v in num_level_bboxes]
+        levels = [integer(v, f"num_level_bboxes[{i}]") for i, v in enumerate(num_level_bboxes)]
         if any(v < 0 for v in levels):
             raise ValueError("num_level_bboxes must be non-negative")
         return _core._atss_assign(as_array(bboxes, "anchors"), levels, as_array(gt_bboxes, "gt_boxes"), self.topk,

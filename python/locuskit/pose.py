@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_array, tensor_io
+from ._args import INT32_MAX, integer
 
 __all__ = [
     "so3_exp",
@@ -222,7 +223,8 @@ def so3_average(quaternions):
 @tensor_io
 def se3_average(poses, max_iterations: int = 50):
     """Iterative mean of (N, 4, 4) float64 poses: x <- x exp(mean log(x^-1 x_i))."""
-    return _core.se3_average(np.ascontiguousarray(as_array(poses, "poses"), dtype=np.float64), max_iterations)
+    return _core.se3_average(np.ascontiguousarray(as_array(poses, "poses"), dtype=np.float64),
+                            integer(max_iterations, "max_iterations", minimum=1, maximum=INT32_MAX))
 
 
 @tensor_io

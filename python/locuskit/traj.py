@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _core
 from ._arrays import as_array, tensor_io
+from ._args import integer
 
 __all__ = [
     "Trajectory",
@@ -147,7 +148,7 @@ def umeyama_alignment(est_poses, ref_poses, with_scale: bool = False, n_to_align
     first n pairs (-1: all). Raises ValueError for a degenerate configuration."""
     e = np.ascontiguousarray(as_array(est_poses, "est_poses"), dtype=np.float64)
     r = np.ascontiguousarray(as_array(ref_poses, "ref_poses"), dtype=np.float64)
-    return _core.traj_umeyama(e, r, bool(with_scale), int(n_to_align))
+    return _core.traj_umeyama(e, r, bool(with_scale), integer(n_to_align, "n_to_align", minimum=-1))
 
 
 @tensor_io
@@ -167,7 +168,7 @@ def align(ref_poses, est_poses, mode: str = "se3", n_to_align: int = -1):
         return _core.se3_compose(np.ascontiguousarray(T[None]), e), {"T": T}
     if mode not in ("se3", "sim3", "scale"):
         raise ValueError(f"align: expected one of {APE_ALIGN_MODES}, got {mode!r}")
-    R, t, s = _core.traj_umeyama(e, r, mode != "se3", int(n_to_align))
+    R, t, s = _core.traj_umeyama(e, r, mode != "se3", integer(n_to_align, "n_to_align", minimum=-1))
     if mode == "scale":
         return _core.traj_apply_alignment(e, R, t, s, True), {"s": s, "unused_R": R, "unused_t": t}
     return _core.traj_apply_alignment(e, R, t, s, False), {"R": R, "t": t, "s": s}

@@ -20,6 +20,16 @@ namespace py = pybind11;
 /// Threads the module's heavy functions may use (set_num_threads / get_num_threads).
 int num_threads() noexcept;
 
+/// The product of non-negative sizes (an output's row count from user-given grid sizes),
+/// ValueError naming `what` when it overflows py::ssize_t instead of wrapping.
+inline py::ssize_t checked_product(std::initializer_list<py::ssize_t> factors, const char* what) {
+  py::ssize_t total = 1;
+  for (py::ssize_t f : factors)
+    if (f < 0 || __builtin_mul_overflow(total, f, &total))
+      throw std::invalid_argument(std::string(what) + ": size overflows (a factor is negative or the product exceeds 2^63)");
+  return total;
+}
+
 inline std::string dtype_str(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
 
 inline std::string shape_str(const py::array& a) {

@@ -63,7 +63,7 @@ py::array grid_anchors_py(const py::array& cell, py::ssize_t grid_h, py::ssize_t
     std::size_t a = 0;
     const T* c = boxes_data<T>(cell, "cell_anchors", a);
     check_finite(c, 4 * a, "cell_anchors");
-    auto out = new_array<T>({static_cast<py::ssize_t>(a) * grid_h * grid_w, 4});
+    auto out = new_array<T>({checked_product({static_cast<py::ssize_t>(a), grid_h, grid_w, 4}, "grid_anchors") / 4, 4});
     T* o = out.mutable_data();
     {
       py::gil_scoped_release release;
@@ -91,7 +91,10 @@ py::array grid_anchors_multi_py(const std::vector<py::array>& cells, const std::
       check_finite(data[l], 4 * counts[l], "cell_anchors");
       LOCUSKIT_CHECK(grids[l].first >= 0 && grids[l].second >= 0, std::invalid_argument,
                      "grid size must be non-negative");
-      total += static_cast<py::ssize_t>(counts[l]) * grids[l].first * grids[l].second;
+      const py::ssize_t level = checked_product({static_cast<py::ssize_t>(counts[l]), grids[l].first, grids[l].second, 4},
+                                                "grid_anchors") / 4;
+      LOCUSKIT_CHECK(!__builtin_add_overflow(total, level, &total) && total <= PTRDIFF_MAX / 4, std::invalid_argument,
+                     "grid_anchors: total size overflows");
     }
     auto out = new_array<T>({total, 4});
     T* o = out.mutable_data();
@@ -113,7 +116,7 @@ py::array grid_points_py(py::ssize_t grid_h, py::ssize_t grid_w, double stride_h
                  grid_h, ", ", grid_w, ")");
   return with_dtype_name(dtype, [&](auto tag) -> py::array {
     using T = decltype(tag);
-    auto out = new_array<T>({grid_h * grid_w, 2});
+    auto out = new_array<T>({checked_product({grid_h, grid_w, 2}, "grid_points") / 2, 2});
     grid_points(static_cast<std::size_t>(grid_h), static_cast<std::size_t>(grid_w), stride_h, stride_w, offset,
                 out.mutable_data());
     return out;
@@ -127,7 +130,7 @@ py::array ssd_priors_level_py(const std::vector<double>& scales, std::size_t lev
   return with_dtype_name(dtype, [&](auto tag) -> py::array {
     using T = decltype(tag);
     const auto np = static_cast<py::ssize_t>(ssd_priors_per_location(ratios.size()));
-    auto out = new_array<T>({grid_h * grid_w * np, 4});
+    auto out = new_array<T>({checked_product({grid_h, grid_w, np, 4}, "ssd_priors") / 4, 4});
     ssd_priors_level(scales.data(), scales.size(), level, ratios.data(), ratios.size(),
                      static_cast<std::size_t>(grid_h), static_cast<std::size_t>(grid_w), image_h, image_w, step, clip,
                      out.mutable_data());

@@ -305,9 +305,10 @@ py::tuple centernet_decode_py(const py::array& heat, const py::array& wh, const 
     {
       py::gil_scoped_release release;
       check_finite(hp, b * c * h * w, "heat");
+      CenterNetWorkspace<T> ws;  // one per call, shared by the images of the batch
       for (std::size_t i = 0; i < b; ++i)
         centernet_decode(hp + i * c * h * w, c, h, w, whp + i * 2 * h * w, op ? op + i * 2 * h * w : nullptr, kk,
-                         down_ratio, bo + i * kk * 4, so + i * kk, co + i * kk);
+                         down_ratio, bo + i * kk * 4, so + i * kk, co + i * kk, &ws);
     }
     return py::make_tuple(boxes, scores, classes);
   });

@@ -1,8 +1,10 @@
 // Module-wide controls: version, SIMD architecture, thread count.
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include <locuskit/config.hpp>
+#include <locuskit/parallel.hpp>
 #include <locuskit/simd/dispatch.hpp>
 
 #include "arrays.hpp"
@@ -13,7 +15,7 @@ namespace {
 std::atomic<int>& thread_slot() {
   static std::atomic<int> slot{[] {
     const unsigned hc = std::thread::hardware_concurrency();
-    return hc == 0 ? 1 : static_cast<int>(hc);
+    return hc == 0 ? 1 : static_cast<int>(std::min<unsigned>(hc, max_threads));
   }()};
   return slot;
 }
@@ -45,9 +47,13 @@ void bind_core(py::module_& m) {
                                 " archs, see available_simd_archs()");
   }, py::arg("name"), "Pin the SIMD architecture ('auto' returns to the best one). For tests and benchmarks.");
   m.def("set_num_threads", [](int n) {
-    if (n < 1) throw std::invalid_argument("set_num_threads: n must be >= 1, got " + std::to_string(n));
+    if (n < 1 || n > max_threads)
+      throw std::invalid_argument("set_num_threads: n must lie in [1, " + std::to_string(max_threads) + "] (locuskit.max_threads), got " +
+                                  std::to_string(n));
     thread_slot().store(n);
-  }, py::arg("n"), "Threads used by large computations (default: all hardware threads). Results do not depend on it.");
+  }, py::arg("n"), "Threads used by large computations, 1 to max_threads (default: all hardware threads, at most "
+                   "max_threads). They come from one persistent pool. Results do not depend on it.");
+  m.attr("max_threads") = max_threads;
   m.def("get_num_threads", &num_threads, "Threads used by large computations.");
 }
 

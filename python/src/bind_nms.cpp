@@ -24,11 +24,39 @@ void check_unit(double v, const char* name) {
     throw std::invalid_argument(std::string(name) + ": must lie in [0, 1], got " + std::to_string(v));
 }
 
+/// A count or None (unlimited): TypeError for a non-integer (2.7), ValueError for a negative or
+/// too large one (2**70), naming the argument (the public wrappers check first; this guards _core).
 std::size_t to_max(py::object v, const char* name) {
   if (v.is_none()) return std::numeric_limits<std::size_t>::max();
-  const auto x = v.cast<long long>();
-  if (x < 0) throw std::invalid_argument(std::string(name) + ": must be >= 0 or None, got " + std::to_string(x));
+  if (!PyIndex_Check(v.ptr()))
+    throw type_error(std::string(name) + ": expected an integer or None, got " + Py_TYPE(v.ptr())->tp_name);
+  const py::int_ i = py::reinterpret_steal<py::int_>(PyNumber_Index(v.ptr()));
+  if (!i) throw py::error_already_set();
+  int overflow = 0;
+  const long long x = PyLong_AsLongLongAndOverflow(i.ptr(), &overflow);
+  if (overflow || x < 0)
+    throw std::invalid_argument(std::string(name) + ": must lie in [0, 2^63 - 1] or be None, got " +
+                                py::repr(i).cast<std::string>());
   return static_cast<std::size_t>(x);
+}
+
+/// Inputs up to this many boxes reuse a per-thread workspace (kept between calls: fresh scratch
+/// per call costs page faults, 2.1-2.6 ms instead of 0.8 ms at 10k boxes); larger ones use a
+/// temporary, so an idle thread holds at most ~50 MB of NMS scratch.
+constexpr std::size_t max_cached_workspace_boxes = std::size_t(1) << 20;
+
+template <class T>
+NmsWorkspace<T>* thread_workspace(std::size_t n) {
+  thread_local NmsWorkspace<T> ws;
+  return n <= max_cached_workspace_boxes ? &ws : nullptr;
+}
+
+/// Per-thread buffer for kept indices (same reuse rule).
+std::int64_t* thread_keep_buffer(std::size_t n, std::vector<std::int64_t>& temporary) {
+  thread_local std::vector<std::int64_t> keep;
+  std::vector<std::int64_t>& buf = n <= max_cached_workspace_boxes ? keep : temporary;
+  if (buf.size() < n) buf.resize(n);
+  return buf.data();
 }
 
 /// (N, 4) boxes and (N,) scores of the same float dtype.
@@ -46,10 +74,14 @@ void validate(const T* b, const T* s, std::size_t n) {
   check_finite(s, n, "scores", /*allow_inf=*/true);
 }
 
-py::array_t<std::int64_t> indices_array(const std::vector<std::int64_t>& keep, std::size_t k) {
+py::array_t<std::int64_t> indices_array(const std::int64_t* keep, std::size_t k) {
   auto out = new_array<std::int64_t>({static_cast<py::ssize_t>(k)});
-  std::copy(keep.begin(), keep.begin() + static_cast<std::ptrdiff_t>(k), out.mutable_data());
+  std::copy(keep, keep + k, out.mutable_data());
   return out;
+}
+
+py::array_t<std::int64_t> indices_array(const std::vector<std::int64_t>& keep, std::size_t k) {
+  return indices_array(keep.data(), k);
 }
 
 template <class T>
@@ -74,12 +106,13 @@ decltype(auto) with_boxes_scores(const py::array& boxes, const py::array& scores
 /// kept count) with the GIL released; the kept indices as an int64 array.
 template <class T, class Run>
 py::array kept_indices(const T* b, const T* s, std::size_t n, Run&& run) {
-  std::vector<std::int64_t> keep(n);
+  std::vector<std::int64_t> temporary;
+  std::int64_t* keep = thread_keep_buffer(n, temporary);
   std::size_t k = 0;
   {
     py::gil_scoped_release release;
     validate(b, s, n);
-    k = run(keep.data());
+    k = run(keep);
   }
   return indices_array(keep, k);
 }
@@ -88,9 +121,9 @@ py::array nms_py(const py::array& boxes, const py::array& scores, double iou_thr
                  const std::string& rule, py::object max_output) {
   check_unit(iou_threshold, "iou_threshold");
   NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
-  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return nms(b, s, n, iou_threshold, keep, opts);
+      return nms(b, s, n, iou_threshold, keep, opts, thread_workspace<decltype(tag)>(n));
     });
   });
 }
@@ -99,10 +132,10 @@ py::array batched_nms_py(const py::array& boxes, const py::array& scores, const 
                          double iou_threshold, const std::string& rule, py::object max_output) {
   check_unit(iou_threshold, "iou_threshold");
   NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
-  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
     const std::int64_t* c = vector_data<std::int64_t>(idxs, "idxs", static_cast<py::ssize_t>(n), "boxes rows");
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return batched_nms(b, s, c, n, iou_threshold, keep, opts);
+      return batched_nms(b, s, c, n, iou_threshold, keep, opts, thread_workspace<decltype(tag)>(n));
     });
   });
 }
@@ -120,7 +153,8 @@ py::tuple soft_nms_py(const py::array& boxes, const py::array& scores, const std
   p.iou_threshold = iou_threshold;
   p.sigma = sigma;
   p.score_threshold = score_threshold;
-  p.rule = parse_rule(rule);
+  if (rule == "opencv") p.overlap = SoftNmsOverlap::opencv;  // OpenCV's double-then-float overlap
+  else p.rule = parse_rule(rule);
   p.max_output = to_max(max_output, "max_output");
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {
     using T = decltype(tag);
@@ -130,7 +164,7 @@ py::tuple soft_nms_py(const py::array& boxes, const py::array& scores, const std
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = soft_nms(b, s, n, keep.data(), out.data(), p);
+      k = soft_nms(b, s, n, keep.data(), out.data(), p, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k));
   });
@@ -141,9 +175,9 @@ py::array diou_nms_py(const py::array& boxes, const py::array& scores, double io
   check_unit(iou_threshold, "iou_threshold");
   if (!(beta > 0) || !std::isfinite(beta)) throw std::invalid_argument("beta: must be > 0, got " + std::to_string(beta));
   const IouRule r = parse_rule(rule);
-  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return diou_nms(b, s, n, iou_threshold, beta, keep, r);
+      return diou_nms(b, s, n, iou_threshold, beta, keep, r, thread_workspace<decltype(tag)>(n));
     });
   });
 }
@@ -185,7 +219,7 @@ py::tuple matrix_nms_py(const py::array& boxes, const py::array& scores, py::obj
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = matrix_nms(b, s, l, n, keep.data(), out.data(), p);
+      k = matrix_nms(b, s, l, n, keep.data(), out.data(), p, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k));
   });
@@ -203,7 +237,7 @@ py::tuple weighted_nms_py(const py::array& boxes, const py::array& scores, doubl
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = weighted_nms(b, s, n, iou_threshold, keep.data(), out.data(), r);
+      k = weighted_nms(b, s, n, iou_threshold, keep.data(), out.data(), r, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k, 4));
   });
@@ -284,12 +318,13 @@ py::tuple multiclass_nms_py(const py::array& boxes, const py::array& scores, dou
     T *pb = ob.mutable_data(), *ps = os.mutable_data();
     std::int32_t *pc = oc.mutable_data(), *pn = cnt.mutable_data();
     std::int64_t* pi = oi.mutable_data();
+    thread_local MulticlassNmsWorkspace<T> ws;  // reused by this thread's calls (see thread_workspace)
     {
       py::gil_scoped_release release;
       check_boxes_xyxy(b, static_cast<std::size_t>(B * N * (per_class ? C : 1)), "boxes");
       check_finite(s, static_cast<std::size_t>(B * N * C), "scores", true);
       multiclass_nms(b, per_class, s, static_cast<std::size_t>(B), static_cast<std::size_t>(N),
-                     static_cast<std::size_t>(C), p, pb, ps, pc, pi, pn, Parallel{num_threads()});
+                     static_cast<std::size_t>(C), p, pb, ps, pc, pi, pn, Parallel{num_threads()}, &ws);
     }
     return py::make_tuple(ob, os, oc, oi, cnt);
   });

@@ -224,3 +224,131 @@ def test_cli_bench_nms_quick(capsys):
     out = capsys.readouterr().out
     assert "batched_nms" in out and "soft_nms" in out and "DIFFERENT" not in out
     assert cli.main(["bench"]) == 2  # no area: help
+
+
+def test_batched_nms_class_ids_at_both_ends_of_int64():
+    # Issue 10 item 1: INT64_MIN and INT64_MAX in one call wrapped the class range to 0 and the
+    # counting sort wrote out of bounds (the interpreter aborted).
+    rng = np.random.default_rng(5)
+    lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    for case in range(60):
+        boxes, scores = random_case(rng, np.float32)
+        pool = np.array([lo, hi] if case % 2 else [lo, lo + 1, hi - 1, hi, 0, -1], np.int64)
+        idxs = pool[rng.integers(0, len(pool), len(boxes))]
+        got = lk.batched_nms(boxes, scores, idxs, 0.5)
+        np.testing.assert_array_equal(got, per_class_loop(boxes, scores, idxs, 0.5), err_msg=f"case {case}")
+
+
+@pytest.mark.parametrize("value, error, needle", [
+    (2.7, TypeError, "max_output: expected an integer or None, got float"),
+    ("3", TypeError, "max_output: expected an integer or None, got str"),
+    (2**70, ValueError, "max_output: must lie in"),
+    (-1, ValueError, "max_output: must lie in"),
+])
+def test_integer_parameters_are_checked_and_named(value, error, needle):
+    # Issue 10 item 6: these raised RuntimeError (pybind11's cast error) without the argument's name.
+    boxes = np.array([[0, 0, 1, 1], [0, 0, 1, 1.1]], np.float32)
+    scores = np.array([0.9, 0.8], np.float32)
+    with pytest.raises(error, match=needle):
+        lk.nms(boxes, scores, 0.5, max_output=value)
+    with pytest.raises(error, match=needle):
+        lk.batched_nms(boxes, scores, np.zeros(2, np.int64), 0.5, max_output=value)
+    with pytest.raises(error, match=needle):
+        lk.soft_nms(boxes, scores, max_output=value)
+    with pytest.raises(error, match=needle):
+        lk.matrix_nms(boxes, scores, max_output=value)
+    # The compiled layer checks too (no RuntimeError when called directly).
+    with pytest.raises(error, match=needle):
+        lk._core.nms(boxes, scores, 0.5, "torchvision", value)
+    assert lk.nms(boxes, scores, 0.5, max_output=np.int64(1)).tolist() == [0]
+
+
+def test_integer_parameters_of_every_area_are_checked_and_named():
+    from locuskit import anchors, coders, match, ops, pose, traj
+    boxes = np.array([[0, 0, 1, 1], [0, 0, 2, 2]], np.float32)
+    scores = np.array([0.9, 0.8], np.float32)
+    calls = {
+        "top_k": lambda v: ops.fast_nms(boxes, scores, 0.5, top_k=v),
+        "pre_top_k": lambda v: ops.matrix_nms(boxes, scores, pre_top_k=v),
+        "max_total": lambda v: ops.multiclass_nms(boxes[None], scores[None, :, None], max_total=v),
+        "max_candidates": lambda v: ops.multiclass_nms(boxes[None], scores[None, :, None], max_candidates=v),
+        "max_output_per_class": lambda v: ops.multiclass_nms(boxes[None], scores[None, :, None],
+                                                             max_output_per_class=v),
+        "k": lambda v: anchors.kmeans_anchors(np.ones((10, 2), np.float32), v),
+        "reg_max": lambda v: coders.yolov8_decode(np.zeros((1, 65, 2, 2), np.float32), 8.0, reg_max=v),
+        "topk": lambda v: match.ATSSAssigner(topk=v),
+        "max_iterations": lambda v: pose.se3_average(np.eye(4)[None], max_iterations=v),
+        "n_to_align": lambda v: traj.umeyama_alignment(np.eye(4)[None].repeat(3, 0), np.eye(4)[None].repeat(3, 0),
+                                                       n_to_align=v),
+    }
+    for name, call in calls.items():
+        with pytest.raises(TypeError, match=f"{name}: expected an integer"):
+            call(2.7)
+        with pytest.raises(ValueError, match=f"{name}: must lie in"):
+            call(2**70)
+
+
+def test_set_num_threads_is_bounded():
+    # Issue 10 item 6 / issue 15: 10**6 was accepted and every call then started ~1500 threads.
+    old = lk.get_num_threads()
+    try:
+        with pytest.raises(ValueError, match=r"set_num_threads: n must lie in \[1, 256\]"):
+            lk.set_num_threads(10**6)
+        with pytest.raises(ValueError, match="set_num_threads: n must lie in"):
+            lk.set_num_threads(0)
+        lk.set_num_threads(lk.max_threads)
+        assert lk.get_num_threads() == lk.max_threads == 256
+    finally:
+        lk.set_num_threads(old)
+
+
+def test_thread_pool_is_persistent():
+    # Threads come from one pool: repeated multi-threaded calls do not start new OS threads.
+    import os
+    if not os.path.isdir("/proc/self/task"):
+        pytest.skip("needs /proc")
+    old = lk.get_num_threads()
+    a = random_boxes(np.random.default_rng(1), 600, np.float32)
+    try:
+        lk.set_num_threads(4)
+        lk.box_iou(a, a)  # warms the pool
+        before = set(os.listdir("/proc/self/task"))
+        for _ in range(20):
+            lk.box_iou(a, a)
+        assert set(os.listdir("/proc/self/task")) == before
+    finally:
+        lk.set_num_threads(old)
+
+
+def test_reused_workspace_gives_the_same_results_across_sizes_and_threads():
+    # The bindings keep a per-thread NMS workspace: results must not depend on its history.
+    from concurrent.futures import ThreadPoolExecutor
+    rng = np.random.default_rng(3)
+    cases = [random_case(rng, dt) for dt in (np.float32, np.float64) for _ in range(30)]
+    cases.append((random_boxes(rng, 6000, np.float32, extent=5000.0), rng.random(6000).astype(np.float32)))
+    want = [per_class_loop(b, s, np.zeros(len(b), np.int64), 0.5) for b, s in cases]
+    for order in (cases, cases[::-1]):
+        for (b, s), w in zip(order, want if order is cases else want[::-1]):
+            np.testing.assert_array_equal(lk.nms(b, s, 0.5), w)
+    with ThreadPoolExecutor(4) as ex:
+        got = list(ex.map(lambda c: lk.nms(c[0], c[1], 0.5), cases * 3))
+    for g, w in zip(got, want * 3):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_thread_pool_works_in_a_forked_child():
+    # The pool's workers do not survive fork(); the child must get a fresh pool, not hang.
+    import multiprocessing as mp
+    old = lk.get_num_threads()
+    try:
+        lk.set_num_threads(4)
+        a = random_boxes(np.random.default_rng(2), 1500, np.float32)
+        want = lk.box_iou(a, a)  # the parent's pool is warm now
+        ctx = mp.get_context("fork")
+        q = ctx.Queue()
+        p = ctx.Process(target=lambda: q.put(bool(np.array_equal(lk.box_iou(a, a), want))))
+        p.start()
+        assert q.get(timeout=60)
+        p.join(timeout=60)
+    finally:
+        lk.set_num_threads(old)

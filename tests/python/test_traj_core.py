@@ -191,7 +191,7 @@ def test_ape_rpe_relations_against_numpy():
     from scipy.spatial.transform import Rotation
     rng = np.random.default_rng(7)
     Q, P = random_poses(rng, 300), random_poses(rng, 300)
-    E = np.linalg.inv(Q) @ P
+    E = np.linalg.inv(P) @ Q  # evo: relative_se3(est, ref)
     ang = np.linalg.norm(Rotation.from_matrix(E[:, :3, :3]).as_rotvec(), axis=1)
     np.testing.assert_allclose(traj.ape(Q, P, "angle_rad").errors, ang, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(traj.ape(Q, P, "angle_deg").errors, np.rad2deg(ang), rtol=1e-12, atol=1e-12)
@@ -342,3 +342,50 @@ def test_large_coordinates_alignment_precision():
         if mode == "sim3":
             assert abs(r.alignment["s"] - 1) < 1e-9
     assert traj.ape(t, est, "angle_deg", "se3").stats["max"] < 1e-6
+
+
+def test_cli_directories_are_clear_errors(tmp_path, capsys):
+    # Issue 10 item 5: a directory (as a trajectory or as an output) printed a Python traceback.
+    gt = str(LOCAL / "freiburg1_xyz-groundtruth.txt")
+    assert cli_main(["traj", "ape", str(tmp_path), gt]) == 1
+    assert f"{tmp_path}: is a directory" in capsys.readouterr().err
+    assert cli_main(["traj", "ape", gt, gt, "--json", str(tmp_path)]) == 1
+    assert f"--json {tmp_path}: Is a directory" in capsys.readouterr().err
+    png_dir = tmp_path / "plot.png"
+    png_dir.mkdir()
+    assert cli_main(["traj", "ape", gt, gt, "--plot", str(png_dir)]) == 1
+    assert f"--plot {png_dir}: Is a directory" in capsys.readouterr().err
+    assert cli_main(["traj", "kitti", str(tmp_path), gt]) == 1
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_utf8_byte_order_mark_is_accepted(tmp_path):
+    # Issue 10 item 5: evo reads files with a UTF-8 BOM; we rejected them.
+    src = LOCAL / "freiburg1_xyz-groundtruth.txt"
+    bom = tmp_path / "bom.txt"
+    bom.write_bytes(b"\xef\xbb\xbf" + src.read_bytes())
+    a, b = traj.read_trajectory(src), traj.read_trajectory(bom)
+    np.testing.assert_array_equal(a.stamps, b.stamps)
+    np.testing.assert_array_equal(a.poses, b.poses)
+
+
+def test_unsorted_reference_association_equals_sorted_evo_rule():
+    # Issue 10 item 5: an unsorted long side used evo's O(N*M) scan (2.8 s at 50k poses); it is now
+    # sorted once. Same rows as evo's argmin rule (first minimum), checked blockwise at 20k.
+    rng = np.random.default_rng(4)
+    n = 20000
+    ref = 1.3e9 + np.round(rng.uniform(0, 1000, n), 2)  # duplicates and rounding ties
+    est = 1.3e9 + np.round(rng.uniform(0, 1000, n // 3), 3)
+    rng.shuffle(ref)
+    ri, ei = traj.associate(traj.Trajectory(np.tile(np.eye(4), (n, 1, 1)), ref),
+                            traj.Trajectory(np.tile(np.eye(4), (len(est), 1, 1)), est), 0.004)
+    want_r, want_e = [], []
+    for s in range(0, len(est), 500):
+        q = est[s:s + 500]
+        d = np.abs(ref[None, :] - q[:, None])
+        j = d.argmin(1)
+        ok = d[np.arange(len(q)), j] <= 0.004
+        want_e += list(np.arange(s, s + len(q))[ok])
+        want_r += list(j[ok])
+    np.testing.assert_array_equal(ei, want_e)
+    np.testing.assert_array_equal(ri, want_r)

@@ -162,6 +162,14 @@ def test_kitti_segments_and_per_pose_golden():
                                atol=1e-12)
 
 
+def test_ape_full_composes_est_inverse_ref_as_evo():
+    """evo's APE error is relative_se3(est, ref) = est⁻¹·ref; KITTI rotations are not exactly
+    orthonormal, so ref⁻¹·est gives `-r full` values up to 1.7e-6 away (issue 10, item 4)."""
+    want = np.load(LOCAL / "evo_ape_full_kitti00_orb.npz")["orb_full"]
+    ref, est = _load("kitti00_orbslam2_stereo")
+    np.testing.assert_allclose(traj.ape(ref, est, "full").errors, want, rtol=1e-13, atol=1e-13)
+
+
 def test_euroc_golden():
     g = _golden("euroc_v102.npz")
     ref, est = _load("euroc_v102")

@@ -37,28 +37,40 @@ void centernet_peaks(const T* heat, std::size_t n_classes, std::size_t h, std::s
 
 /// CenterNet `ctdet_decode` for one image. `heat` (C, H, W) scores (after the sigmoid), `wh`
 /// (2, H, W) sizes, `offset` (2, H, W) sub-pixel offsets or null (CenterNet's `reg_offset=False`).
+/// Reusable scratch of centernet_decode (the peak map and the top-k heap): pass the same one to
+/// successive calls (one per thread) and a warm one makes the call allocation-free.
+template <class T>
+struct CenterNetWorkspace {
+  std::vector<T> peaks;
+  std::vector<std::size_t> heap;
+};
+
 /// After peak suppression, the `k` best of all C·H·W entries (score descending; ties by flat index
 /// (c, y, x) ascending — torch.topk leaves them unspecified; the two-stage per-class-then-overall
 /// top-k of CenterNet selects the same set), then with `(x', y') = (x + off_x, y + off_y)`:
 /// box `((x' − w/2)·down_ratio, (y' − h/2)·down_ratio, (x' + w/2)·down_ratio, (y' + h/2)·down_ratio)`.
 /// Writes `min(k, C·H·W)` rows of `boxes` (·, 4) xyxy, `scores`, `classes`, `ys`/`xs` are not output.
-/// Returns the number written. O(C·H·W·log k).
+/// Returns the number written. O(C·H·W·log k). Scratch O(C·H·W + k) in `ws` (a temporary when null).
 template <class T>
 std::size_t centernet_decode(const T* heat, std::size_t n_classes, std::size_t h, std::size_t w, const T* wh,
                              const T* offset, std::size_t k, double down_ratio, T* boxes, T* scores,
-                             std::int64_t* classes) {
+                             std::int64_t* classes, CenterNetWorkspace<T>* ws = nullptr) {
   LOCUSKIT_CHECK(std::isfinite(down_ratio) && down_ratio > 0, std::invalid_argument,
                  "down_ratio must be positive, got ", down_ratio);
   const std::size_t hw = h * w, total = n_classes * hw;
   k = std::min(k, total);
   if (k == 0) return 0;
-  std::vector<T> peaks(total);
-  centernet_peaks(heat, n_classes, h, w, peaks.data());
+  CenterNetWorkspace<T> local;
+  CenterNetWorkspace<T>& work = ws ? *ws : local;
+  if (work.peaks.size() < total) work.peaks.resize(total);
+  const T* peaks = work.peaks.data();
+  centernet_peaks(heat, n_classes, h, w, work.peaks.data());
   // Min-heap of the best k (score desc, index asc): the heap top is the worst kept.
   auto better = [&](std::size_t a, std::size_t b) {
     return peaks[a] > peaks[b] || (!(peaks[a] < peaks[b]) && a < b);
   };
-  std::vector<std::size_t> heap;
+  std::vector<std::size_t>& heap = work.heap;
+  heap.clear();
   heap.reserve(k);
   for (std::size_t i = 0; i < total; ++i) {
     if (heap.size() < k) {

@@ -76,7 +76,7 @@ void yolo_decode(const T* raw, std::size_t n_anchors, std::size_t n_classes, std
 /// Each side's distance is the expectation `Σ_i i·softmax(logits)_i` over its R bins (R = reg_max,
 /// 16 in YOLOv8); with the anchor point `(x + 0.5, y + 0.5)`, the box is
 /// `((px − l)·stride, (py − t)·stride, (px + r)·stride, (py + b)·stride)`; scores are σ(cls).
-/// `boxes` (H·W, 4) xyxy, `scores` (H·W, C). O(H·W·(R + C)).
+/// `boxes` (H·W, 4) xyxy, `scores` (H·W, C). O(H·W·(R + C)). Allocation-free for R ≤ 64.
 template <class T>
 void yolov8_decode(const T* raw, std::size_t reg_max, std::size_t n_classes, std::size_t grid_h, std::size_t grid_w,
                    double stride, T* boxes, T* scores) {
@@ -84,7 +84,11 @@ void yolov8_decode(const T* raw, std::size_t reg_max, std::size_t n_classes, std
   LOCUSKIT_CHECK(reg_max > 0, std::invalid_argument, "reg_max must be positive");
   const std::size_t hw = grid_h * grid_w;
   const T s = static_cast<T>(stride);
-  std::vector<T> e(reg_max);
+  // Softmax scratch on the stack for the usual bin counts (YOLOv8: 16): no allocation per call.
+  constexpr std::size_t stack_bins = 64;
+  T e_stack[stack_bins];
+  std::vector<T> e_heap(reg_max > stack_bins ? reg_max : 0);
+  T* e = reg_max > stack_bins ? e_heap.data() : e_stack;
   for (std::size_t y = 0; y < grid_h; ++y)
     for (std::size_t x = 0; x < grid_w; ++x) {
       const std::size_t l = y * grid_w + x;

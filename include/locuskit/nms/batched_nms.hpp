@@ -25,19 +25,22 @@ inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t*
     return;
   }
   const auto [mn_it, mx_it] = std::minmax_element(cls, cls + n);
-  const std::int64_t mn = *mn_it, mx = *mx_it;
-  const std::uint64_t range = static_cast<std::uint64_t>(mx) - static_cast<std::uint64_t>(mn) + 1;
-  if (range <= 2 * static_cast<std::uint64_t>(n) + 1024) {
+  // Offsets from the smallest id in unsigned arithmetic: exact for any int64 ids (max - min can
+  // exceed INT64_MAX, and the count of ids 2^64 would wrap to 0).
+  const std::uint64_t mn = static_cast<std::uint64_t>(*mn_it);
+  const std::uint64_t span = static_cast<std::uint64_t>(*mx_it) - mn;  // range - 1, no overflow
+  if (span < 2 * static_cast<std::uint64_t>(n) + 1024) {
     // Counting sort over the class range (the common case: class ids 0..C-1).
+    const std::size_t range = static_cast<std::size_t>(span) + 1;
     counts.assign(range + 1, 0);
     std::size_t* count = counts.data();
-    for (std::size_t p = 0; p < n; ++p) ++count[static_cast<std::uint64_t>(cls[p] - mn) + 1];
+    for (std::size_t p = 0; p < n; ++p) ++count[(static_cast<std::uint64_t>(cls[p]) - mn) + 1];
     for (std::size_t c = 0; c < range; ++c) count[c + 1] += count[c];
     for (std::size_t c = 0; c < range; ++c)
       if (count[c + 1] > count[c]) starts.push_back(count[c]);
     starts.push_back(n);
     for (std::size_t p = 0; p < n; ++p)
-      group[count[static_cast<std::uint64_t>(cls[p] - mn)]++] = static_cast<std::int64_t>(p);
+      group[count[static_cast<std::uint64_t>(cls[p]) - mn]++] = static_cast<std::int64_t>(p);
     return;
   }
   // Sparse class ids: stable radix sort of (class, rank).

@@ -31,18 +31,20 @@ inline T diou_nms_score(const T* a, T area_a, const T* b, T area_b, T beta) noex
 /// DIoU-NMS: greedy in score order (ties: lower index), box j suppressed by an earlier kept box i iff
 /// `diou_nms_score(i, j, beta) > iou_threshold` (strict, torchvision's threshold precision; see
 /// IouRule). beta = 1 is the paper; darknet's `beta_nms` default is 0.6. Writes the kept indices
-/// (score order) to `keep` (room for n) and returns the count. O(kept x n) scalar, O(n) memory.
-/// Thread-safe.
+/// (score order) to `keep` (room for n) and returns the count. O(kept x n) scalar, O(n) memory in
+/// `ws` (a temporary when null; a warm workspace makes the call allocation-free). Thread-safe with
+/// distinct workspaces.
 template <class T>
 std::size_t diou_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold, double beta,
-                     std::int64_t* keep, IouRule rule = IouRule::torchvision) {
+                     std::int64_t* keep, IouRule rule = IouRule::torchvision, NmsWorkspace<T>* ws = nullptr) {
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
   LOCUSKIT_CHECK(beta > 0, std::invalid_argument, "diou_nms: beta must be > 0, got ", beta);
   if (n == 0) return 0;
-  NmsWorkspace<T> ws(n);
-  std::int64_t* order = ws.order_.data();
-  detail::score_order(scores, n, order, ws);
-  std::vector<std::int64_t> alive(order, order + n);
+  NmsWorkspace<T> local;
+  NmsWorkspace<T>& work = ws ? *ws : local;
+  work.reserve(n);
+  std::int64_t* alive = work.order_.data();  // score order, compacted as boxes are suppressed
+  detail::score_order(scores, n, alive, work);
   std::size_t m = n, k = 0;
   const T b_ = static_cast<T>(beta);
   while (m > 0) {

@@ -18,21 +18,31 @@ namespace locuskit {
 inline constexpr std::size_t max_suppression_bits_boxes = 32768;
 
 namespace detail {
-/// Sorted (score desc, ties lower index) top `top_k` indices and the bitmask `over[i][j] = IoU(i,j)
-/// > thr` for i < j over them (rows of `words` 64-bit words): the suppression matrix GPU NMS uses.
+/// Scratch of fast_nms / cluster_nms in an NmsWorkspace: the score order in ws.order_ (its first m
+/// entries are the top_k), and in ws.scratch_ the bitmask (m rows of `words` words), one row of
+/// `hit` words and two byte arrays of m flags. No allocation once the workspace is large enough.
+struct SuppressionBits {
+  const std::int64_t* order;
+  std::uint64_t *bits, *hit;
+  unsigned char *kept, *next;
+  std::size_t m, words;
+};
+
 template <class T>
-std::size_t suppression_bits(const T* boxes, const T* scores, std::size_t n, std::size_t top_k, T thr,
-                             std::vector<std::int64_t>& order, std::vector<std::uint64_t>& bits,
-                             std::size_t& words) {
+SuppressionBits suppression_bits(const T* boxes, const T* scores, std::size_t n, std::size_t top_k, T thr,
+                                 NmsWorkspace<T>& ws) {
   const std::size_t m = std::min(n, top_k);
   LOCUSKIT_CHECK(m <= max_suppression_bits_boxes, std::invalid_argument, "fast_nms/cluster_nms: ", m,
-                 " boxes would need a ", m / 8 * m / (1 << 20), " MiB suppression matrix; pass top_k <= ",
+                 " boxes would need a ", double(m) * double(m) / 8 / (1 << 20), " MiB suppression matrix; pass top_k <= ",
                  max_suppression_bits_boxes, " (YOLACT uses 200) or use nms()");
-  NmsWorkspace<T> ws(n);
+  ws.reserve(n);
   detail::score_order(scores, n, ws.order_.data(), ws);
-  order.assign(ws.order_.begin(), ws.order_.begin() + static_cast<std::ptrdiff_t>(m));
-  words = (m + 63) / 64;
-  bits.assign(m * words, 0);
+  const std::size_t words = (m + 63) / 64, flag_words = (m + 7) / 8;
+  ws.scratch_.assign(m * words + words + 2 * flag_words, 0);  // no allocation within capacity
+  SuppressionBits sb{ws.order_.data(), ws.scratch_.data(), ws.scratch_.data() + m * words,
+                     reinterpret_cast<unsigned char*>(ws.scratch_.data() + m * words + words),
+                     reinterpret_cast<unsigned char*>(ws.scratch_.data() + m * words + words + flag_words), m, words};
+  const std::int64_t* order = sb.order;
   for (std::size_t i = 0; i < m; ++i) {
     const T* a = boxes + 4 * order[i];
     const T area_a = geometry::area(a[0], a[1], a[2], a[3]);
@@ -40,32 +50,31 @@ std::size_t suppression_bits(const T* boxes, const T* scores, std::size_t n, std
       const T* b = boxes + 4 * order[j];
       const T inter = geometry::intersection(a, b);
       const T iou = inter / ((area_a + geometry::area(b[0], b[1], b[2], b[3])) - inter);
-      if (iou > thr) bits[i * words + j / 64] |= std::uint64_t(1) << (j % 64);
+      if (iou > thr) sb.bits[i * words + j / 64] |= std::uint64_t(1) << (j % 64);
     }
   }
-  return m;
+  return sb;
 }
 }  // namespace detail
 
 /// Fast NMS (YOLACT): over the top_k boxes by score, keeps j iff no higher-scored box i (kept or not)
 /// has `IoU(i, j) > iou_threshold`. Removes a superset of what greedy NMS removes. Writes kept
 /// indices (score order; ties lower index) to `keep` (room for min(n, top_k)); returns the count.
-/// O(top_k^2) time, O(top_k^2 / 8) bytes (a suppression bitmask). Thread-safe.
+/// O(top_k^2) time, O(top_k^2 / 8) bytes (a suppression bitmask) in `ws` (a temporary when null; a
+/// warm workspace makes the call allocation-free). Thread-safe with distinct workspaces.
 template <class T>
 std::size_t fast_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
                      std::int64_t* keep, std::size_t top_k = std::size_t(-1),
-                     IouRule rule = IouRule::torchvision) {
+                     IouRule rule = IouRule::torchvision, NmsWorkspace<T>* ws = nullptr) {
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
-  std::vector<std::int64_t> order;
-  std::vector<std::uint64_t> bits;
-  std::size_t words = 0;
-  const std::size_t m = detail::suppression_bits(boxes, scores, n, top_k, thr, order, bits, words);
-  std::vector<std::uint64_t> hit(words, 0);
+  NmsWorkspace<T> local;
+  const detail::SuppressionBits sb = detail::suppression_bits(boxes, scores, n, top_k, thr, ws ? *ws : local);
+  const std::size_t m = sb.m, words = sb.words;
   for (std::size_t i = 0; i < m; ++i)
-    for (std::size_t w = 0; w < words; ++w) hit[w] |= bits[i * words + w];
+    for (std::size_t w = 0; w < words; ++w) sb.hit[w] |= sb.bits[i * words + w];
   std::size_t k = 0;
   for (std::size_t j = 0; j < m; ++j)
-    if (!((hit[j / 64] >> (j % 64)) & 1u)) keep[k++] = order[j];
+    if (!((sb.hit[j / 64] >> (j % 64)) & 1u)) keep[k++] = sb.order[j];
   return k;
 }
 
@@ -74,37 +83,37 @@ std::size_t fast_nms(const T* boxes, const T* scores, std::size_t n, double iou_
 /// exactly greedy NMS (same indices and order as nms() over the top_k), reached within as many
 /// iterations as the longest suppression chain. Writes to `keep` (room for min(n, top_k)); returns
 /// the count; `iterations` (if non-null) receives the number of passes. O(iterations x top_k^2 / 64)
-/// after an O(top_k^2) bitmask build. Thread-safe.
+/// after an O(top_k^2) bitmask build; scratch as fast_nms (`ws`). Thread-safe with distinct workspaces.
 template <class T>
 std::size_t cluster_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
                         std::int64_t* keep, std::size_t top_k = std::size_t(-1),
-                        IouRule rule = IouRule::torchvision, std::size_t* iterations = nullptr) {
+                        IouRule rule = IouRule::torchvision, std::size_t* iterations = nullptr,
+                        NmsWorkspace<T>* ws = nullptr) {
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
-  std::vector<std::int64_t> order;
-  std::vector<std::uint64_t> bits;
-  std::size_t words = 0;
-  const std::size_t m = detail::suppression_bits(boxes, scores, n, top_k, thr, order, bits, words);
-  std::vector<char> kept(m, 1), next(m);
-  std::vector<std::uint64_t> hit(words);
+  NmsWorkspace<T> local;
+  const detail::SuppressionBits sb = detail::suppression_bits(boxes, scores, n, top_k, thr, ws ? *ws : local);
+  const std::size_t m = sb.m, words = sb.words;
+  unsigned char *kept = sb.kept, *next = sb.next;
+  std::fill(kept, kept + m, static_cast<unsigned char>(1));
   std::size_t it = 0;
   for (;;) {
     ++it;
-    std::fill(hit.begin(), hit.end(), 0);
+    std::fill(sb.hit, sb.hit + words, std::uint64_t(0));
     for (std::size_t i = 0; i < m; ++i)
       if (kept[i])
-        for (std::size_t w = 0; w < words; ++w) hit[w] |= bits[i * words + w];
+        for (std::size_t w = 0; w < words; ++w) sb.hit[w] |= sb.bits[i * words + w];
     bool changed = false;
     for (std::size_t j = 0; j < m; ++j) {
-      next[j] = !((hit[j / 64] >> (j % 64)) & 1u);
+      next[j] = !((sb.hit[j / 64] >> (j % 64)) & 1u);
       changed |= next[j] != kept[j];
     }
-    kept.swap(next);
+    std::swap(kept, next);
     if (!changed) break;
   }
   if (iterations) *iterations = it;
   std::size_t k = 0;
   for (std::size_t j = 0; j < m; ++j)
-    if (kept[j]) keep[k++] = order[j];
+    if (kept[j]) keep[k++] = sb.order[j];
   return k;
 }
 

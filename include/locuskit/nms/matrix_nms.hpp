@@ -39,18 +39,28 @@ struct MatrixNmsParams {
 /// Writes kept indices to `keep` and their decayed scores to `out_scores` (room for min(n,
 /// pre_top_k)); returns the count. The linear kernel divides by `1 - comp_i` exactly as mmdet
 /// (inf/NaN when a box is fully covered). IoU in T, 0 for zero-area pairs. O(m^2) time, O(m) memory
-/// (m = min(n, pre_top_k)). Thread-safe.
+/// (m = min(n, pre_top_k)) in `ws` (a temporary when null; a warm workspace makes the call
+/// allocation-free). Thread-safe with distinct workspaces.
 template <class T>
 std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labels, std::size_t n,
-                       std::int64_t* keep, T* out_scores, const MatrixNmsParams& params = {}) {
+                       std::int64_t* keep, T* out_scores, const MatrixNmsParams& params = {},
+                       NmsWorkspace<T>* ws = nullptr) {
   LOCUSKIT_CHECK(!std::isnan(params.sigma) && !std::isnan(params.filter_threshold), std::invalid_argument,
                  "matrix_nms: sigma / filter_threshold is NaN");
   if (n == 0) return 0;
-  NmsWorkspace<T> ws(n);
-  std::int64_t* order = ws.order_.data();
-  detail::score_order(scores, n, order, ws);
+  NmsWorkspace<T> local;
+  NmsWorkspace<T>& work = ws ? *ws : local;
+  work.reserve(n);
+  std::int64_t* order = work.order_.data();
+  detail::score_order(scores, n, order, work);
   const std::size_t m = std::min(n, params.pre_top_k);
-  std::vector<T> area(m), comp(m, T(0)), decay(m, std::numeric_limits<T>::infinity());
+  // Four (m,) columns in the workspace's SoA block (5n >= 4m).
+  T* area = work.soa_.data();
+  T* comp = area + m;
+  T* decay = comp + m;
+  T* dscore = decay + m;
+  std::fill(comp, comp + m, T(0));
+  std::fill(decay, decay + m, std::numeric_limits<T>::infinity());
   for (std::size_t i = 0; i < m; ++i) {
     const T* b = boxes + 4 * order[i];
     area[i] = geometry::area(b[0], b[1], b[2], b[3]);
@@ -75,14 +85,20 @@ std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labe
     }
   }
   const T thr = static_cast<T>(params.filter_threshold);
-  std::vector<std::size_t> kept;
-  std::vector<T> dscore(m);
+  // Kept positions j sorted by decayed score descending, ties by j: a stable radix sort on the
+  // order-preserving keys (NaN never passes the filter; -0.0 ties +0.0, as `>` does).
+  std::int64_t* kept = work.order_tmp_.data();
+  auto* keys = work.keys_.data();
+  std::size_t kept_n = 0;
   for (std::size_t j = 0; j < m; ++j) {
     dscore[j] = scores[order[j]] * decay[j];
-    if (dscore[j] >= thr) kept.push_back(j);
+    if (dscore[j] >= thr) {
+      keys[kept_n] = detail::descending_score_key(dscore[j]);
+      kept[kept_n++] = static_cast<std::int64_t>(j);
+    }
   }
-  std::stable_sort(kept.begin(), kept.end(), [&](std::size_t a, std::size_t b) { return dscore[a] > dscore[b]; });
-  const std::size_t k = std::min(kept.size(), params.max_output);
+  detail::radix_sort_pairs(keys, kept, kept_n, work.keys_tmp_.data(), work.group_.data());
+  const std::size_t k = std::min(kept_n, params.max_output);
   for (std::size_t r = 0; r < k; ++r) {
     keep[r] = order[kept[r]];
     out_scores[r] = dscore[kept[r]];

@@ -11,6 +11,7 @@
 #include "../error.hpp"
 #include "../detail/nms/soft_kernel.hpp"
 #include "iou_rule.hpp"
+#include "workspace.hpp"
 
 namespace locuskit {
 
@@ -18,6 +19,18 @@ namespace locuskit {
 enum class SoftNmsMethod : int {
   linear = 1,    ///< s *= 1 - iou where iou passes the threshold rule (OpenCV `>`, mmcv `>=`)
   gaussian = 2,  ///< s *= exp(-iou^2 / sigma) for every pair (mmcv / OpenCV sigma; TF's sigma is half)
+};
+
+/// How soft_nms computes the overlap that drives the decay.
+enum class SoftNmsOverlap : int {
+  /// IoU in T with torchvision's formula (0 for zero-area pairs), compared by `rule`; SIMD.
+  native = 0,
+  /// OpenCV `softNMSBoxes` bit for bit (its boxes are integer Rects): `overlap = 1.f -
+  /// float(1.0 - inter / union)` with areas and the ratio in double, 1 when both areas are 0
+  /// (whatever the distance), compared `overlap > float(iou_threshold)`; linear decay
+  /// `s *= 1.f - overlap`, gaussian `s *= expf(-(overlap * overlap) / float(sigma))`, in float.
+  /// `rule` is ignored. Scalar O(kept x n), as OpenCV.
+  opencv = 1,
 };
 
 /// Parameters of soft_nms (defaults: OpenCV `softNMSBoxes`).
@@ -28,7 +41,22 @@ struct SoftNmsParams {
   double score_threshold = 0.0;  ///< stop when the best remaining score is < this
   IouRule rule = IouRule::torchvision;  ///< linear comparison: `>` (OpenCV) or `>=` (mmcv)
   std::size_t max_output = std::numeric_limits<std::size_t>::max();  ///< top_k
+  SoftNmsOverlap overlap = SoftNmsOverlap::native;
 };
+
+namespace detail {
+/// OpenCV's `rectOverlap` (1 - jaccardDistance) of xyxy boxes with integer-valued coordinates.
+template <class T>
+float opencv_rect_overlap(const T* a, const T* b) noexcept {
+  const double area_a = double(a[2] - a[0]) * double(a[3] - a[1]);
+  const double area_b = double(b[2] - b[0]) * double(b[3] - b[1]);
+  if (area_a + area_b <= 0) return 1.0f;  // OpenCV: both empty -> jaccard distance 0
+  const T w = geometry::min_(a[2], b[2]) - geometry::max_(a[0], b[0]);
+  const T h = geometry::min_(a[3], b[3]) - geometry::max_(a[1], b[1]);
+  const double inter = (w > T(0) && h > T(0)) ? double(w) * double(h) : 0.0;
+  return 1.0f - static_cast<float>(1.0 - inter / ((area_a + area_b) - inter));
+}
+}  // namespace detail
 
 /// Soft-NMS: repeatedly selects the remaining box with the highest (decayed) score (ties: lower
 /// index), emits its index to `keep` and that score to `kept_scores`, and decays the scores of the
@@ -41,12 +69,13 @@ struct SoftNmsParams {
 ///   last bits) and mmcv's `soft_nms` with `rule = greater_equal` for linear.
 /// - O(kept x alive): one SIMD pass per selected box finds the overlapping candidates (the only ones
 ///   whose factor is not exactly 1) and the next maximum; boxes whose score falls below
-///   score_threshold leave the list. O(n) memory. Thread-safe.
+///   score_threshold leave the list. O(n) memory in `ws` (a temporary when null; a warm workspace
+///   makes the call allocation-free). Thread-safe with distinct workspaces.
 /// - NaN and -inf scores (unchecked C++) are never selected. Throws std::invalid_argument on bad
 ///   params.
 template <class T>
 std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_t* keep,
-                     T* kept_scores, const SoftNmsParams& params = {}) {
+                     T* kept_scores, const SoftNmsParams& params = {}, NmsWorkspace<T>* ws = nullptr) {
   LOCUSKIT_CHECK(params.method == SoftNmsMethod::linear || params.sigma > 0, std::invalid_argument,
                  "soft_nms: sigma must be > 0, got ", params.sigma);
   LOCUSKIT_CHECK(!std::isnan(params.score_threshold), std::invalid_argument, "soft_nms: score_threshold is NaN");
@@ -58,9 +87,12 @@ std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_
   const T neg_inf = -std::numeric_limits<T>::infinity();
   // SoA in index order; a removed box (selected, or decayed below min_score) gets score -inf and is
   // compacted away in bulk once a quarter of the list is dead.
-  std::vector<T> soa(6 * n);
-  T *x1 = soa.data(), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n, *area = y2 + n, *s = area + n;
-  std::vector<std::int64_t> idx(n);
+  NmsWorkspace<T> local;
+  NmsWorkspace<T>& work = ws ? *ws : local;
+  work.reserve(n);
+  if (work.values_.size() < n) work.values_.resize(n);
+  T *x1 = work.soa_.data(), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n, *area = y2 + n, *s = work.values_.data();
+  std::int64_t* idx = work.order_.data();
   std::size_t m = 0;
   T best = neg_inf;
   for (std::size_t i = 0; i < n; ++i) {
@@ -74,6 +106,38 @@ std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_
     ++m;
   }
   std::size_t k = 0, dead = 0;
+  if (params.overlap == SoftNmsOverlap::opencv) {
+    // OpenCV's loop: select the first maximum, decay every remaining candidate (scalar).
+    const float thr_f = static_cast<float>(params.iou_threshold), sigma_f = static_cast<float>(params.sigma);
+    while (m > dead && k < params.max_output && best != neg_inf) {
+      std::size_t at = 0;
+      while (!(s[at] == best)) ++at;
+      const T a[4] = {x1[at], y1[at], x2[at], y2[at]};
+      keep[k] = idx[at];
+      kept_scores[k] = s[at];
+      ++k;
+      s[at] = neg_inf;
+      ++dead;
+      best = neg_inf;
+      for (std::size_t j = 0; j < m; ++j) {
+        if (s[j] == neg_inf) continue;
+        const T b[4] = {x1[j], y1[j], x2[j], y2[j]};
+        const float o = detail::opencv_rect_overlap(a, b);
+        if (linear) {
+          if (o > thr_f) s[j] = static_cast<T>(s[j] * static_cast<T>(1.0f - o));
+        } else {
+          s[j] = static_cast<T>(s[j] * static_cast<T>(std::exp(-(o * o) / sigma_f)));  // expf, as OpenCV
+        }
+        if (!(s[j] >= min_score)) {
+          s[j] = neg_inf;
+          ++dead;
+        } else if (s[j] > best) {
+          best = s[j];
+        }
+      }
+    }
+    return k;
+  }
   while (m > dead && k < params.max_output) {
     std::size_t at = 0;
     while (!(s[at] == best)) ++at;  // first maximum: the lowest index among ties

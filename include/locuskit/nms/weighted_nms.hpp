@@ -16,17 +16,21 @@ namespace locuskit {
 /// `sum_j s_j * b_j / sum_j s_j` over i and the boxes i suppresses (those removed by i in the greedy
 /// loop, each in exactly one cluster). Accumulated in double, written as T. Scores with a zero sum
 /// keep the box as is. Writes `keep` (room for n) and `out_boxes` (room for 4n, (k, 4) xyxy);
-/// returns k. O(kept x alive) scalar, O(n) memory. Thread-safe.
+/// returns k. O(kept x alive) scalar, O(n) memory in `ws` (a temporary when null; a warm workspace
+/// makes the call allocation-free). Thread-safe with distinct workspaces.
 template <class T>
 std::size_t weighted_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
-                         std::int64_t* keep, T* out_boxes, IouRule rule = IouRule::torchvision) {
+                         std::int64_t* keep, T* out_boxes, IouRule rule = IouRule::torchvision,
+                         NmsWorkspace<T>* ws = nullptr) {
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
   if (n == 0) return 0;
-  NmsWorkspace<T> ws(n);
-  std::int64_t* order = ws.order_.data();
-  detail::score_order(scores, n, order, ws);
-  std::vector<std::int64_t> alive(order, order + n);
-  std::vector<T> area(n);
+  NmsWorkspace<T> local;
+  NmsWorkspace<T>& work = ws ? *ws : local;
+  work.reserve(n);
+  std::int64_t* alive = work.order_.data();  // score order, compacted as boxes are absorbed
+  detail::score_order(scores, n, alive, work);
+  if (work.values_.size() < n) work.values_.resize(n);
+  T* area = work.values_.data();
   for (std::size_t i = 0; i < n; ++i) {
     const T* b = boxes + 4 * i;
     area[i] = geometry::area(b[0], b[1], b[2], b[3]);

@@ -49,6 +49,7 @@ class NmsWorkspace {
   std::vector<key_type> keys_, keys_tmp_;
   std::vector<std::int64_t> order_, order_tmp_;
   std::vector<T> soa_;
+  std::vector<T> values_;  // soft_nms scores (grown there, not by reserve)
   std::vector<pos_type> pos_, kept_;
   std::vector<std::int64_t> group_, group_tmp_;
   std::vector<std::size_t> starts_, counts_;
@@ -131,8 +132,9 @@ bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, Nm
     max_s = std::max(max_s, s);
     sum_s += std::max(s, 0.0);
   }
-  if (!(max_s > 0)) return false;
   const double D = std::max(X1 - X0, Y1 - Y0);
+  // float64 boxes near +-1e308 overflow these differences; the cell arithmetic needs them finite.
+  if (!(max_s > 0) || !std::isfinite(max_s) || !std::isfinite(D)) return false;
   // Worth it only when a typical box covers a small part of the scene (measured crossover: mean
   // size ~ 1/10 of the extent; bench/cpp/bench_nms.cpp, BM_nms vs BM_nms_small_boxes).
   if (!(sum_s / double(n) < grid_max_relative_size * D)) return false;

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -122,6 +123,8 @@ inline void stamp_warnings(const std::vector<double>& s, TrajectoryData& out, co
 /// zero quaternion, a KITTI rotation that is not one (‖RRᵀ − I‖_F > 1e-2 or det ≤ 0), or no rows.
 inline TrajectoryData parse_trajectory(std::string_view text, TrajectoryFormat format, const std::string& name) {
   TrajectoryData out;
+  // A UTF-8 byte-order mark (editors on Windows write one; Python's csv/numpy readers in evo skip it).
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   std::vector<std::string_view> tok;
   std::size_t line_no = 0, pos = 0;
   double max_q_dev = 0, max_r_dev = 0;
@@ -193,11 +196,32 @@ inline TrajectoryData parse_trajectory(std::string_view text, TrajectoryFormat f
   return out;
 }
 
-/// Reads a trajectory file (see parse_trajectory). Throws parse_error if it cannot be opened.
-inline TrajectoryData read_trajectory(const std::string& path, TrajectoryFormat format) {
+/// Largest trajectory file read_trajectory accepts (4 GiB: ~40M TUM poses, far beyond any real
+/// sequence); a larger file, or a device that never ends, is rejected before memory is spent.
+inline constexpr std::uint64_t max_trajectory_file_bytes = std::uint64_t(4) << 30;
+
+/// Reads a trajectory file (see parse_trajectory). Throws parse_error if it is not a readable
+/// file (a directory included) or larger than `max_bytes`.
+inline TrajectoryData read_trajectory(const std::string& path, TrajectoryFormat format,
+                                      std::uint64_t max_bytes = max_trajectory_file_bytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw parse_error(path + ": is a directory, not a trajectory file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw parse_error(path + ": cannot open file");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::string text;
+  const std::uint64_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  if (!ec && size > max_bytes)
+    throw parse_error(path + ": file is " + std::to_string(size) + " bytes, more than the limit of " +
+                      std::to_string(max_bytes));
+  if (!ec && size > 0) text.reserve(static_cast<std::size_t>(size));
+  // Read in blocks with the limit enforced as we go (pipes and devices have no size).
+  char block[1 << 16];
+  while (f.read(block, sizeof block) || f.gcount() > 0) {
+    text.append(block, static_cast<std::size_t>(f.gcount()));
+    if (text.size() > max_bytes)
+      throw parse_error(path + ": more than the limit of " + std::to_string(max_bytes) + " bytes");
+  }
+  if (f.bad()) throw parse_error(path + ": read error");
   return parse_trajectory(text, format, path);
 }
 

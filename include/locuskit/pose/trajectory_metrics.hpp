@@ -96,8 +96,10 @@ inline double relation_value(const double* E, PoseRelation rel) noexcept {
 }
 }  // namespace detail
 
-/// APE: out[i] = relation(Eᵢ), Eᵢ = Qᵢ⁻¹ Pᵢ (Q = reference, P = estimate, evo's order); the
-/// translation relation is ‖p_est − p_ref‖ as evo computes it. n poses each; O(n); thread-safe.
+/// APE: out[i] = relation(Eᵢ), Eᵢ = Pᵢ⁻¹ Qᵢ (P = estimate, Q = reference: evo's
+/// `relative_se3(est, ref)`; the order matters for `full` and `rot_part` when rotations are not
+/// exactly orthonormal, e.g. KITTI's 6-digit files); the translation relation is ‖p_est − p_ref‖
+/// as evo computes it. n poses each; O(n); thread-safe.
 inline void ape_errors(const double* ref, const double* est, std::size_t n, PoseRelation rel, double* out,
                        Parallel par = {}) noexcept {
   parallel_for(n, 4096, par, [&](std::size_t b, std::size_t e) {
@@ -110,7 +112,7 @@ inline void ape_errors(const double* ref, const double* est, std::size_t n, Pose
         out[i] = std::sqrt(dx * dx + dy * dy + dz * dz);
         continue;
       }
-      detail::relative_se3(Q, P, E);
+      detail::relative_se3(P, Q, E);
       out[i] = detail::relation_value(E, rel);
     }
   });

@@ -106,12 +106,27 @@ def _run_rpe(args) -> int:
     return 0
 
 
+def _output(option: str, path, write) -> None:
+    """Runs ``write()``; an unwritable ``path`` (a directory, a missing folder) becomes a
+    ValueError naming the option and the path, which the CLI prints without a traceback."""
+    try:
+        write()
+    except OSError as exc:
+        raise ValueError(f"{option} {path}: {exc.strerror or exc}") from exc
+
+
+def _write_json(path, data) -> None:
+    def write():
+        with open(path, "w") as f:
+            json.dump(data, f, indent=2)
+    _output("--json", path, write)
+
+
 def _finish(args, r, title):
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(r.as_dict(), f, indent=2)
+        _write_json(args.json, r.as_dict())
     if args.plot:
-        _plot(args.plot, r, f"{title} {args.relation}: {args.est} vs {args.ref}")
+        _output("--plot", args.plot, lambda: _plot(args.plot, r, f"{title} {args.relation}: {args.est} vs {args.ref}"))
 
 
 def _run_kitti(args) -> int:
@@ -129,9 +144,7 @@ def _run_kitti(args) -> int:
         if v["n"] > 2.5:
             print(f"  {k:>9s} {v['n']:5d}  {v['t_err_percent']:10.6f}  {v['r_err_deg_per_m']:.9f}")
     if args.json:
-        out = {k: v for k, v in d.items() if k != "segments"}
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=2)
+        _write_json(args.json, {k: v for k, v in d.items() if k != "segments"})
     return 0
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _core
 from .._arrays import as_array, as_ids, tensor_io
+from .._args import INT32_MAX, integer
 
 __all__ = [
     "MulticlassNMSResult",
@@ -40,7 +41,8 @@ def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_o
     Ties in score keep the lower index first (stable sort). ``max_output`` keeps only the first
     that many (the result's prefix). O(N) memory, SIMD; see docs/nms.md.
     """
-    return _core.nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule, max_output)
+    return _core.nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule,
+                     integer(max_output, "max_output", allow_none=True))
 
 
 @tensor_io
@@ -48,7 +50,7 @@ def batched_nms(boxes, scores, idxs, iou_threshold: float, *, rule: str = "torch
     """Per-class NMS (``idxs`` int64 class ids): exactly torchvision's per-class loop, for any
     coordinates (never the coordinate-offset trick). Kept indices by decreasing score, ties by index."""
     return _core.batched_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), as_ids(idxs, "idxs"),
-                             float(iou_threshold), rule, max_output)
+                             float(iou_threshold), rule, integer(max_output, "max_output", allow_none=True))
 
 
 @tensor_io
@@ -59,10 +61,14 @@ def soft_nms(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 
     Repeatedly selects the highest remaining score (ties: lower index), stopping when it is below
     ``score_threshold``; decays the others by ``exp(-iou**2 / sigma)`` (gaussian) or ``1 - iou``
     where ``iou > iou_threshold`` (linear; ``rule=">="`` for mmcv). ``updated_scores`` are the
-    scores at selection.
+    scores at selection. ``rule="opencv"`` reproduces ``cv2.dnn.softNMSBoxes`` bit for bit on
+    integer boxes (its overlap in double rounded to float32, compared with a float32 threshold;
+    scalar); the default computes the IoU in the input dtype (SIMD), which differs from OpenCV in
+    the last bits and so, at a threshold the IoU hits exactly, in which boxes decay (docs/nms.md).
     """
     return _core.soft_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), method, float(iou_threshold),
-                          float(sigma), float(score_threshold), rule, max_output)
+                          float(sigma), float(score_threshold), rule,
+                          integer(max_output, "max_output", allow_none=True))
 
 
 @tensor_io
@@ -79,19 +85,22 @@ def matrix_nms(boxes, scores, labels=None, *, kernel: str = "gaussian", sigma: f
     sorted by decayed score; keeps decayed scores >= ``filter_threshold``."""
     lab = None if labels is None else as_ids(labels, "labels")
     return _core.matrix_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), lab, kernel, float(sigma),
-                            float(filter_threshold), pre_top_k, max_output)
+                            float(filter_threshold), integer(pre_top_k, "pre_top_k", allow_none=True),
+                            integer(max_output, "max_output", allow_none=True))
 
 
 @tensor_io
 def fast_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
     """Fast NMS (YOLACT): keep a box iff no higher-scored box overlaps it by more than the threshold."""
-    return _core.fast_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), top_k, rule)
+    return _core.fast_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold),
+                          integer(top_k, "top_k", allow_none=True), rule)
 
 
 @tensor_io
 def cluster_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
     """Cluster-NMS: iterated Fast NMS; converges to exactly ``nms`` (same indices, same order)."""
-    return _core.cluster_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), top_k, rule)
+    return _core.cluster_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold),
+                             integer(top_k, "top_k", allow_none=True), rule)
 
 
 @tensor_io
@@ -170,8 +179,10 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
     Candidates need ``score > score_threshold``; order is score descending, ties by box index then
     class. ``max_candidates`` caps candidates per image before NMS (EfficientNMS uses 4096).
     """
-    if int(max_total) < 0 or int(max_candidates) < 0:
-        raise ValueError("max_total and max_candidates must be >= 0")
+    # counts are int32 (the EfficientNMS layout), so K fits int32.
+    max_total = integer(max_total, "max_total", maximum=INT32_MAX)
+    max_candidates = integer(max_candidates, "max_candidates")
+    max_output_per_class = integer(max_output_per_class, "max_output_per_class", allow_none=True)
     return MulticlassNMSResult(*_core.multiclass_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(score_threshold),
-                                float(iou_threshold), max_output_per_class, int(max_total), int(max_candidates),
+                                float(iou_threshold), max_output_per_class, max_total, max_candidates,
                                 bool(class_agnostic), rule))

@@ -127,7 +127,12 @@ TEST_CASE_TEMPLATE("batched_nms: the union of per-class nms, merged by score the
     std::mt19937 rng(seed);
     std::vector<std::int64_t> cls(n);
     const bool sparse = seed % 5 == 0;
-    for (auto& c : cls) c = std::int64_t(rng() % 6) * (sparse ? 1000000007LL : 1) - 2;
+    // Ids at both ends of int64 (max - min overflows int64 and the id count 2^64 wraps to 0).
+    constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min(), hi = std::numeric_limits<std::int64_t>::max();
+    const std::int64_t extreme[6] = {lo, hi, lo + 1, hi - 1, 0, -1};
+    for (auto& c : cls)
+      c = seed % 3 == 0 ? extreme[rng() % (seed % 2 ? 6 : 2)]
+                        : std::int64_t(rng() % 6) * (sparse ? 1000000007LL : 1) - 2;
     std::vector<std::int64_t> want;
     std::vector<std::int64_t> ids(cls);
     std::sort(ids.begin(), ids.end());

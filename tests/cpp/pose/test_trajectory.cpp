@@ -7,6 +7,7 @@
 #include <locuskit/pose/trajectory_io.hpp>
 #include <locuskit/pose/trajectory_metrics.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <random>
@@ -75,6 +76,68 @@ TEST_CASE("parse_trajectory: lenient input, precise errors") {
   CHECK_THROWS_AS(parse_trajectory("1 0 0 0 0 0 0 inf\n", TrajectoryFormat::tum, "a"), parse_error);
   CHECK_THROWS_AS(parse_trajectory("", TrajectoryFormat::kitti, "a"), parse_error);
   CHECK_THROWS_AS(read_trajectory("/nonexistent/file.txt", TrajectoryFormat::tum), parse_error);
+}
+
+TEST_CASE("associate_stamps: an unsorted long side (sorted once) equals evo's scan at larger sizes") {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::uniform_int_distribution<int> grid(0, 4000);
+    std::vector<double> ref(2000 + static_cast<std::size_t>(trial) * 37), est(700);
+    for (auto& s : ref) s = 1.3e9 + 0.01 * grid(rng);  // rounding makes distinct stamps tie
+    for (auto& s : est) s = 1.3e9 + 0.01 * grid(rng) + 0.004 * (trial % 3);
+    std::shuffle(ref.begin(), ref.end(), rng);
+    if (trial % 2) std::shuffle(est.begin(), est.end(), rng);
+    std::vector<std::int64_t> a, b, ea, eb;
+    associate_stamps(ref.data(), ref.size(), est.data(), est.size(), 0.006, 0.001, a, b);
+    evo_associate(ref, est, 0.006, 0.001, ea, eb);
+    CAPTURE(trial);
+    CHECK(a == ea);
+    CHECK(b == eb);
+  }
+  const double bad[2] = {1.0, std::nan("")};
+  std::vector<std::int64_t> a, b;
+  CHECK_THROWS_AS(associate_stamps(bad, 2, bad, 1, 0.1, 0, a, b), std::invalid_argument);
+}
+
+TEST_CASE("read_trajectory: byte-order mark, directories and the size limit") {
+  const auto plain = parse_trajectory("1 0 0 0 0 0 0 1\n", TrajectoryFormat::tum, "a");
+  const auto bom = parse_trajectory("\xEF\xBB\xBF" "1 0 0 0 0 0 0 1\n", TrajectoryFormat::tum, "a");
+  CHECK(bom.stamps == plain.stamps);
+  CHECK(bom.poses == plain.poses);
+  CHECK(parse_trajectory("\xEF\xBB\xBF#timestamp,x\n1,0,0,0,1,0,0,0\n", TrajectoryFormat::euroc, "a").size() == 1);
+  try {
+    read_trajectory(LOCUSKIT_TEST_DATA_DIR, TrajectoryFormat::tum);
+    FAIL("no throw");
+  } catch (const parse_error& e) {
+    CHECK(std::string(e.what()).find("is a directory") != std::string::npos);
+  }
+  const std::string path = std::string(LOCUSKIT_TEST_DATA_DIR) + "/traj/freiburg1_xyz-groundtruth.txt";
+  CHECK(read_trajectory(path, TrajectoryFormat::tum).size() > 100);
+  try {
+    read_trajectory(path, TrajectoryFormat::tum, 1000);
+    FAIL("no throw");
+  } catch (const parse_error& e) {
+    CHECK(std::string(e.what()).find("more than the limit of 1000") != std::string::npos);
+  }
+}
+
+TEST_CASE("ape_errors: E = est^-1 ref (evo), which matters for rotations that are not orthonormal") {
+  // est: a slightly non-orthonormal rotation (as in 6-digit KITTI files) and a translation.
+  const double est[16] = {1.0, 1e-4, 0, 1, -1e-4, 1.0, 2e-4, 2, 0, -2e-4, 1.0000003, 3, 0, 0, 0, 1};
+  const double ref[16] = {0.9999995, 0, 0, 1.5, 0, 1, 0, 2, 0, 0, 1, 2.5, 0, 0, 0, 1};
+  // E = est^T-inverse · ref computed by hand: R_E = R_est^T R_ref, t_E = R_est^T (t_ref - t_est).
+  double E[16] = {};
+  for (int r = 0; r < 3; ++r) {
+    for (int c = 0; c < 3; ++c)
+      for (int k = 0; k < 3; ++k) E[4 * r + c] += est[4 * k + r] * ref[4 * k + c];
+    for (int k = 0; k < 3; ++k) E[4 * r + 3] += est[4 * k + r] * (ref[4 * k + 3] - est[4 * k + 3]);
+  }
+  E[15] = 1;
+  double want = 0;
+  for (int k = 0; k < 16; ++k) want += (E[k] - (k % 5 == 0)) * (E[k] - (k % 5 == 0));
+  double got = 0;
+  ape_errors(ref, est, 1, PoseRelation::full, &got);
+  CHECK(got == doctest::Approx(std::sqrt(want)).epsilon(1e-14));
 }
 
 TEST_CASE("error_statistics: numpy definitions") {
