@@ -12,3 +12,5 @@
 #include "match.hpp"
 #include "eval.hpp"
 #include "pose.hpp"
+#include "roi.hpp"
+#include "nms/iou_guided_nms.hpp"

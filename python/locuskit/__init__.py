@@ -15,7 +15,7 @@ from ._core import (
     set_simd_arch,
     simd_arch,
 )
-from . import anchors, coco, coders, eval, match, ops, pose, traj
+from . import anchors, coco, coders, eval, match, ops, pose, roi, traj
 from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "match",
     "ops",
     "pose",
+    "roi",
     "traj",
     "set_num_threads",
     "set_simd_arch",

@@ -16,6 +16,7 @@ void bind_match(py::module_& m);
 void bind_eval(py::module_& m);
 void bind_pose(py::module_& m);
 void bind_cuda(py::module_& m);
+void bind_roi(py::module_& m);
 }  // namespace locuskit::python
 
 PYBIND11_MODULE(_core, m) {
@@ -38,4 +39,5 @@ PYBIND11_MODULE(_core, m) {
   bind_eval(m);
   bind_pose(m);
   bind_cuda(m);
+  bind_roi(m);
 }
