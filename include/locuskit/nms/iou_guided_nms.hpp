@@ -68,8 +68,8 @@ std::size_t iou_guided_nms_with(std::size_t n, const T* cls_scores, const T* loc
 /// IoU-guided NMS of (n, 4) xyxy `boxes`: as iou_guided_nms_with, with torchvision's IoU formula
 /// in T (inter / (area_i + area_j - inter), 0 when the union is 0) compared with the threshold in
 /// double, as torchvision (float32 IoUs against the double threshold).
-/// The candidates are kept in SoA order and compacted every pass: O(kept x alive) IoUs,
-/// O(n log n) sort. Thread-safe.
+/// Boxes must be finite (a NaN area marks a suppressed box). O(kept x alive) IoUs in one
+/// branch-free pass per kept box, O(n log n) sort, O(n) memory. Thread-safe.
 template <class T>
 std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_scores, std::size_t n,
                            const IouGuidedNmsParams& params, std::int64_t* keep, T* kept_scores) {
@@ -79,43 +79,53 @@ std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_sco
   std::iota(order.begin(), order.end(), std::int64_t{0});
   std::stable_sort(order.begin(), order.end(),
                    [&](std::int64_t a, std::int64_t b) { return loc_scores[a] > loc_scores[b]; });
-  // SoA in rank order; compacted in place as boxes are suppressed.
+  // SoA in rank order. A suppressed box becomes a tombstone (area NaN: its IoU is NaN and never
+  // suppresses again) instead of shifting the arrays every pass; the live range is compacted when
+  // a quarter of it is dead. One branch-free pass per kept box tests the IoUs, takes the max score
+  // of the hits and tombstones them (vectorizable: selects, no branches).
   std::vector<T> x1(n), y1(n), x2(n), y2(n), area(n), cls(n);
-  std::vector<unsigned char> hit(n);
   for (std::size_t p = 0; p < n; ++p) {
     const T* b = boxes + 4 * order[p];
     x1[p] = b[0], y1[p] = b[1], x2[p] = b[2], y2[p] = b[3];
     area[p] = geometry::area(b[0], b[1], b[2], b[3]);
     cls[p] = cls_scores[order[p]];
   }
-  std::size_t k = 0, m = n;
-  while (m > 0 && k < params.max_output) {
-    const std::int64_t head = order[0];
-    const T hx1 = x1[0], hy1 = y1[0], hx2 = x2[0], hy2 = y2[0], ha = area[0];
-    // Branch-free IoU test over the candidates (vectorizable), then one compaction pass.
-    for (std::size_t p = 1; p < m; ++p) {
-      const T iw = std::max(std::min(hx2, x2[p]) - std::max(hx1, x1[p]), T(0));
-      const T ih = std::max(std::min(hy2, y2[p]) - std::max(hy1, y1[p]), T(0));
+  const T nan = std::numeric_limits<T>::quiet_NaN(), neg_inf = -std::numeric_limits<T>::infinity();
+  std::size_t k = 0, head = 0, end = n, dead = 0;
+  while (k < params.max_output) {
+    while (head < end && std::isnan(area[head])) ++head;
+    if (head >= end) break;
+    const T hx1 = x1[head], hy1 = y1[head], hx2 = x2[head], hy2 = y2[head], ha = area[head];
+    T best = neg_inf;
+    std::size_t hits = 0;
+    T* ar = area.data();
+    const T *px1 = x1.data(), *py1 = y1.data(), *px2 = x2.data(), *py2 = y2.data(), *pc = cls.data();
+    for (std::size_t p = head + 1; p < end; ++p) {
+      const T iw = std::max(std::min(hx2, px2[p]) - std::max(hx1, px1[p]), T(0));
+      const T ih = std::max(std::min(hy2, py2[p]) - std::max(hy1, py1[p]), T(0));
       const T inter = iw * ih;
-      const T uni = (ha + area[p]) - inter;
-      const T v = uni == T(0) ? T(0) : inter / uni;
-      hit[p] = v > thr;
+      const T uni = (ha + ar[p]) - inter;
+      const T v = inter / (uni == T(0) ? T(1) : uni);  // union 0 (then inter 0): IoU 0, no 0/0
+      const bool hit = v > thr;
+      best = std::max(best, hit ? pc[p] : neg_inf);
+      ar[p] = hit ? nan : ar[p];
+      hits += hit ? 1 : 0;
     }
-    T s = cls[0];
-    std::size_t w = 0;
-    for (std::size_t p = 1; p < m; ++p) {
-      if (hit[p]) {
-        s = std::max(s, cls[p]);
-        continue;
-      }
-      x1[w] = x1[p], y1[w] = y1[p], x2[w] = x2[p], y2[w] = y2[p], area[w] = area[p], cls[w] = cls[p];
-      order[w] = order[p];
-      ++w;
-    }
-    keep[k] = head;
-    kept_scores[k] = s;
+    keep[k] = order[head];
+    kept_scores[k] = std::max(cls[head], best);
     ++k;
-    m = w;
+    ++head;
+    dead += hits;
+    if (dead * 4 > end - head) {  // compact the live range to the front
+      std::size_t w = 0;
+      for (std::size_t p = head; p < end; ++p) {
+        if (std::isnan(area[p])) continue;
+        x1[w] = x1[p], y1[w] = y1[p], x2[w] = x2[p], y2[w] = y2[p], area[w] = area[p], cls[w] = cls[p];
+        order[w] = order[p];
+        ++w;
+      }
+      head = 0, end = w, dead = 0;
+    }
   }
   return k;
 }

@@ -25,7 +25,8 @@ struct PrRoiPoolParams {
 ///   bw = max(x2 - x1, 0) / pooled_w; output = integral of f over the bin / bin area, in closed
 ///   form (separable: per-axis tent integrals, computed without cancellation). A bin of zero area
 ///   (empty or inverted roi) gives 0, as the CUDA reference.
-/// - float64 agrees with the exact rational oracle to a few ulps; float32 to float32 rounding.
+/// - float64 agrees with the exact rational oracle to a few ulps; float32 maps get the bin
+///   geometry and weights computed in double, the sums in float.
 /// - Complexity O(k C (roi rows x (roi cols + pooled_w) + pooled_h pooled_w)), threads over rois.
 ///   Thread-safe.
 template <class T>

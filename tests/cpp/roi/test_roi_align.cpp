@@ -53,7 +53,7 @@ void for_each_sample(const T* roi, const RoiAlignParams& p, std::size_t H, std::
 }  // namespace
 
 TEST_CASE_TEMPLATE("roi_align: forward and backward equal the per-element oracle bitwise", T, float, double) {
-  const FeatureShape s{2, 3, 11, 13};
+  const FeatureShape s{2, 19, 11, 13};  // 19 channels: a 16-channel block and a tail
   const auto f = test::random_features<T>(s.size(), 7);
   for (int variant = 0; variant < 6; ++variant) {
     RoiAlignParams p;
@@ -66,11 +66,15 @@ TEST_CASE_TEMPLATE("roi_align: forward and backward equal the per-element oracle
     const std::size_t k = 21;
     const auto rois = test::random_rois<T>(k, s.n, double(s.h), double(s.w), p.spatial_scale, 100 + variant);
     const std::size_t bins = p.pooled_h * p.pooled_w;
-    std::vector<T> out(k * s.c * bins), want(out.size());
+    std::vector<T> out(k * s.c * bins), want(out.size()), out_cl(out.size());
     roi_align_forward(f.data(), s, rois.data(), k, p, out.data(), Parallel{3});
+    // both layouts: planar (1) and channels-last (2), which the automatic choice picks by size
+    detail::roi_align_forward_impl(f.data(), s, rois.data(), k, p, out.data(), Parallel{3}, 1);
+    detail::roi_align_forward_impl(f.data(), s, rois.data(), k, p, out_cl.data(), Parallel{2}, 2);
     const auto g = test::random_features<T>(out.size(), 9 + variant);
-    std::vector<T> gf(s.size()), want_gf(s.size(), T(0));
-    roi_align_backward(g.data(), s, rois.data(), k, p, gf.data(), Parallel{2});
+    std::vector<T> gf(s.size()), want_gf(s.size(), T(0)), gf_cl(s.size());
+    detail::roi_align_backward_impl(g.data(), s, rois.data(), k, p, gf.data(), Parallel{2}, 1);
+    detail::roi_align_backward_impl(g.data(), s, rois.data(), k, p, gf_cl.data(), Parallel{3}, 2);
     for (std::size_t r = 0; r < k; ++r) {
       const T* roi = rois.data() + 5 * r;
       const std::size_t b = std::size_t(roi[0]);
@@ -93,6 +97,8 @@ TEST_CASE_TEMPLATE("roi_align: forward and backward equal the per-element oracle
     }
     for (std::size_t i = 0; i < out.size(); ++i) REQUIRE(test::same_bits(out[i], want[i]));
     for (std::size_t i = 0; i < gf.size(); ++i) REQUIRE(test::same_bits(gf[i], want_gf[i]));
+    for (std::size_t i = 0; i < out.size(); ++i) REQUIRE(test::same_bits(out_cl[i], want[i]));
+    for (std::size_t i = 0; i < gf.size(); ++i) REQUIRE(test::same_bits(gf_cl[i], want_gf[i]));
   }
 }
 

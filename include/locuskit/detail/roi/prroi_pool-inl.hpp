@@ -18,9 +18,11 @@ namespace locuskit {
 namespace detail {
 
 /// One axis of one roi: `bins` bins of size `size` starting at `start`, over a grid of `n` pixels.
+/// The geometry is computed in double whatever T (float32 bin edges near x = 1000 carry 6e-5 px of
+/// rounding, a large fraction of a small bin); only the weights are stored in T.
 template <class T>
 struct PrAxis {
-  T size = 0;
+  double size = 0;
   long long lo = 0, hi = -1;  // union of the supports (weights and edge taps), clamped to [0, n)
   std::vector<long long> first;  // per bin: first index with a weight
   std::vector<std::size_t> count, offset;
@@ -29,7 +31,7 @@ struct PrAxis {
   std::vector<long long> tap_lo_at, tap_hi_at;
   std::vector<T> tap_lo[2], tap_hi[2];
 
-  void build(T start, T bin, std::size_t bins, std::size_t n) {
+  void build(double start, double bin, std::size_t bins, std::size_t n) {
     size = bin;
     first.assign(bins, 0);
     count.assign(bins, 0);
@@ -42,13 +44,13 @@ struct PrAxis {
     lo = nl;
     hi = -1;
     for (std::size_t b = 0; b < bins; ++b) {
-      const T a = start + bin * static_cast<T>(b);
-      const T e = a + bin;
+      const double a = start + bin * static_cast<double>(b);
+      const double e = a + bin;
       const long long j0 = std::max(static_cast<long long>(std::floor(a)), 0LL);
       const long long j1 = std::min(static_cast<long long>(std::floor(e)) + 1, nl - 1);
       first[b] = j0;
       offset[b] = w.size();
-      for (long long j = j0; j <= j1; ++j) w.push_back(tent_mean(a, e, bin, static_cast<T>(j)));
+      for (long long j = j0; j <= j1; ++j) w.push_back(static_cast<T>(tent_mean(a, e, bin, static_cast<double>(j))));
       count[b] = j1 >= j0 ? static_cast<std::size_t>(j1 - j0 + 1) : 0;
       edge_taps(a, nl, tap_lo_at[b], tap_lo[0][b], tap_lo[1][b]);
       edge_taps(e, nl, tap_hi_at[b], tap_hi[0][b], tap_hi[1][b]);
@@ -58,31 +60,31 @@ struct PrAxis {
   }
 
   /// (1 / bin) * integral over [a, e] of t(x - j), e - a == bin.
-  static T tent_mean(T a, T e, T bin, T j) noexcept {
-    const T u0 = a - j, u1 = e - j;
-    T sum = T(0);
+  static double tent_mean(double a, double e, double bin, double j) noexcept {
+    const double u0 = a - j, u1 = e - j;
+    double sum = 0;
     // rising half, t = 1 + u on [-1, 0]
-    T p = std::max(u0, T(-1)), q = std::min(u1, T(0));
+    double p = std::max(u0, -1.0), q = std::min(u1, 0.0);
     if (q > p) {
-      const T len = (p == u0 && q == u1) ? bin : q - p;
-      sum += len * (T(1) + (p + q) / T(2));
+      const double len = (p == u0 && q == u1) ? bin : q - p;
+      sum += len * (1 + (p + q) / 2);
     }
     // falling half, t = 1 - u on [0, 1]
-    p = std::max(u0, T(0));
-    q = std::min(u1, T(1));
+    p = std::max(u0, 0.0);
+    q = std::min(u1, 1.0);
     if (q > p) {
-      const T len = (p == u0 && q == u1) ? bin : q - p;
-      sum += len * (T(1) - (p + q) / T(2));
+      const double len = (p == u0 && q == u1) ? bin : q - p;
+      sum += len * (1 - (p + q) / 2);
     }
     return sum / bin;
   }
 
-  static void edge_taps(T x, long long n, long long& at, T& w0, T& w1) noexcept {
+  static void edge_taps(double x, long long n, long long& at, T& w0, T& w1) noexcept {
     const long long j = static_cast<long long>(std::floor(x));
-    const T frac = x - static_cast<T>(j);
+    const double frac = x - static_cast<double>(j);
     at = j;
-    w0 = (j >= 0 && j < n) ? T(1) - frac : T(0);
-    w1 = (j + 1 >= 0 && j + 1 < n) ? frac : T(0);
+    w0 = (j >= 0 && j < n) ? static_cast<T>(1 - frac) : T(0);
+    w1 = (j + 1 >= 0 && j + 1 < n) ? static_cast<T>(frac) : T(0);
   }
 
   std::size_t rows() const noexcept { return hi >= lo ? static_cast<std::size_t>(hi - lo + 1) : 0; }
@@ -93,14 +95,15 @@ template <class T>
 struct PrRoi {
   PrAxis<T> x, y;
   bool empty = true;
-  T scale = 1;
+  double scale = 1;
 
   void build(const T* roi, const PrRoiPoolParams& p, const FeatureShape& s) {
-    scale = static_cast<T>(p.spatial_scale);
-    const T x1 = roi[1] * scale, y1 = roi[2] * scale, x2 = roi[3] * scale, y2 = roi[4] * scale;
-    const T rw = std::max(x2 - x1, T(0)), rh = std::max(y2 - y1, T(0));
-    const T bw = rw / static_cast<T>(p.pooled_w), bh = rh / static_cast<T>(p.pooled_h);
-    empty = bw * bh == T(0);
+    scale = p.spatial_scale;
+    const double x1 = double(roi[1]) * scale, y1 = double(roi[2]) * scale, x2 = double(roi[3]) * scale,
+                 y2 = double(roi[4]) * scale;
+    const double rw = std::max(x2 - x1, 0.0), rh = std::max(y2 - y1, 0.0);
+    const double bw = rw / static_cast<double>(p.pooled_w), bh = rh / static_cast<double>(p.pooled_h);
+    empty = bw * bh == 0.0;
     if (empty) return;
     x.build(x1, bw, p.pooled_w, s.w);
     y.build(y1, bh, p.pooled_h, s.h);
@@ -215,20 +218,20 @@ void prroi_pool_backward(const T* features, const T* grad_out, const FeatureShap
                 const T gv = g[ph * PW + pw];
                 if (gv == T(0)) continue;
                 const T ov = o[ph * PW + pw];
-                const T d_xa = (ov - x_edge(ph, roi.x.tap_lo_at[pw], roi.x.tap_lo[0][pw], roi.x.tap_lo[1][pw])) / roi.x.size;
-                const T d_xb = (x_edge(ph, roi.x.tap_hi_at[pw], roi.x.tap_hi[0][pw], roi.x.tap_hi[1][pw]) - ov) / roi.x.size;
-                const T d_ya = (ov - y_edge(pw, roi.y.tap_lo_at[ph], roi.y.tap_lo[0][ph], roi.y.tap_lo[1][ph])) / roi.y.size;
-                const T d_yb = (y_edge(pw, roi.y.tap_hi_at[ph], roi.y.tap_hi[0][ph], roi.y.tap_hi[1][ph]) - ov) / roi.y.size;
+                const double d_xa = double(ov - x_edge(ph, roi.x.tap_lo_at[pw], roi.x.tap_lo[0][pw], roi.x.tap_lo[1][pw])) / roi.x.size;
+                const double d_xb = double(x_edge(ph, roi.x.tap_hi_at[pw], roi.x.tap_hi[0][pw], roi.x.tap_hi[1][pw]) - ov) / roi.x.size;
+                const double d_ya = double(ov - y_edge(pw, roi.y.tap_lo_at[ph], roi.y.tap_lo[0][ph], roi.y.tap_lo[1][ph])) / roi.y.size;
+                const double d_yb = double(y_edge(pw, roi.y.tap_hi_at[ph], roi.y.tap_hi[0][ph], roi.y.tap_hi[1][ph]) - ov) / roi.y.size;
                 const double fa = double(pw) / double(PW), fb = double(pw + 1) / double(PW);
                 const double gd = double(gv);
-                d1 += gd * (double(d_xa) * (1 - fa) + double(d_xb) * (1 - fb));
-                d3 += gd * (double(d_xa) * fa + double(d_xb) * fb);
-                d2 += gd * (double(d_ya) * (1 - ga) + double(d_yb) * (1 - gb));
-                d4 += gd * (double(d_ya) * ga + double(d_yb) * gb);
+                d1 += gd * (d_xa * (1 - fa) + d_xb * (1 - fb));
+                d3 += gd * (d_xa * fa + d_xb * fb);
+                d2 += gd * (d_ya * (1 - ga) + d_yb * (1 - gb));
+                d4 += gd * (d_ya * ga + d_yb * gb);
               }
             }
           }
-          const double sc = double(roi.scale);
+          const double sc = roi.scale;
           T* gr = grad_rois + 5 * r;
           gr[1] = static_cast<T>(d1 * sc);
           gr[2] = static_cast<T>(d2 * sc);
