@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../box/geometry.hpp"
+#include "../detail/nms/iou_guided_kernel.hpp"
 #include "../error.hpp"
 #include "iou_rule.hpp"
 
@@ -82,7 +83,7 @@ std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_sco
   // SoA in rank order. A suppressed box becomes a tombstone (area NaN: its IoU is NaN and never
   // suppresses again) instead of shifting the arrays every pass; the live range is compacted when
   // a quarter of it is dead. One branch-free pass per kept box tests the IoUs, takes the max score
-  // of the hits and tombstones them (vectorizable: selects, no branches).
+  // of the hits and tombstones them (kernel::iou_guided_pass, SIMD, runtime dispatch).
   std::vector<T> x1(n), y1(n), x2(n), y2(n), area(n), cls(n);
   for (std::size_t p = 0; p < n; ++p) {
     const T* b = boxes + 4 * order[p];
@@ -90,27 +91,14 @@ std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_sco
     area[p] = geometry::area(b[0], b[1], b[2], b[3]);
     cls[p] = cls_scores[order[p]];
   }
-  const T nan = std::numeric_limits<T>::quiet_NaN(), neg_inf = -std::numeric_limits<T>::infinity();
   std::size_t k = 0, head = 0, end = n, dead = 0;
   while (k < params.max_output) {
     while (head < end && std::isnan(area[head])) ++head;
     if (head >= end) break;
-    const T hx1 = x1[head], hy1 = y1[head], hx2 = x2[head], hy2 = y2[head], ha = area[head];
-    T best = neg_inf;
+    const T h[5] = {x1[head], y1[head], x2[head], y2[head], area[head]};
     std::size_t hits = 0;
-    T* ar = area.data();
-    const T *px1 = x1.data(), *py1 = y1.data(), *px2 = x2.data(), *py2 = y2.data(), *pc = cls.data();
-    for (std::size_t p = head + 1; p < end; ++p) {
-      const T iw = std::max(std::min(hx2, px2[p]) - std::max(hx1, px1[p]), T(0));
-      const T ih = std::max(std::min(hy2, py2[p]) - std::max(hy1, py1[p]), T(0));
-      const T inter = iw * ih;
-      const T uni = (ha + ar[p]) - inter;
-      const T v = inter / (uni == T(0) ? T(1) : uni);  // union 0 (then inter 0): IoU 0, no 0/0
-      const bool hit = v > thr;
-      best = std::max(best, hit ? pc[p] : neg_inf);
-      ar[p] = hit ? nan : ar[p];
-      hits += hit ? 1 : 0;
-    }
+    const T best = simd::dispatch(kernel::iou_guided_pass{}, area.data(), x1.data(), y1.data(), x2.data(), y2.data(),
+                                  cls.data(), head + 1, end, h, thr, &hits);
     keep[k] = order[head];
     kept_scores[k] = std::max(cls[head], best);
     ++k;
