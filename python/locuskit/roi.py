@@ -168,6 +168,19 @@ def _autograd():
     return _functions
 
 
+def _pool(op, input, boxes, output_size, *args):
+    """Shared front of roi_align / roi_pool / prroi_pool: rois from either format, then the autograd
+    Function (torch) or the compiled forward (NumPy)."""
+    ph, pw = _pair(output_size)
+    rois = _rois_from(boxes, input)
+    if _is_torch(input):
+        if not _is_torch(rois):
+            rois = _torch().as_tensor(np.asarray(rois))
+        return _autograd()[op].apply(input, rois, ph, pw, *args)
+    f = _np_in(input, "input")
+    return getattr(_roi, op + "_forward")(f, _np_in(rois, "rois", f.dtype), ph, pw, *args)
+
+
 def roi_align(input, boxes, output_size, spatial_scale: float = 1.0, sampling_ratio: int = -1,
               aligned: bool = False):
     """RoIAlign, ``torchvision.ops.roi_align``: (K, C, PH, PW) averages of bilinear samples.
@@ -177,30 +190,15 @@ def roi_align(input, boxes, output_size, spatial_scale: float = 1.0, sampling_ra
     and backward (gradient to ``input`` only, as torchvision). Threads over rois (forward) and
     channels (backward, so sums keep torchvision's order).
     """
-    ph, pw = _pair(output_size)
-    rois = _rois_from(boxes, input)
-    if _is_torch(input):
-        if not _is_torch(rois):
-            rois = _torch().as_tensor(np.asarray(rois))
-        return _autograd()["roi_align"].apply(input, rois, ph, pw, float(spatial_scale), int(sampling_ratio), bool(aligned))
-    f = _np_in(input, "input")
-    return _roi.roi_align_forward(f, _np_in(rois, "boxes", f.dtype), ph, pw, float(spatial_scale),
-                                  int(sampling_ratio), bool(aligned))
+    return _pool("roi_align", input, boxes, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned))
 
 
 def roi_pool(input, boxes, output_size, spatial_scale: float = 1.0):
     """RoIPool, ``torchvision.ops.roi_pool``: max over quantized bins (rounded corners, inclusive
     end), empty bins 0. Bitwise equal to torchvision's CPU kernel, forward and backward.
     NumPy input returns the pooled array only (``roi_pool_with_argmax`` semantics are internal)."""
-    ph, pw = _pair(output_size)
-    rois = _rois_from(boxes, input)
-    if _is_torch(input):
-        if not _is_torch(rois):
-            rois = _torch().as_tensor(np.asarray(rois))
-        return _autograd()["roi_pool"].apply(input, rois, ph, pw, float(spatial_scale))
-    f = _np_in(input, "input")
-    out, _ = _roi.roi_pool_forward(f, _np_in(rois, "boxes", f.dtype), ph, pw, float(spatial_scale))
-    return out
+    out = _pool("roi_pool", input, boxes, output_size, float(spatial_scale))
+    return out if _is_torch(input) else out[0]  # NumPy: the compiled forward also returns argmax
 
 
 def prroi_pool(input, rois, output_size, spatial_scale: float = 1.0):
@@ -211,14 +209,7 @@ def prroi_pool(input, rois, output_size, spatial_scale: float = 1.0):
     whose bins have zero area (empty or inverted) pools 0 with zero gradients, as the reference CUDA
     kernel. float64 agrees with exact rational integration to a few ulps.
     """
-    ph, pw = _pair(output_size)
-    rois = _rois_from(rois, input)
-    if _is_torch(input):
-        if not _is_torch(rois):
-            rois = _torch().as_tensor(np.asarray(rois))
-        return _autograd()["prroi_pool"].apply(input, rois, ph, pw, float(spatial_scale))
-    f = _np_in(input, "input")
-    return _roi.prroi_pool_forward(f, _np_in(rois, "rois", f.dtype), ph, pw, float(spatial_scale))
+    return _pool("prroi_pool", input, rois, output_size, float(spatial_scale))
 
 
 def prroi_pool_backward(input, rois, grad_output, spatial_scale: float = 1.0):

@@ -58,23 +58,33 @@ std::size_t pooled(long long v, const char* name) {
 
 py::ssize_t ss(std::size_t v) { return static_cast<py::ssize_t>(v); }
 
-py::array roi_align_forward_py(const py::array& features, const py::array& rois, long long ph, long long pw,
-                               double spatial_scale, int sampling_ratio, bool aligned) {
-  const RoiAlignParams p{pooled(ph, "pooled_h"), pooled(pw, "pooled_w"), spatial_scale, sampling_ratio, aligned};
-  return with_float_dtype(features, "features", [&](auto tag) -> py::array {
+/// The forwards' common front: features (N, C, H, W) and rois (K, 5) of one float dtype and a new
+/// (K, C, pooled_h, pooled_w) output; `run(f, shape, rois, k, out)` does the rest.
+template <class Run>
+py::object pooled_forward(const py::array& features, const py::array& rois, std::size_t ph, std::size_t pw,
+                          Run&& run) {
+  return with_float_dtype(features, "features", [&](auto tag) -> py::object {
     using T = decltype(tag);
     const FeatureShape s = features_of<T>(features, "features");
     std::size_t k = 0;
     const T* r = rois_of<T>(rois, k);
-    auto out = new_array<T>({ss(k), ss(s.c), ss(p.pooled_h), ss(p.pooled_w)});
-    T* o = out.mutable_data();
-    const T* f = static_cast<const T*>(features.data());
+    auto out = new_array<T>({ss(k), ss(s.c), ss(ph), ss(pw)});
+    return run(static_cast<const T*>(features.data()), s, r, k, out);
+  });
+}
+
+py::array roi_align_forward_py(const py::array& features, const py::array& rois, long long ph, long long pw,
+                                double spatial_scale, int sampling_ratio, bool aligned) {
+  const RoiAlignParams p{pooled(ph, "pooled_h"), pooled(pw, "pooled_w"), spatial_scale, sampling_ratio, aligned};
+  return pooled_forward(features, rois, p.pooled_h, p.pooled_w, [&](const auto* f, const FeatureShape& s,
+                                                                     const auto* r, std::size_t k, auto& out) {
+    auto* o = out.mutable_data();
     {
       py::gil_scoped_release release;
       roi_align_forward(f, s, r, k, p, o, Parallel{num_threads()});
     }
-    return out;
-  });
+    return py::object(out);
+  }).cast<py::array>();
 }
 
 py::array roi_align_backward_py(const py::array& grad_output, const py::array& rois,
@@ -100,24 +110,19 @@ py::array roi_align_backward_py(const py::array& grad_output, const py::array& r
 }
 
 py::tuple roi_pool_forward_py(const py::array& features, const py::array& rois, long long ph, long long pw,
-                              double spatial_scale) {
+                               double spatial_scale) {
   const RoiPoolParams p{pooled(ph, "pooled_h"), pooled(pw, "pooled_w"), spatial_scale};
-  return with_float_dtype(features, "features", [&](auto tag) -> py::tuple {
-    using T = decltype(tag);
-    const FeatureShape s = features_of<T>(features, "features");
-    std::size_t k = 0;
-    const T* r = rois_of<T>(rois, k);
-    auto out = new_array<T>({ss(k), ss(s.c), ss(p.pooled_h), ss(p.pooled_w)});
+  return pooled_forward(features, rois, p.pooled_h, p.pooled_w, [&](const auto* f, const FeatureShape& s,
+                                                                     const auto* r, std::size_t k, auto& out) {
     auto arg = new_array<std::int64_t>({ss(k), ss(s.c), ss(p.pooled_h), ss(p.pooled_w)});
-    T* o = out.mutable_data();
+    auto* o = out.mutable_data();
     std::int64_t* a = arg.mutable_data();
-    const T* f = static_cast<const T*>(features.data());
     {
       py::gil_scoped_release release;
       roi_pool_forward(f, s, r, k, p, o, a, Parallel{num_threads()});
     }
-    return py::make_tuple(out, arg);
-  });
+    return py::object(py::make_tuple(out, arg));
+  }).cast<py::tuple>();
 }
 
 py::array roi_pool_backward_py(const py::array& grad_output, const py::array& argmax, const py::array& rois,
@@ -146,22 +151,17 @@ py::array roi_pool_backward_py(const py::array& grad_output, const py::array& ar
 }
 
 py::array prroi_pool_forward_py(const py::array& features, const py::array& rois, long long ph, long long pw,
-                                double spatial_scale) {
+                                 double spatial_scale) {
   const PrRoiPoolParams p{pooled(ph, "pooled_h"), pooled(pw, "pooled_w"), spatial_scale};
-  return with_float_dtype(features, "features", [&](auto tag) -> py::array {
-    using T = decltype(tag);
-    const FeatureShape s = features_of<T>(features, "features");
-    std::size_t k = 0;
-    const T* r = rois_of<T>(rois, k);
-    auto out = new_array<T>({ss(k), ss(s.c), ss(p.pooled_h), ss(p.pooled_w)});
-    T* o = out.mutable_data();
-    const T* f = static_cast<const T*>(features.data());
+  return pooled_forward(features, rois, p.pooled_h, p.pooled_w, [&](const auto* f, const FeatureShape& s,
+                                                                     const auto* r, std::size_t k, auto& out) {
+    auto* o = out.mutable_data();
     {
       py::gil_scoped_release release;
       prroi_pool_forward(f, s, r, k, p, o, Parallel{num_threads()});
     }
-    return out;
-  });
+    return py::object(out);
+  }).cast<py::array>();
 }
 
 py::tuple prroi_pool_backward_py(const py::array& features, const py::array& grad_output, const py::array& rois,
