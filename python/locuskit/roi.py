@@ -29,6 +29,7 @@ __all__ = [
     "roi_align",
     "roi_pool",
     "prroi_pool",
+    "prroi_pool_backward",
     "MultiScaleRoIAlign",
     "fpn_levels",
     "iou_guided_nms",

@@ -201,7 +201,8 @@ def test_prroi_pool_float32_within_float32_rounding_and_torch_autograd():
 
 def test_prroi_pool_gradcheck_float64_features_and_boxes():
     rng = np.random.default_rng(21)
-    f = torch.from_numpy(rng.standard_normal((2, 2, 9, 11))).requires_grad_(True)
+    # 4 channels: the (2, 3) call takes the planar path, the 4x4 one the channels-last path
+    f = torch.from_numpy(rng.standard_normal((2, 4, 9, 11))).requires_grad_(True)
     # generic rois (no edge on an integer line, where the second derivative jumps): inside,
     # crossing, in the (-1, 0) fringe, scaled
     # batch indices are a constant column (a numerical derivative across int() truncation is meaningless)

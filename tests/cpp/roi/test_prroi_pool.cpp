@@ -126,3 +126,23 @@ TEST_CASE("prroi_pool: degenerate rois give zero output and zero gradients") {
   for (double v : gf) CHECK(v == 0);
   for (double v : gr) CHECK(v == 0);
 }
+
+TEST_CASE_TEMPLATE("prroi_pool: the channels-last path equals the planar path", T, float, double) {
+  const FeatureShape s{2, 19, 9, 12};  // 19 channels: a 16-channel block and a tail
+  const auto f = test::random_features<T>(s.size(), 61);
+  const PrRoiPoolParams p{3, 2, 0.5};
+  const std::size_t k = 21, bins = 6;
+  const auto rois = test::random_rois<T>(k, 2, 9, 12, 0.5, 62);
+  const auto g = test::random_features<T>(k * s.c * bins, 63);
+  std::vector<T> o1(k * s.c * bins), o2(o1.size()), gf1(s.size()), gf2(s.size()), gr1(5 * k), gr2(5 * k);
+  detail::prroi_pool_forward_impl(f.data(), s, rois.data(), k, p, o1.data(), Parallel{2}, 1);
+  detail::prroi_pool_forward_impl(f.data(), s, rois.data(), k, p, o2.data(), Parallel{3}, 2);
+  for (std::size_t i = 0; i < o1.size(); ++i) REQUIRE(test::same_bits(o1[i], o2[i]));  // same order per channel
+  detail::prroi_pool_backward_impl(f.data(), g.data(), s, rois.data(), k, p, gf1.data(), gr1.data(), Parallel{2}, 1);
+  detail::prroi_pool_backward_impl(f.data(), g.data(), s, rois.data(), k, p, gf2.data(), gr2.data(), Parallel{3}, 2);
+  const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+  for (std::size_t i = 0; i < gf1.size(); ++i) CHECK(double(gf2[i]) == doctest::Approx(double(gf1[i])).epsilon(tol).scale(1.0));
+  double scale = 1;
+  for (T v : gr1) scale = std::max(scale, double(std::fabs(v)));
+  for (std::size_t i = 0; i < gr1.size(); ++i) CHECK(double(gr2[i]) == doctest::Approx(double(gr1[i])).epsilon(tol).scale(scale));
+}

@@ -140,16 +140,212 @@ void pr_pool_rows(const PrRoi<T>& roi, const T* S, std::size_t PH, std::size_t P
   }
 }
 
-}  // namespace detail
+/// Channels-last twins (map (N, H, W, C)): the same weights and, per channel, the same operation
+/// order as the planar functions above (so the forward is bitwise equal to the planar one), with
+/// the inner loops over C contiguous channels (vectorized). `S` is (rows, PW, C).
+template <class T>
+void pr_row_sums_nhwc(const PrRoi<T>& roi, const T* batch, std::size_t W, std::size_t PW, std::size_t C, T* S) {
+  const std::size_t rows = roi.y.rows();
+  for (std::size_t r = 0; r < rows; ++r) {
+    const T* row = batch + (static_cast<std::size_t>(roi.y.lo) + r) * W * C;
+    for (std::size_t pw = 0; pw < PW; ++pw) {
+      T* acc = S + (r * PW + pw) * C;
+      std::fill(acc, acc + C, T(0));
+      const T* w = roi.x.w.data() + roi.x.offset[pw];
+      for (std::size_t j = 0; j < roi.x.count[pw]; ++j) {
+        const T wj = w[j];
+        const T* v = row + (static_cast<std::size_t>(roi.x.first[pw]) + j) * C;
+        for (std::size_t c = 0; c < C; ++c) acc[c] += wj * v[c];
+      }
+    }
+  }
+}
+
+/// O (bins, C) from S.
+template <class T>
+void pr_pool_rows_nhwc(const PrRoi<T>& roi, const T* S, std::size_t PH, std::size_t PW, std::size_t C, T* O) {
+  for (std::size_t ph = 0; ph < PH; ++ph) {
+    const T* w = roi.y.w.data() + roi.y.offset[ph];
+    const std::size_t r0 = static_cast<std::size_t>(roi.y.first[ph] - roi.y.lo);
+    for (std::size_t pw = 0; pw < PW; ++pw) {
+      T* acc = O + (ph * PW + pw) * C;
+      std::fill(acc, acc + C, T(0));
+      for (std::size_t i = 0; i < roi.y.count[ph]; ++i) {
+        const T wi = w[i];
+        const T* v = S + ((r0 + i) * PW + pw) * C;
+        for (std::size_t c = 0; c < C; ++c) acc[c] += wi * v[c];
+      }
+    }
+  }
+}
 
 template <class T>
-void prroi_pool_forward(const T* features, const FeatureShape& shape, const T* rois, std::size_t k,
+void prroi_forward_nhwc(const T* nhwc, const FeatureShape& shape, const T* rois, std::size_t k,
                         const PrRoiPoolParams& params, T* out, Parallel par) {
+  const std::size_t PH = params.pooled_h, PW = params.pooled_w, bins = PH * PW, C = shape.c, plane = shape.plane();
+  parallel_for(k, 1, par, [&](std::size_t r0, std::size_t r1) {
+    PrRoi<T> roi;
+    std::vector<T> S, O(bins * C);
+    for (std::size_t r = r0; r < r1; ++r) {
+      roi.build(rois + 5 * r, params, shape);
+      if (roi.empty || roi.y.rows() == 0) continue;
+      S.resize(roi.y.rows() * PW * C);
+      pr_row_sums_nhwc(roi, nhwc + roi_batch(rois + 5 * r) * plane * C, shape.w, PW, C, S.data());
+      pr_pool_rows_nhwc(roi, S.data(), PH, PW, C, O.data());
+      T* o = out + r * C * bins;
+      for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t b = 0; b < bins; ++b) o[c * bins + b] = O[b * C + c];
+    }
+  });
+}
+
+template <class T>
+void prroi_roi_grad_nhwc(const T* nhwc, const T* grad_out, const FeatureShape& shape, const T* rois, std::size_t k,
+                         const PrRoiPoolParams& params, T* grad_rois, Parallel par) {
+  const std::size_t PH = params.pooled_h, PW = params.pooled_w, bins = PH * PW, C = shape.c, plane = shape.plane(),
+                    W = shape.w;
+  parallel_for(k, 1, par, [&](std::size_t r0, std::size_t r1) {
+    PrRoi<T> roi;
+    std::vector<T> S, O(bins * C), xa(C), xb(C), ya(C), yb(C);
+    for (std::size_t r = r0; r < r1; ++r) {
+      roi.build(rois + 5 * r, params, shape);
+      const std::size_t rows = roi.empty ? 0 : roi.y.rows();
+      if (rows == 0) continue;  // zero-area bins, or f vanishes on the whole roi: gradient 0
+      S.resize(rows * PW * C);
+      const T* batch = nhwc + roi_batch(rois + 5 * r) * plane * C;
+      pr_row_sums_nhwc(roi, batch, W, PW, C, S.data());
+      pr_pool_rows_nhwc(roi, S.data(), PH, PW, C, O.data());
+      // f along a vertical edge x = e, averaged over bin row ph (per channel).
+      auto x_edge = [&](std::size_t ph, long long at, T t0, T t1, T* e) {
+        std::fill(e, e + C, T(0));
+        const T* w = roi.y.w.data() + roi.y.offset[ph];
+        for (std::size_t i = 0; i < roi.y.count[ph]; ++i) {
+          const T* row = batch + static_cast<std::size_t>(roi.y.first[ph] + static_cast<long long>(i)) * W * C;
+          const T wi = w[i];
+          const T* v0 = t0 != T(0) ? row + static_cast<std::size_t>(at) * C : nullptr;
+          const T* v1 = t1 != T(0) ? row + static_cast<std::size_t>(at + 1) * C : nullptr;
+          for (std::size_t c = 0; c < C; ++c) {
+            T v = T(0);
+            if (v0) v += t0 * v0[c];
+            if (v1) v += t1 * v1[c];
+            e[c] += wi * v;
+          }
+        }
+      };
+      // f along a horizontal edge y = e, averaged over bin column pw.
+      auto y_edge = [&](std::size_t pw, long long at, T t0, T t1, T* e) {
+        const T* s0 = t0 != T(0) ? S.data() + (static_cast<std::size_t>(at - roi.y.lo) * PW + pw) * C : nullptr;
+        const T* s1 = t1 != T(0) ? S.data() + (static_cast<std::size_t>(at + 1 - roi.y.lo) * PW + pw) * C : nullptr;
+        for (std::size_t c = 0; c < C; ++c) {
+          T v = T(0);
+          if (s0) v += t0 * s0[c];
+          if (s1) v += t1 * s1[c];
+          e[c] = v;
+        }
+      };
+      double d1 = 0, d2 = 0, d3 = 0, d4 = 0;
+      for (std::size_t ph = 0; ph < PH; ++ph) {
+        const double ga = double(ph) / double(PH), gb = double(ph + 1) / double(PH);
+        for (std::size_t pw = 0; pw < PW; ++pw) {
+          const std::size_t b = ph * PW + pw;
+          x_edge(ph, roi.x.tap_lo_at[pw], roi.x.tap_lo[0][pw], roi.x.tap_lo[1][pw], xa.data());
+          x_edge(ph, roi.x.tap_hi_at[pw], roi.x.tap_hi[0][pw], roi.x.tap_hi[1][pw], xb.data());
+          y_edge(pw, roi.y.tap_lo_at[ph], roi.y.tap_lo[0][ph], roi.y.tap_lo[1][ph], ya.data());
+          y_edge(pw, roi.y.tap_hi_at[ph], roi.y.tap_hi[0][ph], roi.y.tap_hi[1][ph], yb.data());
+          const double fa = double(pw) / double(PW), fb = double(pw + 1) / double(PW);
+          for (std::size_t c = 0; c < C; ++c) {
+            const T gv = grad_out[(r * C + c) * bins + b];
+            if (gv == T(0)) continue;
+            const T ov = O[b * C + c];
+            const double d_xa = double(ov - xa[c]) / roi.x.size, d_xb = double(xb[c] - ov) / roi.x.size;
+            const double d_ya = double(ov - ya[c]) / roi.y.size, d_yb = double(yb[c] - ov) / roi.y.size;
+            const double gd = double(gv);
+            d1 += gd * (d_xa * (1 - fa) + d_xb * (1 - fb));
+            d3 += gd * (d_xa * fa + d_xb * fb);
+            d2 += gd * (d_ya * (1 - ga) + d_yb * (1 - gb));
+            d4 += gd * (d_ya * ga + d_yb * gb);
+          }
+        }
+      }
+      T* gr = grad_rois + 5 * r;
+      gr[1] = static_cast<T>(d1 * roi.scale);
+      gr[2] = static_cast<T>(d2 * roi.scale);
+      gr[3] = static_cast<T>(d3 * roi.scale);
+      gr[4] = static_cast<T>(d4 * roi.scale);
+    }
+  });
+}
+
+/// Feature gradient into a channels-last buffer (zeroed here); threads split channel blocks, each
+/// walking all rois in order (deterministic sums).
+template <class T>
+void prroi_feature_grad_nhwc(const T* grad_out, const FeatureShape& shape, const T* rois, std::size_t k,
+                             const PrRoiPoolParams& params, T* grad_nhwc, Parallel par) {
+  const std::size_t PH = params.pooled_h, PW = params.pooled_w, bins = PH * PW, C = shape.c, plane = shape.plane(),
+                    W = shape.w;
+  std::fill(grad_nhwc, grad_nhwc + shape.size(), T(0));
+  const std::size_t block = 16;
+  parallel_for((C + block - 1) / block, 1, par, [&](std::size_t b0, std::size_t b1) {
+    const std::size_t c0 = b0 * block, c1 = std::min(C, b1 * block), width = c1 - c0;
+    PrRoi<T> roi;
+    std::vector<T> G, gb(bins * width);
+    for (std::size_t r = 0; r < k; ++r) {
+      roi.build(rois + 5 * r, params, shape);
+      const std::size_t rows = roi.empty ? 0 : roi.y.rows();
+      if (rows == 0) continue;
+      for (std::size_t c = 0; c < width; ++c)
+        for (std::size_t b = 0; b < bins; ++b) gb[b * width + c] = grad_out[(r * C + c0 + c) * bins + b];
+      G.assign(rows * PW * width, T(0));
+      for (std::size_t ph = 0; ph < PH; ++ph) {
+        const T* w = roi.y.w.data() + roi.y.offset[ph];
+        const std::size_t rr = static_cast<std::size_t>(roi.y.first[ph] - roi.y.lo);
+        for (std::size_t i = 0; i < roi.y.count[ph]; ++i)
+          for (std::size_t pw = 0; pw < PW; ++pw) {
+            T* g = G.data() + ((rr + i) * PW + pw) * width;
+            const T* src = gb.data() + (ph * PW + pw) * width;
+            const T wi = w[i];
+            for (std::size_t c = 0; c < width; ++c) g[c] += src[c] * wi;
+          }
+      }
+      T* batch = grad_nhwc + roi_batch(rois + 5 * r) * plane * C + c0;
+      for (std::size_t rr = 0; rr < rows; ++rr) {
+        T* row = batch + (static_cast<std::size_t>(roi.y.lo) + rr) * W * C;
+        for (std::size_t pw = 0; pw < PW; ++pw) {
+          const T* g = G.data() + (rr * PW + pw) * width;
+          const T* w = roi.x.w.data() + roi.x.offset[pw];
+          for (std::size_t j = 0; j < roi.x.count[pw]; ++j) {
+            T* v = row + (static_cast<std::size_t>(roi.x.first[pw]) + j) * C;
+            const T wj = w[j];
+            for (std::size_t c = 0; c < width; ++c) v[c] += g[c] * wj;
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace detail
+
+namespace detail {
+/// 0 = automatic (channels-last when the taps outnumber the pixels, as RoIAlign), 1 = planar, 2 = channels-last.
+inline bool prroi_layout(int layout, const FeatureShape& s, std::size_t k, std::size_t bins) noexcept {
+  return layout == 2 || (layout == 0 && roi_align_channels_last(s, k, bins));
+}
+
+template <class T>
+void prroi_pool_forward_impl(const T* features, const FeatureShape& shape, const T* rois, std::size_t k,
+                             const PrRoiPoolParams& params, T* out, Parallel par, int layout) {
   detail::check_pooled_size(params.pooled_h, params.pooled_w);
   check_rois(rois, k, shape.n, params.spatial_scale);
   const std::size_t PH = params.pooled_h, PW = params.pooled_w, bins = PH * PW, plane = shape.plane();
   std::fill(out, out + k * shape.c * bins, T(0));
   if (plane == 0) return;
+  if (detail::prroi_layout(layout, shape, k, bins)) {
+    std::vector<T> nhwc(shape.size());
+    detail::nchw_to_nhwc(features, shape, nhwc.data(), par);
+    detail::prroi_forward_nhwc(nhwc.data(), shape, rois, k, params, out, par);
+    return;
+  }
   parallel_for(k, 1, par, [&](std::size_t r0, std::size_t r1) {
     detail::PrRoi<T> roi;
     std::vector<T> S;
@@ -167,12 +363,25 @@ void prroi_pool_forward(const T* features, const FeatureShape& shape, const T* r
 }
 
 template <class T>
-void prroi_pool_backward(const T* features, const T* grad_out, const FeatureShape& shape, const T* rois,
-                         std::size_t k, const PrRoiPoolParams& params, T* grad_features, T* grad_rois,
-                         Parallel par) {
+void prroi_pool_backward_impl(const T* features, const T* grad_out, const FeatureShape& shape, const T* rois,
+                              std::size_t k, const PrRoiPoolParams& params, T* grad_features, T* grad_rois,
+                              Parallel par, int layout) {
   detail::check_pooled_size(params.pooled_h, params.pooled_w);
   check_rois(rois, k, shape.n, params.spatial_scale);
   const std::size_t PH = params.pooled_h, PW = params.pooled_w, bins = PH * PW, plane = shape.plane();
+  if (plane != 0 && detail::prroi_layout(layout, shape, k, bins)) {
+    std::vector<T> nhwc(shape.size());
+    if (grad_rois) {
+      std::fill(grad_rois, grad_rois + 5 * k, T(0));
+      detail::nchw_to_nhwc(features, shape, nhwc.data(), par);
+      detail::prroi_roi_grad_nhwc(nhwc.data(), grad_out, shape, rois, k, params, grad_rois, par);
+    }
+    if (grad_features) {
+      detail::prroi_feature_grad_nhwc(grad_out, shape, rois, k, params, nhwc.data(), par);
+      detail::nhwc_to_nchw(nhwc.data(), shape, grad_features, par);
+    }
+    return;
+  }
   if (grad_rois) {
     std::fill(grad_rois, grad_rois + 5 * k, T(0));
     if (plane != 0)
@@ -276,6 +485,21 @@ void prroi_pool_backward(const T* features, const T* grad_out, const FeatureShap
       }
     });
   }
+}
+
+}  // namespace detail
+
+template <class T>
+void prroi_pool_forward(const T* features, const FeatureShape& shape, const T* rois, std::size_t k,
+                        const PrRoiPoolParams& params, T* out, Parallel par) {
+  detail::prroi_pool_forward_impl(features, shape, rois, k, params, out, par, 0);
+}
+
+template <class T>
+void prroi_pool_backward(const T* features, const T* grad_out, const FeatureShape& shape, const T* rois,
+                         std::size_t k, const PrRoiPoolParams& params, T* grad_features, T* grad_rois,
+                         Parallel par) {
+  detail::prroi_pool_backward_impl(features, grad_out, shape, rois, k, params, grad_features, grad_rois, par, 0);
 }
 
 }  // namespace locuskit
