@@ -13,3 +13,5 @@
 #include "eval.hpp"
 #include "pose.hpp"
 #include "mask.hpp"
+#include "roi.hpp"
+#include "nms/iou_guided_nms.hpp"

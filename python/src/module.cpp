@@ -17,6 +17,7 @@ void bind_eval(py::module_& m);
 void bind_pose(py::module_& m);
 void bind_mask(py::module_& m);
 void bind_cuda(py::module_& m);
+void bind_roi(py::module_& m);
 }  // namespace locuskit::python
 
 PYBIND11_MODULE(_core, m) {
@@ -40,4 +41,5 @@ PYBIND11_MODULE(_core, m) {
   bind_pose(m);
   bind_mask(m);
   bind_cuda(m);
+  bind_roi(m);
 }

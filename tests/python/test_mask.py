@@ -262,21 +262,6 @@ def test_bad_rle_objects():
         M.decode([])
 
 
-def test_core_mask_submodule_has_stubs():
-    import ast
-    import pathlib
-
-    import locuskit
-    from locuskit import _core
-
-    tree = ast.parse(pathlib.Path(locuskit.__file__).with_name("_core.pyi").read_text())
-    cls = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_mask_module"]
-    assert cls, "_core.pyi has no stub for the _core.mask submodule (run scripts/gen-stubs)"
-    stubbed = {n.name for n in cls[0].body if isinstance(n, ast.FunctionDef)}
-    bound = {k for k in dir(_core.mask) if not k.startswith("__") and callable(getattr(_core.mask, k))}
-    assert bound <= stubbed, sorted(bound - stubbed)
-
-
 def test_coco_ann_to_rle_and_mask(tmp_path):
     """COCO.annToRLE / annToMask: polygons (merged at the image size), uncompressed and compressed
     RLE, with pycocotools' recorded strings."""

@@ -1,0 +1,184 @@
+#pragma once
+/// \file nms/iou_guided_nms.hpp
+/// IoU-guided NMS (IoU-Net, Jiang et al. ECCV 2018, Algorithm 1) and IoU-aware score fusion.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <numeric>
+#include <tuple>
+#include <vector>
+
+#include "../box/geometry.hpp"
+#include "../detail/nms/iou_guided_kernel.hpp"
+#include "../error.hpp"
+#include "iou_rule.hpp"
+
+namespace locuskit {
+
+/// Options of IoU-guided NMS.
+struct IouGuidedNmsParams {
+  double iou_threshold = 0.5;
+  /// false: suppress iff IoU > threshold (the paper, torchvision); true: IoU >= threshold.
+  bool suppress_equal = false;
+  /// Stop after this many kept boxes (a prefix of the full result).
+  std::size_t max_output = std::numeric_limits<std::size_t>::max();
+};
+
+/// IoU-guided NMS with any overlap: `pair_iou(i, j)` returns the IoU (double) of input boxes i, j.
+///
+/// Boxes are ranked by `loc_scores` (predicted IoU) descending, ties by lower index (stable). The
+/// best remaining box m is kept; every remaining box with IoU(m, j) > threshold (>= with
+/// suppress_equal) is removed and m's classification score becomes the maximum of its own and of
+/// the boxes removed in this step (not transitively). Writes kept indices in selection order to
+/// `keep` and their updated classification scores to `kept_scores` (n entries each suffice);
+/// returns the count. Equals the reference `iou_guided_nms_ref.py` (shared/reference/oriented).
+/// O(n log n + kept x alive) IoU calls, O(n) memory. Thread-safe.
+template <class T, class PairIou>
+std::size_t iou_guided_nms_with(std::size_t n, const T* cls_scores, const T* loc_scores, PairIou&& pair_iou,
+                                const IouGuidedNmsParams& params, std::int64_t* keep, T* kept_scores) {
+  LOCUSKIT_CHECK(!std::isnan(params.iou_threshold), std::invalid_argument, "iou_threshold is NaN");
+  std::vector<std::int64_t> alive(n);
+  std::iota(alive.begin(), alive.end(), std::int64_t{0});
+  std::stable_sort(alive.begin(), alive.end(),
+                   [&](std::int64_t a, std::int64_t b) { return loc_scores[a] > loc_scores[b]; });
+  const double thr = params.iou_threshold;
+  std::size_t k = 0, m = n;
+  while (m > 0 && k < params.max_output) {
+    const std::int64_t head = alive[0];
+    T s = cls_scores[head];
+    std::size_t w = 0;
+    for (std::size_t p = 1; p < m; ++p) {
+      const std::int64_t j = alive[p];
+      const double v = pair_iou(head, j);
+      if (v > thr || (params.suppress_equal && v == thr)) {
+        s = std::max(s, cls_scores[j]);
+      } else {
+        alive[w++] = j;
+      }
+    }
+    m = w;
+    keep[k] = head;
+    kept_scores[k] = s;
+    ++k;
+  }
+  return k;
+}
+
+/// IoU-guided NMS of (n, 4) xyxy `boxes`: as iou_guided_nms_with, with torchvision's IoU formula
+/// in T (inter / (area_i + area_j - inter), 0 when the union is 0) compared with the threshold in
+/// double, as torchvision (float32 IoUs against the double threshold).
+/// Boxes must be finite (a NaN area marks a suppressed box). O(kept x alive) IoUs in one
+/// branch-free pass per kept box, O(n log n) sort, O(n) memory. Thread-safe.
+template <class T>
+std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_scores, std::size_t n,
+                           const IouGuidedNmsParams& params, std::int64_t* keep, T* kept_scores) {
+  const T thr = strict_iou_threshold<T>(params.iou_threshold,
+                                        params.suppress_equal ? IouRule::greater_equal : IouRule::torchvision);
+  std::vector<std::int64_t> order(n);
+  std::iota(order.begin(), order.end(), std::int64_t{0});
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::int64_t a, std::int64_t b) { return loc_scores[a] > loc_scores[b]; });
+  // SoA in rank order. A suppressed box becomes a tombstone (area NaN: its IoU is NaN and never
+  // suppresses again) instead of shifting the arrays every pass; the live range is compacted when
+  // a quarter of it is dead. One branch-free pass per kept box tests the IoUs, takes the max score
+  // of the hits and tombstones them (kernel::iou_guided_pass, SIMD, runtime dispatch).
+  std::vector<T> x1(n), y1(n), x2(n), y2(n), area(n), cls(n);
+  for (std::size_t p = 0; p < n; ++p) {
+    const T* b = boxes + 4 * order[p];
+    x1[p] = b[0], y1[p] = b[1], x2[p] = b[2], y2[p] = b[3];
+    area[p] = geometry::area(b[0], b[1], b[2], b[3]);
+    cls[p] = cls_scores[order[p]];
+  }
+  std::size_t k = 0, head = 0, end = n, dead = 0;
+  while (k < params.max_output) {
+    while (head < end && std::isnan(area[head])) ++head;
+    if (head >= end) break;
+    const T h[5] = {x1[head], y1[head], x2[head], y2[head], area[head]};
+    std::size_t hits = 0;
+    const T best = simd::dispatch(kernel::iou_guided_pass{}, area.data(), x1.data(), y1.data(), x2.data(), y2.data(),
+                                  cls.data(), head + 1, end, h, thr, &hits);
+    keep[k] = order[head];
+    kept_scores[k] = std::max(cls[head], best);
+    ++k;
+    ++head;
+    dead += hits;
+    if (dead * 4 > end - head) {  // compact the live range to the front
+      std::size_t w = 0;
+      for (std::size_t p = head; p < end; ++p) {
+        if (std::isnan(area[p])) continue;
+        x1[w] = x1[p], y1[w] = y1[p], x2[w] = x2[p], y2[w] = y2[p], area[w] = area[p], cls[w] = cls[p];
+        order[w] = order[p];
+        ++w;
+      }
+      head = 0, end = w, dead = 0;
+    }
+  }
+  return k;
+}
+
+/// Per-label IoU-guided NMS (`labels` int64, n): each label independently, then merged by
+/// descending loc score, ties by label, then by selection order (the reference's rule). Same
+/// outputs as iou_guided_nms. O(n log n + sum over labels of kept x alive). Thread-safe.
+template <class T>
+std::size_t batched_iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_scores,
+                                   const std::int64_t* labels, std::size_t n, const IouGuidedNmsParams& params,
+                                   std::int64_t* keep, T* kept_scores) {
+  std::vector<std::int64_t> by_label(n);
+  std::iota(by_label.begin(), by_label.end(), std::int64_t{0});
+  std::stable_sort(by_label.begin(), by_label.end(),
+                   [&](std::int64_t a, std::int64_t b) { return labels[a] < labels[b]; });
+  struct Kept {
+    T loc;
+    std::int64_t label;
+    std::size_t rank;
+    std::int64_t index;
+    T score;
+  };
+  std::vector<Kept> all;
+  std::vector<T> b, c, l;
+  std::vector<std::int64_t> kk;
+  std::vector<T> ks;
+  IouGuidedNmsParams per_label = params;
+  per_label.max_output = std::numeric_limits<std::size_t>::max();
+  for (std::size_t g0 = 0; g0 < n;) {
+    std::size_t g1 = g0;
+    while (g1 < n && labels[by_label[g1]] == labels[by_label[g0]]) ++g1;
+    const std::size_t m = g1 - g0;
+    b.resize(4 * m), c.resize(m), l.resize(m), kk.resize(m), ks.resize(m);
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::int64_t src = by_label[g0 + i];
+      std::copy(boxes + 4 * src, boxes + 4 * src + 4, b.begin() + static_cast<std::ptrdiff_t>(4 * i));
+      c[i] = cls_scores[src];
+      l[i] = loc_scores[src];
+    }
+    const std::size_t got = iou_guided_nms(b.data(), c.data(), l.data(), m, per_label, kk.data(), ks.data());
+    for (std::size_t i = 0; i < got; ++i) {
+      const std::int64_t src = by_label[g0 + static_cast<std::size_t>(kk[i])];
+      all.push_back(Kept{loc_scores[src], labels[src], i, src, ks[i]});
+    }
+    g0 = g1;
+  }
+  std::sort(all.begin(), all.end(), [](const Kept& a, const Kept& b) {
+    if (a.loc != b.loc) return a.loc > b.loc;
+    return std::tie(a.label, a.rank) < std::tie(b.label, b.rank);
+  });
+  const std::size_t k = std::min(all.size(), params.max_output);
+  for (std::size_t i = 0; i < k; ++i) keep[i] = all[i].index, kept_scores[i] = all[i].score;
+  return k;
+}
+
+/// IoU-aware score fusion (IoU-aware RetinaNet, VarifocalNet's ranking score):
+/// out[i] = loc[i]^alpha * cls[i]^(1 - alpha), computed in double and rounded to T once.
+/// alpha in [0, 1]; alpha = 0 gives the classification score, 1 the predicted IoU (0^0 = 1).
+/// Inputs are expected in [0, 1]. O(n), thread-safe.
+template <class T>
+void iou_aware_scores(const T* cls_scores, const T* loc_scores, std::size_t n, double alpha, T* out) {
+  LOCUSKIT_CHECK(alpha >= 0.0 && alpha <= 1.0, std::invalid_argument, "alpha: must lie in [0, 1], got ", alpha);
+  for (std::size_t i = 0; i < n; ++i)
+    out[i] = static_cast<T>(std::pow(static_cast<double>(loc_scores[i]), alpha) *
+                            std::pow(static_cast<double>(cls_scores[i]), 1.0 - alpha));
+}
+
+}  // namespace locuskit
