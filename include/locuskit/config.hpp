@@ -2,10 +2,18 @@
 /// \file config.hpp
 /// Version and the few user-visible macros.
 
+// The one version source: CMake's project(), the Python package metadata (pyproject.toml's regex
+// provider), `locuskit.__version__` and `locuskit --version` all read these three lines.
 #define LOCUSKIT_VERSION_MAJOR 0
 #define LOCUSKIT_VERSION_MINOR 1
 #define LOCUSKIT_VERSION_PATCH 0
-#define LOCUSKIT_VERSION_STRING "0.1.0"
+
+#define LOCUSKIT_DETAIL_STR2(x) #x
+#define LOCUSKIT_DETAIL_STR(x) LOCUSKIT_DETAIL_STR2(x)
+/// "MAJOR.MINOR.PATCH", e.g. "0.1.0".
+#define LOCUSKIT_VERSION_STRING                                              \
+  LOCUSKIT_DETAIL_STR(LOCUSKIT_VERSION_MAJOR) "." LOCUSKIT_DETAIL_STR(     \
+      LOCUSKIT_VERSION_MINOR) "." LOCUSKIT_DETAIL_STR(LOCUSKIT_VERSION_PATCH)
 
 /// Marks geometry that must compute the same bits on host and device (CUDA).
 #if defined(__CUDACC__)
