@@ -35,3 +35,18 @@
 #else
 #define LOCUSKIT_DEBUG_ASSERT(cond) ((void)0)
 #endif
+
+/// GCC 12's AVX-512 intrinsics (avx512fintrin.h) trip -Wuninitialized/-Wmaybe-uninitialized on their
+/// own `_mm512_undefined_*()` placeholders once inlined into a kernel (GCC bug 105593, fixed in GCC
+/// 13). The headers holding SIMD kernels wrap their code in these, so the two warnings are off for
+/// that code only (GCC honours the pragmas along the inlining chain) and stay on for the user's.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ == 12
+#define LOCUSKIT_SIMD_WARNINGS_BEGIN                                \
+  _Pragma("GCC diagnostic push")                                    \
+  _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")             \
+  _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define LOCUSKIT_SIMD_WARNINGS_END _Pragma("GCC diagnostic pop")
+#else
+#define LOCUSKIT_SIMD_WARNINGS_BEGIN
+#define LOCUSKIT_SIMD_WARNINGS_END
+#endif
