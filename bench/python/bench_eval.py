@@ -2,11 +2,12 @@
 
 Data: ../shared/tools/gen_coco.py (a) --images 5000 --cats 80 --dets-per-image 100 and
 (b) --images 500 --dets-per-image 2000 (generated once into build/bench-data, never committed).
-Each measurement runs in a fresh subprocess (peak RSS = ru_maxrss of that process). When
-pycocotools / faster_coco_eval are not installed, their published figures on this machine (from
-the issue) are printed instead and marked as such.
+Each measurement runs in a fresh subprocess (peak RSS = ru_maxrss of that process). pycocotools
+is run live when built under $LOCUSKIT_PEERS (see _live.py), faster_coco_eval when importable;
+a peer that is absent is named and left out (no figures from elsewhere). The command-line vs
+command-line and drop-in comparisons, with CPU time and load, are in bench_peers.py --only coco.
 
-    .venv/bin/python bench/python/bench_eval.py [--threads 2] [--repeat 3]
+    LOCUSKIT_PEERS=/work/peers .venv/bin/python bench/python/bench_eval.py [--threads 2] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -16,17 +17,18 @@ import os
 import pathlib
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import _live  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-GEN = ROOT.parent / "shared" / "tools" / "gen_coco.py"
+GEN = _live.SHARED / "tools" / "gen_coco.py"
 DATA = ROOT / "build" / "bench-data"
+PYCOCO, PYCOCO_MSG = _live.pycocotools_path()
 SETS = {
     "a": ["--images", "5000", "--cats", "80", "--dets-per-image", "100", "--seed", "1", "--crowd-frac", "0.01"],
     "b": ["--images", "500", "--dets-per-image", "2000", "--seed", "2", "--crowd-frac", "0.01"],
 }
-# Published on this machine (issue 5): evaluate + accumulate, seconds.
-PUBLISHED = {"pycocotools": {"a": 49.0, "b": 41.0}, "faster_coco_eval": {"a": 7.0, "b": 5.0}}
 
 CHILD = r'''
 import json, resource, sys, time, io, contextlib
@@ -65,7 +67,7 @@ print(json.dumps(out))
 
 
 def ensure(name):
-    gt, dt = DATA / f"{name}_gt.json", DATA / f"{name}_dt.json"
+    gt, dt = DATA / f"coco_{name}_gt.json", DATA / f"coco_{name}_dt.json"
     if not (gt.exists() and dt.exists()):
         DATA.mkdir(parents=True, exist_ok=True)
         print(f"generating set ({name}) with {GEN} ...", file=sys.stderr)
@@ -73,15 +75,23 @@ def ensure(name):
     return gt, dt
 
 
+def _env():
+    env = dict(os.environ)
+    if PYCOCO:
+        env["PYTHONPATH"] = PYCOCO + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
 def run(which, gt, dt, threads):
-    r = subprocess.run([sys.executable, "-c", CHILD, which, str(gt), str(dt), str(threads)], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-c", CHILD, which, str(gt), str(dt), str(threads)], capture_output=True,
+                       text=True, env=_env())
     if r.returncode != 0:
         return None
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
 def available(mod):
-    return subprocess.run([sys.executable, "-c", f"import {mod}"], capture_output=True).returncode == 0
+    return subprocess.run([sys.executable, "-c", f"import {mod}"], capture_output=True, env=_env()).returncode == 0
 
 
 def main():
@@ -94,7 +104,8 @@ def main():
     for name in args.sets:
         gt, dt = ensure(name)
         mb = (gt.stat().st_size + dt.stat().st_size) / 2**20
-        print(f"\n== set ({name}): {' '.join(SETS[name])}  ({mb:.0f} MB of JSON)")
+        print(f"\n== set ({name}): {' '.join(SETS[name])}  ({mb:.0f} MB of JSON), load average "
+              f"{'/'.join(map(str, _live.load()))}, commit {_live.git_commit()}")
         for threads in sorted({1, args.threads}):
             best = None
             for _ in range(args.repeat):
@@ -112,9 +123,8 @@ def main():
                       f"{r['total']:.2f} s, peak RSS {r['peak_rss_mb']:.0f} MB, AP {r['ap']:.4f} -> ratio "
                       f"{r['eval_acc'] / best['eval_acc']:.0f}x")
             else:
-                pub = PUBLISHED[peer][name]
-                print(f"{peer}: not installed here; published figure on this machine ~{pub:.0f} s "
-                      f"evaluate+accumulate -> ratio ~{pub / best['eval_acc']:.0f}x (published, not measured)")
+                print(f"{peer}: not available ({PYCOCO_MSG if peer == 'pycocotools' else 'not importable'}); "
+                      f"no ratio")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,17 @@
 """Trajectory evaluation and batched Lie-group throughput: locuskit vs NumPy/SciPy peers, same
-inputs, same run. evo itself is not installed here; its published timings on this machine class
-(issue 6: evo_ape -as 0.56 s, evo_rpe 1.3 s on KITTI 00; 154 s RPE / 18 s Sim(3) at 1M poses) are
-printed for reference, and the peer below is a vectorized NumPy/SciPy port of evo's algorithms
-(faster than evo itself, which loops in Python per pose).
+inputs, same run, in-process. The peer here is a vectorized NumPy/SciPy port of evo's algorithms
+(much faster than evo itself, which loops in Python per pose): it bounds what any NumPy
+implementation could do. evo itself is timed live, command line vs command line (evo_ape/evo_rpe
+vs locuskit traj, KITTI 00, 200k and 1M poses), by bench_peers.py --only traj.
 
 Run: PYTHONPATH=build/dev/python /usr/bin/python3 bench/python/bench_pose.py [--shared ../shared/reference]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -17,6 +19,9 @@ from scipy.spatial.transform import Rotation
 
 import locuskit
 from locuskit import pose, traj
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import _live  # noqa: E402
 
 
 def best_of(f, repeat=5):
@@ -122,10 +127,12 @@ def synthetic(n, rng):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", default=str(pathlib.Path(__file__).resolve().parents[2].parent / "shared" / "reference"))
+    ap.add_argument("--shared", default=str(_live.SHARED / "reference"))
     ap.add_argument("--n", type=int, default=1_000_000)
     args = ap.parse_args()
-    print(f"locuskit {locuskit.__version__}, threads {locuskit.get_num_threads()}, simd {locuskit.simd_arch()}")
+    print(f"locuskit {locuskit.__version__}, threads {locuskit.get_num_threads()}, simd {locuskit.simd_arch()}, "
+          f"load average {'/'.join(map(str, os.getloadavg()))}")
+    print("evo itself (live, command line vs command line): bench/python/bench_peers.py --only traj")
     data = pathlib.Path(args.shared) / "trajectories" / "data"
 
     # ---- KITTI 00 end to end (read + Sim(3) align + APE trans/rot + RPE trans/rot)
@@ -136,8 +143,6 @@ def main():
         for a, b in zip(res, pres):
             assert abs(a["rmse"] - b["rmse"]) <= 1e-9 * b["rmse"]
         row("KITTI 00 end to end (read, -as, APE+RPE t/r)", ours, peer, "numpy/scipy")
-        print(f"{'':46s} evo (published, issue 6): evo_ape -as 0.56 s + evo_rpe 1.3 s = 1.86 s -> "
-              f"{1.86 / ours:.0f}x")
         ours_k, _ = best_of(lambda: traj.kitti_metric(traj.read_kitti(g), traj.read_kitti(e)), 20)
         print(f"{'KITTI 00 devkit metric (read + float32 devkit)':46s} locuskit {ours_k * 1e3:9.2f} ms")
     else:
@@ -165,7 +170,6 @@ def main():
     ours, _ = best_of(lk_all, 3)
     peer, _ = best_of(np_all, 1)
     row(f"{n} poses: assoc+Sim3+APE t/r+RPE t/r+KITTI", ours, peer, "numpy/scipy (no KITTI)")
-    print(f"{'':46s} evo (published, issue 6): RPE 154 s, Sim(3) alignment 18 s at 1M poses")
     ours_a, _ = best_of(lambda: traj.associate(ref_t, est_t), 3)
     print(f"{'  of which association 1M x 1M':46s} locuskit {ours_a * 1e3:9.2f} ms")
 

@@ -19,6 +19,18 @@ from ._core import (
 )
 from . import anchors, coco, coders, eval, match, ops, pose, traj
 from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
+from ._arrays import CopyWarning, get_copy_policy, set_copy_policy
+from ._library import register as register_torch_ops
+
+import sys as _sys
+
+if "torch" in _sys.modules:  # torch already loaded: torch.ops.locuskit.* exist right away
+    try:
+        register_torch_ops()
+    except Exception as _exc:  # noqa: BLE001 - optional: importing locuskit must not fail on it
+        import warnings as _warnings
+
+        _warnings.warn(f"locuskit: torch.ops.locuskit could not be registered ({_exc})", RuntimeWarning)
 
 
 def get_include() -> str:
@@ -40,11 +52,16 @@ def _installed_dir(relative: str) -> str:
         raise FileNotFoundError(f"{path} does not exist: this copy of locuskit was not installed by pip")
     return path
 
+
 __all__ = [
     "__version__",
+    "CopyWarning",
     "available_simd_archs",
     "get_cmake_dir",
+    "get_copy_policy",
     "get_include",
+    "register_torch_ops",
+    "set_copy_policy",
     "get_num_threads",
     "anchors",
     "coco",

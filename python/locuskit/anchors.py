@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from . import _core
-from ._arrays import as_array
+from ._arrays import as_array, tensor_io
 
 __all__ = [
     "AnchorGenerator",
@@ -59,6 +59,7 @@ def _levels(feature_shapes, n_levels: int, what: str):
     return shapes
 
 
+@tensor_io
 def grid_anchors(cell_anchors, grid_size, stride, offset: float = 0.0) -> np.ndarray:
     """Tiles (A, 4) cell anchors over a (grid_h, grid_w) map: (grid_h*grid_w*A, 4), location-major.
 
@@ -118,6 +119,7 @@ class AnchorGenerator:
             self._cell_cache[key] = self.cell_anchors(dtype)
         return self._cell_cache[key]
 
+    @tensor_io
     def grid_anchors(self, image_size, feature_shapes, dtype=np.float32):
         """Per-level anchors (list of (H*W*A, 4))."""
         grids, strides = self._levels(image_size, feature_shapes)
@@ -361,6 +363,7 @@ class DefaultBoxGenerator:
         return np.concatenate(out, axis=0)
 
 
+@tensor_io
 def anchor_inside_flags(anchors, image_size, allowed_border: float = 0.0) -> np.ndarray:
     """Bool (N,): ``x1 >= -b and y1 >= -b and x2 < W + b and y2 < H + b`` (mmdet
     ``anchor_inside_flags``, detectron2 ``inside_box``); a negative border keeps all."""
@@ -368,6 +371,7 @@ def anchor_inside_flags(anchors, image_size, allowed_border: float = 0.0) -> np.
     return _core._anchor_inside_flags(as_array(anchors, "anchors"), float(ih), float(iw), float(allowed_border))
 
 
+@tensor_io
 def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, ratio_threshold: float = 4.0,
                    n_init: int = 10):
     """k-means on (N, 2) box shapes with distance ``1 − IoU`` (YOLOv2/v3 style), k-means++ seeding.
@@ -383,6 +387,7 @@ def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, ratio_thre
     return _core._kmeans_anchors(as_array(wh, "wh"), int(k), int(seed), int(max_iter), float(ratio_threshold), int(n_init))
 
 
+@tensor_io
 def anchor_fit(wh, anchors, ratio_threshold: float = 4.0) -> dict:
     """The report of :func:`kmeans_anchors` for given (k, 2) anchors."""
     return _core._anchor_fit(as_array(wh, "wh"), as_array(anchors, "anchors"), float(ratio_threshold))

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import _core
-from ._arrays import as_array
+from ._arrays import as_array, tensor_io
 
 __all__ = [
     "Box2BoxTransform",
@@ -47,11 +47,13 @@ class BoxCoder:
         self.weights = tuple(float(w) for w in weights)
         self.bbox_xform_clip = float(bbox_xform_clip)
 
+    @tensor_io
     def encode(self, gt_boxes, anchors) -> np.ndarray:
         return _core._box_coder_encode(as_array(anchors, "anchors"), as_array(gt_boxes, "gt_boxes"), self.weights)
 
     encode_single = encode
 
+    @tensor_io
     def decode(self, deltas, anchors) -> np.ndarray:
         return _core._box_coder_decode(as_array(deltas, "deltas"), as_array(anchors, "anchors"), self.weights,
                                        self.bbox_xform_clip)
@@ -66,9 +68,11 @@ class Box2BoxTransform(BoxCoder):
     def __init__(self, weights=(1.0, 1.0, 1.0, 1.0), scale_clamp: float = DEFAULT_SCALE_CLAMP):
         super().__init__(weights, scale_clamp)
 
+    @tensor_io
     def get_deltas(self, src_boxes, target_boxes) -> np.ndarray:
         return self.encode(target_boxes, src_boxes)
 
+    @tensor_io
     def apply_deltas(self, deltas, boxes) -> np.ndarray:
         return self.decode(deltas, boxes)
 
@@ -97,10 +101,12 @@ class DeltaXYWHBBoxCoder:
         self.add_ctr_clamp = bool(add_ctr_clamp)
         self.ctr_clamp = float(ctr_clamp)
 
+    @tensor_io
     def encode(self, bboxes, gt_bboxes) -> np.ndarray:
         return _core._delta_xywh_encode(as_array(bboxes, "anchors"), as_array(gt_bboxes, "gt_boxes"),
                                         self.means, self.stds)
 
+    @tensor_io
     def decode(self, bboxes, pred_bboxes, max_shape=None, wh_ratio_clip: float = 16 / 1000) -> np.ndarray:
         shape = None
         if max_shape is not None and self.clip_border:
@@ -115,10 +121,12 @@ class DistancePointBBoxCoder:
     def __init__(self, clip_border: bool = True):
         self.clip_border = bool(clip_border)
 
+    @tensor_io
     def encode(self, points, gt_bboxes, max_dis=None, eps: float = 0.1) -> np.ndarray:
         return _core._distance_encode(as_array(points, "points"), as_array(gt_bboxes, "gt_boxes"),
                                       None if max_dis is None else float(max_dis), float(eps))
 
+    @tensor_io
     def decode(self, points, pred_bboxes, max_shape=None) -> np.ndarray:
         shape = None
         if max_shape is not None and self.clip_border:
@@ -132,16 +140,19 @@ class BoxLinearCoder:
     def __init__(self, normalize_by_size: bool = True):
         self.normalize_by_size = bool(normalize_by_size)
 
+    @tensor_io
     def encode(self, reference_boxes, proposals) -> np.ndarray:
         """``reference_boxes`` are the anchors, ``proposals`` the gt boxes (torchvision's names)."""
         return _core._linear_coder(as_array(proposals, "gt_boxes"), as_array(reference_boxes, "anchors"),
                                    self.normalize_by_size, True)
 
+    @tensor_io
     def decode(self, rel_codes, boxes) -> np.ndarray:
         return _core._linear_coder(as_array(rel_codes, "rel_codes"), as_array(boxes, "anchors"),
                                    self.normalize_by_size, False)
 
 
+@tensor_io
 def yolo_decode(raw, anchors, stride: float, version: int = 5):
     """Decodes one YOLO v3/v5 level. ``raw`` (B, A·(5+C), H, W) raw conv output; ``anchors`` (A, 2)
     pixel (w, h). Returns ``(boxes (B, A·H·W, 4) xyxy, scores (B, A·H·W, C) = σ(obj)·σ(cls),
@@ -151,6 +162,7 @@ def yolo_decode(raw, anchors, stride: float, version: int = 5):
                               int(version))
 
 
+@tensor_io
 def yolov8_decode(raw, stride: float, reg_max: int = 16):
     """Decodes one YOLOv8 level: ``raw`` (B, 4·reg_max + C, H, W). Distances are DFL expectations
     (softmax over reg_max bins), boxes ``(point ∓ ltrb)·stride`` with points at cell centres.
@@ -158,11 +170,13 @@ def yolov8_decode(raw, stride: float, reg_max: int = 16):
     return _core._yolov8_decode(as_array(raw, "raw"), int(reg_max), float(stride))
 
 
+@tensor_io
 def centernet_peaks(heat) -> np.ndarray:
     """CenterNet ``_nms``: ``heat · (maxpool3×3(heat) == heat)`` on (B, C, H, W)."""
     return _core._centernet_peaks(as_array(heat, "heat"))
 
 
+@tensor_io
 def centernet_decode(heat, wh, offset=None, k: int = 100, down_ratio: float = 4.0):
     """CenterNet ``ctdet_decode``: (B, C, H, W) heatmap scores (after sigmoid), (B, 2, H, W) sizes and
     offsets. Returns ``(boxes (B, K, 4) xyxy in input pixels (× down_ratio), scores (B, K), classes

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._arrays import as_array
+from ._arrays import as_array, as_ids, tensor_io
 
 __all__ = [
     "ATSSAssigner",
@@ -45,14 +45,17 @@ class Matcher:
         self.low_threshold = float(low_threshold)
         self.allow_low_quality_matches = bool(allow_low_quality_matches)
 
+    @tensor_io
     def __call__(self, match_quality_matrix) -> np.ndarray:
         return self.match(match_quality_matrix)[0]
 
+    @tensor_io
     def match(self, match_quality_matrix):
         """``(matches (N,) int64, matched_vals (N,))`` on a dense (M, N) matrix."""
         return _core._matcher_dense(as_array(match_quality_matrix, "match_quality_matrix"), self.high_threshold,
                                     self.low_threshold, self.allow_low_quality_matches)
 
+    @tensor_io
     def match_boxes(self, gt_boxes, anchors):
         """Fused: same as ``self.match(box_iou(gt_boxes, anchors))`` in O(N + M) memory.
         Returns ``(matches, max_iou)``. Zero-area pairs have IoU 0 (torchvision: NaN)."""
@@ -80,10 +83,12 @@ class Detectron2Matcher:
         self.labels = [int(v) for v in labels]
         self.allow_low_quality_matches = bool(allow_low_quality_matches)
 
+    @tensor_io
     def __call__(self, match_quality_matrix):
         return _core._detectron2_match(as_array(match_quality_matrix, "match_quality_matrix"), None,
                                        self.thresholds, self.labels, self.allow_low_quality_matches)
 
+    @tensor_io
     def match_boxes(self, gt_boxes, anchors):
         return _core._detectron2_match(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
                                        self.thresholds, self.labels, self.allow_low_quality_matches)
@@ -95,6 +100,7 @@ class SSDMatcher(Matcher):
     def __init__(self, threshold: float):
         super().__init__(threshold, threshold, allow_low_quality_matches=False)
 
+    @tensor_io
     def __call__(self, match_quality_matrix) -> np.ndarray:
         q = as_array(match_quality_matrix, "match_quality_matrix")
         matches = super().__call__(q)
@@ -104,6 +110,7 @@ class SSDMatcher(Matcher):
                 matches[p] = g
         return matches
 
+    @tensor_io
     def match_boxes(self, gt_boxes, anchors):
         return _core._ssd_match_boxes(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
                                       self.high_threshold)
@@ -127,6 +134,7 @@ class MaxIoUAssigner:
         self.gt_max_assign_all = bool(gt_max_assign_all)
         self.match_low_quality = bool(match_low_quality)
 
+    @tensor_io
     def assign(self, bboxes, gt_bboxes):
         return _core._max_iou_assign(as_array(gt_bboxes, "gt_boxes"), as_array(bboxes, "bboxes"), self.pos_iou_thr,
                                      self.neg_iou_thr[0], self.neg_iou_thr[1], self.min_pos_iou,
@@ -143,6 +151,7 @@ class ATSSAssigner:
         self.topk = int(topk)
         self.center_eps = float(center_eps)
 
+    @tensor_io
     def assign(self, bboxes, num_level_bboxes, gt_bboxes):
         levels = [int(v) for v in num_level_bboxes]
         if any(v < 0 for v in levels):
@@ -151,6 +160,7 @@ class ATSSAssigner:
                                   self.center_eps)
 
 
+@tensor_io
 def linear_sum_assignment(cost_matrix, maximize: bool = False):
     """Exact minimum-cost assignment, like ``scipy.optimize.linear_sum_assignment``.
 
@@ -168,14 +178,13 @@ def linear_sum_assignment(cost_matrix, maximize: bool = False):
     return _core._linear_sum_assignment(np.ascontiguousarray(c), bool(maximize))
 
 
+@tensor_io
 def detr_cost_matrix(pred_probs, pred_boxes, gt_labels, gt_boxes, *, cost_class: float = 1.0,
                      cost_bbox: float = 1.0, cost_giou: float = 1.0, focal: bool = False,
                      focal_alpha: float = 0.25, focal_gamma: float = 2.0) -> np.ndarray:
     """DETR ``HungarianMatcher`` cost (N pred, M gt): ``cost_bbox·L1(cxcywh) − cost_class·p[label]
     − cost_giou·GIoU(xyxy)`` (``focal=True``: Deformable DETR's focal class cost on sigmoid probs)."""
-    labels = as_array(gt_labels, "gt_labels")
-    if labels.dtype != np.int64 and labels.dtype.kind in "iu":
-        labels = labels.astype(np.int64)
+    labels = as_ids(gt_labels, "gt_labels")
     return _core._detr_cost_matrix(as_array(pred_probs, "pred_probs"), as_array(pred_boxes, "pred_boxes"), labels,
                                    as_array(gt_boxes, "gt_boxes"), float(cost_class), float(cost_bbox),
                                    float(cost_giou), bool(focal), float(focal_alpha), float(focal_gamma))
@@ -190,6 +199,7 @@ class HungarianMatcher:
             raise ValueError("all costs can't be 0")
         self.cost_class, self.cost_bbox, self.cost_giou, self.focal = cost_class, cost_bbox, cost_giou, focal
 
+    @tensor_io
     def __call__(self, pred_probs, pred_boxes, gt_labels, gt_boxes):
         c = detr_cost_matrix(pred_probs, pred_boxes, gt_labels, gt_boxes, cost_class=self.cost_class,
                              cost_bbox=self.cost_bbox, cost_giou=self.cost_giou, focal=self.focal)

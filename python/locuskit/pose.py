@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._arrays import as_array
+from ._arrays import as_array, tensor_io
 
 __all__ = [
     "so3_exp",
@@ -66,12 +66,14 @@ def _unbatch(out, single):
     return out[0] if single else out
 
 
+@tensor_io
 def so3_exp(omega):
     """Rotation matrices (N, 3, 3) of rotation vectors (N, 3) (or one (3,))."""
     w, single = _batched(omega, "omega", (3,))
     return _unbatch(_core.so3_exp(w), single)
 
 
+@tensor_io
 def so3_log(rotations):
     """Rotation vectors (N, 3), angle in [0, pi], of (N, 3, 3) matrices or (N, 4) xyzw quaternions."""
     a = as_array(rotations, "rotations")
@@ -81,6 +83,7 @@ def so3_log(rotations):
     return _unbatch(_core.so3_log(a), single)
 
 
+@tensor_io
 def so3_hat(omega):
     """Skew matrices (N, 3, 3) with hat(w) v = w x v."""
     w = as_array(omega, "omega")
@@ -94,18 +97,21 @@ def so3_hat(omega):
     return out
 
 
+@tensor_io
 def so3_vee(m):
     """Inverse of so3_hat (reads the antisymmetric part)."""
     m = as_array(m, "m")
     return np.stack([m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0], m[..., 1, 0] - m[..., 0, 1]], -1) / 2
 
 
+@tensor_io
 def quaternion_to_matrix(quaternions):
     """(N, 4) quaternions **x, y, z, w** (normalized first) -> (N, 3, 3)."""
     q, single = _batched(quaternions, "quaternions", (4,))
     return _unbatch(_core.quaternion_to_matrix(q), single)
 
 
+@tensor_io
 def matrix_to_quaternion(rotations):
     """(N, 3, 3) -> unit quaternions (N, 4) x, y, z, w with w >= 0 (largest-pivot method)."""
     r, single = _batched(rotations, "rotations", (3, 3))
@@ -116,6 +122,7 @@ rotvec_to_matrix = so3_exp
 matrix_to_rotvec = so3_log
 
 
+@tensor_io
 def euler_to_matrix(angles, seq: str):
     """Rotation matrices from Euler angles (N, 3) in radians. ``seq`` as scipy: lower case
     ("xyz") = extrinsic (fixed axes), upper case ("XYZ") = intrinsic (rotating axes)."""
@@ -123,6 +130,7 @@ def euler_to_matrix(angles, seq: str):
     return _unbatch(_core.so3_from_euler(a, seq), single)
 
 
+@tensor_io
 def matrix_to_euler(rotations, seq: str):
     """Euler angles (N, 3) in radians of rotation matrices, sequence as :func:`euler_to_matrix`.
     At gimbal lock one angle is set to 0."""
@@ -130,12 +138,14 @@ def matrix_to_euler(rotations, seq: str):
     return _unbatch(_core.so3_to_euler(r, seq), single)
 
 
+@tensor_io
 def se3_exp(xi, *, as_tq: bool = False):
     """exp of (N, 6) tangents [v; w] -> (N, 4, 4), or (N, 7) [t, q_xyzw] with ``as_tq=True``."""
     x, single = _batched(xi, "xi", (6,))
     return _unbatch(_core.se3_exp(x, as_tq), single)
 
 
+@tensor_io
 def se3_log(poses):
     """log of (N, 4, 4) poses or (N, 7) [t, q_xyzw] -> (N, 6) [v; w]."""
     a = as_array(poses, "poses")
@@ -145,6 +155,7 @@ def se3_log(poses):
     return _unbatch(_core.se3_log(a), single)
 
 
+@tensor_io
 def se3_hat(xi):
     """(N, 6) -> (N, 4, 4) generators [[hat w, v], [0, 0]]."""
     x = as_array(xi, "xi")
@@ -154,12 +165,14 @@ def se3_hat(xi):
     return out
 
 
+@tensor_io
 def se3_vee(m):
     """Inverse of se3_hat."""
     m = as_array(m, "m")
     return np.concatenate([m[..., :3, 3], so3_vee(m[..., :3, :3])], -1)
 
 
+@tensor_io
 def se3_compose(a, b):
     """Products a[i] @ b[i] of (N, 4, 4) rigid transforms (one side may have N = 1)."""
     a_, sa = _batched(a, "a", (4, 4))
@@ -167,12 +180,14 @@ def se3_compose(a, b):
     return _unbatch(_core.se3_compose(a_, b_), sa and sb)
 
 
+@tensor_io
 def se3_inverse(poses):
     """Inverses [R^T, -R^T t] of (N, 4, 4) rigid transforms."""
     p, single = _batched(poses, "poses", (4, 4))
     return _unbatch(_core.se3_inverse(p), single)
 
 
+@tensor_io
 def se3_act(poses, points):
     """R p + t for (N, 4, 4) poses and (N, 3) points (or one pose and (M, 3) points)."""
     T = as_array(poses, "poses")
@@ -182,12 +197,14 @@ def se3_act(poses, points):
     return np.einsum("nij,nj->ni", T[:, :3, :3], p) + T[:, :3, 3]
 
 
+@tensor_io
 def se3_adjoint(poses):
     """(N, 6, 6) adjoints [[R, hat(t) R], [0, R]] (order [v; w])."""
     p, single = _batched(poses, "poses", (4, 4))
     return _unbatch(_core.se3_adjoint(p), single)
 
 
+@tensor_io
 def se3_interpolate(a, b, t):
     """Geodesic interpolation a exp(t log(a^-1 b)) for (N, 4, 4) a, b and t (N,) (or scalars)."""
     a_, single = _batched(a, "a", (4, 4))
@@ -196,16 +213,19 @@ def se3_interpolate(a, b, t):
     return _unbatch(_core.se3_interpolate(a_, b_, t_), single)
 
 
+@tensor_io
 def so3_average(quaternions):
     """Quaternion eigen-average (Markley 2007) of (N, 4) xyzw float64 -> (4,) with w >= 0."""
     return _core.so3_average(np.ascontiguousarray(as_array(quaternions, "quaternions"), dtype=np.float64))
 
 
+@tensor_io
 def se3_average(poses, max_iterations: int = 50):
     """Iterative mean of (N, 4, 4) float64 poses: x <- x exp(mean log(x^-1 x_i))."""
     return _core.se3_average(np.ascontiguousarray(as_array(poses, "poses"), dtype=np.float64), max_iterations)
 
 
+@tensor_io
 def tq_to_matrix(tq):
     """(N, 7) [t, q_xyzw] -> (N, 4, 4) (quaternions normalized)."""
     a, single = _batched(tq, "tq", (7,))
@@ -219,6 +239,7 @@ def tq_to_matrix(tq):
     return _unbatch(out, single)
 
 
+@tensor_io
 def matrix_to_tq(poses):
     """(N, 4, 4) -> (N, 7) [t, q_xyzw] with w >= 0."""
     p, single = _batched(poses, "poses", (4, 4))
@@ -226,12 +247,14 @@ def matrix_to_tq(poses):
     return _unbatch(np.concatenate([p[:, :3, 3], q], 1), single)
 
 
+@tensor_io
 def sim3_exp(zeta):
     """exp of (N, 7) [v; w; sigma] -> (N, 4, 4) [[s R, t], [0, 1]], s = exp(sigma)."""
     z, single = _batched(zeta, "zeta", (7,))
     return _unbatch(_core.sim3_exp(z), single)
 
 
+@tensor_io
 def sim3_log(transforms):
     """log of (N, 4, 4) similarity transforms -> (N, 7) [v; w; sigma]."""
     m, single = _batched(transforms, "transforms", (4, 4))
@@ -249,21 +272,25 @@ def _jac(tangent, kind):
     return _unbatch(_core.lie_jacobian(x, group, kind), single)
 
 
+@tensor_io
 def left_jacobian(tangent):
     """J_l = sum ad(x)^n/(n+1)!; the group is chosen by the tangent size (3: SO3, 6: SE3, 7: Sim3)."""
     return _jac(tangent, "left")
 
 
+@tensor_io
 def right_jacobian(tangent):
     """J_r(x) = J_l(-x)."""
     return _jac(tangent, "right")
 
 
+@tensor_io
 def left_jacobian_inverse(tangent):
     """J_l(x)^-1 (closed form for SO3/SE3)."""
     return _jac(tangent, "left_inverse")
 
 
+@tensor_io
 def right_jacobian_inverse(tangent):
     """J_r(x)^-1."""
     return _jac(tangent, "right_inverse")

@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from . import _core
-from ._arrays import as_array
+from ._arrays import as_array, tensor_io
 
 __all__ = [
     "Trajectory",
@@ -140,6 +140,7 @@ def synchronize(ref, est, max_diff: float = 0.01, offset: float = 0.0):
     return _pair_up(ref, est, max_diff, offset)
 
 
+@tensor_io
 def umeyama_alignment(est_poses, ref_poses, with_scale: bool = False, n_to_align: int = -1):
     """Umeyama least squares (evo's ``umeyama_alignment``) moving the estimate's positions onto the
     reference's: returns (R (3, 3), t (3,), s) with p' = s R p + t. ``n_to_align`` uses only the
@@ -149,6 +150,7 @@ def umeyama_alignment(est_poses, ref_poses, with_scale: bool = False, n_to_align
     return _core.traj_umeyama(e, r, bool(with_scale), int(n_to_align))
 
 
+@tensor_io
 def align(ref_poses, est_poses, mode: str = "se3", n_to_align: int = -1):
     """Aligns associated estimate poses onto the reference as evo does.
 

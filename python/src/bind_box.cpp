@@ -1,5 +1,6 @@
 // Box geometry bindings: thin wrappers that validate, release the GIL and call the C++ API.
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include <locuskit/box/aligned.hpp>
@@ -39,12 +40,32 @@ decltype(auto) with_two_box_sets(const py::array& boxes1, const py::array& boxes
   });
 }
 
-py::array box_iou_py(const py::array& boxes1, const py::array& boxes2, const std::string& degenerate) {
+/// The (n, m) result array: `out` if given (dtype T, that shape, C-contiguous, writeable: a loop
+/// reuses one buffer instead of paying for a fresh matrix per call), else a new one.
+template <class T>
+py::array pairwise_out(const std::optional<py::array>& out, std::size_t n, std::size_t m, T*& data) {
+  if (!out) {
+    auto a = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(m)});
+    data = a.mutable_data();
+    return std::move(a);
+  }
+  const py::array& o = *out;
+  require_dtype<T>(o, "out", "boxes1");
+  require_shape(o, "out", {static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(m)}, "(N, M)");
+  if (!(o.flags() & py::array::c_style))
+    throw std::invalid_argument("out: must be C-contiguous (it is written in place)");
+  if (!o.writeable()) throw std::invalid_argument("out: array is read-only");
+  data = static_cast<T*>(const_cast<void*>(o.data()));
+  return o;
+}
+
+py::array box_iou_py(const py::array& boxes1, const py::array& boxes2, const std::string& degenerate,
+                     const std::optional<py::array>& out_arg) {
   const Degenerate deg = parse_degenerate(degenerate);
   return with_two_box_sets(boxes1, boxes2, [&](auto tag, auto a, std::size_t n, auto b, std::size_t m) -> py::array {
     using T = decltype(tag);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(m)});
-    T* o = out.mutable_data();
+    T* o = nullptr;
+    py::array out = pairwise_out<T>(out_arg, n, m, o);
     {
       py::gil_scoped_release release;
       check_boxes_xyxy(a, n, "boxes1");
@@ -193,14 +214,14 @@ py::array remove_small_boxes_py(const py::array& boxes, double min_size) {
 }
 
 py::array box_iou_family_py(const py::array& boxes1, const py::array& boxes2, const std::string& kind,
-                            const std::string& degenerate, double eps) {
+                            const std::string& degenerate, double eps, const std::optional<py::array>& out_arg) {
   const IouKind k = parse_iou_kind(kind);
   const Degenerate deg = parse_degenerate(degenerate);
   check_eps(eps);
   return with_two_box_sets(boxes1, boxes2, [&](auto tag, auto a, std::size_t n, auto b, std::size_t m) -> py::array {
     using T = decltype(tag);
-    auto out = new_array<T>({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(m)});
-    T* o = out.mutable_data();
+    T* o = nullptr;
+    py::array out = pairwise_out<T>(out_arg, n, m, o);
     {
       py::gil_scoped_release release;
       check_boxes_xyxy(a, n, "boxes1");
@@ -255,8 +276,10 @@ py::tuple box_loss_py(const py::array& boxes1, const py::array& boxes2, const st
     T reduced = T(0);
     {
       py::gil_scoped_release release;
-      check_boxes_xyxy(a, n, "boxes1");
-      check_boxes_xyxy(b, m, "boxes2");
+      // Inverted or zero-size boxes get torchvision's value (a loss, not an error): only
+      // non-finite coordinates are refused.
+      check_finite(a, 4 * n, "boxes1");
+      check_finite(b, 4 * m, "boxes2");
       box_loss(k, a, b, n, l, g, static_cast<T>(eps), deg, Parallel{num_threads()});
       if (red != Reduction::none) {
         reduced = reduce_loss(l, n, red);
@@ -277,7 +300,8 @@ py::tuple box_loss_py(const py::array& boxes1, const py::array& boxes2, const st
 }  // namespace
 
 void bind_box(py::module_& m) {
-  m.def("box_iou", &box_iou_py, py::arg("boxes1"), py::arg("boxes2"), py::arg("degenerate") = "zero");
+  m.def("box_iou", &box_iou_py, py::arg("boxes1"), py::arg("boxes2"), py::arg("degenerate") = "zero",
+        py::arg("out") = py::none());
   m.def("box_iou_max", &box_iou_max_py, py::arg("boxes1"), py::arg("boxes2"),
         py::arg("degenerate") = "zero");
   m.def("box_convert", &box_convert_py, py::arg("boxes"), py::arg("in_fmt"), py::arg("out_fmt"));
@@ -285,7 +309,7 @@ void bind_box(py::module_& m) {
   m.def("clip_boxes_to_image", &clip_boxes_py, py::arg("boxes"), py::arg("height"), py::arg("width"));
   m.def("remove_small_boxes", &remove_small_boxes_py, py::arg("boxes"), py::arg("min_size"));
   m.def("box_iou_family", &box_iou_family_py, py::arg("boxes1"), py::arg("boxes2"), py::arg("kind"),
-        py::arg("degenerate") = "zero", py::arg("eps") = 1e-7);
+        py::arg("degenerate") = "zero", py::arg("eps") = 1e-7, py::arg("out") = py::none());
   m.def("box_iou_family_aligned", &box_iou_family_aligned_py, py::arg("boxes1"), py::arg("boxes2"),
         py::arg("kind"), py::arg("degenerate") = "zero", py::arg("eps") = 1e-7);
   m.def("box_loss", &box_loss_py, py::arg("boxes1"), py::arg("boxes2"), py::arg("kind"),

@@ -147,8 +147,8 @@ def test_iou_family_bad_input_and_empty():
             f(np.array([[1, 0, 0, 1]], np.float32), ok)
         with pytest.raises(ValueError, match="boxes2.*non-finite"):
             f(ok, np.array([[0, 0, np.nan, 1]], np.float32))
-        with pytest.raises(ValueError, match="C-contiguous"):
-            f(np.zeros((4, 4), np.float32)[::2], ok)
+        strided = np.arange(32, dtype=np.float32).reshape(8, 4)[::2]  # copied once, same result
+        np.testing.assert_array_equal(f(strided, ok), f(np.ascontiguousarray(strided), ok))
         with pytest.raises(ValueError, match="degenerate"):
             f(ok, ok, degenerate="maybe")
     with pytest.raises(ValueError, match="eps"):

@@ -150,10 +150,23 @@ def test_degenerate_losses_and_bad_input():
             f(np.zeros((2, 4), np.float32), pts)
         with pytest.raises(TypeError, match="boxes2"):
             f(pts, pts.astype(np.float64))
-        with pytest.raises(ValueError, match="inverted"):
-            f(np.array([[0, 1, 1, 0]], np.float32), pts)
+        with pytest.raises(ValueError, match="boxes1"):
+            f(np.array([[0, 1, np.nan, 0]], np.float32), pts)
         with pytest.raises(ValueError, match="eps"):
             f(pts, pts, eps=float("nan"))
+
+
+def test_inverted_prediction_gives_torchvisions_value_not_an_error():
+    """Regression (issue 16): one inverted predicted box made the loss raise; torchvision returns a value."""
+    target = np.array([[0, 0, 10, 10], [2, 2, 6, 6]], np.float64)
+    pred = np.array([[10, 10, 0, 0], [5, 1, 3, 7]], np.float64)
+    for name in ("generalized_box_iou_loss", "distance_box_iou_loss", "complete_box_iou_loss"):
+        loss, grad = getattr(locuskit, name)(pred, target, return_grad=True)
+        p = torch.from_numpy(pred).requires_grad_()
+        want = getattr(tvops, name)(p, torch.from_numpy(target))
+        want.sum().backward()
+        np.testing.assert_allclose(loss, want.detach().numpy(), rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(grad, p.grad.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_losses_accept_torch_tensors_and_keep_dtype():
@@ -161,4 +174,5 @@ def test_losses_accept_torch_tensors_and_keep_dtype():
     pred, target = pairs(rng, 50, np.float32)
     loss, grad = locuskit.generalized_box_iou_loss(torch.from_numpy(pred).requires_grad_(True),
                                                    torch.from_numpy(target), "mean", return_grad=True)
-    assert loss.dtype == np.float32 and grad.dtype == np.float32
+    # tensors in, tensors out (docs/torch.md)
+    assert loss.dtype == torch.float32 and grad.dtype == torch.float32

@@ -126,16 +126,16 @@ def test_bad_input_raises():
         lk.nms(b[:, :3].copy(), s, 0.5)
     with pytest.raises(TypeError, match="scores"):
         lk.nms(b, s.astype(np.float64), 0.5)
+    # float16 (computed in float32) and any layout (copied once) are accepted (issue 16)
+    assert lk.nms(np.asfortranarray(b), s, 0.5).tolist() == lk.nms(b, s, 0.5).tolist()
     with pytest.raises(TypeError, match="boxes"):
-        lk.nms(b.astype(np.float16), s, 0.5)
-    with pytest.raises(ValueError, match="contiguous"):
-        lk.nms(np.asfortranarray(b), s, 0.5)
+        lk.nms(b.astype(np.complex64), s, 0.5)
     with pytest.raises(ValueError, match="rule"):
         lk.nms(b, s, 0.5, rule="<")
     with pytest.raises(ValueError, match="idxs"):
         lk.batched_nms(b, s, np.zeros(3, np.int64), 0.5)
-    with pytest.raises(TypeError, match="idxs"):
-        lk.batched_nms(b, s, np.zeros(2, np.int32), 0.5)
+    with pytest.raises(TypeError, match="idxs"):  # any integer dtype is accepted, floats are not
+        lk.batched_nms(b, s, np.zeros(2, np.float32), 0.5)
     # Infinite scores are ordinary values (torchvision sorts them).
     assert lk.nms(b, np.array([-np.inf, np.inf], np.float32), 0.9).tolist() == [1, 0]
 

@@ -33,13 +33,19 @@ enum class Reduction : int { none = 0, mean = 1, sum = 2 };
 
 namespace detail {
 
+// Comparisons turned into numbers (setcc + convert) rather than selects: they are data-dependent
+// coin flips, and GCC compiles float selects to branches that mispredict half the time.
+template <class T>
+LOCUSKIT_FORCEINLINE T flag_(bool b) noexcept {
+  return static_cast<T>(static_cast<int>(b));
+}
 template <class T>
 LOCUSKIT_FORCEINLINE T dmax_(T p, T g) noexcept {
-  return p > g ? T(1) : (p == g ? T(0.5) : T(0));
+  return flag_<T>(p > g) + T(0.5) * flag_<T>(p == g);
 }
 template <class T>
 LOCUSKIT_FORCEINLINE T dmin_(T p, T g) noexcept {
-  return p < g ? T(1) : (p == g ? T(0.5) : T(0));
+  return flag_<T>(p < g) + T(0.5) * flag_<T>(p == g);
 }
 
 /// Loss of one pair of kind K (torchvision order); with Grad, writes d loss / d pred into grad[0..4).
@@ -69,17 +75,20 @@ LOCUSKIT_FORCEINLINE T box_loss_one_(const T* p, const T* g, T eps, Degenerate d
   T d_inter[4] = {0, 0, 0, 0}, d_iou[4] = {0, 0, 0, 0}, d_loss[4] = {0, 0, 0, 0};
   constexpr bool want = Grad;
   if constexpr (want) {
-    if (overlap) {
-      d_inter[0] = -ih * dmax_(x1, x1g);
-      d_inter[1] = -iw * dmax_(y1, y1g);
-      d_inter[2] = ih * dmin_(x2, x2g);
-      d_inter[3] = iw * dmin_(y2, y2g);
-    }
+    // Masked rather than branched on (overlap is a coin flip too); finite inputs, so 0 * x = 0.
+    const T ov = flag_<T>(overlap);
+    d_inter[0] = -(ih * ov) * dmax_(x1, x1g);
+    d_inter[1] = -(iw * ov) * dmax_(y1, y1g);
+    d_inter[2] = (ih * ov) * dmin_(x2, x2g);
+    d_inter[3] = (iw * ov) * dmin_(y2, y2g);
+    // One reciprocal per pair instead of a division per coordinate (the gradient's speed is
+    // bound by divisions; the forward value keeps torchvision's division).
     const T d_area[4] = {-h, -w, h, w};
+    const T inv_den = iou_degenerate ? T(0) : T(1) / den;
     for (int k = 0; k < 4; ++k) {
       const T d_uni = d_area[k] - d_inter[k];
       d_iou[k] = iou_degenerate ? (degenerate == Degenerate::nan ? deg : T(0))
-                                : d_inter[k] / den - iou * d_uni / den;
+                                : (d_inter[k] - iou * d_uni) * inv_den;
     }
   }
 
@@ -105,10 +114,11 @@ LOCUSKIT_FORCEINLINE T box_loss_one_(const T* p, const T* g, T eps, Degenerate d
       loss = T(1) - (iou - pen);
       if constexpr (want) {
         const T d_area[4] = {-h, -w, h, w};
+        const T inv_denc = pen_degenerate ? T(0) : T(1) / denc;
         for (int k = 0; k < 4; ++k) {
           const T d_c = d_cw[k] * ch + cw * d_ch[k];
           const T d_uni = d_area[k] - d_inter[k];
-          const T d_pen = pen_degenerate ? pen_deg : (d_c - d_uni) / denc - pen * d_c / denc;
+          const T d_pen = pen_degenerate ? pen_deg : ((d_c - d_uni) - pen * d_c) * inv_denc;
           d_loss[k] = -d_iou[k] + d_pen;
         }
       }
@@ -123,9 +133,10 @@ LOCUSKIT_FORCEINLINE T box_loss_one_(const T* p, const T* g, T eps, Degenerate d
       loss = (T(1) - iou) + rho;
       if constexpr (want) {
         const T d_centres[4] = {dx, dy, dx, dy};
+        const T inv_diag = rho_degenerate ? T(0) : T(1) / diag;
         for (int k = 0; k < 4; ++k) {
           const T d_diag = T(2) * cw * d_cw[k] + T(2) * ch * d_ch[k];
-          const T d_rho = rho_degenerate ? pen_deg : d_centres[k] / diag - rho * d_diag / diag;
+          const T d_rho = rho_degenerate ? pen_deg : (d_centres[k] - rho * d_diag) * inv_diag;
           d_loss[k] = -d_iou[k] + d_rho;
         }
       }
@@ -140,7 +151,8 @@ LOCUSKIT_FORCEINLINE T box_loss_one_(const T* p, const T* g, T eps, Degenerate d
           // d atan(w/h)/dw = h / (w^2 + h^2), d/dh = -w / (w^2 + h^2); 0 for a zero-size box.
           const T r2 = w * w + h * h;
           const bool flat = r2 == T(0);
-          const T da_dw = flat ? pen_deg : h / r2, da_dh = flat ? pen_deg : -w / r2;
+          const T inv_r2 = flat ? T(0) : T(1) / r2;
+          const T da_dw = flat ? pen_deg : h * inv_r2, da_dh = flat ? pen_deg : -w * inv_r2;
           const T dv_dat = -T(2) * k4 * diff;  // d v / d atan(w/h) of the prediction
           const T dv[4] = {-dv_dat * da_dw, -dv_dat * da_dh, dv_dat * da_dw, dv_dat * da_dh};
           for (int k = 0; k < 4; ++k) d_loss[k] += alpha * dv[k];

@@ -4,6 +4,7 @@ loops, Pascal VOC AP and precision-recall curves.
 - ``coco_evaluate(gt, dt, iou_type="bbox")``: one call, returns a :class:`CocoResult`.
 - ``CocoEvaluator``: ``update()`` per batch, ``compute()``, ``merge()`` (picklable state).
 - ``voc_evaluate(...)`` / ``voc_ap(...)``: VOC2007 11-point and VOC2010+ all-point AP.
+- ``VocEvaluator``: streaming VOC (``update()`` per batch, ``compute()``, ``merge()``, ``sync()``).
 - ``locuskit.coco``: the pycocotools drop-in (``COCO``, ``COCOeval``).
 """
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 from ._result import CocoResult, coco_evaluate
 from ._stream import CocoEvaluator
 from ._voc import VocClassResult, VocResult, load_voc_dir, voc_ap, voc_evaluate, voc_evaluate_class
+from ._voc_stream import VocEvaluator
 
 __all__ = [
     "CocoEvaluator",
     "CocoResult",
     "VocClassResult",
+    "VocEvaluator",
     "VocResult",
     "coco_evaluate",
     "load_voc_dir",

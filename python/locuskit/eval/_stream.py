@@ -180,6 +180,23 @@ class CocoEvaluator:
             p[k] = v
         return evaluate_prepared(native, dt, p)
 
+    def sync(self, group=None) -> "CocoEvaluator":
+        """Gathers every process's images into this evaluator with ``torch.distributed`` (no-op
+        without a process group); every rank then computes the single-process result."""
+        from . import _torch
+
+        return _torch.sync(self, group)
+
+    def compute_torchmetrics(self, class_metrics: bool = True, category_names=None, sync: bool = True,
+                             group=None) -> dict:
+        """``sync()``, ``compute()`` and the result as torchmetrics' ``MeanAveragePrecision`` dict of
+        tensors (``map``, ``map_50``, ..., ``map_per_class``, ``classes``); the NumPy result is
+        kept as ``self.result``. See locuskit.eval._torch."""
+        from . import _torch
+
+        return _torch.compute_torchmetrics(self, class_metrics=class_metrics, category_names=category_names,
+                                           sync_processes=sync, group=group)
+
     def __getstate__(self):
         return dict(self.__dict__)
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _core
-from .._arrays import as_array
+from .._arrays import as_array, as_ids, tensor_io
 
 __all__ = [
     "MulticlassNMSResult",
@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 
+@tensor_io
 def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_output=None) -> np.ndarray:
     """Greedy NMS; kept indices (int64) by decreasing score. Identical to ``torchvision.ops.nms``.
 
@@ -42,13 +43,15 @@ def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_o
     return _core.nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule, max_output)
 
 
+@tensor_io
 def batched_nms(boxes, scores, idxs, iou_threshold: float, *, rule: str = "torchvision", max_output=None) -> np.ndarray:
     """Per-class NMS (``idxs`` int64 class ids): exactly torchvision's per-class loop, for any
     coordinates (never the coordinate-offset trick). Kept indices by decreasing score, ties by index."""
-    return _core.batched_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), as_array(idxs, "idxs"),
+    return _core.batched_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), as_ids(idxs, "idxs"),
                              float(iou_threshold), rule, max_output)
 
 
+@tensor_io
 def soft_nms(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 0.3, sigma: float = 0.5,
              score_threshold: float = 0.0, rule: str = "torchvision", max_output=None):
     """Soft-NMS (``cv2.dnn.softNMSBoxes`` semantics). Returns ``(keep, updated_scores)``.
@@ -62,37 +65,43 @@ def soft_nms(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 
                           float(sigma), float(score_threshold), rule, max_output)
 
 
+@tensor_io
 def diou_nms(boxes, scores, iou_threshold: float, *, beta: float = 1.0, rule: str = "torchvision") -> np.ndarray:
     """DIoU-NMS (YOLOv4): greedy, suppressing when ``IoU - (rho^2/c^2)**beta > iou_threshold``.
     ``beta=1`` is the paper, darknet uses 0.6."""
     return _core.diou_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), float(beta), rule)
 
 
+@tensor_io
 def matrix_nms(boxes, scores, labels=None, *, kernel: str = "gaussian", sigma: float = 2.0,
                filter_threshold: float = -1.0, pre_top_k=None, max_output=None):
     """Matrix NMS (SOLOv2 / mmdet ``mask_matrix_nms``) on boxes. Returns ``(keep, decayed_scores)``
     sorted by decayed score; keeps decayed scores >= ``filter_threshold``."""
-    lab = None if labels is None else as_array(labels, "labels")
+    lab = None if labels is None else as_ids(labels, "labels")
     return _core.matrix_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), lab, kernel, float(sigma),
                             float(filter_threshold), pre_top_k, max_output)
 
 
+@tensor_io
 def fast_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
     """Fast NMS (YOLACT): keep a box iff no higher-scored box overlaps it by more than the threshold."""
     return _core.fast_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), top_k, rule)
 
 
+@tensor_io
 def cluster_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
     """Cluster-NMS: iterated Fast NMS; converges to exactly ``nms`` (same indices, same order)."""
     return _core.cluster_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), top_k, rule)
 
 
+@tensor_io
 def weighted_nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision"):
     """Weighted NMS: the ``nms`` result, each kept box replaced by the score-weighted mean of itself
     and the boxes it suppresses. Returns ``(keep, fused_boxes)``."""
     return _core.weighted_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule)
 
 
+@tensor_io
 def weighted_boxes_fusion(boxes_list, scores_list, labels_list, weights=None, iou_thr: float = 0.55,
                           skip_box_thr: float = 0.0, conf_type: str = "avg", allows_overflow: bool = False):
     """Weighted Boxes Fusion with ``ensemble_boxes.weighted_boxes_fusion`` semantics.
@@ -149,6 +158,7 @@ class MulticlassNMSResult(NamedTuple):
     counts: object   #: (B,) int32 number of valid detections per image
 
 
+@tensor_io
 def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
                    max_output_per_class=None, max_total: int = 100, max_candidates: int = 0,
                    class_agnostic: bool = False, rule: str = "torchvision"):
