@@ -24,7 +24,6 @@ if(NOT TARGET Eigen3::Eigen)
     add_library(locuskit_eigen INTERFACE)
     target_include_directories(locuskit_eigen SYSTEM INTERFACE $<BUILD_INTERFACE:${locuskit_eigen_SOURCE_DIR}>)
     add_library(Eigen3::Eigen ALIAS locuskit_eigen)
-    set(LOCUSKIT_VENDORED_DEPS ON)
   endif()
 endif()
 
@@ -45,6 +44,11 @@ if(NOT TARGET xsimd)
     endif()
     add_library(xsimd INTERFACE)
     target_include_directories(xsimd SYSTEM INTERFACE $<BUILD_INTERFACE:${locuskit_xsimd_SOURCE_DIR}/include>)
-    set(LOCUSKIT_VENDORED_DEPS ON)
   endif()
+endif()
+
+# simdjson is needed only by the COCO JSON loader (target locuskit::coco_json) and the compiled
+# parts that use it (cmake/LocuskitSimdjson.cmake). Debian: libsimdjson-dev.
+if(NOT TARGET simdjson::simdjson)
+  find_package(simdjson QUIET)
 endif()

@@ -6,6 +6,8 @@ copies, and the GIL is released while it runs.
 """
 from __future__ import annotations
 
+import os as _os
+
 from . import _core
 from ._core import (
     __version__,
@@ -31,11 +33,34 @@ if "torch" in _sys.modules:  # torch already loaded: torch.ops.locuskit.* exist 
 
         _warnings.warn(f"locuskit: torch.ops.locuskit could not be registered ({_exc})", RuntimeWarning)
 
+
+def get_include() -> str:
+    """The directory holding the installed C++ headers (``<dir>/locuskit/...``), for compiling
+    against this copy: ``-I$(python -c "import locuskit; print(locuskit.get_include())")``.
+    Raises FileNotFoundError when this copy was not installed with its headers (developer builds)."""
+    return _installed_dir("include")
+
+
+def get_cmake_dir() -> str:
+    """The directory holding ``locuskitConfig.cmake``: ``-Dlocuskit_DIR=<this>`` (projects built
+    by scikit-build-core find it without help, through the ``cmake.prefix`` entry point)."""
+    return _installed_dir(_os.path.join("share", "cmake", "locuskit"))
+
+
+def _installed_dir(relative: str) -> str:
+    path = _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), relative)
+    if not _os.path.isdir(path):
+        raise FileNotFoundError(f"{path} does not exist: this copy of locuskit was not installed by pip")
+    return path
+
+
 __all__ = [
     "__version__",
     "CopyWarning",
     "available_simd_archs",
+    "get_cmake_dir",
     "get_copy_policy",
+    "get_include",
     "register_torch_ops",
     "set_copy_policy",
     "get_num_threads",

@@ -8,6 +8,7 @@
 #include "../simd/dispatch.hpp"
 #include "geometry.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 
 namespace kernel {
@@ -133,3 +134,5 @@ void kernel::pairwise_iou::operator()(Arch, const T* boxes_a, std::size_t n, con
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_PAIRWISE_IOU_INSTANCES)
 
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END

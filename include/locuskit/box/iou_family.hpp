@@ -17,6 +17,7 @@
 #include "../simd/dispatch.hpp"
 #include "geometry.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 
 namespace detail {
@@ -258,3 +259,5 @@ void kernel::pairwise_iou_family::operator()(Arch, IouKind kind, const T* boxes_
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_PAIRWISE_IOU_FAMILY_INSTANCES)
 
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END

@@ -9,6 +9,7 @@
 
 #include "iou.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 
 namespace kernel {
@@ -154,3 +155,5 @@ void kernel::iou_max_reduce::operator()(Arch, const T* boxes_a, std::size_t n, c
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_IOU_MAX_REDUCE_INSTANCES)
 
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END

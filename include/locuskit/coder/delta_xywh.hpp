@@ -17,6 +17,7 @@
 #include "../config.hpp"
 #include "../simd/dispatch.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 
 /// `log(1000/16)`: torchvision's `bbox_xform_clip` and detectron2's `_DEFAULT_SCALE_CLAMP`.
@@ -353,3 +354,5 @@ bool kernel::box_coder_decode::operator()(Arch, const T* deltas, const T* anchor
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_BOX_CODER_DECODE_INSTANCES)
 
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END

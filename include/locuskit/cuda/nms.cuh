@@ -128,9 +128,9 @@ cudaError_t plan_nms(void* base, std::size_t n, bool batched, NmsPlan<T>& p, std
   return cudaSuccess;
 }
 
-/// Sorts scores descending (stable) into p.order and gathers the boxes in that order.
+/// Sorts scores descending (stable) into p.order (the boxes are read through it, not gathered).
 template <class T>
-cudaError_t sort_by_score(const T* boxes, const T* scores, std::size_t n, NmsPlan<T>& p, cudaStream_t stream) {
+cudaError_t sort_by_score(const T* scores, std::size_t n, NmsPlan<T>& p, cudaStream_t stream) {
   const long long nl = static_cast<long long>(n);
   LOCUSKIT_CUDA_TRY(for_each_index(nl, ScoreKeys<T>{scores, p.keys_in, p.iota}, stream));
   std::size_t tb = p.temp_bytes;
@@ -178,7 +178,7 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
   if (workspace_bytes < need) return cudaErrorInvalidValue;
   const T thr = threshold_as<T>(iou_threshold);
   const long long nl = static_cast<long long>(n);
-  LOCUSKIT_CUDA_TRY(sort_by_score(boxes, scores, n, p, stream));
+  LOCUSKIT_CUDA_TRY(sort_by_score(scores, n, p, stream));
   LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order, p.sorted_boxes}, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.removed, 0, n, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.keep, 0, n, stream));
@@ -238,7 +238,7 @@ cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
   const T thr = threshold_as<T>(iou_threshold);
   const long long nl = static_cast<long long>(n);
   const int ni = static_cast<int>(n);
-  LOCUSKIT_CUDA_TRY(sort_by_score(boxes, scores, n, p, stream));
+  LOCUSKIT_CUDA_TRY(sort_by_score(scores, n, p, stream));
   // Stable sort by class: (class, score desc, index) order in order2.
   LOCUSKIT_CUDA_TRY(for_each_index(nl, ClassKeys{classes, p.order, p.class_in}, stream));
   std::size_t tb = p.temp_bytes;

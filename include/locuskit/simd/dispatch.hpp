@@ -34,7 +34,7 @@ inline const char* arch_name(arch_id a) noexcept {
 /// Explicit instantiation lists. A kernel header defines
 /// `#define MY_KERNEL_INSTANCES(EXTERN, Arch) EXTERN template R my_kernel::operator()<Arch, float>(Arch, ...) const noexcept;`
 /// and writes `LOCUSKIT_FOR_EACH_DISPATCH_ARCH(MY_KERNEL_INSTANCES)`: `extern` declarations for every
-/// compiled architecture (nothing in header-only builds). Its src/dispatch/<area>.cpp writes
+/// compiled architecture (nothing in header-only builds). Its `src/dispatch/<area>.cpp` writes
 /// `LOCUSKIT_INSTANTIATE_FOR_THIS_ARCH(MY_KERNEL_INSTANCES)` inside `namespace locuskit`.
 #if defined(LOCUSKIT_RUNTIME_DISPATCH)
 #if defined(LOCUSKIT_DISPATCH_HAS_SSE2)

@@ -9,6 +9,7 @@
 /// (`torchvision/ops/boxes.py`), which decides float rounding.
 #include "../../config.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 
 /// Which member of the IoU family a kernel computes.
@@ -84,3 +85,5 @@ LOCUSKIT_HOST_DEVICE LOCUSKIT_FORCEINLINE V pair_value(const BoxTerms<V>& a, con
 
 }  // namespace detail
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END

@@ -13,6 +13,7 @@
 #include "../../config.hpp"
 #include "../../simd/dispatch.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 
 namespace detail {
@@ -164,3 +165,5 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_NMS_GREEDY_INSTANCES)
 
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END

@@ -15,6 +15,7 @@
 #include "../../config.hpp"
 #include "greedy_kernel.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 namespace detail {
 
@@ -145,3 +146,5 @@ std::size_t kernel::nms_greedy_grid::operator()(Arch, const detail::NmsGridView<
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_NMS_GRID_INSTANCES)
 
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END

@@ -14,6 +14,7 @@
 #include "../../simd/dispatch.hpp"
 #include "greedy_kernel.hpp"
 
+LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 namespace kernel {
 
@@ -97,3 +98,5 @@ T kernel::soft_nms_decay::operator()(Arch, const T* a, T area_a, const T* x1, co
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_SOFT_NMS_INSTANCES)
 
 }  // namespace locuskit
+
+LOCUSKIT_SIMD_WARNINGS_END
