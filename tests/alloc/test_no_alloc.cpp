@@ -186,6 +186,20 @@ TEST_CASE_TEMPLATE("NMS family: 0 allocations with a warm workspace", T, float, 
     CHECK(allocations_after_warmup([&] {
       matrix_nms(boxes.data(), scores.data(), classes.data(), n, keep.data(), kept_scores.data(), mp, &ws);
     }) == 0);
+    // Weighted boxes fusion over 3 models on boxes normalised to [0, 1].
+    std::vector<T> unit_boxes(boxes.size()), weights{T(1), T(2), T(0.5)}, wbf_boxes(4 * n), wbf_scores(n);
+    for (std::size_t i = 0; i < boxes.size(); ++i) unit_boxes[i] = boxes[i] / T(1100);
+    std::vector<std::int64_t> models(n), wbf_labels(n);
+    for (std::size_t i = 0; i < n; ++i) models[i] = static_cast<std::int64_t>(i % 3);
+    WbfWorkspace<T> wbf_ws;
+    for (auto conf : {WbfConfType::avg, WbfConfType::box_and_model_avg}) {
+      WbfParams wp;
+      wp.conf_type = conf;
+      CHECK(allocations_after_warmup([&] {
+        weighted_boxes_fusion(unit_boxes.data(), scores.data(), classes.data(), models.data(), n, weights.data(),
+                              std::size_t(3), wbf_boxes.data(), wbf_scores.data(), wbf_labels.data(), wp, &wbf_ws);
+      }) == 0);
+    }
   }
 }
 
