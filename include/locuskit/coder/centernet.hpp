@@ -47,8 +47,8 @@ struct CenterNetWorkspace {
 
 /// After peak suppression, the `k` best of all C·H·W entries (score descending; ties by flat index
 /// (c, y, x) ascending — torch.topk leaves them unspecified; the two-stage per-class-then-overall
-/// top-k of CenterNet selects the same set), then with `(x', y') = (x + off_x, y + off_y)`:
-/// box `((x' − w/2)·down_ratio, (y' − h/2)·down_ratio, (x' + w/2)·down_ratio, (y' + h/2)·down_ratio)`.
+/// top-k of CenterNet selects the same set), then with `(cx, cy) = (x + off_x, y + off_y)`:
+/// box `((cx − w/2)·down_ratio, (cy − h/2)·down_ratio, (cx + w/2)·down_ratio, (cy + h/2)·down_ratio)`.
 /// Writes `min(k, C·H·W)` rows of `boxes` (·, 4) xyxy, `scores`, `classes`, `ys`/`xs` are not output.
 /// Returns the number written. O(C·H·W·log k). Scratch O(C·H·W + k) in `ws` (a temporary when null).
 template <class T>
