@@ -252,7 +252,7 @@ LOCUSKIT_FORCEINLINE auto all_true_() noexcept {
 template <class B>
 LOCUSKIT_FORCEINLINE B exp_defined_(const B& x) noexcept {
   using T = typename B::value_type;
-  const auto is_nan = x != x;
+  const auto is_nan = xsimd::isnan(x);  // not x != x: xsimd's AVX-512 != is an ordered compare
   const B bounded = xsimd::select(is_nan, B(T(0)), xsimd::min(xsimd::max(x, B(T(-1000))), B(T(1000))));
   return xsimd::select(is_nan, x, xsimd::exp(bounded));
 }
