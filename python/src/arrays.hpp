@@ -67,12 +67,18 @@ void require_dtype(const py::array& a, const char* name, const char* relative_to
   }
 }
 
-/// Requires C-contiguity (ValueError): locuskit never copies behind the caller's back.
+/// Requires C-contiguity and alignment (ValueError): locuskit never copies behind the caller's
+/// back, and the kernels read elements in place (a view at an odd byte offset, e.g. from
+/// np.frombuffer(..., offset=1), would be misaligned loads: undefined behaviour, UBSan reports it).
 inline void require_contiguous(const py::array& a, const char* name) {
   if (!(a.flags() & py::array::c_style))
     throw std::invalid_argument(std::string(name) +
                                 ": array is not C-contiguous; pass np.ascontiguousarray(...) "
                                 "(locuskit does not copy inputs implicitly)");
+  if (!(a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_))
+    throw std::invalid_argument(std::string(name) +
+                                ": array is not aligned to its dtype (a view at an odd byte offset); pass "
+                                "a.copy() (locuskit does not copy inputs implicitly)");
 }
 
 /// Requires a shape: -1 in `dims` matches any size (ValueError naming expected and actual).
