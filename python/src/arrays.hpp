@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -76,12 +77,18 @@ void require_dtype(const py::array& a, const char* name, const char* relative_to
   }
 }
 
-/// Requires C-contiguity (ValueError): locuskit never copies behind the caller's back.
+/// Requires C-contiguity and alignment (ValueError): locuskit never copies behind the caller's
+/// back, and the kernels read elements in place (a view at an odd byte offset, e.g. from
+/// np.frombuffer(..., offset=1), would be misaligned loads: undefined behaviour, UBSan reports it).
 inline void require_contiguous(const py::array& a, const char* name) {
   if (!(a.flags() & py::array::c_style))
     throw std::invalid_argument(std::string(name) +
                                 ": array is not C-contiguous; pass np.ascontiguousarray(...) "
                                 "(locuskit does not copy inputs implicitly)");
+  if (!(a.flags() & py::detail::npy_api::NPY_ARRAY_ALIGNED_))
+    throw std::invalid_argument(std::string(name) +
+                                ": array is not aligned to its dtype (a view at an odd byte offset); pass "
+                                "a.copy() (locuskit does not copy inputs implicitly)");
 }
 
 /// Requires a shape: -1 in `dims` matches any size (ValueError naming expected and actual).
@@ -122,9 +129,41 @@ const T* vector_data(const py::array& a, const char* name, py::ssize_t expected_
 /// "zero" | "nan" | "one" -> Degenerate (ValueError otherwise). Defined in bind_box.cpp.
 Degenerate parse_degenerate(const std::string& s);
 
-/// A new C-contiguous output array.
+/// Physical memory of this machine in bytes (0 if unknown). Defined in module.cpp.
+std::uint64_t physical_memory_bytes() noexcept;
+
+/// Refuses, before allocating, an output that cannot fit in physical memory (docs/python.md,
+/// "Resource limits"): MemoryError naming the shape and the sizes. Without it a pairwise result
+/// such as box_iou of 200k x 200k boxes (160 GB) may be lazily overcommitted and the process then
+/// killed by the OOM killer while the kernel writes it. The byte count is overflow-safe.
+inline void check_output_size(const std::vector<py::ssize_t>& shape, std::size_t itemsize) {
+  std::uint64_t bytes = itemsize;
+  bool overflow = false;
+  for (const py::ssize_t d : shape) {
+    const auto u = static_cast<std::uint64_t>(d < 0 ? 0 : d);
+    if (u != 0 && bytes > UINT64_MAX / u) overflow = true;
+    else bytes *= u;
+    if (u == 0) return;
+  }
+  const std::uint64_t limit = physical_memory_bytes();
+  if (!overflow && (limit == 0 || bytes <= limit)) return;
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  char sizes[96];
+  std::snprintf(sizes, sizeof sizes, "%.1f GB, more than this machine's %.1f GB", static_cast<double>(bytes) / 1e9,
+                static_cast<double>(limit) / 1e9);
+  const std::string msg = "output array of shape " + s + ") needs " +
+                          (overflow ? std::string("more than 2^64 bytes, more than this machine's physical memory")
+                                    : std::string(sizes) + " of physical memory") +
+                          " (locuskit refuses outputs that cannot fit in memory; split the input)";
+  PyErr_SetString(PyExc_MemoryError, msg.c_str());
+  throw py::error_already_set();
+}
+
+/// A new C-contiguous output array (MemoryError, before allocating, if it cannot fit in memory).
 template <class T>
 py::array_t<T> new_array(std::vector<py::ssize_t> shape) {
+  check_output_size(shape, sizeof(T));
   return py::array_t<T>(std::move(shape));
 }
 

@@ -3,6 +3,10 @@
 #include <atomic>
 #include <thread>
 
+#if !defined(_WIN32)
+#include <unistd.h>
+#endif
+
 #include <locuskit/config.hpp>
 #include <locuskit/parallel.hpp>
 #include <locuskit/simd/dispatch.hpp>
@@ -22,6 +26,15 @@ std::atomic<int>& thread_slot() {
 }  // namespace
 
 int num_threads() noexcept { return thread_slot().load(std::memory_order_relaxed); }
+
+std::uint64_t physical_memory_bytes() noexcept {
+#if defined(_WIN32)
+  return 0;  // unknown here: no bound
+#else
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
+#endif
+}
 
 void bind_core(py::module_& m) {
   m.attr("__version__") = LOCUSKIT_VERSION_STRING;

@@ -33,6 +33,7 @@ struct iou_max_reduce {
 /// `boxes_a` (n, 4) and `boxes_b` (m, 4) xyxy. Outputs may be null when not wanted:
 /// `a_max[i] = max_j IoU(a_i, b_j)`, `a_arg[i]` its first arg-max j (or -inf/-1 when m == 0);
 /// `b_max[j] = max_i IoU(a_i, b_j)`, `b_arg[j]` its first arg-max i (or -inf/-1 when n == 0).
+/// A NaN IoU (degenerate = nan, or NaN coordinates) never wins (-inf/-1 if all are NaN).
 /// Same IoU bits as box_iou. O(n*m) time; memory O(1) single-threaded. With `par.threads > 1`
 /// columns are split across threads and the per-thread a-side partials (O(n) each) are merged in
 /// column order, so results are identical whatever the thread count.
@@ -119,7 +120,12 @@ void kernel::iou_max_reduce::operator()(Arch, const T* boxes_a, std::size_t n, c
       if (row_max) {
         batch best(lowest);
         std::size_t j = 0;
-        for (; j + W <= cols; j += W) best = xsimd::max(best, batch::load_aligned(ious + j));
+        for (; j + W <= cols; j += W) {
+          // select(v > best), not max(): SSE/AVX max returns its second operand when either is
+          // NaN, so a NaN IoU (degenerate = nan) would overwrite a lane's best so far.
+          const batch v = batch::load_aligned(ious + j);
+          best = xsimd::select(v > best, v, best);
+        }
         best.store_aligned(lanes);
         T tile_best = lowest;
         for (std::size_t l = 0; l < W; ++l) tile_best = lanes[l] > tile_best ? lanes[l] : tile_best;

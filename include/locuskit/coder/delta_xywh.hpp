@@ -246,6 +246,18 @@ LOCUSKIT_FORCEINLINE auto all_true_() noexcept {
 /// k == 1 decode straight on the interleaved (n, 4) rows, W/4 boxes per batch: lane swizzles give
 /// [w h w h] and [cx cy cx cy] from [x1 y1 x2 y2] with the scalar formula's operations, so the
 /// result equals the tiled path's bit for bit.
+// exp without undefined behaviour: xsimd's exp converts round(x / ln 2) to an integer with a
+// scalar cast where the arch has no native double -> int64 conversion (SSE2/AVX2), which is UB for
+// NaN and +-inf (found by tests/fuzz/fuzz_coder under UBSan). exp has saturated to 0 / inf well
+// inside [-1000, 1000], so clamping the argument changes no result; NaN passes through.
+template <class B>
+LOCUSKIT_FORCEINLINE B exp_defined_(const B& x) noexcept {
+  using T = typename B::value_type;
+  const auto is_nan = xsimd::isnan(x);  // not x != x: xsimd's AVX-512 != is an ordered compare
+  const B bounded = xsimd::select(is_nan, B(T(0)), xsimd::min(xsimd::max(x, B(T(-1000))), B(T(1000))));
+  return xsimd::select(is_nan, x, xsimd::exp(bounded));
+}
+
 template <class Arch, class T>
 LOCUSKIT_FORCEINLINE bool decode_aos_(const T* deltas, const T* anchors, std::size_t n, T* out, const T* prm) noexcept {
   using batch = xsimd::batch<T, Arch>;
@@ -278,7 +290,7 @@ LOCUSKIT_FORCEINLINE bool decode_aos_(const T* deltas, const T* anchors, std::si
     batch dwh = xsimd::swizzle(dd, hi2);
     dwh = xsimd::select(dwh > clamp, clamp, dwh);
     const batch pc = xsimd::swizzle(dd, lo2) * wh + ctr;
-    const batch hh = half * (xsimd::exp(dwh) * wh);
+    const batch hh = half * (exp_defined_(dwh) * wh);
     xsimd::select(is_lo, pc - hh, pc + hh).store_unaligned(o);
   };
   const std::size_t total = 4 * n;
@@ -332,7 +344,7 @@ bool kernel::box_coder_decode::operator()(Arch, const T* deltas, const T* anchor
       batch sw = batch::load_aligned(dw + r) / ww, sh = batch::load_aligned(dh + r) / wh;
       sw = xsimd::select(sw > clamp, clamp, sw);
       sh = xsimd::select(sh > clamp, clamp, sh);
-      const batch hw = half * (xsimd::exp(sw) * w), hh = half * (xsimd::exp(sh) * h);
+      const batch hw = half * (exp_defined_(sw) * w), hh = half * (exp_defined_(sh) * h);
       (pcx - hw).store_aligned(dx + r);
       (pcy - hh).store_aligned(dy + r);
       (pcx + hw).store_aligned(dw + r);

@@ -116,3 +116,34 @@ TEST_CASE_TEMPLATE("mmdet DeltaXYWH: symmetric clamp, means/stds, clip", T, floa
   CHECK(back[2] == T(8));
   CHECK(back[3] == T(15));
 }
+
+// Found by tests/fuzz/fuzz_coder under UBSan: xsimd's exp casts round(x / ln 2) to int64 with a
+// scalar cast on SSE2/AVX2 (double), undefined for NaN and ±inf; the sanitized build halts there.
+// Non-finite and huge deltas must give the oracle's values (NaN, 0 or inf widths) on every arch.
+TEST_CASE_TEMPLATE("box_coder_decode: NaN, infinite and huge deltas on every arch", T, float, double) {
+  const T inf = std::numeric_limits<T>::infinity(), nan = std::numeric_limits<T>::quiet_NaN();
+  const std::vector<T> specials = {nan, inf, -inf, T(-1e30), T(-800), T(1e30), T(88), T(-88)};
+  std::vector<T> anchors, deltas;
+  for (std::size_t i = 0; i < specials.size(); ++i) {
+    anchors.insert(anchors.end(), {T(1), T(2), T(11), T(22)});
+    deltas.insert(deltas.end(), {T(0.5), specials[i], specials[i], specials[(i + 3) % specials.size()]});
+  }
+  const std::size_t n = specials.size();
+  for (const double clamp : {default_scale_clamp, std::numeric_limits<double>::infinity()}) {
+    test::for_each_arch([&](simd::arch_id) {
+      for (std::size_t k : {std::size_t(1), std::size_t(2)}) {  // k = 1: the AoS kernel; 2: the tiled one
+        std::vector<T> out(deltas.size());
+        CHECK(box_coder_decode(deltas.data(), anchors.data(), n / k, k, out.data(), {}, clamp));
+        std::vector<T> ref_k(deltas.size());
+        reference::box_coder_decode(deltas.data(), anchors.data(), n / k, k, ref_k.data(), {}, clamp);
+        for (std::size_t q = 0; q < out.size(); ++q) {
+          CAPTURE(q);
+          CAPTURE(clamp);
+          if (std::isnan(ref_k[q])) CHECK(std::isnan(out[q]));
+          else if (std::isinf(ref_k[q])) CHECK(out[q] == ref_k[q]);
+          else CHECK(std::fabs(out[q] - ref_k[q]) <= 8 * std::numeric_limits<T>::epsilon() * std::fabs(ref_k[q]) + T(64) * std::numeric_limits<T>::epsilon());
+        }
+      }
+    });
+  }
+}
