@@ -16,10 +16,7 @@ namespace locuskit::fuzz {
 inline void evaluate_coco(const CocoGroundTruth& gt, const CocoTable& dt, bool use_cats) {
   const IouType type = dt.keypoint_values && gt.annotations.keypoint_values ? IouType::keypoints : IouType::bbox;
   CocoParams params = coco_params_for(gt, type);
-  // TODO(issue 10, defect 2): duplicate category ids (a GT file listing a category twice) make
-  // coco_evaluate write out of bounds (ASan: heap-buffer-overflow in group_by_unit; found here,
-  // tests/fuzz/known/); fixed on branch coco-hardening. Once merged, drop this de-duplication.
-  params.cat_ids.erase(std::unique(params.cat_ids.begin(), params.cat_ids.end()), params.cat_ids.end());
+  // Duplicate category ids stay: pycocotools pools them (issue 10 defect 2; reproducer in the corpus).
   params.use_cats = use_cats;
   if (type == IouType::keypoints && params.kpt_oks_sigmas.size() * 3 != gt.annotations.keypoint_values)
     params.kpt_oks_sigmas.assign(gt.annotations.keypoint_values / 3, 0.05);

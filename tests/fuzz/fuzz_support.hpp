@@ -111,10 +111,9 @@ inline double threshold(FuzzedDataProvider& in) {
   return std::isnan(t) ? 0.5 : t;
 }
 
-/// Largest |class id| drawn. TODO(issue 10, defect 1): batched_nms overflows on a class range
-/// wider than INT64_MAX (fuzz_nms finds it in seconds: tests/fuzz/known/); the fix is on branch
-/// nms-traj-hardening. Once it is merged, set this to INT64_MAX so the full range is fuzzed.
-inline constexpr std::int64_t max_abs_class_id = (std::int64_t(1) << 62) - 1;
+/// Largest |class id| drawn: the whole int64 range (issue 10 defect 1 was a class range wider
+/// than INT64_MAX; its reproducer is in corpus/fuzz_nms/).
+inline constexpr std::int64_t max_abs_class_id = std::numeric_limits<std::int64_t>::max();
 
 /// n int64 class ids: small ones mostly, sometimes extreme (±max_abs_class_id, sparse ranges).
 inline std::vector<std::int64_t> class_ids(FuzzedDataProvider& in, std::size_t n) {
