@@ -43,3 +43,39 @@ def random_boxes(rng: np.random.Generator, n: int, dtype=np.float32, extent=100.
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def laid_out(a: np.ndarray, layout: str):
+    """The same logical values in another memory layout, for the property tests: a C-contiguous view
+    into a larger array (offset start), read-only, misaligned (byte offset 1: not element-aligned,
+    rejected with ValueError), or a torch tensor (tensors in, tensors out)."""
+    a = np.ascontiguousarray(a)
+    if layout == "row_view":
+        big = np.zeros((len(a) + 3,) + a.shape[1:], a.dtype)
+        big[2:2 + len(a)] = a
+        return big[2:2 + len(a)]
+    if layout == "readonly":
+        b = a.copy()
+        b.flags.writeable = False
+        return b
+    if layout == "misaligned":
+        raw = np.zeros(a.nbytes + 1, np.uint8)
+        b = np.frombuffer(raw.data, a.dtype, count=a.size, offset=1).reshape(a.shape)
+        b[...] = a  # frombuffer of a writable buffer is writable
+        return b
+    if layout == "torch":
+        import torch
+
+        return torch.from_numpy(a)
+    return a
+
+
+def as_numpy(x):
+    """A result as NumPy: NumPy arrays pass through, torch tensors (what tensor inputs give back)
+    are converted, anything else fails the test."""
+    if isinstance(x, np.ndarray) or np.isscalar(x):
+        return x
+    import torch
+
+    assert isinstance(x, torch.Tensor), type(x)
+    return x.detach().numpy()

@@ -9,6 +9,8 @@ import pytest
 
 from hypothesis import given, settings, strategies as st
 
+from conftest import as_numpy, laid_out
+
 import locuskit.coders as C
 import locuskit.match as M
 
@@ -37,30 +39,6 @@ def positive_boxes(draw, min_n=0, max_n=30):
     return np.array(rows, np.float64).reshape(n, 4)
 
 
-def laid_out(a: np.ndarray, layout: str):
-    """The same logical values in another C-contiguous memory layout: a view into a larger array
-    (offset start), read-only, misaligned (byte offset 1: not element-aligned; rejected), or a
-    torch tensor. Non-contiguous and misaligned layouts raise ValueError (documented: no hidden
-    copies; see test_properties_box.test_non_contiguous_or_misaligned_inputs_raise_value_error)."""
-    a = np.ascontiguousarray(a)
-    if layout == "row_view":
-        big = np.zeros((len(a) + 3,) + a.shape[1:], a.dtype)
-        big[2:2 + len(a)] = a
-        return big[2:2 + len(a)]
-    if layout == "readonly":
-        b = a.copy()
-        b.flags.writeable = False
-        return b
-    if layout == "misaligned":
-        raw = np.zeros(a.nbytes + 1, np.uint8)
-        b = np.frombuffer(raw.data, a.dtype, count=a.size, offset=1).reshape(a.shape)
-        b[...] = a  # frombuffer of a writable buffer is writable
-        return b
-    if layout == "torch":
-        return torch.from_numpy(a)
-    return a
-
-
 def assert_close_ulps(ours, ref, dtype, max_ulps):
     # torch's vectorised exp/log vs the C library's: a few ulps of each box's magnitude (x1 =
     # cx - w/2 cancels, so the error scales with the box's largest coordinate, not with x1).
@@ -83,14 +61,14 @@ def test_box_coder_equals_torchvision(anchors, seed, weights, dtype, layout):
     g = anchors[rng.permutation(n)].astype(dtype)  # gt drawn from the same boxes: identical pairs too
     tv = det_utils.BoxCoder(weights)
     ref = tv.encode_single(torch.from_numpy(g), torch.from_numpy(a)).numpy()
-    ours = C.BoxCoder(weights).encode(laid_out(g, layout), laid_out(a, layout))
+    ours = as_numpy(C.BoxCoder(weights).encode(laid_out(g, layout), laid_out(a, layout)))
     assert ours.dtype == dtype
     assert_close_ulps(ours, ref, dtype, 8)
     k = int(rng.integers(1, 4))
     deltas = (rng.normal(0, 2.0, size=(n, 4 * k)) * np.array(weights * k)).astype(dtype)
     deltas[rng.random((n, 4 * k)) < 0.1] = 60.0  # beyond the scale clamp (upper side only)
     ref = tv.decode_single(torch.from_numpy(deltas), torch.from_numpy(a)).numpy()
-    ours = C.BoxCoder(weights).decode(laid_out(deltas, layout), laid_out(a, layout))
+    ours = as_numpy(C.BoxCoder(weights).decode(laid_out(deltas, layout), laid_out(a, layout)))
     assert ours.shape == (n, 4 * k)
     assert_close_ulps(ours, ref, dtype, 4)
 
@@ -113,7 +91,7 @@ def test_matcher_equals_torchvision(gt, preds, t1, t2, allow_low, dtype, layout)
     q = torchvision.ops.box_iou(torch.from_numpy(gt), torch.from_numpy(preds))
     ref = det_utils.Matcher(high, low, allow_low)(q.clone()).numpy()
     np.testing.assert_array_equal(ours(q.numpy()), ref)
-    matches, vals = ours.match_boxes(laid_out(gt, layout), laid_out(preds, layout))
+    matches, vals = map(as_numpy, ours.match_boxes(laid_out(gt, layout), laid_out(preds, layout)))
     np.testing.assert_array_equal(matches, ref)
     np.testing.assert_array_equal(vals, q.max(0).values.numpy())
 

@@ -11,6 +11,8 @@ import pytest
 
 from hypothesis import given, settings, strategies as st
 
+from conftest import as_numpy, laid_out
+
 import locuskit
 
 torch = pytest.importorskip("torch")
@@ -43,36 +45,12 @@ def detections(draw, max_n=48):
     return boxes, scores
 
 
-def laid_out(a: np.ndarray, layout: str):
-    """The same logical values in another C-contiguous memory layout: a view into a larger array
-    (offset start), read-only, misaligned (byte offset 1: not element-aligned; rejected), or a
-    torch tensor. Non-contiguous and misaligned layouts raise ValueError (documented: no hidden
-    copies; see test_properties_box.test_non_contiguous_or_misaligned_inputs_raise_value_error)."""
-    a = np.ascontiguousarray(a)
-    if layout == "row_view":
-        big = np.zeros((len(a) + 3,) + a.shape[1:], a.dtype)
-        big[2:2 + len(a)] = a
-        return big[2:2 + len(a)]
-    if layout == "readonly":
-        b = a.copy()
-        b.flags.writeable = False
-        return b
-    if layout == "misaligned":
-        raw = np.zeros(a.nbytes + 1, np.uint8)
-        b = np.frombuffer(raw.data, a.dtype, count=a.size, offset=1).reshape(a.shape)
-        b[...] = a  # frombuffer of a writable buffer is writable
-        return b
-    if layout == "torch":
-        return torch.from_numpy(a)
-    return a
-
-
 @SETTINGS
 @given(detections(), THRESHOLDS, DTYPES, LAYOUTS, st.one_of(st.none(), st.integers(0, 50)))
 def test_nms_equals_torchvision(det, thr, dtype, layout, max_output):
     boxes, scores = det[0].astype(dtype), det[1].astype(dtype)
     ref = tvops.nms(torch.from_numpy(boxes), torch.from_numpy(scores), thr).numpy()
-    got = locuskit.nms(laid_out(boxes, layout), laid_out(scores, layout), thr, max_output=max_output)
+    got = as_numpy(locuskit.nms(laid_out(boxes, layout), laid_out(scores, layout), thr, max_output=max_output))
     assert got.dtype == np.int64
     np.testing.assert_array_equal(got, ref if max_output is None else ref[:max_output])
 
@@ -94,7 +72,7 @@ def test_batched_nms_equals_torchvision_per_class_loop(det, thr, dtype, ids, lay
     # which differs for overlapping classes' boxes by rounding).
     ref = tv_boxes._batched_nms_vanilla(torch.from_numpy(boxes), torch.from_numpy(scores), torch.from_numpy(idxs),
                                         thr).numpy()
-    got = locuskit.batched_nms(laid_out(boxes, layout), laid_out(scores, layout), laid_out(idxs, layout), thr)
+    got = as_numpy(locuskit.batched_nms(laid_out(boxes, layout), laid_out(scores, layout), laid_out(idxs, layout), thr))
     # torchvision sorts the union by score with an unstable sort: compare as sets, then the order
     # by (score descending, index ascending), locuskit's documented tie rule.
     assert sorted(got.tolist()) == sorted(ref.tolist())
