@@ -1,6 +1,7 @@
 """Pascal VOC AP: per-class evaluation (C++ core), text / XML loading, mAP."""
 from __future__ import annotations
 
+import math
 import os
 import pathlib
 import xml.etree.ElementTree as ET
@@ -117,9 +118,12 @@ def _read_text(path: pathlib.Path) -> str:
 
 def _numbers(vals, where):
     try:
-        return [float(v) for v in vals]
+        out = [float(v) for v in vals]
     except ValueError:
         raise ValueError(f"{where}: expected numbers, got {' '.join(vals)!r}") from None
+    if not all(math.isfinite(v) for v in out):  # NaN scores cannot be ranked, NaN boxes never match
+        raise ValueError(f"{where}: expected finite numbers, got {' '.join(vals)!r}")
+    return out
 
 
 def _read_xml(path: pathlib.Path, index: int, gt: dict) -> None:
