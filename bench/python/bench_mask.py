@@ -5,9 +5,11 @@ and wall time.
 - mask API: pycocotools 2.0.11 live (``LOCUSKIT_PYCOCOTOOLS`` = its PythonAPI folder, default
   <work>/peers/cocoapi/PythonAPI); outputs asserted identical.
 - mIoU: locuskit.semseg confusion matrix vs a NumPy ``bincount`` baseline (mmseg-style masking).
-- HD95 on a 256^3 volume: locuskit.medical vs a scipy baseline written here with medpy's
-  definition (``binary_erosion`` + ``distance_transform_edt`` with sampling, percentile of both
-  directions); medpy and MONAI themselves are not installed.
+- HD95 on a 256^3 volume: locuskit.medical vs MONAI (``compute_hausdorff_distance``, torch pinned
+  to one thread) and medpy (``hd95``) run live from their source trees under ``LOCUSKIT_PEERS``
+  (default <work>/peers: ``MONAI/``, ``medpy/``; bench/setup-peers), each in its own convention,
+  and a scipy baseline written here with medpy's definition (``binary_erosion`` +
+  ``distance_transform_edt`` with sampling, percentile of both directions).
 
     .venv/bin/python bench/python/bench_mask.py [--repeat 5] [--maps 20]
 """
@@ -39,6 +41,18 @@ def pycocotools_mask():
     try:
         return importlib.import_module("pycocotools.mask")
     except ImportError:
+        return None
+
+
+def peer_module(folder, module):
+    """A peer run from its public source tree under LOCUSKIT_PEERS (never a dependency)."""
+    for r in (os.environ.get("LOCUSKIT_PEERS"), str(ROOT.parent / "peers"), str(ROOT.parent.parent / "peers")):
+        if r and pathlib.Path(r, folder).is_dir():
+            sys.path.append(str(pathlib.Path(r, folder)))
+            break
+    try:
+        return importlib.import_module(module)
+    except Exception:  # noqa: BLE001 - absent or not importable: the row says so
         return None
 
 
@@ -168,6 +182,8 @@ def scipy_hd95(pred, gt, spacing):
 
 
 def bench_medical(args):
+    import warnings
+
     n = 256
     zz, yy, xx = np.mgrid[:n, :n, :n].astype(np.float32)
     gt = ((zz - 128) / 90) ** 2 + ((yy - 120) / 70) ** 2 + ((xx - 130) / 100) ** 2 <= 1
@@ -175,14 +191,36 @@ def bench_medical(args):
     del zz, yy, xx
     spacing = (0.8, 0.8, 1.5)
     print("\n### HD95 of two ellipsoids in a 256^3 volume, spacing (0.8, 0.8, 1.5)\n")
-    print("| op | locuskit | scipy baseline (medpy definition) | ratio |\n|---|---|---|---|")
+    print("| op | locuskit | peer | ratio |\n|---|---|---|---|")
     rep = max(1, args.repeat // 2)
-    b = timeit(lambda: scipy_hd95(pred, gt, spacing), rep)
-    for threads in (1, 2):
-        locuskit.set_num_threads(threads)
-        o = timeit(lambda: medical.hausdorff_distance(pred, gt, spacing, percentile=95, convention="medpy"), rep)
-        assert abs(o[2] - b[2]) <= 1e-12 * b[2], (o[2], b[2])
-        row(f"hd95 (medpy convention), {threads} thread(s)", o[:2], b[:2], "scipy")
+    monai = peer_module("MONAI", "monai.metrics")
+    medpy = peer_module("medpy", "medpy.metric.binary")
+    peers = {"scipy baseline (medpy definition)": ("medpy", lambda: scipy_hd95(pred, gt, spacing), 1e-12)}
+    if medpy is not None:
+        peers["medpy hd95 (live)"] = ("medpy", lambda: float(medpy.hd95(pred, gt, spacing)), 1e-12)
+    if monai is not None:
+        import torch
+
+        torch.set_num_threads(1)
+        P, G = (torch.from_numpy(m[None, None].astype(np.float32)) for m in (pred, gt))
+
+        def monai_hd95():
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return float(monai.compute_hausdorff_distance(P, G, include_background=True, percentile=95,
+                                                              spacing=spacing)[0, 0])
+
+        peers["MONAI compute_hausdorff_distance (live, torch 1 thread)"] = ("monai", monai_hd95, 0)
+    for name in ("medpy hd95 (live)", "MONAI compute_hausdorff_distance (live, torch 1 thread)"):
+        if name not in peers:
+            print(f"| hd95 | | {name}: not found under LOCUSKIT_PEERS | |")
+    for peer_name, (convention, fn, rtol) in peers.items():
+        b = timeit(fn, rep)
+        for threads in (1, 2):
+            locuskit.set_num_threads(threads)
+            o = timeit(lambda: medical.hausdorff_distance(pred, gt, spacing, percentile=95, convention=convention), rep)
+            assert abs(o[2] - b[2]) <= rtol * b[2], (peer_name, o[2], b[2])
+            row(f"hd95 ({convention} convention) vs {peer_name}, {threads} thread(s)", o[:2], b[:2], peer_name)
     locuskit.set_num_threads(1)
 
 

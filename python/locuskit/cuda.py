@@ -1,4 +1,4 @@
-"""NMS and IoU on the GPU: the CPU semantics of locuskit, on torch CUDA tensors or CuPy arrays.
+"""NMS, IoU and the RoI operators (RoIAlign, PrRoIPool) on the GPU: the CPU semantics of locuskit, on torch CUDA tensors or CuPy arrays.
 
 Available when locuskit was built with CUDA (``LOCUSKIT_WITH_CUDA``, on by default when ``nvcc``
 is found) and a CUDA device is present: check :func:`available`. Arrays are used in place
@@ -31,7 +31,8 @@ except ImportError as _exc:  # pragma: no cover - depends on the build
 else:
     _IMPORT_ERROR = None
 
-__all__ = ["available", "box_iou", "nms", "batched_nms", "multiclass_nms", "MulticlassNMSResult"]
+__all__ = ["available", "box_iou", "nms", "batched_nms", "multiclass_nms", "MulticlassNMSResult", "roi_align",
+           "roi_align_backward", "prroi_pool", "prroi_pool_backward"]
 
 _DEGENERATE = {"zero": 0, "nan": 1, "one": 2}
 
@@ -359,3 +360,121 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
                          lib.ptr(out_classes), lib.ptr(out_indices), lib.ptr(counts), lib.ptr(ws), ws.shape[0],
                          lib.stream)
     return MulticlassNMSResult(out_boxes, out_scores, lib.to_int32(out_classes), out_indices, lib.to_int32(counts))
+
+
+# ----------------------------------------------------------------------------------- RoI operators
+def _roi_inputs(input, rois, name_in="input"):
+    """(N, C, H, W) features and (K, 5) rois on one CUDA device, same float dtype; the rois are
+    validated on a host copy (K x 5 values: one small read-back) as the CPU operators do."""
+    f, r = _wrap(input, name_in), _wrap(rois, "rois")
+    f64 = _float_dtype(f, name_in)
+    if len(f.shape) != 4:
+        raise ValueError(f"{name_in}: expected shape (N, C, H, W), got {_shape_str(f.shape)}")
+    _require(r, "rois", f.dtype, name_in)
+    if len(r.shape) != 2 or r.shape[1] != 5:
+        raise ValueError(f"rois: expected shape (K, 5) rows (batch_index, x1, y1, x2, y2), got {_shape_str(r.shape)}")
+    _same_device(f, (r, "rois"))
+    return f, r, f64
+
+
+def _validate_rois(lib: _Lib, r: _Array, batch: int, spatial_scale: float) -> None:
+    if r.shape[0] == 0:
+        return
+    if lib.kind == "torch":
+        torch = _torch()
+        with torch.cuda.stream(torch.cuda.ExternalStream(lib.stream, device=lib.dev)) if lib.stream else _null():
+            host = r.obj.detach().to("cpu", torch.float64).numpy()
+    else:
+        with lib.cupy.cuda.Device(lib.device):
+            host = lib.cupy.asnumpy(r.obj, stream=lib.cupy.cuda.ExternalStream(lib.stream) if lib.stream else None)
+    _cuda.check_rois(host, batch, float(spatial_scale))
+
+
+def _pooled(output_size):
+    if isinstance(output_size, int):
+        output_size = (output_size, output_size)
+    ph, pw = (int(v) for v in output_size)
+    if ph <= 0 or pw <= 0:
+        raise ValueError(f"output_size: must be positive, got {output_size}")
+    return ph, pw
+
+
+def roi_align(input, rois, output_size, spatial_scale: float = 1.0, sampling_ratio: int = -1,
+              aligned: bool = False, *, stream=None, validate: bool = True):
+    """RoIAlign on the GPU (``torchvision.ops.roi_align`` semantics): ``input`` (N, C, H, W),
+    ``rois`` (K, 5) ``(batch_index, x1, y1, x2, y2)`` CUDA arrays of one float dtype; returns
+    (K, C, PH, PW). Bitwise equal to ``locuskit.roi.roi_align`` on the CPU (built from the same
+    host-device code, ``-fmad=false``). No autograd here: ``locuskit.roi.roi_align`` routes CUDA
+    tensors to this function and its backward."""
+    _require_built()
+    f, r, f64 = _roi_inputs(input, rois)
+    ph, pw = _pooled(output_size)
+    lib = _Lib(f, stream)
+    N, C, H, W = f.shape
+    if validate:
+        _validate_rois(lib, r, N, spatial_scale)
+    out = lib.empty((r.shape[0], C, ph, pw), f.dtype)
+    _cuda.roi_align_forward(f64, f.ptr, N, C, H, W, r.ptr, r.shape[0], ph, pw, float(spatial_scale),
+                            int(sampling_ratio), bool(aligned), lib.ptr(out), lib.stream)
+    return out
+
+
+def roi_align_backward(grad_output, rois, input_shape, spatial_scale: float = 1.0, sampling_ratio: int = -1,
+                       aligned: bool = False, *, stream=None, validate: bool = True):
+    """Gradient of :func:`roi_align` with respect to its input, shape ``input_shape`` (N, C, H, W):
+    atomic adds as torchvision's CUDA kernel, so equal to the CPU gradient up to summation order."""
+    _require_built()
+    g, r = _wrap(grad_output, "grad_output"), _wrap(rois, "rois")
+    f64 = _float_dtype(g, "grad_output")
+    _require(r, "rois", g.dtype, "grad_output")
+    N, C, H, W = (int(v) for v in input_shape)
+    if len(g.shape) != 4 or g.shape[0] != r.shape[0] or g.shape[1] != C:
+        raise ValueError(f"grad_output: expected shape ({r.shape[0]}, {C}, PH, PW), got {_shape_str(g.shape)}")
+    _same_device(g, (r, "rois"))
+    lib = _Lib(g, stream)
+    if validate:
+        _validate_rois(lib, r, N, spatial_scale)
+    grad = lib.empty((N, C, H, W), g.dtype)
+    _cuda.roi_align_backward(f64, g.ptr, N, C, H, W, r.ptr, r.shape[0], g.shape[2], g.shape[3], float(spatial_scale),
+                             int(sampling_ratio), bool(aligned), lib.ptr(grad), lib.stream)
+    return grad
+
+
+def prroi_pool(input, rois, output_size, spatial_scale: float = 1.0, *, stream=None, validate: bool = True):
+    """Precise RoI Pooling on the GPU (``locuskit.roi.prroi_pool`` semantics), (K, C, PH, PW);
+    bitwise equal to the CPU forward."""
+    _require_built()
+    f, r, f64 = _roi_inputs(input, rois)
+    ph, pw = _pooled(output_size)
+    lib = _Lib(f, stream)
+    N, C, H, W = f.shape
+    if validate:
+        _validate_rois(lib, r, N, spatial_scale)
+    out = lib.empty((r.shape[0], C, ph, pw), f.dtype)
+    _cuda.prroi_pool_forward(f64, f.ptr, N, C, H, W, r.ptr, r.shape[0], ph, pw, float(spatial_scale), lib.ptr(out),
+                             lib.stream)
+    return out
+
+
+def prroi_pool_backward(input, rois, grad_output, spatial_scale: float = 1.0, *, stream=None,
+                        validate: bool = True):
+    """Gradients of :func:`prroi_pool`: ``(grad_input (N, C, H, W), grad_rois (K, 5))`` (batch-index
+    column 0); equal to the CPU backward up to summation order (atomic adds)."""
+    _require_built()
+    f, r, f64 = _roi_inputs(input, rois)
+    g = _wrap(grad_output, "grad_output")
+    _require(g, "grad_output", f.dtype, "input")
+    N, C, H, W = f.shape
+    if len(g.shape) != 4 or g.shape[0] != r.shape[0] or g.shape[1] != C:
+        raise ValueError(f"grad_output: expected shape ({r.shape[0]}, {C}, PH, PW), got {_shape_str(g.shape)}")
+    _same_device(f, (g, "grad_output"))
+    lib = _Lib(f, stream)
+    if validate:
+        _validate_rois(lib, r, N, spatial_scale)
+    grad_f = lib.empty((N, C, H, W), f.dtype)
+    grad_r = lib.empty((r.shape[0], 5), f.dtype)
+    ws = lib.empty((max(1, _cuda.prroi_pool_backward_workspace(r.shape[0])),), "uint8")
+    _cuda.prroi_pool_backward(f64, f.ptr, g.ptr, N, C, H, W, r.ptr, r.shape[0], g.shape[2], g.shape[3],
+                              float(spatial_scale), lib.ptr(grad_f), lib.ptr(grad_r), lib.ptr(ws), ws.shape[0],
+                              lib.stream)
+    return grad_f, grad_r

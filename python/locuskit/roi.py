@@ -84,8 +84,8 @@ def _np_in(x, name, dtype=None):
 def _to_numpy(t, dtype=None):
     """CPU tensor -> contiguous NumPy array sharing memory where possible."""
     if t.device.type != "cpu":
-        raise ValueError("locuskit.roi runs on the CPU; move the tensors to the CPU (the CUDA kernels are "
-                         "not built into this module)")
+        raise ValueError(f"locuskit.roi: tensors on {t.device} cannot be mixed with CPU ones; move them to one "
+                         "device (roi_align and prroi_pool run CUDA tensors on the GPU through locuskit.cuda)")
     t = t.detach()
     if dtype is not None and t.dtype != dtype and t.is_floating_point():
         t = t.to(dtype)
@@ -165,7 +165,56 @@ def _autograd():
             gr = torch.from_numpy(gr).to(ctx.rois_dtype) if gr is not None else None
             return gf, gr, None, None, None
 
-    _functions = {"roi_align": _RoIAlign, "roi_pool": _RoIPool, "prroi_pool": _PrRoIPool}
+    # CUDA tensors: the GPU twins in locuskit.cuda (same host-device code; gradients by atomic adds).
+    class _RoIAlignCUDA(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, features, rois, pooled_h, pooled_w, spatial_scale, sampling_ratio, aligned):
+            from . import cuda
+
+            r = rois.detach().to(features.dtype).contiguous()
+            ctx.save_for_backward(r)
+            ctx.args = (tuple(features.shape), spatial_scale, sampling_ratio, aligned)
+            return cuda.roi_align(features.detach().contiguous(), r, (pooled_h, pooled_w), spatial_scale,
+                                  sampling_ratio, aligned)
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx, grad_output):
+            from . import cuda
+
+            (rois,) = ctx.saved_tensors
+            shape, scale, sr, aligned = ctx.args
+            gf = cuda.roi_align_backward(grad_output.to(rois.dtype).contiguous(), rois, shape, scale, sr, aligned,
+                                         validate=False)
+            return gf, None, None, None, None, None, None
+
+    class _PrRoIPoolCUDA(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, features, rois, pooled_h, pooled_w, spatial_scale):
+            from . import cuda
+
+            f = features.detach().contiguous()
+            r = rois.detach().to(features.dtype).contiguous()
+            ctx.save_for_backward(f, r)
+            ctx.spatial_scale = spatial_scale
+            ctx.rois_dtype = rois.dtype
+            return cuda.prroi_pool(f, r, (pooled_h, pooled_w), spatial_scale)
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx, grad_output):
+            from . import cuda
+
+            f, r = ctx.saved_tensors
+            need_f, need_r = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+            if not (need_f or need_r):
+                return None, None, None, None, None
+            gf, gr = cuda.prroi_pool_backward(f, r, grad_output.to(f.dtype).contiguous(), ctx.spatial_scale,
+                                              validate=False)
+            return (gf if need_f else None), (gr.to(ctx.rois_dtype) if need_r else None), None, None, None
+
+    _functions = {"roi_align": _RoIAlign, "roi_pool": _RoIPool, "prroi_pool": _PrRoIPool,
+                  "roi_align_cuda": _RoIAlignCUDA, "prroi_pool_cuda": _PrRoIPoolCUDA}
     return _functions
 
 
@@ -177,6 +226,10 @@ def _pool(op, input, boxes, output_size, *args):
     if _is_torch(input):
         if not _is_torch(rois):
             rois = _torch().as_tensor(np.asarray(rois))
+        if input.device.type == "cuda":
+            if op + "_cuda" not in _autograd():
+                raise ValueError(f"input: {op} has no CUDA kernel; move the tensors to the CPU")
+            return _autograd()[op + "_cuda"].apply(input, rois.to(input.device), ph, pw, *args)
         return _autograd()[op].apply(input, rois, ph, pw, *args)
     f = _np_in(input, "input")
     return getattr(_roi, op + "_forward")(f, _np_in(rois, "rois", f.dtype), ph, pw, *args)

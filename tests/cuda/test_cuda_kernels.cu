@@ -11,7 +11,11 @@
 #include <random>
 #include <vector>
 
+#include <locuskit/roi/prroi_pool.hpp>
+#include <locuskit/roi/roi_align.hpp>
+
 #include "../cpp/cuda/cuda_oracles.hpp"
+#include "../cpp/roi/test_roi_support.hpp"
 
 using namespace locuskit;
 namespace lc = locuskit::gpu;
@@ -199,12 +203,65 @@ void test_multiclass(std::uint32_t seed, std::size_t B, std::size_t N, std::size
          sizeof(T) == 4 ? "f32" : "f64", seed, B, N, C, int(per_class), int(agnostic), cap, K, bad);
 }
 
+// RoI operators: forward bitwise equal to the CPU; gradients (atomic adds) within rounding.
+template <class T>
+bool close_all(const std::vector<T>& a, const std::vector<T>& b, double rel) {
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double x = double(a[i]), y = double(b[i]);
+    if (std::fabs(x - y) > rel * (1.0 + std::max(std::fabs(x), std::fabs(y)))) return false;
+  }
+  return a.size() == b.size();
+}
+
+template <class T>
+void test_roi_ops(std::uint32_t seed) {
+  const FeatureShape s{2, 7, 23, 19};
+  const std::size_t k = 50;
+  const auto f = test::random_features<T>(s.size(), seed);
+  const double rel = sizeof(T) == 4 ? 1e-5 : 1e-12;
+  for (int variant = 0; variant < 4; ++variant) {
+    RoiAlignParams p;
+    p.pooled_h = 3 + variant % 2, p.pooled_w = 2 + variant, p.spatial_scale = variant % 2 ? 0.5 : 1.0;
+    p.sampling_ratio = variant < 2 ? 0 : 2, p.aligned = variant % 3 == 1;
+    const auto rois = test::random_rois<T>(k, s.n, double(s.h), double(s.w), p.spatial_scale, seed * 10 + variant);
+    const std::size_t outs = k * s.c * p.pooled_h * p.pooled_w;
+    std::vector<T> want(outs), want_grad(s.size());
+    roi_align_forward(f.data(), s, rois.data(), k, p, want.data());
+    const auto g = test::random_features<T>(outs, seed + 77);
+    roi_align_backward(g.data(), s, rois.data(), k, p, want_grad.data());
+    Buf<T> df(f), dr(rois), dout(outs), dg(g), dgrad(s.size());
+    ck(lc::roi_align_forward<T>(df.p, s, dr.p, k, p, dout.p, nullptr), "roi_align_forward");
+    ck(lc::roi_align_backward<T>(dg.p, s, dr.p, k, p, dgrad.p, nullptr), "roi_align_backward");
+    const auto got = dout.get(outs);
+    EXPECT(std::memcmp(got.data(), want.data(), sizeof(T) * outs) == 0, "roi_align_forward<%s> seed=%u variant=%d",
+           sizeof(T) == 4 ? "f32" : "f64", seed, variant);
+    EXPECT(close_all(dgrad.get(s.size()), want_grad, rel), "roi_align_backward<%s> seed=%u variant=%d",
+           sizeof(T) == 4 ? "f32" : "f64", seed, variant);
+
+    PrRoiPoolParams q;
+    q.pooled_h = p.pooled_h, q.pooled_w = p.pooled_w, q.spatial_scale = p.spatial_scale;
+    std::vector<T> pw(outs), pgf(s.size()), pgr(5 * k);
+    prroi_pool_forward(f.data(), s, rois.data(), k, q, pw.data());
+    prroi_pool_backward(f.data(), g.data(), s, rois.data(), k, q, pgf.data(), pgr.data());
+    Buf<T> pout(outs), gf(s.size()), gr(5 * k);
+    Buf<unsigned char> ws(lc::prroi_pool_backward_workspace_bytes(k));
+    ck(lc::prroi_pool_forward<T>(df.p, s, dr.p, k, q, pout.p, nullptr), "prroi_pool_forward");
+    ck(lc::prroi_pool_backward<T>(df.p, dg.p, s, dr.p, k, q, gf.p, gr.p, ws.p, ws.n, nullptr), "prroi_pool_backward");
+    const auto pgot = pout.get(outs);
+    EXPECT(std::memcmp(pgot.data(), pw.data(), sizeof(T) * outs) == 0, "prroi_pool_forward<%s> seed=%u variant=%d",
+           sizeof(T) == 4 ? "f32" : "f64", seed, variant);
+    EXPECT(close_all(gf.get(s.size()), pgf, rel) && close_all(gr.get(5 * k), pgr, rel * 100),
+           "prroi_pool_backward<%s> seed=%u variant=%d", sizeof(T) == 4 ? "f32" : "f64", seed, variant);
+  }
+}
+
 // LOCUSKIT_CUDA_TEST_QUICK=1 (used under compute-sanitizer) keeps every path but the big sizes.
 const bool quick = std::getenv("LOCUSKIT_CUDA_TEST_QUICK") != nullptr;
 
 template <class T>
 void run_all() {
   for (std::uint32_t seed = 1; seed <= (quick ? 2u : 6u); ++seed) test_box_iou<T>(seed);
+  for (std::uint32_t seed = 1; seed <= 3u; ++seed) test_roi_ops<T>(seed);
   const std::size_t sizes[] = {0, 1, 2, 63, 64, 65, 300, 2000, 4095, 4096, 12000};
   std::uint32_t seed = 1;
   for (const std::size_t n : sizes) {

@@ -7,6 +7,8 @@
 #include "nms.cuh"
 #include "nms_common.cuh"
 #include "nms_steps.cuh"
+#include "prroi_pool.cuh"
+#include "roi_align.cuh"
 #include "segment_loop.cuh"
 #include "segment_nms.cuh"
 #include "validate.cuh"

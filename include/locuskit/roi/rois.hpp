@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include "../config.hpp"
 #include "../error.hpp"
 
 namespace locuskit {
@@ -13,8 +14,8 @@ namespace locuskit {
 /// Shape of a contiguous NCHW feature map (batch, channels, height, width).
 struct FeatureShape {
   std::size_t n = 0, c = 0, h = 0, w = 0;
-  std::size_t plane() const noexcept { return h * w; }
-  std::size_t size() const noexcept { return n * c * h * w; }
+  LOCUSKIT_HOST_DEVICE std::size_t plane() const noexcept { return h * w; }
+  LOCUSKIT_HOST_DEVICE std::size_t size() const noexcept { return n * c * h * w; }
 };
 
 /// Largest |coordinate x spatial_scale| accepted: keeps every integer derived from a roi (rounded
@@ -47,7 +48,7 @@ void check_rois(const T* rois, std::size_t k, std::size_t batch, double spatial_
 namespace detail {
 /// `int(batch_index)`: truncation toward zero, as torchvision and PreciseRoIPooling.
 template <class T>
-inline std::size_t roi_batch(const T* roi) noexcept {
+LOCUSKIT_HOST_DEVICE inline std::size_t roi_batch(const T* roi) noexcept {
   return static_cast<std::size_t>(static_cast<long long>(roi[0]));
 }
 }  // namespace detail

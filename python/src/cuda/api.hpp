@@ -34,4 +34,22 @@ int multiclass_nms(bool f64, addr boxes, addr scores, std::size_t batch, std::si
 // *first (device uint64) = first invalid row (boxes: non-finite or inverted; scores: NaN) or ~0.
 int first_invalid(bool f64, addr values, std::size_t rows, int cols, bool boxes, addr first, addr stream);
 
+// RoI operators on NCHW float maps (roi/roi_align.hpp, roi/prroi_pool.hpp semantics); rois (k, 5)
+// already validated on the host (check_rois). Backward outputs are overwritten.
+int roi_align_forward(bool f64, addr features, std::size_t n, std::size_t c, std::size_t h, std::size_t w, addr rois,
+                      std::size_t k, std::size_t pooled_h, std::size_t pooled_w, double spatial_scale,
+                      int sampling_ratio, bool aligned, addr out, addr stream);
+int roi_align_backward(bool f64, addr grad_out, std::size_t n, std::size_t c, std::size_t h, std::size_t w, addr rois,
+                       std::size_t k, std::size_t pooled_h, std::size_t pooled_w, double spatial_scale,
+                       int sampling_ratio, bool aligned, addr grad_features, addr stream);
+int prroi_pool_forward(bool f64, addr features, std::size_t n, std::size_t c, std::size_t h, std::size_t w, addr rois,
+                       std::size_t k, std::size_t pooled_h, std::size_t pooled_w, double spatial_scale, addr out,
+                       addr stream);
+std::size_t prroi_pool_backward_workspace(std::size_t k);
+// grad_features / grad_rois may be 0 (not wanted).
+int prroi_pool_backward(bool f64, addr features, addr grad_out, std::size_t n, std::size_t c, std::size_t h,
+                        std::size_t w, addr rois, std::size_t k, std::size_t pooled_h, std::size_t pooled_w,
+                        double spatial_scale, addr grad_features, addr grad_rois, addr ws, std::size_t ws_bytes,
+                        addr stream);
+
 }  // namespace locuskit::python::cuda_api

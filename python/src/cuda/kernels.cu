@@ -169,4 +169,75 @@ int first_invalid(bool f64, addr values, std::size_t rows, int cols, bool boxes,
                                           as_stream(stream));
 }
 
+namespace {
+FeatureShape feature_shape(std::size_t n, std::size_t c, std::size_t h, std::size_t w) {
+  FeatureShape s;
+  s.n = n, s.c = c, s.h = h, s.w = w;
+  return s;
+}
+RoiAlignParams roi_align_params(std::size_t ph, std::size_t pw, double scale, int sampling_ratio, bool aligned) {
+  RoiAlignParams p;
+  p.pooled_h = ph, p.pooled_w = pw, p.spatial_scale = scale, p.sampling_ratio = sampling_ratio, p.aligned = aligned;
+  return p;
+}
+PrRoiPoolParams prroi_params(std::size_t ph, std::size_t pw, double scale) {
+  PrRoiPoolParams p;
+  p.pooled_h = ph, p.pooled_w = pw, p.spatial_scale = scale;
+  return p;
+}
+}  // namespace
+
+int roi_align_forward(bool f64, addr features, std::size_t n, std::size_t c, std::size_t h, std::size_t w, addr rois,
+                      std::size_t k, std::size_t pooled_h, std::size_t pooled_w, double spatial_scale,
+                      int sampling_ratio, bool aligned, addr out, addr stream) {
+  DeviceGuard g(out);
+  const auto s = feature_shape(n, c, h, w);
+  const auto p = roi_align_params(pooled_h, pooled_w, spatial_scale, sampling_ratio, aligned);
+  return f64 ? gpu::roi_align_forward<double>(ptr<const double>(features), s, ptr<const double>(rois), k, p,
+                                              ptr<double>(out), as_stream(stream))
+             : gpu::roi_align_forward<float>(ptr<const float>(features), s, ptr<const float>(rois), k, p,
+                                             ptr<float>(out), as_stream(stream));
+}
+
+int roi_align_backward(bool f64, addr grad_out, std::size_t n, std::size_t c, std::size_t h, std::size_t w, addr rois,
+                       std::size_t k, std::size_t pooled_h, std::size_t pooled_w, double spatial_scale,
+                       int sampling_ratio, bool aligned, addr grad_features, addr stream) {
+  DeviceGuard g(grad_features);
+  const auto s = feature_shape(n, c, h, w);
+  const auto p = roi_align_params(pooled_h, pooled_w, spatial_scale, sampling_ratio, aligned);
+  return f64 ? gpu::roi_align_backward<double>(ptr<const double>(grad_out), s, ptr<const double>(rois), k, p,
+                                               ptr<double>(grad_features), as_stream(stream))
+             : gpu::roi_align_backward<float>(ptr<const float>(grad_out), s, ptr<const float>(rois), k, p,
+                                              ptr<float>(grad_features), as_stream(stream));
+}
+
+int prroi_pool_forward(bool f64, addr features, std::size_t n, std::size_t c, std::size_t h, std::size_t w, addr rois,
+                       std::size_t k, std::size_t pooled_h, std::size_t pooled_w, double spatial_scale, addr out,
+                       addr stream) {
+  DeviceGuard g(out);
+  const auto s = feature_shape(n, c, h, w);
+  const auto p = prroi_params(pooled_h, pooled_w, spatial_scale);
+  return f64 ? gpu::prroi_pool_forward<double>(ptr<const double>(features), s, ptr<const double>(rois), k, p,
+                                               ptr<double>(out), as_stream(stream))
+             : gpu::prroi_pool_forward<float>(ptr<const float>(features), s, ptr<const float>(rois), k, p,
+                                              ptr<float>(out), as_stream(stream));
+}
+
+std::size_t prroi_pool_backward_workspace(std::size_t k) { return gpu::prroi_pool_backward_workspace_bytes(k); }
+
+int prroi_pool_backward(bool f64, addr features, addr grad_out, std::size_t n, std::size_t c, std::size_t h,
+                        std::size_t w, addr rois, std::size_t k, std::size_t pooled_h, std::size_t pooled_w,
+                        double spatial_scale, addr grad_features, addr grad_rois, addr ws, std::size_t ws_bytes,
+                        addr stream) {
+  DeviceGuard g(grad_out);
+  const auto s = feature_shape(n, c, h, w);
+  const auto p = prroi_params(pooled_h, pooled_w, spatial_scale);
+  return f64 ? gpu::prroi_pool_backward<double>(ptr<const double>(features), ptr<const double>(grad_out), s,
+                                                ptr<const double>(rois), k, p, ptr<double>(grad_features),
+                                                ptr<double>(grad_rois), ptr<void>(ws), ws_bytes, as_stream(stream))
+             : gpu::prroi_pool_backward<float>(ptr<const float>(features), ptr<const float>(grad_out), s,
+                                               ptr<const float>(rois), k, p, ptr<float>(grad_features),
+                                               ptr<float>(grad_rois), ptr<void>(ws), ws_bytes, as_stream(stream));
+}
+
 }  // namespace locuskit::python::cuda_api

@@ -1,10 +1,13 @@
 // locuskit._cuda: the CUDA kernels on raw device addresses. Built only with LOCUSKIT_WITH_CUDA;
 // the public interface is locuskit.cuda (python/locuskit/cuda.py), which validates the arrays,
 // allocates outputs and the workspace with the caller's framework, and picks the stream.
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <stdexcept>
 #include <string>
+
+#include <locuskit/roi/rois.hpp>
 
 #include "api.hpp"
 
@@ -89,5 +92,53 @@ PYBIND11_MODULE(_cuda, m) {
   m.def("first_invalid", [](bool f64, api::addr values, std::size_t rows, int cols, bool boxes, api::addr first,
                             api::addr stream) {
     check(api::first_invalid(f64, values, rows, cols, boxes, first, stream), "validate");
+  });
+  // Host-side validation of a host copy of the rois (k x 5), as the CPU operators do.
+  m.def("check_rois", [](py::array_t<double, py::array::c_style | py::array::forcecast> rois, std::size_t batch,
+                         double spatial_scale) {
+    locuskit::check_rois(rois.data(), static_cast<std::size_t>(rois.size() / 5), batch, spatial_scale, "boxes");
+  });
+  m.def("roi_align_forward", [](bool f64, api::addr f, std::size_t n, std::size_t c, std::size_t h, std::size_t w,
+                                api::addr rois, std::size_t k, std::size_t ph, std::size_t pw, double scale,
+                                int sampling_ratio, bool aligned, api::addr out, api::addr stream) {
+    int rc;
+    {
+      py::gil_scoped_release release;
+      rc = api::roi_align_forward(f64, f, n, c, h, w, rois, k, ph, pw, scale, sampling_ratio, aligned, out, stream);
+    }
+    check(rc, "roi_align");
+  });
+  m.def("roi_align_backward", [](bool f64, api::addr g, std::size_t n, std::size_t c, std::size_t h, std::size_t w,
+                                 api::addr rois, std::size_t k, std::size_t ph, std::size_t pw, double scale,
+                                 int sampling_ratio, bool aligned, api::addr grad, api::addr stream) {
+    int rc;
+    {
+      py::gil_scoped_release release;
+      rc = api::roi_align_backward(f64, g, n, c, h, w, rois, k, ph, pw, scale, sampling_ratio, aligned, grad, stream);
+    }
+    check(rc, "roi_align_backward");
+  });
+  m.def("prroi_pool_forward", [](bool f64, api::addr f, std::size_t n, std::size_t c, std::size_t h, std::size_t w,
+                                 api::addr rois, std::size_t k, std::size_t ph, std::size_t pw, double scale,
+                                 api::addr out, api::addr stream) {
+    int rc;
+    {
+      py::gil_scoped_release release;
+      rc = api::prroi_pool_forward(f64, f, n, c, h, w, rois, k, ph, pw, scale, out, stream);
+    }
+    check(rc, "prroi_pool");
+  });
+  m.def("prroi_pool_backward_workspace", &api::prroi_pool_backward_workspace);
+  m.def("prroi_pool_backward", [](bool f64, api::addr f, api::addr g, std::size_t n, std::size_t c, std::size_t h,
+                                  std::size_t w, api::addr rois, std::size_t k, std::size_t ph, std::size_t pw,
+                                  double scale, api::addr grad_f, api::addr grad_rois, api::addr ws,
+                                  std::size_t ws_bytes, api::addr stream) {
+    int rc;
+    {
+      py::gil_scoped_release release;
+      rc = api::prroi_pool_backward(f64, f, g, n, c, h, w, rois, k, ph, pw, scale, grad_f, grad_rois, ws, ws_bytes,
+                                    stream);
+    }
+    check(rc, "prroi_pool_backward");
   });
 }

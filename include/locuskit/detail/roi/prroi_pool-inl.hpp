@@ -1,5 +1,6 @@
 #pragma once
-// PrRoIPool in closed form. The integral of the bilinear map over a bin is separable:
+// PrRoIPool in closed form (the per-bin pieces, shared with the CUDA twin, are in prroi_sample.hpp).
+// The integral of the bilinear map over a bin is separable:
 //   int int f = sum_ij F[i, j] * wy_i * wx_j,   wx_j = int_bin t(x - j) dx,
 // so per roi and axis we compute, once, every bin's tent integrals divided by the bin size
 // ("normalized weights", they sum to <= 1) and the tent values at the two bin edges (for the box
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "../../roi/prroi_pool.hpp"
+#include "prroi_sample.hpp"
 #include "roi_align-inl.hpp"
 
 namespace locuskit {
@@ -44,47 +46,16 @@ struct PrAxis {
     lo = nl;
     hi = -1;
     for (std::size_t b = 0; b < bins; ++b) {
-      const double a = start + bin * static_cast<double>(b);
-      const double e = a + bin;
-      const long long j0 = std::max(static_cast<long long>(std::floor(a)), 0LL);
-      const long long j1 = std::min(static_cast<long long>(std::floor(e)) + 1, nl - 1);
-      first[b] = j0;
+      const PrBinAxis ax = pr_bin_axis(start, bin, b, nl);
+      first[b] = ax.j0;
       offset[b] = w.size();
-      for (long long j = j0; j <= j1; ++j) w.push_back(static_cast<T>(tent_mean(a, e, bin, static_cast<double>(j))));
-      count[b] = j1 >= j0 ? static_cast<std::size_t>(j1 - j0 + 1) : 0;
-      edge_taps(a, nl, tap_lo_at[b], tap_lo[0][b], tap_lo[1][b]);
-      edge_taps(e, nl, tap_hi_at[b], tap_hi[0][b], tap_hi[1][b]);
-      lo = std::min(lo, std::max(static_cast<long long>(std::floor(a)), 0LL));
-      hi = std::max(hi, std::min(static_cast<long long>(std::floor(e)) + 1, nl - 1));
+      for (long long j = ax.j0; j <= ax.j1; ++j) w.push_back(pr_weight<T>(ax, j));
+      count[b] = ax.j1 >= ax.j0 ? static_cast<std::size_t>(ax.j1 - ax.j0 + 1) : 0;
+      pr_edge_taps(ax.a, nl, tap_lo_at[b], tap_lo[0][b], tap_lo[1][b]);
+      pr_edge_taps(ax.e, nl, tap_hi_at[b], tap_hi[0][b], tap_hi[1][b]);
+      lo = std::min(lo, ax.j0);
+      hi = std::max(hi, ax.j1);
     }
-  }
-
-  /// (1 / bin) * integral over [a, e] of t(x - j), e - a == bin.
-  static double tent_mean(double a, double e, double bin, double j) noexcept {
-    const double u0 = a - j, u1 = e - j;
-    double sum = 0;
-    // rising half, t = 1 + u on [-1, 0]
-    double p = std::max(u0, -1.0), q = std::min(u1, 0.0);
-    if (q > p) {
-      const double len = (p == u0 && q == u1) ? bin : q - p;
-      sum += len * (1 + (p + q) / 2);
-    }
-    // falling half, t = 1 - u on [0, 1]
-    p = std::max(u0, 0.0);
-    q = std::min(u1, 1.0);
-    if (q > p) {
-      const double len = (p == u0 && q == u1) ? bin : q - p;
-      sum += len * (1 - (p + q) / 2);
-    }
-    return sum / bin;
-  }
-
-  static void edge_taps(double x, long long n, long long& at, T& w0, T& w1) noexcept {
-    const long long j = static_cast<long long>(std::floor(x));
-    const double frac = x - static_cast<double>(j);
-    at = j;
-    w0 = (j >= 0 && j < n) ? static_cast<T>(1 - frac) : T(0);
-    w1 = (j + 1 >= 0 && j + 1 < n) ? static_cast<T>(frac) : T(0);
   }
 
   std::size_t rows() const noexcept { return hi >= lo ? static_cast<std::size_t>(hi - lo + 1) : 0; }
@@ -98,15 +69,12 @@ struct PrRoi {
   double scale = 1;
 
   void build(const T* roi, const PrRoiPoolParams& p, const FeatureShape& s) {
-    scale = p.spatial_scale;
-    const double x1 = double(roi[1]) * scale, y1 = double(roi[2]) * scale, x2 = double(roi[3]) * scale,
-                 y2 = double(roi[4]) * scale;
-    const double rw = std::max(x2 - x1, 0.0), rh = std::max(y2 - y1, 0.0);
-    const double bw = rw / static_cast<double>(p.pooled_w), bh = rh / static_cast<double>(p.pooled_h);
-    empty = bw * bh == 0.0;
+    const PrRoiGeometry g = pr_roi_geometry(roi, p);
+    scale = g.scale;
+    empty = g.empty;
     if (empty) return;
-    x.build(x1, bw, p.pooled_w, s.w);
-    y.build(y1, bh, p.pooled_h, s.h);
+    x.build(g.x1, g.bin_w, p.pooled_w, s.w);
+    y.build(g.y1, g.bin_h, p.pooled_h, s.h);
   }
 };
 

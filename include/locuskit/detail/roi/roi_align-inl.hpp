@@ -1,6 +1,6 @@
 #pragma once
 // RoIAlign: every sample's four bilinear taps are computed once per roi (positions and weights in
-// torchvision's exact arithmetic), then reused for every channel, forward and backward.
+// torchvision's exact arithmetic, roi_align_sample.hpp), then reused for every channel, forward and backward.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -8,52 +8,10 @@
 #include <vector>
 
 #include "../../roi/roi_align.hpp"
+#include "roi_align_sample.hpp"
 
 namespace locuskit {
 namespace detail {
-
-/// One bilinear sample: four flat positions in an H x W plane and their weights. Samples outside
-/// the map keep weight 0 at position 0, as torchvision (so NaN/Inf features propagate the same).
-template <class T>
-struct BilinearTaps {
-  std::size_t pos[4];
-  T w[4];
-  bool inside;
-};
-
-/// A roi's sampling grid in torchvision's arithmetic (all in T, spatial_scale rounded to T).
-template <class T>
-struct RoiAlignGrid {
-  T start_h, start_w, bin_h, bin_w;
-  long long grid_h, grid_w;  // may be <= 0 (no sample) for inverted aligned rois
-  T count;
-  std::size_t samples_per_bin() const noexcept {
-    return grid_h > 0 && grid_w > 0 ? static_cast<std::size_t>(grid_h * grid_w) : 0;
-  }
-};
-
-template <class T>
-RoiAlignGrid<T> roi_align_grid(const T* roi, const RoiAlignParams& p) noexcept {
-  const T scale = static_cast<T>(p.spatial_scale);
-  const T offset = p.aligned ? T(0.5) : T(0);
-  RoiAlignGrid<T> g;
-  g.start_w = roi[1] * scale - offset;
-  g.start_h = roi[2] * scale - offset;
-  const T end_w = roi[3] * scale - offset;
-  const T end_h = roi[4] * scale - offset;
-  T roi_w = end_w - g.start_w, roi_h = end_h - g.start_h;
-  if (!p.aligned) {
-    roi_w = std::max(roi_w, T(1));
-    roi_h = std::max(roi_h, T(1));
-  }
-  const T ph = static_cast<T>(p.pooled_h), pw = static_cast<T>(p.pooled_w);
-  g.bin_h = roi_h / ph;
-  g.bin_w = roi_w / pw;
-  g.grid_h = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<long long>(std::ceil(roi_h / ph));
-  g.grid_w = p.sampling_ratio > 0 ? p.sampling_ratio : static_cast<long long>(std::ceil(roi_w / pw));
-  g.count = static_cast<T>(std::max<long long>(g.grid_h * g.grid_w, 1));
-  return g;
-}
 
 /// The taps of every sample of a roi, bin-major (ph, pw, iy, ix), as torchvision's pre_calc.
 template <class T>
@@ -62,51 +20,12 @@ void roi_align_taps(const RoiAlignGrid<T>& g, std::size_t H, std::size_t W, cons
   const std::size_t per_bin = g.samples_per_bin();
   taps.resize(p.pooled_h * p.pooled_w * per_bin);
   if (per_bin == 0) return;
-  const T height = static_cast<T>(H), width = static_cast<T>(W);
   const long long hl = static_cast<long long>(H), wl = static_cast<long long>(W);
   std::size_t t = 0;
   for (std::size_t ph = 0; ph < p.pooled_h; ++ph)
     for (std::size_t pw = 0; pw < p.pooled_w; ++pw)
-      for (long long iy = 0; iy < g.grid_h; ++iy) {
-        const T yy = g.start_h + static_cast<T>(ph) * g.bin_h +
-                     static_cast<T>(static_cast<float>(iy) + .5f) * g.bin_h / static_cast<T>(g.grid_h);
-        for (long long ix = 0; ix < g.grid_w; ++ix, ++t) {
-          const T xx = g.start_w + static_cast<T>(pw) * g.bin_w +
-                       static_cast<T>(static_cast<float>(ix) + .5f) * g.bin_w / static_cast<T>(g.grid_w);
-          BilinearTaps<T>& s = taps[t];
-          T y = yy, x = xx;
-          if (y < T(-1) || y > height || x < T(-1) || x > width) {
-            s = BilinearTaps<T>{{0, 0, 0, 0}, {T(0), T(0), T(0), T(0)}, false};
-            continue;
-          }
-          if (y <= 0) y = 0;
-          if (x <= 0) x = 0;
-          long long y_low = static_cast<long long>(y), x_low = static_cast<long long>(x), y_high, x_high;
-          if (y_low >= hl - 1) {
-            y_high = y_low = hl - 1;
-            y = static_cast<T>(y_low);
-          } else {
-            y_high = y_low + 1;
-          }
-          if (x_low >= wl - 1) {
-            x_high = x_low = wl - 1;
-            x = static_cast<T>(x_low);
-          } else {
-            x_high = x_low + 1;
-          }
-          const T ly = y - static_cast<T>(y_low), lx = x - static_cast<T>(x_low);
-          const T hy = T(1) - ly, hx = T(1) - lx;
-          s.w[0] = hy * hx;
-          s.w[1] = hy * lx;
-          s.w[2] = ly * hx;
-          s.w[3] = ly * lx;
-          s.pos[0] = static_cast<std::size_t>(y_low * wl + x_low);
-          s.pos[1] = static_cast<std::size_t>(y_low * wl + x_high);
-          s.pos[2] = static_cast<std::size_t>(y_high * wl + x_low);
-          s.pos[3] = static_cast<std::size_t>(y_high * wl + x_high);
-          s.inside = true;
-        }
-      }
+      for (long long iy = 0; iy < g.grid_h; ++iy)
+        for (long long ix = 0; ix < g.grid_w; ++ix, ++t) taps[t] = roi_align_tap(g, ph, pw, iy, ix, hl, wl);
 }
 
 inline void check_pooled_size(std::size_t ph, std::size_t pw) {
