@@ -5,7 +5,8 @@ the registration torch 1.13 offers and newer releases still accept. Registration
 ``torch.jit.script`` of a function that calls ``torch.ops.locuskit.nms(...)`` compile, and
 ``torch.jit.trace`` record a ``locuskit::nms`` node instead of baking the result in as constants.
 
-- Non-differentiable ops (NMS, area, clipping, ...) have a ``CPU`` kernel.
+- Non-differentiable ops (NMS, area, clipping, ...) have a ``CPU`` kernel; those with a GPU twin
+  (``nms``, ``batched_nms``) also a ``CUDA`` one, which runs ``locuskit.cuda``.
 - Differentiable ops (losses, pairwise and aligned IoU family, ``box_convert``,
   ``sigmoid_focal_loss``) are
   registered as ``CompositeImplicitAutograd``: the kernel runs above autograd and calls the
@@ -91,9 +92,15 @@ def register() -> bool:
     import torch
 
     lib = torch.library.Library("locuskit", "DEF")
+    from ._arrays import CUDA_TWINS
+
     for name, (schema, key, fn) in _ops().items():
         lib.define(schema)
         lib.impl(name, _as_tensor_kernel(fn), key)
+        if key == _CPU and name in CUDA_TWINS:
+            # The same Python kernel serves CUDA tensors: it routes them to locuskit.cuda (or raises
+            # a clear error on a build without CUDA).
+            lib.impl(name, _as_tensor_kernel(fn), "CUDA")
     for name, fn in _meta_kernels().items():
         # torch 1.13 has no autograd fallthrough for custom ops on meta tensors: the same
         # shape function serves the autograd key (these ops are not differentiable anyway).
