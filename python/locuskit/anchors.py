@@ -235,7 +235,7 @@ class MMDetAnchorGenerator:
 
 
 def ssd_anchor_sizes(input_size: int = 300, basesize_ratio_range: Tuple[float, float] = (0.15, 0.9),
-                     num_levels: int = 6) -> Tuple[List[float], List[float]]:
+                     num_levels: int = 6) -> Tuple[List[int], List[int]]:
     """mmdet ``SSDAnchorGenerator``'s (min_sizes, max_sizes) in pixels: integer percent steps
     ``int(floor(max% − min%) / (L − 2))`` from the range, then the extra first level (SSD300: 7%–15%
     for COCO's 0.15 start, 10%–20% for VOC's 0.2; SSD512: 4%–10% / 7%–15%); sizes truncated to int."""
