@@ -175,12 +175,13 @@ def _scan(args, kwargs):
             if isinstance(t, tensor):
                 if first is None:
                     first = t
+                    # The first tensor's device decides (mixed devices then fail in the chosen path,
+                    # naming the argument); one check per call keeps the per-call overhead flat.
+                    cuda = _is_cuda(t)
                 if half is None and (t.dtype is torch.float16 or t.dtype is torch.bfloat16):
                     half = t.dtype
                 if grad_name is None and t.requires_grad:
                     grad_name = key if isinstance(key, str) else f"argument {key}"
-                if not cuda and _is_cuda(t):
-                    cuda = True
             elif half is None and isinstance(t, np.ndarray) and t.dtype.char == "e":
                 half = t.dtype
     return first, half, grad_name, cuda
