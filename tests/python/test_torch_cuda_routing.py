@@ -109,13 +109,14 @@ def test_cpu_tensors_are_not_routed(fake_gpu, monkeypatch):
     assert fake_gpu == []
 
 
-def test_torch_ops_nms_has_a_cuda_kernel():
+@pytest.mark.parametrize("op", ["nms", "batched_nms", "box_area", "remove_small_boxes", "clip_boxes_to_image"])
+def test_torch_ops_have_a_cuda_kernel(op):
     from locuskit import _library
 
     _library.register()
     # The dispatcher would raise "Could not run 'locuskit::nms' with arguments from the 'CUDA' backend"
-    # without one; the CUDA kernel is the routed Python kernel.
-    table = torch._C._dispatch_dump("locuskit::nms")
+    # without one; the CUDA kernel is the Python kernel, which routes (nms) or raises naming the op.
+    table = torch._C._dispatch_dump(f"locuskit::{op}")
     assert "CUDA" in table and "CPU" in table
 
 
