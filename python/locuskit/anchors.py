@@ -9,7 +9,7 @@ location-major (row y, column x, then that location's cell anchors), as in all t
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -54,6 +54,11 @@ def _shape2(shape, name: str):
     return h, w
 
 
+def _stride_pair(s) -> Tuple[float, float]:
+    """A stride given as a number or (stride_w, stride_h) as a float pair."""
+    return (float(cast(float, s)),) * 2 if np.isscalar(s) else (float(s[0]), float(s[1]))
+
+
 def _levels(feature_shapes, n_levels: int, what: str):
     shapes = [_shape2(s, "feature_shapes") for s in feature_shapes]
     if len(shapes) != n_levels:
@@ -72,8 +77,9 @@ def grid_anchors(cell_anchors: Array, grid_size: Sequence[int], stride: Union[fl
     float32/float64, the cell anchors' dtype; peer: torchvision ``AnchorGenerator.grid_anchors`` (one level).
     """
     h, w = _shape2(grid_size, "grid_size")
-    sh, sw = (stride, stride) if np.isscalar(stride) else tuple(stride)
-    return _anchor.grid_anchors(as_array(cell_anchors, "cell_anchors"), h, w, float(sh), float(sw), float(offset))
+    sh, sw = (stride, stride) if np.isscalar(stride) else tuple(cast(Sequence[float], stride))
+    return _anchor.grid_anchors(as_array(cell_anchors, "cell_anchors"), h, w, float(cast(float, sh)), float(cast(float, sw)),
+                                float(offset))
 
 
 class AnchorGenerator:
@@ -93,7 +99,7 @@ class AnchorGenerator:
             raise ValueError(f"sizes ({len(sizes)} levels) and aspect_ratios ({len(aspect_ratios)}) differ in length")
         self.sizes = tuple(tuple(float(v) for v in s) for s in sizes)
         self.aspect_ratios = tuple(tuple(float(v) for v in a) for a in aspect_ratios)
-        self._cell_cache = {}
+        self._cell_cache: Dict[str, List[np.ndarray]] = {}
         for s, a in zip(self.sizes, self.aspect_ratios):  # validate eagerly
             _anchor.cell_anchors("torchvision", list(s), list(a), "float32")
 
@@ -206,10 +212,11 @@ class MMDetAnchorGenerator:
                  base_sizes: Optional[Sequence[float]] = None, scale_major: bool = True,
                  octave_base_scale: Optional[float] = None, scales_per_octave: Optional[int] = None,
                  center_offset: float = 0.0) -> None:
-        self.strides = [(float(s), float(s)) if np.isscalar(s) else (float(s[0]), float(s[1])) for s in strides]
+        self.strides = [_stride_pair(s) for s in strides]
         if (scales is None) == (octave_base_scale is None):
             raise ValueError("give either scales or octave_base_scale (with scales_per_octave)")
         if scales is None:
+            assert octave_base_scale is not None  # checked just above; for type checkers
             scales = octave_scales(octave_base_scale, integer(scales_per_octave, "scales_per_octave", minimum=1))
         self.scales = [float(s) for s in scales]
         self.ratios = [float(r) for r in ratios]
@@ -272,6 +279,8 @@ class SSDAnchorGenerator:
         self.strides = [float(s) for s in strides]
         if min_sizes is None:
             min_sizes, max_sizes = ssd_anchor_sizes(input_size, basesize_ratio_range, len(strides))
+        if max_sizes is None:
+            raise ValueError("max_sizes: give it with min_sizes")
         if len(min_sizes) != len(strides) or len(max_sizes) != len(strides):
             raise ValueError("min_sizes and max_sizes must have one entry per level")
         self.min_sizes, self.max_sizes = list(min_sizes), list(max_sizes)
@@ -328,7 +337,7 @@ class MlvlPointGenerator:
     """Anchor-free points (mmdet ``MlvlPointGenerator``; FCOS/CenterNet): ``((x+offset)·s, (y+offset)·s)``."""
 
     def __init__(self, strides: Sequence, offset: float = 0.5) -> None:
-        self.strides = [(float(s), float(s)) if np.isscalar(s) else (float(s[0]), float(s[1])) for s in strides]
+        self.strides = [_stride_pair(s) for s in strides]
         self.offset = float(offset)
 
     def grid_priors(self, featmap_sizes: Sequence[Sequence[int]], dtype: DTypeLike = np.float32) -> List[Array]:

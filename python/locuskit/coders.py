@@ -54,7 +54,7 @@ class BoxCoder:
     def encode(self, gt_boxes: Array, anchors: Array) -> Array:
         """(N, 4) deltas of (N, 4) xyxy ``gt_boxes`` against (N, 4) xyxy ``anchors`` (float32/float64, the
         inputs' dtype; torchvision ``BoxCoder.encode_single``, bitwise)."""
-        return _coder.box_coder_encode(as_array(anchors, "anchors"), as_array(gt_boxes, "gt_boxes"), self.weights)
+        return _coder.box_coder_encode(as_array(anchors, "anchors"), as_array(gt_boxes, "gt_boxes"), list(self.weights))
 
     encode_single = encode
 
@@ -62,7 +62,7 @@ class BoxCoder:
     def decode(self, deltas: Array, anchors: Array) -> Array:
         """(N, 4k) xyxy boxes of (N, 4k) ``deltas`` on (N, 4) ``anchors`` (float32/float64; torchvision
         ``BoxCoder.decode_single``, bitwise)."""
-        return _coder.box_coder_decode(as_array(deltas, "deltas"), as_array(anchors, "anchors"), self.weights,
+        return _coder.box_coder_decode(as_array(deltas, "deltas"), as_array(anchors, "anchors"), list(self.weights),
                                        self.bbox_xform_clip)
 
     decode_single = decode
@@ -101,8 +101,8 @@ class DeltaXYWHBBoxCoder:
     def __init__(self, target_means: Sequence[float] = (0.0, 0.0, 0.0, 0.0),
                  target_stds: Sequence[float] = (1.0, 1.0, 1.0, 1.0), clip_border: bool = True,
                  add_ctr_clamp: bool = False, ctr_clamp: float = 32) -> None:
-        self.means = tuple(float(v) for v in target_means)
-        self.stds = tuple(float(v) for v in target_stds)
+        self.means = [float(v) for v in target_means]
+        self.stds = [float(v) for v in target_stds]
         if len(self.means) != 4 or len(self.stds) != 4:
             raise ValueError("target_means and target_stds need 4 values each")
         self.clip_border = bool(clip_border)

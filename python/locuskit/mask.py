@@ -123,9 +123,11 @@ def iou(dt: Union[List[Rle], List[Sequence[float]], np.ndarray], gt: Union[List[
     if type(dt) != type(gt):  # noqa: E721
         raise Exception("The dt and gt should have the same data type, either RLEs, list or np.ndarray")
     iscrowd = np.ascontiguousarray(iscrowd.reshape(-1))
-    if isinstance(dt, _RleList):
-        return _mask.rle_iou(dt, gt, iscrowd)
-    return _mask.bbox_iou(dt, gt, iscrowd)
+    dt_op: Any = dt  # an _RleList or a float64 array by now (_iou_operand)
+    gt_op: Any = gt
+    if isinstance(dt_op, _RleList):
+        return _mask.rle_iou(dt_op, gt_op, iscrowd)
+    return _mask.bbox_iou(dt_op, gt_op, iscrowd)
 
 
 def _fr_bbox(bb, h, w):

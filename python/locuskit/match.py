@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from typing import Sequence, Tuple, Union
+from typing import Sequence, Tuple, Union, cast
 
 import numpy as np
 
@@ -129,9 +129,9 @@ class MaxIoUAssigner:
                  gt_max_assign_all: bool = True, match_low_quality: bool = True) -> None:
         self.pos_iou_thr = float(pos_iou_thr)
         if np.isscalar(neg_iou_thr):
-            self.neg_iou_thr = (0.0, float(neg_iou_thr))
+            self.neg_iou_thr = (0.0, float(cast(float, neg_iou_thr)))
         else:
-            lo, hi = neg_iou_thr
+            lo, hi = cast(Tuple[float, float], neg_iou_thr)
             self.neg_iou_thr = (float(lo), float(hi))
         self.min_pos_iou = float(min_pos_iou)
         self.gt_max_assign_all = bool(gt_max_assign_all)

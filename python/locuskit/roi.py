@@ -17,7 +17,7 @@ ValueError. See docs/roi.md.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -235,7 +235,7 @@ def prroi_pool_backward(input: Array, rois: Array, grad_output: Array,
 
 
 # --------------------------------------------------------------------------------- MultiScaleRoIAlign
-def fpn_levels(boxes: Array, k_min: int, k_max: int, canonical_scale: float = 224.0, canonical_level: int = 4,
+def fpn_levels(boxes: Array, k_min: float, k_max: float, canonical_scale: float = 224.0, canonical_level: int = 4,
                eps: float = 1e-6) -> np.ndarray:
     """torchvision's FPN ``LevelMapper``: ``floor(canonical_level + log2(sqrt(area) / canonical_scale)
     + eps)`` clamped to [k_min, k_max], minus k_min (int64), computed in the boxes' dtype.
@@ -279,7 +279,7 @@ class _MultiScaleRoIAlignBase:
         if isinstance(output_size, int):
             output_size = (output_size, output_size)
         self.featmap_names = list(featmap_names)
-        self.output_size = tuple(output_size)
+        self.output_size: Tuple[int, int] = (int(output_size[0]), int(output_size[1]))
         self.sampling_ratio = int(sampling_ratio)
         self.canonical_scale = canonical_scale
         self.canonical_level = canonical_level
@@ -309,7 +309,8 @@ class _MultiScaleRoIAlignBase:
             idx = np.nonzero(levels == level)[0]
             if torch is not None:
                 idx_t = torch.from_numpy(idx)
-                result[idx_t] = roi_align(m, rois[idx_t], self.output_size, scale, self.sampling_ratio).to(result.dtype)
+                pooled: Any = roi_align(m, rois[idx_t], self.output_size, scale, self.sampling_ratio)
+                result[idx_t] = pooled.to(result.dtype)
             else:
                 result[idx] = roi_align(m, np.ascontiguousarray(rois[idx]), self.output_size, scale, self.sampling_ratio)
         return result

@@ -83,8 +83,8 @@ def test_public_function_docstring_states_shapes_dtypes_and_peer(qualname, func,
 
 
 def test_annotations_agree_with_the_runtime_stubtest():
-    """mypy's stubtest compares what mypy reads from the sources (the annotations) with the
-    imported modules: public names (``__all__``), classes, functions and their arguments. For the
+    """mypy type-checks the public modules (bodies against their annotations and _core.pyi), then
+    its stubtest compares what mypy reads from the sources with the imported modules: public names (``__all__``), classes, functions and their arguments. For the
     functions wrapped by ``tensor_io`` the run-time signature it sees is the wrapper's
     ``(*args, **kwargs)``, so their arguments are checked by test_public_callable_is_annotated
     (``inspect.signature`` follows ``__wrapped__``) rather than here."""

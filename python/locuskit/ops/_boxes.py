@@ -19,7 +19,7 @@ union (IoA: the first box's area) is 0; GIoU's penalty with an empty enclosing b
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
@@ -315,9 +315,10 @@ def masks_to_boxes(masks: Array) -> Array:
     if is_tensor(masks):  # float32 whatever the mask dtype (half masks too), as torchvision
         import torch
 
-        if masks.device.type != "cpu":
-            raise ValueError(f"masks: tensor lives on {masks.device}; move it to the CPU")
-        return torch.from_numpy(masks_to_boxes(masks.detach().bool().numpy()))
+        t: Any = masks
+        if t.device.type != "cpu":
+            raise ValueError(f"masks: tensor lives on {t.device}; move it to the CPU")
+        return torch.from_numpy(masks_to_boxes(t.detach().bool().numpy()))
     m = as_array(masks, "masks")
     if m.ndim != 3:
         raise ValueError(f"masks: expected shape (N, H, W), got {m.shape}")

@@ -73,7 +73,7 @@ def sigmoid_focal_loss(inputs: Array, targets: Array, alpha: float = 0.25, gamma
     ``inputs``, ``targets``: float32/float64 (or half), one shape for both, e.g. (N, C).
     """
     _check(alpha, gamma, reduction)
-    if any(is_tensor(v) and v.requires_grad for v in (inputs, targets)):
+    if any(is_tensor(v) and v.requires_grad for v in (inputs, targets)):  # type: ignore[union-attr]
         import torch
 
         if torch.is_grad_enabled():
