@@ -132,9 +132,9 @@ def summary(walls, cpus, inner=1, extra=None) -> dict:
 
 
 def time_call(fn, repeat: int, budget_s: float = 60.0) -> dict:
-    """Median wall and CPU time of one call of ``fn`` (locuskit._bench._util.timed_runs: one warm-up
+    """Median wall and CPU time of one call of ``fn`` (locuskit.benchmarks.timed_runs: one warm-up
     call, short calls batched so that a run lasts >= 20 ms, fewer runs once ``budget_s`` is spent)."""
-    from locuskit._bench._util import timed_runs
+    from locuskit.benchmarks import timed_runs
 
     walls, cpus, calls = timed_runs(fn, repeat, budget_s)
     return summary(walls, cpus, calls)

@@ -7,7 +7,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from locuskit._bench import nms
+from locuskit.benchmarks import areas
+
+nms = areas()["nms"]
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=nms.DESCRIPTION)

@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 import locuskit
-from locuskit._bench.nms import clustered_boxes
+from locuskit.benchmarks import clustered_boxes
 
 
 def per_call(fn, calls: int, loops: int):

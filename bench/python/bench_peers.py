@@ -99,7 +99,7 @@ def section_nms(rec, args):
     import torchvision.ops as tv
 
     import locuskit as lk
-    from locuskit._bench.nms import clustered_boxes
+    from locuskit.benchmarks import clustered_boxes
 
     rng = np.random.default_rng(args.seed)
     thr = 0.5

@@ -101,7 +101,7 @@ def main():
               f"{rois.shape[0] / w:.0f} rois/s")
 
     lk.set_num_threads(1)
-    from locuskit._bench.nms import clustered_boxes
+    from locuskit.benchmarks import clustered_boxes
 
     boxes, scores = clustered_boxes(np.random.default_rng(1), 10000)
     loc = np.random.default_rng(2).random(10000).astype(np.float32)

@@ -23,13 +23,14 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from typing import Union
+from typing import Any, Callable, TypeVar, Union, overload
 
 import numpy as np
 
 __all__ = ["Array", "as_array", "as_ids", "tensor_io", "set_copy_policy", "get_copy_policy", "is_tensor"]
 
 #: What public functions take and return: a NumPy array or a (CPU) torch tensor.
+F = TypeVar("F", bound=Callable[..., Any])  # a decorated function keeps its signature for type checkers
 Array = Union[np.ndarray, "torch.Tensor"]  # noqa: F821 - torch is optional, named for type checkers
 
 _POLICY = "allow"
@@ -149,14 +150,16 @@ _TORCH_OPS = [False]
 
 
 def _scan(args, kwargs):
-    """(first tensor seen or None, half dtype seen or None, name of an input requiring grad)."""
+    """(first tensor seen or None, half dtype seen or None, name of an input requiring grad,
+    whether a tensor lives on a CUDA device)."""
     torch = sys.modules.get("torch")
     first = half = grad_name = None
+    cuda = False
     if torch is None:
         for v in (*args, *kwargs.values()):
             if isinstance(v, np.ndarray) and v.dtype.char == "e":
-                return None, v.dtype, None
-        return None, None, None
+                return None, v.dtype, None, False
+        return None, None, None, False
     if not _TORCH_OPS[0]:
         _TORCH_OPS[0] = True
         from . import _library
@@ -172,13 +175,75 @@ def _scan(args, kwargs):
             if isinstance(t, tensor):
                 if first is None:
                     first = t
+                    # The first tensor's device decides (mixed devices then fail in the chosen path,
+                    # naming the argument); one check per call keeps the per-call overhead flat.
+                    cuda = _is_cuda(t)
                 if half is None and (t.dtype is torch.float16 or t.dtype is torch.bfloat16):
                     half = t.dtype
                 if grad_name is None and t.requires_grad:
                     grad_name = key if isinstance(key, str) else f"argument {key}"
             elif half is None and isinstance(t, np.ndarray) and t.dtype.char == "e":
                 half = t.dtype
-    return first, half, grad_name
+    return first, half, grad_name, cuda
+
+
+def _is_cuda(t) -> bool:
+    """Whether a tensor lives on a CUDA device (one place, so tests can mock the device)."""
+    return t.is_cuda
+
+
+# --- CUDA routing --------------------------------------------------------------------------------
+
+#: Public functions of locuskit.ops with a CUDA twin of the same name in locuskit.cuda (the ops
+#: with kernels in include/locuskit/cuda/). CUDA tensors given to them run there; CUDA tensors
+#: given to any other function raise (no silent device round trip).
+CUDA_TWINS = frozenset({"box_iou", "nms", "batched_nms", "multiclass_nms"})
+
+
+def _is_default(value, default) -> bool:
+    if value is default:
+        return True
+    if is_tensor(value) or isinstance(value, np.ndarray):
+        return False
+    try:
+        return bool(value == default)
+    except Exception:  # noqa: BLE001 - incomparable: not the default
+        return False
+
+
+def _route_cuda(func, args, kwargs):
+    """Runs ``func``'s CUDA twin on the same arguments (tensors stay on their device). Options of
+    the CPU function that the twin lacks must be left at their defaults (else ValueError naming
+    them); autograd through the GPU path is not offered (TypeError, rather than detaching)."""
+    import inspect
+
+    name = func.__name__
+    if name not in CUDA_TWINS or not (func.__module__ or "").startswith("locuskit.ops"):
+        raise ValueError(f"{name}: got a CUDA tensor, but locuskit has no CUDA kernel for {name}; move the "
+                         f"inputs to the CPU (.cpu()); GPU twins exist for {', '.join(sorted(CUDA_TWINS))}")
+    from . import cuda
+
+    if cuda._cuda is None:
+        raise RuntimeError(
+            f"{name}: got a CUDA tensor, but this locuskit was built without CUDA (LOCUSKIT_WITH_CUDA=OFF or "
+            "no nvcc at build time); rebuild with -DLOCUSKIT_WITH_CUDA=ON, or move the inputs to the CPU")
+    sig = inspect.signature(func)
+    bound = sig.bind(*args, **kwargs)
+    twin = getattr(cuda, name)
+    accepted = inspect.signature(twin).parameters
+    call = {}
+    for pname, value in bound.arguments.items():
+        if pname in accepted:
+            call[pname] = value
+        elif not _is_default(value, sig.parameters[pname].default):
+            shown = f"<{type(value).__name__}>" if is_tensor(value) or isinstance(value, np.ndarray) else repr(value)
+            raise ValueError(f"{name}: {pname}={shown} is not supported for CUDA tensors (locuskit.cuda.{name} "
+                             f"takes {', '.join(accepted)})")
+    torch = sys.modules["torch"]
+    if torch.is_grad_enabled() and any(getattr(v, "requires_grad", False) for v in call.values()):
+        raise TypeError(f"{name}: the CUDA path is not differentiable; call it under torch.no_grad() or on "
+                        ".detach()ed tensors")
+    return twin(**call)
 
 
 def _to_output(r, like, half):
@@ -231,18 +296,29 @@ def _argument_name(func, args, kwargs, fallback: str) -> str:
     return fallback
 
 
-def tensor_io(func=None, *, differentiable: bool = False):
+@overload
+def tensor_io(func: F, *, differentiable: bool = ...) -> F: ...
+
+
+@overload
+def tensor_io(func: None = ..., *, differentiable: bool = ...) -> Callable[[F], F]: ...
+
+
+def tensor_io(func=None, *, differentiable: bool = False):  # type: ignore[no-untyped-def]
     """Decorator for public functions: NumPy in -> NumPy out; any torch tensor in -> tensors out
     (results of ``torch.from_numpy``: CPU, no copy; float results in the input's half dtype when
     one came in). ``differentiable=True`` marks a function that handles autograd itself; any other
     function given a tensor that requires grad (under grad mode) refuses to return float results
-    rather than detaching silently."""
+    rather than detaching silently. CUDA tensors go to the function's twin in ``locuskit.cuda``
+    (:data:`CUDA_TWINS`), or raise where there is none or the build has no CUDA."""
     if func is None:
         return functools.partial(tensor_io, differentiable=differentiable)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        like, half, grad_name = _scan(args, kwargs)
+        like, half, grad_name, cuda = _scan(args, kwargs)
+        if cuda:
+            return _route_cuda(func, args, kwargs)
         result = func(*args, **kwargs)
         if like is None and half is None:
             return result

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.autograd.function import once_differentiable
 
-from . import _core
+from ._core import box as _box
 from ._arrays import as_array
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -63,8 +63,8 @@ class _PairGradient(torch.autograd.Function):
 
 def _loss_compute(kind: str, eps: float, degenerate: str):
     def compute(a, b, need1, need2):
-        loss, g1 = _core.box_loss(a, b, kind, "none", eps, degenerate, bool(need1))
-        g2 = _core.box_loss(b, a, kind, "none", eps, degenerate, True)[1] if need2 else None
+        loss, g1 = _box.box_loss(a, b, kind, "none", eps, degenerate, bool(need1))
+        g2 = _box.box_loss(b, a, kind, "none", eps, degenerate, True)[1] if need2 else None
         return loss, g1, g2
 
     return compute
@@ -78,13 +78,13 @@ def _metric_compute(kind: str, eps: float, degenerate: str):
     loss_eps = 0.0 if kind in ("iou", "giou") else eps
 
     def compute(a, b, need1, need2):
-        values = _core.box_iou_family_aligned(a, b, kind, degenerate, eps)
+        values = _box.box_iou_family_aligned(a, b, kind, degenerate, eps)
         g1 = g2 = None
         if need1:
-            g1 = _core.box_loss(a, b, kind, "none", loss_eps, degenerate, True)[1]
+            g1 = _box.box_loss(a, b, kind, "none", loss_eps, degenerate, True)[1]
             np.negative(g1, out=g1)
         if need2:
-            g2 = _core.box_loss(b, a, kind, "none", loss_eps, degenerate, True)[1]
+            g2 = _box.box_loss(b, a, kind, "none", loss_eps, degenerate, True)[1]
             np.negative(g2, out=g2)
         return values, g1, g2
 
@@ -141,7 +141,7 @@ class _Pairwise(torch.autograd.Function):
     def forward(ctx, boxes1, boxes2, kind, degenerate, eps):
         a, b = as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2")
         ctx.arrays = (a, b, kind, degenerate, eps)
-        return torch.from_numpy(_core.box_iou_family(a, b, kind, degenerate, eps))
+        return torch.from_numpy(_box.box_iou_family(a, b, kind, degenerate, eps))
 
     @staticmethod
     @once_differentiable
@@ -159,10 +159,10 @@ class _Pairwise(torch.autograd.Function):
             pb = np.ascontiguousarray(np.tile(b, (r1 - r0, 1)))      # (rows·M, 4): box j per pair
             w = g[r0:r1].reshape(-1, 1)
             if g1 is not None:
-                d = _core.box_loss(pa, pb, kind, "none", loss_eps, degenerate, True)[1]
+                d = _box.box_loss(pa, pb, kind, "none", loss_eps, degenerate, True)[1]
                 g1[r0:r1] -= (w * d).reshape(r1 - r0, m, 4).sum(axis=1)
             if g2 is not None:
-                d = _core.box_loss(pb, pa, kind, "none", loss_eps, degenerate, True)[1]
+                d = _box.box_loss(pb, pa, kind, "none", loss_eps, degenerate, True)[1]
                 g2 -= (w * d).reshape(r1 - r0, m, 4).sum(axis=0)
         wrap = lambda x: None if x is None else torch.from_numpy(x)  # noqa: E731
         return wrap(g1), wrap(g2), None, None, None
@@ -202,7 +202,7 @@ class _BoxConvert(torch.autograd.Function):
     @staticmethod
     def forward(ctx, boxes, in_fmt, out_fmt):
         ctx.fmts = (in_fmt, out_fmt)
-        return torch.from_numpy(_core.box_convert(as_array(boxes, "boxes"), in_fmt, out_fmt))
+        return torch.from_numpy(_box.box_convert(as_array(boxes, "boxes"), in_fmt, out_fmt))
 
     @staticmethod
     def backward(ctx, grad_out):

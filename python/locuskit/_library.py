@@ -5,7 +5,9 @@ the registration torch 1.13 offers and newer releases still accept. Registration
 ``torch.jit.script`` of a function that calls ``torch.ops.locuskit.nms(...)`` compile, and
 ``torch.jit.trace`` record a ``locuskit::nms`` node instead of baking the result in as constants.
 
-- Non-differentiable ops (NMS, area, clipping, ...) have a ``CPU`` kernel.
+- Non-differentiable ops (NMS, area, clipping, ...) have a ``CPU`` kernel and the same kernel under
+  ``CUDA``: ``nms`` and ``batched_nms`` run ``locuskit.cuda`` there, the others raise a ValueError
+  that names the op.
 - Differentiable ops (losses, pairwise and aligned IoU family, ``box_convert``,
   ``sigmoid_focal_loss``) are
   registered as ``CompositeImplicitAutograd``: the kernel runs above autograd and calls the
@@ -94,6 +96,11 @@ def register() -> bool:
     for name, (schema, key, fn) in _ops().items():
         lib.define(schema)
         lib.impl(name, _as_tensor_kernel(fn), key)
+        if key == _CPU:
+            # The same Python kernel serves CUDA tensors: ops with a GPU twin (nms, batched_nms) run
+            # it in locuskit.cuda, the others raise locuskit's ValueError naming the op (rather than
+            # the dispatcher's "Could not run ... with arguments from the 'CUDA' backend").
+            lib.impl(name, _as_tensor_kernel(fn), "CUDA")
     for name, fn in _meta_kernels().items():
         # torch 1.13 has no autograd fallthrough for custom ops on meta tensors: the same
         # shape function serves the autograd key (these ops are not differentiable anyway).

@@ -9,12 +9,13 @@ location-major (row y, column x, then that location's cell anchors), as in all t
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Dict, List, Optional, Sequence, Tuple, Union, cast
 
 import numpy as np
+from numpy.typing import DTypeLike
 
-from . import _core
-from ._arrays import as_array, tensor_io
+from ._core import anchor as _anchor
+from ._arrays import Array, as_array, tensor_io
 from ._args import UINT64_MAX, integer
 
 __all__ = [
@@ -53,6 +54,11 @@ def _shape2(shape, name: str):
     return h, w
 
 
+def _stride_pair(s) -> Tuple[float, float]:
+    """A stride given as a number or (stride_w, stride_h) as a float pair."""
+    return (float(cast(float, s)),) * 2 if np.isscalar(s) else (float(s[0]), float(s[1]))
+
+
 def _levels(feature_shapes, n_levels: int, what: str):
     shapes = [_shape2(s, "feature_shapes") for s in feature_shapes]
     if len(shapes) != n_levels:
@@ -61,15 +67,19 @@ def _levels(feature_shapes, n_levels: int, what: str):
 
 
 @tensor_io
-def grid_anchors(cell_anchors, grid_size, stride, offset: float = 0.0) -> np.ndarray:
+def grid_anchors(cell_anchors: Array, grid_size: Sequence[int], stride: Union[float, Sequence[float]],
+                 offset: float = 0.0) -> Array:
     """Tiles (A, 4) cell anchors over a (grid_h, grid_w) map: (grid_h*grid_w*A, 4), location-major.
 
     ``stride`` is a number or (stride_h, stride_w); the shift of column x is
     ``offset*stride + x*stride``.
+
+    float32/float64, the cell anchors' dtype; peer: torchvision ``AnchorGenerator.grid_anchors`` (one level).
     """
     h, w = _shape2(grid_size, "grid_size")
-    sh, sw = (stride, stride) if np.isscalar(stride) else tuple(stride)
-    return _core._grid_anchors(as_array(cell_anchors, "cell_anchors"), h, w, float(sh), float(sw), float(offset))
+    sh, sw = (stride, stride) if np.isscalar(stride) else tuple(cast(Sequence[float], stride))
+    return _anchor.grid_anchors(as_array(cell_anchors, "cell_anchors"), h, w, float(cast(float, sh)), float(cast(float, sw)),
+                                float(offset))
 
 
 class AnchorGenerator:
@@ -80,7 +90,7 @@ class AnchorGenerator:
     ``sizes`` may be ``((32,), (64,), ...)`` or ``(32, 64, ...)`` (one size per level), as torchvision.
     """
 
-    def __init__(self, sizes=((128, 256, 512),), aspect_ratios=((0.5, 1.0, 2.0),)):
+    def __init__(self, sizes: Sequence = ((128, 256, 512),), aspect_ratios: Sequence = ((0.5, 1.0, 2.0),)) -> None:
         if not isinstance(sizes[0], (list, tuple)):
             sizes = tuple((s,) for s in sizes)
         if not isinstance(aspect_ratios[0], (list, tuple)):
@@ -89,15 +99,15 @@ class AnchorGenerator:
             raise ValueError(f"sizes ({len(sizes)} levels) and aspect_ratios ({len(aspect_ratios)}) differ in length")
         self.sizes = tuple(tuple(float(v) for v in s) for s in sizes)
         self.aspect_ratios = tuple(tuple(float(v) for v in a) for a in aspect_ratios)
-        self._cell_cache = {}
+        self._cell_cache: Dict[str, List[np.ndarray]] = {}
         for s, a in zip(self.sizes, self.aspect_ratios):  # validate eagerly
-            _core._cell_anchors("torchvision", list(s), list(a), "float32")
+            _anchor.cell_anchors("torchvision", list(s), list(a), "float32")
 
-    def num_anchors_per_location(self):
+    def num_anchors_per_location(self) -> List[int]:
         return [len(s) * len(a) for s, a in zip(self.sizes, self.aspect_ratios)]
 
-    def cell_anchors(self, dtype=np.float32):
-        return [_core._cell_anchors("torchvision", list(s), list(a), _dtype_name(dtype))
+    def cell_anchors(self, dtype: DTypeLike = np.float32) -> List[np.ndarray]:
+        return [_anchor.cell_anchors("torchvision", list(s), list(a), _dtype_name(dtype))
                 for s, a in zip(self.sizes, self.aspect_ratios)]
 
     def _levels(self, image_size, feature_shapes):
@@ -121,16 +131,18 @@ class AnchorGenerator:
         return self._cell_cache[key]
 
     @tensor_io
-    def grid_anchors(self, image_size, feature_shapes, dtype=np.float32):
+    def grid_anchors(self, image_size: Sequence[int], feature_shapes: Sequence[Sequence[int]],
+                     dtype: DTypeLike = np.float32) -> List[Array]:
         """Per-level anchors (list of (H*W*A, 4))."""
         grids, strides = self._levels(image_size, feature_shapes)
-        return [_core._grid_anchors(cell, gh, gw, sh, sw, 0.0)
+        return [_anchor.grid_anchors(cell, gh, gw, sh, sw, 0.0)
                 for (gh, gw), (sh, sw), cell in zip(grids, strides, self._cells(dtype))]
 
-    def __call__(self, image_size, feature_shapes, dtype=np.float32) -> np.ndarray:
+    def __call__(self, image_size: Sequence[int], feature_shapes: Sequence[Sequence[int]],
+                 dtype: DTypeLike = np.float32) -> np.ndarray:
         """All anchors of one image, levels concatenated: (N, 4) xyxy (torchvision ``forward``)."""
         grids, strides = self._levels(image_size, feature_shapes)
-        return _core._grid_anchors_multi(self._cells(dtype), grids, strides, 0.0)
+        return _anchor.grid_anchors_multi(self._cells(dtype), grids, strides, 0.0)
 
 
 class DefaultAnchorGenerator:
@@ -144,7 +156,7 @@ class DefaultAnchorGenerator:
     class default; its config default ``MODEL.ANCHOR_GENERATOR.OFFSET`` is 0.0.
     """
 
-    def __init__(self, sizes, aspect_ratios, strides, offset: float = 0.5):
+    def __init__(self, sizes: Sequence, aspect_ratios: Sequence, strides: Sequence[float], offset: float = 0.5) -> None:
         # detectron2 _broadcast_params: a flat list is every level's list; a single list is repeated.
         def broadcast(params, name):
             if len(params) == 0:
@@ -165,24 +177,24 @@ class DefaultAnchorGenerator:
         self.strides = tuple(float(s) for s in strides)
         self.offset = float(offset)
         for s, a in zip(self.sizes, self.aspect_ratios):
-            _core._cell_anchors("detectron2", list(s), list(a), "float32")
+            _anchor.cell_anchors("detectron2", list(s), list(a), "float32")
 
     @property
-    def num_anchors(self):
+    def num_anchors(self) -> List[int]:
         return [len(s) * len(a) for s, a in zip(self.sizes, self.aspect_ratios)]
 
-    def cell_anchors(self, dtype=np.float32):
-        return [_core._cell_anchors("detectron2", list(s), list(a), _dtype_name(dtype))
+    def cell_anchors(self, dtype: DTypeLike = np.float32) -> List[np.ndarray]:
+        return [_anchor.cell_anchors("detectron2", list(s), list(a), _dtype_name(dtype))
                 for s, a in zip(self.sizes, self.aspect_ratios)]
 
-    def __call__(self, feature_shapes, dtype=np.float32):
+    def __call__(self, feature_shapes: Sequence[Sequence[int]], dtype: DTypeLike = np.float32) -> List[np.ndarray]:
         """Per-level anchors (list of (H*W*A, 4)), as detectron2's forward."""
-        return [_core._grid_anchors(cell, gh, gw, st, st, self.offset)
+        return [_anchor.grid_anchors(cell, gh, gw, st, st, self.offset)
                 for (gh, gw), cell, st in zip(_levels(feature_shapes, len(self.strides), "strides"),
                                               self.cell_anchors(dtype), self.strides)]
 
 
-def octave_scales(octave_base_scale: float = 4.0, scales_per_octave: int = 3) -> list:
+def octave_scales(octave_base_scale: float = 4.0, scales_per_octave: int = 3) -> List[float]:
     """RetinaNet scales ``octave_base_scale · 2^(i/scales_per_octave)``."""
     if scales_per_octave <= 0 or not (octave_base_scale > 0):
         raise ValueError("octave_base_scale and scales_per_octave must be positive")
@@ -196,12 +208,15 @@ class MMDetAnchorGenerator:
     ``scale_major=True`` (mmdet default) cell rows are ratio-major.
     """
 
-    def __init__(self, strides, ratios, scales=None, base_sizes=None, scale_major=True,
-                 octave_base_scale=None, scales_per_octave=None, center_offset=0.0):
-        self.strides = [(float(s), float(s)) if np.isscalar(s) else (float(s[0]), float(s[1])) for s in strides]
+    def __init__(self, strides: Sequence, ratios: Sequence[float], scales: Optional[Sequence[float]] = None,
+                 base_sizes: Optional[Sequence[float]] = None, scale_major: bool = True,
+                 octave_base_scale: Optional[float] = None, scales_per_octave: Optional[int] = None,
+                 center_offset: float = 0.0) -> None:
+        self.strides = [_stride_pair(s) for s in strides]
         if (scales is None) == (octave_base_scale is None):
             raise ValueError("give either scales or octave_base_scale (with scales_per_octave)")
         if scales is None:
+            assert octave_base_scale is not None  # checked just above; for type checkers
             scales = octave_scales(octave_base_scale, integer(scales_per_octave, "scales_per_octave", minimum=1))
         self.scales = [float(s) for s in scales]
         self.ratios = [float(r) for r in ratios]
@@ -212,21 +227,22 @@ class MMDetAnchorGenerator:
         self.center_offset = float(center_offset)
 
     @property
-    def num_base_priors(self):
+    def num_base_priors(self) -> List[int]:
         return [len(self.scales) * len(self.ratios)] * len(self.strides)
 
-    def base_anchors(self, dtype=np.float32):
-        return [_core._cell_anchors_mmdet(b, self.scales, self.ratios, self.scale_major, self.center_offset * b,
+    def base_anchors(self, dtype: DTypeLike = np.float32) -> List[np.ndarray]:
+        return [_anchor.cell_anchors_mmdet(b, self.scales, self.ratios, self.scale_major, self.center_offset * b,
                                           self.center_offset * b, _dtype_name(dtype)) for b in self.base_sizes]
 
-    def grid_priors(self, featmap_sizes, dtype=np.float32):
+    def grid_priors(self, featmap_sizes: Sequence[Sequence[int]], dtype: DTypeLike = np.float32) -> List[Array]:
         """Per-level anchors (list of (H*W*A, 4))."""
-        return [_core._grid_anchors(base, gh, gw, st[1], st[0], 0.0)
+        return [_anchor.grid_anchors(base, gh, gw, st[1], st[0], 0.0)
                 for (gh, gw), base, st in zip(_levels(featmap_sizes, len(self.strides), "strides"),
                                               self.base_anchors(dtype), self.strides)]
 
 
-def ssd_anchor_sizes(input_size: int = 300, basesize_ratio_range=(0.15, 0.9), num_levels: int = 6):
+def ssd_anchor_sizes(input_size: int = 300, basesize_ratio_range: Tuple[float, float] = (0.15, 0.9),
+                     num_levels: int = 6) -> Tuple[List[int], List[int]]:
     """mmdet ``SSDAnchorGenerator``'s (min_sizes, max_sizes) in pixels: integer percent steps
     ``int(floor(max% − min%) / (L − 2))`` from the range, then the extra first level (SSD300: 7%–15%
     for COCO's 0.15 start, 10%–20% for VOC's 0.2; SSD512: 4%–10% / 7%–15%); sizes truncated to int."""
@@ -254,13 +270,17 @@ class SSDAnchorGenerator:
     configs use ``scale_major=False``. Pixel xyxy anchors, location-major.
     """
 
-    def __init__(self, strides, ratios, basesize_ratio_range=(0.15, 0.9), input_size: int = 300,
-                 scale_major: bool = False, min_sizes=None, max_sizes=None):
+    def __init__(self, strides: Sequence[float], ratios: Sequence[Sequence[float]],
+                 basesize_ratio_range: Tuple[float, float] = (0.15, 0.9), input_size: int = 300,
+                 scale_major: bool = False, min_sizes: Optional[Sequence[float]] = None,
+                 max_sizes: Optional[Sequence[float]] = None) -> None:
         if len(strides) != len(ratios):
             raise ValueError("strides and ratios must have one entry per level")
         self.strides = [float(s) for s in strides]
         if min_sizes is None:
             min_sizes, max_sizes = ssd_anchor_sizes(input_size, basesize_ratio_range, len(strides))
+        if max_sizes is None:
+            raise ValueError("max_sizes: give it with min_sizes")
         if len(min_sizes) != len(strides) or len(max_sizes) != len(strides):
             raise ValueError("min_sizes and max_sizes must have one entry per level")
         self.min_sizes, self.max_sizes = list(min_sizes), list(max_sizes)
@@ -268,15 +288,15 @@ class SSDAnchorGenerator:
         self.scale_major = bool(scale_major)
 
     @property
-    def num_base_anchors(self):
+    def num_base_anchors(self) -> List[int]:
         return [len(r) + 1 for r in self.ratios]
 
-    def base_anchors(self, dtype=np.float32):
+    def base_anchors(self, dtype: DTypeLike = np.float32) -> List[np.ndarray]:
         out = []
         for s, lo, hi, ratios in zip(self.strides, self.min_sizes, self.max_sizes, self.ratios):
             if not (lo > 0 and hi > 0):
                 raise ValueError(f"SSD sizes must be positive, got min {lo}, max {hi}")
-            base = _core._cell_anchors_mmdet(float(lo), [1.0, math.sqrt(hi / lo)], ratios, self.scale_major,
+            base = _anchor.cell_anchors_mmdet(float(lo), [1.0, math.sqrt(hi / lo)], ratios, self.scale_major,
                                              s / 2.0, s / 2.0, _dtype_name(dtype))
             n = len(ratios)
             # mmdet: index_select([0, n, 1, ..., n-1]) on the 2n rows whatever scale_major is (with
@@ -285,8 +305,8 @@ class SSDAnchorGenerator:
             out.append(np.ascontiguousarray(base[order]))
         return out
 
-    def grid_priors(self, featmap_sizes, dtype=np.float32):
-        return [_core._grid_anchors(base, gh, gw, s, s, 0.0)
+    def grid_priors(self, featmap_sizes: Sequence[Sequence[int]], dtype: DTypeLike = np.float32) -> List[Array]:
+        return [_anchor.grid_anchors(base, gh, gw, s, s, 0.0)
                 for (gh, gw), base, s in zip(_levels(featmap_sizes, len(self.strides), "strides"),
                                              self.base_anchors(dtype), self.strides)]
 
@@ -297,18 +317,18 @@ class YOLOAnchorGenerator:
     ``base_sizes[level]`` is a list of (w, h) in pixels; each anchor is centred at stride/2 of its cell.
     """
 
-    def __init__(self, strides, base_sizes):
+    def __init__(self, strides: Sequence, base_sizes: Sequence[Sequence[Sequence[float]]]) -> None:
         if len(strides) != len(base_sizes):
             raise ValueError("strides and base_sizes must have one entry per level")
         self.strides = [float(s) for s in strides]
         self.base_sizes = [[(float(w), float(h)) for w, h in level] for level in base_sizes]
 
-    def base_anchors(self, dtype=np.float32):
-        return [_core._cell_anchors_wh(wh, s / 2.0, s / 2.0, _dtype_name(dtype))
+    def base_anchors(self, dtype: DTypeLike = np.float32) -> List[np.ndarray]:
+        return [_anchor.cell_anchors_wh(wh, s / 2.0, s / 2.0, _dtype_name(dtype))
                 for s, wh in zip(self.strides, self.base_sizes)]
 
-    def grid_priors(self, featmap_sizes, dtype=np.float32):
-        return [_core._grid_anchors(base, gh, gw, s, s, 0.0)
+    def grid_priors(self, featmap_sizes: Sequence[Sequence[int]], dtype: DTypeLike = np.float32) -> List[Array]:
+        return [_anchor.grid_anchors(base, gh, gw, s, s, 0.0)
                 for (gh, gw), base, s in zip(_levels(featmap_sizes, len(self.strides), "strides"),
                                              self.base_anchors(dtype), self.strides)]
 
@@ -316,13 +336,13 @@ class YOLOAnchorGenerator:
 class MlvlPointGenerator:
     """Anchor-free points (mmdet ``MlvlPointGenerator``; FCOS/CenterNet): ``((x+offset)·s, (y+offset)·s)``."""
 
-    def __init__(self, strides, offset: float = 0.5):
-        self.strides = [(float(s), float(s)) if np.isscalar(s) else (float(s[0]), float(s[1])) for s in strides]
+    def __init__(self, strides: Sequence, offset: float = 0.5) -> None:
+        self.strides = [_stride_pair(s) for s in strides]
         self.offset = float(offset)
 
-    def grid_priors(self, featmap_sizes, dtype=np.float32):
+    def grid_priors(self, featmap_sizes: Sequence[Sequence[int]], dtype: DTypeLike = np.float32) -> List[Array]:
         """Per-level (H*W, 2) points, location-major."""
-        return [_core._grid_points(gh, gw, st[1], st[0], self.offset, _dtype_name(dtype))
+        return [_anchor.grid_points(gh, gw, st[1], st[0], self.offset, _dtype_name(dtype))
                 for (gh, gw), st in zip(_levels(featmap_sizes, len(self.strides), "strides"), self.strides)]
 
 
@@ -332,8 +352,9 @@ class DefaultBoxGenerator:
     Returns xyxy pixel boxes for one image, levels concatenated, as torchvision's ``forward``.
     """
 
-    def __init__(self, aspect_ratios, min_ratio: float = 0.15, max_ratio: float = 0.9, scales=None,
-                 steps=None, clip: bool = True):
+    def __init__(self, aspect_ratios: Sequence[Sequence[float]], min_ratio: float = 0.15, max_ratio: float = 0.9,
+                 scales: Optional[Sequence[float]] = None, steps: Optional[Sequence[int]] = None,
+                 clip: bool = True) -> None:
         if steps is not None and len(aspect_ratios) != len(steps):
             raise ValueError("aspect_ratios and steps should have the same length")
         self.aspect_ratios = [[float(a) for a in r] for r in aspect_ratios]
@@ -351,13 +372,14 @@ class DefaultBoxGenerator:
         if len(self.scales) < n + 1:
             raise ValueError(f"scales: need {n + 1} values for {n} levels, got {len(self.scales)}")
 
-    def num_anchors_per_location(self):
+    def num_anchors_per_location(self) -> List[int]:
         return [2 + 2 * len(r) for r in self.aspect_ratios]
 
-    def __call__(self, image_size, feature_shapes, dtype=np.float32) -> np.ndarray:
+    def __call__(self, image_size: Sequence[int], feature_shapes: Sequence[Sequence[int]],
+                 dtype: DTypeLike = np.float32) -> np.ndarray:
         ih, iw = _shape2(image_size, "image_size")
         levels = _levels(feature_shapes, len(self.aspect_ratios), "levels")
-        out = [_core._ssd_priors_level(self.scales, k, self.aspect_ratios[k], gh, gw, float(ih), float(iw),
+        out = [_anchor.ssd_priors_level(self.scales, k, self.aspect_ratios[k], gh, gw, float(ih), float(iw),
                                        float(self.steps[k]) if self.steps is not None else 0.0, self.clip,
                                        _dtype_name(dtype))
                for k, (gh, gw) in enumerate(levels)]
@@ -365,16 +387,16 @@ class DefaultBoxGenerator:
 
 
 @tensor_io
-def anchor_inside_flags(anchors, image_size, allowed_border: float = 0.0) -> np.ndarray:
+def anchor_inside_flags(anchors: Array, image_size: Sequence[int], allowed_border: float = 0.0) -> Array:
     """Bool (N,): ``x1 >= -b and y1 >= -b and x2 < W + b and y2 < H + b`` (mmdet
     ``anchor_inside_flags``, detectron2 ``inside_box``); a negative border keeps all."""
     ih, iw = _shape2(image_size, "image_size")
-    return _core._anchor_inside_flags(as_array(anchors, "anchors"), float(ih), float(iw), float(allowed_border))
+    return _anchor.anchor_inside_flags(as_array(anchors, "anchors"), float(ih), float(iw), float(allowed_border))
 
 
 @tensor_io
-def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, ratio_threshold: float = 4.0,
-                   n_init: int = 10):
+def kmeans_anchors(wh: Array, k: int, *, seed: int = 0, max_iter: int = 300, ratio_threshold: float = 4.0,
+                   n_init: int = 10) -> Tuple[Array, dict]:
     """k-means on (N, 2) box shapes with distance ``1 − IoU`` (YOLOv2/v3 style), k-means++ seeding.
 
     Deterministic for a given ``seed`` on every platform (splitmix64); the best of ``n_init``
@@ -382,14 +404,16 @@ def kmeans_anchors(wh, k: int, *, seed: int = 0, max_iter: int = 300, ratio_thre
     report)`` with report keys ``mean_iou`` (YOLOv2 avg IoU), ``best_possible_recall``,
     ``anchors_above_threshold`` and ``fitness`` (YOLOv5 ``autoanchor`` definitions with
     ``thr = ratio_threshold``).
+
+    ``wh`` float32/float64; the anchors come back float64.
     """
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}")
-    return _core._kmeans_anchors(as_array(wh, "wh"), integer(k, "k", minimum=1), integer(seed, "seed", maximum=UINT64_MAX),
+    return _anchor.kmeans_anchors(as_array(wh, "wh"), integer(k, "k", minimum=1), integer(seed, "seed", maximum=UINT64_MAX),
                                  integer(max_iter, "max_iter"), float(ratio_threshold), integer(n_init, "n_init", minimum=1))
 
 
 @tensor_io
-def anchor_fit(wh, anchors, ratio_threshold: float = 4.0) -> dict:
-    """The report of :func:`kmeans_anchors` for given (k, 2) anchors."""
-    return _core._anchor_fit(as_array(wh, "wh"), as_array(anchors, "anchors"), float(ratio_threshold))
+def anchor_fit(wh: Array, anchors: Array, ratio_threshold: float = 4.0) -> dict:
+    """The report of :func:`kmeans_anchors` for given (k, 2) anchors. ``wh`` (N, 2) and ``anchors`` (k, 2) float32/float64; peer: YOLOv5's ``metric`` in ``check_anchors`` (best-possible recall, anchors above threshold)."""
+    return _anchor.anchor_fit(as_array(wh, "wh"), as_array(anchors, "anchors"), float(ratio_threshold))

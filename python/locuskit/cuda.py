@@ -21,6 +21,8 @@ functions; pass ``validate=False`` for a fully asynchronous call on trusted inpu
 """
 from __future__ import annotations
 
+from typing import Any, Optional
+
 from .ops._nms import MulticlassNMSResult
 
 try:  # the extension exists only in CUDA builds
@@ -224,7 +226,7 @@ def _check_valid(lib: _Lib, checks) -> None:
             raise ValueError(f"{name}: {'box' if is_boxes else 'element'} {row} {what}")
 
 
-def box_iou(boxes1, boxes2, *, degenerate: str = "zero", stream=None, validate: bool = True):
+def box_iou(boxes1: Any, boxes2: Any, *, degenerate: str = "zero", stream: Any = None, validate: bool = True) -> Any:
     """Pairwise IoU (N, M) of (N, 4) and (M, 4) xyxy CUDA arrays, same dtype; bitwise equal to
     ``locuskit.box_iou`` on the CPU. ``degenerate``: value of a pair with union 0 ("zero", "nan", "one")."""
     _require_built()
@@ -273,7 +275,7 @@ def _kept_indices(bx, sc, iou_threshold, stream, validate, workspace_bytes, run)
     return keep[: lib.read_int(count)]
 
 
-def nms(boxes, scores, iou_threshold: float, *, stream=None, validate: bool = True):
+def nms(boxes: Any, scores: Any, iou_threshold: float, *, stream: Any = None, validate: bool = True) -> Any:
     """Greedy NMS: int64 indices of the kept boxes, sorted by score descending (ties: lower index).
 
     ``boxes`` (N, 4) xyxy and ``scores`` (N,) CUDA arrays of the same float dtype. Same kept indices
@@ -286,7 +288,8 @@ def nms(boxes, scores, iou_threshold: float, *, stream=None, validate: bool = Tr
                          _cuda.nms(f64, bx.ptr, sc.ptr, bx.shape[0], thr, keep, count, ws, ws_bytes, st))
 
 
-def batched_nms(boxes, scores, idxs, iou_threshold: float, *, stream=None, validate: bool = True):
+def batched_nms(boxes: Any, scores: Any, idxs: Any, iou_threshold: float, *, stream: Any = None,
+                validate: bool = True) -> Any:
     """Class-aware NMS (torchvision's ``batched_nms`` signature): boxes with different ``idxs``
     (int64, (N,)) never suppress each other; exact per class (no coordinate-offset trick). Returns
     the kept int64 indices sorted by score descending (ties: lower index). For a batch of images,
@@ -304,9 +307,9 @@ def batched_nms(boxes, scores, idxs, iou_threshold: float, *, stream=None, valid
                                            ws_bytes, st))
 
 
-def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
-                   max_output_per_class=None, max_total: int = 100, class_agnostic: bool = False,
-                   stream=None, validate: bool = True) -> MulticlassNMSResult:
+def multiclass_nms(boxes: Any, scores: Any, *, score_threshold: float = 0.0, iou_threshold: float = 0.5,
+                   max_output_per_class: Optional[int] = None, max_total: int = 100, class_agnostic: bool = False,
+                   stream: Any = None, validate: bool = True) -> MulticlassNMSResult:
     """Batched multi-class NMS with padded outputs (EfficientNMS / TF ``combined_non_max_suppression``
     layout), exact and deterministic: the GPU twin of :func:`locuskit.multiclass_nms`, with the same
     arguments and the same :class:`MulticlassNMSResult` (classes and counts int32, indices int64).

@@ -15,14 +15,19 @@ returns None); non-contiguous box arrays are copied once instead of being read a
 """
 from __future__ import annotations
 
+from typing import Any, Dict, List, Sequence, Union
+
 import numpy as np
 
 from ._core import mask as _mask
 
+#: One COCO run-length encoding: ``{"size": [h, w], "counts": bytes}``.
+Rle = Dict[str, Any]
+
 __all__ = ["area", "decode", "encode", "frPyObjects", "iou", "merge", "toBbox"]
 
 
-def encode(bimask):
+def encode(bimask: np.ndarray) -> Union[Rle, List[Rle]]:
     """RLE of a binary mask: ``(h, w)`` -> one dict, ``(h, w, n)`` -> a list of dicts.
 
     The array must be uint8 (or bool) and Fortran-contiguous, as in pycocotools: a C-ordered
@@ -40,7 +45,7 @@ def encode(bimask):
     raise ValueError(f"encode: expected a (h, w) or (h, w, n) mask, got shape {bimask.shape}")
 
 
-def decode(rleObjs):
+def decode(rleObjs: Union[Rle, List[Rle]]) -> np.ndarray:
     """Binary masks of RLE dicts: a list -> ``(h, w, n)``, one dict -> ``(h, w)`` (uint8, F-order).
 
     Raises ``ValueError("Invalid RLE mask representation")`` when the counts sum past h*w*n."""
@@ -49,20 +54,20 @@ def decode(rleObjs):
     return _mask.decode([rleObjs])[:, :, 0]
 
 
-def merge(rleObjs, intersect=0):
+def merge(rleObjs: List[Rle], intersect: Union[bool, int] = 0) -> Rle:
     """Union (``intersect=0``) or intersection of a list of RLE dicts, as one RLE dict. An empty
     list, or members of different sizes, give ``{"size": [0, 0], "counts": b""}``."""
     return _mask.merge(rleObjs, bool(intersect))
 
 
-def area(rleObjs):
+def area(rleObjs: Union[Rle, List[Rle]]) -> Union[np.ndarray, np.uint32]:
     """Foreground pixel counts: uint32 array for a list, a numpy.uint32 for one dict."""
     if isinstance(rleObjs, list):
         return _mask.area(rleObjs)
     return _mask.area([rleObjs])[0]
 
 
-def toBbox(rleObjs):
+def toBbox(rleObjs: Union[Rle, List[Rle]]) -> np.ndarray:
     """Tight ``[x, y, w, h]`` float64 boxes: ``(n, 4)`` for a list, ``(4,)`` for one dict."""
     if isinstance(rleObjs, list):
         return _mask.to_bbox(rleObjs)
@@ -99,7 +104,8 @@ class _RleList(list):
     """Marks a list of RLE dicts inside iou (pycocotools converts it to its RLEs type)."""
 
 
-def iou(dt, gt, pyiscrowd):
+def iou(dt: Union[List[Rle], List[Sequence[float]], np.ndarray], gt: Union[List[Rle], List[Sequence[float]], np.ndarray],
+        pyiscrowd: Sequence[Union[bool, int]]) -> Union[np.ndarray, list]:
     """IoU matrix ``(len(dt), len(gt))`` float64 of RLE dicts or ``[x, y, w, h]`` boxes.
 
     ``pyiscrowd[g]`` true makes the denominator the area of the detection (COCO's crowd rule).
@@ -117,9 +123,11 @@ def iou(dt, gt, pyiscrowd):
     if type(dt) != type(gt):  # noqa: E721
         raise Exception("The dt and gt should have the same data type, either RLEs, list or np.ndarray")
     iscrowd = np.ascontiguousarray(iscrowd.reshape(-1))
-    if isinstance(dt, _RleList):
-        return _mask.rle_iou(dt, gt, iscrowd)
-    return _mask.bbox_iou(dt, gt, iscrowd)
+    dt_op: Any = dt  # an _RleList or a float64 array by now (_iou_operand)
+    gt_op: Any = gt
+    if isinstance(dt_op, _RleList):
+        return _mask.rle_iou(dt_op, gt_op, iscrowd)
+    return _mask.bbox_iou(dt_op, gt_op, iscrowd)
 
 
 def _fr_bbox(bb, h, w):
@@ -144,7 +152,7 @@ def _fr_uncompressed(uc_rles):
     return out
 
 
-def frPyObjects(pyobj, h, w):
+def frPyObjects(pyobj: Any, h: int, w: int) -> Union[Rle, List[Rle]]:
     """RLE dicts from polygons, boxes or uncompressed RLE, with pycocotools' dispatch:
 
     - ``ndarray`` (N, 4) float64 xywh boxes -> list of RLEs (boxes rasterised as polygons);

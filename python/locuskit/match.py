@@ -10,10 +10,12 @@
 """
 from __future__ import annotations
 
+from typing import Sequence, Tuple, Union, cast
+
 import numpy as np
 
-from . import _core
-from ._arrays import as_array, as_ids, tensor_io
+from ._core import match as _match
+from ._arrays import Array, as_array, as_ids, tensor_io
 from ._args import integer
 
 __all__ = [
@@ -39,7 +41,7 @@ class Matcher:
     BELOW_LOW_THRESHOLD = -1
     BETWEEN_THRESHOLDS = -2
 
-    def __init__(self, high_threshold: float, low_threshold: float, allow_low_quality_matches: bool = False):
+    def __init__(self, high_threshold: float, low_threshold: float, allow_low_quality_matches: bool = False) -> None:
         if low_threshold > high_threshold:
             raise ValueError("low_threshold should be <= high_threshold")
         self.high_threshold = float(high_threshold)
@@ -47,20 +49,20 @@ class Matcher:
         self.allow_low_quality_matches = bool(allow_low_quality_matches)
 
     @tensor_io
-    def __call__(self, match_quality_matrix) -> np.ndarray:
+    def __call__(self, match_quality_matrix: Array) -> Array:
         return self.match(match_quality_matrix)[0]
 
     @tensor_io
-    def match(self, match_quality_matrix):
+    def match(self, match_quality_matrix: Array) -> Tuple[Array, Array]:
         """``(matches (N,) int64, matched_vals (N,))`` on a dense (M, N) matrix."""
-        return _core._matcher_dense(as_array(match_quality_matrix, "match_quality_matrix"), self.high_threshold,
+        return _match.matcher_dense(as_array(match_quality_matrix, "match_quality_matrix"), self.high_threshold,
                                     self.low_threshold, self.allow_low_quality_matches)
 
     @tensor_io
-    def match_boxes(self, gt_boxes, anchors):
+    def match_boxes(self, gt_boxes: Array, anchors: Array) -> Tuple[Array, Array]:
         """Fused: same as ``self.match(box_iou(gt_boxes, anchors))`` in O(N + M) memory.
         Returns ``(matches, max_iou)``. Zero-area pairs have IoU 0 (torchvision: NaN)."""
-        return _core._match_boxes(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
+        return _match.match_boxes(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
                                   self.high_threshold, self.low_threshold, self.allow_low_quality_matches)
 
 
@@ -74,7 +76,7 @@ class Detectron2Matcher:
     ``labels[0]``. Qualities must be finite (detectron2 asserts ≥ 0).
     """
 
-    def __init__(self, thresholds, labels, allow_low_quality_matches: bool = False):
+    def __init__(self, thresholds: Sequence[float], labels: Sequence[int], allow_low_quality_matches: bool = False) -> None:
         thresholds = [float(t) for t in thresholds]
         if any(b < a for a, b in zip(thresholds, thresholds[1:])):
             raise ValueError("thresholds must be sorted ascending")
@@ -85,24 +87,24 @@ class Detectron2Matcher:
         self.allow_low_quality_matches = bool(allow_low_quality_matches)
 
     @tensor_io
-    def __call__(self, match_quality_matrix):
-        return _core._detectron2_match(as_array(match_quality_matrix, "match_quality_matrix"), None,
+    def __call__(self, match_quality_matrix: Array) -> Tuple[Array, Array]:
+        return _match.detectron2_match(as_array(match_quality_matrix, "match_quality_matrix"), None,
                                        self.thresholds, self.labels, self.allow_low_quality_matches)
 
     @tensor_io
-    def match_boxes(self, gt_boxes, anchors):
-        return _core._detectron2_match(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
+    def match_boxes(self, gt_boxes: Array, anchors: Array) -> Tuple[Array, Array]:
+        return _match.detectron2_match(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
                                        self.thresholds, self.labels, self.allow_low_quality_matches)
 
 
 class SSDMatcher(Matcher):
     """torchvision ``SSDMatcher(threshold)``: then each gt's best prediction is forced to it."""
 
-    def __init__(self, threshold: float):
+    def __init__(self, threshold: float) -> None:
         super().__init__(threshold, threshold, allow_low_quality_matches=False)
 
     @tensor_io
-    def __call__(self, match_quality_matrix) -> np.ndarray:
+    def __call__(self, match_quality_matrix: Array) -> Array:
         q = as_array(match_quality_matrix, "match_quality_matrix")
         matches = super().__call__(q)
         if q.shape[0] and q.shape[1]:
@@ -112,8 +114,8 @@ class SSDMatcher(Matcher):
         return matches
 
     @tensor_io
-    def match_boxes(self, gt_boxes, anchors):
-        return _core._ssd_match_boxes(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
+    def match_boxes(self, gt_boxes: Array, anchors: Array) -> Array:  # type: ignore[override]
+        return _match.ssd_match_boxes(as_array(gt_boxes, "gt_boxes"), as_array(anchors, "anchors"),
                                       self.high_threshold)
 
 
@@ -123,21 +125,21 @@ class MaxIoUAssigner:
     ``neg_iou_thr`` is a float t (negatives in [0, t)) or a (low, high) pair. ``ignore_iof_thr``
     and ``gt_labels`` are not supported (see docs/anchors.md)."""
 
-    def __init__(self, pos_iou_thr: float, neg_iou_thr, min_pos_iou: float = 0.0, gt_max_assign_all: bool = True,
-                 match_low_quality: bool = True):
+    def __init__(self, pos_iou_thr: float, neg_iou_thr: Union[float, Tuple[float, float]], min_pos_iou: float = 0.0,
+                 gt_max_assign_all: bool = True, match_low_quality: bool = True) -> None:
         self.pos_iou_thr = float(pos_iou_thr)
         if np.isscalar(neg_iou_thr):
-            self.neg_iou_thr = (0.0, float(neg_iou_thr))
+            self.neg_iou_thr = (0.0, float(cast(float, neg_iou_thr)))
         else:
-            lo, hi = neg_iou_thr
+            lo, hi = cast(Tuple[float, float], neg_iou_thr)
             self.neg_iou_thr = (float(lo), float(hi))
         self.min_pos_iou = float(min_pos_iou)
         self.gt_max_assign_all = bool(gt_max_assign_all)
         self.match_low_quality = bool(match_low_quality)
 
     @tensor_io
-    def assign(self, bboxes, gt_bboxes):
-        return _core._max_iou_assign(as_array(gt_bboxes, "gt_boxes"), as_array(bboxes, "bboxes"), self.pos_iou_thr,
+    def assign(self, bboxes: Array, gt_bboxes: Array) -> Tuple[Array, Array]:
+        return _match.max_iou_assign(as_array(gt_bboxes, "gt_boxes"), as_array(bboxes, "bboxes"), self.pos_iou_thr,
                                      self.neg_iou_thr[0], self.neg_iou_thr[1], self.min_pos_iou,
                                      self.gt_max_assign_all, self.match_low_quality)
 
@@ -146,21 +148,21 @@ class ATSSAssigner:
     """mmdet ``ATSSAssigner(topk=9)``. ``assign(bboxes, num_level_bboxes, gt_bboxes)`` returns
     ``(assigned_gt_inds (0 background, g+1), max_overlaps (−inf for background))``."""
 
-    def __init__(self, topk: int = 9, center_eps: float = 0.01):
+    def __init__(self, topk: int = 9, center_eps: float = 0.01) -> None:
         self.topk = integer(topk, "topk", minimum=1)
         self.center_eps = float(center_eps)
 
     @tensor_io
-    def assign(self, bboxes, num_level_bboxes, gt_bboxes):
+    def assign(self, bboxes: Array, num_level_bboxes: Sequence[int], gt_bboxes: Array) -> Tuple[Array, Array]:
         levels = [integer(v, f"num_level_bboxes[{i}]") for i, v in enumerate(num_level_bboxes)]
         if any(v < 0 for v in levels):
             raise ValueError("num_level_bboxes must be non-negative")
-        return _core._atss_assign(as_array(bboxes, "anchors"), levels, as_array(gt_bboxes, "gt_boxes"), self.topk,
+        return _match.atss_assign(as_array(bboxes, "anchors"), levels, as_array(gt_bboxes, "gt_boxes"), self.topk,
                                   self.center_eps)
 
 
 @tensor_io
-def linear_sum_assignment(cost_matrix, maximize: bool = False):
+def linear_sum_assignment(cost_matrix: Array, maximize: bool = False) -> Tuple[Array, Array]:
     """Exact minimum-cost assignment, like ``scipy.optimize.linear_sum_assignment``.
 
     ``cost_matrix`` (R, C) float32/float64 (other real dtypes are converted to float64). Returns
@@ -174,17 +176,20 @@ def linear_sum_assignment(cost_matrix, maximize: bool = False):
             c = c.astype(np.float64)
     if c.ndim != 2:
         raise ValueError(f"cost_matrix: expected a 2-D array, got shape {c.shape}")
-    return _core._linear_sum_assignment(np.ascontiguousarray(c), bool(maximize))
+    return _match.linear_sum_assignment(np.ascontiguousarray(c), bool(maximize))
 
 
 @tensor_io
-def detr_cost_matrix(pred_probs, pred_boxes, gt_labels, gt_boxes, *, cost_class: float = 1.0,
+def detr_cost_matrix(pred_probs: Array, pred_boxes: Array, gt_labels: Array, gt_boxes: Array, *, cost_class: float = 1.0,
                      cost_bbox: float = 1.0, cost_giou: float = 1.0, focal: bool = False,
-                     focal_alpha: float = 0.25, focal_gamma: float = 2.0) -> np.ndarray:
+                     focal_alpha: float = 0.25, focal_gamma: float = 2.0) -> Array:
     """DETR ``HungarianMatcher`` cost (N pred, M gt): ``cost_bbox·L1(cxcywh) − cost_class·p[label]
-    − cost_giou·GIoU(xyxy)`` (``focal=True``: Deformable DETR's focal class cost on sigmoid probs)."""
+    − cost_giou·GIoU(xyxy)`` (``focal=True``: Deformable DETR's focal class cost on sigmoid probs).
+
+    ``pred_probs`` (N, C) and ``pred_boxes`` (N, 4) cxcywh float32/float64, ``gt_labels`` (M,) any integer dtype, ``gt_boxes`` (M, 4); returns (N, M) in the predictions' dtype.
+    """
     labels = as_ids(gt_labels, "gt_labels")
-    return _core._detr_cost_matrix(as_array(pred_probs, "pred_probs"), as_array(pred_boxes, "pred_boxes"), labels,
+    return _match.detr_cost_matrix(as_array(pred_probs, "pred_probs"), as_array(pred_boxes, "pred_boxes"), labels,
                                    as_array(gt_boxes, "gt_boxes"), float(cost_class), float(cost_bbox),
                                    float(cost_giou), bool(focal), float(focal_alpha), float(focal_gamma))
 
@@ -193,13 +198,14 @@ class HungarianMatcher:
     """DETR ``HungarianMatcher`` for one image: ``__call__(pred_probs, pred_boxes, gt_labels, gt_boxes)``
     → ``(pred_indices, gt_indices)`` (int64, sorted by prediction)."""
 
-    def __init__(self, cost_class: float = 1.0, cost_bbox: float = 1.0, cost_giou: float = 1.0, focal: bool = False):
+    def __init__(self, cost_class: float = 1.0, cost_bbox: float = 1.0, cost_giou: float = 1.0,
+                 focal: bool = False) -> None:
         if cost_class == 0 and cost_bbox == 0 and cost_giou == 0:
             raise ValueError("all costs can't be 0")
         self.cost_class, self.cost_bbox, self.cost_giou, self.focal = cost_class, cost_bbox, cost_giou, focal
 
     @tensor_io
-    def __call__(self, pred_probs, pred_boxes, gt_labels, gt_boxes):
+    def __call__(self, pred_probs: Array, pred_boxes: Array, gt_labels: Array, gt_boxes: Array) -> Tuple[Array, Array]:
         c = detr_cost_matrix(pred_probs, pred_boxes, gt_labels, gt_boxes, cost_class=self.cost_class,
                              cost_bbox=self.cost_bbox, cost_giou=self.cost_giou, focal=self.focal)
         return linear_sum_assignment(c)

@@ -17,11 +17,15 @@ ValueError. See docs/roi.md.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from . import _core
-from ._arrays import as_array
+from ._arrays import Array, as_array
+
+if TYPE_CHECKING:  # torch is optional at run time
+    import torch
 
 _roi = _core.roi
 
@@ -235,46 +239,56 @@ def _pool(op, input, boxes, output_size, *args):
     return getattr(_roi, op + "_forward")(f, _np_in(rois, "rois", f.dtype), ph, pw, *args)
 
 
-def roi_align(input, boxes, output_size, spatial_scale: float = 1.0, sampling_ratio: int = -1,
-              aligned: bool = False):
+def roi_align(input: Array, boxes: Union[Array, List[Array]], output_size: Union[int, Tuple[int, int]],
+              spatial_scale: float = 1.0, sampling_ratio: int = -1, aligned: bool = False) -> Array:
     """RoIAlign, ``torchvision.ops.roi_align``: (K, C, PH, PW) averages of bilinear samples.
 
     ``sampling_ratio <= 0`` samples ``ceil(roi size / output size)`` points per bin and axis;
     ``aligned=True`` shifts the rois by -0.5 pixel. Bitwise equal to torchvision's CPU kernel, forward
     and backward (gradient to ``input`` only, as torchvision). Threads over rois (forward) and
     channels (backward, so sums keep torchvision's order).
+
+    ``input`` (N, C, H, W) float32/float64; ``boxes`` (K, 5) [batch, x1, y1, x2, y2] or a list of (K_i, 4).
     """
     return _pool("roi_align", input, boxes, output_size, float(spatial_scale), int(sampling_ratio), bool(aligned))
 
 
-def roi_pool(input, boxes, output_size, spatial_scale: float = 1.0):
+def roi_pool(input: Array, boxes: Union[Array, List[Array]], output_size: Union[int, Tuple[int, int]],
+             spatial_scale: float = 1.0) -> Array:
     """RoIPool, ``torchvision.ops.roi_pool``: max over quantized bins (rounded corners, inclusive
     end), empty bins 0. Bitwise equal to torchvision's CPU kernel, forward and backward.
-    NumPy input returns the pooled array only (``roi_pool_with_argmax`` semantics are internal)."""
+    NumPy input returns the pooled array only (``roi_pool_with_argmax`` semantics are internal).
+
+    ``input`` (N, C, H, W) float32/float64, ``boxes`` (K, 5) or a list of (K_i, 4); returns (K, C, PH, PW).
+    """
     out = _pool("roi_pool", input, boxes, output_size, float(spatial_scale))
     return out if _is_torch(input) else out[0]  # NumPy: the compiled forward also returns argmax
 
 
-def prroi_pool(input, rois, output_size, spatial_scale: float = 1.0):
+def prroi_pool(input: Array, rois: Union[Array, List[Array]], output_size: Union[int, Tuple[int, int]],
+               spatial_scale: float = 1.0) -> Array:
     """Precise RoI Pooling: each bin's exact mean of the zero-padded bilinear interpolation of
     ``input`` (pixel centres at integer coordinates, no half-pixel offset), (K, C, PH, PW).
 
     Differentiable in ``input`` and in the roi coordinates (the batch-index column gets 0); a roi
     whose bins have zero area (empty or inverted) pools 0 with zero gradients, as the reference CUDA
     kernel. float64 agrees with exact rational integration to a few ulps.
+
+    ``input`` (N, C, H, W) float32/float64, ``rois`` (K, 5). Peer: the PrRoIPool reference (IoU-Net, Jiang et al. 2018).
     """
     return _pool("prroi_pool", input, rois, output_size, float(spatial_scale))
 
 
-def prroi_pool_backward(input, rois, grad_output, spatial_scale: float = 1.0):
-    """NumPy PrRoIPool backward: ``(grad_input (N, C, H, W), grad_rois (K, 5))``."""
+def prroi_pool_backward(input: Array, rois: Array, grad_output: Array,
+                        spatial_scale: float = 1.0) -> Tuple[np.ndarray, np.ndarray]:
+    """NumPy PrRoIPool backward: ``(grad_input (N, C, H, W), grad_rois (K, 5))``. float32/float64, ``input``'s dtype."""
     f = _np_in(input, "input")
     return _roi.prroi_pool_backward(f, _np_in(grad_output, "grad_output", f.dtype), _np_in(rois, "rois", f.dtype),
                                     float(spatial_scale), True, True)
 
 
 # --------------------------------------------------------------------------------- MultiScaleRoIAlign
-def fpn_levels(boxes, k_min: int, k_max: int, canonical_scale: float = 224.0, canonical_level: int = 4,
+def fpn_levels(boxes: Array, k_min: float, k_max: float, canonical_scale: float = 224.0, canonical_level: int = 4,
                eps: float = 1e-6) -> np.ndarray:
     """torchvision's FPN ``LevelMapper``: ``floor(canonical_level + log2(sqrt(area) / canonical_scale)
     + eps)`` clamped to [k_min, k_max], minus k_min (int64), computed in the boxes' dtype.
@@ -312,18 +326,18 @@ class _MultiScaleRoIAlignBase:
     (sum L_i, C, PH, PW) in the boxes' order. Works with torch tensors (autograd) or NumPy arrays.
     """
 
-    def __init__(self, featmap_names, output_size, sampling_ratio: int, *, canonical_scale: int = 224,
-                 canonical_level: int = 4):
+    def __init__(self, featmap_names: Sequence[str], output_size: Union[int, Tuple[int, int]], sampling_ratio: int, *,
+                 canonical_scale: int = 224, canonical_level: int = 4) -> None:
         super().__init__()
         if isinstance(output_size, int):
             output_size = (output_size, output_size)
         self.featmap_names = list(featmap_names)
-        self.output_size = tuple(output_size)
+        self.output_size: Tuple[int, int] = (int(output_size[0]), int(output_size[1]))
         self.sampling_ratio = int(sampling_ratio)
         self.canonical_scale = canonical_scale
         self.canonical_level = canonical_level
 
-    def forward(self, x, boxes, image_shapes):
+    def forward(self, x: Dict[str, Array], boxes: List[Array], image_shapes: List[Tuple[int, int]]) -> Array:
         maps = [x[k] for k in self.featmap_names]
         if not maps:
             raise ValueError("x: none of featmap_names is present")
@@ -348,7 +362,8 @@ class _MultiScaleRoIAlignBase:
             idx = np.nonzero(levels == level)[0]
             if torch is not None:
                 idx_t = torch.from_numpy(idx)
-                result[idx_t] = roi_align(m, rois[idx_t], self.output_size, scale, self.sampling_ratio).to(result.dtype)
+                pooled: Any = roi_align(m, rois[idx_t], self.output_size, scale, self.sampling_ratio)
+                result[idx_t] = pooled.to(result.dtype)
             else:
                 result[idx] = roi_align(m, np.ascontiguousarray(rois[idx]), self.output_size, scale, self.sampling_ratio)
         return result
@@ -386,8 +401,9 @@ def _out_like(ref, *arrays):
     return arrays
 
 
-def iou_guided_nms(boxes, cls_scores, loc_scores, iou_threshold: float, *, labels=None,
-                   suppress_equal: bool = False, max_output=None):
+def iou_guided_nms(boxes: Array, cls_scores: Array, loc_scores: Array, iou_threshold: float, *,
+                   labels: Optional[Array] = None, suppress_equal: bool = False,
+                   max_output: Optional[int] = None) -> Tuple[Array, Array]:
     """IoU-guided NMS (IoU-Net Algorithm 1). Returns ``(keep, scores)``.
 
     Boxes (N, 4) xyxy are ranked by ``loc_scores`` (the predicted IoU), ties by lower index; the best
@@ -405,11 +421,14 @@ def iou_guided_nms(boxes, cls_scores, loc_scores, iou_threshold: float, *, label
     return _out_like(boxes, *out)
 
 
-def iou_guided_nms_pairwise(iou_matrix, cls_scores, loc_scores, iou_threshold: float, *,
-                            suppress_equal: bool = False, max_output=None):
+def iou_guided_nms_pairwise(iou_matrix: Array, cls_scores: Array, loc_scores: Array, iou_threshold: float, *,
+                            suppress_equal: bool = False, max_output: Optional[int] = None) -> Tuple[Array, Array]:
     """IoU-guided NMS over any overlap (rotated, 3D, masks): ``iou_matrix`` (N, N) float64 with the
     IoU of boxes i, j at [i, j] (only the entries the algorithm visits are read). Same rule and
-    outputs as ``iou_guided_nms``; scores float64."""
+    outputs as ``iou_guided_nms``; scores float64.
+
+    Peer: IoU-Net's Algorithm 1, as ``iou_guided_nms``.
+    """
     m = np.ascontiguousarray(as_array(iou_matrix, "iou_matrix"))
     c = np.ascontiguousarray(as_array(cls_scores, "cls_scores"), dtype=np.float64)
     lo = np.ascontiguousarray(as_array(loc_scores, "loc_scores"), dtype=np.float64)
@@ -417,17 +436,21 @@ def iou_guided_nms_pairwise(iou_matrix, cls_scores, loc_scores, iou_threshold: f
     return _out_like(iou_matrix, *out)
 
 
-def iou_aware_scores(cls_scores, loc_scores, alpha: float = 0.5):
+def iou_aware_scores(cls_scores: Array, loc_scores: Array, alpha: float = 0.5) -> Array:
     """IoU-aware score fusion ``loc^alpha * cls^(1 - alpha)`` (IoU-aware RetinaNet; VarifocalNet
     ranks by the IoU-aware score), both in [0, 1]; alpha in [0, 1]. Feed the result to ``nms`` or
-    use it as ``loc_scores`` of ``iou_guided_nms``."""
+    use it as ``loc_scores`` of ``iou_guided_nms``.
+
+    ``cls_scores``, ``loc_scores`` (N,) float32/float64; returns (N,) in their dtype. Peer: IoU-aware RetinaNet.
+    """
     out = _roi.iou_aware_scores(as_array(cls_scores, "cls_scores"), as_array(loc_scores, "loc_scores"), float(alpha))
     return _out_like(cls_scores, out)[0]
 
 
 # ----------------------------------------------------------------------- optimization-based refinement
-def refine_boxes(boxes, iou_predictor, *, steps: int = 5, step_size: float = 1.0, early_stop: float = 1e-3,
-                 degeneration_tolerance: float = -1e-2):
+def refine_boxes(boxes: "torch.Tensor", iou_predictor: Callable[["torch.Tensor"], "torch.Tensor"], *, steps: int = 5,
+                 step_size: float = 1.0, early_stop: float = 1e-3,
+                 degeneration_tolerance: float = -1e-2) -> "torch.Tensor":
     """IoU-Net Algorithm 2: refine (K, 4) xyxy ``boxes`` (torch tensor) by normalized gradient ascent
     on a differentiable IoU predictor.
 

@@ -203,27 +203,28 @@ py::dict anchor_fit_py(const py::array& wh, const py::array& anchors, double rat
 
 }  // namespace
 
-void bind_anchor(py::module_& m) {
-  m.def("_cell_anchors", &cell_anchors_py, py::arg("style"), py::arg("sizes"), py::arg("aspect_ratios"),
+void bind_anchor(py::module_& parent) {
+  py::module_ m = parent.def_submodule("anchor", "Anchor and point generators, anchor statistics (use locuskit.anchors)");
+  m.def("cell_anchors", &cell_anchors_py, py::arg("style"), py::arg("sizes"), py::arg("aspect_ratios"),
         py::arg("dtype"));
-  m.def("_cell_anchors_mmdet", &cell_anchors_mmdet_py, py::arg("base_size"), py::arg("scales"), py::arg("ratios"),
+  m.def("cell_anchors_mmdet", &cell_anchors_mmdet_py, py::arg("base_size"), py::arg("scales"), py::arg("ratios"),
         py::arg("scale_major"), py::arg("center_x"), py::arg("center_y"), py::arg("dtype"));
-  m.def("_cell_anchors_wh", &cell_anchors_wh_py, py::arg("wh"), py::arg("center_x"), py::arg("center_y"),
+  m.def("cell_anchors_wh", &cell_anchors_wh_py, py::arg("wh"), py::arg("center_x"), py::arg("center_y"),
         py::arg("dtype"));
-  m.def("_grid_anchors", &grid_anchors_py, py::arg("cell_anchors"), py::arg("grid_h"), py::arg("grid_w"),
+  m.def("grid_anchors", &grid_anchors_py, py::arg("cell_anchors"), py::arg("grid_h"), py::arg("grid_w"),
         py::arg("stride_h"), py::arg("stride_w"), py::arg("offset"));
-  m.def("_grid_anchors_multi", &grid_anchors_multi_py, py::arg("cell_anchors"), py::arg("grid_sizes"),
+  m.def("grid_anchors_multi", &grid_anchors_multi_py, py::arg("cell_anchors"), py::arg("grid_sizes"),
         py::arg("strides"), py::arg("offset"));
-  m.def("_grid_points", &grid_points_py, py::arg("grid_h"), py::arg("grid_w"), py::arg("stride_h"),
+  m.def("grid_points", &grid_points_py, py::arg("grid_h"), py::arg("grid_w"), py::arg("stride_h"),
         py::arg("stride_w"), py::arg("offset"), py::arg("dtype"));
-  m.def("_ssd_priors_level", &ssd_priors_level_py, py::arg("scales"), py::arg("level"), py::arg("aspect_ratios"),
+  m.def("ssd_priors_level", &ssd_priors_level_py, py::arg("scales"), py::arg("level"), py::arg("aspect_ratios"),
         py::arg("grid_h"), py::arg("grid_w"), py::arg("image_h"), py::arg("image_w"), py::arg("step"),
         py::arg("clip"), py::arg("dtype"));
-  m.def("_anchor_inside_flags", &inside_flags_py, py::arg("anchors"), py::arg("image_h"), py::arg("image_w"),
+  m.def("anchor_inside_flags", &inside_flags_py, py::arg("anchors"), py::arg("image_h"), py::arg("image_w"),
         py::arg("allowed_border"));
-  m.def("_kmeans_anchors", &kmeans_anchors_py, py::arg("wh"), py::arg("k"), py::arg("seed"), py::arg("max_iter"),
+  m.def("kmeans_anchors", &kmeans_anchors_py, py::arg("wh"), py::arg("k"), py::arg("seed"), py::arg("max_iter"),
         py::arg("ratio_threshold"), py::arg("n_init"));
-  m.def("_anchor_fit", &anchor_fit_py, py::arg("wh"), py::arg("anchors"), py::arg("ratio_threshold"));
+  m.def("anchor_fit", &anchor_fit_py, py::arg("wh"), py::arg("anchors"), py::arg("ratio_threshold"));
 }
 
 }  // namespace locuskit::python

@@ -299,7 +299,8 @@ py::tuple box_loss_py(const py::array& boxes1, const py::array& boxes2, const st
 
 }  // namespace
 
-void bind_box(py::module_& m) {
+void bind_box(py::module_& parent) {
+  py::module_ m = parent.def_submodule("box", "Box formats, IoU family, losses (use locuskit.ops)");
   m.def("box_iou", &box_iou_py, py::arg("boxes1"), py::arg("boxes2"), py::arg("degenerate") = "zero",
         py::arg("out") = py::none());
   m.def("box_iou_max", &box_iou_max_py, py::arg("boxes1"), py::arg("boxes2"),

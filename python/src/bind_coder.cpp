@@ -316,24 +316,25 @@ py::tuple centernet_decode_py(const py::array& heat, const py::array& wh, const 
 
 }  // namespace
 
-void bind_coder(py::module_& m) {
-  m.def("_box_coder_encode", &box_encode_py, py::arg("anchors"), py::arg("gt_boxes"), py::arg("weights"));
-  m.def("_box_coder_decode", &box_decode_py, py::arg("deltas"), py::arg("anchors"), py::arg("weights"),
+void bind_coder(py::module_& parent) {
+  py::module_ m = parent.def_submodule("coder", "Box coders (use locuskit.coders)");
+  m.def("box_coder_encode", &box_encode_py, py::arg("anchors"), py::arg("gt_boxes"), py::arg("weights"));
+  m.def("box_coder_decode", &box_decode_py, py::arg("deltas"), py::arg("anchors"), py::arg("weights"),
         py::arg("scale_clamp"));
-  m.def("_delta_xywh_encode", &mmdet_encode_py, py::arg("anchors"), py::arg("gt_boxes"), py::arg("means"),
+  m.def("delta_xywh_encode", &mmdet_encode_py, py::arg("anchors"), py::arg("gt_boxes"), py::arg("means"),
         py::arg("stds"));
-  m.def("_delta_xywh_decode", &mmdet_decode_py, py::arg("deltas"), py::arg("anchors"), py::arg("means"),
+  m.def("delta_xywh_decode", &mmdet_decode_py, py::arg("deltas"), py::arg("anchors"), py::arg("means"),
         py::arg("stds"), py::arg("wh_ratio_clip"), py::arg("add_ctr_clamp"), py::arg("ctr_clamp"),
         py::arg("max_shape"));
-  m.def("_distance_encode", &distance_encode_py, py::arg("points"), py::arg("gt_boxes"), py::arg("max_dis"),
+  m.def("distance_encode", &distance_encode_py, py::arg("points"), py::arg("gt_boxes"), py::arg("max_dis"),
         py::arg("eps"));
-  m.def("_distance_decode", &distance_decode_py, py::arg("points"), py::arg("distances"), py::arg("max_shape"));
-  m.def("_linear_coder", &linear_py, py::arg("x"), py::arg("anchors"), py::arg("normalize_by_size"),
+  m.def("distance_decode", &distance_decode_py, py::arg("points"), py::arg("distances"), py::arg("max_shape"));
+  m.def("linear_coder", &linear_py, py::arg("x"), py::arg("anchors"), py::arg("normalize_by_size"),
         py::arg("encode"));
-  m.def("_yolo_decode", &yolo_decode_py, py::arg("raw"), py::arg("anchors"), py::arg("stride"), py::arg("version"));
-  m.def("_yolov8_decode", &yolov8_decode_py, py::arg("raw"), py::arg("reg_max"), py::arg("stride"));
-  m.def("_centernet_peaks", &centernet_peaks_py, py::arg("heat"));
-  m.def("_centernet_decode", &centernet_decode_py, py::arg("heat"), py::arg("wh"), py::arg("offset"), py::arg("k"),
+  m.def("yolo_decode", &yolo_decode_py, py::arg("raw"), py::arg("anchors"), py::arg("stride"), py::arg("version"));
+  m.def("yolov8_decode", &yolov8_decode_py, py::arg("raw"), py::arg("reg_max"), py::arg("stride"));
+  m.def("centernet_peaks", &centernet_peaks_py, py::arg("heat"));
+  m.def("centernet_decode", &centernet_decode_py, py::arg("heat"), py::arg("wh"), py::arg("offset"), py::arg("k"),
         py::arg("down_ratio"));
 }
 

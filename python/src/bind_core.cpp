@@ -36,7 +36,8 @@ std::uint64_t physical_memory_bytes() noexcept {
 #endif
 }
 
-void bind_core(py::module_& m) {
+void bind_core(py::module_& parent) {
+  py::module_ m = parent.def_submodule("core", "Version, SIMD architecture and thread count (use the locuskit package)");
   m.attr("__version__") = LOCUSKIT_VERSION_STRING;
   m.def("simd_arch", [] { return std::string(simd::arch_name(simd::active_arch())); },
         "The SIMD architecture the kernels run with now: 'avx512', 'avx2', 'sse2' or 'scalar'.");
@@ -68,6 +69,10 @@ void bind_core(py::module_& m) {
                    "max_threads). They come from one persistent pool. Results do not depend on it.");
   m.attr("max_threads") = max_threads;
   m.def("get_num_threads", &num_threads, "Threads used by large computations.");
+  // Also at the top of _core: locuskit/__init__.py imports them from there (flat names kept for it).
+  for (const char* name : {"__version__", "simd_arch", "available_simd_archs", "set_simd_arch", "set_num_threads",
+                           "max_threads", "get_num_threads"})
+    parent.attr(name) = m.attr(name);
 }
 
 }  // namespace locuskit::python

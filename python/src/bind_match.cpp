@@ -191,21 +191,22 @@ py::array detr_cost_py(const py::array& probs, const py::array& pred_boxes, cons
 
 }  // namespace
 
-void bind_match(py::module_& m) {
-  m.def("_matcher_dense", &matcher_dense_py, py::arg("match_quality_matrix"), py::arg("high_threshold"),
+void bind_match(py::module_& parent) {
+  py::module_ m = parent.def_submodule("match", "IoU matchers, assigners, linear assignment (use locuskit.match)");
+  m.def("matcher_dense", &matcher_dense_py, py::arg("match_quality_matrix"), py::arg("high_threshold"),
         py::arg("low_threshold"), py::arg("allow_low_quality_matches"));
-  m.def("_match_boxes", &match_boxes_py, py::arg("gt_boxes"), py::arg("anchors"), py::arg("high_threshold"),
+  m.def("match_boxes", &match_boxes_py, py::arg("gt_boxes"), py::arg("anchors"), py::arg("high_threshold"),
         py::arg("low_threshold"), py::arg("allow_low_quality_matches"));
-  m.def("_detectron2_match", &d2_match_py, py::arg("quality_or_gt"), py::arg("anchors"), py::arg("thresholds"),
+  m.def("detectron2_match", &d2_match_py, py::arg("quality_or_gt"), py::arg("anchors"), py::arg("thresholds"),
         py::arg("labels"), py::arg("allow_low_quality_matches"));
-  m.def("_ssd_match_boxes", &ssd_match_py, py::arg("gt_boxes"), py::arg("anchors"), py::arg("threshold"));
-  m.def("_max_iou_assign", &max_iou_assign_py, py::arg("gt_boxes"), py::arg("bboxes"), py::arg("pos_iou_thr"),
+  m.def("ssd_match_boxes", &ssd_match_py, py::arg("gt_boxes"), py::arg("anchors"), py::arg("threshold"));
+  m.def("max_iou_assign", &max_iou_assign_py, py::arg("gt_boxes"), py::arg("bboxes"), py::arg("pos_iou_thr"),
         py::arg("neg_iou_thr_low"), py::arg("neg_iou_thr_high"), py::arg("min_pos_iou"),
         py::arg("gt_max_assign_all"), py::arg("match_low_quality"));
-  m.def("_atss_assign", &atss_py, py::arg("anchors"), py::arg("num_level_anchors"), py::arg("gt_boxes"),
+  m.def("atss_assign", &atss_py, py::arg("anchors"), py::arg("num_level_anchors"), py::arg("gt_boxes"),
         py::arg("topk"), py::arg("center_eps"));
-  m.def("_linear_sum_assignment", &lsa_py, py::arg("cost_matrix"), py::arg("maximize"));
-  m.def("_detr_cost_matrix", &detr_cost_py, py::arg("pred_probs"), py::arg("pred_boxes"), py::arg("gt_labels"),
+  m.def("linear_sum_assignment", &lsa_py, py::arg("cost_matrix"), py::arg("maximize"));
+  m.def("detr_cost_matrix", &detr_cost_py, py::arg("pred_probs"), py::arg("pred_boxes"), py::arg("gt_labels"),
         py::arg("gt_boxes"), py::arg("cost_class"), py::arg("cost_bbox"), py::arg("cost_giou"), py::arg("focal"),
         py::arg("focal_alpha"), py::arg("focal_gamma"));
 }

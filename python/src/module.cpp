@@ -2,7 +2,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include <locuskit/error.hpp>
+#include "errors.hpp"
 
 namespace py = pybind11;
 
@@ -22,14 +22,7 @@ void bind_roi(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "locuskit compiled core (use the locuskit package, not this module directly)";
-  // locuskit::type_error derives from std::invalid_argument; it must map to TypeError.
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const locuskit::type_error& e) {
-      PyErr_SetString(PyExc_TypeError, e.what());
-    }
-  });
+  locuskit::python::register_exception_translators();  // errors.cpp: the one translation unit
   using namespace locuskit::python;
   bind_core(m);
   bind_box(m);

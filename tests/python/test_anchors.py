@@ -239,3 +239,9 @@ def test_detectron2_broadcasting():
     np.testing.assert_array_equal(out[1], [[8 - 32, 8 - 32, 8 + 32, 8 + 32]])
     with pytest.raises(ValueError):
         A.DefaultAnchorGenerator(sizes=[[32], [64], [128]], aspect_ratios=[[1.0]], strides=[8, 16])
+
+
+def test_ssd_min_sizes_without_max_sizes_is_a_value_error():
+    # Was a TypeError from len(None) inside the constructor.
+    with pytest.raises(ValueError, match="max_sizes"):
+        A.SSDAnchorGenerator(strides=[8, 16, 32], ratios=[[2], [2], [2]], min_sizes=[10, 20, 30])

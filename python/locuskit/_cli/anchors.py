@@ -33,7 +33,7 @@ def _load_wh(args):
 
 
 def _run(args) -> int:
-    from ..anchors import kmeans_anchors
+    from locuskit.anchors import kmeans_anchors
 
     wh = _load_wh(args)
     anchors, report = kmeans_anchors(wh, args.k, seed=args.seed, ratio_threshold=args.thr)

@@ -19,11 +19,11 @@ union (IoA: the first box's area) is 0; GIoU's penalty with an empty enclosing b
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple, Union
+from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
-from .. import _core
+from .._core import box as _box
 from .._arrays import Array, as_array, is_tensor, tensor_io
 
 __all__ = [
@@ -90,31 +90,37 @@ def box_convert(boxes: Array, in_fmt: str, out_fmt: str) -> Array:
         from .. import _autograd
 
         return _autograd.box_convert(boxes, in_fmt, out_fmt)
-    return _core.box_convert(as_array(boxes, "boxes"), in_fmt, out_fmt)
+    return _box.box_convert(as_array(boxes, "boxes"), in_fmt, out_fmt)
 
 
 @tensor_io
 def box_area(boxes: Array) -> Array:
-    """Areas ``(x2 - x1) * (y2 - y1)`` of (N, 4) xyxy boxes, (N,). ``torchvision.ops.box_area``, bitwise."""
-    return _core.box_area(as_array(boxes, "boxes"))
+    """Areas ``(x2 - x1) * (y2 - y1)`` of (N, 4) xyxy boxes, (N,). ``torchvision.ops.box_area``, bitwise. float32/float64 in, same dtype out."""
+    return _box.box_area(as_array(boxes, "boxes"))
 
 
 @tensor_io
 def clip_boxes_to_image(boxes: Array, size: Tuple[float, float]) -> Array:
     """Clips (N, 4) xyxy boxes to an image of ``size = (height, width)``: x to [0, width], y to
-    [0, height]. ``torchvision.ops.clip_boxes_to_image``, bitwise. Returns a new array."""
+    [0, height]. ``torchvision.ops.clip_boxes_to_image``, bitwise. Returns a new array.
+
+    float32/float64, the input's dtype.
+    """
     try:
         height, width = size
     except (TypeError, ValueError) as exc:
         raise TypeError(f"size: expected (height, width), got {size!r}") from exc
-    return _core.clip_boxes_to_image(as_array(boxes, "boxes"), float(height), float(width))
+    return _box.clip_boxes_to_image(as_array(boxes, "boxes"), float(height), float(width))
 
 
 @tensor_io
 def remove_small_boxes(boxes: Array, min_size: float) -> Array:
     """int64 indices (ascending) of the xyxy boxes with width and height ``>= min_size``
-    (``torchvision.ops.remove_small_boxes``)."""
-    return _core.remove_small_boxes(as_array(boxes, "boxes"), float(min_size))
+    (``torchvision.ops.remove_small_boxes``).
+
+    ``boxes`` (N, 4) float32/float64; returns (K,) int64.
+    """
+    return _box.remove_small_boxes(as_array(boxes, "boxes"), float(min_size))
 
 
 _OUT_DOC = """
@@ -133,7 +139,7 @@ def box_iou(boxes1: Array, boxes2: Array, *, degenerate: str = "zero", out: Opti
     """
     if _needs_autograd(boxes1, boxes2):
         return _family(boxes1, boxes2, "iou", degenerate, 1e-7, out)
-    r = _core.box_iou(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), degenerate, _out_array(out))
+    r = _box.box_iou(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), degenerate, _out_array(out))
     return r if out is None else out
 
 
@@ -144,7 +150,7 @@ def _family(boxes1, boxes2, kind, degenerate, eps, out=None):
         from .. import _autograd
 
         return _autograd.box_iou_pairwise(boxes1, boxes2, kind, degenerate, eps)
-    r = _core.box_iou_family(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), kind, degenerate, eps,
+    r = _box.box_iou_family(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), kind, degenerate, eps,
                              _out_array(out))
     return r if out is None else out
 
@@ -154,7 +160,7 @@ def _aligned(boxes1, boxes2, kind, degenerate, eps):
         from .. import _autograd
 
         return _autograd.box_iou_aligned(boxes1, boxes2, kind, degenerate, eps)
-    return _core.box_iou_family_aligned(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), kind,
+    return _box.box_iou_family_aligned(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), kind,
                                         degenerate, eps)
 
 
@@ -190,31 +196,31 @@ def box_ioa(boxes1: Array, boxes2: Array, *, degenerate: str = "zero", out: Opti
 
 @tensor_io(differentiable=True)
 def box_iou_aligned(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Array:
-    """IoU of aligned pairs, (N,): the diagonal of ``box_iou`` (same bits)."""
+    """IoU of aligned pairs, (N,): the diagonal of ``box_iou`` (same bits). ``boxes1``, ``boxes2`` (N, 4) xyxy float32/float64; peer: the diagonal of ``torchvision.ops.box_iou``."""
     return _aligned(boxes1, boxes2, "iou", degenerate, 1e-7)
 
 
 @tensor_io(differentiable=True)
 def generalized_box_iou_aligned(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Array:
-    """GIoU of aligned pairs, (N,): the diagonal of ``generalized_box_iou`` (same bits)."""
+    """GIoU of aligned pairs, (N,): the diagonal of ``generalized_box_iou`` (same bits). ``boxes1``, ``boxes2`` (N, 4) xyxy float32/float64; peer: the diagonal of ``torchvision.ops.generalized_box_iou``."""
     return _aligned(boxes1, boxes2, "giou", degenerate, 1e-7)
 
 
 @tensor_io(differentiable=True)
 def distance_box_iou_aligned(boxes1: Array, boxes2: Array, eps: float = 1e-7, *, degenerate: str = "zero") -> Array:
-    """DIoU of aligned pairs, (N,): the diagonal of ``distance_box_iou`` (same bits)."""
+    """DIoU of aligned pairs, (N,): the diagonal of ``distance_box_iou`` (same bits). ``boxes1``, ``boxes2`` (N, 4) xyxy float32/float64; peer: the diagonal of ``torchvision.ops.distance_box_iou``."""
     return _aligned(boxes1, boxes2, "diou", degenerate, eps)
 
 
 @tensor_io(differentiable=True)
 def complete_box_iou_aligned(boxes1: Array, boxes2: Array, eps: float = 1e-7, *, degenerate: str = "zero") -> Array:
-    """CIoU of aligned pairs, (N,): the diagonal of ``complete_box_iou`` (same bits)."""
+    """CIoU of aligned pairs, (N,): the diagonal of ``complete_box_iou`` (same bits). ``boxes1``, ``boxes2`` (N, 4) xyxy float32/float64; peer: the diagonal of ``torchvision.ops.complete_box_iou``."""
     return _aligned(boxes1, boxes2, "ciou", degenerate, eps)
 
 
 @tensor_io(differentiable=True)
 def box_ioa_aligned(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Array:
-    """Intersection over the area of ``boxes1[i]`` for aligned pairs, (N,)."""
+    """Intersection over the area of ``boxes1[i]`` for aligned pairs, (N,). ``boxes1``, ``boxes2`` (N, 4) xyxy float32/float64; peer: detectron2's ``pairwise_ioa`` diagonal."""
     return _aligned(boxes1, boxes2, "ioa", degenerate, 1e-7)
 
 
@@ -225,7 +231,7 @@ def _loss(boxes1, boxes2, kind, reduction, eps, degenerate, return_grad):
         from .. import _autograd
 
         return _autograd.box_loss(boxes1, boxes2, kind, reduction, eps, degenerate)
-    loss, grad = _core.box_loss(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), kind, reduction, eps,
+    loss, grad = _box.box_loss(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), kind, reduction, eps,
                                 degenerate, bool(return_grad))
     if reduction != "none":
         loss = loss[0]
@@ -294,8 +300,10 @@ def box_iou_max(boxes1: Array, boxes2: Array, *, degenerate: str = "zero") -> Tu
     Returns ``(max1, argmax1, max2, argmax2)``: ``max1[i] = max_j IoU(boxes1[i], boxes2[j])`` and
     its first arg-max (int64), and the same per box of ``boxes2``. An empty other set gives
     ``-inf`` and ``-1``.
+
+    No peer computes it fused; it equals torchvision's ``box_iou(...).max(dim)`` (first index on ties).
     """
-    return _core.box_iou_max(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), degenerate)
+    return _box.box_iou_max(as_array(boxes1, "boxes1"), as_array(boxes2, "boxes2"), degenerate)
 
 
 def masks_to_boxes(masks: Array) -> Array:
@@ -307,9 +315,10 @@ def masks_to_boxes(masks: Array) -> Array:
     if is_tensor(masks):  # float32 whatever the mask dtype (half masks too), as torchvision
         import torch
 
-        if masks.device.type != "cpu":
-            raise ValueError(f"masks: tensor lives on {masks.device}; move it to the CPU")
-        return torch.from_numpy(masks_to_boxes(masks.detach().bool().numpy()))
+        t: Any = masks
+        if t.device.type != "cpu":
+            raise ValueError(f"masks: tensor lives on {t.device}; move it to the CPU")
+        return torch.from_numpy(masks_to_boxes(t.detach().bool().numpy()))
     m = as_array(masks, "masks")
     if m.ndim != 3:
         raise ValueError(f"masks: expected shape (N, H, W), got {m.shape}")

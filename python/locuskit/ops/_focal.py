@@ -69,9 +69,11 @@ def sigmoid_focal_loss(inputs: Array, targets: Array, alpha: float = 0.25, gamma
     (half: computed in float32). Tensors: differentiable with respect to both arguments through an
     analytic gradient (once differentiable); values within a few ulps of torchvision (its exp/log
     are SLEEF's, ours NumPy's). O(numel).
+
+    ``inputs``, ``targets``: float32/float64 (or half), one shape for both, e.g. (N, C).
     """
     _check(alpha, gamma, reduction)
-    if any(is_tensor(v) and v.requires_grad for v in (inputs, targets)):
+    if any(is_tensor(v) and v.requires_grad for v in (inputs, targets)):  # type: ignore[union-attr]
         import torch
 
         if torch.is_grad_enabled():
