@@ -21,7 +21,7 @@ functions; pass ``validate=False`` for a fully asynchronous call on trusted inpu
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from .ops._nms import MulticlassNMSResult
 
@@ -366,7 +366,7 @@ def multiclass_nms(boxes: Any, scores: Any, *, score_threshold: float = 0.0, iou
 
 
 # ----------------------------------------------------------------------------------- RoI operators
-def _roi_inputs(input, rois, name_in="input"):
+def _roi_inputs(input: Any, rois: Any, name_in: str = "input") -> tuple[_Array, _Array, bool]:
     """(N, C, H, W) features and (K, 5) rois on one CUDA device, same float dtype; the rois are
     validated on a host copy (K x 5 values: one small read-back) as the CPU operators do."""
     f, r = _wrap(input, name_in), _wrap(rois, "rois")
@@ -393,7 +393,7 @@ def _validate_rois(lib: _Lib, r: _Array, batch: int, spatial_scale: float) -> No
     _cuda.check_rois(host, batch, float(spatial_scale))
 
 
-def _pooled(output_size):
+def _pooled(output_size: int | tuple[int, int]) -> tuple[int, int]:
     if isinstance(output_size, int):
         output_size = (output_size, output_size)
     ph, pw = (int(v) for v in output_size)
@@ -402,8 +402,8 @@ def _pooled(output_size):
     return ph, pw
 
 
-def roi_align(input, rois, output_size, spatial_scale: float = 1.0, sampling_ratio: int = -1,
-              aligned: bool = False, *, stream=None, validate: bool = True):
+def roi_align(input: Any, rois: Any, output_size: int | tuple[int, int], spatial_scale: float = 1.0,
+              sampling_ratio: int = -1, aligned: bool = False, *, stream: Any = None, validate: bool = True) -> Any:
     """RoIAlign on the GPU (``torchvision.ops.roi_align`` semantics): ``input`` (N, C, H, W),
     ``rois`` (K, 5) ``(batch_index, x1, y1, x2, y2)`` CUDA arrays of one float dtype; returns
     (K, C, PH, PW). Bitwise equal to ``locuskit.roi.roi_align`` on the CPU (built from the same
@@ -422,8 +422,9 @@ def roi_align(input, rois, output_size, spatial_scale: float = 1.0, sampling_rat
     return out
 
 
-def roi_align_backward(grad_output, rois, input_shape, spatial_scale: float = 1.0, sampling_ratio: int = -1,
-                       aligned: bool = False, *, stream=None, validate: bool = True):
+def roi_align_backward(grad_output: Any, rois: Any, input_shape: Sequence[int], spatial_scale: float = 1.0,
+                       sampling_ratio: int = -1, aligned: bool = False, *, stream: Any = None,
+                       validate: bool = True) -> Any:
     """Gradient of :func:`roi_align` with respect to its input, shape ``input_shape`` (N, C, H, W):
     atomic adds as torchvision's CUDA kernel, so equal to the CPU gradient up to summation order."""
     _require_built()
@@ -443,7 +444,8 @@ def roi_align_backward(grad_output, rois, input_shape, spatial_scale: float = 1.
     return grad
 
 
-def prroi_pool(input, rois, output_size, spatial_scale: float = 1.0, *, stream=None, validate: bool = True):
+def prroi_pool(input: Any, rois: Any, output_size: int | tuple[int, int], spatial_scale: float = 1.0, *,
+               stream: Any = None, validate: bool = True) -> Any:
     """Precise RoI Pooling on the GPU (``locuskit.roi.prroi_pool`` semantics), (K, C, PH, PW);
     bitwise equal to the CPU forward."""
     _require_built()
@@ -459,8 +461,8 @@ def prroi_pool(input, rois, output_size, spatial_scale: float = 1.0, *, stream=N
     return out
 
 
-def prroi_pool_backward(input, rois, grad_output, spatial_scale: float = 1.0, *, stream=None,
-                        validate: bool = True):
+def prroi_pool_backward(input: Any, rois: Any, grad_output: Any, spatial_scale: float = 1.0, *, stream: Any = None,
+                        validate: bool = True) -> tuple[Any, Any]:
     """Gradients of :func:`prroi_pool`: ``(grad_input (N, C, H, W), grad_rois (K, 5))`` (batch-index
     column 0); equal to the CPU backward up to summation order (atomic adds)."""
     _require_built()
