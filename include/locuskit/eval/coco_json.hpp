@@ -122,6 +122,16 @@ inline double need_number(element e, const Ctx& ctx, const char* field) {
   return v;
 }
 
+// `num_keypoints`: the evaluation only asks whether it equals 0 (pycocotools: `num_keypoints == 0`
+// marks the GT ignored), so 0 stays 0, an integral value in int64's range is kept, and any other
+// number (0.5, 1e35, NaN: all != 0 in Python) becomes 1. Never a double -> int cast out of range
+// (undefined behaviour; found by fuzz_coco_ground_truth) nor a truncation of 0.5 to 0.
+inline std::int64_t keypoint_count(double v) noexcept {
+  if (v == 0) return 0;
+  if (v >= -9.2e18 && v <= 9.2e18 && v == std::trunc(v)) return static_cast<std::int64_t>(v);
+  return 1;
+}
+
 // Integer ids (Python equality: 7.0 == 7, so integral doubles are accepted).
 inline bool integer_id(element e, std::int64_t& out) noexcept {
   switch (e.type()) {
@@ -289,7 +299,7 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
           else if (k == "area") has_area = true, area = cj::need_number(f.value, ctx, "area");
           else if (k == "iscrowd") has_crowd = true, crowd = cj::need_number(f.value, ctx, "iscrowd");
           else if (k == "keypoints") has_kp = true, nkv = cj::read_keypoints(f.value, ctx, t.keypoints);
-          else if (k == "num_keypoints") has_nkp = true, nkp = static_cast<std::int64_t>(cj::need_number(f.value, ctx, "num_keypoints"));
+          else if (k == "num_keypoints") has_nkp = true, nkp = cj::keypoint_count(cj::need_number(f.value, ctx, "num_keypoints"));
           else if (k == "segmentation") has_seg = true;
           else if (k == "score") has_score = true, score = cj::need_number(f.value, ctx, "score");
         }

@@ -152,6 +152,23 @@ TEST_CASE("eval: loader errors mirror pycocotools") {
       simdjson::padded_string(std::string(R"([{"image_id":1,"category_id":1,"bbox":[0,0,2,3],"score":0.5}])")), gt);
   CHECK_THROWS_AS(locuskit::coco_evaluate(gt.annotations.view(), r2.view(), p), std::out_of_range);
 }
+TEST_CASE("eval: num_keypoints of any number loads without UB; only == 0 ignores (the 1 h fuzz run's finding)") {
+  // 8.9e34 was cast to int64 (undefined behaviour, UBSan); 0.5 was truncated to 0, which made the
+  // GT ignored where pycocotools' `num_keypoints == 0` is False.
+  const simdjson::padded_string gt_text(std::string(
+      R"({"images":[{"id":1}],"categories":[{"id":1}],"annotations":[)"
+      R"({"id":1,"image_id":1,"category_id":1,"bbox":[0,0,2,2],"area":4,"iscrowd":0,"num_keypoints":88888888888888888888888888888887384.69},)"
+      R"({"id":2,"image_id":1,"category_id":1,"bbox":[0,0,2,2],"area":4,"iscrowd":0,"num_keypoints":0.5},)"
+      R"({"id":3,"image_id":1,"category_id":1,"bbox":[0,0,2,2],"area":4,"iscrowd":0,"num_keypoints":0.0},)"
+      R"({"id":4,"image_id":1,"category_id":1,"bbox":[0,0,2,2],"area":4,"iscrowd":0,"num_keypoints":-3}]})"));
+  const auto gt = locuskit::parse_coco_ground_truth(gt_text);
+  REQUIRE(gt.annotations.num_keypoints.size() == 4);
+  CHECK(gt.annotations.num_keypoints[0] != 0);
+  CHECK(gt.annotations.num_keypoints[1] != 0);
+  CHECK(gt.annotations.num_keypoints[2] == 0);
+  CHECK(gt.annotations.num_keypoints[3] == -3);
+}
+
 TEST_CASE("eval: results are streamed with Python json's number rules, across chunk boundaries") {
   const simdjson::padded_string gt_text(std::string(
       R"({"images":[{"id":1},{"id":2}],"categories":[{"id":1}],"annotations":[]})"));
