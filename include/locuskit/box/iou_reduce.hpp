@@ -133,7 +133,9 @@ void kernel::iou_max_reduce::operator()(Arch, const T* boxes_a, std::size_t n, c
         if (tile_best > row_max[i]) {
           std::size_t first = 0;
           while (!(ious[first] == tile_best)) ++first;
-          row_max[i] = tile_best;
+          // the bits of that pair's IoU, not the lane reduction's: +0.0 and -0.0 compare equal,
+          // and the reduction may have kept the other one (found by fuzz_iou)
+          row_max[i] = ious[first];
           row_arg[i] = col_offset + static_cast<std::int64_t>(col0 + first);
         }
       }
