@@ -333,3 +333,26 @@ def test_evaluate_files_equals_the_array_api():
         traj.evaluate_files(GT, EST, t_start=2e9, t_end=1e9)
     with pytest.raises(ValueError, match="no matching timestamps"):
         traj.evaluate_files(GT, EST, max_diff=0.0, offset=0.5)
+
+
+def test_evo_reads_our_result_zip(tmp_path):
+    """evo's own loader (live, when LOCUSKIT_PEERS points at bench/setup-peers' builds) reads what
+    --save_results writes: the same statistics and error array."""
+    import os
+    import pathlib
+
+    peers = os.environ.get("LOCUSKIT_PEERS")
+    evo_python = pathlib.Path(peers or "/nonexistent") / "evo-venv" / "bin" / "python"
+    if not evo_python.exists():
+        pytest.skip("evo not built here (set LOCUSKIT_PEERS, see bench/setup-peers)")
+    ours = tmp_path / "ours.zip"
+    assert cli_main(["traj", "rpe", "tum", str(GT), str(EST), "-d", "10", "-as", "--save_results", str(ours),
+                     "-q"]) == 0
+    code = ("import json, sys; from evo.tools import file_interface as f; r = f.load_res_file(sys.argv[1]); "
+            "print(json.dumps({'stats': r.stats, 'n': len(r.np_arrays['error_array']), 'title': r.info['title']}))")
+    out = subprocess.run([str(evo_python), "-c", code, str(ours)], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, MPLBACKEND="Agg"))
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    mine = traj.load_result(ours)
+    assert d["stats"] == mine["stats"] and d["n"] == len(mine["arrays"]["error_array"])
+    assert d["title"].startswith("RPE w.r.t. translation part (m)")
