@@ -5,6 +5,7 @@
 
 #include <Eigen/Geometry>
 #include <locuskit/pose.hpp>
+#include <locuskit/traj.hpp>
 #include <random>
 #include <vector>
 

@@ -293,7 +293,7 @@ def section_traj(rec, args):
                           else args.evo_repeat_1m))
     for what, g, e, rep in cases:
         for tool, peer_bin, extra in (("ape", ape, []), ("rpe", rpe, [])):
-            ours_cmd = [*lk, "traj", tool, str(g), str(e), "--format", "kitti", "--align", "sim3", *extra]
+            ours_cmd = [*lk, "traj", tool, "kitti", str(g), str(e), "-as", *extra]  # evo's command line
             peer_cmd = [peer_bin, "kitti", str(g), str(e), "-as", *extra] if peer_bin else None
             l0 = load()
             o, oruns = time_cli(ours_cmd, args.repeat, env=env)

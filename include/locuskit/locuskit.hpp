@@ -12,6 +12,7 @@
 #include "match.hpp"
 #include "eval.hpp"
 #include "pose.hpp"
+#include "traj.hpp"
 #include "mask.hpp"
 #include "roi.hpp"
 #include "nms/iou_guided_nms.hpp"

@@ -1,13 +1,9 @@
 #pragma once
 /// \file pose.hpp
-/// Every public header of include/locuskit/pose/: SO(3), SE(3), Sim(3), batched operations,
-/// trajectory files, association, alignment, APE/RPE and the KITTI odometry metric.
-#include <locuskit/pose/alignment.hpp>
-#include <locuskit/pose/association.hpp>
+/// Every public header of include/locuskit/pose/: SO(3), SE(3), Sim(3) and their batched
+/// operations. Trajectory files, association, alignment, APE/RPE and the KITTI odometry metric
+/// live in the `traj` area (locuskit/traj.hpp).
 #include <locuskit/pose/batch.hpp>
-#include <locuskit/pose/kitti_metric.hpp>
 #include <locuskit/pose/se3.hpp>
 #include <locuskit/pose/sim3.hpp>
 #include <locuskit/pose/so3.hpp>
-#include <locuskit/pose/trajectory_io.hpp>
-#include <locuskit/pose/trajectory_metrics.hpp>

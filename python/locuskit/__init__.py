@@ -6,28 +6,49 @@ copies, and the GIL is released while it runs.
 """
 from __future__ import annotations
 
+import importlib as _importlib
 import os as _os
-
-from . import _core
-from ._core import (
-    __version__,
-    available_simd_archs,
-    get_num_threads,
-    max_threads,
-    set_num_threads,
-    set_simd_arch,
-    simd_arch,
-)
-from . import anchors, boundary, coco, coders, eval, mask, match, medical, ops, panoptic, pose, roi, semseg, traj
-from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
-from ._arrays import CopyWarning, get_copy_policy, set_copy_policy
-from ._library import register as register_torch_ops
-
 import sys as _sys
+
+# Submodules and names are imported on first use (PEP 562), so `import locuskit` and the
+# command line start fast: `locuskit traj ape` loads the compiled core, numpy and locuskit.traj,
+# not torch, matplotlib or the detection modules.
+_SUBMODULES = ("anchors", "boundary", "coco", "coders", "eval", "mask", "match", "medical", "ops", "panoptic",
+               "pose", "roi", "semseg", "traj")
+_FROM_CORE = ("__version__", "available_simd_archs", "get_num_threads", "max_threads", "set_num_threads",
+              "set_simd_arch", "simd_arch")
+_FROM_ARRAYS = ("CopyWarning", "get_copy_policy", "set_copy_policy")
+
+
+def __getattr__(name):
+    if name in _SUBMODULES or name == "_core":
+        value = _importlib.import_module(f"{__name__}.{name}")
+    elif name in _FROM_CORE:
+        value = getattr(_importlib.import_module(f"{__name__}._core"), name)
+    elif name in _FROM_ARRAYS:
+        value = getattr(_importlib.import_module(f"{__name__}._arrays"), name)
+    elif name == "register_torch_ops":
+        value = _importlib.import_module(f"{__name__}._library").register
+    elif name == "__all__":
+        value = _public_names()
+    elif name.startswith("_"):  # private submodules come through the import system, not from ops
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    else:
+        ops = _importlib.import_module(f"{__name__}.ops")
+        if name not in ops.__all__:  # box geometry and NMS at top level, as torchvision.ops
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(ops, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_public_names()))
+
 
 if "torch" in _sys.modules:  # torch already loaded: torch.ops.locuskit.* exist right away
     try:
-        register_torch_ops()
+        __getattr__("register_torch_ops")()
     except Exception as _exc:  # noqa: BLE001 - optional: importing locuskit must not fail on it
         import warnings as _warnings
 
@@ -54,32 +75,7 @@ def _installed_dir(relative: str) -> str:
     return path
 
 
-__all__ = [
-    "__version__",
-    "CopyWarning",
-    "available_simd_archs",
-    "get_cmake_dir",
-    "get_copy_policy",
-    "get_include",
-    "register_torch_ops",
-    "set_copy_policy",
-    "get_num_threads",
-    "anchors",
-    "boundary",
-    "coco",
-    "coders",
-    "eval",
-    "mask",
-    "match",
-    "medical",
-    "max_threads",
-    "ops",
-    "panoptic",
-    "pose",
-    "roi",
-    "semseg",
-    "traj",
-    "set_num_threads",
-    "set_simd_arch",
-    "simd_arch",
-] + list(ops.__all__)
+def _public_names() -> list:
+    ops = _importlib.import_module(f"{__name__}.ops")
+    return ["get_cmake_dir", "get_include", "register_torch_ops", *_FROM_CORE, *_FROM_ARRAYS, *_SUBMODULES,
+            *ops.__all__]

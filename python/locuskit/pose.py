@@ -71,7 +71,7 @@ def _unbatch(out, single):
 def so3_exp(omega):
     """Rotation matrices (N, 3, 3) of rotation vectors (N, 3) (or one (3,))."""
     w, single = _batched(omega, "omega", (3,))
-    return _unbatch(_core.so3_exp(w), single)
+    return _unbatch(_core.pose.so3_exp(w), single)
 
 
 @tensor_io
@@ -81,7 +81,7 @@ def so3_log(rotations):
     single = a.ndim in (1, 2) and a.shape in ((3, 3), (4,))
     if single:
         a = np.ascontiguousarray(a[None])
-    return _unbatch(_core.so3_log(a), single)
+    return _unbatch(_core.pose.so3_log(a), single)
 
 
 @tensor_io
@@ -109,14 +109,14 @@ def so3_vee(m):
 def quaternion_to_matrix(quaternions):
     """(N, 4) quaternions **x, y, z, w** (normalized first) -> (N, 3, 3)."""
     q, single = _batched(quaternions, "quaternions", (4,))
-    return _unbatch(_core.quaternion_to_matrix(q), single)
+    return _unbatch(_core.pose.quaternion_to_matrix(q), single)
 
 
 @tensor_io
 def matrix_to_quaternion(rotations):
     """(N, 3, 3) -> unit quaternions (N, 4) x, y, z, w with w >= 0 (largest-pivot method)."""
     r, single = _batched(rotations, "rotations", (3, 3))
-    return _unbatch(_core.matrix_to_quaternion(r), single)
+    return _unbatch(_core.pose.matrix_to_quaternion(r), single)
 
 
 rotvec_to_matrix = so3_exp
@@ -128,7 +128,7 @@ def euler_to_matrix(angles, seq: str):
     """Rotation matrices from Euler angles (N, 3) in radians. ``seq`` as scipy: lower case
     ("xyz") = extrinsic (fixed axes), upper case ("XYZ") = intrinsic (rotating axes)."""
     a, single = _batched(angles, "angles", (3,))
-    return _unbatch(_core.so3_from_euler(a, seq), single)
+    return _unbatch(_core.pose.so3_from_euler(a, seq), single)
 
 
 @tensor_io
@@ -136,14 +136,14 @@ def matrix_to_euler(rotations, seq: str):
     """Euler angles (N, 3) in radians of rotation matrices, sequence as :func:`euler_to_matrix`.
     At gimbal lock one angle is set to 0."""
     r, single = _batched(rotations, "rotations", (3, 3))
-    return _unbatch(_core.so3_to_euler(r, seq), single)
+    return _unbatch(_core.pose.so3_to_euler(r, seq), single)
 
 
 @tensor_io
 def se3_exp(xi, *, as_tq: bool = False):
     """exp of (N, 6) tangents [v; w] -> (N, 4, 4), or (N, 7) [t, q_xyzw] with ``as_tq=True``."""
     x, single = _batched(xi, "xi", (6,))
-    return _unbatch(_core.se3_exp(x, as_tq), single)
+    return _unbatch(_core.pose.se3_exp(x, as_tq), single)
 
 
 @tensor_io
@@ -153,7 +153,7 @@ def se3_log(poses):
     single = a.shape in ((4, 4), (7,))
     if single:
         a = np.ascontiguousarray(a[None])
-    return _unbatch(_core.se3_log(a), single)
+    return _unbatch(_core.pose.se3_log(a), single)
 
 
 @tensor_io
@@ -178,14 +178,14 @@ def se3_compose(a, b):
     """Products a[i] @ b[i] of (N, 4, 4) rigid transforms (one side may have N = 1)."""
     a_, sa = _batched(a, "a", (4, 4))
     b_, sb = _batched(b, "b", (4, 4))
-    return _unbatch(_core.se3_compose(a_, b_), sa and sb)
+    return _unbatch(_core.pose.se3_compose(a_, b_), sa and sb)
 
 
 @tensor_io
 def se3_inverse(poses):
     """Inverses [R^T, -R^T t] of (N, 4, 4) rigid transforms."""
     p, single = _batched(poses, "poses", (4, 4))
-    return _unbatch(_core.se3_inverse(p), single)
+    return _unbatch(_core.pose.se3_inverse(p), single)
 
 
 @tensor_io
@@ -202,7 +202,7 @@ def se3_act(poses, points):
 def se3_adjoint(poses):
     """(N, 6, 6) adjoints [[R, hat(t) R], [0, R]] (order [v; w])."""
     p, single = _batched(poses, "poses", (4, 4))
-    return _unbatch(_core.se3_adjoint(p), single)
+    return _unbatch(_core.pose.se3_adjoint(p), single)
 
 
 @tensor_io
@@ -211,19 +211,19 @@ def se3_interpolate(a, b, t):
     a_, single = _batched(a, "a", (4, 4))
     b_, _ = _batched(b, "b", (4, 4))
     t_ = np.ascontiguousarray(np.broadcast_to(np.asarray(t, dtype=a_.dtype), (a_.shape[0],)))
-    return _unbatch(_core.se3_interpolate(a_, b_, t_), single)
+    return _unbatch(_core.pose.se3_interpolate(a_, b_, t_), single)
 
 
 @tensor_io
 def so3_average(quaternions):
     """Quaternion eigen-average (Markley 2007) of (N, 4) xyzw float64 -> (4,) with w >= 0."""
-    return _core.so3_average(np.ascontiguousarray(as_array(quaternions, "quaternions"), dtype=np.float64))
+    return _core.pose.so3_average(np.ascontiguousarray(as_array(quaternions, "quaternions"), dtype=np.float64))
 
 
 @tensor_io
 def se3_average(poses, max_iterations: int = 50):
     """Iterative mean of (N, 4, 4) float64 poses: x <- x exp(mean log(x^-1 x_i))."""
-    return _core.se3_average(np.ascontiguousarray(as_array(poses, "poses"), dtype=np.float64),
+    return _core.pose.se3_average(np.ascontiguousarray(as_array(poses, "poses"), dtype=np.float64),
                             integer(max_iterations, "max_iterations", minimum=1, maximum=INT32_MAX))
 
 
@@ -233,7 +233,7 @@ def tq_to_matrix(tq):
     a, single = _batched(tq, "tq", (7,))
     if a.ndim != 2 or a.shape[1] != 7:
         raise ValueError(f"tq: expected shape (N, 7) [t, q_xyzw], got {a.shape}")
-    R = _core.quaternion_to_matrix(np.ascontiguousarray(a[:, 3:]))
+    R = _core.pose.quaternion_to_matrix(np.ascontiguousarray(a[:, 3:]))
     out = np.zeros((a.shape[0], 4, 4), a.dtype)
     out[:, :3, :3] = R
     out[:, :3, 3] = a[:, :3]
@@ -245,7 +245,7 @@ def tq_to_matrix(tq):
 def matrix_to_tq(poses):
     """(N, 4, 4) -> (N, 7) [t, q_xyzw] with w >= 0."""
     p, single = _batched(poses, "poses", (4, 4))
-    q = _core.matrix_to_quaternion(np.ascontiguousarray(p[:, :3, :3]))
+    q = _core.pose.matrix_to_quaternion(np.ascontiguousarray(p[:, :3, :3]))
     return _unbatch(np.concatenate([p[:, :3, 3], q], 1), single)
 
 
@@ -253,14 +253,14 @@ def matrix_to_tq(poses):
 def sim3_exp(zeta):
     """exp of (N, 7) [v; w; sigma] -> (N, 4, 4) [[s R, t], [0, 1]], s = exp(sigma)."""
     z, single = _batched(zeta, "zeta", (7,))
-    return _unbatch(_core.sim3_exp(z), single)
+    return _unbatch(_core.pose.sim3_exp(z), single)
 
 
 @tensor_io
 def sim3_log(transforms):
     """log of (N, 4, 4) similarity transforms -> (N, 7) [v; w; sigma]."""
     m, single = _batched(transforms, "transforms", (4, 4))
-    return _unbatch(_core.sim3_log(m), single)
+    return _unbatch(_core.pose.sim3_log(m), single)
 
 
 def _jac(tangent, kind):
@@ -271,7 +271,7 @@ def _jac(tangent, kind):
     group = {3: "so3", 6: "se3", 7: "sim3"}.get(x.shape[-1])
     if group is None:
         raise ValueError(f"tangent: expected shape (N, 3), (N, 6) or (N, 7), got {x.shape}")
-    return _unbatch(_core.lie_jacobian(x, group, kind), single)
+    return _unbatch(_core.pose.lie_jacobian(x, group, kind), single)
 
 
 @tensor_io

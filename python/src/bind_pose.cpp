@@ -1,33 +1,13 @@
-// Python bindings for the pose area: batched Lie-group operations and trajectory evaluation.
+// Python bindings for the pose area (_core.pose): batched SO(3), SE(3), Sim(3) operations.
+// Trajectory evaluation is bound in bind_traj.cpp (_core.traj).
 // Validation happens here with the GIL held; the kernels run with it released.
 #include <locuskit/pose.hpp>
 
 #include "arrays.hpp"
+#include "batch_arrays.hpp"
 
 namespace locuskit::python {
 namespace {
-
-/// Array of dtype T with trailing shape `tail` (leading dimension N), C-contiguous.
-template <class T>
-const T* batch_data(const py::array& a, const char* name, std::initializer_list<py::ssize_t> tail,
-                    const char* expected, std::size_t& n, const char* relative_to = nullptr) {
-  require_dtype<T>(a, name, relative_to);
-  bool ok = a.ndim() == static_cast<py::ssize_t>(tail.size() + 1);
-  py::ssize_t d = 1;
-  for (auto it = tail.begin(); ok && it != tail.end(); ++it, ++d)
-    if (a.shape(d) != *it) ok = false;
-  if (!ok) throw std::invalid_argument(std::string(name) + ": expected shape " + expected + ", got " + shape_str(a));
-  require_contiguous(a, name);
-  n = static_cast<std::size_t>(a.shape(0));
-  return static_cast<const T*>(a.data());
-}
-
-template <class T>
-void check_finite(const T* p, std::size_t count, const char* name, std::size_t per) {
-  for (std::size_t i = 0; i < count; ++i)
-    if (!std::isfinite(p[i]))
-      throw std::invalid_argument(std::string(name) + "[" + std::to_string(i / per) + "]: contains NaN or Inf");
-}
 
 template <class T>
 T rotation_tolerance() {
@@ -339,236 +319,10 @@ py::array se3_average_py(const py::array& x, int max_iterations) {
   return std::move(out);
 }
 
-// ---------------------------------------------------------------- trajectories
-TrajectoryFormat parse_format(const std::string& s) {
-  if (s == "tum") return TrajectoryFormat::tum;
-  if (s == "kitti") return TrajectoryFormat::kitti;
-  if (s == "euroc") return TrajectoryFormat::euroc;
-  throw std::invalid_argument("format: expected 'tum', 'kitti' or 'euroc', got '" + s + "'");
-}
-
-py::tuple to_py(TrajectoryData&& d) {
-  const auto n = static_cast<py::ssize_t>(d.size());
-  auto poses = new_array<double>({n, 4, 4});
-  std::copy(d.poses.begin(), d.poses.end(), poses.mutable_data());
-  py::object stamps = py::none(), ns = py::none();
-  if (!d.stamps.empty()) {
-    auto s = new_array<double>({n});
-    std::copy(d.stamps.begin(), d.stamps.end(), s.mutable_data());
-    stamps = s;
-  }
-  if (!d.stamps_ns.empty()) {
-    auto s = new_array<std::int64_t>({n});
-    std::copy(d.stamps_ns.begin(), d.stamps_ns.end(), s.mutable_data());
-    ns = s;
-  }
-  return py::make_tuple(stamps, ns, poses, d.warnings);
-}
-
-py::tuple read_trajectory_py(const std::string& path, const std::string& format) {
-  const TrajectoryFormat f = parse_format(format);
-  TrajectoryData d;
-  {
-    py::gil_scoped_release release;
-    d = read_trajectory(path, f);
-  }
-  return to_py(std::move(d));
-}
-
-py::tuple parse_trajectory_py(const std::string& text, const std::string& format, const std::string& name) {
-  const TrajectoryFormat f = parse_format(format);
-  TrajectoryData d;
-  {
-    py::gil_scoped_release release;
-    d = parse_trajectory(text, f, name);
-  }
-  return to_py(std::move(d));
-}
-
-py::array_t<std::int64_t> to_array(const std::vector<std::int64_t>& v) {
-  auto a = new_array<std::int64_t>({static_cast<py::ssize_t>(v.size())});
-  std::copy(v.begin(), v.end(), a.mutable_data());
-  return a;
-}
-
-py::tuple associate_py(const py::array& ref, const py::array& est, double max_diff, double offset) {
-  const double* r = vector_data<double>(ref, "ref_stamps", -1);
-  const double* e = vector_data<double>(est, "est_stamps", -1);
-  check_finite(r, static_cast<std::size_t>(ref.shape(0)), "ref_stamps", 1);
-  check_finite(e, static_cast<std::size_t>(est.shape(0)), "est_stamps", 1);
-  std::vector<std::int64_t> ri, ei;
-  {
-    py::gil_scoped_release release;
-    associate_stamps(r, static_cast<std::size_t>(ref.shape(0)), e, static_cast<std::size_t>(est.shape(0)), max_diff,
-                     offset, ri, ei);
-  }
-  return py::make_tuple(to_array(ri), to_array(ei));
-}
-
-const double* poses_data(const py::array& a, const char* name, std::size_t& n) {
-  const double* p = batch_data<double>(a, name, {4, 4}, "(N, 4, 4) float64", n);
-  check_finite(p, 16 * n, name, 16);
-  return p;
-}
-
-py::tuple umeyama_py(const py::array& x, const py::array& y, bool with_scale, long long n_to_align) {
-  std::size_t nx = 0, ny = 0;
-  const double* px = poses_data(x, "est_poses", nx);
-  const double* py_ = poses_data(y, "ref_poses", ny);
-  if (nx != ny) throw std::invalid_argument("umeyama: est_poses and ref_poses have different lengths");
-  Alignment a;
-  {
-    py::gil_scoped_release release;
-    a = umeyama_alignment(px, py_, nx, with_scale, n_to_align);
-  }
-  auto R = new_array<double>({3, 3});
-  auto t = new_array<double>({3});
-  Eigen::Map<Eigen::Matrix<double, 3, 3, Eigen::RowMajor>>(R.mutable_data()) = a.R;
-  Eigen::Map<Eigen::Vector3d>(t.mutable_data()) = a.t;
-  return py::make_tuple(R, t, a.s);
-}
-
-py::array apply_alignment_py(const py::array& poses, const py::array& R, const py::array& t, double s, bool scale_only) {
-  std::size_t n = 0;
-  const double* p = poses_data(poses, "poses", n);
-  Alignment a;
-  std::size_t k = 0;
-  const double* rr = batch_data<double>(R, "R", {3}, "(3, 3)", k);
-  if (k != 3) throw std::invalid_argument("R: expected shape (3, 3)");
-  const double* tt = vector_data<double>(t, "t", 3);
-  a.R = Eigen::Map<const Eigen::Matrix<double, 3, 3, Eigen::RowMajor>>(rr);
-  a.t = Eigen::Map<const Eigen::Vector3d>(tt);
-  a.s = s;
-  auto out = new_array<double>({static_cast<py::ssize_t>(n), 4, 4});
-  double* o = out.mutable_data();
-  std::copy(p, p + 16 * n, o);
-  py::gil_scoped_release release;
-  apply_alignment(o, n, a, scale_only);
-  return std::move(out);
-}
-
-PoseRelation parse_relation(const std::string& s) {
-  if (s == "trans_part" || s == "translation") return PoseRelation::translation;
-  if (s == "angle_rad") return PoseRelation::rotation_angle_rad;
-  if (s == "angle_deg") return PoseRelation::rotation_angle_deg;
-  if (s == "rot_part") return PoseRelation::rotation_part;
-  if (s == "full") return PoseRelation::full;
-  if (s == "point_distance") return PoseRelation::point_distance;
-  throw std::invalid_argument(
-      "relation: expected 'trans_part', 'angle_deg', 'angle_rad', 'rot_part', 'full' or 'point_distance', got '" + s + "'");
-}
-
-py::array ape_py(const py::array& ref, const py::array& est, const std::string& relation) {
-  const PoseRelation rel = parse_relation(relation);
-  std::size_t nr = 0, ne = 0;
-  const double* r = poses_data(ref, "ref_poses", nr);
-  const double* e = poses_data(est, "est_poses", ne);
-  if (nr != ne) throw std::invalid_argument("ape: ref_poses and est_poses have different lengths (associate first)");
-  auto out = new_array<double>({static_cast<py::ssize_t>(nr)});
-  double* o = out.mutable_data();
-  py::gil_scoped_release release;
-  ape_errors(r, e, nr, rel, o, Parallel{num_threads()});
-  return std::move(out);
-}
-
-py::tuple rpe_pairs_py(const py::array& poses, double delta, const std::string& unit, bool all_pairs, double rel_tol) {
-  DeltaUnit u;
-  if (unit == "f" || unit == "frames") u = DeltaUnit::frames;
-  else if (unit == "m" || unit == "meters") u = DeltaUnit::meters;
-  else throw std::invalid_argument("unit: expected 'f' (frames) or 'm' (meters), got '" + unit + "'");
-  std::size_t n = 0;
-  const double* p = poses_data(poses, "poses", n);
-  std::vector<std::int64_t> a, b;
-  {
-    py::gil_scoped_release release;
-    rpe_pairs(p, n, delta, u, all_pairs, rel_tol, a, b);
-  }
-  return py::make_tuple(to_array(a), to_array(b));
-}
-
-py::array rpe_py(const py::array& ref, const py::array& est, const py::array& first, const py::array& second,
-                 const std::string& relation) {
-  const PoseRelation rel = parse_relation(relation);
-  std::size_t nr = 0, ne = 0;
-  const double* r = poses_data(ref, "ref_poses", nr);
-  const double* e = poses_data(est, "est_poses", ne);
-  if (nr != ne) throw std::invalid_argument("rpe: ref_poses and est_poses have different lengths (associate first)");
-  const std::int64_t* f = vector_data<std::int64_t>(first, "first", -1);
-  const std::int64_t* s = vector_data<std::int64_t>(second, "second", first.shape(0), "first");
-  const std::size_t np = static_cast<std::size_t>(first.shape(0));
-  for (std::size_t k = 0; k < np; ++k)
-    if (f[k] < 0 || s[k] < 0 || static_cast<std::size_t>(f[k]) >= nr || static_cast<std::size_t>(s[k]) >= nr)
-      throw std::invalid_argument("rpe: pair " + std::to_string(k) + " is out of range");
-  auto out = new_array<double>({static_cast<py::ssize_t>(np)});
-  double* o = out.mutable_data();
-  py::gil_scoped_release release;
-  rpe_errors(r, e, f, s, np, rel, o, Parallel{num_threads()});
-  return std::move(out);
-}
-
-py::dict statistics_py(const py::array& e) {
-  const double* p = vector_data<double>(e, "errors", -1);
-  const ErrorStatistics s = error_statistics(p, static_cast<std::size_t>(e.shape(0)));
-  py::dict d;
-  d["rmse"] = s.rmse;
-  d["mean"] = s.mean;
-  d["median"] = s.median;
-  d["std"] = s.std;
-  d["min"] = s.min;
-  d["max"] = s.max;
-  d["sse"] = s.sse;
-  d["n"] = s.n;
-  return d;
-}
-
-py::dict kitti_py(const py::array& gt, const py::array& est, const std::string& precision) {
-  KittiPrecision prec;
-  if (precision == "devkit") prec = KittiPrecision::devkit;
-  else if (precision == "double") prec = KittiPrecision::double_;
-  else throw std::invalid_argument("precision: expected 'devkit' or 'double', got '" + precision + "'");
-  std::size_t ng = 0, ne = 0;
-  const double* g = poses_data(gt, "gt_poses", ng);
-  const double* e = poses_data(est, "est_poses", ne);
-  if (ng != ne)
-    throw std::invalid_argument("kitti: gt_poses has " + std::to_string(ng) + " poses and est_poses " + std::to_string(ne) +
-                                " (the devkit needs equal counts)");
-  check_finite(g, 16 * ng, "gt_poses", 16);
-  check_finite(e, 16 * ne, "est_poses", 16);
-  KittiResult r;
-  {
-    py::gil_scoped_release release;
-    r = kitti_odometry_metric(g, e, ng, prec, Parallel{num_threads()});
-  }
-  auto seg = new_array<double>({static_cast<py::ssize_t>(r.segments.size()), 5});
-  double* o = seg.mutable_data();
-  for (std::size_t i = 0; i < r.segments.size(); ++i) {
-    const auto& s = r.segments[i];
-    o[5 * i] = static_cast<double>(s.first_frame);
-    o[5 * i + 1] = s.r_err;
-    o[5 * i + 2] = s.t_err;
-    o[5 * i + 3] = s.len;
-    o[5 * i + 4] = s.speed;
-  }
-  py::dict per;
-  for (int li = 0; li < 8; ++li) {
-    py::dict d;
-    d["n"] = r.length_count[li];
-    d["t_err_fraction"] = r.length_t_err[li];
-    d["r_err_rad_per_m"] = r.length_r_err[li];
-    per[py::str(std::to_string(static_cast<int>(r.lengths[li])))] = d;
-  }
-  py::dict d;
-  d["segments"] = seg;
-  d["t_err_fraction"] = r.t_err;
-  d["r_err_rad_per_m"] = r.r_err;
-  d["per_length"] = per;
-  d["gt_path_length_m"] = r.gt_path_length;
-  return d;
-}
-
 }  // namespace
 
-void bind_pose(py::module_& m) {
+void bind_pose(py::module_& parent) {
+  auto m = parent.def_submodule("pose", "batched SO(3), SE(3), Sim(3) (use locuskit.pose)");
   m.def("so3_exp", &so3_exp_py, py::arg("omega"));
   m.def("so3_log", &so3_log_py, py::arg("rotations"));
   m.def("quaternion_to_matrix", &quaternion_to_matrix_py, py::arg("quaternions"));
@@ -586,21 +340,6 @@ void bind_pose(py::module_& m) {
   m.def("so3_to_euler", &so3_to_euler_py, py::arg("rotations"), py::arg("seq"));
   m.def("so3_average", &so3_average_py, py::arg("quaternions"));
   m.def("se3_average", &se3_average_py, py::arg("poses"), py::arg("max_iterations") = 50);
-  m.def("traj_read", &read_trajectory_py, py::arg("path"), py::arg("format"));
-  m.def("traj_parse", &parse_trajectory_py, py::arg("text"), py::arg("format"), py::arg("name") = "<string>");
-  m.def("traj_associate", &associate_py, py::arg("ref_stamps"), py::arg("est_stamps"), py::arg("max_diff"),
-        py::arg("offset"));
-  m.def("traj_umeyama", &umeyama_py, py::arg("est_poses"), py::arg("ref_poses"), py::arg("with_scale"),
-        py::arg("n_to_align") = -1);
-  m.def("traj_apply_alignment", &apply_alignment_py, py::arg("poses"), py::arg("R"), py::arg("t"), py::arg("s"),
-        py::arg("scale_only") = false);
-  m.def("traj_ape", &ape_py, py::arg("ref_poses"), py::arg("est_poses"), py::arg("relation"));
-  m.def("traj_rpe_pairs", &rpe_pairs_py, py::arg("poses"), py::arg("delta"), py::arg("unit"), py::arg("all_pairs"),
-        py::arg("rel_tol"));
-  m.def("traj_rpe", &rpe_py, py::arg("ref_poses"), py::arg("est_poses"), py::arg("first"), py::arg("second"),
-        py::arg("relation"));
-  m.def("traj_statistics", &statistics_py, py::arg("errors"));
-  m.def("traj_kitti", &kitti_py, py::arg("gt_poses"), py::arg("est_poses"), py::arg("precision"));
 }
 
 }  // namespace locuskit::python

@@ -15,6 +15,7 @@ void bind_coder(py::module_& m);
 void bind_match(py::module_& m);
 void bind_eval(py::module_& m);
 void bind_pose(py::module_& m);
+void bind_traj(py::module_& m);
 void bind_mask(py::module_& m);
 void bind_cuda(py::module_& m);
 void bind_roi(py::module_& m);
@@ -32,6 +33,7 @@ PYBIND11_MODULE(_core, m) {
   bind_match(m);
   bind_eval(m);
   bind_pose(m);
+  bind_traj(m);
   bind_mask(m);
   bind_cuda(m);
   bind_roi(m);

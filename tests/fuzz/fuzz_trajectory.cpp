@@ -4,12 +4,14 @@
 // takes (self-association, Umeyama alignment, APE, RPE, statistics), which may only throw
 // std::invalid_argument (degenerate alignment, no RPE pair).
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <vector>
 
-#include <locuskit/pose.hpp>
+#include <locuskit/traj.hpp>
 
 #include "fuzz_support.hpp"
 
@@ -38,7 +40,7 @@ void evaluate(const TrajectoryData& t) {
     ape_errors(t.poses.data(), est.data(), n, rel, err.data());
     (void)error_statistics(err.data(), n);
   }
-  for (const auto unit : {DeltaUnit::frames, DeltaUnit::meters})
+  for (const auto unit : {DeltaUnit::frames, DeltaUnit::meters, DeltaUnit::degrees, DeltaUnit::radians})
     for (const bool all_pairs : {false, true}) {
       std::vector<std::int64_t> first, second;
       try {
@@ -62,12 +64,22 @@ void evaluate(const TrajectoryData& t) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  TrajectoryData t;
+  TrajectoryData t, c;
+  std::string error, chunked_error;
   try {
     t = parse_trajectory(text, format, "fuzz");
-  } catch (const parse_error&) {
-    return 0;
+  } catch (const parse_error& e) {
+    error = e.what();
   }
+  // Differential: chunks of whole lines parsed on several threads give the same result or the
+  // same first error.
+  try {
+    c = detail::parse_trajectory_chunked(text, format, "fuzz", Parallel{3}, 5);
+  } catch (const parse_error& e) {
+    chunked_error = e.what();
+  }
+  FUZZ_CHECK(error == chunked_error, "chunked parse: error '%s' vs '%s'", chunked_error.c_str(), error.c_str());
+  if (!error.empty()) return 0;
   const std::size_t n = t.size();
   FUZZ_CHECK(n >= 1 && t.poses.size() == 16 * n, "%zu pose values", t.poses.size());
   FUZZ_CHECK(format == TrajectoryFormat::kitti ? t.stamps.empty() : t.stamps.size() == n, "%zu stamps for %zu poses",
@@ -75,6 +87,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(format == TrajectoryFormat::euroc ? t.stamps_ns.size() == n : t.stamps_ns.empty(), "%zu ns stamps",
              t.stamps_ns.size());
   for (const double v : t.poses) FUZZ_CHECK(std::isfinite(v), "non-finite pose value %g", v);
+  FUZZ_CHECK(c.poses == t.poses && c.stamps_ns == t.stamps_ns && c.warnings == t.warnings,
+             "chunked parse differs (%zu vs %zu values)", c.poses.size(), t.poses.size());
+  FUZZ_CHECK(c.stamps.size() == t.stamps.size() &&
+                 std::equal(c.stamps.begin(), c.stamps.end(), t.stamps.begin(),
+                            [](double a, double b) { return a == b || (a != a && b != b); }),
+             "chunked parse: stamps differ");
   evaluate(t);
   return 0;
 }

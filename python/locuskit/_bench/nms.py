@@ -5,16 +5,16 @@ Inputs imitate a detector's raw output: N boxes around N/25 objects (sizes 16-25
 """
 from __future__ import annotations
 
-import numpy as np
-
 from ._util import load_average, median_time, print_table
 
 DESCRIPTION = "NMS family vs torchvision / OpenCV (single thread): nms, batched_nms, soft-NMS, multiclass"
 
 
 def clustered_boxes(rng: np.random.Generator, n: int, extent: float = 1024.0, per_object: int = 25,
-                    dtype=np.float32):
+                    dtype="float32"):
     """Detector-like boxes (xyxy) and scores: n proposals around n / per_object objects."""
+    import numpy as np  # imported when used: `locuskit traj ...` starts without NumPy
+
     k = max(1, n // per_object)
     centres = rng.uniform(0, extent, size=(k, 2))
     sizes = rng.uniform(16, 256, size=(k, 2))
@@ -46,6 +46,8 @@ def _ratio(peer, ours):
 
 
 def run(args) -> int:
+    import numpy as np
+
     import locuskit as lk
 
     try:

@@ -10,8 +10,6 @@ import json
 import math
 import pathlib
 
-import numpy as np
-
 _EXTS = (".png", ".npy", ".nii", ".nii.gz")
 
 
@@ -25,6 +23,8 @@ def _stem(path: pathlib.Path) -> str:
 
 def read_label_map(path) -> tuple[np.ndarray, tuple | None]:
     """(array, spacing or None) of a .png (Pillow), .npy or .nii/.nii.gz (nibabel) file."""
+    import numpy as np  # imported when used: the command line starts without NumPy
+
     path = pathlib.Path(path)
     name = path.name.lower()
     if not path.is_file():
@@ -56,6 +56,8 @@ def _fmt(v) -> str:
 
 
 def _json_value(v):
+    import numpy as np  # imported when used: the command line starts without NumPy
+
     if isinstance(v, np.ndarray):
         return [_json_value(x) for x in v.tolist()]
     if isinstance(v, dict):
@@ -118,6 +120,8 @@ def _run_semseg(args) -> int:
 
 def _plot_semseg(path, metric, res, convention) -> None:
     """Per-class IoU bars and the row-normalised confusion matrix as one PNG/PDF (matplotlib)."""
+    import numpy as np  # imported when used: the command line starts without NumPy
+
     import matplotlib
 
     matplotlib.use("Agg")

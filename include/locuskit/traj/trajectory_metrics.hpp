@@ -27,8 +27,8 @@ enum class PoseRelation {
   point_distance,      ///< APE: ‖p_est − p_ref‖; RPE: | ‖Δp_ref‖ − ‖Δp_est‖ |
 };
 
-/// RPE delta units.
-enum class DeltaUnit { frames, meters };
+/// RPE delta units (evo's `-u f|m|d|r`).
+enum class DeltaUnit { frames, meters, degrees, radians };
 
 /// evo's statistics of an error vector: rmse = √mean(e²), mean, median (average of the two middle
 /// values for even n), std (population, ddof = 0), min, max, sse = Σe².
@@ -123,7 +123,10 @@ inline void ape_errors(const double* ref, const double* est, std::size_t n, Pose
 /// consecutive: walk the path, record i when the accumulated distance reaches ≥ δ (then reset;
 /// index 0 is not recorded, evo's quirk), pair successive records. meters, all pairs: for every i
 /// the j > i whose path distance d(i, j) is closest to δ (first on ties), kept if |d − δ| ≤ δ·rel_tol;
-/// O(n log n) by binary search on the accumulated distances (evo: O(n²)). Throws if no pair.
+/// O(n log n) by binary search on the accumulated distances (evo: O(n²)). degrees/radians
+/// (δ ∈ [0, 180]° or [0, π]), consecutive: accumulate the angles ‖log(Rᵢ₋₁ᵀRᵢ)‖ from index 0 and
+/// emit (start, i) when the sum reaches ≥ δ, then start = i; all pairs: every (i, j > i) whose
+/// direct angle ‖log(RᵢᵀRⱼ)‖ lies in [δ − δ·rel_tol, δ + δ·rel_tol], O(n²) as evo. Throws if no pair.
 inline void rpe_pairs(const double* poses, std::size_t n, double delta, DeltaUnit unit, bool all_pairs,
                       double rel_tol, std::vector<std::int64_t>& first, std::vector<std::int64_t>& second) {
   first.clear();
@@ -141,6 +144,41 @@ inline void rpe_pairs(const double* poses, std::size_t n, double delta, DeltaUni
       for (std::size_t i = 0; i + d < n; i += d) {
         first.push_back(static_cast<std::int64_t>(i));
         second.push_back(static_cast<std::int64_t>(i + d));
+      }
+    }
+  } else if (unit == DeltaUnit::degrees || unit == DeltaUnit::radians) {
+    const bool deg = unit == DeltaUnit::degrees;
+    const double bound = deg ? 180.0 : 3.14159265358979323846;
+    LOCUSKIT_CHECK(delta <= bound, std::invalid_argument, "rpe: a delta angle must be within [0, ", bound, "], got ",
+                   delta);
+    const double to_rad = deg ? 3.14159265358979323846 / 180.0 : 1.0;  // numpy deg2rad
+    const double d_rad = delta * to_rad, tol_rad = (delta * rel_tol) * to_rad;
+    double R[16];
+    auto angle = [&](std::size_t i, std::size_t j) {
+      detail::relative_se3(poses + 16 * i, poses + 16 * j, R);
+      return detail::rotation_angle(R);
+    };
+    if (all_pairs) {
+      const double lo = d_rad - tol_rad, hi = d_rad + tol_rad;
+      for (std::size_t i = 0; i + 1 < n; ++i)
+        for (std::size_t j = i + 1; j < n; ++j) {
+          const double a = angle(i, j);
+          if (lo <= a && a <= hi) {
+            first.push_back(static_cast<std::int64_t>(i));
+            second.push_back(static_cast<std::int64_t>(j));
+          }
+        }
+    } else {
+      double accumulated = 0;
+      std::size_t start = 0;
+      for (std::size_t i = 1; i < n; ++i) {
+        accumulated += angle(i - 1, i);
+        if (accumulated >= d_rad) {
+          first.push_back(static_cast<std::int64_t>(start));
+          second.push_back(static_cast<std::int64_t>(i));
+          accumulated = 0;
+          start = i;
+        }
       }
     }
   } else if (!all_pairs) {
@@ -196,7 +234,10 @@ inline void rpe_pairs(const double* poses, std::size_t n, double delta, DeltaUni
     }
   }
   LOCUSKIT_CHECK(!first.empty(), std::invalid_argument, "rpe: delta = ", delta,
-                 unit == DeltaUnit::frames ? " (frames)" : " (meters)",
+                 unit == DeltaUnit::frames   ? " (frames)"
+                 : unit == DeltaUnit::meters ? " (meters)"
+                 : unit == DeltaUnit::degrees ? " (degrees)"
+                                              : " (radians)",
                  " produced an empty index list; try a lower value or all pairs");
 }
 

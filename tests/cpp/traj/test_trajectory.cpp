@@ -1,11 +1,11 @@
 // Trajectory evaluation in C++: association against evo's exhaustive rule, parsing errors,
 // statistics, and the real KITTI 00 files against evo's and the compiled devkit's numbers
 // (shared/reference/trajectories/expected.json; skipped when the shared reference is absent).
-#include <locuskit/pose/alignment.hpp>
-#include <locuskit/pose/association.hpp>
-#include <locuskit/pose/kitti_metric.hpp>
-#include <locuskit/pose/trajectory_io.hpp>
-#include <locuskit/pose/trajectory_metrics.hpp>
+#include <locuskit/traj/alignment.hpp>
+#include <locuskit/traj/association.hpp>
+#include <locuskit/traj/kitti_metric.hpp>
+#include <locuskit/traj/trajectory_io.hpp>
+#include <locuskit/traj/trajectory_metrics.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -186,4 +186,71 @@ TEST_CASE("KITTI 00 ORB-SLAM2: evo APE/RPE and the devkit metric") {
   CHECK(k.r_err == 4.4218289986019954e-05);
   const auto kd = kitti_odometry_metric(gt.poses.data(), est.poses.data(), n, KittiPrecision::double_);
   CHECK(kd.t_err == doctest::Approx(0.006997286638583293).epsilon(1e-12));
+}
+
+TEST_CASE("parse_trajectory: a row of another format's shape says which format it looks like") {
+  const std::string kitti_row = "1 0 0 0 0 1 0 0 0 0 1 0\n";
+  CHECK_THROWS_WITH_AS(parse_trajectory(kitti_row, TrajectoryFormat::tum, "k.txt"),
+                       doctest::Contains("found 12 (12 numbers: this looks like a KITTI file"), parse_error);
+  CHECK_THROWS_WITH_AS(parse_trajectory("1 0 0 0 0 0 0 1\n", TrajectoryFormat::kitti, "t.txt"),
+                       doctest::Contains("this looks like a TUM file"), parse_error);
+  CHECK_THROWS_WITH_AS(parse_trajectory("1,0,0,0,1,0,0,0\n", TrajectoryFormat::tum, "e.csv"),
+                       doctest::Contains("EuRoC csv"), parse_error);
+}
+
+TEST_CASE("rpe_pairs by angle: evo's accumulated (consecutive) and direct (all pairs) rules") {
+  // Rotations about z by 0, 2, 4, ... degrees: every step is 2 degrees.
+  const std::size_t n = 20;
+  std::vector<double> poses(16 * n, 0.0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double a = 2.0 * static_cast<double>(i) * 3.14159265358979323846 / 180.0;
+    double* P = poses.data() + 16 * i;
+    P[0] = std::cos(a); P[1] = -std::sin(a); P[4] = std::sin(a); P[5] = std::cos(a); P[10] = 1; P[15] = 1;
+  }
+  std::vector<std::int64_t> f, s;
+  rpe_pairs(poses.data(), n, 5.0, DeltaUnit::degrees, false, 0.1, f, s);
+  // 2 + 2 + 2 >= 5: pairs (0, 3), (3, 6), ... starting at index 0 (unlike metres).
+  REQUIRE(f.size() == 6);
+  CHECK(f[0] == 0);
+  CHECK(s[0] == 3);
+  CHECK(f[1] == 3);
+  CHECK(s[5] == 18);
+  // all pairs: direct angle in [6 - 0.6, 6 + 0.6] degrees = every (i, i + 3).
+  rpe_pairs(poses.data(), n, 6.0, DeltaUnit::degrees, true, 0.1, f, s);
+  REQUIRE(f.size() == n - 3);
+  for (std::size_t k = 0; k < f.size(); ++k) CHECK(s[k] - f[k] == 3);
+  // radians: the same rule.
+  rpe_pairs(poses.data(), n, 5.0 * 3.14159265358979323846 / 180.0, DeltaUnit::radians, false, 0.1, f, s);
+  CHECK(f.size() == 6);
+  CHECK_THROWS_AS(rpe_pairs(poses.data(), n, 181.0, DeltaUnit::degrees, false, 0.1, f, s), std::invalid_argument);
+  CHECK_THROWS_AS(rpe_pairs(poses.data(), n, 90.0, DeltaUnit::degrees, false, 0.1, f, s), std::invalid_argument);
+}
+
+TEST_CASE("parse_trajectory: chunks of whole lines on several threads give the same poses and the same first error") {
+  std::string text = "# header\n";
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(-1, 1);
+  for (int i = 0; i < 300; ++i) {
+    text += std::to_string(i * 0.1) + " " + std::to_string(u(rng)) + "  " + std::to_string(u(rng)) + " 0\t" +
+            std::to_string(u(rng)) + " " + std::to_string(u(rng)) + " " + std::to_string(u(rng)) + " 1\n";
+    if (i % 37 == 0) text += "\n  # comment\r\n";
+  }
+  const TrajectoryData one = parse_trajectory(text, TrajectoryFormat::tum, "a.txt");
+  for (const std::size_t grain : {std::size_t(1), std::size_t(7), std::size_t(64), std::size_t(1000)}) {
+    const TrajectoryData many = detail::parse_trajectory_chunked(text, TrajectoryFormat::tum, "a.txt", Parallel{4}, grain);
+    CHECK(many.poses == one.poses);
+    CHECK(many.stamps == one.stamps);
+    CHECK(many.warnings == one.warnings);
+  }
+  std::string bad = text;
+  bad.replace(bad.find("\n", bad.size() / 2) + 1, 1, "x");  // a row past the middle
+  std::string first_error, chunked_error;
+  try { parse_trajectory(bad, TrajectoryFormat::tum, "a.txt"); } catch (const parse_error& e) { first_error = e.what(); }
+  try {
+    detail::parse_trajectory_chunked(bad, TrajectoryFormat::tum, "a.txt", Parallel{4}, 16);
+  } catch (const parse_error& e) {
+    chunked_error = e.what();
+  }
+  CHECK(!first_error.empty());
+  CHECK(chunked_error == first_error);
 }

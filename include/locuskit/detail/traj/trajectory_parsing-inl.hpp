@@ -1,19 +1,12 @@
 #pragma once
-/// \file trajectory_io.hpp
-/// Readers for TUM (`t tx ty tz qx qy qz qw`), KITTI (12 numbers, row-major [R|t]) and EuRoC csv
-/// (`t[ns], px, py, pz, qw, qx, qy, qz, ...`) trajectory files.
-///
-/// Lenient where evo is needlessly strict (notes §A): any run of spaces/tabs separates fields,
-/// blank lines, leading whitespace, CRLF and `#` comments (also indented) are accepted. Errors name
-/// the file, the 1-based line and the problem (locuskit::parse_error). Quaternions are normalized
-/// (files are off by up to 1.5e-4); KITTI rotations are kept raw (evo parity) and only checked.
-/// Duplicated or non-increasing stamps are kept, as evo does, and reported in `warnings`.
+/// \file trajectory_parsing-inl.hpp
+/// Implementation of locuskit/traj/trajectory_io.hpp: tokenizing, number parsing, the per-row
+/// conversion and the messages. Included by that header only.
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,8 +20,7 @@ enum class TrajectoryFormat { tum, kitti, euroc };
 
 /// A trajectory as read from a file. `poses` holds n row-major 4×4 matrices (camera/body to
 /// world); `stamps` are float64 seconds (empty for KITTI); `stamps_ns` the exact integer
-/// nanoseconds of EuRoC files (empty otherwise). `data_rows` gives each pose's data-row index
-/// (comment lines not counted); `warnings` lists non-fatal findings.
+/// nanoseconds of EuRoC files (empty otherwise); `warnings` lists non-fatal findings.
 struct TrajectoryData {
   std::vector<double> stamps;
   std::vector<std::int64_t> stamps_ns;
@@ -106,6 +98,20 @@ inline void pose_from_tq(const double t[3], double x, double y, double z, double
   P[12] = 0; P[13] = 0; P[14] = 0; P[15] = 1;
 }
 
+/// " (this looks like a KITTI file ...)" when a row has the shape of another format, else "".
+inline std::string format_hint(TrajectoryFormat format, std::string_view line, std::size_t fields) {
+  const bool has_comma = line.find(',') != std::string_view::npos;
+  if (format != TrajectoryFormat::euroc && has_comma)
+    return " (comma-separated: this looks like a EuRoC csv file; use format 'euroc')";
+  if (format == TrajectoryFormat::euroc && !has_comma && (fields == 1 || fields == 0))
+    return " (no commas: this looks like a TUM or KITTI file)";
+  if (format != TrajectoryFormat::kitti && fields == 12)
+    return " (12 numbers: this looks like a KITTI file; use format 'kitti')";
+  if (format != TrajectoryFormat::tum && fields == 8)
+    return " (8 numbers: this looks like a TUM file; use format 'tum')";
+  return "";
+}
+
 inline void stamp_warnings(const std::vector<double>& s, TrajectoryData& out, const std::string& name) {
   std::size_t dup = 0, back = 0;
   for (std::size_t i = 1; i < s.size(); ++i) {
@@ -116,20 +122,21 @@ inline void stamp_warnings(const std::vector<double>& s, TrajectoryData& out, co
   if (back) out.warnings.push_back(name + ": timestamps decrease " + std::to_string(back) + " time(s) (kept in file order)");
 }
 
-}  // namespace detail
+/// Per-range parse state: the largest quaternion-norm and rotation deviations seen.
+struct ParseDeviations {
+  double quaternion = 0, rotation = 0;
+};
 
-/// Parses trajectory text. `name` is used in messages. O(size of text).
-/// Throws locuskit::parse_error ("name:line: problem") on a malformed row, NaN/Inf, a
-/// zero quaternion, a KITTI rotation that is not one (‖RRᵀ − I‖_F > 1e-2 or det ≤ 0), or no rows.
-inline TrajectoryData parse_trajectory(std::string_view text, TrajectoryFormat format, const std::string& name) {
-  TrajectoryData out;
-  // A UTF-8 byte-order mark (editors on Windows write one; Python's csv/numpy readers in evo skip it).
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+/// Parses the rows of `text` (whole lines) into `out`; `first_line` is the 1-based number of its
+/// first line in the file (for messages). Throws parse_error on the first malformed row.
+inline void parse_lines(std::string_view text, TrajectoryFormat format, const std::string& name,
+                        std::size_t first_line, TrajectoryData& out, ParseDeviations& dev) {
   std::vector<std::string_view> tok;
-  std::size_t line_no = 0, pos = 0;
-  double max_q_dev = 0, max_r_dev = 0;
+  std::size_t line_no = first_line - 1, pos = 0;
+  double& max_q_dev = dev.quaternion;
+  double& max_r_dev = dev.rotation;
   const bool commas = format == TrajectoryFormat::euroc;
-  const std::size_t need = format == TrajectoryFormat::tum ? 8 : format == TrajectoryFormat::kitti ? 12 : 8;
+  const std::size_t need = format == TrajectoryFormat::kitti ? 12 : 8;
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
@@ -137,18 +144,19 @@ inline TrajectoryData parse_trajectory(std::string_view text, TrajectoryFormat f
     pos = end + 1;
     ++line_no;
     std::size_t a = 0;
-    while (a < line.size() && detail::is_space(line[a])) ++a;
+    while (a < line.size() && is_space(line[a])) ++a;
     if (a == line.size() || line[a] == '#') continue;
-    detail::tokenize(line.substr(a), commas, tok);
+    tokenize(line.substr(a), commas, tok);
     if (commas && !tok.empty() && tok.back().empty() && tok.size() > need) tok.pop_back();  // trailing comma
     if (format == TrajectoryFormat::euroc ? tok.size() < need : tok.size() != need)
-      detail::parse_fail(name, line_no,
+      parse_fail(name, line_no,
                          "expected " + std::string(format == TrajectoryFormat::euroc ? "at least " : "") +
-                             std::to_string(need) + " fields, found " + std::to_string(tok.size()));
+                             std::to_string(need) + " fields, found " + std::to_string(tok.size()) +
+                             format_hint(format, line.substr(a), tok.size()));
     double P[16];
     if (format == TrajectoryFormat::kitti) {
       double v[12];
-      for (int k = 0; k < 12; ++k) v[k] = detail::parse_double(tok[k], name, line_no, k);
+      for (int k = 0; k < 12; ++k) v[k] = parse_double(tok[k], name, line_no, k);
       for (int k = 0; k < 12; ++k) P[k] = v[k];
       P[12] = 0; P[13] = 0; P[14] = 0; P[15] = 1;
       // ‖RRᵀ − I‖_F and det as a sanity check only; the raw matrix is kept (evo parity).
@@ -161,68 +169,35 @@ inline TrajectoryData parse_trajectory(std::string_view text, TrajectoryFormat f
       const double det = P[0] * (P[5] * P[10] - P[6] * P[9]) - P[1] * (P[4] * P[10] - P[6] * P[8]) +
                          P[2] * (P[4] * P[9] - P[5] * P[8]);
       if (!(std::sqrt(dev2) <= 1e-2) || !(det > 0))
-        detail::parse_fail(name, line_no,
+        parse_fail(name, line_no,
                            "rotation is not a rotation matrix (|RR^T - I|_F = " + std::to_string(std::sqrt(dev2)) +
                                ", det = " + std::to_string(det) + ")");
       max_r_dev = std::max(max_r_dev, std::sqrt(dev2));
     } else if (format == TrajectoryFormat::tum) {
       double v[8];
-      for (int k = 0; k < 8; ++k) v[k] = detail::parse_double(tok[k], name, line_no, k);
+      for (int k = 0; k < 8; ++k) v[k] = parse_double(tok[k], name, line_no, k);
       out.stamps.push_back(v[0]);
-      detail::pose_from_tq(v + 1, v[4], v[5], v[6], v[7], P, name, line_no, max_q_dev);
+      pose_from_tq(v + 1, v[4], v[5], v[6], v[7], P, name, line_no, max_q_dev);
     } else {
       std::int64_t ns = 0;
       const char* b = tok[0].data();
       auto res = std::from_chars(b, b + tok[0].size(), ns);
       if (res.ec != std::errc() || res.ptr != b + tok[0].size())
-        detail::parse_fail(name, line_no, "field 1 ('" + std::string(tok[0]) + "') is not an integer nanosecond timestamp");
+        parse_fail(name, line_no, "field 1 ('" + std::string(tok[0]) + "') is not an integer nanosecond timestamp");
       double v[7];
-      for (int k = 0; k < 7; ++k) v[k] = detail::parse_double(tok[k + 1], name, line_no, k + 1);
+      for (int k = 0; k < 7; ++k) v[k] = parse_double(tok[k + 1], name, line_no, k + 1);
       out.stamps_ns.push_back(ns);
       // evo parses the ns as a float and divides by 1e9; (double)ns rounds the same way.
       out.stamps.push_back(static_cast<double>(ns) / 1e9);
-      detail::pose_from_tq(v, v[4], v[5], v[6], v[3], P, name, line_no, max_q_dev);  // w first in EuRoC
+      pose_from_tq(v, v[4], v[5], v[6], v[3], P, name, line_no, max_q_dev);  // w first in EuRoC
     }
     out.poses.insert(out.poses.end(), P, P + 16);
   }
-  if (out.poses.empty()) throw parse_error(name + ": no poses found");
-  if (max_q_dev > 1e-2)
-    out.warnings.push_back(name + ": quaternion norms deviate from 1 by up to " + std::to_string(max_q_dev) +
-                           " (normalized)");
-  if (max_r_dev > 1e-5)
-    out.warnings.push_back(name + ": rotations deviate from orthonormal by up to " + std::to_string(max_r_dev) +
-                           " (|RR^T - I|_F; kept raw)");
-  detail::stamp_warnings(out.stamps, out, name);
-  return out;
 }
 
-/// Largest trajectory file read_trajectory accepts (4 GiB: ~40M TUM poses, far beyond any real
-/// sequence); a larger file, or a device that never ends, is rejected before memory is spent.
-inline constexpr std::uint64_t max_trajectory_file_bytes = std::uint64_t(4) << 30;
-
-/// Reads a trajectory file (see parse_trajectory). Throws parse_error if it is not a readable
-/// file (a directory included) or larger than `max_bytes`.
-inline TrajectoryData read_trajectory(const std::string& path, TrajectoryFormat format,
-                                      std::uint64_t max_bytes = max_trajectory_file_bytes) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw parse_error(path + ": is a directory, not a trajectory file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw parse_error(path + ": cannot open file");
-  std::string text;
-  const std::uint64_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
-  if (!ec && size > max_bytes)
-    throw parse_error(path + ": file is " + std::to_string(size) + " bytes, more than the limit of " +
-                      std::to_string(max_bytes));
-  if (!ec && size > 0) text.reserve(static_cast<std::size_t>(size));
-  // Read in blocks with the limit enforced as we go (pipes and devices have no size).
-  char block[1 << 16];
-  while (f.read(block, sizeof block) || f.gcount() > 0) {
-    text.append(block, static_cast<std::size_t>(f.gcount()));
-    if (text.size() > max_bytes)
-      throw parse_error(path + ": more than the limit of " + std::to_string(max_bytes) + " bytes");
-  }
-  if (f.bad()) throw parse_error(path + ": read error");
-  return parse_trajectory(text, format, path);
+/// Rough number of rows in `text` (its newlines + 1), to reserve output once.
+inline std::size_t count_lines(std::string_view text) noexcept {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
 }
-
+}  // namespace detail
 }  // namespace locuskit
