@@ -29,6 +29,7 @@ struct RotatedIouParams {
 }  // namespace rotated
 namespace detail {
 namespace rotated {
+using locuskit::rotated::AngleConvention;
 using locuskit::rotated::RotatedArithmetic;
 using locuskit::rotated::RotatedIouParams;
 inline void check_params(const RotatedIouParams& p) {
