@@ -202,6 +202,25 @@ LOCUSKIT_HOST_DEVICE inline double convex_polygon_intersection_area(const T* p, 
   return k < 3 ? 0.0 : 0.5 * std::fabs(detail::rotated::twice_signed_area(in, k));
 }
 
+/// True when the polygon (x y pairs) turns one way only (collinear and repeated vertices allowed).
+template <class T>
+LOCUSKIT_HOST_DEVICE inline bool is_convex_polygon(const T* xy, int n) noexcept {
+  int sign = 0;
+  for (int i = 0; i < n; ++i) {
+    const T* a = xy + 2 * i;
+    const T* b = xy + 2 * ((i + 1) % n);
+    const T* c = xy + 2 * ((i + 2) % n);
+    const double cr = (static_cast<double>(b[0]) - a[0]) * (static_cast<double>(c[1]) - b[1]) -
+                      (static_cast<double>(b[1]) - a[1]) * (static_cast<double>(c[0]) - b[0]);
+    const int s = (cr > 0) - (cr < 0);
+    if (s != 0) {
+      if (sign != 0 && s != sign) return false;
+      sign = s;
+    }
+  }
+  return true;
+}
+
 /// Absolute area of a simple polygon (shoelace, double).
 template <class T>
 LOCUSKIT_HOST_DEVICE inline double polygon_area(const T* xy, int n) noexcept {
@@ -214,6 +233,20 @@ LOCUSKIT_HOST_DEVICE inline double polygon_area(const T* xy, int n) noexcept {
     sum += ax * by - bx * ay;
   }
   return 0.5 * std::fabs(sum);
+}
+
+/// IoU of two polygons (x y pairs, either orientation, at most 8 vertices each) as DOTA_devkit's
+/// `polyiou.iou_poly`: inter / (area_p + area_q - inter), double. The intersection is exact for
+/// convex polygons; when one is not convex the convex one clips the other (Sutherland–Hodgman keeps
+/// a concave subject's area right); two non-convex polygons are clipped as given (approximate).
+/// `degenerate` when the union is 0 (polyiou gives NaN there).
+template <class T>
+LOCUSKIT_HOST_DEVICE inline double polygon_iou(const T* p, int n, const T* q, int m, double degenerate = 0.0) noexcept {
+  const double area_p = polygon_area(p, n), area_q = polygon_area(q, m);
+  const double inter = is_convex_polygon(q, m) ? convex_polygon_intersection_area(p, n, q, m)
+                                               : convex_polygon_intersection_area(q, m, p, n);
+  const double uni = (area_p + area_q) - inter;
+  return uni == 0.0 ? degenerate : inter / uni;
 }
 
 }  // namespace rotated
