@@ -11,3 +11,4 @@
 #include "segment_nms.cuh"
 #include "validate.cuh"
 #include "workspace.cuh"
+#include "rotated_iou.cuh"
