@@ -110,6 +110,14 @@ LOCUSKIT_HOST_DEVICE inline Overlap rotated_overlap(const T* a, const T* b, Angl
     if (r.area_a != r.area_a || r.area_b != r.area_b) r.intersection = r.area_a + r.area_b;  // NaN
     return r;
   }
+  // Disjoint circumcircles: no overlap, and no trigonometry needed (most pairs of a dense matrix).
+  // The margin keeps the test conservative under rounding; touching circles have zero overlap.
+  {
+    const double dx = static_cast<double>(b[0]) - static_cast<double>(a[0]);
+    const double dy = static_cast<double>(b[1]) - static_cast<double>(a[1]);
+    const double reach = 0.5 * (std::sqrt(wa * wa + ha * ha) + std::sqrt(wb * wb + hb * hb));
+    if (dx * dx + dy * dy > reach * reach * (1.0 + 1e-9)) return r;
+  }
   // The window is the smaller box: the clipped polygon then lives at the window's scale.
   const bool a_is_window = r.area_a <= r.area_b;
   const T* win = a_is_window ? a : b;
