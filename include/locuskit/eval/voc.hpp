@@ -11,6 +11,7 @@
 #include <numeric>
 #include <vector>
 
+#include "numpy_argsort.hpp"
 #include "numpy_sum.hpp"
 
 namespace locuskit {
@@ -20,6 +21,7 @@ struct VocOptions {
   double iou_threshold = 0.5;
   bool plus_one = false;         ///< legacy pixel convention: w = x2 - x1 + 1 (devkit, published numbers)
   bool strict_threshold = false; ///< match needs IoU > thr (py-faster-rcnn/detectron2) instead of >= (devkit)
+  bool numpy_argsort_order = false; ///< results in `np.argsort(-score)` order (quicksort: ties not in input order; DOTA_devkit)
 };
 
 /// Per-class VOC result. Arrays are in the order of the sorted results (descending score, stable).
@@ -55,9 +57,16 @@ VocClassResult voc_evaluate_class_with(const std::int64_t* det_image, const doub
   std::stable_sort(gorder.begin(), gorder.end(), [&](std::uint32_t a, std::uint32_t b) { return gt_image[a] < gt_image[b]; });
   r.order.resize(n);
   std::iota(r.order.begin(), r.order.end(), 0u);
-  std::stable_sort(r.order.begin(), r.order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return det_score[a] > det_score[b] || (det_score[b] != det_score[b] && det_score[a] == det_score[a]);
-  });
+  if (opt.numpy_argsort_order) {
+    std::vector<double> negated(det_score, det_score + n);
+    for (double& v : negated) v = -v;
+    const auto idx = detail::numpy_argsort_quicksort(negated.data(), n);
+    for (std::size_t p = 0; p < n; ++p) r.order[p] = static_cast<std::uint32_t>(idx[p]);
+  } else {
+    std::stable_sort(r.order.begin(), r.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return det_score[a] > det_score[b] || (det_score[b] != det_score[b] && det_score[a] == det_score[a]);
+    });
+  }
   std::vector<std::uint8_t> used(g, 0);
   r.tp.assign(n, 0);
   r.fp.assign(n, 0);

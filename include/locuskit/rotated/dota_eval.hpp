@@ -14,8 +14,8 @@ namespace rotated {
 
 /// Evaluates one class. Detections: `det_image` (N) image index, `det_score` (N), `det_polygons`
 /// (N, 8) quadrilaterals x1 y1 .. x4 y4; GT: `gt_image` (G), `gt_polygons` (G, 8), `gt_difficult`
-/// (G, may be null). Detections by descending score (stable; the devkit's `np.argsort` quicksort
-/// keeps file order among ties only up to 16 detections), each takes the GT of its image with the
+/// (G, may be null). Detections in the devkit's `np.argsort(-score)` order (numpy's quicksort,
+/// eval/numpy_argsort.hpp: tied scores are not kept in file order beyond 16 detections), each takes the GT of its image with the
 /// largest polygon IoU (first wins); IoU > `iou_threshold`: difficult -> ignored, unused -> TP,
 /// used -> FP; else FP. `ap_11point` is the devkit's VOC07 value (`use_07_metric=True`, the
 /// official one) and `ap_all_point_np_sum` its all-point value (np.sum order). A class without
@@ -29,6 +29,7 @@ inline VocClassResult dota_evaluate_class(const std::int64_t* det_image, const d
   VocOptions opt;
   opt.iou_threshold = iou_threshold;
   opt.strict_threshold = true;
+  opt.numpy_argsort_order = true;
   auto iou = [&](std::size_t d, std::size_t j) {
     return polygon_iou(gt_polygons + 8 * j, 4, det_polygons + 8 * d, 4);
   };
