@@ -115,8 +115,11 @@ LOCUSKIT_HOST_DEVICE inline Overlap rotated_overlap(const T* a, const T* b, Angl
   {
     const double dx = static_cast<double>(b[0]) - static_cast<double>(a[0]);
     const double dy = static_cast<double>(b[1]) - static_cast<double>(a[1]);
+    const double d2 = dx * dx + dy * dy;
+    const double loose = 0.5 * ((wa + ha) + (wb + hb));  // >= the circumradii's sum, no sqrt
+    if (d2 > loose * loose * (1.0 + 1e-9)) return r;
     const double reach = 0.5 * (std::sqrt(wa * wa + ha * ha) + std::sqrt(wb * wb + hb * hb));
-    if (dx * dx + dy * dy > reach * reach * (1.0 + 1e-9)) return r;
+    if (d2 > reach * reach * (1.0 + 1e-9)) return r;
   }
   // The window is the smaller box: the clipped polygon then lives at the window's scale.
   const bool a_is_window = r.area_a <= r.area_b;
