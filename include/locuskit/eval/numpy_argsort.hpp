@@ -15,39 +15,27 @@ namespace detail {
 
 inline bool numpy_less(double a, double b) noexcept { return a < b || (b != b && a == a); }
 
+/// Sift-down of numpy's heapsort: the index `tmp` sinks from slot `i` of the 1-based heap `a[1..n]`.
+inline void numpy_sift_down(const double* v, std::int64_t* a, std::int64_t tmp, std::int64_t i, std::int64_t n) noexcept {
+  std::int64_t j = i << 1;
+  while (j <= n) {
+    if (j < n && numpy_less(v[a[j]], v[a[j + 1]])) j += 1;
+    if (!numpy_less(v[tmp], v[a[j]])) break;
+    a[i] = a[j];
+    i = j;
+    j += j;
+  }
+  a[i] = tmp;
+}
+
 inline void numpy_aheapsort(const double* v, std::int64_t* tosort, std::int64_t n) noexcept {
   std::int64_t* a = tosort - 1;  // 1-based heap
-  for (std::int64_t l = n >> 1; l > 0; --l) {
-    const std::int64_t tmp = a[l];
-    std::int64_t i = l, j = l << 1;
-    while (j <= n) {
-      if (j < n && numpy_less(v[a[j]], v[a[j + 1]])) j += 1;
-      if (numpy_less(v[tmp], v[a[j]])) {
-        a[i] = a[j];
-        i = j;
-        j += j;
-      } else {
-        break;
-      }
-    }
-    a[i] = tmp;
-  }
+  for (std::int64_t l = n >> 1; l > 0; --l) numpy_sift_down(v, a, a[l], l, n);
   while (n > 1) {
     const std::int64_t tmp = a[n];
     a[n] = a[1];
     n -= 1;
-    std::int64_t i = 1, j = 2;
-    while (j <= n) {
-      if (j < n && numpy_less(v[a[j]], v[a[j + 1]])) j++;
-      if (numpy_less(v[tmp], v[a[j]])) {
-        a[i] = a[j];
-        i = j;
-        j += j;
-      } else {
-        break;
-      }
-    }
-    a[i] = tmp;
+    numpy_sift_down(v, a, tmp, 1, n);
   }
 }
 
