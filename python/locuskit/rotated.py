@@ -44,6 +44,7 @@ __all__ = [
     "polygon_iou",
     "norm_angle",
     "DeltaXYWHAOBBoxCoder",
+    "DeltaXYWHAHBBoxCoder",
     "RotatedAnchorGenerator",
     "MMRotateAnchorGenerator",
     "DOTA_V1_CLASSES",
@@ -186,6 +187,49 @@ class DeltaXYWHAOBBoxCoder:
         return _rot.delta_xywha_decode(as_array(bboxes, "bboxes"), as_array(pred_bboxes, "pred_bboxes"),
                                        self.angle_range, self._nf(), self.edge_swap, self.proj_xy, self.means,
                                        self.stds, shape, float(wh_ratio_clip), self.add_ctr_clamp, self.ctr_clamp)
+
+
+class DeltaXYWHAHBBoxCoder:
+    """mmrotate 0.3.4's ``DeltaXYWHAHBBoxCoder``: horizontal ``(x1, y1, x2, y2)`` rois, rotated
+    targets. Its arithmetic is the oriented coder's with the roi as ``((x1 + x2)·0.5,
+    (y1 + y2)·0.5, x2 - x1, y2 - y1, 0)`` and no projection (``0 + a`` is ``a``), so it runs on the
+    same kernel: same constructor arguments (``clip_border`` is accepted and, as in mmrotate's
+    ``delta2bbox``, unused)."""
+
+    def __init__(self, target_means=(0.0, 0.0, 0.0, 0.0, 0.0), target_stds=(1.0, 1.0, 1.0, 1.0, 1.0),
+                 angle_range: str = "oc", norm_factor=None, edge_swap: bool = False, clip_border: bool = True,
+                 add_ctr_clamp: bool = False, ctr_clamp: int = 32):
+        self._obb = DeltaXYWHAOBBoxCoder(angle_range=angle_range, norm_factor=norm_factor, edge_swap=edge_swap,
+                                         proj_xy=False, target_means=target_means, target_stds=target_stds,
+                                         add_ctr_clamp=add_ctr_clamp, ctr_clamp=ctr_clamp)
+        self.clip_border = bool(clip_border)
+
+    @staticmethod
+    def _as_rotated(rois, name):
+        r = as_array(rois, name)
+        if r.ndim != 2 or r.shape[1] != 4:
+            raise ValueError(f"{name}: expected shape (N, 4) xyxy, got {r.shape}")
+        if r.dtype not in (np.float32, np.float64):
+            raise TypeError(f"{name}: expected float32 or float64, got {r.dtype}")
+        half = r.dtype.type(0.5)
+        out = np.zeros((len(r), 5), r.dtype)
+        out[:, 0] = (r[:, 0] + r[:, 2]) * half
+        out[:, 1] = (r[:, 1] + r[:, 3]) * half
+        out[:, 2] = r[:, 2] - r[:, 0]
+        out[:, 3] = r[:, 3] - r[:, 1]
+        return out
+
+    @tensor_io
+    def encode(self, bboxes: Array, gt_bboxes: Array) -> Array:
+        """(N, 5) deltas of rotated ``gt_bboxes`` with respect to (N, 4) xyxy ``bboxes``."""
+        return self._obb.encode(self._as_rotated(bboxes, "bboxes"), as_array(gt_bboxes, "gt_bboxes"))
+
+    @tensor_io
+    def decode(self, bboxes: Array, pred_bboxes: Array, max_shape=None, wh_ratio_clip: float = 16 / 1000) -> Array:
+        """(N, 5) rotated boxes from deltas applied to (N, 4) xyxy ``bboxes`` (``max_shape`` is
+        ignored, as mmrotate's hbb ``delta2bbox`` does)."""
+        return self._obb.decode(self._as_rotated(bboxes, "bboxes"), as_array(pred_bboxes, "pred_bboxes"),
+                                wh_ratio_clip=wh_ratio_clip)
 
 
 # --- rotated anchors for oriented RPNs ------------------------------------------------------------
