@@ -164,3 +164,20 @@ def test_mmrotate_anchors_are_the_horizontal_anchors():
         # the rotated box at angle 0 has exactly the horizontal box's corners (up to rounding)
         poly = rotated.rotated_boxes_to_polygons(r.astype(np.float64), convention="le90")
         np.testing.assert_allclose(poly[:, [4, 5, 0, 1]], h, atol=1e-4)
+
+
+@pytest.mark.skipif(not RANDOM_NPZ.exists(), reason="needs ../shared/reference/oriented")
+def test_detectron2_mode_float64_equals_its_double_template():
+    """detectron2's template instantiated for double (what its nms_rotated runs on float64 boxes)."""
+    import json
+
+    cases = json.loads((RANDOM_NPZ.parent / "cases.json").read_text())["cases"]
+    a = np.array([c["box1"] for c in cases])
+    b = np.array([c["box2"] for c in cases])
+    want = np.array([float(c["peers"]["detectron2_template_f64"]) for c in cases])
+    got = rotated.box_iou_rotated_aligned(a, b, arithmetic="detectron2")
+    np.testing.assert_array_equal(got, want)
+    z = np.load(RANDOM_NPZ)
+    np.testing.assert_array_equal(rotated.box_iou_rotated_aligned(z["aligned_boxes1"], z["aligned_boxes2"],
+                                                                  arithmetic="detectron2"),
+                                  z["aligned_detectron2_template_f64"])
