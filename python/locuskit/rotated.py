@@ -41,6 +41,7 @@ __all__ = [
     "box_iou_rotated_aligned",
     "box_iof_rotated",
     "rotated_boxes_to_polygons",
+    "polygons_to_rotated_boxes",
     "polygon_iou",
     "norm_angle",
     "DeltaXYWHAOBBoxCoder",
@@ -114,6 +115,54 @@ def rotated_boxes_to_polygons(boxes: Array, *, convention: str = "detectron2") -
     points (+w/2, +h/2), (+w/2, -h/2), (-w/2, -h/2), (-w/2, +h/2) (mmrotate's ``obb2poly`` order);
     computed in float64, rounded once."""
     return _rot.box_corners(as_array(boxes, "boxes"), _convention(convention))
+
+
+@tensor_io
+def polygons_to_rotated_boxes(polygons: Array, *, convention: str = "detectron2") -> Array:
+    """``(N, 5)`` minimum-area rotated rectangles enclosing ``(N, 8)`` quadrilaterals (as
+    ``cv2.minAreaRect``, which DOTA tools and mmrotate's ``poly2obb_np`` use): one side lies on
+    an edge of the points' convex hull, so all 6 point-pair directions are tried and the smallest
+    area wins (first on ties). ``w`` is the extent along the chosen side; the angle is brought into
+    [-90, 90) degrees (``"detectron2"``, ``"opencv"``) or [-pi/2, pi/2) radians (mmrotate's
+    ``le90`` range) — a rectangle has no heading. Float64 inside, the input's float dtype out. A
+    rectangle's own corners give back the rectangle (up to rounding)."""
+    conv = _convention(convention)
+    p = as_array(polygons, "polygons")
+    if p.ndim != 2 or p.shape[1] != 8:
+        raise ValueError(f"polygons: expected shape (N, 8), got {p.shape}")
+    if p.dtype not in (np.float32, np.float64):
+        raise TypeError(f"polygons: expected float32 or float64, got {p.dtype}")
+    if not np.isfinite(p).all():
+        raise ValueError("polygons: values must be finite")
+    pts = p.astype(np.float64).reshape(-1, 4, 2)
+    pairs = np.array([(0, 1), (1, 2), (2, 3), (3, 0), (0, 2), (1, 3)])
+    d = pts[:, pairs[:, 1]] - pts[:, pairs[:, 0]]  # (N, 6, 2)
+    length = np.hypot(d[..., 0], d[..., 1])
+    safe = np.where(length > 0, length, 1.0)
+    u = d / safe[..., None]
+    u[length == 0] = (1.0, 0.0)
+    v = np.stack([-u[..., 1], u[..., 0]], axis=-1)
+    pu = np.einsum("nkc,njc->nkj", u, pts)  # (N, 6, 4) projections
+    pv = np.einsum("nkc,njc->nkj", v, pts)
+    wu = pu.max(-1) - pu.min(-1)
+    wv = pv.max(-1) - pv.min(-1)
+    best = np.argmin(wu * wv, axis=1)
+    n = np.arange(len(pts))
+    ub, vb = u[n, best], v[n, best]
+    cu = 0.5 * (pu.max(-1) + pu.min(-1))[n, best]
+    cv = 0.5 * (pv.max(-1) + pv.min(-1))[n, best]
+    cx = cu * ub[:, 0] + cv * vb[:, 0]
+    cy = cu * ub[:, 1] + cv * vb[:, 1]
+    w, h = wu[n, best], wv[n, best]
+    theta = np.arctan2(ub[:, 1], ub[:, 0])  # direction of w on the image (x right, y down)
+    if conv in ("degrees_ccw", "radians_ccw"):  # R(-a): w points along (cos a, -sin a)
+        theta = -theta
+    if conv in ("degrees_ccw", "degrees_cw"):
+        a = np.rad2deg(theta)
+        a = (a + 90.0) % 180.0 - 90.0
+    else:
+        a = (theta + np.pi / 2) % np.pi - np.pi / 2
+    return np.stack([cx, cy, w, h, a], axis=1).astype(p.dtype)
 
 
 @tensor_io

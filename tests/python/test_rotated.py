@@ -181,3 +181,27 @@ def test_detectron2_mode_float64_equals_its_double_template():
     np.testing.assert_array_equal(rotated.box_iou_rotated_aligned(z["aligned_boxes1"], z["aligned_boxes2"],
                                                                   arithmetic="detectron2"),
                                   z["aligned_detectron2_template_f64"])
+
+
+@pytest.mark.parametrize("convention", ["detectron2", "le90", "opencv", "radians_ccw"])
+def test_polygons_to_rotated_boxes_round_trip(convention):
+    rng = np.random.default_rng(11)
+    n = 200
+    deg = convention in ("detectron2", "opencv")
+    span = 180.0 if deg else np.pi
+    b = np.column_stack([rng.uniform(-50, 50, (n, 2)), rng.uniform(0.5, 40, (n, 2)),
+                         rng.uniform(-2 * span, 2 * span, n)])
+    poly = rotated.rotated_boxes_to_polygons(b, convention=convention)
+    back = rotated.polygons_to_rotated_boxes(poly, convention=convention)
+    # the same rectangle (IoU 1), angle in the half-open range
+    np.testing.assert_allclose(rotated.box_iou_rotated_aligned(b, back, convention=convention), 1.0, atol=1e-9)
+    assert (back[:, 4] >= -span / 2).all() and (back[:, 4] < span / 2).all()
+    np.testing.assert_allclose(back[:, 2] * back[:, 3], b[:, 2] * b[:, 3], rtol=1e-9)
+    # a DOTA-like jittered quadrilateral: the rectangle contains it and is not larger than its box
+    q = poly + rng.uniform(-0.3, 0.3, poly.shape)
+    r = rotated.polygons_to_rotated_boxes(q, convention=convention)
+    inter = rotated.polygon_iou(q, rotated.rotated_boxes_to_polygons(r, convention=convention))
+    area_q = np.diag(inter)  # iou(q, rect) = area(q) / area(rect) when rect contains q
+    assert (area_q > 0.5).all()
+    with pytest.raises(ValueError, match="polygons"):
+        rotated.polygons_to_rotated_boxes(np.zeros((2, 6)))
