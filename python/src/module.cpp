@@ -19,6 +19,7 @@ void bind_traj(py::module_& m);
 void bind_mask(py::module_& m);
 void bind_cuda(py::module_& m);
 void bind_roi(py::module_& m);
+void bind_rotated(py::module_& m);
 }  // namespace locuskit::python
 
 PYBIND11_MODULE(_core, m) {
@@ -37,4 +38,5 @@ PYBIND11_MODULE(_core, m) {
   bind_mask(m);
   bind_cuda(m);
   bind_roi(m);
+  bind_rotated(m);
 }

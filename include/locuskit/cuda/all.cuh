@@ -13,3 +13,4 @@
 #include "segment_nms.cuh"
 #include "validate.cuh"
 #include "workspace.cuh"
+#include "rotated_iou.cuh"

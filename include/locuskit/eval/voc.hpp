@@ -11,6 +11,7 @@
 #include <numeric>
 #include <vector>
 
+#include "numpy_argsort.hpp"
 #include "numpy_sum.hpp"
 
 namespace locuskit {
@@ -20,6 +21,7 @@ struct VocOptions {
   double iou_threshold = 0.5;
   bool plus_one = false;         ///< legacy pixel convention: w = x2 - x1 + 1 (devkit, published numbers)
   bool strict_threshold = false; ///< match needs IoU > thr (py-faster-rcnn/detectron2) instead of >= (devkit)
+  bool numpy_argsort_order = false; ///< results in `np.argsort(-score)` order (quicksort: ties not in input order; DOTA_devkit)
 };
 
 /// Per-class VOC result. Arrays are in the order of the sorted results (descending score, stable).
@@ -36,16 +38,17 @@ struct VocClassResult {
   double best_f1_score = std::numeric_limits<double>::quiet_NaN();  ///< score threshold reaching it
 };
 
-/// VOC evaluation of one class. Results: `det_image` (N) image index, `det_score` (N),
-/// `det_boxes` (N, 4) xyxy; GT: `gt_image` (G), `gt_boxes` (G, 4) xyxy, `gt_difficult` (G, may be
-/// null). Each result, by descending score (stable: ties in input order), takes the GT of its
-/// image with the largest IoU (strict >, first wins, difficult included); IoU >= thr: difficult
-/// -> ignored, unused -> TP (marked used), used -> FP (no fallback); else FP.
-/// O(N log N + N * G_image). Thread-safe.
-inline VocClassResult voc_evaluate_class(const std::int64_t* det_image, const double* det_score,
-                                         const double* det_boxes, std::size_t n, const std::int64_t* gt_image,
-                                         const double* gt_boxes, const std::uint8_t* gt_difficult, std::size_t g,
-                                         const VocOptions& opt = {}) {
+/// VOC evaluation of one class with any overlap: `overlap(d, j)` is the overlap of result `d` and
+/// GT `j` (the same image). Results: `det_image` (N) image index, `det_score` (N); GT: `gt_image`
+/// (G), `gt_difficult` (G, may be null). Each result, by descending score (stable: ties in input
+/// order), takes the GT of its image with the largest overlap (strict >, first wins, difficult
+/// included); overlap >= thr (> with `strict_threshold`): difficult -> ignored, unused -> TP (marked
+/// used), used -> FP (no fallback); else FP. `opt.plus_one` is the overlap's business.
+/// O(N log N + N * G_image) overlap calls. Thread-safe if `overlap` is.
+template <class Overlap>
+VocClassResult voc_evaluate_class_with(const std::int64_t* det_image, const double* det_score, std::size_t n,
+                                       const std::int64_t* gt_image, const std::uint8_t* gt_difficult, std::size_t g,
+                                       Overlap&& overlap, const VocOptions& opt = {}) {
   VocClassResult r;
   for (std::size_t j = 0; j < g; ++j) r.npos += !(gt_difficult && gt_difficult[j]);
   // GT grouped per image (file order kept).
@@ -54,27 +57,27 @@ inline VocClassResult voc_evaluate_class(const std::int64_t* det_image, const do
   std::stable_sort(gorder.begin(), gorder.end(), [&](std::uint32_t a, std::uint32_t b) { return gt_image[a] < gt_image[b]; });
   r.order.resize(n);
   std::iota(r.order.begin(), r.order.end(), 0u);
-  std::stable_sort(r.order.begin(), r.order.end(), [&](std::uint32_t a, std::uint32_t b) {
-    return det_score[a] > det_score[b] || (det_score[b] != det_score[b] && det_score[a] == det_score[a]);
-  });
+  if (opt.numpy_argsort_order) {
+    std::vector<double> negated(det_score, det_score + n);
+    for (double& v : negated) v = -v;
+    const auto idx = detail::numpy_argsort_quicksort(negated.data(), n);
+    for (std::size_t p = 0; p < n; ++p) r.order[p] = static_cast<std::uint32_t>(idx[p]);
+  } else {
+    std::stable_sort(r.order.begin(), r.order.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return det_score[a] > det_score[b] || (det_score[b] != det_score[b] && det_score[a] == det_score[a]);
+    });
+  }
   std::vector<std::uint8_t> used(g, 0);
   r.tp.assign(n, 0);
   r.fp.assign(n, 0);
-  const double one = opt.plus_one ? 1.0 : 0.0;
   for (std::size_t p = 0; p < n; ++p) {
     const std::uint32_t d = r.order[p];
-    const double* bb = det_boxes + 4 * std::size_t(d);
     auto lo = std::lower_bound(gorder.begin(), gorder.end(), det_image[d],
                                [&](std::uint32_t a, std::int64_t v) { return gt_image[a] < v; });
     double ovmax = -std::numeric_limits<double>::infinity();
     std::ptrdiff_t jmax = -1;
     for (auto it = lo; it != gorder.end() && gt_image[*it] == det_image[d]; ++it) {
-      const double* gb = gt_boxes + 4 * std::size_t(*it);
-      const double iw = std::max(std::min(gb[2], bb[2]) - std::max(gb[0], bb[0]) + one, 0.0);
-      const double ih = std::max(std::min(gb[3], bb[3]) - std::max(gb[1], bb[1]) + one, 0.0);
-      const double inters = iw * ih;
-      const double uni = (bb[2] - bb[0] + one) * (bb[3] - bb[1] + one) + (gb[2] - gb[0] + one) * (gb[3] - gb[1] + one) - inters;
-      const double ov = inters / uni;
+      const double ov = overlap(static_cast<std::size_t>(d), static_cast<std::size_t>(*it));
       if (ov > ovmax) ovmax = ov, jmax = *it;
     }
     const bool hit = jmax >= 0 && (opt.strict_threshold ? ovmax > opt.iou_threshold : ovmax >= opt.iou_threshold);
@@ -120,6 +123,25 @@ inline VocClassResult voc_evaluate_class(const std::int64_t* det_image, const do
   for (double v : terms) r.ap_all_point += v;
   r.ap_all_point_np_sum = numpy_sum(terms.data(), terms.size());
   return r;
+}
+
+/// VOC evaluation of one class with axis-aligned boxes: `det_boxes` (N, 4) and `gt_boxes` (G, 4)
+/// xyxy, IoU with the +1 pixel convention when `opt.plus_one`; the rest as voc_evaluate_class_with.
+inline VocClassResult voc_evaluate_class(const std::int64_t* det_image, const double* det_score,
+                                         const double* det_boxes, std::size_t n, const std::int64_t* gt_image,
+                                         const double* gt_boxes, const std::uint8_t* gt_difficult, std::size_t g,
+                                         const VocOptions& opt = {}) {
+  const double one = opt.plus_one ? 1.0 : 0.0;
+  auto iou = [&](std::size_t d, std::size_t j) {
+    const double* bb = det_boxes + 4 * d;
+    const double* gb = gt_boxes + 4 * j;
+    const double iw = std::max(std::min(gb[2], bb[2]) - std::max(gb[0], bb[0]) + one, 0.0);
+    const double ih = std::max(std::min(gb[3], bb[3]) - std::max(gb[1], bb[1]) + one, 0.0);
+    const double inters = iw * ih;
+    const double uni = (bb[2] - bb[0] + one) * (bb[3] - bb[1] + one) + (gb[2] - gb[0] + one) * (gb[3] - gb[1] + one) - inters;
+    return inters / uni;
+  };
+  return voc_evaluate_class_with(det_image, det_score, n, gt_image, gt_difficult, g, iou, opt);
 }
 
 }  // namespace locuskit

@@ -1,0 +1,7 @@
+#pragma once
+/// \file rotated.hpp
+/// Rotated (oriented 2D) boxes: every public header of include/locuskit/rotated/.
+#include "rotated/geometry.hpp"
+#include "rotated/iou.hpp"
+#include "rotated/dota_eval.hpp"
+#include "rotated/delta_xywha.hpp"

@@ -1,0 +1,49 @@
+"""``locuskit eval dota``: DOTA task-1 (oriented boxes) evaluation from files, as DOTA_devkit.
+
+Registered under the ``eval`` command that ``_cli/eval.py`` creates (modules register in name
+order, so ``eval`` exists when this runs). Uses the public API only (``locuskit.rotated``).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+
+def _json_float(v: float):
+    return None if math.isnan(v) else v
+
+
+def _run_dota(args) -> int:
+    from locuskit import rotated
+
+    classes = args.classes.split(",") if args.classes else None
+    res = rotated.dota_evaluate(args.label_dir, args.det_dir, imageset=args.imageset, classes=classes,
+                                iou_threshold=args.iou)
+    print(res.summary())
+    if args.json:
+        out = {
+            "classes": res.classes,
+            "ap_voc07": {c: _json_float(v) for c, v in res.ap.items()},
+            "ap_all_point": {c: _json_float(v) for c, v in res.ap_all_point.items()},
+            "mAP_voc07": _json_float(res.mAP),
+            "mAP_all_point": _json_float(res.mAP_all_point),
+        }
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(out, f, indent=1)
+    return 0
+
+
+def register(sub) -> None:
+    eval_parser = sub.choices["eval"]
+    actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
+    s = actions[0]
+    s.metavar = "{" + ",".join(list(s.choices) + ["dota"]) + "}"
+    p = s.add_parser("dota", help="DOTA task-1 oriented-box mAP (VOC07 and all-point), as DOTA_devkit")
+    p.add_argument("label_dir", help="labelTxt folder: <image>.txt per image (x1 y1 .. x4 y4 class [difficult])")
+    p.add_argument("det_dir", help="folder of Task1_<class>.txt result files, or a pattern with {} for the class")
+    p.add_argument("--imageset", help="file with one image name a line (default: every .txt in label_dir)")
+    p.add_argument("--classes", help="comma-separated class names (default: the 15 DOTA v1.0 classes)")
+    p.add_argument("--iou", type=float, default=0.5, help="polygon IoU a match must exceed (default 0.5)")
+    p.add_argument("--json", help="write per-class AP and mAP to this JSON file")
+    p.set_defaults(func=_run_dota)
