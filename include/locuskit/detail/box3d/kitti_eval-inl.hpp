@@ -81,11 +81,42 @@ inline KittiOverlaps kitti_overlaps(const KittiObjects& gt, const KittiObjects& 
   return r;
 }
 
-/// clean_data for one (class, difficulty): -1 not this class, 0 valid, 1 ignored.
+/// clean_data for one (class, difficulty): -1 not this class, 0 valid, 1 ignored; and, per frame,
+/// the objects that are not -1 (CSR: frame f owns [*_begin[f], *_begin[f + 1]) of *_list), with the
+/// scores of those detections sorted descending.
 struct KittiIgnore {
   std::vector<std::int8_t> gt, det;
   std::size_t num_valid_gt = 0;
+  std::vector<std::size_t> gt_begin, gt_list, det_begin, det_list;
+  std::vector<double> det_scores_sorted;
 };
+
+/// A view of consecutive object indices.
+struct KittiIndexSpan {
+  const std::size_t* first = nullptr;
+  std::size_t count = 0;
+  const std::size_t* begin() const noexcept { return first; }
+  const std::size_t* end() const noexcept { return first + count; }
+  std::size_t size() const noexcept { return count; }
+  bool empty() const noexcept { return count == 0; }
+  std::size_t operator[](std::size_t k) const noexcept { return first[k]; }
+};
+
+/// Per frame, the DontCare regions among the ground truth (CSR as in KittiIgnore).
+struct KittiDontCare {
+  std::vector<std::size_t> begin, list;
+};
+
+inline KittiDontCare kitti_dontcare(const KittiObjects& gt) {
+  KittiDontCare r;
+  r.begin.push_back(0);
+  for (std::size_t f = 0; f < gt.frames(); ++f) {
+    for (std::size_t i = gt.frame_begin[f]; i < gt.frame_begin[f + 1]; ++i)
+      if (gt.dontcare[i]) r.list.push_back(i);
+    r.begin.push_back(r.list.size());
+  }
+  return r;
+}
 
 inline KittiIgnore kitti_ignore(const KittiObjects& gt, const KittiObjects& det, int cls, int difficulty,
                                 bool devkit_height_rule) {
@@ -117,6 +148,19 @@ inline KittiIgnore kitti_ignore(const KittiObjects& gt, const KittiObjects& det,
     const double height = std::fabs(det.bbox[4 * j + 3] - det.bbox[4 * j + 1]);
     r.det[j] = height < kMinHeight[difficulty] ? 1 : (det.cls[j] == want ? 0 : -1);
   }
+  const std::size_t frames = gt.frames();
+  r.gt_begin.assign(1, 0);
+  r.det_begin.assign(1, 0);
+  for (std::size_t f = 0; f < frames; ++f) {
+    for (std::size_t i = gt.frame_begin[f]; i < gt.frame_begin[f + 1]; ++i)
+      if (r.gt[i] != -1) r.gt_list.push_back(i);
+    r.gt_begin.push_back(r.gt_list.size());
+    for (std::size_t j = det.frame_begin[f]; j < det.frame_begin[f + 1]; ++j)
+      if (r.det[j] != -1) r.det_list.push_back(j), r.det_scores_sorted.push_back(det.score[j]);
+    r.det_begin.push_back(r.det_list.size());
+    std::sort(r.det_scores_sorted.begin() + static_cast<std::ptrdiff_t>(r.det_begin[f]), r.det_scores_sorted.end(),
+              [](double a, double b) { return a > b; });
+  }
   return r;
 }
 
@@ -142,27 +186,19 @@ class KittiFrameMatcher {
  public:
   static constexpr double kNoDetection = -10000000;
 
-  /// Gathers frame f's objects that are not `-1` for this class and difficulty.
-  void load(const KittiObjects& gt, const KittiObjects& det, const KittiIgnore& ig, const double* overlaps,
-            std::size_t f) {
-    gt_.clear(), det_.clear(), dc_.clear();
-    const std::size_t g0 = gt.frame_begin[f], g1 = gt.frame_begin[f + 1];
-    const std::size_t d0 = det.frame_begin[f], d1 = det.frame_begin[f + 1];
-    for (std::size_t i = g0; i < g1; ++i) {
-      if (ig.gt[i] != -1) gt_.push_back(i);
-      if (gt.dontcare[i]) dc_.push_back(i);
-    }
-    for (std::size_t j = d0; j < d1; ++j)
-      if (ig.det[j] != -1) det_.push_back(j);
-    g0_ = g0, d0_ = d0, g_count_ = g1 - g0;
+  /// Frame f's objects that are not `-1` for this class and difficulty.
+  void load(const KittiObjects& gt, const KittiObjects& det, const KittiIgnore& ig, const KittiDontCare& dc,
+            const double* overlaps, std::size_t f) {
+    gt_ = KittiIndexSpan{ig.gt_list.data() + ig.gt_begin[f], ig.gt_begin[f + 1] - ig.gt_begin[f]};
+    det_ = KittiIndexSpan{ig.det_list.data() + ig.det_begin[f], ig.det_begin[f + 1] - ig.det_begin[f]};
+    dc_ = KittiIndexSpan{dc.list.data() + dc.begin[f], dc.begin[f + 1] - dc.begin[f]};
+    g0_ = gt.frame_begin[f], d0_ = det.frame_begin[f], g_count_ = gt.frame_begin[f + 1] - g0_;
     gt_objects_ = &gt, det_objects_ = &det, ig_ = &ig, overlaps_ = overlaps;
     assigned_.assign(det_.size(), 0);
     active_.assign(det_.size(), 1);
   }
 
   bool empty() const noexcept { return gt_.empty() && det_.empty(); }
-  std::size_t relevant_detections() const noexcept { return det_.size(); }
-  double relevant_score(std::size_t k) const noexcept { return det_objects_->score[det_[k]]; }
 
   /// First pass (compute_fp=False): appends the TP scores.
   void first_pass(double min_overlap, std::vector<double>& tp_scores) {
@@ -251,7 +287,7 @@ class KittiFrameMatcher {
     return overlaps_[(det_[k] - d0_) * g_count_ + (i - g0_)];
   }
 
-  std::vector<std::size_t> gt_, det_, dc_;
+  KittiIndexSpan gt_, det_, dc_;
   std::vector<std::uint8_t> assigned_, active_;
   std::vector<double> deltas_;
   std::size_t g0_ = 0, d0_ = 0, g_count_ = 0;
@@ -299,6 +335,7 @@ inline Kitti3dResult evaluate_kitti3d(const KittiObjects& gt, const KittiObjects
                                         params.devkit_height_rule);
   });
   for (std::size_t t = 0; t < ignores.size(); ++t) res.num_valid_gt[t] = ignores[t].num_valid_gt;
+  const detail::KittiDontCare dontcare = detail::kitti_dontcare(gt);
 
   const std::size_t per_metric = std::size_t(A::classes) * A::difficulties * A::overlap_sets * A::samples;
   res.precision.assign(A::metrics * per_metric, 0.0);
@@ -325,24 +362,22 @@ inline Kitti3dResult evaluate_kitti3d(const KittiObjects& gt, const KittiObjects
 
       tp_scores.clear();
       for (std::size_t f = 0; f < frames; ++f) {
-        fm.load(gt, det, ig, overlaps + ov.pair_begin[f], f);
+        fm.load(gt, det, ig, dontcare, overlaps + ov.pair_begin[f], f);
         if (!fm.empty()) fm.first_pass(min_overlap, tp_scores);
       }
       std::vector<double> thresholds = detail::kitti_thresholds(tp_scores, ig.num_valid_gt, A::samples);
       if (thresholds.size() > std::size_t(A::samples)) thresholds.resize(A::samples);  // cannot happen (TP <= valid GT)
       pr.assign(thresholds.size(), {0, 0, 0, 0});
-      std::vector<double> sorted_scores;
       for (std::size_t f = 0; f < frames && !thresholds.empty(); ++f) {
-        fm.load(gt, det, ig, overlaps + ov.pair_begin[f], f);
+        fm.load(gt, det, ig, dontcare, overlaps + ov.pair_begin[f], f);
         if (fm.empty()) continue;
         // The stats only change when a threshold admits another relevant detection.
-        sorted_scores.clear();
-        for (std::size_t k = 0; k < fm.relevant_detections(); ++k) sorted_scores.push_back(fm.relevant_score(k));
-        std::sort(sorted_scores.begin(), sorted_scores.end(), [](double a, double b) { return a > b; });
+        const double* sorted_scores = ig.det_scores_sorted.data() + ig.det_begin[f];
+        const std::size_t relevant = ig.det_begin[f + 1] - ig.det_begin[f];
         std::size_t admitted = 0, last_admitted = static_cast<std::size_t>(-1);
         detail::KittiFrameMatcher::Stats st;
         for (std::size_t t = 0; t < thresholds.size(); ++t) {
-          while (admitted < sorted_scores.size() && !(sorted_scores[admitted] < thresholds[t])) ++admitted;
+          while (admitted < relevant && !(sorted_scores[admitted] < thresholds[t])) ++admitted;
           if (admitted != last_admitted) st = fm.second_pass(min_overlap, thresholds[t], metric == 0, aos), last_admitted = admitted;
           pr[t][0] += static_cast<double>(st.tp);
           pr[t][1] += static_cast<double>(st.fp);
