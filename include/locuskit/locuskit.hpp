@@ -15,5 +15,6 @@
 #include "traj.hpp"
 #include "mask.hpp"
 #include "roi.hpp"
+#include "box3d.hpp"
 #include "nms/iou_guided_nms.hpp"
 #include "rotated.hpp"

@@ -20,6 +20,7 @@ void bind_mask(py::module_& m);
 void bind_cuda(py::module_& m);
 void bind_roi(py::module_& m);
 void bind_rotated(py::module_& m);
+void bind_box3d(py::module_& m);
 }  // namespace locuskit::python
 
 PYBIND11_MODULE(_core, m) {
@@ -39,4 +40,5 @@ PYBIND11_MODULE(_core, m) {
   bind_cuda(m);
   bind_roi(m);
   bind_rotated(m);
+  bind_box3d(m);
 }

@@ -130,11 +130,22 @@ def rle():
         put("fuzz_rle", bytes([h >> 8, h & 255, w >> 8, w & 255]) + s.encode(), "counts_%d" % i)
 
 
+def kitti_labels():
+    # "<ground-truth file>\0<detection file>" (tests/fuzz/fuzz_kitti_label.cpp), from the packed micro cases.
+    cases = json.loads((DATA / "box3d" / "micro_cases.json").read_text())["cases"]
+    for name in ("dontcare_bbox_only", "van_person_sitting_truck", "det_without_score", "aos_flipped"):
+        fr = cases[name]["frames"][-1]
+        put("fuzz_kitti_label", fr["label"] + "\0" + fr["det"], name)
+    put("fuzz_kitti_label", "Car 0 0 0 1 2 3 4 1e308 1e308 1e308 -1e308 0 1e308 1e308\r\n\n\0"
+        "Car -1 -1 -10 1 2 3 4 1 1 1 1 1 1 0 1e-320\n", "extreme")
+
+
 if __name__ == "__main__":
     clear_seeds()
     coco()
     trajectories()
     rle()
+    kitti_labels()
     for d in sorted(OUT.iterdir()):
         files = list(d.iterdir())
         print("%-28s %3d files %7d bytes" % (d.name, len(files), sum(f.stat().st_size for f in files)))
