@@ -14,4 +14,5 @@
 #include "pose.hpp"
 #include "mask.hpp"
 #include "roi.hpp"
+#include "mot.hpp"
 #include "nms/iou_guided_nms.hpp"
