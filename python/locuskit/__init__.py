@@ -18,7 +18,7 @@ from ._core import (
     set_simd_arch,
     simd_arch,
 )
-from . import anchors, boundary, coco, coders, eval, mask, match, medical, ops, panoptic, pose, roi, semseg, traj
+from . import anchors, boundary, coco, coders, eval, mask, match, medical, mot, ops, panoptic, pose, roi, semseg, traj
 from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
 from ._arrays import CopyWarning, get_copy_policy, set_copy_policy
 from ._library import register as register_torch_ops
@@ -77,6 +77,7 @@ __all__ = [
     "panoptic",
     "pose",
     "roi",
+    "mot",
     "semseg",
     "traj",
     "set_num_threads",

@@ -69,6 +69,7 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
   std::vector<std::pair<std::size_t, std::int64_t>> now;
   std::vector<double> score;
   std::vector<std::int64_t> mr, mc;
+  std::vector<std::uint8_t> scratch;
   const double thr = threshold - detail::mot_eps;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
@@ -92,10 +93,8 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
         score[i * nt + j] = s < thr ? 0.0 : (prev == ti[j] ? 1000.0 : 0.0) + s;
       }
     }
-    const std::size_t k = std::min(ng, nt);
-    mr.resize(k);
-    mc.resize(k);
-    linear_sum_assignment(score.data(), ng, nt, mr.data(), mc.data(), /*maximize=*/true);
+    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch);
+    const std::size_t k = mr.size();
     // Matched pairs in row order; IDSW against the last match at any earlier time; a fragment
     // starts where g was not matched in the previous processed frame.
     std::size_t n_match = 0;

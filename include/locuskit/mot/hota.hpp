@@ -92,6 +92,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   for (int a = 0; a < hota_num_alphas; ++a) alpha_eps[a] = hota_alpha(a) - detail::mot_eps;
   std::vector<double> score;
   std::vector<std::int64_t> mr, mc;
+  std::vector<std::uint8_t> scratch;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     if (ng == 0) {
@@ -115,10 +116,9 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
         score[i * nt + j] = align * sim[i * nt + j];
       }
     }
-    const std::size_t k = std::min(ng, nt);
-    mr.resize(k);
-    mc.resize(k);
-    linear_sum_assignment(score.data(), ng, nt, mr.data(), mc.data(), /*maximize=*/true);
+    // A pair with score 0 never passes an alpha (its IoU is below eps), so the shortcut is exact.
+    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch);
+    const std::size_t k = mr.size();
     for (int a = 0; a < hota_num_alphas; ++a) {
       double n_match = 0, loc = 0;
       for (std::size_t q = 0; q < k; ++q) {

@@ -28,6 +28,9 @@ struct MotPreprocessOptions {
   bool do_preproc = true;
 };
 
+/// Longest sequence accepted (frames); per-frame bookkeeping is allocated up front.
+inline constexpr std::int64_t max_mot_sequence_length = 100000000;
+
 /// One sequence after preprocessing: per frame (0-based t), the kept GT and tracker rows in file
 /// order with their relabelled ids, and their (ng_t, nt_t) IoU matrix.
 struct MotSequenceData {
@@ -104,7 +107,8 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
                                                const MotPreprocessOptions& options = {},
                                                const std::string& gt_name = "gt",
                                                const std::string& tracker_name = "tracker") {
-  LOCUSKIT_CHECK(seq_length >= 0, std::invalid_argument, "seq_length must be >= 0, got ", seq_length);
+  LOCUSKIT_CHECK(seq_length >= 0 && seq_length <= max_mot_sequence_length, std::invalid_argument,
+                 "seq_length must be in 0..", max_mot_sequence_length, ", got ", seq_length);
   const bool mot15 = options.benchmark == "MOT15";
   const bool remove_distractors = options.do_preproc && !mot15;
   const bool mot20 = options.benchmark == "MOT20";
@@ -129,7 +133,7 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
   out.similarity.reserve(gt.size() * 8);
   std::vector<double> gbox, tbox, sim, msc;
   std::vector<std::int64_t> rows_i, cols_i;
-  std::vector<std::uint8_t> remove, keep;
+  std::vector<std::uint8_t> remove, keep, scratch;
   for (std::int64_t t = 0; t < seq_length; ++t) {
     const std::size_t ng = gb[t + 1] - gb[t], nt = tb[t + 1] - tb[t];
     gbox.resize(4 * ng);
@@ -151,16 +155,23 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
                             "for files without classes");
       }
       msc.assign(sim.begin(), sim.end());
-      for (double& m : msc)
-        if (m < 0.5 - detail::mot_eps) m = 0;
-      const std::size_t k = std::min(ng, nt);
-      rows_i.resize(k);
-      cols_i.resize(k);
-      linear_sum_assignment(msc.data(), ng, nt, rows_i.data(), cols_i.data(), /*maximize=*/true);
-      for (std::size_t q = 0; q < k; ++q) {
-        const std::size_t r = static_cast<std::size_t>(rows_i[q]), c = static_cast<std::size_t>(cols_i[q]);
-        if (!(msc[r * nt + c] > 0 + detail::mot_eps)) continue;
-        if (detail::mot_is_distractor(detail::mot_trunc(gt.class_id[go[gb[t] + r]]), mot20)) remove[c] = 1;
+      bool distractor_candidate = false;
+      for (std::size_t r = 0; r < ng; ++r) {
+        const bool distractor = detail::mot_is_distractor(detail::mot_trunc(gt.class_id[go[gb[t] + r]]), mot20);
+        for (std::size_t c = 0; c < nt; ++c) {
+          double& m = msc[r * nt + c];
+          if (m < 0.5 - detail::mot_eps) m = 0;
+          else if (distractor && m > 0 + detail::mot_eps) distractor_candidate = true;
+        }
+      }
+      // Without a candidate pair on a distractor nothing can be removed: skip the assignment.
+      if (distractor_candidate) {
+        detail::max_score_pairs(msc.data(), ng, nt, rows_i, cols_i, scratch);
+        for (std::size_t q = 0; q < rows_i.size(); ++q) {
+          const std::size_t r = static_cast<std::size_t>(rows_i[q]), c = static_cast<std::size_t>(cols_i[q]);
+          if (!(msc[r * nt + c] > 0 + detail::mot_eps)) continue;
+          if (detail::mot_is_distractor(detail::mot_trunc(gt.class_id[go[gb[t] + r]]), mot20)) remove[c] = 1;
+        }
       }
     }
     keep.assign(ng, 0);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <locuskit/eval/numpy_sum.hpp>
+#include <locuskit/match/linear_assignment.hpp>
 
 namespace locuskit {
 namespace detail {
@@ -45,6 +46,42 @@ inline void mot_box_iou(const double* gt_xywh, std::size_t ng, const double* trk
       out[i * nt + j] = inter / uni;
     }
   }
+}
+
+/// Maximum-weight assignment shortcut: if every row and every column of the (nr, nc) row-major
+/// matrix `m` (entries >= 0) has at most one entry > 0, every optimal assignment (scipy's included)
+/// contains exactly those pairs among its positive-score pairs; they are written in row order to
+/// `rows`/`cols` and true is returned. Otherwise returns false (solve the assignment).
+/// `col_used` is scratch space.
+inline bool independent_positive_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
+                                       std::vector<std::int64_t>& cols, std::vector<std::uint8_t>& col_used) {
+  rows.clear();
+  cols.clear();
+  col_used.assign(nc, 0);
+  for (std::size_t i = 0; i < nr; ++i) {
+    std::int64_t found = -1;
+    for (std::size_t j = 0; j < nc; ++j) {
+      if (!(m[i * nc + j] > 0)) continue;
+      if (found >= 0 || col_used[j]) return false;
+      found = static_cast<std::int64_t>(j);
+      col_used[j] = 1;
+    }
+    if (found >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(found);
+  }
+  return true;
+}
+
+/// The pairs of the maximum-score assignment of the (nr, nc) non-negative matrix `m` as scipy's
+/// `linear_sum_assignment(-m)` returns them (row order), restricted to pairs with score > 0 when
+/// the shortcut applies; callers filter the pairs by their own rule (every such rule rejects
+/// score-0 pairs, see the metrics).
+inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
+                            std::vector<std::int64_t>& cols, std::vector<std::uint8_t>& scratch) {
+  if (independent_positive_pairs(m, nr, nc, rows, cols, scratch)) return;
+  const std::size_t k = std::min(nr, nc);
+  rows.resize(k);
+  cols.resize(k);
+  linear_sum_assignment(m, nr, nc, rows.data(), cols.data(), /*maximize=*/true);
 }
 
 /// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the
