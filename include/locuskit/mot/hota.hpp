@@ -119,26 +119,33 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     // A pair with score 0 never passes an alpha (its IoU is below eps), so the shortcut is exact.
     detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch);
     const std::size_t k = mr.size();
-    for (int a = 0; a < hota_num_alphas; ++a) {
-      double n_match = 0, loc = 0;
-      for (std::size_t q = 0; q < k; ++q) {
-        const double s = sim[static_cast<std::size_t>(mr[q]) * nt + static_cast<std::size_t>(mc[q])];
-        if (!(s >= alpha_eps[a])) continue;
-        n_match += 1;
-        loc += s;  // Python sum() over the pairs in row order
-        const std::uint64_t key = static_cast<std::uint64_t>(gi[mr[q]]) * T + static_cast<std::uint64_t>(ti[mc[q]]);
-        auto ins = slot_of.emplace(key, static_cast<std::uint32_t>(match_counts.size()));
-        if (ins.second) {
-          match_counts.emplace_back();
-          match_counts.back().fill(0.0);
-          slot_key.push_back(key);
-        }
-        match_counts[ins.first->second][a] += 1;
+    // Alphas increase, so a pair passes a prefix of them: one id-pair lookup per matched pair.
+    // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()).
+    double n_match[hota_num_alphas] = {}, loc[hota_num_alphas] = {};
+    for (std::size_t q = 0; q < k; ++q) {
+      const double s = sim[static_cast<std::size_t>(mr[q]) * nt + static_cast<std::size_t>(mc[q])];
+      int passed = 0;
+      while (passed < hota_num_alphas && s >= alpha_eps[passed]) ++passed;
+      if (passed == 0) continue;
+      const std::uint64_t key = static_cast<std::uint64_t>(gi[mr[q]]) * T + static_cast<std::uint64_t>(ti[mc[q]]);
+      auto ins = slot_of.emplace(key, static_cast<std::uint32_t>(match_counts.size()));
+      if (ins.second) {
+        match_counts.emplace_back();
+        match_counts.back().fill(0.0);
+        slot_key.push_back(key);
       }
-      r.HOTA_TP[a] += n_match;
-      r.HOTA_FN[a] += static_cast<double>(ng) - n_match;
-      r.HOTA_FP[a] += static_cast<double>(nt) - n_match;
-      if (n_match > 0) r.LocA[a] += loc;
+      auto& counts = match_counts[ins.first->second];
+      for (int a = 0; a < passed; ++a) {
+        n_match[a] += 1;
+        loc[a] += s;
+        counts[a] += 1;
+      }
+    }
+    for (int a = 0; a < hota_num_alphas; ++a) {
+      r.HOTA_TP[a] += n_match[a];
+      r.HOTA_FN[a] += static_cast<double>(ng) - n_match[a];
+      r.HOTA_FP[a] += static_cast<double>(nt) - n_match[a];
+      if (n_match[a] > 0) r.LocA[a] += loc[a];
     }
   }
   // Association scores: np.sum over the (G, T) matrices, reproduced on their non-zero entries.

@@ -21,29 +21,31 @@ inline constexpr double mot_eps = std::numeric_limits<double>::epsilon();  // np
 /// `_calculate_box_ious(..., box_format='xywh')`: corners x+w / y+h first, areas from the corners,
 /// intersection zeroed for areas or unions <= eps, union 1 then.
 inline void mot_box_iou(const double* gt_xywh, std::size_t ng, const double* trk_xywh, std::size_t nt,
-                        double* out) noexcept {
-  std::vector<double> tc(4 * nt), ta(nt);
+                        double* out) {
+  // Tracker corners and areas as separate arrays so the inner loop vectorizes (branch-free selects).
+  std::vector<double> buf(5 * nt);
+  double *tx0 = buf.data(), *ty0 = tx0 + nt, *tx1 = ty0 + nt, *ty1 = tx1 + nt, *ta = ty1 + nt;
   for (std::size_t j = 0; j < nt; ++j) {
     const double* b = trk_xywh + 4 * j;
-    tc[4 * j] = b[0];
-    tc[4 * j + 1] = b[1];
-    tc[4 * j + 2] = b[0] + b[2];
-    tc[4 * j + 3] = b[1] + b[3];
-    ta[j] = (tc[4 * j + 2] - tc[4 * j]) * (tc[4 * j + 3] - tc[4 * j + 1]);
+    tx0[j] = b[0];
+    ty0[j] = b[1];
+    tx1[j] = b[0] + b[2];
+    ty1[j] = b[1] + b[3];
+    ta[j] = (tx1[j] - tx0[j]) * (ty1[j] - ty0[j]);
   }
   for (std::size_t i = 0; i < ng; ++i) {
     const double* g = gt_xywh + 4 * i;
     const double gx0 = g[0], gy0 = g[1], gx1 = g[0] + g[2], gy1 = g[1] + g[3];
     const double ga = (gx1 - gx0) * (gy1 - gy0);
+    const bool ga_ok = ga > mot_eps;
+    double* row = out + i * nt;
     for (std::size_t j = 0; j < nt; ++j) {
-      const double* t = tc.data() + 4 * j;
-      const double iw = std::max(std::min(gx1, t[2]) - std::max(gx0, t[0]), 0.0);
-      const double ih = std::max(std::min(gy1, t[3]) - std::max(gy0, t[1]), 0.0);
-      double inter = iw * ih;
-      double uni = ga + ta[j] - inter;
-      if (ga <= mot_eps || ta[j] <= mot_eps || uni <= mot_eps) inter = 0;
-      if (uni <= mot_eps) uni = 1;
-      out[i * nt + j] = inter / uni;
+      const double iw = std::max(std::min(gx1, tx1[j]) - std::max(gx0, tx0[j]), 0.0);
+      const double ih = std::max(std::min(gy1, ty1[j]) - std::max(gy0, ty0[j]), 0.0);
+      const double inter = iw * ih;
+      const double uni = ga + ta[j] - inter;
+      const bool ok = ga_ok & (ta[j] > mot_eps) & (uni > mot_eps);
+      row[j] = (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0);
     }
   }
 }
