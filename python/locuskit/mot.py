@@ -324,16 +324,8 @@ class MotResults:
             for field, ls in styles.items():
                 ax.plot(ALPHAS, res[field], ls, color=color,
                         label=f"{t} {field} ({100 * np.mean(res[field]):.2f})")
-        ax.set_xlabel("alpha (localisation threshold)")
-        ax.set_ylabel("score")
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.legend(loc="lower left", fontsize="small")
-        ax.set_title("HOTA vs alpha")
-        p = f"{path_prefix}_hota_alpha.png"
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        out.append(p)
+        out.append(_save(plt, fig, ax, "alpha (localisation threshold)", "score", "lower left", "HOTA vs alpha",
+                         f"{path_prefix}_hota_alpha.png"))
 
         fig, ax = plt.subplots(figsize=(5.5, 5.5))
         grid = np.linspace(0.01, 1, 200)
@@ -343,17 +335,21 @@ class MotResults:
             res = self.results[t]["COMBINED_SEQ"]["HOTA"]
             deta, assa = float(np.mean(res["DetA"])), float(np.mean(res["AssA"]))
             ax.scatter([deta], [assa], color=f"C{k % 10}", label=f"{t} (HOTA {100 * np.mean(res['HOTA']):.2f})")
-        ax.set_xlabel("DetA")
-        ax.set_ylabel("AssA")
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1)
-        ax.legend(loc="lower right", fontsize="small")
-        ax.set_title("DetA vs AssA (grey: HOTA iso-lines)")
-        p = f"{path_prefix}_deta_assa.png"
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
-        out.append(p)
+        out.append(_save(plt, fig, ax, "DetA", "AssA", "lower right", "DetA vs AssA (grey: HOTA iso-lines)",
+                         f"{path_prefix}_deta_assa.png"))
         return out
+
+
+def _save(plt, fig, ax, xlabel, ylabel, legend_loc, title, path) -> str:
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(loc=legend_loc, fontsize="small")
+    ax.set_title(title)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
 
 
 def _row(items) -> str:

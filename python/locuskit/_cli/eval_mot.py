@@ -6,6 +6,7 @@ order, so ``eval`` exists when this runs). Uses only the public ``locuskit.mot``
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 
 
@@ -38,15 +39,11 @@ def _run_mot(args) -> int:
         res.write(args.output_folder)
     if args.csv:
         with open(args.csv, "w", newline="") as f:
-            first = True
-            for t in res.trackers:
+            w = csv.writer(f)
+            for k, t in enumerate(res.trackers):
                 rows = res.detailed(t)
-                import csv
-
-                w = csv.writer(f)
-                if first:
+                if k == 0:
                     w.writerow(["tracker"] + rows[0])
-                    first = False
                 for r in rows[1:]:
                     w.writerow([t] + r)
     if args.json:
