@@ -16,5 +16,6 @@
 #include "mask.hpp"
 #include "roi.hpp"
 #include "box3d.hpp"
+#include "mot.hpp"
 #include "nms/iou_guided_nms.hpp"
 #include "rotated.hpp"

@@ -21,6 +21,7 @@ void bind_cuda(py::module_& m);
 void bind_roi(py::module_& m);
 void bind_rotated(py::module_& m);
 void bind_box3d(py::module_& m);
+void bind_mot(py::module_& m);
 }  // namespace locuskit::python
 
 PYBIND11_MODULE(_core, m) {
@@ -41,4 +42,5 @@ PYBIND11_MODULE(_core, m) {
   bind_roi(m);
   bind_rotated(m);
   bind_box3d(m);
+  bind_mot(m);
 }

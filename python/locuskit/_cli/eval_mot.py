@@ -1,0 +1,86 @@
+"""``locuskit eval mot``: TrackEval-exact MOT evaluation (HOTA, CLEAR, Identity, Count) from files.
+
+Registered under the ``eval`` command that ``_cli/eval.py`` creates (modules register in name
+order, so ``eval`` exists when this runs). Uses only the public ``locuskit.mot`` API.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+
+
+def _run_mot(args) -> int:
+    import locuskit
+    from locuskit import mot
+
+    if args.threads is not None:
+        locuskit.set_num_threads(args.threads if args.threads > 0 else os.cpu_count() or 1)
+    for path, option in ((args.json, "--json"), (args.csv, "--csv")):
+        if path is not None and os.path.isdir(path):
+            raise ValueError(f"{option} {path}: is a directory (give a file name)")
+    if args.pairs:
+        # Plain files: GT_FOLDER and TRACKERS_FOLDER are a GT file and a tracker file.
+        name = os.path.splitext(os.path.basename(args.trackers_folder))[0]
+        res = mot.evaluate_files({name: (args.gt_folder, args.trackers_folder)}, benchmark=args.benchmark,
+                                 metrics=args.metrics, do_preproc=not args.no_preproc,
+                                 tracker_name=args.tracker_name)
+    else:
+        res = mot.evaluate(args.gt_folder, args.trackers_folder, benchmark=args.benchmark, split=args.split,
+                           metrics=args.metrics, trackers=args.trackers, sequences=args.seqs,
+                           do_preproc=not args.no_preproc, tracker_sub_folder=args.tracker_sub_folder,
+                           seqmap_file=args.seqmap_file, skip_split_folder=args.skip_split_folder)
+    print(res.table(), end="")
+    print()
+    for t in res.trackers:
+        s = res.summary(t)
+        print(f"{t}: " + "  ".join(f"{k} {s[k]}" for k in ("HOTA", "MOTA", "IDF1") if k in s))
+    if args.output_folder:
+        res.write(args.output_folder)
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            w = csv.writer(f)
+            for k, t in enumerate(res.trackers):
+                rows = res.detailed(t)
+                if k == 0:
+                    w.writerow(["tracker"] + rows[0])
+                for r in rows[1:]:
+                    w.writerow([t] + r)
+    if args.json:
+        res.to_json(args.json)
+    if args.plot:
+        prefix = args.plot[:-4] if args.plot.lower().endswith(".png") else args.plot
+        for p in res.plot(prefix):
+            print(f"wrote {p}")
+    return 0
+
+
+def register(sub) -> None:
+    eval_parser = sub.choices["eval"]
+    actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
+    s = actions[0]
+    s.metavar = "{" + ",".join(list(s.choices) + ["mot"]) + "}"
+    p = s.add_parser("mot", help="multi-object tracking: HOTA, CLEAR MOT, IDF1 (TrackEval-exact, MOTChallenge files)")
+    p.add_argument("gt_folder", help="TrackEval GT_FOLDER (<BENCHMARK>-<SPLIT>/<seq>/gt/gt.txt, seqmaps/); "
+                                     "with --pairs: a gt.txt file")
+    p.add_argument("trackers_folder", help="TrackEval TRACKERS_FOLDER (<BENCHMARK>-<SPLIT>/<tracker>/data/<seq>.txt); "
+                                           "with --pairs: a tracker result file")
+    p.add_argument("--benchmark", default="MOT17", help="MOT15 (no classes), MOT16, MOT17 (default), MOT20")
+    p.add_argument("--split", default="train", help="SPLIT_TO_EVAL (default train)")
+    p.add_argument("--metrics", nargs="+", default=["HOTA", "CLEAR", "Identity"], choices=["HOTA", "CLEAR", "Identity"])
+    p.add_argument("--trackers", nargs="+", help="trackers to evaluate (default: every folder)")
+    p.add_argument("--seqs", nargs="+", help="sequences (default: the seqmap)")
+    p.add_argument("--seqmap-file", help="seqmap file (default GT_FOLDER/seqmaps/<BENCHMARK>-<SPLIT>.txt)")
+    p.add_argument("--tracker-sub-folder", default="data")
+    p.add_argument("--skip-split-folder", action="store_true", help="no <BENCHMARK>-<SPLIT> folder level")
+    p.add_argument("--no-preproc", action="store_true", help="TrackEval's DO_PREPROC False")
+    p.add_argument("--pairs", action="store_true", help="the two arguments are one GT file and one tracker file "
+                                                        "(sequence length = last frame)")
+    p.add_argument("--tracker-name", default="tracker", help="name of the tracker with --pairs")
+    p.add_argument("--output-folder", help="write TrackEval's pedestrian_summary.txt / pedestrian_detailed.csv "
+                                           "per tracker here")
+    p.add_argument("--csv", help="per-sequence detailed CSV of every tracker (TrackEval's columns + tracker)")
+    p.add_argument("--json", help="every value at full precision as JSON")
+    p.add_argument("--plot", metavar="PREFIX", help="write PREFIX_hota_alpha.png and PREFIX_deta_assa.png")
+    p.add_argument("--threads", type=int, help="threads (default: locuskit's setting; 0: all cores)")
+    p.set_defaults(func=_run_mot)

@@ -1,0 +1,95 @@
+// Fuzz target for the MOTChallenge reader and the MOT evaluation behind it. The input is split at
+// the first NUL byte into a GT text and a tracker text (no NUL: the same text for both); the first
+// byte picks the benchmark rules. Any input either parses or throws locuskit::parse_error; parsed
+// rows are consistent and survive format_mot -> parse_mot unchanged; a parsed pair with frames in
+// a small range is preprocessed and evaluated (HOTA, CLEAR, Identity), whose scores must lie in
+// [0, 1] (MOTA/MODA/sMOTA/MOTAL <= 1) and whose counts must add up.
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string_view>
+
+#include <locuskit/mot.hpp>
+
+#include "fuzz_support.hpp"
+
+namespace {
+using namespace locuskit;
+
+bool unit(double v) { return v >= 0 && v <= 1; }
+
+void round_trip(const MotRows& r, MotFileKind kind) {
+  const MotRows back = parse_mot(format_mot(r, kind), kind, "round-trip");
+  FUZZ_CHECK(back.size() == r.size(), "round trip size %zu vs %zu", back.size(), r.size());
+  for (std::size_t i = 0; i < r.size(); ++i) {
+    FUZZ_CHECK(back.frame[i] == r.frame[i] && back.id[i] == r.id[i], "round trip row %zu", i);
+    for (int k = 0; k < 4; ++k) FUZZ_CHECK(back.boxes[4 * i + k] == r.boxes[4 * i + k], "round trip box %zu", i);
+    FUZZ_CHECK(back.confidence[i] == r.confidence[i], "round trip confidence %zu", i);
+  }
+}
+
+void check_rows(const MotRows& r) {
+  const std::size_t n = r.size();
+  FUZZ_CHECK(r.id.size() == n && r.boxes.size() == 4 * n && r.confidence.size() == n && r.class_id.size() == n &&
+                 r.visibility.size() == n && r.line.size() == n && r.num_fields.size() == n,
+             "column sizes differ (n %zu)", n);
+  for (std::size_t i = 0; i < n; ++i) {
+    FUZZ_CHECK(r.frame[i] >= 1, "frame %lld", static_cast<long long>(r.frame[i]));
+    FUZZ_CHECK(r.boxes[4 * i + 2] >= 0 && r.boxes[4 * i + 3] >= 0, "negative size");
+    for (int k = 0; k < 4; ++k) FUZZ_CHECK(std::isfinite(r.boxes[4 * i + k]), "non-finite box");
+  }
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const char* names[] = {"MOT17", "MOT20", "MOT15", "MOT16"};
+  MotPreprocessOptions options{names[data[0] & 3], (data[0] & 4) == 0};
+  std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::size_t cut = text.find('\0');
+  const std::string_view gt_text = text.substr(0, cut);
+  const std::string_view trk_text = cut == std::string_view::npos ? text : text.substr(cut + 1);
+  MotRows gt, trk;
+  try {
+    gt = parse_mot(gt_text, MotFileKind::ground_truth, "gt");
+  } catch (const parse_error&) {
+    gt = MotRows{};
+  }
+  try {
+    trk = parse_mot(trk_text, MotFileKind::tracker, "trk");
+  } catch (const parse_error&) {
+    return 0;
+  }
+  try {
+    check_rows(parse_mot(trk_text, MotFileKind::detections, "det"));
+  } catch (const parse_error&) {
+  }
+  check_rows(gt);
+  check_rows(trk);
+  round_trip(gt, MotFileKind::ground_truth);
+  round_trip(trk, MotFileKind::tracker);
+  std::int64_t last = 0;
+  for (auto f : gt.frame) last = std::max(last, f);
+  for (auto f : trk.frame) last = std::max(last, f);
+  if (last > 2000) return 0;  // keep one input fast
+  MotSequenceData d;
+  try {
+    d = preprocess_mot_sequence(gt, trk, last, options, "gt", "trk");
+  } catch (const parse_error&) {
+    return 0;
+  }
+  const MotMetrics m = evaluate_mot_sequence(d);
+  for (int a = 0; a < hota_num_alphas; ++a) {
+    FUZZ_CHECK(unit(m.hota.HOTA[a]) && unit(m.hota.DetA[a]) && unit(m.hota.AssA[a]) && unit(m.hota.LocA[a]),
+               "HOTA out of [0, 1] at alpha %d", a);
+    FUZZ_CHECK(m.hota.HOTA_TP[a] + m.hota.HOTA_FN[a] == static_cast<double>(d.num_gt_dets), "HOTA TP + FN");
+    FUZZ_CHECK(m.hota.HOTA_TP[a] + m.hota.HOTA_FP[a] == static_cast<double>(d.num_tracker_dets), "HOTA TP + FP");
+  }
+  FUZZ_CHECK(m.clear.CLR_TP + m.clear.CLR_FN == d.num_gt_dets, "CLEAR TP + FN");
+  FUZZ_CHECK(m.clear.CLR_TP + m.clear.CLR_FP == d.num_tracker_dets, "CLEAR TP + FP");
+  FUZZ_CHECK(m.clear.MOTA <= 1 && unit(m.clear.MOTP) && m.clear.MT + m.clear.PT + m.clear.ML == d.num_gt_ids,
+             "CLEAR ranges");
+  FUZZ_CHECK(m.identity.IDTP + m.identity.IDFN == d.num_gt_dets && unit(m.identity.IDF1), "Identity");
+  FUZZ_CHECK(m.identity.IDTP <= m.clear.CLR_TP + m.clear.CLR_FN, "IDTP bound");
+  return 0;
+}
