@@ -1,0 +1,119 @@
+#pragma once
+/// \file track/association.hpp
+/// Track-to-detection association: box overlap costs in the two trackers' conventions and
+/// ByteTrack's thresholded assignment (`lap.lapjv(cost, extend_cost=True, cost_limit=L)`),
+/// solved with locuskit's Hungarian solver (match/linear_assignment.hpp).
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "../box/iou.hpp"
+#include "../box/iou_family.hpp"
+#include "../match/linear_assignment.hpp"
+
+namespace locuskit::track {
+
+/// Overlap measure behind an association cost: `iou` (cost `1 - IoU`, each tracker's own IoU
+/// convention) or `giou` (cost `1 - GIoU`, torchvision's `generalized_box_iou`, in [0, 2]).
+enum class AssociationMetric : int { iou = 0, giou = 1 };
+
+/// IoU of two xyxy boxes with the "+1 pixel" convention of cython_bbox's `bbox_overlaps`, which
+/// ByteTrack uses: sizes are `x2 - x1 + 1`; 0 unless both overlap extents are positive. Same
+/// float64 operations in the same order as the Cython loop (bit-identical).
+inline double iou_plus_one(const double* a, const double* b) noexcept {
+  const double iw = std::min(a[2], b[2]) - std::max(a[0], b[0]) + 1;
+  if (!(iw > 0)) return 0.0;
+  const double ih = std::min(a[3], b[3]) - std::max(a[1], b[1]) + 1;
+  if (!(ih > 0)) return 0.0;
+  const double area_b = (b[2] - b[0] + 1) * (b[3] - b[1] + 1);
+  const double ua = (a[2] - a[0] + 1) * (a[3] - a[1] + 1) + area_b - iw * ih;
+  return iw * ih / ua;
+}
+
+/// `out[i*m + j] = 1 - overlap(a_i, b_j)` for xyxy boxes `a` (n, 4) and `b` (m, 4): IoU with the
+/// +1 convention (`plus_one`, ByteTrack) or without (SORT, torchvision), or GIoU. O(n·m).
+inline void overlap_distance(const double* a, std::size_t n, const double* b, std::size_t m, double* out,
+                             AssociationMetric metric, bool plus_one) {
+  if (n == 0 || m == 0) return;
+  if (metric == AssociationMetric::giou) {
+    generalized_box_iou(a, n, b, m, out);
+  } else if (plus_one) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < m; ++j) out[i * m + j] = iou_plus_one(a + 4 * i, b + 4 * j);
+  } else {
+    box_iou(a, n, b, m, out);
+  }
+  for (std::size_t k = 0; k < n * m; ++k) out[k] = 1.0 - out[k];
+}
+
+/// ByteTrack's thresholded assignment: the minimum-cost matching of rows to columns in which a
+/// pair may be taken only if its cost is below `cost_limit`, where leaving a row or a column
+/// unmatched costs `cost_limit / 2` — what `lap.lapjv(cost, extend_cost=True, cost_limit=L)`
+/// solves on its (n+m)-square extended matrix. Pairs with cost >= L are never taken (at exactly L
+/// a pair ties with leaving both unmatched; we leave them unmatched). The problem splits into
+/// connected components of the "cost < L" graph; each is solved exactly on its own extended
+/// matrix with linear_sum_assignment, so a frame of mostly separate objects costs O(n·m).
+/// `cost` (n, m) row-major; writes `row_match` (n: column or -1) and `col_match` (m: row or -1).
+/// NaN costs are never below L (never matched). Thread-safe.
+inline void assign_with_cost_limit(const double* cost, std::size_t n, std::size_t m, double cost_limit,
+                                   std::int64_t* row_match, std::int64_t* col_match) {
+  std::fill(row_match, row_match + n, std::int64_t{-1});
+  std::fill(col_match, col_match + m, std::int64_t{-1});
+  if (n == 0 || m == 0) return;
+  // Union-find over rows (0..n-1) and columns (n..n+m-1).
+  std::vector<std::size_t> parent(n + m);
+  std::iota(parent.begin(), parent.end(), std::size_t{0});
+  auto find = [&](std::size_t x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  std::vector<std::uint8_t> has_edge(n + m, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < m; ++j)
+      if (cost[i * m + j] < cost_limit) {
+        has_edge[i] = has_edge[n + j] = 1;
+        const std::size_t a = find(i), b = find(n + j);
+        if (a != b) parent[std::max(a, b)] = std::min(a, b);
+      }
+  // Components in order of their smallest row; members ascending.
+  std::vector<std::vector<std::size_t>> rows_of(n), cols_of(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (has_edge[i]) rows_of[find(i)].push_back(i);
+  for (std::size_t j = 0; j < m; ++j)
+    if (has_edge[n + j]) cols_of[find(n + j)].push_back(j);
+  std::vector<double> ext;
+  std::vector<std::int64_t> ri, ci;
+  for (std::size_t root = 0; root < n; ++root) {
+    const auto& R = rows_of[root];
+    const auto& C = cols_of[root];
+    if (R.empty()) continue;
+    if (R.size() == 1 && C.size() == 1) {  // the common case: one track, one detection
+      row_match[R[0]] = static_cast<std::int64_t>(C[0]);
+      col_match[C[0]] = static_cast<std::int64_t>(R[0]);
+      continue;
+    }
+    const std::size_t r = R.size(), c = C.size(), s = r + c;
+    ext.assign(s * s, cost_limit / 2);
+    for (std::size_t a = 0; a < r; ++a)
+      for (std::size_t b = 0; b < c; ++b) {
+        const double v = cost[R[a] * m + C[b]];
+        ext[a * s + b] = v < cost_limit ? v : cost_limit;  // a tie at L is never preferred (see above)
+      }
+    for (std::size_t a = r; a < s; ++a)
+      for (std::size_t b = c; b < s; ++b) ext[a * s + b] = 0.0;
+    ri.resize(s);
+    ci.resize(s);
+    const std::size_t k = linear_sum_assignment(ext.data(), s, s, ri.data(), ci.data());
+    for (std::size_t q = 0; q < k; ++q) {
+      const auto a = static_cast<std::size_t>(ri[q]), b = static_cast<std::size_t>(ci[q]);
+      if (a < r && b < c && ext[a * s + b] < cost_limit) {
+        row_match[R[a]] = static_cast<std::int64_t>(C[b]);
+        col_match[C[b]] = static_cast<std::int64_t>(R[a]);
+      }
+    }
+  }
+}
+
+}  // namespace locuskit::track
