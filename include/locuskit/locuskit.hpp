@@ -14,5 +14,6 @@
 #include "pose.hpp"
 #include "mask.hpp"
 #include "roi.hpp"
+#include "mot.hpp"
 #include "nms/iou_guided_nms.hpp"
 #include "track.hpp"

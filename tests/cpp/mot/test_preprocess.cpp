@@ -1,0 +1,85 @@
+// MotChallenge2DBox preprocessing: distractor removal, zero-marked GT, MOT20/MOT15 rules, relabelling,
+// and the errors TrackEval raises (here with file and line).
+#include <locuskit/mot/preprocess.hpp>
+
+#include <string>
+
+#include "test_support.hpp"
+
+using namespace locuskit;
+
+namespace {
+MotRows gt_rows(const char* text) { return parse_mot(text, MotFileKind::ground_truth, "gt.txt"); }
+MotRows trk_rows(const char* text) { return parse_mot(text, MotFileKind::tracker, "trk.txt"); }
+MotSequenceData pre(const MotRows& gt, const MotRows& trk, std::int64_t n, const MotPreprocessOptions& o = {}) {
+  return preprocess_mot_sequence(gt, trk, n, o, "gt.txt", "trk.txt");
+}
+}  // namespace
+
+TEST_CASE("mot preprocess: distractor removal, zero-marked GT and class filter") {
+  // Frame 1: GT 1 pedestrian, GT 2 static_person (7, distractor), GT 3 car (3), GT 4 zero-marked pedestrian.
+  const MotRows gt = gt_rows(
+      "1,1,0,0,10,10,1,1,1\n1,2,100,0,10,10,1,7,1\n1,3,200,0,10,10,1,3,1\n1,4,300,0,10,10,0,1,1\n");
+  // Tracker boxes on each GT object plus one far away.
+  const MotRows trk = trk_rows(
+      "1,10,0,0,10,10,1\n1,20,100,0,10,10,1\n1,30,200,0,10,10,1\n1,40,300,0,10,10,1\n1,50,900,0,10,10,1\n");
+  SUBCASE("MOT17: the box on the distractor goes, the ones on the car and the zero-marked GT stay") {
+    const MotSequenceData d = preprocess_mot_sequence(gt, trk, 1);
+    CHECK(d.num_gt_dets == 1);
+    CHECK(d.num_tracker_dets == 4);
+    CHECK(d.num_tracker_ids == 4);
+    REQUIRE(d.similarity.size() == 4);
+    CHECK(d.similarity[0] == 1.0);
+    CHECK(d.similarity[1] == 0.0);
+  }
+  SUBCASE("MOT15: nothing removed from the tracker, class ignored") {
+    const MotSequenceData d = preprocess_mot_sequence(gt, trk, 1, {"MOT15", true});
+    CHECK(d.num_gt_dets == 3);  // flag-1 rows of any class
+    CHECK(d.num_tracker_dets == 5);
+  }
+  SUBCASE("do_preproc false: as MOT15") {
+    const MotSequenceData d = preprocess_mot_sequence(gt, trk, 1, {"MOT17", false});
+    CHECK(d.num_gt_dets == 3);
+    CHECK(d.num_tracker_dets == 5);
+  }
+}
+
+TEST_CASE("mot preprocess: MOT20 also removes boxes on non_mot_vehicle (class 6)") {
+  const MotRows gt = gt_rows("1,1,0,0,10,10,1,6,1\n1,2,50,0,10,10,1,1,1\n");
+  const MotRows trk = trk_rows("1,7,0,0,10,10,1\n1,8,50,0,10,10,1\n");
+  CHECK(preprocess_mot_sequence(gt, trk, 1, {"MOT17", true}).num_tracker_dets == 2);
+  CHECK(preprocess_mot_sequence(gt, trk, 1, {"MOT20", true}).num_tracker_dets == 1);
+}
+
+TEST_CASE("mot preprocess: ids relabelled in sorted order, frames grouped in file order") {
+  const MotRows gt = gt_rows("2,1000,0,0,10,10,1,1,1\n1,7,0,0,10,10,1,1,1\n2,7,20,0,10,10,1,1,1\n");
+  const MotRows trk = trk_rows("3,999999,0,0,1,1,1\n");
+  const MotSequenceData d = preprocess_mot_sequence(gt, trk, 3);
+  CHECK(d.num_gt_ids == 2);
+  CHECK(d.gt_ids == std::vector<std::int32_t>{0, 1, 0});  // frame 1: id 7; frame 2: 1000, 7
+  CHECK(d.num_gt(2) == 0);
+  CHECK(d.num_trk(2) == 1);
+  CHECK(d.tracker_ids == std::vector<std::int32_t>{0});
+}
+
+TEST_CASE("mot preprocess: errors name file and line") {
+  const MotRows gt = gt_rows("1,1,0,0,10,10,1,1,1\n");
+  CHECK_THROWS_WITH_AS(pre(gt, trk_rows("1,1,0,0,1,1,1\n5,1,0,0,1,1,1\n"), 3),
+                       "trk.txt:2: frame 5 is beyond the sequence length 3 (seqLength)", parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt, trk_rows("1,4,0,0,1,1,1\n2,4,0,0,1,1,1\n1,4,5,5,1,1,1\n"), 3),
+                       "trk.txt:3: id 4 appears twice in frame 1 (also on line 1)", parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,1,1\n1,1,0,0,10,10,1,1,1\n"),
+                                               trk_rows(""), 3),
+                       "gt.txt:2: id 1 appears twice in frame 1 (also on line 1)", parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt, trk_rows("1,4,0,0,1,1,1,2,-1\n"), 3),
+                       doctest::Contains("trk.txt:1: class 2 in a tracker row"), parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,-1,1\n"), trk_rows("1,4,0,0,1,1,1\n"), 3),
+                       doctest::Contains("gt.txt:1: class -1 is not a MOTChallenge class"), parse_error);
+  // MOT15 has no classes: the same files are fine.
+  CHECK(pre(gt_rows("1,1,0,0,10,10,1,-1,1\n"), trk_rows("1,4,0,0,1,1,1\n"), 3, {"MOT15", true})
+            .num_gt_dets == 1);
+  // Empty files: a valid sequence without detections.
+  const MotSequenceData e = pre(gt_rows(""), trk_rows(""), 4);
+  CHECK(e.num_timesteps == 4);
+  CHECK(e.num_gt_dets == 0);
+}
