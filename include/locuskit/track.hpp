@@ -6,6 +6,7 @@
 #include "track/byte_tracker.hpp"
 #include "track/kalman_xyah.hpp"
 #include "track/kalman_xysr.hpp"
+#include "track/mot_sequence.hpp"
 #include "track/run_sequence.hpp"
 #include "track/sort_tracker.hpp"
 #include "track/tracked_box.hpp"
