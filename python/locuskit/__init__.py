@@ -19,6 +19,7 @@ from ._core import (
     simd_arch,
 )
 from . import anchors, boundary, coco, coders, eval, mask, match, medical, ops, panoptic, pose, roi, semseg, traj
+from . import track
 from .ops import *  # noqa: F401,F403 - box geometry and NMS at top level, as torchvision.ops
 from ._arrays import CopyWarning, get_copy_policy, set_copy_policy
 from ._library import register as register_torch_ops
@@ -78,6 +79,7 @@ __all__ = [
     "pose",
     "roi",
     "semseg",
+    "track",
     "traj",
     "set_num_threads",
     "set_simd_arch",

@@ -18,6 +18,7 @@ void bind_pose(py::module_& m);
 void bind_mask(py::module_& m);
 void bind_cuda(py::module_& m);
 void bind_roi(py::module_& m);
+void bind_track(py::module_& m);
 }  // namespace locuskit::python
 
 PYBIND11_MODULE(_core, m) {
@@ -42,4 +43,5 @@ PYBIND11_MODULE(_core, m) {
   bind_mask(m);
   bind_cuda(m);
   bind_roi(m);
+  bind_track(m);
 }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <utility>
 #include <vector>
 
 #include "../box/iou.hpp"
@@ -41,7 +42,8 @@ inline void overlap_distance(const double* a, std::size_t n, const double* b, st
     generalized_box_iou(a, n, b, m, out);
   } else if (plus_one) {
     for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < m; ++j) out[i * m + j] = iou_plus_one(a + 4 * i, b + 4 * j);
+      for (std::size_t j = 0; j < m; ++j) out[i * m + j] = 1.0 - iou_plus_one(a + 4 * i, b + 4 * j);
+    return;
   } else {
     box_iou(a, n, b, m, out);
   }
@@ -62,33 +64,42 @@ inline void assign_with_cost_limit(const double* cost, std::size_t n, std::size_
   std::fill(row_match, row_match + n, std::int64_t{-1});
   std::fill(col_match, col_match + m, std::int64_t{-1});
   if (n == 0 || m == 0) return;
-  // Union-find over rows (0..n-1) and columns (n..n+m-1).
+  // Edges (pairs below the limit); usually about one per row.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < m; ++j)
+      if (cost[i * m + j] < cost_limit) edges.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+  if (edges.empty()) return;
+  // Union-find over rows (0..n-1) and columns (n..n+m-1), on the edges only.
   std::vector<std::size_t> parent(n + m);
   std::iota(parent.begin(), parent.end(), std::size_t{0});
   auto find = [&](std::size_t x) {
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
     return x;
   };
-  std::vector<std::uint8_t> has_edge(n + m, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < m; ++j)
-      if (cost[i * m + j] < cost_limit) {
-        has_edge[i] = has_edge[n + j] = 1;
-        const std::size_t a = find(i), b = find(n + j);
-        if (a != b) parent[std::max(a, b)] = std::min(a, b);
-      }
-  // Components in order of their smallest row; members ascending.
-  std::vector<std::vector<std::size_t>> rows_of(n), cols_of(n);
-  for (std::size_t i = 0; i < n; ++i)
-    if (has_edge[i]) rows_of[find(i)].push_back(i);
-  for (std::size_t j = 0; j < m; ++j)
-    if (has_edge[n + j]) cols_of[find(n + j)].push_back(j);
+  for (const auto& e : edges) {
+    const std::size_t a = find(e.first), b = find(n + e.second);
+    if (a != b) parent[std::max(a, b)] = std::min(a, b);  // the root is the component's smallest row
+  }
+  // Members of each component, ascending, grouped by root (in order of their smallest row).
+  std::vector<std::uint8_t> seen(n + m, 0);
+  std::vector<std::pair<std::size_t, std::size_t>> members;  // (root, node)
+  for (const auto& e : edges) {
+    const std::size_t a = e.first, b = n + e.second;
+    if (!seen[a]) seen[a] = 1, members.emplace_back(find(a), a);
+    if (!seen[b]) seen[b] = 1, members.emplace_back(find(b), b);
+  }
+  std::sort(members.begin(), members.end());
   std::vector<double> ext;
   std::vector<std::int64_t> ri, ci;
-  for (std::size_t root = 0; root < n; ++root) {
-    const auto& R = rows_of[root];
-    const auto& C = cols_of[root];
-    if (R.empty()) continue;
+  std::vector<std::size_t> R, C;
+  for (std::size_t lo = 0; lo < members.size();) {
+    std::size_t hi = lo;
+    R.clear();
+    C.clear();
+    for (; hi < members.size() && members[hi].first == members[lo].first; ++hi)
+      (members[hi].second < n ? R : C).push_back(members[hi].second < n ? members[hi].second : members[hi].second - n);
+    lo = hi;
     if (R.size() == 1 && C.size() == 1) {  // the common case: one track, one detection
       row_match[R[0]] = static_cast<std::int64_t>(C[0]);
       col_match[C[0]] = static_cast<std::int64_t>(R[0]);

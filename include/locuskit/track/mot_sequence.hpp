@@ -43,7 +43,7 @@ MotRows track_mot_rows(Tracker& tracker, const MotRows& dets, const std::string&
   for (const FrameTrack& t : tracks) {
     out.frame.push_back(t.frame);
     out.id.push_back(t.box.id);
-    const double tlwh[4] = {t.box.x1, t.box.y1, t.box.x2 - t.box.x1, t.box.y2 - t.box.y1};
+    const double tlwh[4] = {t.box.x1, t.box.y1, t.box.width, t.box.height};
     out.boxes.insert(out.boxes.end(), tlwh, tlwh + 4);
     out.confidence.push_back(t.box.score);
     out.class_id.push_back(nan);

@@ -149,7 +149,7 @@ std::vector<TrackedBox> SortTracker::update(const T* dets, std::size_t n) {
     if (tr.time_since_update < 1 && (tr.hit_streak >= config_.min_hits || frame_count_ <= config_.min_hits)) {
       double b[4];
       xysr_to_xyxy(tr.kf.mean, b);
-      out.push_back(TrackedBox{tr.id, b[0], b[1], b[2], b[3], tr.score});
+      out.push_back(TrackedBox{tr.id, b[0], b[1], b[2], b[3], tr.score, b[2] - b[0], b[3] - b[1]});
     }
     if (tr.time_since_update > config_.max_age) tracks_.erase(tracks_.begin() + static_cast<std::ptrdiff_t>(k));
   }

@@ -11,11 +11,14 @@
 namespace locuskit::track {
 
 /// One output track of one frame: its id (1, 2, ... per tracker), its box (x1, y1, x2, y2) as the
-/// filter estimates it after this frame's update, and the score of its last detection.
+/// filter estimates it after this frame's update, the score of its last detection, and the box's
+/// width and height as the reference tracker computes them (ByteTrack: `a·h` and `h` from its
+/// state, which `x2 - x1` may miss by an ulp; what its result files are written from).
 struct TrackedBox {
   std::int64_t id;
   double x1, y1, x2, y2;
   double score;
+  double width, height;
 };
 
 /// Checks detections `(n, 5)` rows `(x1, y1, x2, y2, score)` before a tracker sees them: finite

@@ -247,9 +247,9 @@ inline std::vector<TrackedBox> ByteTracker::step(std::vector<Detection>& dets) {
   for (std::uint32_t s : tracked_) {
     const Track& t = slots_[s];
     if (!t.activated) continue;
-    double b[4];
-    tlbr_of(t, b);
-    out.push_back(TrackedBox{t.id, b[0], b[1], b[2], b[3], t.score});
+    double tlwh[4];
+    xyah_to_tlwh(t.kf.mean, tlwh);
+    out.push_back(TrackedBox{t.id, tlwh[0], tlwh[1], tlwh[2] + tlwh[0], tlwh[3] + tlwh[1], t.score, tlwh[2], tlwh[3]});
   }
   return out;
 }
