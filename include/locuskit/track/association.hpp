@@ -41,8 +41,40 @@ inline void overlap_distance(const double* a, std::size_t n, const double* b, st
   if (metric == AssociationMetric::giou) {
     generalized_box_iou(a, n, b, m, out);
   } else if (plus_one) {
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < m; ++j) out[i * m + j] = 1.0 - iou_plus_one(a + 4 * i, b + 4 * j);
+    // iou_plus_one over the matrix. Pairs that cannot overlap in x get exactly 1 - 0 without being
+    // computed: with the second set sorted by x1, only b with x1 in [a.x1 - max width - 2, a.x2 + 2]
+    // can (the margins are generous; inclusion is decided by the exact formula). The rest of the
+    // work is branch-free so that it vectorises, with exactly iou_plus_one's operations.
+    std::vector<std::uint32_t> order(m);
+    std::iota(order.begin(), order.end(), std::uint32_t{0});
+    std::sort(order.begin(), order.end(), [&](std::uint32_t p, std::uint32_t q) { return b[4 * p] < b[4 * q]; });
+    std::vector<double> bx1(m), by1(m), bx2(m), by2(m), barea(m);
+    double max_w = 0;
+    for (std::size_t k = 0; k < m; ++k) {
+      const double* q = b + 4 * order[k];
+      bx1[k] = q[0], by1[k] = q[1], bx2[k] = q[2], by2[k] = q[3];
+      barea[k] = (q[2] - q[0] + 1) * (q[3] - q[1] + 1);
+      max_w = std::max(max_w, q[2] - q[0]);
+    }
+    std::vector<double> vals(m);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double* p = a + 4 * i;
+      const double ax1 = p[0], ay1 = p[1], ax2 = p[2], ay2 = p[3];
+      const double aarea = (ax2 - ax1 + 1) * (ay2 - ay1 + 1);
+      double* row = out + i * m;
+      std::fill(row, row + m, 1.0);
+      const std::size_t lo = static_cast<std::size_t>(
+          std::lower_bound(bx1.begin(), bx1.end(), ax1 - max_w - 2) - bx1.begin());
+      const std::size_t hi = static_cast<std::size_t>(std::upper_bound(bx1.begin(), bx1.end(), ax2 + 2) - bx1.begin());
+      for (std::size_t k = lo; k < hi; ++k) {
+        const double iw = std::min(ax2, bx2[k]) - std::max(ax1, bx1[k]) + 1;
+        const double ih = std::min(ay2, by2[k]) - std::max(ay1, by1[k]) + 1;
+        const double inter = iw * ih;
+        const double iou = inter / (aarea + barea[k] - inter);
+        vals[k] = 1.0 - ((iw > 0) & (ih > 0) ? iou : 0.0);
+      }
+      for (std::size_t k = lo; k < hi; ++k) row[order[k]] = vals[k];
+    }
     return;
   } else {
     box_iou(a, n, b, m, out);
@@ -66,9 +98,19 @@ inline void assign_with_cost_limit(const double* cost, std::size_t n, std::size_
   if (n == 0 || m == 0) return;
   // Edges (pairs below the limit); usually about one per row.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> edges;
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t j = 0; j < m; ++j)
-      if (cost[i * m + j] < cost_limit) edges.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+  for (std::size_t i = 0; i < n; ++i) {
+    const double* row = cost + i * m;
+    std::size_t j = 0;
+    for (; j + 8 <= m; j += 8) {  // most blocks hold no pair below the limit: test 8 at once
+      bool any = false;
+      for (std::size_t k = 0; k < 8; ++k) any |= row[j + k] < cost_limit;
+      if (!any) continue;
+      for (std::size_t k = j; k < j + 8; ++k)
+        if (row[k] < cost_limit) edges.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(k));
+    }
+    for (; j < m; ++j)
+      if (row[j] < cost_limit) edges.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j));
+  }
   if (edges.empty()) return;
   // Union-find over rows (0..n-1) and columns (n..n+m-1), on the edges only.
   std::vector<std::size_t> parent(n + m);

@@ -32,72 +32,54 @@ struct KalmanXYAH {
   }
 
   /// One step: `mean = F mean`, `P = F P Fᵀ + Q`, with Q from the height of the prior mean.
+  /// The axes never mix (F, Q, H and R act on each (value, velocity) pair alone and initiate()
+  /// starts diagonal), so P stays four 2x2 blocks and only those are computed: the same values
+  /// as the full 8x8 products, whose other terms are exact zeros. Precondition: `s` comes from
+  /// initiate() / predict() / update() (no covariance between axes).
   void predict(KalmanXYAHState& s) const noexcept {
     const double h = s.mean[3];
     const double q[8] = {std_weight_position * h, std_weight_position * h, 1e-2, std_weight_position * h,
                          std_weight_velocity * h, std_weight_velocity * h, 1e-5, std_weight_velocity * h};
-    for (int i = 0; i < 4; ++i) s.mean[i] += s.mean[i + 4];
-    // F = [[I, I], [0, I]]: rows i < 4 gain row i + 4, then columns j < 4 gain column j + 4.
     double* P = s.cov;
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 8; ++j) P[i * 8 + j] += P[(i + 4) * 8 + j];
-    for (int i = 0; i < 8; ++i)
-      for (int j = 0; j < 4; ++j) P[i * 8 + j] += P[i * 8 + j + 4];
-    for (int i = 0; i < 8; ++i) P[i * 8 + i] += q[i] * q[i];
+    for (int i = 0; i < 4; ++i) {
+      const int v = i + 4;
+      s.mean[i] += s.mean[v];
+      // F P Fᵀ in the order of "rows i += rows v, then columns i += columns v".
+      const double pii = P[i * 8 + i] + P[v * 8 + i], piv = P[i * 8 + v] + P[v * 8 + v];
+      P[i * 8 + i] = pii + piv;
+      P[i * 8 + v] = piv;
+      P[v * 8 + i] = P[v * 8 + i] + P[v * 8 + v];
+      P[i * 8 + i] += q[i] * q[i];
+      P[v * 8 + v] += q[v] * q[v];
+    }
   }
 
-  /// Correction with measurement `(cx, cy, a, h)`: Cholesky of the projected covariance, gain,
-  /// `mean += K (z - H mean)`, `P -= K S Kᵀ` (ByteTrack's form, not Joseph's).
+  /// Correction with measurement `(cx, cy, a, h)`: ByteTrack's Cholesky solve of the projected
+  /// covariance (diagonal here, so `K = (P Hᵀ / L) / L` with `L = sqrt(S)` per axis),
+  /// `mean += K (z - H mean)`, `P -= K S Kᵀ` (not Joseph's form). Same precondition as predict().
   void update(KalmanXYAHState& s, const double measurement[4]) const noexcept {
     const double h = s.mean[3];
     const double r[4] = {std_weight_position * h, std_weight_position * h, 1e-1, std_weight_position * h};
-    double S[16];
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j < 4; ++j) S[i * 4 + j] = s.cov[i * 8 + j];
-    for (int i = 0; i < 4; ++i) S[i * 4 + i] += r[i] * r[i];
-    // Cholesky S = L Lᵀ (S is symmetric positive definite by construction).
-    double L[16] = {};
-    for (int i = 0; i < 4; ++i)
-      for (int j = 0; j <= i; ++j) {
-        double v = S[i * 4 + j];
-        for (int k = 0; k < j; ++k) v -= L[i * 4 + k] * L[j * 4 + k];
-        L[i * 4 + j] = i == j ? std::sqrt(v) : v / L[j * 4 + j];
-      }
-    // Kᵀ (4x8) solves S Kᵀ = (P Hᵀ)ᵀ = P[0:4, :].
-    double Kt[32];
-    for (int c = 0; c < 8; ++c) {
-      double y[4];
-      for (int i = 0; i < 4; ++i) {
-        double v = s.cov[i * 8 + c];
-        for (int k = 0; k < i; ++k) v -= L[i * 4 + k] * y[k];
-        y[i] = v / L[i * 4 + i];
-      }
-      for (int i = 3; i >= 0; --i) {
-        double v = y[i];
-        for (int k = i + 1; k < 4; ++k) v -= L[k * 4 + i] * Kt[k * 8 + c];
-        Kt[i * 8 + c] = v / L[i * 4 + i];
-      }
+    double* P = s.cov;
+    double innovation[4], k_pos[4], k_vel[4], S[4];
+    for (int i = 0; i < 4; ++i) {
+      const int v = i + 4;
+      S[i] = P[i * 8 + i] + r[i] * r[i];
+      const double L = std::sqrt(S[i]);
+      k_pos[i] = P[i * 8 + i] / L / L;  // forward then back substitution
+      k_vel[i] = P[i * 8 + v] / L / L;
+      innovation[i] = measurement[i] - s.mean[i];
     }
-    double innovation[4];
-    for (int i = 0; i < 4; ++i) innovation[i] = measurement[i] - s.mean[i];
-    for (int c = 0; c < 8; ++c) {
-      double v = 0;
-      for (int i = 0; i < 4; ++i) v += innovation[i] * Kt[i * 8 + c];
-      s.mean[c] += v;
+    for (int i = 0; i < 4; ++i) {
+      const int v = i + 4;
+      s.mean[i] += innovation[i] * k_pos[i];
+      s.mean[v] += innovation[i] * k_vel[i];
+      const double ks_pos = k_pos[i] * S[i], ks_vel = k_vel[i] * S[i];
+      P[i * 8 + i] -= ks_pos * k_pos[i];
+      P[i * 8 + v] -= ks_pos * k_vel[i];
+      P[v * 8 + i] -= ks_vel * k_pos[i];
+      P[v * 8 + v] -= ks_vel * k_vel[i];
     }
-    double KS[32];  // K S, 8x4
-    for (int a = 0; a < 8; ++a)
-      for (int j = 0; j < 4; ++j) {
-        double v = 0;
-        for (int i = 0; i < 4; ++i) v += Kt[i * 8 + a] * S[i * 4 + j];
-        KS[a * 4 + j] = v;
-      }
-    for (int a = 0; a < 8; ++a)
-      for (int b = 0; b < 8; ++b) {
-        double v = 0;
-        for (int j = 0; j < 4; ++j) v += KS[a * 4 + j] * Kt[j * 8 + b];
-        s.cov[a * 8 + b] -= v;
-      }
   }
 };
 

@@ -40,6 +40,22 @@ TEST_CASE("iou_plus_one: cython_bbox's +1 pixel convention") {
   CHECK(iou_plus_one(a, touching) == doctest::Approx(10.0 / 190.0));
 }
 
+TEST_CASE("overlap_distance with +1 equals 1 - iou_plus_one bit for bit (the scalar oracle)") {
+  const std::vector<double> a = locuskit::test::random_boxes<double>(37, 3, 50.0);
+  std::vector<double> b(a.begin(), a.begin() + 4 * 29);  // shifted copies: every b_j overlaps a_j
+  for (double& v : b) v += 1.5;
+  std::vector<double> out(37 * 29);
+  overlap_distance(a.data(), 37, b.data(), 29, out.data(), AssociationMetric::iou, true);
+  int overlapping = 0;
+  for (std::size_t i = 0; i < 37; ++i)
+    for (std::size_t j = 0; j < 29; ++j) {
+      const double iou = iou_plus_one(a.data() + 4 * i, b.data() + 4 * j);
+      overlapping += iou > 0;
+      CHECK(out[i * 29 + j] == 1.0 - iou);
+    }
+  CHECK(overlapping > 20);
+}
+
 TEST_CASE("assign_with_cost_limit equals the extended-matrix optimum (brute force)") {
   std::mt19937 rng(12);
   std::uniform_real_distribution<double> u(0, 1);
