@@ -71,7 +71,7 @@ inline void overlap_distance(const double* a, std::size_t n, const double* b, st
         const double ih = std::min(ay2, by2[k]) - std::max(ay1, by1[k]) + 1;
         const double inter = iw * ih;
         const double iou = inter / (aarea + barea[k] - inter);
-        vals[k] = 1.0 - ((iw > 0) & (ih > 0) ? iou : 0.0);
+        vals[k] = 1.0 - (((iw > 0) & (ih > 0)) ? iou : 0.0);
       }
       for (std::size_t k = lo; k < hi; ++k) row[order[k]] = vals[k];
     }
