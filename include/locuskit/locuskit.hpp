@@ -19,3 +19,4 @@
 #include "mot.hpp"
 #include "nms/iou_guided_nms.hpp"
 #include "rotated.hpp"
+#include "track.hpp"

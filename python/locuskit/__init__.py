@@ -14,7 +14,7 @@ import sys as _sys
 # command line start fast: `locuskit traj ape` loads the compiled core, numpy and locuskit.traj,
 # not torch, matplotlib or the detection modules.
 _SUBMODULES = ("anchors", "boundary", "box3d", "coco", "coders", "eval", "mask", "match", "medical", "mot",
-               "ops", "panoptic", "pose", "roi", "rotated", "semseg", "traj")
+               "ops", "panoptic", "pose", "roi", "rotated", "semseg", "track", "traj")
 _FROM_CORE = ("__version__", "available_simd_archs", "get_num_threads", "max_threads", "set_num_threads",
               "set_simd_arch", "simd_arch")
 _FROM_ARRAYS = ("CopyWarning", "get_copy_policy", "set_copy_policy")

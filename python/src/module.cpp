@@ -22,6 +22,7 @@ void bind_roi(py::module_& m);
 void bind_rotated(py::module_& m);
 void bind_box3d(py::module_& m);
 void bind_mot(py::module_& m);
+void bind_track(py::module_& m);
 }  // namespace locuskit::python
 
 PYBIND11_MODULE(_core, m) {
@@ -43,4 +44,5 @@ PYBIND11_MODULE(_core, m) {
   bind_rotated(m);
   bind_box3d(m);
   bind_mot(m);
+  bind_track(m);
 }
