@@ -1,4 +1,4 @@
-// Python bindings for the eval area: COCO file loading (simdjson), the COCO evaluator
+// Python bindings for the eval area (submodule _core.eval): COCO file loading (simdjson), the COCO evaluator
 // (evaluate / accumulate / summarize) and VOC AP. Thin: validate with the GIL held, release it
 // around the C++ work.
 #include <locuskit/eval.hpp>
@@ -235,6 +235,39 @@ PyEvaluation evaluate_py(const py::dict& gt, const py::dict& dt, const py::dict&
   return out;
 }
 
+py::tuple arrays_of(const CocoAccumulation& acc) {
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  return py::make_tuple(to_numpy(acc.precision, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.recall, {s(acc.T), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
+}
+
+// One evaluation in one call (evaluate + accumulate + summarize, GIL released throughout):
+// (precision, recall, scores, stats or None, summary lines). stats is None where pycocotools'
+// summarize() raises IndexError (fewer than 3 maxDets, ...): the arrays are still valid.
+py::tuple evaluate_accumulate_py(const py::dict& gt, const py::dict& dt, const py::dict& params) {
+  const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
+  const CocoParams p = params_of(params);
+  CocoAccumulation acc;
+  CocoSummary sum;
+  bool summarized = true;
+  {
+    py::gil_scoped_release release;
+    const Parallel par{num_threads()};
+    const CocoEvaluation ev = coco_evaluate(g, d, p, par);
+    acc = coco_accumulate(ev, nullptr, par);
+    try {
+      sum = coco_summarize(acc, ev.params);
+    } catch (const std::out_of_range&) {
+      summarized = false;
+    }
+  }
+  py::tuple arrays = arrays_of(acc);
+  py::object stats = py::none();
+  if (summarized) stats = to_numpy(sum.stats, {static_cast<py::ssize_t>(sum.stats.size())});
+  return py::make_tuple(arrays[0], arrays[1], arrays[2], stats, sum.lines);
+}
+
 // Per-unit matching records (units image-major: u = i * K + k) for pycocotools' evalImgs.
 py::dict records_py(const PyEvaluation& self) {
   const CocoEvaluation& ev = self.ev;
@@ -457,7 +490,8 @@ py::dict voc_class_py(const py::array& det_image, const py::array& det_score, co
 
 }  // namespace
 
-void bind_eval(py::module_& m) {
+void bind_eval(py::module_& parent) {
+  auto m = parent.def_submodule("eval", "COCO / VOC evaluation (use locuskit.eval and locuskit.coco, the pycocotools drop-in)");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -467,6 +501,25 @@ void bind_eval(py::module_& m) {
       PyErr_SetString(PyExc_AssertionError, e.what());
     }
   });
+  // The one Params type: pycocotools' names and defaults, defined once in C++ (CocoParams).
+  py::class_<CocoParams>(m, "Params",
+                         "COCO evaluation parameters with pycocotools' names and defaults (C++ CocoParams): "
+                         "Params(iou_type) gives the defaults of 'bbox', 'segm', 'boundary' or 'keypoints'.")
+      .def(py::init([](const std::string& t) { return CocoParams::defaults(parse_iou_type(t)); }),
+           py::arg("iou_type") = "bbox")
+      .def_property(
+          "iouType", [](const CocoParams& p) { return std::string(iou_type_name(p.iou_type)); },
+          [](CocoParams& p, const std::string& t) { p.iou_type = parse_iou_type(t); })
+      .def_readwrite("imgIds", &CocoParams::img_ids)
+      .def_readwrite("catIds", &CocoParams::cat_ids)
+      .def_readwrite("iouThrs", &CocoParams::iou_thrs)
+      .def_readwrite("recThrs", &CocoParams::rec_thrs)
+      .def_readwrite("maxDets", &CocoParams::max_dets)
+      .def_readwrite("areaRng", &CocoParams::area_rng)
+      .def_readwrite("areaRngLbl", &CocoParams::area_rng_lbl)
+      .def_readwrite("useCats", &CocoParams::use_cats)
+      .def_readwrite("kpt_oks_sigmas", &CocoParams::kpt_oks_sigmas)
+      .def_readwrite("dilation_ratio", &CocoParams::dilation_ratio);
   m.def("coco_load_gt", &load_gt_py, py::arg("source"),
         "Parses a COCO ground-truth file (path) or JSON bytes into column arrays (simdjson).");
   m.def("coco_load_results", &load_results_py, py::arg("source"), py::arg("gt_image_ids"),
@@ -480,6 +533,9 @@ void bind_eval(py::module_& m) {
            py::arg("img_ids"), py::arg("cat_ids"), py::arg("area_rng"), py::arg("max_det"));
   m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
         py::arg("record_matches") = false);
+  m.def("coco_evaluate_accumulate", &evaluate_accumulate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
+        "One COCO evaluation in one call (evaluate + accumulate + summarize, GIL released): "
+        "(precision, recall, scores, stats or None, summary lines).");
   m.def("coco_accumulate_states", &accumulate_states_py, py::arg("I"), py::arg("K"), py::arg("A"), py::arg("T"),
         py::arg("max_dets"), py::arg("present"), py::arg("npig"), py::arg("dt_offset"), py::arg("dt_score"),
         py::arg("dt_state"), py::arg("rec_thrs"),

@@ -17,30 +17,27 @@ IOU_TYPES = ("bbox", "segm", "boundary", "keypoints")
 
 
 def default_params(iou_type: str) -> dict:
-    """pycocotools' Params defaults as plain values (np.linspace grids: the same doubles)."""
+    """pycocotools' Params defaults as plain values, from the one C++ definition
+    (``_core.eval.Params``, C++ ``CocoParams::defaults``: the np.linspace grids' exact doubles)."""
     if iou_type not in IOU_TYPES:
         raise ValueError(f"iou_type: expected 'bbox', 'segm', 'boundary' or 'keypoints', got {iou_type!r}")
+    c = _core.eval.Params(iou_type)
     p: dict[str, Any] = {
         "iouType": iou_type,
         "imgIds": [],
         "catIds": [],
-        "iouThrs": np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True),
-        "recThrs": np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True),
+        "iouThrs": np.array(c.iouThrs, dtype=np.float64),
+        "recThrs": np.array(c.recThrs, dtype=np.float64),
         "useCats": 1,
+        "maxDets": list(c.maxDets),
+        # the Python types pycocotools' literals have: 0**2, 32**2, 96**2 are ints, 1e5**2 a float
+        "areaRng": [[v if v == 1e10 else int(v) for v in r] for r in c.areaRng],
+        "areaRngLbl": list(c.areaRngLbl),
     }
     if iou_type == "keypoints":
-        p["maxDets"] = [20]
-        p["areaRng"] = [[0**2, 1e5**2], [32**2, 96**2], [96**2, 1e5**2]]
-        p["areaRngLbl"] = ["all", "medium", "large"]
-        p["kpt_oks_sigmas"] = np.array(
-            [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89]
-        ) / 10.0
-    else:
-        p["maxDets"] = [1, 10, 100]
-        p["areaRng"] = [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]]
-        p["areaRngLbl"] = ["all", "small", "medium", "large"]
+        p["kpt_oks_sigmas"] = np.array(c.kpt_oks_sigmas, dtype=np.float64)
     if iou_type == "boundary":
-        p["dilation_ratio"] = 0.02  # boundary-iou-api's default
+        p["dilation_ratio"] = c.dilation_ratio  # boundary-iou-api's default
     return p
 
 
@@ -80,11 +77,11 @@ def _json_bytes(obj, what: str, allow_nan: bool = False) -> bytes:
 def load_gt(source) -> dict:
     """Ground truth from a path, JSON bytes or a dataset dict -> native column tables."""
     if isinstance(source, (str, os.PathLike)):
-        return _core.coco_load_gt(os.fspath(source))
+        return _core.eval.coco_load_gt(os.fspath(source))
     if isinstance(source, (bytes, bytearray)):
-        return _core.coco_load_gt(bytes(source))
+        return _core.eval.coco_load_gt(bytes(source))
     if isinstance(source, dict):
-        return _core.coco_load_gt(_json_bytes(source, "ground truth"))
+        return _core.eval.coco_load_gt(_json_bytes(source, "ground truth"))
     raise TypeError(f"ground truth: expected a path, JSON bytes or a COCO dataset dict, got {type(source).__name__}")
 
 
@@ -152,14 +149,14 @@ def load_results(source, gt_image_ids: np.ndarray, allow_empty: bool = False, gt
         h = np.ascontiguousarray(gt["image_height"], dtype=np.float64)
         w = np.ascontiguousarray(gt["image_width"], dtype=np.float64)
     if isinstance(source, (str, os.PathLike)):
-        return _core.coco_load_results(os.fspath(source), gt_image_ids, allow_empty, h, w)
+        return _core.eval.coco_load_results(os.fspath(source), gt_image_ids, allow_empty, h, w)
     if isinstance(source, (bytes, bytearray)):
-        return _core.coco_load_results(bytes(source), gt_image_ids, allow_empty, h, w)
+        return _core.eval.coco_load_results(bytes(source), gt_image_ids, allow_empty, h, w)
     if isinstance(source, np.ndarray):
         return results_from_array(source, gt_image_ids, None if h is None else (gt_image_ids, h, w))
     if isinstance(source, (list, tuple)):
         # NaN / infinite scores and boxes pass (written as Python's json does; pycocotools accepts them)
-        return _core.coco_load_results(_json_bytes(list(source), "results", allow_nan=True), gt_image_ids, allow_empty,
+        return _core.eval.coco_load_results(_json_bytes(list(source), "results", allow_nan=True), gt_image_ids, allow_empty,
                                        h, w)
     raise AssertionError(f"results in not an array of objects (got {type(source).__name__})")
 
@@ -197,7 +194,17 @@ def evaluate_tables(gt: dict, dt: dict, params: dict):
     core_p = params_to_core(params)
     if not core_p["maxDets"]:
         raise IndexError("list index out of range: maxDets is empty (pycocotools' evaluate() reads maxDets[-1])")
-    return _core.coco_evaluate(_strip(gt), _strip(dt), core_p)
+    return _core.eval.coco_evaluate(_strip(gt), _strip(dt), core_p)
+
+
+def evaluate_accumulate(gt: dict, dt: dict, params: dict):
+    """One evaluation in one call into C++ (evaluate + accumulate + summarize, GIL released):
+    (precision, recall, scores, stats or None, summary lines)."""
+    check_fields(gt, dt, params["iouType"])
+    core_p = params_to_core(params)
+    if not core_p["maxDets"]:
+        raise IndexError("list index out of range: maxDets is empty (pycocotools' evaluate() reads maxDets[-1])")
+    return _core.eval.coco_evaluate_accumulate(_strip(gt), _strip(dt), core_p)
 
 
 def _strip(t: dict) -> dict:
@@ -210,7 +217,7 @@ def _strip(t: dict) -> dict:
 
 def summarize_arrays(precision, recall, params) -> tuple[np.ndarray, list[str]]:
     """pycocotools' summarize(): (stats, printed lines), bit for bit (NumPy's pairwise mean)."""
-    return _core.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params_to_core(params))
+    return _core.eval.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params_to_core(params))
 
 
 def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
@@ -221,7 +228,7 @@ def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
     built natively (O(records), a few microseconds each)."""
     check_fields(gt, dt, params["iouType"])
     p = params_to_core(params)
-    ev = _core.coco_evaluate(_strip(gt), _strip(dt), p, True)
+    ev = _core.eval.coco_evaluate(_strip(gt), _strip(dt), p, True)
     base_ign = gt["iscrowd"] != 0
     if p["iouType"] == "keypoints":
         base_ign = base_ign | (gt["num_keypoints"] == 0)
@@ -293,7 +300,7 @@ def accumulate_records(eval_imgs, p, pe):
         dt_score = np.zeros(0)
     if T_rec > T:
         raise IndexError(f"index {T} is out of bounds for axis 0 with size {T} (records have {T_rec} IoU thresholds)")
-    prec, rec, sc = _core.coco_accumulate_states(
+    prec, rec, sc = _core.eval.coco_accumulate_states(
         I, KA, 1, T_rec, [int(m) for m in m_list], present, npig, offset, np.ascontiguousarray(dt_score),
         dt_state.reshape(-1), [float(r) for r in np.asarray(p.recThrs, dtype=np.float64).ravel()])
     nk, na, nm = len(k_list), len(a_list), len(m_list)

@@ -193,11 +193,8 @@ def evaluate_prepared(gt_native: dict, dt_table: dict, p: dict) -> CocoResult:
     if p["useCats"]:
         p["catIds"] = [int(c) for c in np.unique(np.asarray(p["catIds"], dtype=np.int64))]
     p["maxDets"] = sorted(int(m) for m in p["maxDets"])
-    ev = _coco.evaluate_tables(gt_native["annotations"], dt_table, p)
-    precision, recall, scores = ev.accumulate()
-    try:
-        stats, lines = _coco.summarize_arrays(precision, recall, p)
-    except IndexError:  # pycocotools' summarize() needs >= 3 maxDets etc.: arrays are still valid
+    precision, recall, scores, stats, lines = _coco.evaluate_accumulate(gt_native["annotations"], dt_table, p)
+    if stats is None:  # pycocotools' summarize() needs >= 3 maxDets etc.: arrays are still valid
         stats, lines = np.array([]), []
     names = _coco.KEYPOINT_STAT_NAMES if p["iouType"] == "keypoints" else _coco.BBOX_STAT_NAMES
     cat_names = {int(i): str(s) for i, s in zip(gt_native["category_ids"], gt_native["category_names"])}
