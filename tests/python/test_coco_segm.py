@@ -177,3 +177,18 @@ def test_cli_iou_type_segm_and_boundary(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "Average Precision" in r.stdout
+
+
+def test_polygon_with_a_repeated_vertex_rasterises_as_pycocotools():
+    """A repeated vertex made rle_from_polygon cast 0/0 to int (undefined behaviour, found by
+    fuzz_coco_results once polygons were rasterised at load; the UBSan regression is the corpus
+    entry tests/fuzz/corpus/fuzz_coco_results/repeated-polygon-vertex-nan-slope). This pins that
+    the fix keeps pycocotools' masks. Expected strings: pycocotools 2.0.11
+    ``frPyObjects(poly, 20, 30)[0]["counts"]``, run live."""
+    from locuskit import mask as M
+
+    cases = [([[2, 2, 2, 2, 12, 2, 12, 7, 2, 7]], b"Z15?00000000000000000V;"),
+             ([[2, 2, 12, 2, 12, 2, 12, 7, 2, 7, 2, 7]], b"Z15?00000000000000000V;"),
+             ([[3.3, 4.1, 3.3, 4.1, 10, 1, 14.6, 9.2, 14.6, 9.2, 5, 12]], b"P21c04K4M0O010O11N3N1O2Mj9")]
+    for poly, counts in cases:
+        assert M.frPyObjects(poly, 20, 30)[0]["counts"] == counts, poly
