@@ -5,7 +5,10 @@ Same constructor, ``params``, ``loadRes`` (file, list of dicts or (N, 7) array),
 bit for bit equal to pycocotools 2.0.11, computed by locuskit's C++ core (files are parsed with
 simdjson, the GIL is released, several threads are used: ``locuskit.set_num_threads``).
 
-Differences (see docs/eval.md): iouType 'segm' raises NotImplementedError for now; ``evalImgs``
+iouType "segm" is pycocotools' mask evaluation; "boundary" is the boundary-iou-api's Boundary AP
+(``COCOeval(gt, dt, "boundary", dilation_ratio=0.02)``).
+
+Differences (see docs/eval.md): ``evalImgs``
 is built on first access (once read or assigned, ``accumulate()`` works from it, as pycocotools)
 and ``ious`` is not kept; annotation ids must fit int64 (image / category ids of any type are
 mapped to int64 codes of the same order); the results dicts passed to
@@ -243,7 +246,7 @@ class COCO:
             if not source:
                 raise IndexError("list index out of range: the results list is empty (as pycocotools' loadRes)")
             source = self._idmap.encode_results(source)
-        res._results = _coco.load_results(source, gt["image_ids"])
+        res._results = _coco.load_results(source, gt["image_ids"], gt=gt)
         res._res_source = resFile
         res._native = {"image_ids": gt["image_ids"], "category_ids": gt["category_ids"],
                        "category_names": gt["category_names"], "annotations": res._results}
@@ -317,7 +320,7 @@ class Params:
     """pycocotools' evaluation parameters (same attribute names and defaults)."""
 
     def __init__(self, iouType="segm"):
-        if iouType not in ("segm", "bbox", "keypoints"):
+        if iouType not in ("segm", "bbox", "keypoints", "boundary"):
             raise Exception("iouType not supported")
         d = _coco.default_params(iouType)
         self.imgIds = []
@@ -330,6 +333,8 @@ class Params:
         self.useCats = 1
         if iouType == "keypoints":
             self.kpt_oks_sigmas = d["kpt_oks_sigmas"]
+        if iouType == "boundary":
+            self.dilation_ratio = d["dilation_ratio"]
         self.iouType = iouType
         self.useSegm = None
 
@@ -358,7 +363,7 @@ class COCOeval:
     ``_paramsEval`` and ``eval`` (what ``summarize()`` prints).
     """
 
-    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm"):
+    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm", dilation_ratio=0.02):
         if not iouType:
             print("iouType not specified. use default iouType segm")
         self.cocoGt = cocoGt
@@ -369,6 +374,8 @@ class COCOeval:
         self._gts = defaultdict(list)
         self._dts = defaultdict(list)
         self.params = Params(iouType=iouType)
+        if iouType == "boundary":  # boundary-iou-api's COCOeval(..., dilation_ratio=0.02)
+            self.params.dilation_ratio = dilation_ratio
         self._paramsEval = {}
         self.stats = []
         self.ious = {}

@@ -1,4 +1,4 @@
-// Python bindings for the eval area: COCO file loading (simdjson), the COCO evaluator
+// Python bindings for the eval area (submodule _core.eval): COCO file loading (simdjson), the COCO evaluator
 // (evaluate / accumulate / summarize) and VOC AP. Thin: validate with the GIL held, release it
 // around the C++ work.
 #include <locuskit/eval.hpp>
@@ -53,6 +53,14 @@ py::dict table_to_dict(CocoTable&& t) {
   add("num_keypoints", t.first_missing_num_keypoints);
   add("segmentation", t.first_missing_segmentation);
   d["missing"] = missing;
+  // Segmentation: one RLE per row, ragged (counts of row n: segm_counts[segm_offset[n]:segm_offset[n+1]]).
+  d["segm_offset"] = move_to_numpy(std::move(t.segm_offset), {n + 1});
+  const auto nc = static_cast<py::ssize_t>(t.segm_counts.size());
+  d["segm_counts"] = move_to_numpy(std::move(t.segm_counts), {nc});
+  d["segm_size"] = move_to_numpy(std::move(t.segm_size), {n, 2});
+  d["segm_kind"] = move_to_numpy(std::move(t.segm_kind), {n});
+  if (t.first_invalid_segmentation >= 0) d["segm_error"] = t.segm_error;
+  else d["segm_error"] = py::none();
   return d;
 }
 
@@ -90,10 +98,22 @@ py::dict load_gt_py(const py::object& src) {
 }
 
 // Results are streamed into columns (from the file in chunks, or from the bytes in place).
-py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty) {
+py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty,
+                         const py::object& gt_image_height, const py::object& gt_image_width) {
   CocoGroundTruth gt;
-  const auto* ids = vector_data<std::int64_t>(gt_image_ids, "gt_image_ids", -1);
+  const auto n_img = gt_image_ids.ndim() == 1 ? gt_image_ids.shape(0) : -1;
+  const auto* ids = vector_data<std::int64_t>(gt_image_ids, "gt_image_ids", n_img);
   gt.image_ids.assign(ids, ids + gt_image_ids.shape(0));
+  // Image sizes (NaN where unknown): polygons and boxes of results are rasterised at them.
+  gt.image_height.assign(gt.image_ids.size(), NAN);
+  gt.image_width.assign(gt.image_ids.size(), NAN);
+  if (!gt_image_height.is_none() && !gt_image_width.is_none()) {
+    const py::array hh = gt_image_height.cast<py::array>(), ww = gt_image_width.cast<py::array>();
+    const double* h = vector_data<double>(hh, "gt_image_height", n_img);
+    const double* w = vector_data<double>(ww, "gt_image_width", n_img);
+    gt.image_height.assign(h, h + n_img);
+    gt.image_width.assign(w, w + n_img);
+  }
   CocoTable t;
   if (py::isinstance<py::bytes>(src)) {
     char* data = nullptr;
@@ -149,6 +169,21 @@ CocoAnnotations view_of(const py::dict& d, const char* table) {
   v.score = column<double>(d, "score", table, n, 0);
   v.keypoints = column<double>(d, "keypoints", table, n, -1, &v.keypoint_values);
   v.num_keypoints = column<std::int64_t>(d, "num_keypoints", table, n, 0);
+  v.segm_kind = column<std::uint8_t>(d, "segm_kind", table, n, 0);
+  if (v.segm_kind) {
+    v.segm_offset = column<std::uint64_t>(d, "segm_offset", table, n + 1, 0);
+    v.segm_size = column<std::uint32_t>(d, "segm_size", table, n, 2);
+    if (!v.segm_offset || !v.segm_size || !d.contains("segm_counts"))
+      throw std::invalid_argument(std::string(table) + ": segm_kind needs segm_offset, segm_counts and segm_size");
+    py::array c = d["segm_counts"].cast<py::array>();
+    const py::ssize_t total = static_cast<py::ssize_t>(v.segm_offset[n]);
+    v.segm_counts = column<std::uint32_t>(d, "segm_counts", table, c.ndim() == 1 ? c.shape(0) : -1, 0);
+    if (v.segm_offset[0] != 0 || c.shape(0) < total)
+      throw std::invalid_argument(std::string(table) + "['segm_offset']: must start at 0 and end within segm_counts");
+    for (py::ssize_t i = 0; i < n; ++i)
+      if (v.segm_offset[i] > v.segm_offset[i + 1])
+        throw std::invalid_argument(std::string(table) + "['segm_offset']: must not decrease");
+  }
   return v;
 }
 
@@ -156,7 +191,8 @@ IouType parse_iou_type(const std::string& s) {
   if (s == "bbox") return IouType::bbox;
   if (s == "segm") return IouType::segm;
   if (s == "keypoints") return IouType::keypoints;
-  throw std::invalid_argument("iou_type: expected 'bbox', 'segm' or 'keypoints', got '" + s + "'");
+  if (s == "boundary") return IouType::boundary;
+  throw std::invalid_argument("iou_type: expected 'bbox', 'segm', 'boundary' or 'keypoints', got '" + s + "'");
 }
 
 CocoParams params_of(const py::dict& d) {
@@ -175,6 +211,11 @@ CocoParams params_of(const py::dict& d) {
   p.use_cats = d["useCats"].cast<bool>();
   if (d.contains("kpt_oks_sigmas") && !d["kpt_oks_sigmas"].is_none())
     p.kpt_oks_sigmas = d["kpt_oks_sigmas"].cast<std::vector<double>>();
+  if (d.contains("dilation_ratio") && !d["dilation_ratio"].is_none()) {
+    p.dilation_ratio = d["dilation_ratio"].cast<double>();
+    if (!(p.dilation_ratio >= 0 && p.dilation_ratio < 1e6))
+      throw std::invalid_argument("dilation_ratio: expected a finite non-negative number");
+  }
   return p;
 }
 
@@ -192,6 +233,39 @@ PyEvaluation evaluate_py(const py::dict& gt, const py::dict& dt, const py::dict&
     out.ev = coco_evaluate(g, d, p, Parallel{num_threads()}, record_matches);
   }
   return out;
+}
+
+py::tuple arrays_of(const CocoAccumulation& acc) {
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  return py::make_tuple(to_numpy(acc.precision, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.recall, {s(acc.T), s(acc.K), s(acc.A), s(acc.M)}),
+                        to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
+}
+
+// One evaluation in one call (evaluate + accumulate + summarize, GIL released throughout):
+// (precision, recall, scores, stats or None, summary lines). stats is None where pycocotools'
+// summarize() raises IndexError (fewer than 3 maxDets, ...): the arrays are still valid.
+py::tuple evaluate_accumulate_py(const py::dict& gt, const py::dict& dt, const py::dict& params) {
+  const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
+  const CocoParams p = params_of(params);
+  CocoAccumulation acc;
+  CocoSummary sum;
+  bool summarized = true;
+  {
+    py::gil_scoped_release release;
+    const Parallel par{num_threads()};
+    const CocoEvaluation ev = coco_evaluate(g, d, p, par);
+    acc = coco_accumulate(ev, nullptr, par);
+    try {
+      sum = coco_summarize(acc, ev.params);
+    } catch (const std::out_of_range&) {
+      summarized = false;
+    }
+  }
+  py::tuple arrays = arrays_of(acc);
+  py::object stats = py::none();
+  if (summarized) stats = to_numpy(sum.stats, {static_cast<py::ssize_t>(sum.stats.size())});
+  return py::make_tuple(arrays[0], arrays[1], arrays[2], stats, sum.lines);
 }
 
 // Per-unit matching records (units image-major: u = i * K + k) for pycocotools' evalImgs.
@@ -416,7 +490,8 @@ py::dict voc_class_py(const py::array& det_image, const py::array& det_score, co
 
 }  // namespace
 
-void bind_eval(py::module_& m) {
+void bind_eval(py::module_& parent) {
+  auto m = parent.def_submodule("eval", "COCO / VOC evaluation (use locuskit.eval and locuskit.coco, the pycocotools drop-in)");
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -426,10 +501,30 @@ void bind_eval(py::module_& m) {
       PyErr_SetString(PyExc_AssertionError, e.what());
     }
   });
+  // The one Params type: pycocotools' names and defaults, defined once in C++ (CocoParams).
+  py::class_<CocoParams>(m, "Params",
+                         "COCO evaluation parameters with pycocotools' names and defaults (C++ CocoParams): "
+                         "Params(iou_type) gives the defaults of 'bbox', 'segm', 'boundary' or 'keypoints'.")
+      .def(py::init([](const std::string& t) { return CocoParams::defaults(parse_iou_type(t)); }),
+           py::arg("iou_type") = "bbox")
+      .def_property(
+          "iouType", [](const CocoParams& p) { return std::string(iou_type_name(p.iou_type)); },
+          [](CocoParams& p, const std::string& t) { p.iou_type = parse_iou_type(t); })
+      .def_readwrite("imgIds", &CocoParams::img_ids)
+      .def_readwrite("catIds", &CocoParams::cat_ids)
+      .def_readwrite("iouThrs", &CocoParams::iou_thrs)
+      .def_readwrite("recThrs", &CocoParams::rec_thrs)
+      .def_readwrite("maxDets", &CocoParams::max_dets)
+      .def_readwrite("areaRng", &CocoParams::area_rng)
+      .def_readwrite("areaRngLbl", &CocoParams::area_rng_lbl)
+      .def_readwrite("useCats", &CocoParams::use_cats)
+      .def_readwrite("kpt_oks_sigmas", &CocoParams::kpt_oks_sigmas)
+      .def_readwrite("dilation_ratio", &CocoParams::dilation_ratio);
   m.def("coco_load_gt", &load_gt_py, py::arg("source"),
         "Parses a COCO ground-truth file (path) or JSON bytes into column arrays (simdjson).");
   m.def("coco_load_results", &load_results_py, py::arg("source"), py::arg("gt_image_ids"),
-        py::arg("allow_empty") = false, "Parses a COCO results file (path) or JSON bytes as COCO.loadRes does.");
+        py::arg("allow_empty") = false, py::arg("gt_image_height") = py::none(), py::arg("gt_image_width") = py::none(),
+        "Parses a COCO results file (path) or JSON bytes as COCO.loadRes does.");
   py::class_<PyEvaluation>(m, "CocoEvaluation")
       .def("accumulate", &accumulate_py, py::arg("rec_thrs") = py::none())
       .def_property_readonly("num_results", [](const PyEvaluation& e) { return e.ev.dt_score.size(); })
@@ -438,6 +533,9 @@ void bind_eval(py::module_& m) {
            py::arg("img_ids"), py::arg("cat_ids"), py::arg("area_rng"), py::arg("max_det"));
   m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
         py::arg("record_matches") = false);
+  m.def("coco_evaluate_accumulate", &evaluate_accumulate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
+        "One COCO evaluation in one call (evaluate + accumulate + summarize, GIL released): "
+        "(precision, recall, scores, stats or None, summary lines).");
   m.def("coco_accumulate_states", &accumulate_states_py, py::arg("I"), py::arg("K"), py::arg("A"), py::arg("T"),
         py::arg("max_dets"), py::arg("present"), py::arg("npig"), py::arg("dt_offset"), py::arg("dt_score"),
         py::arg("dt_state"), py::arg("rec_thrs"),

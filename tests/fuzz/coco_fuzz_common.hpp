@@ -13,8 +13,27 @@
 
 namespace locuskit::fuzz {
 
+inline void evaluate_coco(const CocoGroundTruth& gt, const CocoTable& dt, bool use_cats, IouType type);
+
 inline void evaluate_coco(const CocoGroundTruth& gt, const CocoTable& dt, bool use_cats) {
   const IouType type = dt.keypoint_values && gt.annotations.keypoint_values ? IouType::keypoints : IouType::bbox;
+  evaluate_coco(gt, dt, use_cats, type);
+  // Masks too (the segmentation column; rows that are not masks are refused with invalid_argument).
+  for (const CocoTable* t : {&gt.annotations, &dt}) {
+    FUZZ_CHECK(t->segm_kind.size() == t->size() && t->segm_offset.size() == t->size() + 1 &&
+                   t->segm_size.size() == 2 * t->size() && t->segm_offset.back() == t->segm_counts.size(),
+               "segmentation column inconsistent with %zu rows", t->size());
+  }
+  evaluate_coco(gt, dt, use_cats, IouType::segm);
+  // Boundary IoU decodes every mask: only small images (the fuzzer's memory limit).
+  bool small = true;
+  for (const CocoTable* t : {&gt.annotations, &dt})
+    for (std::size_t i = 0; i < t->size(); ++i)
+      small = small && std::uint64_t(t->segm_size[2 * i]) * t->segm_size[2 * i + 1] <= (1u << 16);
+  if (small) evaluate_coco(gt, dt, use_cats, IouType::boundary);
+}
+
+inline void evaluate_coco(const CocoGroundTruth& gt, const CocoTable& dt, bool use_cats, IouType type) {
   CocoParams params = coco_params_for(gt, type);
   // Duplicate category ids stay: pycocotools pools them (issue 10 defect 2; reproducer in the corpus).
   params.use_cats = use_cats;

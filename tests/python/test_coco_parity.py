@@ -99,8 +99,6 @@ PARITY = [cid for cid, c in CASES.items() if c["gt"] is not None]
 @pytest.mark.parametrize("cid", PARITY)
 def test_coco_drop_in_matches_pycocotools(cid):
     case = CASES[cid]
-    if case["iouType"] == "segm":
-        pytest.skip("segm: mask IoU is a later issue (NotImplementedError for now)")
     from_files = case["gt_transform"] is None and case["dt_transform"] is None
     if "error" in case:
         stage = case["error_stage"]
@@ -142,8 +140,7 @@ def _partial(case, from_files):
 
 
 @pytest.mark.parametrize("cid", [c for c in PARITY if CASES[c]["gt_transform"] is None
-                                 and CASES[c]["dt_transform"] is None and "error" not in CASES[c]
-                                 and CASES[c]["iouType"] != "segm"])
+                                 and CASES[c]["dt_transform"] is None and "error" not in CASES[c]])
 def test_coco_evaluate_one_call_matches(cid):
     import locuskit.eval as le
 
@@ -227,8 +224,8 @@ def test_bad_inputs_raise_clear_errors(tmp_path):
         le.coco_evaluate(gt, [{"image_id": 139, "category_id": 1, "bbox": [1, 2, 3], "score": 0.5}])
     with pytest.raises((FileNotFoundError, ValueError)):
         le.coco_evaluate(gt, str(tmp_path / "missing.json"))
-    with pytest.raises(NotImplementedError, match="segm"):
-        le.coco_evaluate(gt, str(_path(CASES["detectron2.bbox"]["dt"])), iou_type="segm")
+    with pytest.raises(ValueError, match="iou_type"):
+        le.coco_evaluate(gt, str(_path(CASES["detectron2.bbox"]["dt"])), iou_type="mask")
     # negative widths follow pycocotools' arithmetic (documented): no error, IoU 0
     r = le.coco_evaluate(gt, [{"image_id": 139, "category_id": 1, "bbox": [10, 10, -5, 20], "score": 0.5}])
     assert r.stats[0] == 0.0
@@ -240,7 +237,7 @@ def test_numpy_mean_order_matches_numpy():
     rng = np.random.default_rng(0)
     for n in list(range(1, 300)) + [1000, 8191, 8192, 8193, 20000, 100003]:
         a = rng.random(n) * rng.choice([1e-3, 1, 1e3], n)
-        assert _core._numpy_mean(a) == np.mean(a), n
+        assert _core.eval._numpy_mean(a) == np.mean(a), n
 
 
 def test_dataset_edits_then_createIndex_are_seen():

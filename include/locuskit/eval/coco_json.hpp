@@ -25,6 +25,7 @@
 
 #include "../error.hpp"
 #include "../detail/eval/json_stream.hpp"
+#include "../mask/polygon.hpp"
 #include "coco_params.hpp"
 #include "rle.hpp"
 
@@ -59,7 +60,28 @@ struct CocoTable {
   std::size_t keypoint_values = 0;
   long first_missing_bbox = -1, first_missing_area = -1, first_missing_iscrowd = -1, first_missing_score = -1,
        first_missing_keypoints = -1, first_missing_num_keypoints = -1, first_missing_segmentation = -1;
+  /// Segmentation, one RLE per row (ragged; see CocoAnnotations::segm_*). Polygons and
+  /// uncompressed RLE are converted at load (polygons at their image's height and width, the
+  /// parts of one object merged by union, as pycocotools' annToRLE), compressed RLE is decoded.
+  std::vector<std::uint64_t> segm_offset{0};
+  std::vector<std::uint32_t> segm_counts;
+  std::vector<std::uint32_t> segm_size;  ///< (N, 2) height, width
+  std::vector<std::uint8_t> segm_kind;   ///< SegmKind per row
+  long first_invalid_segmentation = -1;  ///< first row of kind segm_invalid, −1 if none
+  std::string segm_error;                ///< why that row could not be converted
   std::size_t size() const noexcept { return id.size(); }
+  /// Appends one row to the segmentation column.
+  void push_segm(SegmKind kind, const std::uint32_t* counts, std::size_t m, std::uint32_t height, std::uint32_t width) {
+    segm_counts.insert(segm_counts.end(), counts, counts + m);
+    segm_offset.push_back(segm_counts.size());
+    segm_size.push_back(height), segm_size.push_back(width);
+    segm_kind.push_back(static_cast<std::uint8_t>(kind));
+  }
+  /// Appends a segm_invalid row, remembering the first reason.
+  void push_invalid_segm(std::size_t row, std::string why) {
+    if (first_invalid_segmentation < 0) first_invalid_segmentation = static_cast<long>(row), segm_error = std::move(why);
+    push_segm(segm_invalid, nullptr, 0, 0, 0);
+  }
   /// Column views; a column missing anywhere is null (the evaluator then reports it).
   CocoAnnotations view() const noexcept {
     CocoAnnotations a;
@@ -74,6 +96,12 @@ struct CocoTable {
     a.keypoints = first_missing_keypoints < 0 && keypoint_values ? keypoints.data() : nullptr;
     a.keypoint_values = keypoint_values;
     a.num_keypoints = first_missing_num_keypoints < 0 ? num_keypoints.data() : nullptr;
+    if (segm_kind.size() == size() && segm_offset.size() == size() + 1) {
+      a.segm_offset = segm_offset.data();
+      a.segm_counts = segm_counts.data();
+      a.segm_size = segm_size.data();
+      a.segm_kind = segm_kind.data();
+    }
     return a;
   }
 };
@@ -220,6 +248,170 @@ inline void set_missing(long& slot, std::size_t i) {
   if (slot < 0) slot = static_cast<long>(i);
 }
 
+// Image id -> size, sorted by id (the last entry of an id wins). `ok` when both are
+// non-negative integers (pycocotools passes them to C as unsigned sizes).
+struct ImageSize {
+  std::int64_t id;
+  std::uint32_t h, w;
+  bool ok;
+};
+
+inline std::vector<ImageSize> image_sizes(const CocoGroundTruth& gt) {
+  std::vector<ImageSize> v;
+  v.reserve(gt.image_ids.size());
+  auto dim = [](double x, std::uint32_t& out) {
+    if (!(x >= 0 && x <= 4294967295.0 && x == std::floor(x))) return false;
+    out = static_cast<std::uint32_t>(x);
+    return true;
+  };
+  for (std::size_t i = 0; i < gt.image_ids.size(); ++i) {
+    ImageSize s{gt.image_ids[i], 0, 0, false};
+    s.ok = dim(gt.image_height[i], s.h) && dim(gt.image_width[i], s.w);
+    v.push_back(s);
+  }
+  std::stable_sort(v.begin(), v.end(), [](const ImageSize& a, const ImageSize& b) { return a.id < b.id; });
+  // keep the last of equal ids
+  std::vector<ImageSize> out;
+  for (const ImageSize& s : v) {
+    if (!out.empty() && out.back().id == s.id) out.back() = s;
+    else out.push_back(s);
+  }
+  return out;
+}
+
+// Size of image `id`, or nullptr.
+inline const ImageSize* find_size(const std::vector<ImageSize>& sizes, std::int64_t id) {
+  auto it = std::lower_bound(sizes.begin(), sizes.end(), id, [](const ImageSize& s, std::int64_t v) { return s.id < v; });
+  return it != sizes.end() && it->id == id ? &*it : nullptr;
+}
+
+// One {size, counts} object (compressed string or uncompressed list) into `out`; false + why.
+inline bool rle_object(element e, Rle& out, std::string& why) {
+  if (e.type() != element_type::OBJECT) return why = "an RLE must be an object {size, counts}", false;
+  simdjson::dom::object o = e.get_object().value_unsafe();
+  element counts, size;
+  bool has_counts = false, has_size = false;
+  for (auto f : o) {
+    if (f.key == "counts") counts = f.value, has_counts = true;
+    else if (f.key == "size") size = f.value, has_size = true;
+  }
+  if (!has_counts || !has_size) return why = "an RLE needs 'size' and 'counts'", false;
+  if (size.type() != element_type::ARRAY) return why = "'size' must be [height, width]", false;
+  double hw[2];
+  std::size_t n = 0;
+  simdjson::dom::array size_arr = size.get_array().value_unsafe();
+  for (element v : size_arr) {
+    double x;
+    if (n >= 2 || !number(v, x) || !(x >= 0 && x <= 4294967295.0 && x == std::floor(x)))
+      return why = "'size' must be two non-negative integers [height, width]", false;
+    hw[n++] = x;
+  }
+  if (n != 2) return why = "'size' must be [height, width]", false;
+  out.height = static_cast<std::size_t>(hw[0]), out.width = static_cast<std::size_t>(hw[1]);
+  out.counts.clear();
+  if (counts.type() == element_type::STRING) {
+    try {
+      out.counts = rle_counts_from_string(std::string_view(counts));
+    } catch (const std::invalid_argument& ex) {
+      return why = ex.what(), false;
+    }
+    return true;
+  }
+  if (counts.type() != element_type::ARRAY) return why = "'counts' must be a string or a list of integers", false;
+  simdjson::dom::array counts_arr = counts.get_array().value_unsafe();
+  for (element v : counts_arr) {
+    double x;
+    if (!number(v, x) || !(x >= 0 && x <= 4294967295.0 && x == std::floor(x)))
+      return why = "uncompressed RLE 'counts' must be non-negative integers below 2^32", false;
+    out.counts.push_back(static_cast<std::uint32_t>(x));
+  }
+  return true;
+}
+
+// Resource limits (docs/eval.md): a mask is rasterised at load, so a polygon whose outline
+// would take more than 2^26 grid points (coordinates far outside any image), or an image of 2^32
+// pixels or more (beyond what 32-bit RLE counts hold), is refused rather than allocated.
+constexpr double kMaxPolygonGridPoints = double(1 << 26);
+constexpr std::uint64_t kMaxMaskPixels = std::uint64_t(1) << 32;
+
+inline bool polygon_within_limits(const std::vector<double>& xy, std::string& why) {
+  double total = 0;
+  const std::size_t k = xy.size() / 2;
+  for (std::size_t j = 0; j < k; ++j) {
+    const std::size_t e = (j + 1) % k;
+    total += 5 * std::fmax(std::fabs(xy[2 * j] - xy[2 * e]), std::fabs(xy[2 * j + 1] - xy[2 * e + 1])) + 2;
+  }
+  if (total <= kMaxPolygonGridPoints) return true;  // NaN / inf coordinates are reported by the rasteriser
+  why = "the polygon's outline is too long to rasterise (a documented resource limit, docs/eval.md)";
+  return false;
+}
+
+// Polygons [[x0, y0, ...], ...] at h x w, merged by union (pycocotools' annToRLE); false + why.
+inline bool polygons_rle(simdjson::dom::array parts, std::uint32_t h, std::uint32_t w, Rle& out, std::string& why) {
+  if (std::uint64_t(h) * w >= kMaxMaskPixels)
+    return why = "the image has 2^32 pixels or more (a documented resource limit, docs/eval.md)", false;
+  std::vector<Rle> rles;
+  std::vector<double> xy;
+  for (element part : parts) {
+    if (part.type() != element_type::ARRAY) return why = "every polygon must be a list of coordinates", false;
+    xy.clear();
+    simdjson::dom::array coords = part.get_array().value_unsafe();
+    for (element v : coords) {
+      double x;
+      if (!number(v, x)) return why = "polygon coordinates must be numbers", false;
+      xy.push_back(x);
+    }
+    if (!polygon_within_limits(xy, why)) return false;
+    try {
+      rles.push_back(rle_from_polygon(xy.data(), xy.size() / 2, h, w));
+    } catch (const std::invalid_argument& ex) {
+      return why = ex.what(), false;
+    }
+  }
+  out = rle_merge(rles.data(), rles.size(), false);
+  return true;
+}
+
+// A ground-truth `segmentation` (pycocotools' annToRLE) appended to the table's RLE column.
+inline void gt_segmentation(element e, const ImageSize* img, CocoTable& t, std::size_t row, const Ctx& ctx) {
+  Rle r;
+  std::string why;
+  bool ok = false;
+  if (e.type() == element_type::OBJECT) {
+    ok = rle_object(e, r, why);
+  } else if (e.type() == element_type::ARRAY) {
+    simdjson::dom::array parts = e.get_array().value_unsafe();
+    element first;
+    if (parts.size() == 0) {
+      why = "an empty segmentation list (pycocotools' frPyObjects: IndexError)";
+    } else if ((first = parts.at(0).value_unsafe()).type() == element_type::ARRAY) {
+      simdjson::dom::array first_arr = first.get_array().value_unsafe();
+      const std::size_t n0 = first_arr.size();
+      if (n0 == 4) why = "a first polygon of 4 numbers is read as a box by pycocotools' frPyObjects (TypeError)";
+      else if (n0 < 4) why = "a polygon needs more than 4 coordinates";
+      else if (!img) why = "its image is not in 'images' (pycocotools' annToRLE: KeyError)";
+      else if (!img->ok) why = "its image has no integer 'height' and 'width' to rasterise the polygon at";
+      else ok = polygons_rle(parts, img->h, img->w, r, why);
+    } else if (first.type() == element_type::OBJECT) {  // a list of uncompressed RLEs: merged
+      std::vector<Rle> rles;
+      ok = true;
+      for (element p : parts) {
+        rles.emplace_back();
+        if (!(ok = rle_object(p, rles.back(), why))) break;
+      }
+      if (ok) r = rle_merge(rles.data(), rles.size(), false);
+    } else {
+      why = "not a list of polygons";
+    }
+  } else {
+    why = "'segmentation' must be polygons (a list of lists) or an RLE object";
+  }
+  if (!ok) return t.push_invalid_segm(row, detail::concat(ctx, ": 'segmentation': ", why));
+  if (r.height > 0xFFFFFFFFu || r.width > 0xFFFFFFFFu) return t.push_invalid_segm(row, detail::concat(ctx, ": mask too large"));
+  t.push_segm(segm_rle, r.counts.data(), r.counts.size(), static_cast<std::uint32_t>(r.height),
+              static_cast<std::uint32_t>(r.width));
+}
+
 }  // namespace cocojson
 }  // namespace detail
 
@@ -255,11 +447,20 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
   CocoGroundTruth gt;
   CocoTable& t = gt.annotations;
   simdjson::dom::object root = doc.get_object().value_unsafe();
-  for (auto field : root) {
-    const std::string_view key = field.key;
-    cj::element list = field.value;
+  // Images first: polygons are rasterised at their image's size (the last entry of an id wins,
+  // as pycocotools' imgs dict).
+  std::vector<std::pair<std::string_view, cj::element>> lists;
+  for (auto field : root)
+    if (field.key == "images") lists.emplace_back(field.key, field.value);
+  for (auto field : root)
+    if (field.key == "categories" || field.key == "annotations") lists.emplace_back(field.key, field.value);
+  std::vector<cj::ImageSize> sizes;
+  bool sizes_ready = false;
+  for (const auto& field : lists) {
+    const std::string_view key = field.first;
+    cj::element list = field.second;
     const bool images = key == "images", cats = key == "categories", anns = key == "annotations";
-    if (!images && !cats && !anns) continue;
+    if (anns && !sizes_ready) sizes = cj::image_sizes(gt), sizes_ready = true;
     if (list.type() != cj::element_type::ARRAY) throw parse_error(detail::concat(name, ": '", key, "' must be a list"));
     const char* lname = images ? "images" : cats ? "categories" : "annotations";
     (images ? gt.has_images : cats ? gt.has_categories : gt.has_annotations) = true;
@@ -290,6 +491,7 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
         std::int64_t id = 0, img = 0, cat = 0, nkp = 0;
         double box[4] = {NAN, NAN, NAN, NAN}, area = NAN, crowd = NAN, score = NAN;
         std::size_t nkv = 0;
+        cj::element seg_elem;
         for (auto f : obj) {
           const std::string_view k = f.key;
           if (k == "id") has_id = true, id = cj::need_id(f.value, ctx, "id");
@@ -300,7 +502,10 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
           else if (k == "iscrowd") has_crowd = true, crowd = cj::need_number(f.value, ctx, "iscrowd");
           else if (k == "keypoints") has_kp = true, nkv = cj::read_keypoints(f.value, ctx, t.keypoints);
           else if (k == "num_keypoints") has_nkp = true, nkp = cj::keypoint_count(cj::need_number(f.value, ctx, "num_keypoints"));
-          else if (k == "segmentation") has_seg = true;
+          else if (k == "segmentation") {
+            has_seg = true;
+            seg_elem = f.value;
+          }
           else if (k == "score") has_score = true, score = cj::need_number(f.value, ctx, "score");
         }
         if (!has_id) throw coco_missing_field("id", detail::concat(ctx, ": missing field 'id'"));
@@ -315,7 +520,12 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
         if (!has_area) cj::set_missing(t.first_missing_area, n);
         if (!has_crowd) cj::set_missing(t.first_missing_iscrowd, n);
         if (!has_nkp) cj::set_missing(t.first_missing_num_keypoints, n);
-        if (!has_seg) cj::set_missing(t.first_missing_segmentation, n);
+        if (!has_seg) {
+          cj::set_missing(t.first_missing_segmentation, n);
+          t.push_segm(segm_missing, nullptr, 0, 0, 0);
+        } else {
+          cj::gt_segmentation(seg_elem, cj::find_size(sizes, img), t, n, ctx);
+        }
         if (!has_kp) {
           cj::set_missing(t.first_missing_keypoints, n);
         } else {
@@ -361,7 +571,14 @@ struct ResultRecord {
   std::size_t size_n = 0;
   bool kp_bad = false;
   std::vector<double> kp;
+  // segmentation given as polygons (coordinates of all parts, part sizes) or uncompressed counts
+  bool seg_list = false, seg_list_bad = false, counts_list = false, counts_bad = false;
+  std::vector<double> poly;
+  std::vector<std::size_t> poly_parts;
+  std::vector<double> ucounts;
   void clear() noexcept {  // keeps the buffers' capacity
+    seg_list = seg_list_bad = counts_list = counts_bad = false;
+    poly.clear(), poly_parts.clear(), ucounts.clear();
     has_img = has_cat = has_score = has_bbox = has_seg = has_kp = false;
     img_kind = cat_kind = id_ok;
     img = cat = 0;
@@ -463,7 +680,25 @@ inline void read_result(JsonStream& js, ResultRecord& r, std::string& key) {
       });
     } else if (key_is(key, "segmentation")) {
       r.has_seg = true;
-      if (js.peek() != '{') {
+      if (js.peek() == '[') {  // polygons [[x0, y0, ...], ...]
+        r.seg_list = true;
+        js.advance();
+        if (js.peek() == ']') {
+          js.advance();
+        } else {
+          for (;;) {
+            if (js.peek() == '[') {
+              const std::size_t before = r.poly.size();
+              if (!stream_numbers(js, [&](double v) { r.poly.push_back(v); })) r.seg_list_bad = true;
+              r.poly_parts.push_back(r.poly.size() - before);
+            } else {
+              js.skip_value();
+              r.seg_list_bad = true;
+            }
+            if (!js.more(']', "in 'segmentation'")) break;
+          }
+        }
+      } else if (js.peek() != '{') {
         js.skip_value();
       } else {
         r.seg_object = true;
@@ -479,6 +714,9 @@ inline void read_result(JsonStream& js, ResultRecord& r, std::string& key) {
             if (sk == "counts" && js.peek() == '"') {
               js.string(r.counts);
               r.has_counts = true;
+            } else if (sk == "counts" && js.peek() == '[') {
+              r.counts_list = true;
+              r.counts_bad = !stream_numbers(js, [&](double v) { r.ucounts.push_back(v); });
             } else if (sk == "size") {
               r.size_n = 0;
               r.has_size = stream_numbers(js, [&](double v) {
@@ -507,7 +745,7 @@ inline void read_result(JsonStream& js, ResultRecord& r, std::string& key) {
 class ResultsBuilder {
  public:
   ResultsBuilder(const CocoGroundTruth& gt, const std::string& name, std::size_t reserve)
-      : imgs_(gt.image_ids), name_(name) {
+      : imgs_(gt.image_ids), sizes_(image_sizes(gt)), name_(name) {
     std::sort(imgs_.begin(), imgs_.end());
     // Capacity only: pages are touched as rows arrive, so an over-estimate costs address space.
     t_.id.reserve(reserve), t_.image_id.reserve(reserve), t_.category_id.reserve(reserve);
@@ -551,7 +789,7 @@ class ResultsBuilder {
         throw parse_error(concat(ctx, ": 'segmentation' of a result must be a compressed RLE {size, counts}"));
       if (!r.has_counts || !r.has_size)
         throw parse_error(concat(ctx, ": 'segmentation' of a result must be a compressed RLE {\"size\": [h, w], \"counts\": str}"));
-      std::vector<std::uint32_t> c;
+      std::vector<std::uint32_t>& c = mask_counts_;
       try {
         c = rle_counts_from_string(r.counts);
       } catch (const std::invalid_argument& e) {
@@ -584,6 +822,7 @@ class ResultsBuilder {
       area = (x1 - x0) * (y1 - y0);
       bb[0] = x0, bb[1] = y0, bb[2] = x1 - x0, bb[3] = y1 - y0;
     }
+    segmentation(r, ctx, i, branch_ == mask ? &mask_counts_ : nullptr);
     if (i == 0) t_.keypoint_values = r.has_kp ? r.kp.size() : 0;
     if (t_.first_missing_keypoints < 0) {
       if (r.has_kp && r.kp.size() == t_.keypoint_values) {
@@ -619,8 +858,78 @@ class ResultsBuilder {
       throw parse_error(concat(ctx, ": 'bbox' has ", r.bbox_n, " values, expected 4 (x, y, width, height)"));
     std::copy_n(r.bbox, 4, out);
   }
+  // The mask pycocotools' annToRLE gives this result (loadRes' 4-corner polygon of the box when
+  // the box branch finds no segmentation), appended to the RLE column. `decoded`: the counts the
+  // mask branch already decoded.
+  void segmentation(const ResultRecord& r, const Ctx& ctx, std::size_t i, const std::vector<std::uint32_t>* decoded) {
+    const ImageSize* img = find_size(sizes_, r.img);
+    if (decoded) {
+      t_.push_segm(segm_rle, decoded->data(), decoded->size(), static_cast<std::uint32_t>(r.size[0]),
+                   static_cast<std::uint32_t>(r.size[1]));
+      return;
+    }
+    if (!r.has_seg) {
+      if (branch_ != box) return t_.push_segm(segm_missing, nullptr, 0, 0, 0);
+      if (!img || !img->ok)
+        return t_.push_invalid_segm(i, concat(ctx, ": its image has no integer 'height' and 'width' to rasterise the box at"));
+      return t_.push_segm(segm_box, nullptr, 0, img->h, img->w);
+    }
+    if (r.seg_object) {
+      if (!r.has_size) return t_.push_invalid_segm(i, concat(ctx, ": 'segmentation' needs 'size' [height, width]"));
+      for (double v : r.size)
+        if (!(v >= 0 && v <= 4294967295.0 && v == std::floor(v)))
+          return t_.push_invalid_segm(i, concat(ctx, ": 'segmentation.size' must be two non-negative integers"));
+      const auto h = static_cast<std::uint32_t>(r.size[0]), w = static_cast<std::uint32_t>(r.size[1]);
+      if (r.has_counts) {
+        try {
+          seg_buf_ = rle_counts_from_string(r.counts);
+        } catch (const std::invalid_argument& e) {
+          return t_.push_invalid_segm(i, concat(ctx, ": ", e.what()));
+        }
+      } else if (r.counts_list && !r.counts_bad) {
+        seg_buf_.clear();
+        for (double v : r.ucounts) {
+          if (!(v >= 0 && v <= 4294967295.0 && v == std::floor(v)))
+            return t_.push_invalid_segm(i, concat(ctx, ": uncompressed RLE 'counts' must be non-negative integers"));
+          seg_buf_.push_back(static_cast<std::uint32_t>(v));
+        }
+      } else {
+        return t_.push_invalid_segm(i, concat(ctx, ": 'segmentation' needs 'counts' (a string or a list of integers)"));
+      }
+      return t_.push_segm(segm_rle, seg_buf_.data(), seg_buf_.size(), h, w);
+    }
+    if (!r.seg_list || r.seg_list_bad || r.poly_parts.empty())
+      return t_.push_invalid_segm(i, concat(ctx, ": 'segmentation' must be polygons [[x0, y0, ...], ...] or an RLE object"));
+    if (r.poly_parts[0] == 4)
+      return t_.push_invalid_segm(i, concat(ctx, ": a first polygon of 4 numbers is read as a box by pycocotools' "
+                                                 "frPyObjects (TypeError)"));
+    if (r.poly_parts[0] < 4) return t_.push_invalid_segm(i, concat(ctx, ": a polygon needs more than 4 coordinates"));
+    if (!img || !img->ok)
+      return t_.push_invalid_segm(i, concat(ctx, ": its image has no integer 'height' and 'width' to rasterise the polygon at"));
+    if (std::uint64_t(img->h) * img->w >= kMaxMaskPixels)
+      return t_.push_invalid_segm(i, concat(ctx, ": the image has 2^32 pixels or more (a documented resource limit)"));
+    std::vector<Rle> parts;
+    std::size_t off = 0;
+    std::string why;
+    for (std::size_t b = 0, n = 0; n < r.poly_parts.size(); b += r.poly_parts[n++])
+      if (!polygon_within_limits(std::vector<double>(r.poly.begin() + b, r.poly.begin() + b + r.poly_parts[n]), why))
+        return t_.push_invalid_segm(i, concat(ctx, ": ", why));
+    try {
+      for (std::size_t n : r.poly_parts) {
+        parts.push_back(rle_from_polygon(r.poly.data() + off, n / 2, img->h, img->w));
+        off += n;
+      }
+    } catch (const std::invalid_argument& e) {
+      return t_.push_invalid_segm(i, concat(ctx, ": ", e.what()));
+    }
+    const Rle m = rle_merge(parts.data(), parts.size(), false);
+    t_.push_segm(segm_rle, m.counts.data(), m.counts.size(), img->h, img->w);
+  }
+
   enum Branch { box, mask, kpts, none } branch_ = none;
   std::vector<std::int64_t> imgs_;
+  std::vector<ImageSize> sizes_;
+  std::vector<std::uint32_t> mask_counts_, seg_buf_;
   const std::string& name_;
   CocoTable t_;
 };
@@ -695,11 +1004,14 @@ inline CocoTable load_coco_results(const std::string& path, const CocoGroundTrut
   return detail::cocojson::read_results(js, gt, allow_empty, size / 48 + 16);
 }
 
-/// pycocotools' default parameters for a ground truth: img_ids / cat_ids from its lists.
+/// pycocotools' default parameters for a ground truth: img_ids = sorted(getImgIds()) (the keys of
+/// its id-keyed `imgs` dict: each id once), cat_ids = sorted(getCatIds()) (the `categories` list:
+/// a repeated id stays repeated, which matters with use_cats = false).
 inline CocoParams coco_params_for(const CocoGroundTruth& gt, IouType type) {
   CocoParams p = CocoParams::defaults(type);
   p.img_ids = gt.image_ids;
   std::sort(p.img_ids.begin(), p.img_ids.end());
+  p.img_ids.erase(std::unique(p.img_ids.begin(), p.img_ids.end()), p.img_ids.end());
   p.cat_ids = gt.category_ids;
   std::sort(p.cat_ids.begin(), p.cat_ids.end());
   return p;

@@ -11,12 +11,23 @@
 namespace locuskit {
 
 /// What the overlap between a result and a ground-truth object is measured with.
-enum class IouType { bbox, segm, keypoints };
+/// bbox: box IoU; segm: mask IoU (pycocotools); keypoints: OKS; boundary: min(mask IoU, Boundary
+/// IoU) for non-crowd GT, mask IoU for crowd GT (boundary-iou-api's `iouType="boundary"`).
+enum class IouType { bbox, segm, keypoints, boundary };
 
-/// "bbox" | "segm" | "keypoints" (pycocotools' spelling).
+/// "bbox" | "segm" | "keypoints" | "boundary" (pycocotools' / boundary-iou-api's spelling).
 inline const char* iou_type_name(IouType t) noexcept {
-  return t == IouType::bbox ? "bbox" : t == IouType::segm ? "segm" : "keypoints";
+  switch (t) {
+    case IouType::bbox: return "bbox";
+    case IouType::segm: return "segm";
+    case IouType::keypoints: return "keypoints";
+    case IouType::boundary: return "boundary";
+  }
+  return "?";
 }
+
+/// True when the overlap is measured on masks (segm, boundary).
+inline bool iou_type_uses_masks(IouType t) noexcept { return t == IouType::segm || t == IouType::boundary; }
 
 /// Parameters of one COCO evaluation, with pycocotools' names and defaults.
 ///
@@ -34,6 +45,9 @@ struct CocoParams {
   std::vector<std::string> area_rng_lbl;          ///< labels used by the summary
   bool use_cats = true;
   std::vector<double> kpt_oks_sigmas;             ///< keypoints only
+  /// boundary only: erosion depth = max(1, round_half_even(ratio * image diagonal)) pixels
+  /// (boundary-iou-api's `dilation_ratio`).
+  double dilation_ratio = 0.02;
 
   /// np.linspace(.5, .95, 10): the exact doubles pycocotools uses (notes rule 5).
   static std::vector<double> default_iou_thrs() {
@@ -91,6 +105,24 @@ struct CocoAnnotations {
   const double* keypoints = nullptr;   ///< (N, keypoint_values) x, y, v triplets
   std::size_t keypoint_values = 0;     ///< 3 * number of keypoints
   const std::int64_t* num_keypoints = nullptr;  ///< (N,) ground truth, keypoints only
+  /// Segmentation as a ragged RLE column (segm / boundary): row n's counts are
+  /// segm_counts[segm_offset[n] .. segm_offset[n+1]) of a segm_size[2n] x segm_size[2n+1] mask
+  /// (pycocotools' RLE: column-major runs starting with a 0-run). `segm_kind[n]`: see SegmKind.
+  const std::uint64_t* segm_offset = nullptr;   ///< (N + 1,)
+  const std::uint32_t* segm_counts = nullptr;   ///< (segm_offset[N],)
+  const std::uint32_t* segm_size = nullptr;     ///< (N, 2) height, width
+  const std::uint8_t* segm_kind = nullptr;      ///< (N,)
+};
+
+/// What a row of the segmentation column holds.
+enum SegmKind : std::uint8_t {
+  segm_rle = 0,      ///< the counts are the mask (polygons / uncompressed RLE were converted at load)
+  segm_box = 1,      ///< a result with a box and no segmentation: loadRes' 4-corner polygon
+                     ///< [[x1,y1, x1,y2, x2,y2, x2,y1]] of `bbox`, rasterised when a mask is needed
+                     ///< at segm_size (its image's height, width)
+  segm_missing = 2,  ///< no segmentation (KeyError at segm evaluation, as pycocotools)
+  segm_invalid = 3,  ///< not convertible (e.g. a polygon on an image without height / width, or a
+                     ///< first polygon of 4 numbers, which pycocotools misreads as boxes: TypeError)
 };
 
 }  // namespace locuskit

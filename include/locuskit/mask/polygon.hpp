@@ -58,7 +58,9 @@ inline Rle rle_from_polygon(const double* xy, std::size_t num_vertices, std::siz
       std::swap(ys, ye);
     }
     if (along_x) {
-      const double slope = static_cast<double>(ye - ys) / dx;
+      // A repeated vertex (dx = dy = 0) makes the peer divide 0 by 0; its one point is never read
+      // (both neighbours share its column), so a slope of 0 gives the same mask without the NaN cast.
+      const double slope = dx ? static_cast<double>(ye - ys) / dx : 0.0;
       for (int d = 0; d <= dx; ++d, ++m) {
         const int t = flip ? dx - d : d;
         px[m] = t + xs;

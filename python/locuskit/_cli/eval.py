@@ -69,37 +69,22 @@ def _fmt(v):
 
 def _run_coco(args) -> int:
     import locuskit
-    from locuskit.eval import _coco
     from locuskit.eval import coco_evaluate
-    from locuskit.eval._result import _idmapped_ground_truth, evaluate_prepared
 
     _check_output(args.json, "--json")
     _check_output(args.plot, "--plot")
     if args.threads:
         locuskit.set_num_threads(args.threads)
-    prog = _Progress(3)
+    prog = _Progress(1)
+    kw = {}
+    if args.iou_type == "boundary":
+        kw["dilation_ratio"] = args.dilation_ratio
     try:
-        gt = prog.step("loading ground truth", lambda: _coco.load_gt(args.gt))
-    except ValueError:
-        # string / non-integral / beyond-int64 image or category ids: through the drop-in's IdMap
-        coco = _idmapped_ground_truth(args.gt)
-        if coco is None:
-            raise
-        gt = None
-    try:
-        if gt is None:
-            res = prog.step("loading results and evaluating", lambda: coco_evaluate(coco, args.results, args.iou_type))
-        else:
-            if not gt["lists"]["categories"]:
-                raise ValueError(f"{args.gt}: no 'categories' list (pycocotools raises KeyError: 'categories')")
-            dt = prog.step("loading results",
-                           lambda: _coco.load_results(args.results, gt["image_ids"], allow_empty=True))
-            p = _coco.default_params(args.iou_type)
-            p["imgIds"] = sorted(int(i) for i in gt["image_ids"])
-            p["catIds"] = sorted(int(c) for c in gt["category_ids"])
-            res = prog.step("evaluating", lambda: evaluate_prepared(gt, dt, p))
+        res = prog.step("loading and evaluating", lambda: coco_evaluate(args.gt, args.results, args.iou_type, **kw))
     except AssertionError as exc:  # results on images outside the GT: pycocotools' assertion
         raise ValueError(str(exc)) from None
+    except KeyError as exc:  # a field or list pycocotools would miss (KeyError there)
+        raise ValueError(exc.args[0] if exc.args else str(exc)) from None
     for line in res.summary_lines:
         print(line)
     rows = res.per_category()
@@ -201,8 +186,13 @@ def register(sub) -> None:
     s = p.add_subparsers(dest="eval_command", metavar="{coco,voc}")
     c = s.add_parser("coco", help="COCO mAP of a results file against a ground-truth file (bit for bit as pycocotools)")
     c.add_argument("gt", help="COCO ground-truth JSON (instances_*.json)")
-    c.add_argument("results", help="COCO results JSON (a list of {image_id, category_id, bbox|keypoints, score})")
-    c.add_argument("--iou-type", choices=["bbox", "keypoints"], default="bbox")
+    c.add_argument("results", help="COCO results JSON (a list of {image_id, category_id, bbox|segmentation|keypoints, "
+                                   "score})")
+    c.add_argument("--iou-type", choices=["bbox", "segm", "boundary", "keypoints"], default="bbox",
+                   help="bbox (box IoU), segm (mask IoU, as pycocotools), boundary (Boundary AP, as the "
+                        "boundary-iou-api) or keypoints (OKS)")
+    c.add_argument("--dilation-ratio", type=float, default=0.02,
+                   help="--iou-type boundary: boundary width as a fraction of the image diagonal (default 0.02)")
     c.add_argument("--json", metavar="OUT.json", help="write stats, summary and per-class AP as JSON")
     c.add_argument("--per-class", action="store_true", help="print a per-category AP table")
     c.add_argument("--plot", metavar="PR.png", help="draw precision-recall curves (matplotlib)")

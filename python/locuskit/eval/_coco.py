@@ -13,31 +13,31 @@ from .. import _core
 
 BBOX_STAT_NAMES = ["AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"]
 KEYPOINT_STAT_NAMES = ["AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl"]
+IOU_TYPES = ("bbox", "segm", "boundary", "keypoints")
 
 
 def default_params(iou_type: str) -> dict:
-    """pycocotools' Params defaults as plain values (np.linspace grids: the same doubles)."""
-    if iou_type not in ("bbox", "segm", "keypoints"):
-        raise ValueError(f"iou_type: expected 'bbox', 'segm' or 'keypoints', got {iou_type!r}")
+    """pycocotools' Params defaults as plain values, from the one C++ definition
+    (``_core.eval.Params``, C++ ``CocoParams::defaults``: the np.linspace grids' exact doubles)."""
+    if iou_type not in IOU_TYPES:
+        raise ValueError(f"iou_type: expected 'bbox', 'segm', 'boundary' or 'keypoints', got {iou_type!r}")
+    c = _core.eval.Params(iou_type)
     p: dict[str, Any] = {
         "iouType": iou_type,
         "imgIds": [],
         "catIds": [],
-        "iouThrs": np.linspace(0.5, 0.95, int(np.round((0.95 - 0.5) / 0.05)) + 1, endpoint=True),
-        "recThrs": np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True),
+        "iouThrs": np.array(c.iouThrs, dtype=np.float64),
+        "recThrs": np.array(c.recThrs, dtype=np.float64),
         "useCats": 1,
+        "maxDets": list(c.maxDets),
+        # the Python types pycocotools' literals have: 0**2, 32**2, 96**2 are ints, 1e5**2 a float
+        "areaRng": [[v if v == 1e10 else int(v) for v in r] for r in c.areaRng],
+        "areaRngLbl": list(c.areaRngLbl),
     }
     if iou_type == "keypoints":
-        p["maxDets"] = [20]
-        p["areaRng"] = [[0**2, 1e5**2], [32**2, 96**2], [96**2, 1e5**2]]
-        p["areaRngLbl"] = ["all", "medium", "large"]
-        p["kpt_oks_sigmas"] = np.array(
-            [0.26, 0.25, 0.25, 0.35, 0.35, 0.79, 0.79, 0.72, 0.72, 0.62, 0.62, 1.07, 1.07, 0.87, 0.87, 0.89, 0.89]
-        ) / 10.0
-    else:
-        p["maxDets"] = [1, 10, 100]
-        p["areaRng"] = [[0**2, 1e5**2], [0**2, 32**2], [32**2, 96**2], [96**2, 1e5**2]]
-        p["areaRngLbl"] = ["all", "small", "medium", "large"]
+        p["kpt_oks_sigmas"] = np.array(c.kpt_oks_sigmas, dtype=np.float64)
+    if iou_type == "boundary":
+        p["dilation_ratio"] = c.dilation_ratio  # boundary-iou-api's default
     return p
 
 
@@ -56,6 +56,7 @@ def params_to_core(p) -> dict:
         "areaRngLbl": [str(s) for s in get("areaRngLbl")],
         "useCats": bool(get("useCats")),
         "kpt_oks_sigmas": None if sig is None else [float(s) for s in np.asarray(sig).ravel()],
+        "dilation_ratio": float(get("dilation_ratio", 0.02)),
     }
 
 
@@ -76,15 +77,15 @@ def _json_bytes(obj, what: str, allow_nan: bool = False) -> bytes:
 def load_gt(source) -> dict:
     """Ground truth from a path, JSON bytes or a dataset dict -> native column tables."""
     if isinstance(source, (str, os.PathLike)):
-        return _core.coco_load_gt(os.fspath(source))
+        return _core.eval.coco_load_gt(os.fspath(source))
     if isinstance(source, (bytes, bytearray)):
-        return _core.coco_load_gt(bytes(source))
+        return _core.eval.coco_load_gt(bytes(source))
     if isinstance(source, dict):
-        return _core.coco_load_gt(_json_bytes(source, "ground truth"))
+        return _core.eval.coco_load_gt(_json_bytes(source, "ground truth"))
     raise TypeError(f"ground truth: expected a path, JSON bytes or a COCO dataset dict, got {type(source).__name__}")
 
 
-def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray) -> dict:
+def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray, gt_sizes=None) -> dict:
     """pycocotools' loadNumpyAnnotations + loadRes: rows [image_id, x, y, w, h, score, category_id]."""
     data = np.asarray(data)
     if data.ndim != 2 or data.shape[1] != 7:
@@ -105,6 +106,19 @@ def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray) -> dict:
             f"Results do not correspond to current coco set: row {i} has image_id {img[i]}, which is not a GT image")
     bbox = np.ascontiguousarray(data[:, 1:5])
     n = len(data)
+    # loadRes' box branch: the mask of each result is its box as a polygon, at its image's size
+    size = np.zeros((n, 2), np.uint32)
+    kind = np.full(n, 1, np.uint8)  # SegmKind segm_box
+    if gt_sizes is not None:
+        ids, h, w = gt_sizes
+        order = np.argsort(ids, kind="stable")
+        pos = order[np.searchsorted(ids[order], img)]
+        hh, ww = h[pos], w[pos]
+        ok = np.isfinite(hh) & np.isfinite(ww) & (hh >= 0) & (ww >= 0)
+        size[ok, 0], size[ok, 1] = hh[ok], ww[ok]
+        kind[~ok] = 3  # segm_invalid
+    else:
+        kind[:] = 3
     return {
         "id": np.arange(1, n + 1, dtype=np.int64),
         "image_id": img,
@@ -115,39 +129,63 @@ def results_from_array(data: np.ndarray, gt_image_ids: np.ndarray) -> dict:
         "score": np.ascontiguousarray(data[:, 5]),
         "num_keypoints": np.zeros(n, np.int64),
         "keypoints": np.zeros((n, 0)),
-        "missing": {"keypoints": 0, "segmentation": 0},
+        "missing": {"keypoints": 0},
+        "segm_offset": np.zeros(n + 1, np.uint64),
+        "segm_counts": np.zeros(0, np.uint32),
+        "segm_size": size,
+        "segm_kind": kind,
+        "segm_error": None if (kind != 3).all() else
+        f"results[{int(np.argmax(kind == 3))}]: its image has no 'height' and 'width' to rasterise the box at",
     }
 
 
-def load_results(source, gt_image_ids: np.ndarray, allow_empty: bool = False) -> dict:
-    """Results from a path, JSON bytes, a list of dicts or an (N, 7) array, as COCO.loadRes."""
+def load_results(source, gt_image_ids: np.ndarray, allow_empty: bool = False, gt=None) -> dict:
+    """Results from a path, JSON bytes, a list of dicts or an (N, 7) array, as COCO.loadRes.
+    ``gt``: the ground-truth tables (load_gt), whose image sizes the masks of results given as
+    polygons or boxes are rasterised at."""
     gt_image_ids = np.ascontiguousarray(gt_image_ids, dtype=np.int64)
+    h = w = None
+    if gt is not None and len(gt["image_height"]) == len(gt_image_ids):
+        h = np.ascontiguousarray(gt["image_height"], dtype=np.float64)
+        w = np.ascontiguousarray(gt["image_width"], dtype=np.float64)
     if isinstance(source, (str, os.PathLike)):
-        return _core.coco_load_results(os.fspath(source), gt_image_ids, allow_empty)
+        return _core.eval.coco_load_results(os.fspath(source), gt_image_ids, allow_empty, h, w)
     if isinstance(source, (bytes, bytearray)):
-        return _core.coco_load_results(bytes(source), gt_image_ids, allow_empty)
+        return _core.eval.coco_load_results(bytes(source), gt_image_ids, allow_empty, h, w)
     if isinstance(source, np.ndarray):
-        return results_from_array(source, gt_image_ids)
+        return results_from_array(source, gt_image_ids, None if h is None else (gt_image_ids, h, w))
     if isinstance(source, (list, tuple)):
         # NaN / infinite scores and boxes pass (written as Python's json does; pycocotools accepts them)
-        return _core.coco_load_results(_json_bytes(list(source), "results", allow_nan=True), gt_image_ids, allow_empty)
+        return _core.eval.coco_load_results(_json_bytes(list(source), "results", allow_nan=True), gt_image_ids, allow_empty,
+                                       h, w)
     raise AssertionError(f"results in not an array of objects (got {type(source).__name__})")
 
 
-_NEEDED_GT = {"bbox": ("area", "iscrowd", "bbox"), "keypoints": ("area", "iscrowd", "bbox", "keypoints", "num_keypoints")}
-_NEEDED_DT = {"bbox": ("score", "bbox"), "keypoints": ("score", "keypoints")}
+_NEEDED_GT = {"bbox": ("area", "iscrowd", "bbox"), "keypoints": ("area", "iscrowd", "bbox", "keypoints", "num_keypoints"),
+              "segm": ("area", "iscrowd", "segmentation"), "boundary": ("area", "iscrowd", "segmentation")}
+_NEEDED_DT = {"bbox": ("score", "bbox"), "keypoints": ("score", "keypoints"), "segm": ("score",),
+              "boundary": ("score",)}
 
 
 def check_fields(gt: dict, dt: dict, iou_type: str) -> None:
-    """KeyError for a field the evaluation reads and an annotation lacks (as pycocotools fails)."""
-    if iou_type == "segm":
-        raise NotImplementedError(
-            "iouType 'segm' is not supported yet (mask IoU comes in a later release); use 'bbox' or 'keypoints'")
+    """KeyError for a field the evaluation reads and an annotation lacks (as pycocotools fails);
+    ValueError for a segmentation that is not a mask (segm / boundary)."""
+    if iou_type not in _NEEDED_GT:
+        raise ValueError(f"iouType: expected 'bbox', 'segm', 'boundary' or 'keypoints', got {iou_type!r}")
     for table, needed, what in ((gt, _NEEDED_GT[iou_type], "annotations"), (dt, _NEEDED_DT[iou_type], "results")):
         missing = table["missing"]
         for f in needed:
             if f in missing and len(table["id"]):
                 raise KeyError(f"{what}[{missing[f]}]: missing field '{f}' (needed for iouType '{iou_type}')")
+        if iou_type in ("segm", "boundary"):
+            kind = table.get("segm_kind")
+            if kind is None:
+                raise KeyError(f"{what}: no 'segmentation' column (needed for iouType '{iou_type}')")
+            if len(kind) and (kind == 2).any():
+                raise KeyError(f"{what}[{int(np.argmax(kind == 2))}]: missing field 'segmentation' "
+                               f"(needed for iouType '{iou_type}')")
+            if len(kind) and (kind == 3).any():
+                raise ValueError(f"{what}: {table.get('segm_error') or 'a segmentation is not a mask'}")
 
 
 def evaluate_tables(gt: dict, dt: dict, params: dict):
@@ -156,7 +194,17 @@ def evaluate_tables(gt: dict, dt: dict, params: dict):
     core_p = params_to_core(params)
     if not core_p["maxDets"]:
         raise IndexError("list index out of range: maxDets is empty (pycocotools' evaluate() reads maxDets[-1])")
-    return _core.coco_evaluate(_strip(gt), _strip(dt), core_p)
+    return _core.eval.coco_evaluate(_strip(gt), _strip(dt), core_p)
+
+
+def evaluate_accumulate(gt: dict, dt: dict, params: dict):
+    """One evaluation in one call into C++ (evaluate + accumulate + summarize, GIL released):
+    (precision, recall, scores, stats or None, summary lines)."""
+    check_fields(gt, dt, params["iouType"])
+    core_p = params_to_core(params)
+    if not core_p["maxDets"]:
+        raise IndexError("list index out of range: maxDets is empty (pycocotools' evaluate() reads maxDets[-1])")
+    return _core.eval.coco_evaluate_accumulate(_strip(gt), _strip(dt), core_p)
 
 
 def _strip(t: dict) -> dict:
@@ -169,7 +217,7 @@ def _strip(t: dict) -> dict:
 
 def summarize_arrays(precision, recall, params) -> tuple[np.ndarray, list[str]]:
     """pycocotools' summarize(): (stats, printed lines), bit for bit (NumPy's pairwise mean)."""
-    return _core.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params_to_core(params))
+    return _core.eval.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params_to_core(params))
 
 
 def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
@@ -180,7 +228,7 @@ def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
     built natively (O(records), a few microseconds each)."""
     check_fields(gt, dt, params["iouType"])
     p = params_to_core(params)
-    ev = _core.coco_evaluate(_strip(gt), _strip(dt), p, True)
+    ev = _core.eval.coco_evaluate(_strip(gt), _strip(dt), p, True)
     base_ign = gt["iscrowd"] != 0
     if p["iouType"] == "keypoints":
         base_ign = base_ign | (gt["num_keypoints"] == 0)
@@ -252,7 +300,7 @@ def accumulate_records(eval_imgs, p, pe):
         dt_score = np.zeros(0)
     if T_rec > T:
         raise IndexError(f"index {T} is out of bounds for axis 0 with size {T} (records have {T_rec} IoU thresholds)")
-    prec, rec, sc = _core.coco_accumulate_states(
+    prec, rec, sc = _core.eval.coco_accumulate_states(
         I, KA, 1, T_rec, [int(m) for m in m_list], present, npig, offset, np.ascontiguousarray(dt_score),
         dt_state.reshape(-1), [float(r) for r in np.asarray(p.recThrs, dtype=np.float64).ravel()])
     nk, na, nm = len(k_list), len(a_list), len(m_list)
@@ -286,11 +334,29 @@ def resolve_duplicate_ids(table: dict, params: dict) -> dict:
     listed = rows[keep]
     listed = listed[np.argsort(table["image_id"][listed], kind="stable")]
     take = last[inv[listed]]
-    out = {}
-    for k, v in table.items():
-        out[k] = np.ascontiguousarray(v[take]) if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == len(ids) else v
+    out = take_rows(table, take)
     missing = dict(table.get("missing", {}))
     out["missing"] = missing  # first-missing indices refer to the original rows; only presence matters
+    return out
+
+
+def take_rows(table: dict, take: np.ndarray) -> dict:
+    """The rows ``take`` of a column table (the ragged segmentation column included)."""
+    ids = table["id"]
+    out = {}
+    off = table.get("segm_offset")
+    if off is not None:
+        starts, ends = off[:-1][take].astype(np.int64), off[1:][take].astype(np.int64)
+        lens = ends - starts
+        new_off = np.zeros(len(take) + 1, np.uint64)
+        np.cumsum(lens, out=new_off[1:])
+        pos = np.repeat(starts - new_off[:-1].astype(np.int64), lens) + np.arange(int(new_off[-1]))
+        out["segm_offset"] = new_off
+        out["segm_counts"] = np.ascontiguousarray(table["segm_counts"][pos])
+    for k, v in table.items():
+        if k in ("segm_offset", "segm_counts"):
+            continue
+        out[k] = np.ascontiguousarray(v[take]) if isinstance(v, np.ndarray) and v.ndim >= 1 and len(v) == len(ids) else v
     return out
 
 

@@ -88,13 +88,15 @@ class CocoResult:
 
 
 def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None, iou_thrs=None, rec_thrs=None,
-                  max_dets=None, area_rng=None, area_rng_lbl=None, use_cats=True, kpt_oks_sigmas=None) -> CocoResult:
+                  max_dets=None, area_rng=None, area_rng_lbl=None, use_cats=True, kpt_oks_sigmas=None,
+                  dilation_ratio=None) -> CocoResult:
     """Evaluates detection results against COCO ground truth, bit for bit as pycocotools
     (evaluate + accumulate + summarize) but natively (simdjson parsing, C++ matching, threads).
 
     gt: path / JSON bytes / COCO dataset dict / ``locuskit.coco.COCO``. dt: path / JSON bytes /
     list of result dicts / (N, 7) array [image_id, x, y, w, h, score, category_id] /
-    ``COCO`` from loadRes. iou_type: "bbox" or "keypoints" ("segm": NotImplementedError for now).
+    ``COCO`` from loadRes. iou_type: "bbox", "segm" (mask IoU, pycocotools), "boundary" (Boundary AP,
+    boundary-iou-api; ``dilation_ratio`` default 0.02) or "keypoints".
     Keyword parameters override pycocotools' defaults (same meaning as ``COCOeval.params``).
     Differs from pycocotools where it crashes: an empty results list evaluates as "no detections"
     (AP 0 where there is GT). Result images must be GT images (AssertionError otherwise).
@@ -123,16 +125,17 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
     if isinstance(dt, COCO):
         dt_table = dt._table()
     elif isinstance(dt, (list, tuple)) and len(dt) == 0:
-        dt_table = _coco.load_results(b"[]", gt_native["image_ids"], allow_empty=True)
+        dt_table = _coco.load_results(b"[]", gt_native["image_ids"], allow_empty=True, gt=gt_native)
     elif isinstance(dt, np.ndarray) and dt.size == 0:
-        dt_table = _coco.load_results(b"[]", gt_native["image_ids"], allow_empty=True)
+        dt_table = _coco.load_results(b"[]", gt_native["image_ids"], allow_empty=True, gt=gt_native)
     else:
-        dt_table = _coco.load_results(dt, gt_native["image_ids"], allow_empty=True)
+        dt_table = _coco.load_results(dt, gt_native["image_ids"], allow_empty=True, gt=gt_native)
     p = _coco.default_params(iou_type)
     p["imgIds"] = sorted(int(i) for i in gt_native["image_ids"]) if img_ids is None else list(img_ids)
     p["catIds"] = sorted(int(c) for c in gt_native["category_ids"]) if cat_ids is None else list(cat_ids)
     for key, val in (("iouThrs", iou_thrs), ("recThrs", rec_thrs), ("maxDets", max_dets), ("areaRng", area_rng),
-                     ("areaRngLbl", area_rng_lbl), ("kpt_oks_sigmas", kpt_oks_sigmas)):
+                     ("areaRngLbl", area_rng_lbl), ("kpt_oks_sigmas", kpt_oks_sigmas),
+                     ("dilation_ratio", dilation_ratio)):
         if val is not None:
             p[key] = val
     p["useCats"] = 1 if use_cats else 0
@@ -190,11 +193,8 @@ def evaluate_prepared(gt_native: dict, dt_table: dict, p: dict) -> CocoResult:
     if p["useCats"]:
         p["catIds"] = [int(c) for c in np.unique(np.asarray(p["catIds"], dtype=np.int64))]
     p["maxDets"] = sorted(int(m) for m in p["maxDets"])
-    ev = _coco.evaluate_tables(gt_native["annotations"], dt_table, p)
-    precision, recall, scores = ev.accumulate()
-    try:
-        stats, lines = _coco.summarize_arrays(precision, recall, p)
-    except IndexError:  # pycocotools' summarize() needs >= 3 maxDets etc.: arrays are still valid
+    precision, recall, scores, stats, lines = _coco.evaluate_accumulate(gt_native["annotations"], dt_table, p)
+    if stats is None:  # pycocotools' summarize() needs >= 3 maxDets etc.: arrays are still valid
         stats, lines = np.array([]), []
     names = _coco.KEYPOINT_STAT_NAMES if p["iouType"] == "keypoints" else _coco.BBOX_STAT_NAMES
     cat_names = {int(i): str(s) for i, s in zip(gt_native["category_ids"], gt_native["category_names"])}

@@ -60,7 +60,7 @@ def voc_evaluate_class(det_image, det_score, det_boxes, gt_image, gt_boxes, gt_d
         gt_difficult = np.ascontiguousarray(gt_difficult, dtype=np.uint8)
     if np.isnan(det_score).any():
         raise ValueError("det_score: NaN scores cannot be ranked")
-    r = _core.voc_evaluate_class(det_image, det_score, det_boxes, gt_image, gt_boxes, gt_difficult,
+    r = _core.eval.voc_evaluate_class(det_image, det_score, det_boxes, gt_image, gt_boxes, gt_difficult,
                                  iou_threshold, plus_one, strict_threshold)
     return VocClassResult(name=name, npos=int(r["npos"]), ap_11point=r["ap_11point"], ap_all_point=r["ap_all_point"],
                           recall=r["recall"], precision=r["precision"], scores=det_score[r["order"]],

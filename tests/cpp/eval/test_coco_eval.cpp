@@ -68,7 +68,7 @@ void apply_params(locuskit::CocoParams& p, simdjson::dom::object nd) {
 
 }  // namespace
 
-TEST_CASE("eval: coco_evaluate stats equal pycocotools bitwise on every stored bbox/keypoints case") {
+TEST_CASE("eval: coco_evaluate stats equal pycocotools bitwise on every stored bbox/segm/keypoints case") {
   const std::string expected = ref_file("expected.json");
   if (expected.empty()) {
     MESSAGE("reference data not found (tests/data/eval or ../shared/reference), skipped");
@@ -82,7 +82,7 @@ TEST_CASE("eval: coco_evaluate stats equal pycocotools bitwise on every stored b
     const std::string id(c.key);
     simdjson::dom::object cs = c.value.get_object().value_unsafe();
     const std::string type(cs["iouType"].get_string().value_unsafe());
-    if (type == "segm" || cs["gt"].is_null() || !cs["gt_transform"].is_null() || !cs["dt_transform"].is_null())
+    if (cs["gt"].is_null() || !cs["gt_transform"].is_null() || !cs["dt_transform"].is_null())
       continue;
     if (cs["error"].error() == simdjson::SUCCESS) continue;  // pycocotools raised
     if (cs["stats"].is_null()) continue;
@@ -92,7 +92,9 @@ TEST_CASE("eval: coco_evaluate stats equal pycocotools bitwise on every stored b
     if (gt_path.empty() || dt_path.empty()) continue;  // bulky synthetic cases live in the shared reference only
     auto gt = locuskit::load_coco_ground_truth(gt_path);
     auto dt = locuskit::load_coco_results(dt_path, gt);
-    auto p = locuskit::coco_params_for(gt, type == "keypoints" ? locuskit::IouType::keypoints : locuskit::IouType::bbox);
+    auto p = locuskit::coco_params_for(gt, type == "keypoints" ? locuskit::IouType::keypoints
+                                           : type == "segm"    ? locuskit::IouType::segm
+                                                               : locuskit::IouType::bbox);
     apply_params(p, cs["non_default_params"].get_object().value_unsafe());
     const auto ev = locuskit::coco_evaluate(gt.annotations.view(), dt.view(), p, locuskit::Parallel{1});
     const auto acc = locuskit::coco_accumulate(ev);
@@ -222,6 +224,87 @@ TEST_CASE("eval: results are streamed with Python json's number rules, across ch
   CHECK(f.bbox[4 * 29999] == 29999.25);
   CHECK(f.score[29999] == 0.129999);
   CHECK(f.bbox[3] == 0.4);
+}
+
+TEST_CASE("eval: coco_params_for keeps each image id once, as pycocotools' imgs dict (regression)") {
+  // pycocotools: params.imgIds = sorted(getImgIds()) = the keys of the id-keyed imgs dict; the
+  // categories list is read as is (a repeated id stays repeated, which counts with useCats=0).
+  const auto gt = locuskit::parse_coco_ground_truth(simdjson::padded_string(std::string(
+      R"({"images":[{"id":3},{"id":1},{"id":3}],"categories":[{"id":2},{"id":2}],"annotations":[]})")));
+  const auto p = locuskit::coco_params_for(gt, locuskit::IouType::bbox);
+  CHECK(p.img_ids == std::vector<std::int64_t>{1, 3});
+  CHECK(p.cat_ids == std::vector<std::int64_t>{2, 2});
+}
+
+TEST_CASE("eval: the segmentation column converts polygons and RLE at load, as pycocotools' annToRLE") {
+  // One 30 x 20 image; the same rectangle as a polygon, as uncompressed RLE and as compressed RLE
+  // (counts from pycocotools: frPyObjects([[2,2,12,2,12,7,2,7]], 20, 30) then merge).
+  const auto poly = locuskit::rle_from_polygon(std::vector<double>{2, 2, 12, 2, 12, 7, 2, 7}.data(), 4, 20, 30);
+  std::string unc = "[";
+  for (std::size_t i = 0; i < poly.counts.size(); ++i) unc += (i ? "," : "") + std::to_string(poly.counts[i]);
+  unc += "]";
+  const std::string str = locuskit::rle_to_string(poly.counts);
+  const std::string head = R"({"images":[{"id":1,"height":20,"width":30}],"categories":[{"id":1}],"annotations":[)";
+  const std::string ann = R"({"id":1,"image_id":1,"category_id":1,"area":50,"iscrowd":0,"segmentation":)";
+  const std::string text = head + ann + R"([[2,2,12,2,12,7,2,7]]},)" + ann + R"({"size":[20,30],"counts":)" + unc +
+                           "}}," + ann + R"({"size":[20,30],"counts":")" + str + R"("}},)" + ann +
+                           R"([[2,2,12,2]]},)" + R"({"id":5,"image_id":1,"category_id":1,"area":50,"iscrowd":0}]})";
+  const auto gt = locuskit::parse_coco_ground_truth(simdjson::padded_string(text));
+  const auto& t = gt.annotations;
+  REQUIRE(t.size() == 5);
+  for (std::size_t n = 0; n < 3; ++n) {
+    CAPTURE(n);
+    CHECK(t.segm_kind[n] == locuskit::segm_rle);
+    CHECK(std::vector<std::uint32_t>(t.segm_counts.begin() + t.segm_offset[n], t.segm_counts.begin() + t.segm_offset[n + 1]) ==
+          poly.counts);
+    CHECK(t.segm_size[2 * n] == 20);
+    CHECK(t.segm_size[2 * n + 1] == 30);
+  }
+  CHECK(t.segm_kind[3] == locuskit::segm_invalid);  // 4 numbers: pycocotools reads a box (TypeError)
+  CHECK(t.first_invalid_segmentation == 3);
+  CHECK(t.segm_kind[4] == locuskit::segm_missing);
+  // A result with a box and no segmentation: loadRes' 4-corner polygon, at its image's size.
+  const auto r = locuskit::parse_coco_results(
+      simdjson::padded_string(std::string(R"([{"image_id":1,"category_id":1,"bbox":[2,2,10,5],"score":0.9}])")), gt);
+  REQUIRE(r.segm_kind.size() == 1);
+  CHECK(r.segm_kind[0] == locuskit::segm_box);
+  CHECK(r.segm_size[0] == 20);
+  // segm evaluation: the missing / invalid rows are refused; without them the box matches exactly.
+  auto p = locuskit::coco_params_for(gt, locuskit::IouType::segm);
+  CHECK_THROWS_AS(locuskit::coco_evaluate(t.view(), r.view(), p), std::invalid_argument);
+  locuskit::CocoTable first = t;
+  first.id.resize(1), first.image_id.resize(1), first.category_id.resize(1), first.area.resize(1);
+  first.iscrowd.resize(1), first.bbox.resize(4), first.segm_kind.resize(1), first.segm_offset.resize(2);
+  first.segm_size.resize(2), first.num_keypoints.resize(1), first.score.resize(1);
+  first.first_missing_bbox = -1;
+  const auto ev = locuskit::coco_evaluate(first.view(), r.view(), p);
+  const auto acc = locuskit::coco_accumulate(ev);
+  CHECK(acc.recall[0] == 1.0);  // IoU 1 at every threshold
+  p.iou_type = locuskit::IouType::boundary;
+  CHECK(locuskit::coco_accumulate(locuskit::coco_evaluate(first.view(), r.view(), p)).recall[0] == 1.0);
+}
+
+TEST_CASE("eval: iouType boundary equals the boundary-iou-api's COCOeval bitwise (stored stats)") {
+  const std::string dir = std::string(LOCUSKIT_SHARED_REFERENCE_DIR) + "/masks/boundary_iou";
+  if (!exists(dir + "/expected.json")) {
+    MESSAGE("../shared/reference/masks/boundary_iou absent, skipped");
+    return;
+  }
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.load(dir + "/expected.json").value_unsafe();
+  const auto want = doubles(doc["boundary_ap"]["stats"]["boundary"]);
+  const auto want_segm = doubles(doc["boundary_ap"]["stats"]["segm_pycocotools"]);
+  auto gt = locuskit::load_coco_ground_truth(dir + "/boundary_ap/gt.json");
+  auto dt = locuskit::load_coco_results(dir + "/boundary_ap/dt.json", gt);
+  for (auto type : {locuskit::IouType::boundary, locuskit::IouType::segm}) {
+    CAPTURE(locuskit::iou_type_name(type));
+    auto p = locuskit::coco_params_for(gt, type);
+    const auto ev = locuskit::coco_evaluate(gt.annotations.view(), dt.view(), p, locuskit::Parallel{2});
+    const auto sum = locuskit::coco_summarize(locuskit::coco_accumulate(ev), ev.params);
+    const auto& w = type == locuskit::IouType::boundary ? want : want_segm;
+    REQUIRE(sum.stats.size() == w.size());
+    for (std::size_t i = 0; i < w.size(); ++i) CHECK(locuskit::test::same_bits(sum.stats[i], w[i]));
+  }
 }
 
 #endif  // LOCUSKIT_TEST_HAVE_SIMDJSON

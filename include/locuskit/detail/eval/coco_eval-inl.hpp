@@ -13,6 +13,9 @@
 
 #include "../../error.hpp"
 #include "../../eval/numpy_sum.hpp"
+#include "../../mask/mask_iou.hpp"
+#include "../../mask/polygon.hpp"
+#include "../../mask/rle.hpp"
 
 namespace locuskit {
 namespace detail {
@@ -55,6 +58,105 @@ struct BoxOverlap {
         o = i / u;
       }
     }
+  }
+};
+
+/// The RLE of row `n` of a table's segmentation column (pycocotools' annToRLE): stored counts, or
+/// for a box-only result loadRes' polygon [[x1,y1, x1,y2, x2,y2, x2,y1]] rasterised at its image size.
+inline Rle row_mask(const CocoAnnotations& a, std::uint32_t n) {
+  Rle r;
+  r.height = a.segm_size[2 * std::size_t(n)];
+  r.width = a.segm_size[2 * std::size_t(n) + 1];
+  if (a.segm_kind[n] == segm_box) {
+    const double* bb = a.bbox + 4 * std::size_t(n);
+    const double x1 = bb[0], x2 = bb[0] + bb[2], y1 = bb[1], y2 = bb[1] + bb[3];
+    // resource limit (docs/eval.md): the rasteriser walks the outline on a 5x grid
+    LOCUSKIT_CHECK(10 * (std::fabs(bb[2]) + std::fabs(bb[3])) <= double(1 << 26), std::invalid_argument,
+                   "results[", n, "]: box too large to rasterise as a mask (a documented resource limit)");
+    const double xy[8] = {x1, y1, x1, y2, x2, y2, x2, y1};
+    return rle_from_polygon(xy, 4, r.height, r.width);
+  }
+  r.counts.assign(a.segm_counts + a.segm_offset[n], a.segm_counts + a.segm_offset[n + 1]);
+  return r;
+}
+
+/// Mask IoU between results and GT of one unit, as maskUtils.iou on annToRLE masks (rule 8):
+/// box prefilter on rleToBbox boxes, IoA for crowd GT, −1 for different sizes. out: D x G.
+struct MaskOverlap {
+  const CocoAnnotations* dt;
+  const CocoAnnotations* gt;
+  void masks(const std::uint32_t* dt_idx, std::size_t D, const std::uint32_t* gt_idx, std::size_t G,
+             std::vector<Rle>& dm, std::vector<Rle>& gm, std::vector<std::uint8_t>& crowd) const {
+    dm.resize(D), gm.resize(G), crowd.resize(G);
+    for (std::size_t d = 0; d < D; ++d) dm[d] = row_mask(*dt, dt_idx[d]);
+    for (std::size_t g = 0; g < G; ++g) {
+      gm[g] = row_mask(*gt, gt_idx[g]);
+      crowd[g] = gt->iscrowd[gt_idx[g]] != 0;
+    }
+  }
+  void operator()(const std::uint32_t* dt_idx, std::size_t D, const std::uint32_t* gt_idx, std::size_t G,
+                  double* out) const {
+    std::vector<Rle> dm, gm;
+    std::vector<std::uint8_t> crowd;
+    masks(dt_idx, D, gt_idx, G, dm, gm, crowd);
+    rle_iou_matrix(dm.data(), D, gm.data(), G, crowd.data(), out, Parallel{1});
+  }
+};
+
+/// The boundary of a mask as boundary-iou-api's mask_to_boundary: the mask minus its erosion by
+/// a (2d+1) x (2d+1) square (d successive 3x3 erosions), outside the image counting as
+/// background, d = max(1, round_half_even(ratio * sqrt(h² + w²))). O(h*w).
+inline Rle mask_boundary(const Rle& m, double dilation_ratio) {
+  const std::size_t h = m.height, w = m.width;
+  Rle out;
+  out.height = h, out.width = w;
+  if (h == 0 || w == 0) return out;
+  LOCUSKIT_CHECK(h <= (std::size_t(1) << 31) / w, std::invalid_argument, "boundary: a ", h, " x ", w,
+                 " mask is beyond the 2^31-pixel limit of Boundary IoU (it is decoded to find the boundary)");
+  const double diag = std::sqrt(static_cast<double>(h) * static_cast<double>(h) + static_cast<double>(w) * static_cast<double>(w));
+  const double dr = std::nearbyint(dilation_ratio * diag);  // round half to even (default mode)
+  const std::size_t d = dr < 1 ? 1 : static_cast<std::size_t>(dr);
+  std::vector<std::uint8_t> px(h * w), er(h * w), tmp(h * w);
+  rle_decode(&m, 1, px.data(), px.size());
+  // A pixel survives an erosion along one axis when no background lies within d on that axis.
+  auto erode = [d](const std::uint8_t* in, std::uint8_t* o, std::size_t n, std::size_t stride) {
+    // running count of background pixels in [i - d, i + d], out of range = background
+    std::size_t j = 0;  // index of the next pixel entering the window
+    long zeros = static_cast<long>(d);  // positions before 0 inside the window for i = 0: d of them
+    for (; j < n && j <= d; ++j) zeros += in[j * stride] == 0;
+    if (d + 1 > n) zeros += static_cast<long>(d + 1 - n);
+    for (std::size_t i = 0; i < n; ++i) {
+      o[i * stride] = zeros == 0;
+      // slide: i - d leaves, i + d + 1 enters
+      zeros -= i < d ? 1 : (in[(i - d) * stride] == 0);
+      const std::size_t e = i + d + 1;
+      zeros += e < n ? (in[e * stride] == 0) : 1;
+    }
+  };
+  for (std::size_t x = 0; x < w; ++x) erode(px.data() + x * h, tmp.data() + x * h, h, 1);  // along y (column)
+  for (std::size_t y = 0; y < h; ++y) erode(tmp.data() + y, er.data() + y, w, h);         // along x (row)
+  for (std::size_t i = 0; i < h * w; ++i) px[i] = px[i] && !er[i];
+  return rle_encode(px.data(), h, w);
+}
+
+/// Boundary AP's overlap (boundary-iou-api cocoeval): min(mask IoU, Boundary IoU) for non-crowd
+/// GT, plain mask IoU (IoA) for crowd GT. out: D x G.
+struct BoundaryOverlap {
+  MaskOverlap mask;
+  double dilation_ratio;
+  void operator()(const std::uint32_t* dt_idx, std::size_t D, const std::uint32_t* gt_idx, std::size_t G,
+                  double* out) const {
+    std::vector<Rle> dm, gm;
+    std::vector<std::uint8_t> crowd;
+    mask.masks(dt_idx, D, gt_idx, G, dm, gm, crowd);
+    rle_iou_matrix(dm.data(), D, gm.data(), G, crowd.data(), out, Parallel{1});
+    for (Rle& r : dm) r = mask_boundary(r, dilation_ratio);
+    for (std::size_t g = 0; g < G; ++g) gm[g] = crowd[g] ? Rle{} : mask_boundary(gm[g], dilation_ratio);
+    std::vector<double> b(D * G);
+    rle_iou_matrix(dm.data(), D, gm.data(), G, nullptr, b.data(), Parallel{1});
+    for (std::size_t d = 0; d < D; ++d)
+      for (std::size_t g = 0; g < G; ++g)
+        if (!crowd[g]) out[d * G + g] = std::fmin(out[d * G + g], b[d * G + g]);
   }
 };
 
@@ -251,6 +353,14 @@ inline void check_columns(const CocoAnnotations& a, const char* what, bool is_gt
   if (is_gt) need(a.iscrowd, "iscrowd");
   else need(a.score, "score");
   if (type == IouType::bbox || (is_gt && type == IouType::keypoints)) need(a.bbox, "bbox");
+  if (iou_type_uses_masks(type)) {
+    need(a.segm_kind, "segmentation");
+    for (std::size_t n = 0; n < a.size; ++n) {
+      LOCUSKIT_CHECK(a.segm_kind[n] != segm_missing, std::invalid_argument, what, "[", n, "]: field 'segmentation' is missing");
+      LOCUSKIT_CHECK(a.segm_kind[n] != segm_invalid, std::invalid_argument, what, "[", n, "]: 'segmentation' is not a mask");
+      LOCUSKIT_CHECK(a.segm_kind[n] != segm_box || a.bbox, std::invalid_argument, what, ": field 'bbox' is missing");
+    }
+  }
   if (type == IouType::keypoints) {
     need(a.keypoints, "keypoints");
     if (is_gt) need(a.num_keypoints, "num_keypoints");
@@ -443,8 +553,6 @@ inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotat
   namespace dc = detail::coco;
   dc::check_columns(gt, "ground truth", true, params.iou_type);
   dc::check_columns(dt, "results", false, params.iou_type);
-  LOCUSKIT_CHECK(params.iou_type != IouType::segm, std::invalid_argument,
-                 "iouType 'segm' is not supported yet (mask IoU lands in a later release); use 'bbox' or 'keypoints'");
   LOCUSKIT_CHECK(gt.size < (std::size_t(1) << 32) && dt.size < (std::size_t(1) << 32), std::invalid_argument,
                  "too many annotations (at most 2^32 - 1)");
   if (params.iou_type == IouType::keypoints) {
@@ -459,6 +567,11 @@ inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotat
                       dt.keypoint_values, gt.keypoint_values};
     return dc::evaluate_units(gt, dt, params, ov, par, record_matches);
   }
+  if (params.iou_type == IouType::segm)
+    return dc::evaluate_units(gt, dt, params, dc::MaskOverlap{&dt, &gt}, par, record_matches);
+  if (params.iou_type == IouType::boundary)
+    return dc::evaluate_units(gt, dt, params, dc::BoundaryOverlap{dc::MaskOverlap{&dt, &gt}, params.dilation_ratio},
+                              par, record_matches);
   dc::BoxOverlap ov{dt.bbox, gt.bbox, gt.iscrowd};
   return dc::evaluate_units(gt, dt, params, ov, par, record_matches);
 }
