@@ -492,15 +492,7 @@ py::dict voc_class_py(const py::array& det_image, const py::array& det_score, co
 
 void bind_eval(py::module_& parent) {
   auto m = parent.def_submodule("eval", "COCO / VOC evaluation (use locuskit.eval and locuskit.coco, the pycocotools drop-in)");
-  py::register_exception_translator([](std::exception_ptr p) {
-    try {
-      if (p) std::rethrow_exception(p);
-    } catch (const coco_missing_field& e) {
-      PyErr_SetString(PyExc_KeyError, e.what());
-    } catch (const coco_results_mismatch& e) {
-      PyErr_SetString(PyExc_AssertionError, e.what());
-    }
-  });
+  // Exceptions (coco_missing_field -> KeyError, coco_results_mismatch -> AssertionError): errors.cpp.
   // The one Params type: pycocotools' names and defaults, defined once in C++ (CocoParams).
   py::class_<CocoParams>(m, "Params",
                          "COCO evaluation parameters with pycocotools' names and defaults (C++ CocoParams): "

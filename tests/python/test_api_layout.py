@@ -56,8 +56,7 @@ def test_public_module_calls_only_its_area(area, module):
 
 def test_one_exception_translation_unit():
     units = sorted(p.name for p in SRC.glob("*.cpp") if "py::register_exception_translator(" in p.read_text())
-    pending = {"bind_eval.cpp"}  # still registers a copy of errors.cpp's coco translation (eval owns it)
-    assert set(units) - pending == {"errors.cpp"}, units
+    assert set(units) == {"errors.cpp"}, units
 
 
 def _private_imports(path: pathlib.Path, package: str) -> list:
