@@ -60,3 +60,22 @@ def test_non_finite_xml_coordinates_name_the_file(tmp_path):
     (tmp_path / "d" / "x.txt").write_text("a 0.1 0 0 2 2\n")
     with pytest.raises(ValueError, match=r"x\.xml: object 0: expected finite numbers"):
         voc_evaluate(tmp_path / "g", tmp_path / "d")
+
+
+@pytest.mark.parametrize("flag", ["9223372036854775808", "-1", "2"])
+def test_any_nonzero_difficult_is_difficult(tmp_path, flag):
+    # found by pyfuzz (the hour-long run): 2**63 overflowed the uint8 conversion (OverflowError);
+    # the devkit's astype(bool) makes every nonzero value difficult
+    from locuskit.eval import voc_evaluate
+
+    (tmp_path / "g").mkdir()
+    (tmp_path / "d").mkdir()
+    (tmp_path / "g" / "x.txt").write_text(f"a 0 0 0 2 2\na {flag} 5 5 2 2\n")
+    (tmp_path / "d" / "x.txt").write_text("a 0.9 0 0 2 2\na 0.8 5 5 2 2\n")
+    r = voc_evaluate(tmp_path / "g", tmp_path / "d").classes["a"]
+    assert r.npos == 1  # the difficult object is not counted
+    (tmp_path / "g" / "x.txt").unlink()
+    (tmp_path / "g" / "x.xml").write_text(
+        f"<annotation><object><name>a</name><difficult>{flag}</difficult><bndbox><xmin>5</xmin><ymin>5</ymin>"
+        "<xmax>7</xmax><ymax>7</ymax></bndbox></object></annotation>")
+    assert voc_evaluate(tmp_path / "g", tmp_path / "d", box_format="xyxy").classes["a"].npos == 0

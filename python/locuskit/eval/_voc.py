@@ -139,7 +139,8 @@ def _read_xml(path: pathlib.Path, index: int, gt: dict) -> None:
         if name is None or bb is None:
             raise ValueError(f"{where}: needs <name> and <bndbox>")
         try:
-            diff = int(obj.findtext("difficult", "0") or 0)
+            # the devkit's astype(bool): any nonzero integer marks the object difficult
+            diff = int(int(obj.findtext("difficult", "0") or 0) != 0)
         except ValueError:
             raise ValueError(f"{where}: <difficult> must be 0 or 1") from None
         coords = [bb.findtext(c) for c in ("xmin", "ymin", "xmax", "ymax")]
@@ -175,7 +176,7 @@ def load_voc_dir(gt_dir, det_dir, box_format="xywh"):
             if len(parts) not in (5, 6):
                 raise ValueError(f"{path}:{ln + 1}: expected 'class [difficult] x y w h'")
             try:
-                diff = int(parts[1]) if len(parts) == 6 else 0
+                diff = int(int(parts[1]) != 0) if len(parts) == 6 else 0  # nonzero: difficult (devkit)
             except ValueError:
                 raise ValueError(f"{path}:{ln + 1}: 'difficult' must be 0 or 1, got {parts[1]!r}") from None
             box = _to_xyxy(_numbers(parts[-4:], f"{path}:{ln + 1}"), box_format)
