@@ -10,6 +10,8 @@
 
 #include <xsimd/xsimd.hpp>
 
+#include "../../box/geometry.hpp"
+#include "../../nms/overlap.hpp"
 #include "../../simd/dispatch.hpp"
 
 namespace locuskit {
@@ -32,6 +34,7 @@ T iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const T* 
   constexpr std::size_t W = B::size;
   const T nan = std::numeric_limits<T>::quiet_NaN(), neg_inf = -std::numeric_limits<T>::infinity();
   const T hx1 = head[0], hy1 = head[1], hx2 = head[2], hy2 = head[3], ha = head[4];
+  const bool zero_exceeds = T(0) > threshold;
   T best = neg_inf;
   std::size_t count = 0;
   std::size_t p = begin;
@@ -41,12 +44,10 @@ T iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const T* 
     B bbest(neg_inf);
     alignas(64) T lanes[W];
     for (; p + W <= end; p += W) {
-      const B iw = xsimd::max(xsimd::min(bx2, B::load_unaligned(x2 + p)) - xsimd::max(bx1, B::load_unaligned(x1 + p)), zero);
-      const B ih = xsimd::max(xsimd::min(by2, B::load_unaligned(y2 + p)) - xsimd::max(by1, B::load_unaligned(y1 + p)), zero);
-      const B inter = iw * ih;
       const B a = B::load_unaligned(area + p);
-      const B uni = (bha + a) - inter;
-      const auto hit = inter / xsimd::select(uni == zero, one, uni) > bthr;
+      const auto hit = AxisAlignedIoU::exceeds<Arch, T>(bx1, by1, bx2, by2, bha, B::load_unaligned(x1 + p),
+                                                        B::load_unaligned(y1 + p), B::load_unaligned(x2 + p),
+                                                        B::load_unaligned(y2 + p), a, bthr, zero_exceeds);
       if (xsimd::any(hit)) {
         bbest = xsimd::max(bbest, xsimd::select(hit, B::load_unaligned(cls + p), bneg));
         xsimd::select(hit, bnan, a).store_unaligned(area + p);
@@ -58,11 +59,9 @@ T iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const T* 
     for (std::size_t l = 0; l < W; ++l) best = std::max(best, lanes[l]);
   }
   for (; p < end; ++p) {
-    const T iw = std::max(std::min(hx2, x2[p]) - std::max(hx1, x1[p]), T(0));
-    const T ih = std::max(std::min(hy2, y2[p]) - std::max(hy1, y1[p]), T(0));
-    const T inter = iw * ih;
-    const T uni = (ha + area[p]) - inter;
-    if (inter / (uni == T(0) ? T(1) : uni) > threshold) {
+    const T b[4] = {x1[p], y1[p], x2[p], y2[p]};
+    const T inter = geometry::intersection(head, b);
+    if (AxisAlignedIoU::exceeds(inter, (ha + area[p]) - inter, threshold, zero_exceeds)) {
       best = std::max(best, cls[p]);
       area[p] = nan;
       ++count;

@@ -1,0 +1,101 @@
+#pragma once
+/// \file nms/overlap.hpp
+/// Overlap policies: what every NMS variant measures between two boxes.
+///
+/// An NMS kernel is written once and templated on a policy `O` that supplies
+/// - `O::box_columns`: the width of one input row (4 for xyxy, 5 for rotated cxcywha);
+/// - `O::Box<T>`: a box prepared once for many pair tests (`O::prepare(row)`), e.g. with its area;
+/// - `O::overlap(a, b)`: the scalar pairwise overlap, host and device, with **the one answer for
+///   degenerate pairs**: a pair whose union is 0 (two zero-area boxes) has overlap **0**, in every
+///   variant, on CPU and GPU (detectron2, mmdet, TF; torchvision says NaN). A NaN coordinate still
+///   gives NaN, which never suppresses;
+/// - `O::may_overlap(a, b)`: a cheap test that is false only when the overlap is 0 or NaN (lets a
+///   kernel skip the exact test);
+/// - for axis-aligned boxes also the SIMD test (`AxisAlignedIoU::exceeds`) used by the vectorized
+///   kernels, equal lane for lane to the scalar one.
+///
+/// With a threshold t >= 0 a degenerate pair never suppresses (0 > t is false, as NaN > t was);
+/// with t < 0 (C++ only: Python requires [0, 1]) every pair of finite boxes suppresses, degenerate
+/// ones included.
+#include <cstddef>
+
+#include "../box/geometry.hpp"
+#include "../config.hpp"
+
+#if !defined(__CUDACC__)
+#include <xsimd/xsimd.hpp>
+#endif
+
+namespace locuskit {
+
+/// Axis-aligned IoU of (n, 4) xyxy boxes in T, torchvision's formula and operation order
+/// (`inter / ((area_a + area_b) - inter)`), 0 where the union is 0.
+struct AxisAlignedIoU {
+  static constexpr std::size_t box_columns = 4;
+  /// A box with its area (signed, torchvision's `(x2 - x1) * (y2 - y1)`).
+  template <class T>
+  struct Box {
+    T x1, y1, x2, y2, area;
+  };
+
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE Box<T> prepare(const T* row) noexcept {
+    return {row[0], row[1], row[2], row[3], geometry::area(row[0], row[1], row[2], row[3])};
+  }
+
+  /// IoU of two xyxy boxes with precomputed areas (the first is the kept / suppressing box).
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE T overlap(const T* a, T area_a, const T* b, T area_b) noexcept {
+    return geometry::iou(a, area_a, b, area_b, T(0));
+  }
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE T overlap(const Box<T>& a, const Box<T>& b) noexcept {
+    const T ra[4] = {a.x1, a.y1, a.x2, a.y2}, rb[4] = {b.x1, b.y1, b.x2, b.y2};
+    return overlap(ra, a.area, rb, b.area);
+  }
+  /// IoU of two rows.
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE T overlap(const T* a, const T* b) noexcept {
+    return overlap(a, geometry::area(a[0], a[1], a[2], a[3]), b, geometry::area(b[0], b[1], b[2], b[3]));
+  }
+
+  /// False only if the boxes do not intersect (then the IoU is 0 or NaN).
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE bool may_overlap(const Box<T>& a, const Box<T>& b) noexcept {
+    return geometry::min_(a.x2, b.x2) - geometry::max_(a.x1, b.x1) > T(0) &&
+           geometry::min_(a.y2, b.y2) - geometry::max_(a.y1, b.y1) > T(0);
+  }
+
+  /// `overlap > strict_threshold`, the suppression test, from an intersection and union already
+  /// computed (the kernels that need both). `zero_exceeds` = `0 > strict_threshold`, hoisted.
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE bool exceeds(T inter, T uni, T strict_threshold,
+                                                                bool zero_exceeds) noexcept {
+    // inter / 0 only occurs for a degenerate pair (an inverted box has no intersection, see
+    // docs/semantics.md), whose overlap is 0: it exceeds iff 0 > threshold.
+    return inter / uni > strict_threshold || (zero_exceeds && uni == T(0));
+  }
+
+#if !defined(__CUDACC__)
+  /// SIMD suppression mask of the head box (broadcast: hx1..ha) against W candidates; lane l is
+  /// true iff `overlap(head, candidate_l) > strict_threshold` (same bits as the scalar test).
+  template <class Arch, class T>
+  static LOCUSKIT_FORCEINLINE xsimd::batch_bool<T, Arch> exceeds(
+      const xsimd::batch<T, Arch>& hx1, const xsimd::batch<T, Arch>& hy1, const xsimd::batch<T, Arch>& hx2,
+      const xsimd::batch<T, Arch>& hy2, const xsimd::batch<T, Arch>& ha, const xsimd::batch<T, Arch>& bx1,
+      const xsimd::batch<T, Arch>& by1, const xsimd::batch<T, Arch>& bx2, const xsimd::batch<T, Arch>& by2,
+      const xsimd::batch<T, Arch>& ba, const xsimd::batch<T, Arch>& strict_threshold, bool zero_exceeds) noexcept {
+    using batch = xsimd::batch<T, Arch>;
+    const batch zero(T(0));
+    // Same operand order as geometry::iou (and torchvision): the head is the first box.
+    const batch iw = xsimd::max(xsimd::min(hx2, bx2) - xsimd::max(hx1, bx1), zero);
+    const batch ih = xsimd::max(xsimd::min(hy2, by2) - xsimd::max(hy1, by1), zero);
+    const batch inter = iw * ih;
+    const batch uni = (ha + ba) - inter;
+    const auto hit = inter / uni > strict_threshold;
+    return zero_exceeds ? (hit | (uni == zero)) : hit;
+  }
+#endif
+};
+
+}  // namespace locuskit
