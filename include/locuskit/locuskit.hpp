@@ -15,3 +15,4 @@
 #include "mask.hpp"
 #include "roi.hpp"
 #include "nms/iou_guided_nms.hpp"
+#include "rotated.hpp"
