@@ -14,3 +14,4 @@
 #include "nms/weighted_boxes_fusion.hpp"
 #include "nms/multiclass_nms.hpp"
 #include "nms/iou_guided_nms.hpp"
+#include "nms/rotated_nms.hpp"

@@ -21,6 +21,7 @@
 
 #include "../box/geometry.hpp"
 #include "../config.hpp"
+#include "../rotated/geometry.hpp"
 
 #if !defined(__CUDACC__)
 #include <xsimd/xsimd.hpp>
@@ -96,6 +97,60 @@ struct AxisAlignedIoU {
     return zero_exceeds ? (hit | (uni == zero)) : hit;
   }
 #endif
+};
+
+
+/// Which rotated IoU RotatedIoU computes.
+enum class RotatedIouMode : int {
+  /// Exact convex clipping in double, rounded once to T (rotated::rotated_iou).
+  exact = 0,
+  /// detectron2's float arithmetic, rounding for rounding (rotated::rotated_iou_detectron2; boxes
+  /// in its `degrees_ccw` convention): for bit parity with detectron2's `nms_rotated`.
+  detectron2 = 1,
+};
+
+/// Rotated-box IoU of (n, 5) `(cx, cy, w, h, angle)` boxes (rotated/geometry.hpp), 0 where the
+/// union is 0. A policy object (it carries the angle convention), not only a type.
+struct RotatedIoU {
+  static constexpr std::size_t box_columns = 5;
+  rotated::AngleConvention convention = rotated::AngleConvention::degrees_ccw;
+  RotatedIouMode mode = RotatedIouMode::exact;
+
+  /// A box and its circumcircle (centre and radius in double, slightly enlarged).
+  template <class T>
+  struct Box {
+    T row[5];
+    double cx, cy, radius;
+  };
+
+  template <class T>
+  LOCUSKIT_HOST_DEVICE Box<T> prepare(const T* row) const noexcept {
+    Box<T> b{{row[0], row[1], row[2], row[3], row[4]}, double(row[0]), double(row[1]), 0.0};
+    const double w = row[2] < T(0) ? -double(row[2]) : double(row[2]);
+    const double h = row[3] < T(0) ? -double(row[3]) : double(row[3]);
+    // Half the diagonal <= (w + h) / 2. detectron2's tolerances (1e-5 in squared pixels on the
+    // corner test) let a box of side s reach up to ~1e-5 / s beyond its edges: widen by that.
+    const double slack = mode == RotatedIouMode::detectron2 ? 2e-5 / (w < h ? w : h) : 0.0;
+    b.radius = 0.5 * (w + h) * (mode == RotatedIouMode::detectron2 ? 1.0 + 1e-4 : 1.0 + 1e-9) + slack;
+    return b;
+  }
+
+  template <class T>
+  LOCUSKIT_HOST_DEVICE T overlap(const Box<T>& a, const Box<T>& b) const noexcept {
+    return mode == RotatedIouMode::detectron2 ? rotated::rotated_iou_detectron2(a.row, b.row)
+                                              : rotated::rotated_iou(a.row, b.row, convention, T(0));
+  }
+  template <class T>
+  LOCUSKIT_HOST_DEVICE T overlap(const T* a, const T* b) const noexcept {
+    return overlap(prepare(a), prepare(b));
+  }
+
+  /// False only if the circumcircles are apart (then the IoU is 0). NaN -> true.
+  template <class T>
+  LOCUSKIT_HOST_DEVICE bool may_overlap(const Box<T>& a, const Box<T>& b) const noexcept {
+    const double dx = a.cx - b.cx, dy = a.cy - b.cy, r = a.radius + b.radius;
+    return !(dx * dx + dy * dy > r * r);
+  }
 };
 
 }  // namespace locuskit
