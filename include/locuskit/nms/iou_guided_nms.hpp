@@ -86,25 +86,55 @@ std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_sco
   detail::score_order(loc_scores, n, order, work);
   // SoA in rank order. A suppressed box becomes a tombstone (area NaN: its IoU is NaN and never
   // suppresses again) instead of shifting the arrays every pass; the live range is compacted when
-  // a quarter of it is dead. One branch-free pass per kept box tests the IoUs, takes the max score
-  // of the hits and tombstones them (kernel::iou_guided_pass, SIMD, runtime dispatch).
+  // a quarter of it is dead. One pass per block of kept boxes tests the IoUs, takes the max score
+  // of each head's hits and tombstones them (kernel::iou_guided_pass, SIMD, runtime dispatch).
   detail::Soa<T> soa(work, n);
   T *x1 = soa.x1, *y1 = soa.y1, *x2 = soa.x2, *y2 = soa.y2, *area = soa.area, *cls = work.values_.data();
   for (std::size_t p = 0; p < n; ++p) {
     soa.put(p, boxes + 4 * order[p]);
     cls[p] = cls_scores[order[p]];
   }
+  // Kept boxes are taken in blocks (kernel::iou_guided_block): the next live box, then each
+  // following live box that none of the block's earlier heads suppresses (a box they do suppress
+  // is a hit of the first such head, as in the sequential algorithm); one pass then serves the
+  // whole block, each candidate a hit of the first head that overlaps it above the threshold.
+  constexpr std::size_t block = kernel::iou_guided_block;
+  const bool zero_exceeds = T(0) > thr;
   std::size_t k = 0, head = 0, end = n, dead = 0;
+  T heads[block][5], best[block], own[block];
+  std::int64_t head_index[block];
   while (k < params.max_output) {
-    while (head < end && std::isnan(area[head])) ++head;
-    if (head >= end) break;
-    const T h[5] = {x1[head], y1[head], x2[head], y2[head], area[head]};
+    std::size_t nb = 0;
+    while (nb < block && k + nb < params.max_output) {
+      while (head < end && std::isnan(area[head])) ++head, --dead;
+      if (head >= end) break;
+      const T b[4] = {x1[head], y1[head], x2[head], y2[head]};
+      std::size_t by = nb;
+      for (std::size_t h = 0; h < nb && by == nb; ++h) {
+        const T inter = geometry::intersection(heads[h], b);
+        if (AxisAlignedIoU::exceeds(inter, (heads[h][4] + area[head]) - inter, thr, zero_exceeds)) by = h;
+      }
+      if (by < nb) {  // a hit of head `by`, passed over here (never counted as a tombstone)
+        own[by] = std::max(own[by], cls[head]);
+        area[head] = std::numeric_limits<T>::quiet_NaN();
+        ++head;
+        continue;
+      }
+      for (int c = 0; c < 4; ++c) heads[nb][c] = b[c];
+      heads[nb][4] = area[head];
+      own[nb] = cls[head];
+      head_index[nb] = order[head];
+      ++nb;
+      ++head;
+    }
+    if (nb == 0) break;
     std::size_t hits = 0;
-    const T best = simd::dispatch(kernel::iou_guided_pass{}, area, x1, y1, x2, y2, cls, head + 1, end, h, thr, &hits);
-    keep[k] = order[head];
-    kept_scores[k] = std::max(cls[head], best);
-    ++k;
-    ++head;
+    simd::dispatch(kernel::iou_guided_pass{}, area, x1, y1, x2, y2, cls, head, end, heads, nb, thr, best, &hits);
+    for (std::size_t h = 0; h < nb; ++h) {
+      keep[k] = head_index[h];
+      kept_scores[k] = std::max(own[h], best[h]);
+      ++k;
+    }
     dead += hits;
     if (dead * 4 > end - head) {  // compact the live range to the front
       std::size_t w = 0;
