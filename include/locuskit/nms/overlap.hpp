@@ -80,12 +80,14 @@ struct AxisAlignedIoU {
 #if !defined(__CUDACC__)
   /// SIMD suppression mask of the head box (broadcast: hx1..ha) against W candidates; lane l is
   /// true iff `overlap(head, candidate_l) > strict_threshold` (same bits as the scalar test).
-  template <class Arch, class T>
+  /// `ZeroExceeds` is std::true_type iff 0 > strict_threshold (a compile-time branch: the common
+  /// threshold >= 0 costs no extra instruction).
+  template <class Arch, class T, class ZeroExceeds>
   static LOCUSKIT_FORCEINLINE xsimd::batch_bool<T, Arch> exceeds(
       const xsimd::batch<T, Arch>& hx1, const xsimd::batch<T, Arch>& hy1, const xsimd::batch<T, Arch>& hx2,
       const xsimd::batch<T, Arch>& hy2, const xsimd::batch<T, Arch>& ha, const xsimd::batch<T, Arch>& bx1,
       const xsimd::batch<T, Arch>& by1, const xsimd::batch<T, Arch>& bx2, const xsimd::batch<T, Arch>& by2,
-      const xsimd::batch<T, Arch>& ba, const xsimd::batch<T, Arch>& strict_threshold, bool zero_exceeds) noexcept {
+      const xsimd::batch<T, Arch>& ba, const xsimd::batch<T, Arch>& strict_threshold, ZeroExceeds) noexcept {
     using batch = xsimd::batch<T, Arch>;
     const batch zero(T(0));
     // Same operand order as geometry::iou (and torchvision): the head is the first box.
@@ -94,7 +96,8 @@ struct AxisAlignedIoU {
     const batch inter = iw * ih;
     const batch uni = (ha + ba) - inter;
     const auto hit = inter / uni > strict_threshold;
-    return zero_exceeds ? (hit | (uni == zero)) : hit;
+    if constexpr (ZeroExceeds::value) return hit | (uni == zero);
+    else return hit;
   }
 #endif
 };

@@ -81,6 +81,8 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
   std::size_t head = 0, k = 0, dead = 0;
   const batch thr(threshold);
   const bool zero_exceeds = T(0) > threshold;  // degenerate pairs (overlap 0) suppress iff thr < 0
+  // The loop once per value of zero_exceeds (a compile-time constant inside).
+  auto run = [&](auto zero_exceeds_tag) -> std::size_t {
   T hb[block][4], ha[block];
   while (k < max_keep) {
     std::size_t nb = 0;
@@ -115,7 +117,7 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
       for (std::size_t h = 0; h < nb; ++h)
         suppress |= lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(
             batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]), batch(hb[h][3]), batch(ha[h]), bx1, by1, bx2, by2,
-            ba, thr, zero_exceeds));
+            ba, thr, zero_exceeds_tag));
       while (suppress) {
         const unsigned l = static_cast<unsigned>(__builtin_ctz(suppress));
         suppress &= suppress - 1;
@@ -153,6 +155,8 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
     }
   }
   return k;
+  };
+  return zero_exceeds ? run(std::true_type{}) : run(std::false_type{});
 }
 
 #define LOCUSKIT_NMS_GREEDY_INSTANCES(EXTERN, Arch)                                                 \

@@ -98,7 +98,7 @@ std::size_t kernel::nms_greedy_grid::operator()(Arch, const detail::NmsGridView<
             const batch bx2 = batch::load_unaligned(g.x2 + j), by2 = batch::load_unaligned(g.y2 + j);
             const batch ba = batch::load_unaligned(g.area + j);
             unsigned suppress = lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(
-                ax1, ay1, ax2, ay2, aa, bx1, by1, bx2, by2, ba, thr, zero_exceeds));
+                ax1, ay1, ax2, ay2, aa, bx1, by1, bx2, by2, ba, thr, std::false_type{}));
             while (suppress) {
               const std::size_t l = j + static_cast<std::size_t>(__builtin_ctz(suppress));
               suppress &= suppress - 1;

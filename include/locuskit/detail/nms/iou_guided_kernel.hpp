@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -43,7 +44,7 @@ void iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const 
   std::size_t count = 0;
   std::size_t p = begin;
   for (std::size_t h = 0; h < num_heads; ++h) best[h] = neg_inf;
-  {
+  auto run = [&](auto zero_exceeds_tag) {
     const B bthr(threshold), bnan(nan), bneg(neg_inf), zero(T(0)), one(T(1));
     B hb[iou_guided_block][5], bbest[iou_guided_block];
     for (std::size_t h = 0; h < num_heads; ++h) {
@@ -56,17 +57,17 @@ void iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const 
       const B bx2 = B::load_unaligned(x2 + p), by2 = B::load_unaligned(y2 + p);
       const B a = B::load_unaligned(area + p);
       auto taken = AxisAlignedIoU::exceeds<Arch, T>(hb[0][0], hb[0][1], hb[0][2], hb[0][3], hb[0][4], bx1, by1, bx2,
-                                                    by2, a, bthr, zero_exceeds);
+                                                    by2, a, bthr, zero_exceeds_tag);
       auto first = taken;
       for (std::size_t h = 1; h < num_heads; ++h)
         taken = taken | AxisAlignedIoU::exceeds<Arch, T>(hb[h][0], hb[h][1], hb[h][2], hb[h][3], hb[h][4], bx1, by1,
-                                                         bx2, by2, a, bthr, zero_exceeds);
+                                                         bx2, by2, a, bthr, zero_exceeds_tag);
       if (!xsimd::any(taken)) continue;
       const B c = B::load_unaligned(cls + p);
       bbest[0] = xsimd::max(bbest[0], xsimd::select(first, c, bneg));
       for (std::size_t h = 1; h < num_heads; ++h) {  // rare: recompute to attribute each hit to its first head
         const auto hit = AxisAlignedIoU::exceeds<Arch, T>(hb[h][0], hb[h][1], hb[h][2], hb[h][3], hb[h][4], bx1, by1,
-                                                          bx2, by2, a, bthr, zero_exceeds) &
+                                                          bx2, by2, a, bthr, zero_exceeds_tag) &
                          ~first;
         bbest[h] = xsimd::max(bbest[h], xsimd::select(hit, c, bneg));
         first = first | hit;
@@ -79,7 +80,9 @@ void iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const 
       bbest[h].store_aligned(lanes);
       for (std::size_t l = 0; l < W; ++l) best[h] = std::max(best[h], lanes[l]);
     }
-  }
+  };
+  if (zero_exceeds) run(std::true_type{});
+  else run(std::false_type{});
   for (; p < end; ++p) {
     const T b[4] = {x1[p], y1[p], x2[p], y2[p]};
     for (std::size_t h = 0; h < num_heads; ++h) {
