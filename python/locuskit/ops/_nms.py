@@ -1,5 +1,6 @@
 """Non-maximum suppression family: hard, batched, soft, DIoU, matrix, fast, cluster, weighted NMS,
-weighted boxes fusion and batched multi-class NMS.
+weighted boxes fusion, batched multi-class NMS, and rotated-box NMS (detectron2's ``nms_rotated``,
+``batched_nms_rotated``, plus ``soft_nms_rotated``; boxes ``(N, 5)`` ``(cx, cy, w, h, angle)``).
 
 Inputs are xyxy boxes ``(N, 4)`` and scores ``(N,)`` of the same dtype, float32 or float64 (NumPy,
 or anything with DLPack / the buffer protocol such as CPU torch tensors), C-contiguous. NaN/Inf or
@@ -31,6 +32,9 @@ __all__ = [
     "weighted_nms",
     "weighted_boxes_fusion",
     "multiclass_nms",
+    "nms_rotated",
+    "batched_nms_rotated",
+    "soft_nms_rotated",
 ]
 
 
@@ -186,3 +190,41 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
     return MulticlassNMSResult(*_core.multiclass_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(score_threshold),
                                 float(iou_threshold), max_output_per_class, max_total, max_candidates,
                                 bool(class_agnostic), rule))
+
+
+@tensor_io
+def nms_rotated(boxes, scores, iou_threshold: float, *, rule: str = ">=", angle_convention: str = "degrees_ccw",
+                iou: str = "exact", max_output=None) -> np.ndarray:
+    """Greedy NMS of rotated boxes ``(N, 5)`` ``(cx, cy, w, h, angle)`` (detectron2 ``nms_rotated``).
+
+    Kept indices (int64) by decreasing score, ties by lower index. Suppresses on ``IoU >=
+    iou_threshold`` (detectron2's CPU kernel; ``rule=">"`` for its CUDA kernel). ``iou="exact"``
+    (default) clips exactly; ``iou="detectron2"`` reproduces detectron2's float arithmetic, and
+    with it its kept indices bit for bit. ``angle_convention``: ``"degrees_ccw"`` (detectron2),
+    ``"radians_cw"`` (mmcv/mmrotate), ``"radians_ccw"``, ``"degrees_cw"`` (OpenCV). Zero-area
+    pairs have IoU 0. See docs/nms.md.
+    """
+    return _core.nms_rotated(as_array(boxes, "boxes"), as_array(scores, "scores"), None, float(iou_threshold), rule,
+                             angle_convention, iou, integer(max_output, "max_output", allow_none=True))
+
+
+@tensor_io
+def batched_nms_rotated(boxes, scores, idxs, iou_threshold: float, *, rule: str = ">=",
+                        angle_convention: str = "degrees_ccw", iou: str = "exact", max_output=None) -> np.ndarray:
+    """Per-class rotated NMS (``idxs`` int64 class ids), detectron2 ``batched_nms_rotated``: classes
+    never interact (exactly, without detectron2's float32 coordinate offsets). Kept indices by
+    decreasing score, ties by index. Options as :func:`nms_rotated`."""
+    return _core.nms_rotated(as_array(boxes, "boxes"), as_array(scores, "scores"), as_ids(idxs, "idxs"),
+                             float(iou_threshold), rule, angle_convention, iou,
+                             integer(max_output, "max_output", allow_none=True))
+
+
+@tensor_io
+def soft_nms_rotated(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 0.3, sigma: float = 0.5,
+                     score_threshold: float = 0.0, rule: str = "torchvision", angle_convention: str = "degrees_ccw",
+                     iou: str = "exact", max_output=None):
+    """Soft-NMS of rotated boxes ``(N, 5)``: :func:`soft_nms`'s rules with the rotated IoU.
+    Returns ``(keep, updated_scores)``."""
+    return _core.soft_nms_rotated(as_array(boxes, "boxes"), as_array(scores, "scores"), method,
+                                  float(iou_threshold), float(sigma), float(score_threshold), rule,
+                                  angle_convention, iou, integer(max_output, "max_output", allow_none=True))
