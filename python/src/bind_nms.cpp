@@ -439,7 +439,8 @@ py::tuple soft_nms_rotated_py(const py::array& boxes, const py::array& scores, c
   });
 }
 
-void bind_nms(py::module_& m) {
+void bind_nms(py::module_& parent) {
+  py::module_ m = parent.def_submodule("nms", "The NMS family, axis-aligned and rotated (use locuskit.ops)");
   m.def("nms_rotated", &nms_rotated_py, py::arg("boxes"), py::arg("scores"), py::arg("idxs"), py::arg("iou_threshold"),
         py::arg("rule"), py::arg("angle_convention"), py::arg("iou"), py::arg("max_output"));
   m.def("soft_nms_rotated", &soft_nms_rotated_py, py::arg("boxes"), py::arg("scores"), py::arg("method"),
