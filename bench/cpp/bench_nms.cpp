@@ -1,5 +1,5 @@
 // Google Benchmark for the NMS family: nms over N and the suppressed fraction, batched_nms over
-// classes, soft-NMS, multiclass_nms. Single thread. Inputs: detector-like clusters (see
+// classes, soft-NMS, multiclass_nms, IoU-guided and rotated NMS. Single thread. Inputs: detector-like clusters (see
 // clustered()): `dup%` sets the proposals per object (1 / (1 - dup)); the counter `suppressed%`
 // reports the fraction actually suppressed at IoU 0.5.
 #include <benchmark/benchmark.h>
@@ -130,6 +130,72 @@ void BM_multiclass_nms(benchmark::State& state) {
   state.counters["images/s"] = benchmark::Counter(double(B), benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_multiclass_nms)->Unit(benchmark::kMillisecond);
+
+
+// IoU-guided NMS (issue 18) against greedy nms on the same boxes, ranked by the same (predicted
+// IoU) scores: both keep the same set; the IoU-guided pass also tracks who suppressed whom.
+void BM_iou_guided_nms(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const Input in = clustered(n, 0.9);
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> loc(n), out(n);
+  for (auto& v : loc) v = u(rng);
+  std::vector<std::int64_t> keep(n);
+  locuskit::IouGuidedNmsParams p;
+  std::size_t k = 0;
+  for (auto _ : state) {
+    k = locuskit::iou_guided_nms(in.boxes.data(), in.scores.data(), loc.data(), n, p, keep.data(), out.data());
+    benchmark::DoNotOptimize(keep.data());
+  }
+  state.counters["kept"] = static_cast<double>(k);
+}
+void BM_nms_same_as_iou_guided(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const Input in = clustered(n, 0.9);
+  std::mt19937 rng(2);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> loc(n);
+  for (auto& v : loc) v = u(rng);
+  locuskit::NmsWorkspace<float> ws(n);
+  std::vector<std::int64_t> keep(n);
+  std::size_t k = 0;
+  for (auto _ : state) {
+    k = locuskit::nms(in.boxes.data(), loc.data(), n, 0.5, keep.data(), {}, &ws);
+    benchmark::DoNotOptimize(keep.data());
+  }
+  state.counters["kept"] = static_cast<double>(k);
+}
+BENCHMARK(BM_iou_guided_nms)->Arg(1000)->Arg(10000)->ArgName("N")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_nms_same_as_iou_guided)->Arg(1000)->Arg(10000)->ArgName("N")->Unit(benchmark::kMillisecond);
+
+// Rotated NMS (exact IoU, detectron2's >=): the clustered boxes as (cx, cy, w, h, angle).
+void BM_nms_rotated(benchmark::State& state) {
+  const std::size_t n = static_cast<std::size_t>(state.range(0));
+  const Input in = clustered(n, 0.9);
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> ang(-90, 90);
+  std::vector<float> rot(5 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const float* b = in.boxes.data() + 4 * i;
+    rot[5 * i + 0] = 0.5f * (b[0] + b[2]);
+    rot[5 * i + 1] = 0.5f * (b[1] + b[3]);
+    rot[5 * i + 2] = b[2] - b[0];
+    rot[5 * i + 3] = b[3] - b[1];
+    rot[5 * i + 4] = ang(rng);
+  }
+  locuskit::NmsWorkspace<float> ws(n);
+  std::vector<std::int64_t> keep(n);
+  locuskit::RotatedNmsParams p;
+  p.overlap.mode = state.range(1) ? locuskit::RotatedIouMode::detectron2 : locuskit::RotatedIouMode::exact;
+  std::size_t k = 0;
+  for (auto _ : state) {
+    k = locuskit::nms_rotated(rot.data(), in.scores.data(), n, p, keep.data(), &ws);
+    benchmark::DoNotOptimize(keep.data());
+  }
+  state.counters["kept"] = static_cast<double>(k);
+}
+BENCHMARK(BM_nms_rotated)->ArgsProduct({{1000, 10000}, {0, 1}})->ArgNames({"N", "d2"})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -2,6 +2,7 @@
 /// \file nms.hpp
 /// Every public header of include/locuskit/nms/: the NMS family.
 #include "nms/iou_rule.hpp"
+#include "nms/overlap.hpp"
 #include "nms/workspace.hpp"
 #include "nms/nms.hpp"
 #include "nms/batched_nms.hpp"
@@ -12,3 +13,5 @@
 #include "nms/weighted_nms.hpp"
 #include "nms/weighted_boxes_fusion.hpp"
 #include "nms/multiclass_nms.hpp"
+#include "nms/iou_guided_nms.hpp"
+#include "nms/rotated_nms.hpp"

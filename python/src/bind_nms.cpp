@@ -3,6 +3,7 @@
 // ValueError; float32 and float64 only, boxes and scores of the same dtype.
 #include <locuskit/box/validate.hpp>
 #include <locuskit/nms.hpp>
+#include <locuskit/nms/rotated_nms.hpp>
 
 #include <cmath>
 #include <limits>
@@ -334,7 +335,117 @@ py::tuple multiclass_nms_py(const py::array& boxes, const py::array& scores, dou
 
 }  // namespace
 
-void bind_nms(py::module_& m) {
+/// "degrees_ccw" (detectron2) | "radians_cw" (mmcv/mmrotate) | "radians_ccw" | "degrees_cw" (OpenCV).
+rotated::AngleConvention parse_angle_convention(const std::string& s) {
+  if (s == "degrees_ccw") return rotated::AngleConvention::degrees_ccw;
+  if (s == "radians_cw") return rotated::AngleConvention::radians_cw;
+  if (s == "radians_ccw") return rotated::AngleConvention::radians_ccw;
+  if (s == "degrees_cw") return rotated::AngleConvention::degrees_cw;
+  throw std::invalid_argument("angle_convention: expected 'degrees_ccw', 'radians_cw', 'radians_ccw' or "
+                              "'degrees_cw', got '" + s + "'");
+}
+
+RotatedIoU parse_rotated_iou(const std::string& convention, const std::string& iou) {
+  RotatedIoU ov;
+  ov.convention = parse_angle_convention(convention);
+  if (iou == "exact") {
+    ov.mode = RotatedIouMode::exact;
+  } else if (iou == "detectron2") {
+    if (ov.convention != rotated::AngleConvention::degrees_ccw)
+      throw std::invalid_argument("iou: 'detectron2' needs angle_convention 'degrees_ccw' (detectron2's)");
+    ov.mode = RotatedIouMode::detectron2;
+  } else {
+    throw std::invalid_argument("iou: expected 'exact' or 'detectron2', got '" + iou + "'");
+  }
+  return ov;
+}
+
+/// (N, 5) rotated boxes and (N,) scores of the same float dtype; runs `f(T{}, b, s, n)`.
+template <class F>
+decltype(auto) with_rotated_boxes_scores(const py::array& boxes, const py::array& scores, F&& f) {
+  return with_float_dtype(boxes, "boxes", [&](auto tag) {
+    using T = decltype(tag);
+    require_dtype<T>(boxes, "boxes");
+    require_shape(boxes, "boxes", {-1, 5}, "(N, 5) (cx, cy, w, h, angle)");
+    require_contiguous(boxes, "boxes");
+    const std::size_t n = static_cast<std::size_t>(boxes.shape(0));
+    const T* b = static_cast<const T*>(boxes.data());
+    const T* s = vector_data<T>(scores, "scores", static_cast<py::ssize_t>(n), "boxes");
+    return f(tag, b, s, n);
+  });
+}
+
+template <class T>
+void validate_rotated(const T* b, const T* s, std::size_t n) {
+  check_finite(b, 5 * n, "boxes");
+  check_finite(s, n, "scores", /*allow_inf=*/true);
+}
+
+py::array nms_rotated_py(const py::array& boxes, const py::array& scores, py::object idxs, double iou_threshold,
+                         const std::string& rule, const std::string& angle_convention, const std::string& iou,
+                         py::object max_output) {
+  check_unit(iou_threshold, "iou_threshold");
+  RotatedNmsParams p;
+  p.iou_threshold = iou_threshold;
+  p.rule = parse_rule(rule);
+  p.overlap = parse_rotated_iou(angle_convention, iou);
+  p.max_output = to_max(max_output, "max_output");
+  return with_rotated_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s,
+                                                      std::size_t n) -> py::array {
+    using T = decltype(tag);
+    const std::int64_t* c = nullptr;
+    if (!idxs.is_none())
+      c = vector_data<std::int64_t>(idxs.cast<py::array>(), "idxs", static_cast<py::ssize_t>(n), "boxes rows");
+    std::vector<std::int64_t> keep(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate_rotated(b, s, n);
+      k = c ? batched_nms_rotated(b, s, c, n, p, keep.data(), thread_workspace<T>(n))
+            : nms_rotated(b, s, n, p, keep.data(), thread_workspace<T>(n));
+    }
+    return indices_array(keep, k);
+  });
+}
+
+py::tuple soft_nms_rotated_py(const py::array& boxes, const py::array& scores, const std::string& method,
+                              double iou_threshold, double sigma, double score_threshold, const std::string& rule,
+                              const std::string& angle_convention, const std::string& iou, py::object max_output) {
+  SoftNmsParams p;
+  if (method == "linear") p.method = SoftNmsMethod::linear;
+  else if (method == "gaussian") p.method = SoftNmsMethod::gaussian;
+  else throw std::invalid_argument("method: expected 'linear' or 'gaussian', got '" + method + "'");
+  check_unit(iou_threshold, "iou_threshold");
+  if (!(sigma > 0) || !std::isfinite(sigma)) throw std::invalid_argument("sigma: must be > 0, got " + std::to_string(sigma));
+  if (!std::isfinite(score_threshold)) throw std::invalid_argument("score_threshold: must be finite");
+  p.iou_threshold = iou_threshold;
+  p.sigma = sigma;
+  p.score_threshold = score_threshold;
+  p.rule = parse_rule(rule);
+  p.max_output = to_max(max_output, "max_output");
+  const RotatedIoU ov = parse_rotated_iou(angle_convention, iou);
+  return with_rotated_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s,
+                                                      std::size_t n) -> py::tuple {
+    using T = decltype(tag);
+    std::vector<std::int64_t> keep(n);
+    std::vector<T> out(n);
+    std::size_t k = 0;
+    {
+      py::gil_scoped_release release;
+      validate_rotated(b, s, n);
+      k = soft_nms_rotated(b, s, n, p, ov, keep.data(), out.data());
+    }
+    return py::make_tuple(indices_array(keep, k), values_array(out, k));
+  });
+}
+
+void bind_nms(py::module_& parent) {
+  py::module_ m = parent.def_submodule("nms", "The NMS family, axis-aligned and rotated (use locuskit.ops)");
+  m.def("nms_rotated", &nms_rotated_py, py::arg("boxes"), py::arg("scores"), py::arg("idxs"), py::arg("iou_threshold"),
+        py::arg("rule"), py::arg("angle_convention"), py::arg("iou"), py::arg("max_output"));
+  m.def("soft_nms_rotated", &soft_nms_rotated_py, py::arg("boxes"), py::arg("scores"), py::arg("method"),
+        py::arg("iou_threshold"), py::arg("sigma"), py::arg("score_threshold"), py::arg("rule"),
+        py::arg("angle_convention"), py::arg("iou"), py::arg("max_output"));
   m.def("nms", &nms_py, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"),
         py::arg("rule") = "torchvision", py::arg("max_output") = py::none());
   m.def("batched_nms", &batched_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("idxs"),

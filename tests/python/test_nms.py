@@ -259,7 +259,7 @@ def test_integer_parameters_are_checked_and_named(value, error, needle):
         lk.matrix_nms(boxes, scores, max_output=value)
     # The compiled layer checks too (no RuntimeError when called directly).
     with pytest.raises(error, match=needle):
-        lk._core.nms(boxes, scores, 0.5, "torchvision", value)
+        lk._core.nms.nms(boxes, scores, 0.5, "torchvision", value)
     assert lk.nms(boxes, scores, 0.5, max_output=np.int64(1)).tolist() == [0]
 
 

@@ -19,6 +19,7 @@
 
 #include "../box/geometry.hpp"
 #include "../config.hpp"
+#include "../nms/overlap.hpp"
 
 namespace locuskit {
 namespace gpu {
@@ -76,7 +77,7 @@ inline T threshold_as(double threshold) noexcept {
 /// IoU as NMS uses it: geometry::iou with degenerate pairs (union 0) giving 0.
 template <class T>
 LOCUSKIT_HOST_DEVICE LOCUSKIT_FORCEINLINE T nms_iou(const T* a, T area_a, const T* b, T area_b) noexcept {
-  return geometry::iou(a, area_a, b, area_b, T(0));
+  return AxisAlignedIoU::overlap(a, area_a, b, area_b);
 }
 
 /// Bits j in [j_begin, j_end), j > i, set where chunk box i suppresses chunk box j:

@@ -8,6 +8,8 @@
 
 #include "../box/geometry.hpp"
 #include "iou_rule.hpp"
+#include "overlap.hpp"
+#include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
 
 namespace locuskit {
@@ -17,7 +19,7 @@ namespace locuskit {
 /// when c = 0 (darknet). IoU is 0 for zero-area pairs.
 template <class T>
 inline T diou_nms_score(const T* a, T area_a, const T* b, T area_b, T beta) noexcept {
-  const T iou = geometry::iou(a, area_a, b, area_b, T(0));
+  const T iou = AxisAlignedIoU::overlap(a, area_a, b, area_b);
   const T cw = geometry::max_(a[2], b[2]) - geometry::min_(a[0], b[0]);
   const T ch = geometry::max_(a[3], b[3]) - geometry::min_(a[1], b[1]);
   const T c2 = cw * cw + ch * ch;

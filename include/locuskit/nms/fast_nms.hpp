@@ -9,6 +9,8 @@
 #include "../box/geometry.hpp"
 #include "../error.hpp"
 #include "iou_rule.hpp"
+#include "overlap.hpp"
+#include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
 
 namespace locuskit {
@@ -48,9 +50,7 @@ SuppressionBits suppression_bits(const T* boxes, const T* scores, std::size_t n,
     const T area_a = geometry::area(a[0], a[1], a[2], a[3]);
     for (std::size_t j = i + 1; j < m; ++j) {
       const T* b = boxes + 4 * order[j];
-      const T inter = geometry::intersection(a, b);
-      const T iou = inter / ((area_a + geometry::area(b[0], b[1], b[2], b[3])) - inter);
-      if (iou > thr) sb.bits[i * words + j / 64] |= std::uint64_t(1) << (j % 64);
+      if (AxisAlignedIoU::overlap(a, area_a, b, geometry::area(b[0], b[1], b[2], b[3])) > thr) sb.bits[i * words + j / 64] |= std::uint64_t(1) << (j % 64);
     }
   }
   return sb;

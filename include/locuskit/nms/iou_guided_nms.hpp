@@ -13,7 +13,9 @@
 #include "../box/geometry.hpp"
 #include "../detail/nms/iou_guided_kernel.hpp"
 #include "../error.hpp"
+#include "../detail/nms/engine.hpp"
 #include "iou_rule.hpp"
+#include "workspace.hpp"
 
 namespace locuskit {
 
@@ -70,39 +72,69 @@ std::size_t iou_guided_nms_with(std::size_t n, const T* cls_scores, const T* loc
 /// in T (inter / (area_i + area_j - inter), 0 when the union is 0) compared with the threshold in
 /// double, as torchvision (float32 IoUs against the double threshold).
 /// Boxes must be finite (a NaN area marks a suppressed box). O(kept x alive) IoUs in one
-/// branch-free pass per kept box, O(n log n) sort, O(n) memory. Thread-safe.
+/// branch-free pass per kept box, O(n) radix sort, O(n) memory. Thread-safe.
 template <class T>
 std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_scores, std::size_t n,
                            const IouGuidedNmsParams& params, std::int64_t* keep, T* kept_scores) {
   const T thr = strict_iou_threshold<T>(params.iou_threshold,
                                         params.suppress_equal ? IouRule::greater_equal : IouRule::torchvision);
-  std::vector<std::int64_t> order(n);
-  std::iota(order.begin(), order.end(), std::int64_t{0});
-  std::stable_sort(order.begin(), order.end(),
-                   [&](std::int64_t a, std::int64_t b) { return loc_scores[a] > loc_scores[b]; });
+  if (n == 0 || params.max_output == 0) return 0;
+  // Rank order by the engine's stable radix sort (ties: lower index first), O(n).
+  NmsWorkspace<T> work(n);
+  if (work.values_.size() < n) work.values_.resize(n);
+  std::int64_t* order = work.order_.data();
+  detail::score_order(loc_scores, n, order, work);
   // SoA in rank order. A suppressed box becomes a tombstone (area NaN: its IoU is NaN and never
   // suppresses again) instead of shifting the arrays every pass; the live range is compacted when
-  // a quarter of it is dead. One branch-free pass per kept box tests the IoUs, takes the max score
-  // of the hits and tombstones them (kernel::iou_guided_pass, SIMD, runtime dispatch).
-  std::vector<T> x1(n), y1(n), x2(n), y2(n), area(n), cls(n);
+  // a quarter of it is dead. One pass per block of kept boxes tests the IoUs, takes the max score
+  // of each head's hits and tombstones them (kernel::iou_guided_pass, SIMD, runtime dispatch).
+  detail::Soa<T> soa(work, n);
+  T *x1 = soa.x1, *y1 = soa.y1, *x2 = soa.x2, *y2 = soa.y2, *area = soa.area, *cls = work.values_.data();
   for (std::size_t p = 0; p < n; ++p) {
-    const T* b = boxes + 4 * order[p];
-    x1[p] = b[0], y1[p] = b[1], x2[p] = b[2], y2[p] = b[3];
-    area[p] = geometry::area(b[0], b[1], b[2], b[3]);
+    soa.put(p, boxes + 4 * order[p]);
     cls[p] = cls_scores[order[p]];
   }
+  // Kept boxes are taken in blocks (kernel::iou_guided_block): the next live box, then each
+  // following live box that none of the block's earlier heads suppresses (a box they do suppress
+  // is a hit of the first such head, as in the sequential algorithm); one pass then serves the
+  // whole block, each candidate a hit of the first head that overlaps it above the threshold.
+  constexpr std::size_t block = kernel::iou_guided_block;
+  const bool zero_exceeds = T(0) > thr;
   std::size_t k = 0, head = 0, end = n, dead = 0;
+  T heads[block][5], best[block], own[block];
+  std::int64_t head_index[block];
   while (k < params.max_output) {
-    while (head < end && std::isnan(area[head])) ++head;
-    if (head >= end) break;
-    const T h[5] = {x1[head], y1[head], x2[head], y2[head], area[head]};
+    std::size_t nb = 0;
+    while (nb < block && k + nb < params.max_output) {
+      while (head < end && std::isnan(area[head])) ++head, --dead;
+      if (head >= end) break;
+      const T b[4] = {x1[head], y1[head], x2[head], y2[head]};
+      std::size_t by = nb;
+      for (std::size_t h = 0; h < nb && by == nb; ++h) {
+        const T inter = geometry::intersection(heads[h], b);
+        if (AxisAlignedIoU::exceeds(inter, (heads[h][4] + area[head]) - inter, thr, zero_exceeds)) by = h;
+      }
+      if (by < nb) {  // a hit of head `by`, passed over here (never counted as a tombstone)
+        own[by] = std::max(own[by], cls[head]);
+        area[head] = std::numeric_limits<T>::quiet_NaN();
+        ++head;
+        continue;
+      }
+      for (int c = 0; c < 4; ++c) heads[nb][c] = b[c];
+      heads[nb][4] = area[head];
+      own[nb] = cls[head];
+      head_index[nb] = order[head];
+      ++nb;
+      ++head;
+    }
+    if (nb == 0) break;
     std::size_t hits = 0;
-    const T best = simd::dispatch(kernel::iou_guided_pass{}, area.data(), x1.data(), y1.data(), x2.data(), y2.data(),
-                                  cls.data(), head + 1, end, h, thr, &hits);
-    keep[k] = order[head];
-    kept_scores[k] = std::max(cls[head], best);
-    ++k;
-    ++head;
+    simd::dispatch(kernel::iou_guided_pass{}, area, x1, y1, x2, y2, cls, head, end, heads, nb, thr, best, &hits);
+    for (std::size_t h = 0; h < nb; ++h) {
+      keep[k] = head_index[h];
+      kept_scores[k] = std::max(own[h], best[h]);
+      ++k;
+    }
     dead += hits;
     if (dead * 4 > end - head) {  // compact the live range to the front
       std::size_t w = 0;

@@ -11,6 +11,8 @@
 
 #include "../box/geometry.hpp"
 #include "../error.hpp"
+#include "overlap.hpp"
+#include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
 
 namespace locuskit {
@@ -67,7 +69,7 @@ std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labe
   }
   auto X = [&](std::size_t i, std::size_t j) -> T {  // i < j
     if (labels && labels[order[i]] != labels[order[j]]) return T(0);
-    return geometry::iou(boxes + 4 * order[i], area[i], boxes + 4 * order[j], area[j], T(0));
+    return AxisAlignedIoU::overlap(boxes + 4 * order[i], area[i], boxes + 4 * order[j], area[j]);
   };
   for (std::size_t j = 0; j < m; ++j)
     for (std::size_t i = 0; i < j; ++i) comp[j] = std::max(comp[j], X(i, j));

@@ -8,6 +8,8 @@
 #include "../detail/nms/score_ordered.hpp"
 #include "../error.hpp"
 #include "iou_rule.hpp"
+#include "overlap.hpp"
+#include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
 
 namespace locuskit {
@@ -91,9 +93,7 @@ std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
     for (std::size_t b = a + 1; b < n; ++b) {
       if (suppressed[b]) continue;
       const T* bj = boxes + 4 * order[b];
-      const T inter = geometry::intersection(bi, bj);
-      const T ovr = inter / ((area_i + geometry::area(bj[0], bj[1], bj[2], bj[3])) - inter);
-      if (ovr > thr) suppressed[b] = 1;
+      if (AxisAlignedIoU::overlap(bi, area_i, bj, geometry::area(bj[0], bj[1], bj[2], bj[3])) > thr) suppressed[b] = 1;
     }
   }
   return k;

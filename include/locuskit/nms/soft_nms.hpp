@@ -11,6 +11,7 @@
 #include "../error.hpp"
 #include "../detail/nms/soft_kernel.hpp"
 #include "iou_rule.hpp"
+#include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
 
 namespace locuskit {
@@ -55,6 +56,63 @@ float opencv_rect_overlap(const T* a, const T* b) noexcept {
   const T h = geometry::min_(a[3], b[3]) - geometry::max_(a[1], b[1]);
   const double inter = (w > T(0) && h > T(0)) ? double(w) * double(h) : 0.0;
   return 1.0f - static_cast<float>(1.0 - inter / ((area_a + area_b) - inter));
+}
+}  // namespace detail
+
+namespace detail {
+/// Soft-NMS with any overlap policy `O` (scalar; the semantics of soft_nms with the native
+/// overlap): `boxes` (n, O::box_columns). Selection, decay and stopping exactly as soft_nms.
+/// O(kept x alive) overlap tests, pairs failing `ov.may_overlap` (overlap 0: factor 1) skipped.
+template <class O, class T>
+std::size_t soft_nms_prepared(const O& ov, const T* boxes, const T* scores, std::size_t n, std::int64_t* keep,
+                              T* kept_scores, const SoftNmsParams& params) {
+  LOCUSKIT_CHECK(params.method == SoftNmsMethod::linear || params.sigma > 0, std::invalid_argument,
+                 "soft_nms: sigma must be > 0, got ", params.sigma);
+  LOCUSKIT_CHECK(!std::isnan(params.score_threshold), std::invalid_argument, "soft_nms: score_threshold is NaN");
+  const T thr = strict_iou_threshold<T>(params.iou_threshold, params.rule);
+  const T sigma = static_cast<T>(params.sigma);
+  const bool linear = params.method == SoftNmsMethod::linear;
+  const T min_score = static_cast<T>(params.score_threshold);
+  const T neg_inf = -std::numeric_limits<T>::infinity();
+  using Box = decltype(ov.prepare(boxes));
+  struct Item {
+    Box box;
+    T score;
+    std::int64_t index;
+  };
+  std::vector<Item> live;
+  live.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!(scores[i] >= min_score) || scores[i] == neg_inf) continue;  // never selectable (NaN too)
+    live.push_back(Item{ov.prepare(boxes + O::box_columns * i), scores[i], static_cast<std::int64_t>(i)});
+  }
+  std::size_t k = 0;
+  while (!live.empty() && k < params.max_output) {
+    std::size_t at = 0;  // first maximum: the lowest index among ties (live stays in index order)
+    for (std::size_t j = 1; j < live.size(); ++j)
+      if (live[j].score > live[at].score) at = j;
+    const Item sel = live[at];
+    keep[k] = sel.index;
+    kept_scores[k] = sel.score;
+    ++k;
+    std::size_t w = 0;
+    for (std::size_t j = 0; j < live.size(); ++j) {
+      if (j == at) continue;
+      Item it = live[j];
+      if (ov.may_overlap(sel.box, it.box)) {
+        const T iou = ov.overlap(sel.box, it.box);
+        if (linear) {
+          if (iou > thr) it.score *= T(1) - iou;
+        } else {
+          it.score *= std::exp(-(iou * iou) / sigma);
+        }
+      }  // else overlap 0: the factor is exactly 1 (1 - 0 or exp(-0))
+      if (!(it.score >= min_score)) continue;
+      live[w++] = it;
+    }
+    live.resize(w);
+  }
+  return k;
 }
 }  // namespace detail
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../error.hpp"
+#include "overlap.hpp"
 
 namespace locuskit {
 
@@ -129,11 +130,7 @@ std::size_t weighted_boxes_fusion(const T* boxes, const T* scores, const std::in
     double best_iou = params.iou_threshold;
     for (std::size_t c = label_begin; c < w.clusters_.size(); ++c) {
       const double* f = w.clusters_[c].box;
-      const double iw = std::max(std::min(f[2], bx.b[2]) - std::max(f[0], bx.b[0]), 0.0);
-      const double ih = std::max(std::min(f[3], bx.b[3]) - std::max(f[1], bx.b[1]), 0.0);
-      const double inter = iw * ih;
-      const double iou = inter / (((f[2] - f[0]) * (f[3] - f[1]) +
-                                   (bx.b[2] - bx.b[0]) * (bx.b[3] - bx.b[1])) - inter);
+      const double iou = AxisAlignedIoU::overlap(f, bx.b);
       if (iou > best_iou) best_iou = iou, best = c;
     }
     if (best == npos) {

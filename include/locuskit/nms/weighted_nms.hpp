@@ -8,6 +8,8 @@
 
 #include "../box/geometry.hpp"
 #include "iou_rule.hpp"
+#include "overlap.hpp"
+#include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
 
 namespace locuskit {
@@ -45,9 +47,7 @@ std::size_t weighted_nms(const T* boxes, const T* scores, std::size_t n, double 
     for (std::size_t j = 1; j < m; ++j) {
       const std::int64_t ib = alive[j];
       const T* b = boxes + 4 * ib;
-      const T inter = geometry::intersection(a, b);
-      const T iou = inter / ((area[ia] + area[ib]) - inter);
-      if (iou > thr) {
+      if (AxisAlignedIoU::overlap(a, area[ia], b, area[ib]) > thr) {
         const double sb = static_cast<double>(scores[ib]);
         for (int c = 0; c < 4; ++c) acc[c] += sb * b[c];
         wsum += sb;

@@ -1,5 +1,6 @@
 """Non-maximum suppression family: hard, batched, soft, DIoU, matrix, fast, cluster, weighted NMS,
-weighted boxes fusion and batched multi-class NMS.
+weighted boxes fusion, batched multi-class NMS, and rotated-box NMS (detectron2's ``nms_rotated``,
+``batched_nms_rotated``, plus ``soft_nms_rotated``; boxes ``(N, 5)`` ``(cx, cy, w, h, angle)``).
 
 Inputs are xyxy boxes ``(N, 4)`` and scores ``(N,)`` of the same dtype, float32 or float64 (NumPy,
 or anything with DLPack / the buffer protocol such as CPU torch tensors), C-contiguous. NaN/Inf or
@@ -31,6 +32,9 @@ __all__ = [
     "weighted_nms",
     "weighted_boxes_fusion",
     "multiclass_nms",
+    "nms_rotated",
+    "batched_nms_rotated",
+    "soft_nms_rotated",
 ]
 
 
@@ -41,7 +45,7 @@ def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_o
     Ties in score keep the lower index first (stable sort). ``max_output`` keeps only the first
     that many (the result's prefix). O(N) memory, SIMD; see docs/nms.md.
     """
-    return _core.nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule,
+    return _core.nms.nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule,
                      integer(max_output, "max_output", allow_none=True))
 
 
@@ -49,7 +53,7 @@ def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_o
 def batched_nms(boxes, scores, idxs, iou_threshold: float, *, rule: str = "torchvision", max_output=None) -> np.ndarray:
     """Per-class NMS (``idxs`` int64 class ids): exactly torchvision's per-class loop, for any
     coordinates (never the coordinate-offset trick). Kept indices by decreasing score, ties by index."""
-    return _core.batched_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), as_ids(idxs, "idxs"),
+    return _core.nms.batched_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), as_ids(idxs, "idxs"),
                              float(iou_threshold), rule, integer(max_output, "max_output", allow_none=True))
 
 
@@ -66,7 +70,7 @@ def soft_nms(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 
     scalar); the default computes the IoU in the input dtype (SIMD), which differs from OpenCV in
     the last bits and so, at a threshold the IoU hits exactly, in which boxes decay (docs/nms.md).
     """
-    return _core.soft_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), method, float(iou_threshold),
+    return _core.nms.soft_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), method, float(iou_threshold),
                           float(sigma), float(score_threshold), rule,
                           integer(max_output, "max_output", allow_none=True))
 
@@ -75,7 +79,7 @@ def soft_nms(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 
 def diou_nms(boxes, scores, iou_threshold: float, *, beta: float = 1.0, rule: str = "torchvision") -> np.ndarray:
     """DIoU-NMS (YOLOv4): greedy, suppressing when ``IoU - (rho^2/c^2)**beta > iou_threshold``.
     ``beta=1`` is the paper, darknet uses 0.6."""
-    return _core.diou_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), float(beta), rule)
+    return _core.nms.diou_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), float(beta), rule)
 
 
 @tensor_io
@@ -84,7 +88,7 @@ def matrix_nms(boxes, scores, labels=None, *, kernel: str = "gaussian", sigma: f
     """Matrix NMS (SOLOv2 / mmdet ``mask_matrix_nms``) on boxes. Returns ``(keep, decayed_scores)``
     sorted by decayed score; keeps decayed scores >= ``filter_threshold``."""
     lab = None if labels is None else as_ids(labels, "labels")
-    return _core.matrix_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), lab, kernel, float(sigma),
+    return _core.nms.matrix_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), lab, kernel, float(sigma),
                             float(filter_threshold), integer(pre_top_k, "pre_top_k", allow_none=True),
                             integer(max_output, "max_output", allow_none=True))
 
@@ -92,14 +96,14 @@ def matrix_nms(boxes, scores, labels=None, *, kernel: str = "gaussian", sigma: f
 @tensor_io
 def fast_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
     """Fast NMS (YOLACT): keep a box iff no higher-scored box overlaps it by more than the threshold."""
-    return _core.fast_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold),
+    return _core.nms.fast_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold),
                           integer(top_k, "top_k", allow_none=True), rule)
 
 
 @tensor_io
 def cluster_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = "torchvision") -> np.ndarray:
     """Cluster-NMS: iterated Fast NMS; converges to exactly ``nms`` (same indices, same order)."""
-    return _core.cluster_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold),
+    return _core.nms.cluster_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold),
                              integer(top_k, "top_k", allow_none=True), rule)
 
 
@@ -107,7 +111,7 @@ def cluster_nms(boxes, scores, iou_threshold: float, *, top_k=None, rule: str = 
 def weighted_nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision"):
     """Weighted NMS: the ``nms`` result, each kept box replaced by the score-weighted mean of itself
     and the boxes it suppresses. Returns ``(keep, fused_boxes)``."""
-    return _core.weighted_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule)
+    return _core.nms.weighted_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule)
 
 
 @tensor_io
@@ -150,7 +154,7 @@ def weighted_boxes_fusion(boxes_list, scores_list, labels_list, weights=None, io
     scores = np.ascontiguousarray(np.concatenate(s) if s else np.zeros(0, dtype), dtype=dtype)
     labels = np.ascontiguousarray(np.concatenate(lab).astype(np.int64) if lab else np.zeros(0, np.int64))
     models = np.repeat(np.arange(num_models, dtype=np.int64), [len(x) for x in b])
-    return _core.weighted_boxes_fusion(boxes, scores, labels, models, w, float(iou_thr), float(skip_box_thr),
+    return _core.nms.weighted_boxes_fusion(boxes, scores, labels, models, w, float(iou_thr), float(skip_box_thr),
                                        conf_type, bool(allows_overflow))
 
 
@@ -183,6 +187,44 @@ def multiclass_nms(boxes, scores, *, score_threshold: float = 0.0, iou_threshold
     max_total = integer(max_total, "max_total", maximum=INT32_MAX)
     max_candidates = integer(max_candidates, "max_candidates")
     max_output_per_class = integer(max_output_per_class, "max_output_per_class", allow_none=True)
-    return MulticlassNMSResult(*_core.multiclass_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(score_threshold),
+    return MulticlassNMSResult(*_core.nms.multiclass_nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(score_threshold),
                                 float(iou_threshold), max_output_per_class, max_total, max_candidates,
                                 bool(class_agnostic), rule))
+
+
+@tensor_io
+def nms_rotated(boxes, scores, iou_threshold: float, *, rule: str = ">=", angle_convention: str = "degrees_ccw",
+                iou: str = "exact", max_output=None) -> np.ndarray:
+    """Greedy NMS of rotated boxes ``(N, 5)`` ``(cx, cy, w, h, angle)`` (detectron2 ``nms_rotated``).
+
+    Kept indices (int64) by decreasing score, ties by lower index. Suppresses on ``IoU >=
+    iou_threshold`` (detectron2's CPU kernel; ``rule=">"`` for its CUDA kernel). ``iou="exact"``
+    (default) clips exactly; ``iou="detectron2"`` reproduces detectron2's float arithmetic, and
+    with it its kept indices bit for bit. ``angle_convention``: ``"degrees_ccw"`` (detectron2),
+    ``"radians_cw"`` (mmcv/mmrotate), ``"radians_ccw"``, ``"degrees_cw"`` (OpenCV). Zero-area
+    pairs have IoU 0. See docs/nms.md.
+    """
+    return _core.nms.nms_rotated(as_array(boxes, "boxes"), as_array(scores, "scores"), None, float(iou_threshold), rule,
+                             angle_convention, iou, integer(max_output, "max_output", allow_none=True))
+
+
+@tensor_io
+def batched_nms_rotated(boxes, scores, idxs, iou_threshold: float, *, rule: str = ">=",
+                        angle_convention: str = "degrees_ccw", iou: str = "exact", max_output=None) -> np.ndarray:
+    """Per-class rotated NMS (``idxs`` int64 class ids), detectron2 ``batched_nms_rotated``: classes
+    never interact (exactly, without detectron2's float32 coordinate offsets). Kept indices by
+    decreasing score, ties by index. Options as :func:`nms_rotated`."""
+    return _core.nms.nms_rotated(as_array(boxes, "boxes"), as_array(scores, "scores"), as_ids(idxs, "idxs"),
+                             float(iou_threshold), rule, angle_convention, iou,
+                             integer(max_output, "max_output", allow_none=True))
+
+
+@tensor_io
+def soft_nms_rotated(boxes, scores, *, method: str = "gaussian", iou_threshold: float = 0.3, sigma: float = 0.5,
+                     score_threshold: float = 0.0, rule: str = "torchvision", angle_convention: str = "degrees_ccw",
+                     iou: str = "exact", max_output=None):
+    """Soft-NMS of rotated boxes ``(N, 5)``: :func:`soft_nms`'s rules with the rotated IoU.
+    Returns ``(keep, updated_scores)``."""
+    return _core.nms.soft_nms_rotated(as_array(boxes, "boxes"), as_array(scores, "scores"), method,
+                                  float(iou_threshold), float(sigma), float(score_threshold), rule,
+                                  angle_convention, iou, integer(max_output, "max_output", allow_none=True))

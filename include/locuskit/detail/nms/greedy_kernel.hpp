@@ -11,6 +11,7 @@
 
 #include "../../box/geometry.hpp"
 #include "../../config.hpp"
+#include "../../nms/overlap.hpp"
 #include "../../simd/dispatch.hpp"
 
 LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
@@ -52,7 +53,8 @@ LOCUSKIT_FORCEINLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) noe
 /// Greedy NMS over `m` boxes in SoA form (x1, y1, x2, y2, area, payload `pos`), sorted by
 /// decreasing score: box 0 is kept, every later box with `iou > threshold` against it is removed
 /// (the arrays are overwritten: scratch), and so on. Writes the payloads of the kept boxes, in order,
-/// to `kept` (at most `max_keep`) and returns their count. NaN IoUs never suppress.
+/// to `kept` (at most `max_keep`) and returns their count. The overlap is AxisAlignedIoU's (0 for
+/// degenerate pairs); NaN IoUs (NaN boxes, tombstones) never suppress.
 struct nms_greedy_soa {
   template <class Arch, class T, class P>
   std::size_t operator()(Arch, T* x1, T* y1, T* x2, T* y2, T* area, P* pos, std::size_t m,
@@ -77,7 +79,10 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
   constexpr std::size_t block = 4;
   const T nan = std::numeric_limits<T>::quiet_NaN();
   std::size_t head = 0, k = 0, dead = 0;
-  const batch zero(T(0)), thr(threshold);
+  const batch thr(threshold);
+  const bool zero_exceeds = T(0) > threshold;  // degenerate pairs (overlap 0) suppress iff thr < 0
+  // The loop once per value of zero_exceeds (a compile-time constant inside).
+  auto run = [&](auto zero_exceeds_tag) -> std::size_t {
   T hb[block][4], ha[block];
   while (k < max_keep) {
     std::size_t nb = 0;
@@ -88,7 +93,7 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
       bool suppressed = false;
       for (std::size_t h = 0; h < nb && !suppressed; ++h) {
         const T inter = geometry::intersection(hb[h], b);
-        suppressed = inter / ((ha[h] + area[head]) - inter) > threshold;
+        suppressed = AxisAlignedIoU::exceeds(inter, (ha[h] + area[head]) - inter, threshold, zero_exceeds);
       }
       if (suppressed) {  // passed over here, never counted as a tombstone
         pos[head] = P(-1);
@@ -109,13 +114,10 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
       const batch bx2 = batch::load_unaligned(x2 + j), by2 = batch::load_unaligned(y2 + j);
       const batch ba = batch::load_unaligned(area + j);
       unsigned suppress = 0;
-      for (std::size_t h = 0; h < nb; ++h) {
-        // Same operand order as geometry::iou (and torchvision): the head is the first box.
-        const batch iw = xsimd::max(xsimd::min(batch(hb[h][2]), bx2) - xsimd::max(batch(hb[h][0]), bx1), zero);
-        const batch ih = xsimd::max(xsimd::min(batch(hb[h][3]), by2) - xsimd::max(batch(hb[h][1]), by1), zero);
-        const batch inter = iw * ih;
-        suppress |= lane_bits<Arch, T>(inter / ((batch(ha[h]) + ba) - inter) > thr);
-      }
+      for (std::size_t h = 0; h < nb; ++h)
+        suppress |= lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(
+            batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]), batch(hb[h][3]), batch(ha[h]), bx1, by1, bx2, by2,
+            ba, thr, zero_exceeds_tag));
       while (suppress) {
         const unsigned l = static_cast<unsigned>(__builtin_ctz(suppress));
         suppress &= suppress - 1;
@@ -128,7 +130,7 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
       const T b[4] = {x1[j], y1[j], x2[j], y2[j]};
       for (std::size_t h = 0; h < nb; ++h) {
         const T inter = geometry::intersection(hb[h], b);
-        if (inter / ((ha[h] + area[j]) - inter) > threshold) {
+        if (AxisAlignedIoU::exceeds(inter, (ha[h] + area[j]) - inter, threshold, zero_exceeds)) {
           pos[j] = P(-1);
           area[j] = nan;
           ++dead;
@@ -153,6 +155,8 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
     }
   }
   return k;
+  };
+  return zero_exceeds ? run(std::true_type{}) : run(std::false_type{});
 }
 
 #define LOCUSKIT_NMS_GREEDY_INSTANCES(EXTERN, Arch)                                                 \

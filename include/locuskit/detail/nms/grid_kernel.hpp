@@ -13,6 +13,7 @@
 
 #include "../../box/geometry.hpp"
 #include "../../config.hpp"
+#include "../../nms/overlap.hpp"
 #include "greedy_kernel.hpp"
 
 LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
@@ -66,7 +67,8 @@ std::size_t kernel::nms_greedy_grid::operator()(Arch, const detail::NmsGridView<
                                                 std::size_t max_keep, P* kept) const noexcept {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
-  const batch zero(T(0)), thr(threshold);
+  const batch thr(threshold);
+  const bool zero_exceeds = T(0) > threshold;  // false: the grid runs only for thresholds >= 0
   const T nan = std::numeric_limits<T>::quiet_NaN();
   std::size_t k = 0;
   for (std::size_t p = 0; p < g.n && k < max_keep; ++p) {
@@ -95,10 +97,8 @@ std::size_t kernel::nms_greedy_grid::operator()(Arch, const detail::NmsGridView<
             const batch bx1 = batch::load_unaligned(g.x1 + j), by1 = batch::load_unaligned(g.y1 + j);
             const batch bx2 = batch::load_unaligned(g.x2 + j), by2 = batch::load_unaligned(g.y2 + j);
             const batch ba = batch::load_unaligned(g.area + j);
-            const batch iw = xsimd::max(xsimd::min(ax2, bx2) - xsimd::max(ax1, bx1), zero);
-            const batch ih = xsimd::max(xsimd::min(ay2, by2) - xsimd::max(ay1, by1), zero);
-            const batch inter = iw * ih;
-            unsigned suppress = lane_bits<Arch, T>(inter / ((aa + ba) - inter) > thr);
+            unsigned suppress = lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(
+                ax1, ay1, ax2, ay2, aa, bx1, by1, bx2, by2, ba, thr, std::false_type{}));
             while (suppress) {
               const std::size_t l = j + static_cast<std::size_t>(__builtin_ctz(suppress));
               suppress &= suppress - 1;
@@ -110,7 +110,7 @@ std::size_t kernel::nms_greedy_grid::operator()(Arch, const detail::NmsGridView<
           for (; j < e; ++j) {
             const T bb[4] = {g.x1[j], g.y1[j], g.x2[j], g.y2[j]};
             const T inter = geometry::intersection(a, bb);
-            if (inter / ((area_a + g.area[j]) - inter) > threshold) {
+            if (AxisAlignedIoU::exceeds(inter, (area_a + g.area[j]) - inter, threshold, zero_exceeds)) {
               g.dead[g.pos[j]] = 1;
               g.area[j] = nan;
               ++killed;

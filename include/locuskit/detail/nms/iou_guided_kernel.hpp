@@ -7,80 +7,106 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
+#include "../../box/geometry.hpp"
+#include "../../nms/overlap.hpp"
 #include "../../simd/dispatch.hpp"
 
 namespace locuskit {
 namespace kernel {
 
+/// Most kept boxes one pass serves (as the greedy kernel's block of heads).
+inline constexpr std::size_t iou_guided_block = 4;
+
 struct iou_guided_pass {
-  /// Candidates [begin, end) of the SoA arrays against the kept box `head` (x1, y1, x2, y2,
-  /// area): hits are `iou > threshold` (union 0 -> IoU 0). Returns the max `cls` over the hits
-  /// (-inf if none) and adds their count to `*hits`.
+  /// Candidates [begin, end) of the SoA arrays against the kept boxes `heads[0..num_heads)` (x1,
+  /// y1, x2, y2, area each; num_heads <= iou_guided_block, in selection order): a candidate is a
+  /// hit of the first head whose overlap (AxisAlignedIoU) exceeds `threshold`. Hits are tombstoned
+  /// (area NaN); `best[h]` receives the max `cls` over head h's hits (-inf if none) and their
+  /// total count is added to `*hits`. One pass reads the candidates once for all heads.
   template <class Arch, class T>
-  T operator()(Arch, T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls, std::size_t begin,
-               std::size_t end, const T* head, T threshold, std::size_t* hits) const noexcept;
+  void operator()(Arch, T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls, std::size_t begin,
+                  std::size_t end, const T (*heads)[5], std::size_t num_heads, T threshold, T* best,
+                  std::size_t* hits) const noexcept;
 };
 
 template <class Arch, class T>
-T iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls,
-                              std::size_t begin, std::size_t end, const T* head, T threshold,
-                              std::size_t* hits) const noexcept {
+void iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls,
+                                 std::size_t begin, std::size_t end, const T (*heads)[5], std::size_t num_heads,
+                                 T threshold, T* best, std::size_t* hits) const noexcept {
   using B = xsimd::batch<T, Arch>;
   constexpr std::size_t W = B::size;
   const T nan = std::numeric_limits<T>::quiet_NaN(), neg_inf = -std::numeric_limits<T>::infinity();
-  const T hx1 = head[0], hy1 = head[1], hx2 = head[2], hy2 = head[3], ha = head[4];
-  T best = neg_inf;
+  const bool zero_exceeds = T(0) > threshold;
   std::size_t count = 0;
   std::size_t p = begin;
-  {
-    const B bx1(hx1), by1(hy1), bx2(hx2), by2(hy2), bha(ha), zero(T(0)), one(T(1)), bthr(threshold), bnan(nan),
-        bneg(neg_inf);
-    B bbest(neg_inf);
+  for (std::size_t h = 0; h < num_heads; ++h) best[h] = neg_inf;
+  auto run = [&](auto zero_exceeds_tag) {
+    const B bthr(threshold), bnan(nan), bneg(neg_inf), zero(T(0)), one(T(1));
+    B hb[iou_guided_block][5], bbest[iou_guided_block];
+    for (std::size_t h = 0; h < num_heads; ++h) {
+      for (int c = 0; c < 5; ++c) hb[h][c] = B(heads[h][c]);
+      bbest[h] = bneg;
+    }
     alignas(64) T lanes[W];
     for (; p + W <= end; p += W) {
-      const B iw = xsimd::max(xsimd::min(bx2, B::load_unaligned(x2 + p)) - xsimd::max(bx1, B::load_unaligned(x1 + p)), zero);
-      const B ih = xsimd::max(xsimd::min(by2, B::load_unaligned(y2 + p)) - xsimd::max(by1, B::load_unaligned(y1 + p)), zero);
-      const B inter = iw * ih;
+      const B bx1 = B::load_unaligned(x1 + p), by1 = B::load_unaligned(y1 + p);
+      const B bx2 = B::load_unaligned(x2 + p), by2 = B::load_unaligned(y2 + p);
       const B a = B::load_unaligned(area + p);
-      const B uni = (bha + a) - inter;
-      const auto hit = inter / xsimd::select(uni == zero, one, uni) > bthr;
-      if (xsimd::any(hit)) {
-        bbest = xsimd::max(bbest, xsimd::select(hit, B::load_unaligned(cls + p), bneg));
-        xsimd::select(hit, bnan, a).store_unaligned(area + p);
-        xsimd::select(hit, one, zero).store_aligned(lanes);
-        for (std::size_t l = 0; l < W; ++l) count += lanes[l] != T(0);
+      auto taken = AxisAlignedIoU::exceeds<Arch, T>(hb[0][0], hb[0][1], hb[0][2], hb[0][3], hb[0][4], bx1, by1, bx2,
+                                                    by2, a, bthr, zero_exceeds_tag);
+      auto first = taken;
+      for (std::size_t h = 1; h < num_heads; ++h)
+        taken = taken | AxisAlignedIoU::exceeds<Arch, T>(hb[h][0], hb[h][1], hb[h][2], hb[h][3], hb[h][4], bx1, by1,
+                                                         bx2, by2, a, bthr, zero_exceeds_tag);
+      if (!xsimd::any(taken)) continue;
+      const B c = B::load_unaligned(cls + p);
+      bbest[0] = xsimd::max(bbest[0], xsimd::select(first, c, bneg));
+      for (std::size_t h = 1; h < num_heads; ++h) {  // rare: recompute to attribute each hit to its first head
+        const auto hit = AxisAlignedIoU::exceeds<Arch, T>(hb[h][0], hb[h][1], hb[h][2], hb[h][3], hb[h][4], bx1, by1,
+                                                          bx2, by2, a, bthr, zero_exceeds_tag) &
+                         ~first;
+        bbest[h] = xsimd::max(bbest[h], xsimd::select(hit, c, bneg));
+        first = first | hit;
       }
+      xsimd::select(taken, bnan, a).store_unaligned(area + p);
+      xsimd::select(taken, one, zero).store_aligned(lanes);
+      for (std::size_t l = 0; l < W; ++l) count += lanes[l] != T(0);
     }
-    bbest.store_aligned(lanes);
-    for (std::size_t l = 0; l < W; ++l) best = std::max(best, lanes[l]);
-  }
+    for (std::size_t h = 0; h < num_heads; ++h) {
+      bbest[h].store_aligned(lanes);
+      for (std::size_t l = 0; l < W; ++l) best[h] = std::max(best[h], lanes[l]);
+    }
+  };
+  if (zero_exceeds) run(std::true_type{});
+  else run(std::false_type{});
   for (; p < end; ++p) {
-    const T iw = std::max(std::min(hx2, x2[p]) - std::max(hx1, x1[p]), T(0));
-    const T ih = std::max(std::min(hy2, y2[p]) - std::max(hy1, y1[p]), T(0));
-    const T inter = iw * ih;
-    const T uni = (ha + area[p]) - inter;
-    if (inter / (uni == T(0) ? T(1) : uni) > threshold) {
-      best = std::max(best, cls[p]);
-      area[p] = nan;
-      ++count;
+    const T b[4] = {x1[p], y1[p], x2[p], y2[p]};
+    for (std::size_t h = 0; h < num_heads; ++h) {
+      const T inter = geometry::intersection(heads[h], b);
+      if (AxisAlignedIoU::exceeds(inter, (heads[h][4] + area[p]) - inter, threshold, zero_exceeds)) {
+        best[h] = std::max(best[h], cls[p]);
+        area[p] = nan;
+        ++count;
+        break;
+      }
     }
   }
   *hits += count;
-  return best;
 }
 
 }  // namespace kernel
 
-#define LOCUSKIT_IOU_GUIDED_NMS_INSTANCES(EXTERN, Arch)                                                        \
-  EXTERN template float kernel::iou_guided_pass::operator()<Arch, float>(                                     \
-      Arch, float*, const float*, const float*, const float*, const float*, const float*, std::size_t,        \
-      std::size_t, const float*, float, std::size_t*) const noexcept;                                          \
-  EXTERN template double kernel::iou_guided_pass::operator()<Arch, double>(                                   \
-      Arch, double*, const double*, const double*, const double*, const double*, const double*, std::size_t,  \
-      std::size_t, const double*, double, std::size_t*) const noexcept;
+#define LOCUSKIT_IOU_GUIDED_NMS_INSTANCES(EXTERN, Arch)                                                       \
+  EXTERN template void kernel::iou_guided_pass::operator()<Arch, float>(                                     \
+      Arch, float*, const float*, const float*, const float*, const float*, const float*, std::size_t,       \
+      std::size_t, const float (*)[5], std::size_t, float, float*, std::size_t*) const noexcept;              \
+  EXTERN template void kernel::iou_guided_pass::operator()<Arch, double>(                                    \
+      Arch, double*, const double*, const double*, const double*, const double*, const double*, std::size_t, \
+      std::size_t, const double (*)[5], std::size_t, double, double*, std::size_t*) const noexcept;
 LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_IOU_GUIDED_NMS_INSTANCES)
 
 }  // namespace locuskit

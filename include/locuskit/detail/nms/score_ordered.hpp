@@ -7,7 +7,7 @@
 
 #include "../../error.hpp"
 #include "../../nms/iou_rule.hpp"
-#include "../../nms/workspace.hpp"
+#include "engine.hpp"
 
 namespace locuskit::detail {
 

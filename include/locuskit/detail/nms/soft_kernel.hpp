@@ -11,6 +11,7 @@
 
 #include "../../box/geometry.hpp"
 #include "../../config.hpp"
+#include "../../nms/overlap.hpp"
 #include "../../simd/dispatch.hpp"
 #include "greedy_kernel.hpp"
 
@@ -37,7 +38,7 @@ template <class T>
 LOCUSKIT_FORCEINLINE void soft_decay_one(const T* a, T area_a, const T* b, T area_b, T& s, bool linear, T thr,
                                          T sigma, T min_score, std::size_t& dropped) noexcept {
   if (s == -std::numeric_limits<T>::infinity()) return;  // removed already (or the selected box)
-  const T iou = geometry::iou(a, area_a, b, area_b, T(0));
+  const T iou = AxisAlignedIoU::overlap(a, area_a, b, area_b);
   if (linear) {
     if (iou > thr) s *= T(1) - iou;
   } else {

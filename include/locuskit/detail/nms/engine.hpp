@@ -1,0 +1,183 @@
+#pragma once
+/// \file detail/nms/engine.hpp
+/// The NMS engine every variant shares: score order (stable radix sort), the SoA layout the SIMD
+/// kernels read, the greedy segment and the spatial grid. Scratch lives in NmsWorkspace.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "../../box/geometry.hpp"
+#include "../../nms/overlap.hpp"
+#include "../../nms/workspace.hpp"
+#include "greedy_kernel.hpp"
+#include "grid_kernel.hpp"
+#include "radix_sort.hpp"
+
+namespace locuskit {
+
+namespace detail {
+
+/// order[0..n) = indices of `scores` sorted by decreasing score, ties by lower index first (NaN
+/// first, as torchvision's stable descending sort). Uses ws.keys_/keys_tmp_/order_tmp_.
+template <class T>
+void score_order(const T* scores, std::size_t n, std::int64_t* order, NmsWorkspace<T>& ws) noexcept {
+  auto* keys = ws.keys_.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    keys[i] = descending_score_key(scores[i]);
+    order[i] = static_cast<std::int64_t>(i);
+  }
+  radix_sort_pairs(keys, order, n, ws.keys_tmp_.data(), ws.order_tmp_.data());
+}
+
+/// SoA views into ws.soa_ for n boxes.
+template <class T>
+struct Soa {
+  T *x1, *y1, *x2, *y2, *area;
+  Soa(NmsWorkspace<T>& ws, std::size_t n) noexcept {
+    T* base = ws.soa_.data();
+    x1 = base;
+    y1 = base + n;
+    x2 = base + 2 * n;
+    y2 = base + 3 * n;
+    area = base + 4 * n;
+  }
+  /// Slot `at` <- box `b` (xyxy), area as torchvision computes it.
+  void put(std::size_t at, const T* b) noexcept {
+    const AxisAlignedIoU::Box<T> p = AxisAlignedIoU::prepare(b);
+    x1[at] = p.x1;
+    y1[at] = p.y1;
+    x2[at] = p.x2;
+    y2[at] = p.y2;
+    area[at] = p.area;
+  }
+};
+
+/// Runs the dispatched greedy kernel on SoA slots [begin, begin + m).
+template <class T, class P>
+std::size_t greedy_segment(Soa<T>& s, P* pos, std::size_t begin, std::size_t m, T thr,
+                           std::size_t max_keep, P* kept) {
+  if (m == 0 || max_keep == 0) return 0;
+  return simd::dispatch(kernel::nms_greedy_soa{}, s.x1 + begin, s.y1 + begin, s.x2 + begin,
+                        s.y2 + begin, s.area + begin, pos + begin, m, thr, max_keep, kept);
+}
+
+/// Inputs smaller than this use the linear kernel (the grid's set-up costs more than it saves).
+inline constexpr std::size_t nms_grid_min_boxes = 4096;
+/// The grid is used when the mean box size is below this fraction of the scene's extent.
+inline constexpr double grid_max_relative_size = 0.08;
+
+/// Bins boxes (in rank order `order`) into the multi-level grid of grid_kernel.hpp and fills the
+/// SoA (ws.soa_, ws.pos_ = rank) in cell order. Returns false (nothing usable) if a coordinate is
+/// not finite, every box has zero size or boxes are large relative to the scene (the grid would
+/// not prune enough); the caller then uses the linear kernel.
+template <class T>
+bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, NmsWorkspace<T>& ws) {
+  using P = nms_pos_t<T>;
+  constexpr int num_levels = 6;
+  double X0 = 0, X1 = 0, Y0 = 0, Y1 = 0, max_s = 0, sum_s = 0;
+  for (std::size_t p = 0; p < n; ++p) {
+    const T* b = boxes + 4 * order[p];
+    if (!(std::isfinite(b[0]) && std::isfinite(b[1]) && std::isfinite(b[2]) && std::isfinite(b[3]))) return false;
+    const double x = b[0], y = b[1];
+    const double s = std::max(double(b[2]) - x, double(b[3]) - y);
+    if (p == 0) X0 = X1 = x, Y0 = Y1 = y;
+    X0 = std::min(X0, x), X1 = std::max(X1, x), Y0 = std::min(Y0, y), Y1 = std::max(Y1, y);
+    max_s = std::max(max_s, s);
+    sum_s += std::max(s, 0.0);
+  }
+  const double D = std::max(X1 - X0, Y1 - Y0);
+  // float64 boxes near +-1e308 overflow these differences; the cell arithmetic needs them finite.
+  if (!(max_s > 0) || !std::isfinite(max_s) || !std::isfinite(D)) return false;
+  // Worth it only when a typical box covers a small part of the scene (measured crossover: mean
+  // size ~ 1/10 of the extent; bench/cpp/bench_nms.cpp, BM_nms vs BM_nms_small_boxes).
+  if (!(sum_s / double(n) < grid_max_relative_size * D)) return false;
+  const double eps = 1e-9 * (std::fabs(X0) + std::fabs(Y0) + D + max_s);
+  double bound[num_levels];
+  for (int L = 0; L < num_levels; ++L) bound[L] = max_s / double(1 << (num_levels - 1 - L));
+  std::int64_t* cell = ws.group_.data();  // level, then cell id, per rank
+  std::size_t count[num_levels] = {};
+  double max_w[num_levels] = {}, max_h[num_levels] = {};
+  for (std::size_t p = 0; p < n; ++p) {
+    const T* b = boxes + 4 * order[p];
+    const double w = double(b[2]) - double(b[0]), h = double(b[3]) - double(b[1]);
+    const double s = std::max(w, h);
+    int L = 0;
+    while (L < num_levels - 1 && s > bound[L]) ++L;
+    cell[p] = L;
+    ++count[L];
+    max_w[L] = std::max(max_w[L], w);
+    max_h[L] = std::max(max_h[L], h);
+  }
+  ws.levels_.clear();
+  std::int64_t level_index[num_levels];
+  std::int64_t cells = 0;
+  for (int L = 0; L < num_levels; ++L) {
+    level_index[L] = -1;
+    if (count[L] == 0) continue;
+    const double per_cell = 16.0;
+    double c = std::max(bound[L], D / std::sqrt(std::max(1.0, double(count[L]) / per_cell)));
+    if (!(c > 0)) c = 1;
+    NmsGridLevel lv;
+    lv.x0 = X0, lv.y0 = Y0, lv.inv_cell = 1.0 / c;
+    lv.max_w = max_w[L] + eps, lv.max_h = max_h[L] + eps;
+    lv.dim = static_cast<std::int64_t>(std::min(1024.0, std::floor(D / c) + 1));
+    lv.offset = cells;
+    cells += lv.dim * lv.dim;
+    level_index[L] = static_cast<std::int64_t>(ws.levels_.size());
+    ws.levels_.push_back(lv);
+  }
+  for (std::size_t p = 0; p < n; ++p) {
+    const T* b = boxes + 4 * order[p];
+    const NmsGridLevel& lv = ws.levels_[static_cast<std::size_t>(level_index[cell[p]])];
+    cell[p] = lv.offset + lv.cell(double(b[1]), lv.y0) * lv.dim + lv.cell(double(b[0]), lv.x0);
+  }
+  // Counting sort of ranks by cell (stable: rank order inside a cell).
+  ws.cell_begin_.assign(static_cast<std::size_t>(cells) + 1, 0);
+  std::int64_t* begin = ws.cell_begin_.data();
+  for (std::size_t p = 0; p < n; ++p) ++begin[cell[p] + 1];
+  for (std::int64_t c = 0; c < cells; ++c) begin[c + 1] += begin[c];
+  ws.cell_dead_.assign(static_cast<std::size_t>(cells), 0);
+  ws.cell_end_.assign(begin, begin + cells);  // fill cursor; ends at each cell's end
+  std::int64_t* fill = ws.cell_end_.data();
+  Soa<T> soa(ws, n);
+  P* pos = ws.pos_.data();
+  for (std::size_t p = 0; p < n; ++p) {
+    const std::size_t at = static_cast<std::size_t>(fill[cell[p]]++);
+    soa.put(at, boxes + 4 * order[p]);
+    pos[at] = static_cast<P>(p);
+  }
+  return true;
+}
+
+
+/// Greedy NMS with any overlap policy `O` (scalar): `box[0..m)` prepared boxes in rank order with
+/// payloads `pos`; box 0 is kept, every later box whose `ov.overlap(kept, box) > thr` is removed,
+/// and so on (both arrays are compacted in place: scratch). Writes the kept payloads (at most
+/// `max_keep`) to `kept` and returns their count. `ov.may_overlap` skips the exact test for pairs
+/// whose overlap is 0 or NaN, which cannot exceed a threshold >= 0. O(kept x alive) tests.
+template <class O, class Box, class T, class P>
+std::size_t greedy_prepared(const O& ov, Box* box, P* pos, std::size_t m, T thr, std::size_t max_keep,
+                            P* kept) noexcept {
+  const bool prefilter = thr >= T(0);
+  std::size_t k = 0;
+  while (m > 0 && k < max_keep) {
+    const Box head = box[0];
+    kept[k++] = pos[0];
+    std::size_t w = 0;
+    for (std::size_t j = 1; j < m; ++j) {
+      const bool suppressed = (!prefilter || ov.may_overlap(head, box[j])) && ov.overlap(head, box[j]) > thr;
+      if (suppressed) continue;
+      box[w] = box[j];
+      pos[w] = pos[j];
+      ++w;
+    }
+    m = w;
+  }
+  return k;
+}
+
+}  // namespace detail
+}  // namespace locuskit
