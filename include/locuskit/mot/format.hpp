@@ -21,6 +21,7 @@
 #include <system_error>
 #include <vector>
 
+#include <locuskit/detail/text/records.hpp>
 #include <locuskit/error.hpp>
 
 namespace locuskit {
@@ -52,34 +53,14 @@ struct MotRows {
 
 namespace detail {
 
-inline bool mot_is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-[[noreturn]] inline void mot_fail(const std::string& name, std::size_t line, const std::string& what) {
-  throw parse_error(name + ":" + std::to_string(line) + ": " + what);
-}
-
-inline double mot_parse_double(std::string_view tok, const std::string& name, std::size_t line, int field) {
-  double v = 0;
-  const char* b = tok.data();
-  const char* e = b + tok.size();
-  if (b != e && *b == '+') ++b;
-  auto res = std::from_chars(b, e, v);
-  if (res.ec == std::errc::result_out_of_range && res.ptr == e) {
-    v = std::strtod(std::string(tok).c_str(), nullptr);  // subnormal/overflow: IEEE value as Python's float()
-  } else if (res.ec != std::errc() || res.ptr != e || b == e) {
-    mot_fail(name, line, "field " + std::to_string(field + 1) + " ('" + std::string(tok) + "') is not a number");
-  }
-  if (!std::isfinite(v))
-    mot_fail(name, line, "field " + std::to_string(field + 1) + " is " + std::string(tok) + " (not finite)");
-  return v;
-}
+using text::is_space;
 
 /// An integer field (TrackEval reads it as int(float(x))): integral values within ±2^53 only.
 inline std::int64_t mot_parse_integer(std::string_view tok, const std::string& name, std::size_t line, int field,
                                       const char* what) {
-  const double v = mot_parse_double(tok, name, line, field);
+  const double v = text::parse_finite_double(tok, name, line, field);
   if (!(std::floor(v) == v) || std::abs(v) > 9007199254740992.0)
-    mot_fail(name, line, std::string(what) + " (field " + std::to_string(field + 1) + ") is '" + std::string(tok) +
+    text::fail(name, line, std::string(what) + " (field " + std::to_string(field + 1) + ") is '" + std::string(tok) +
                              "', not an integer");
   return static_cast<std::int64_t>(v);
 }
@@ -87,29 +68,7 @@ inline std::int64_t mot_parse_integer(std::string_view tok, const std::string& n
 /// Splits a row: on commas (whitespace around fields trimmed) if the line has one, else on whitespace.
 /// A trailing empty field (a trailing comma) is dropped, as TrackEval does.
 inline void mot_split(std::string_view line, std::vector<std::string_view>& out) {
-  out.clear();
-  const std::size_t n = line.size();
-  if (line.find(',') == std::string_view::npos) {
-    std::size_t i = 0;
-    while (i < n) {
-      while (i < n && mot_is_space(line[i])) ++i;
-      std::size_t j = i;
-      while (j < n && !mot_is_space(line[j])) ++j;
-      if (j > i) out.push_back(line.substr(i, j - i));
-      i = j;
-    }
-    return;
-  }
-  std::size_t start = 0;
-  for (std::size_t k = 0; k <= n; ++k) {
-    if (k == n || line[k] == ',') {
-      std::size_t a = start, b = k;
-      while (a < b && mot_is_space(line[a])) ++a;
-      while (b > a && mot_is_space(line[b - 1])) --b;
-      out.push_back(line.substr(a, b - a));
-      start = k + 1;
-    }
-  }
+  text::split_fields(line, line.find(',') != std::string_view::npos, out);
   if (out.size() > 1 && out.back().empty()) out.pop_back();
 }
 
@@ -135,35 +94,35 @@ inline MotRows parse_mot(std::string_view text, MotFileKind kind, const std::str
     pos = end + 1;
     ++line_no;
     std::size_t a = 0;
-    while (a < line.size() && detail::mot_is_space(line[a])) ++a;
+    while (a < line.size() && detail::is_space(line[a])) ++a;
     if (a == line.size()) continue;
     LOCUSKIT_CHECK(line_no <= std::numeric_limits<std::uint32_t>::max(), parse_error, name,
                    ": more than 2^32 lines");
     detail::mot_split(line.substr(a), tok);
     if (tok.size() < need)
-      detail::mot_fail(name, line_no,
+      detail::text::fail(name, line_no,
                        "expected at least " + std::to_string(need) + " fields (" +
                            (kind == MotFileKind::ground_truth ? "frame,id,x,y,w,h,flag,class"
                                                               : "frame,id,x,y,w,h,confidence") +
                            "), found " + std::to_string(tok.size()));
     const std::int64_t frame = detail::mot_parse_integer(tok[0], name, line_no, 0, "frame");
-    if (frame < 1) detail::mot_fail(name, line_no, "frame " + std::to_string(frame) + " is < 1 (frames are 1-based)");
+    if (frame < 1) detail::text::fail(name, line_no, "frame " + std::to_string(frame) + " is < 1 (frames are 1-based)");
     const std::int64_t id = detail::mot_parse_integer(tok[1], name, line_no, 1, "id");
     if (kind != MotFileKind::detections && id < 0)
-      detail::mot_fail(name, line_no, "id " + std::to_string(id) + " is negative");
+      detail::text::fail(name, line_no, "id " + std::to_string(id) + " is negative");
     double v[4];
-    for (int k = 0; k < 4; ++k) v[k] = detail::mot_parse_double(tok[2 + k], name, line_no, 2 + k);
+    for (int k = 0; k < 4; ++k) v[k] = detail::text::parse_finite_double(tok[2 + k], name, line_no, 2 + k);
     if (v[2] < 0 || v[3] < 0)
-      detail::mot_fail(name, line_no,
+      detail::text::fail(name, line_no,
                        "negative box size (w = " + std::string(tok[4]) + ", h = " + std::string(tok[5]) + ")");
     out.frame.push_back(frame);
     out.id.push_back(id);
     out.boxes.insert(out.boxes.end(), v, v + 4);
-    out.confidence.push_back(detail::mot_parse_double(tok[6], name, line_no, 6));
-    out.class_id.push_back(tok.size() > 7 ? detail::mot_parse_double(tok[7], name, line_no, 7) : nan);
-    out.visibility.push_back(tok.size() > 8 ? detail::mot_parse_double(tok[8], name, line_no, 8) : nan);
+    out.confidence.push_back(detail::text::parse_finite_double(tok[6], name, line_no, 6));
+    out.class_id.push_back(tok.size() > 7 ? detail::text::parse_finite_double(tok[7], name, line_no, 7) : nan);
+    out.visibility.push_back(tok.size() > 8 ? detail::text::parse_finite_double(tok[8], name, line_no, 8) : nan);
     for (std::size_t k = 9; k < tok.size(); ++k)
-      detail::mot_parse_double(tok[k], name, line_no, static_cast<int>(k));  // world coordinates: checked only
+      detail::text::parse_finite_double(tok[k], name, line_no, static_cast<int>(k));  // world coordinates: checked only
     out.line.push_back(static_cast<std::uint32_t>(line_no));
     out.num_fields.push_back(static_cast<std::uint8_t>(tok.size() > 255 ? 255 : tok.size()));
   }
@@ -176,23 +135,7 @@ inline constexpr std::uint64_t max_mot_file_bytes = std::uint64_t(4) << 30;
 /// Reads a whole file into memory. Throws parse_error naming `path` if it cannot be read, is a
 /// directory or is larger than `max_bytes`.
 inline std::string read_text_file(const std::string& path, std::uint64_t max_bytes = max_mot_file_bytes) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw parse_error(path + ": is a directory, not a file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw parse_error(path + ": cannot open file");
-  std::string text;
-  const std::uint64_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
-  if (!ec && size > max_bytes)
-    throw parse_error(path + ": file is " + std::to_string(size) + " bytes, more than the limit of " +
-                      std::to_string(max_bytes));
-  if (!ec && size > 0) text.reserve(static_cast<std::size_t>(size));
-  char block[1 << 16];
-  while (f.read(block, sizeof block) || f.gcount() > 0) {
-    text.append(block, static_cast<std::size_t>(f.gcount()));
-    if (text.size() > max_bytes) throw parse_error(path + ": more than the limit of " + std::to_string(max_bytes) + " bytes");
-  }
-  if (f.bad()) throw parse_error(path + ": read error");
-  return text;
+  return detail::text::read_file(path, max_bytes);
 }
 
 /// Reads a MOTChallenge file (see parse_mot; messages name `path`).

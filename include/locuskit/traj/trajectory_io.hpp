@@ -113,24 +113,7 @@ inline constexpr std::uint64_t max_trajectory_file_bytes = std::uint64_t(4) << 3
 /// file (a directory included) or larger than `max_bytes`.
 inline TrajectoryData read_trajectory(const std::string& path, TrajectoryFormat format,
                                       std::uint64_t max_bytes = max_trajectory_file_bytes, Parallel par = {}) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw parse_error(path + ": is a directory, not a trajectory file");
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw parse_error(path + ": cannot open file");
-  std::string text;
-  const std::uint64_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
-  if (!ec && size > max_bytes)
-    throw parse_error(path + ": file is " + std::to_string(size) + " bytes, more than the limit of " +
-                      std::to_string(max_bytes));
-  if (!ec && size > 0) text.reserve(static_cast<std::size_t>(size));
-  // Read in blocks with the limit enforced as we go (pipes and devices have no size).
-  char block[1 << 16];
-  while (f.read(block, sizeof block) || f.gcount() > 0) {
-    text.append(block, static_cast<std::size_t>(f.gcount()));
-    if (text.size() > max_bytes)
-      throw parse_error(path + ": more than the limit of " + std::to_string(max_bytes) + " bytes");
-  }
-  if (f.bad()) throw parse_error(path + ": read error");
+  const std::string text = detail::text::read_file(path, max_bytes, "trajectory file");
   return parse_trajectory(text, format, path, par);
 }
 

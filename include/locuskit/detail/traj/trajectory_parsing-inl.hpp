@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include <locuskit/detail/text/records.hpp>
 #include <locuskit/error.hpp>
 
 namespace locuskit {
@@ -31,62 +32,13 @@ struct TrajectoryData {
 
 namespace detail {
 
-inline bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-[[noreturn]] inline void parse_fail(const std::string& name, std::size_t line, const std::string& what) {
-  throw parse_error(name + ":" + std::to_string(line) + ": " + what);
-}
-
-inline double parse_double(std::string_view tok, const std::string& name, std::size_t line, int field) {
-  double v = 0;
-  const char* b = tok.data();
-  const char* e = b + tok.size();
-  if (b != e && *b == '+') ++b;
-  auto res = std::from_chars(b, e, v);
-  if (res.ec == std::errc::result_out_of_range) {
-    // from_chars reports subnormal/overflowing values as out of range; strtod gives the IEEE value.
-    v = std::strtod(std::string(tok).c_str(), nullptr);
-  } else if (res.ec != std::errc() || res.ptr != e) {
-    parse_fail(name, line, "field " + std::to_string(field + 1) + " ('" + std::string(tok) + "') is not a number");
-  }
-  if (!std::isfinite(v))
-    parse_fail(name, line, "field " + std::to_string(field + 1) + " is " + std::string(tok) + " (not finite)");
-  return v;
-}
-
-/// Splits `line` into tokens on whitespace (and also commas if `commas`).
-inline void tokenize(std::string_view line, bool commas, std::vector<std::string_view>& out) {
-  out.clear();
-  std::size_t i = 0;
-  const std::size_t n = line.size();
-  if (!commas) {
-    while (i < n) {
-      while (i < n && is_space(line[i])) ++i;
-      std::size_t j = i;
-      while (j < n && !is_space(line[j])) ++j;
-      if (j > i) out.push_back(line.substr(i, j - i));
-      i = j;
-    }
-    return;
-  }
-  // Comma-separated; surrounding whitespace trimmed; an empty field is kept (and fails later).
-  std::size_t start = 0;
-  for (std::size_t k = 0; k <= n; ++k) {
-    if (k == n || line[k] == ',') {
-      std::size_t a = start, b = k;
-      while (a < b && is_space(line[a])) ++a;
-      while (b > a && is_space(line[b - 1])) --b;
-      out.push_back(line.substr(a, b - a));
-      start = k + 1;
-    }
-  }
-}
+using text::is_space;
 
 /// Fills pose (row-major 4×4) from t and a quaternion (x, y, z, w), normalizing it.
 inline void pose_from_tq(const double t[3], double x, double y, double z, double w, double* P, const std::string& name,
                          std::size_t line, double& max_dev) {
   const double n = std::sqrt(x * x + y * y + z * z + w * w);
-  if (!(n >= 1e-8)) parse_fail(name, line, "quaternion has norm " + std::to_string(n) + " (cannot be normalized)");
+  if (!(n >= 1e-8)) text::fail(name, line, "quaternion has norm " + std::to_string(n) + " (cannot be normalized)");
   max_dev = std::max(max_dev, std::abs(n - 1));
   x /= n; y /= n; z /= n; w /= n;
   // Same product expansion as a normalized quaternion_matrix.
@@ -146,17 +98,17 @@ inline void parse_lines(std::string_view text, TrajectoryFormat format, const st
     std::size_t a = 0;
     while (a < line.size() && is_space(line[a])) ++a;
     if (a == line.size() || line[a] == '#') continue;
-    tokenize(line.substr(a), commas, tok);
+    text::split_fields(line.substr(a), commas, tok);
     if (commas && !tok.empty() && tok.back().empty() && tok.size() > need) tok.pop_back();  // trailing comma
     if (format == TrajectoryFormat::euroc ? tok.size() < need : tok.size() != need)
-      parse_fail(name, line_no,
+      text::fail(name, line_no,
                          "expected " + std::string(format == TrajectoryFormat::euroc ? "at least " : "") +
                              std::to_string(need) + " fields, found " + std::to_string(tok.size()) +
                              format_hint(format, line.substr(a), tok.size()));
     double P[16];
     if (format == TrajectoryFormat::kitti) {
       double v[12];
-      for (int k = 0; k < 12; ++k) v[k] = parse_double(tok[k], name, line_no, k);
+      for (int k = 0; k < 12; ++k) v[k] = text::parse_finite_double(tok[k], name, line_no, k);
       for (int k = 0; k < 12; ++k) P[k] = v[k];
       P[12] = 0; P[13] = 0; P[14] = 0; P[15] = 1;
       // ‖RRᵀ − I‖_F and det as a sanity check only; the raw matrix is kept (evo parity).
@@ -169,13 +121,13 @@ inline void parse_lines(std::string_view text, TrajectoryFormat format, const st
       const double det = P[0] * (P[5] * P[10] - P[6] * P[9]) - P[1] * (P[4] * P[10] - P[6] * P[8]) +
                          P[2] * (P[4] * P[9] - P[5] * P[8]);
       if (!(std::sqrt(dev2) <= 1e-2) || !(det > 0))
-        parse_fail(name, line_no,
+        text::fail(name, line_no,
                            "rotation is not a rotation matrix (|RR^T - I|_F = " + std::to_string(std::sqrt(dev2)) +
                                ", det = " + std::to_string(det) + ")");
       max_r_dev = std::max(max_r_dev, std::sqrt(dev2));
     } else if (format == TrajectoryFormat::tum) {
       double v[8];
-      for (int k = 0; k < 8; ++k) v[k] = parse_double(tok[k], name, line_no, k);
+      for (int k = 0; k < 8; ++k) v[k] = text::parse_finite_double(tok[k], name, line_no, k);
       out.stamps.push_back(v[0]);
       pose_from_tq(v + 1, v[4], v[5], v[6], v[7], P, name, line_no, max_q_dev);
     } else {
@@ -183,9 +135,9 @@ inline void parse_lines(std::string_view text, TrajectoryFormat format, const st
       const char* b = tok[0].data();
       auto res = std::from_chars(b, b + tok[0].size(), ns);
       if (res.ec != std::errc() || res.ptr != b + tok[0].size())
-        parse_fail(name, line_no, "field 1 ('" + std::string(tok[0]) + "') is not an integer nanosecond timestamp");
+        text::fail(name, line_no, "field 1 ('" + std::string(tok[0]) + "') is not an integer nanosecond timestamp");
       double v[7];
-      for (int k = 0; k < 7; ++k) v[k] = parse_double(tok[k + 1], name, line_no, k + 1);
+      for (int k = 0; k < 7; ++k) v[k] = text::parse_finite_double(tok[k + 1], name, line_no, k + 1);
       out.stamps_ns.push_back(ns);
       // evo parses the ns as a float and divides by 1e9; (double)ns rounds the same way.
       out.stamps.push_back(static_cast<double>(ns) / 1e9);
