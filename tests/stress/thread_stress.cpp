@@ -20,6 +20,7 @@
 #include <locuskit/eval.hpp>
 #include <locuskit/nms.hpp>
 #include <locuskit/pose.hpp>
+#include <locuskit/traj.hpp>
 
 namespace {
 using namespace locuskit;
