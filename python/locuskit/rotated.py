@@ -3,16 +3,12 @@ anchors and DOTA task-1 evaluation.
 
 A rotated box is a row ``(cx, cy, w, h, angle)``. ``convention`` says how the angle is read:
 
-=================  ========  ==========================================  ==============================
-convention         unit      a positive angle (image: x right, y down)   peers
-=================  ========  ==========================================  ==============================
-``"detectron2"``   degrees   counter-clockwise on screen, R(-a)           detectron2 ``RotatedBoxes``
-``"mmrotate"``     radians   clockwise on screen, R(+a)                   mmcv/mmrotate default, OpenPCDet
-                                                                         BEV heading; aliases ``"oc"``,
-                                                                         ``"le90"``, ``"le135"``
-``"radians_ccw"``  radians   counter-clockwise, R(-a)                     mmcv ``clockwise=False``
-``"opencv"``       degrees   clockwise, R(+a)                             OpenCV ``RotatedRect``
-=================  ========  ==========================================  ==============================
+- ``"detectron2"``: degrees, a positive angle turns counter-clockwise on screen (image x right,
+  y down), R(-a); detectron2's ``RotatedBoxes``.
+- ``"mmrotate"``: radians, clockwise on screen, R(+a); the mmcv/mmrotate default and OpenPCDet's
+  BEV heading; aliases ``"oc"``, ``"le90"``, ``"le135"``.
+- ``"radians_ccw"``: radians, counter-clockwise, R(-a); mmcv with ``clockwise=False``.
+- ``"opencv"``: degrees, clockwise, R(+a); OpenCV's ``RotatedRect``.
 
 (The canonical names ``"degrees_ccw"``, ``"radians_cw"``, ``"radians_ccw"``, ``"degrees_cw"`` work
 too.) mmrotate's ``oc``/``le90``/``le135`` only fix the angle *range*; overlaps do not depend on it.
