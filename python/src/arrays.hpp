@@ -31,6 +31,14 @@ inline py::ssize_t checked_product(std::initializer_list<py::ssize_t> factors, c
   return total;
 }
 
+/// Hands a vector's buffer to NumPy without copying (a capsule owns it).
+template <class T>
+py::array_t<T> move_to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
+  auto* owner = new std::vector<T>(std::move(v));
+  py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>(std::move(shape), owner->data(), free_when_done);
+}
+
 inline std::string dtype_str(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
 
 inline std::string shape_str(const py::array& a) {

@@ -18,14 +18,6 @@ py::array_t<T> to_numpy(const std::vector<T>& v, std::vector<py::ssize_t> shape)
   return out;
 }
 
-// Hands a vector's buffer to NumPy without copying (a capsule owns it).
-template <class T>
-py::array_t<T> move_to_numpy(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
-  auto* owner = new std::vector<T>(std::move(v));
-  py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>(std::move(shape), owner->data(), free_when_done);
-}
-
 py::dict table_to_dict(CocoTable&& t) {
   const auto n = static_cast<py::ssize_t>(t.size());
   py::dict d;

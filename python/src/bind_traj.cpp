@@ -16,20 +16,13 @@ TrajectoryFormat parse_format(const std::string& s) {
   throw std::invalid_argument("format: expected 'tum', 'kitti' or 'euroc', got '" + s + "'");
 }
 
-/// A NumPy array that takes over `v`'s buffer (no copy: a 1M-pose file is 128 MB of poses).
-template <class T>
-py::array_t<T> adopt(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
-  auto* owner = new std::vector<T>(std::move(v));
-  py::capsule free_when_done(owner, [](void* p) { delete static_cast<std::vector<T>*>(p); });
-  return py::array_t<T>(std::move(shape), owner->data(), free_when_done);
-}
-
+// Parsed columns go to NumPy without a copy (move_to_numpy: a 1M-pose file is 128 MB of poses).
 py::tuple to_py(TrajectoryData&& d) {
   const auto n = static_cast<py::ssize_t>(d.size());
   py::object stamps = py::none(), ns = py::none();
-  if (!d.stamps.empty()) stamps = adopt(std::move(d.stamps), {n});
-  if (!d.stamps_ns.empty()) ns = adopt(std::move(d.stamps_ns), {n});
-  return py::make_tuple(stamps, ns, adopt(std::move(d.poses), {n, 4, 4}), d.warnings);
+  if (!d.stamps.empty()) stamps = move_to_numpy(std::move(d.stamps), {n});
+  if (!d.stamps_ns.empty()) ns = move_to_numpy(std::move(d.stamps_ns), {n});
+  return py::make_tuple(stamps, ns, move_to_numpy(std::move(d.poses), {n, 4, 4}), d.warnings);
 }
 
 py::tuple read_trajectory_py(const std::string& path, const std::string& format) {
