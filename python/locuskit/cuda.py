@@ -402,13 +402,10 @@ def _pooled(output_size: int | tuple[int, int]) -> tuple[int, int]:
     return ph, pw
 
 
-def roi_align(input: Any, rois: Any, output_size: int | tuple[int, int], spatial_scale: float = 1.0,
-              sampling_ratio: int = -1, aligned: bool = False, *, stream: Any = None, validate: bool = True) -> Any:
-    """RoIAlign on the GPU (``torchvision.ops.roi_align`` semantics): ``input`` (N, C, H, W),
-    ``rois`` (K, 5) ``(batch_index, x1, y1, x2, y2)`` CUDA arrays of one float dtype; returns
-    (K, C, PH, PW). Bitwise equal to ``locuskit.roi.roi_align`` on the CPU (built from the same
-    host-device code, ``-fmad=false``). No autograd here: ``locuskit.roi.roi_align`` routes CUDA
-    tensors to this function and its backward."""
+def _pooled_forward(kernel: str, input: Any, rois: Any, output_size: int | tuple[int, int], spatial_scale: float,
+                    stream: Any, validate: bool, *options: Any) -> Any:
+    """The shared front of roi_align and prroi_pool: checks, roi validation, the (K, C, PH, PW)
+    output, then `_cuda.<kernel>(f64, features, N, C, H, W, rois, K, PH, PW, spatial_scale, *options, out, stream)`."""
     _require_built()
     f, r, f64 = _roi_inputs(input, rois)
     ph, pw = _pooled(output_size)
@@ -417,9 +414,20 @@ def roi_align(input: Any, rois: Any, output_size: int | tuple[int, int], spatial
     if validate:
         _validate_rois(lib, r, N, spatial_scale)
     out = lib.empty((r.shape[0], C, ph, pw), f.dtype)
-    _cuda.roi_align_forward(f64, f.ptr, N, C, H, W, r.ptr, r.shape[0], ph, pw, float(spatial_scale),
-                            int(sampling_ratio), bool(aligned), lib.ptr(out), lib.stream)
+    getattr(_cuda, kernel)(f64, f.ptr, N, C, H, W, r.ptr, r.shape[0], ph, pw, float(spatial_scale), *options,
+                           lib.ptr(out), lib.stream)
     return out
+
+
+def roi_align(input: Any, rois: Any, output_size: int | tuple[int, int], spatial_scale: float = 1.0,
+              sampling_ratio: int = -1, aligned: bool = False, *, stream: Any = None, validate: bool = True) -> Any:
+    """RoIAlign on the GPU (``torchvision.ops.roi_align`` semantics): ``input`` (N, C, H, W),
+    ``rois`` (K, 5) ``(batch_index, x1, y1, x2, y2)`` CUDA arrays of one float dtype; returns
+    (K, C, PH, PW). Bitwise equal to ``locuskit.roi.roi_align`` on the CPU (built from the same
+    host-device code, ``-fmad=false``). No autograd here: ``locuskit.roi.roi_align`` routes CUDA
+    tensors to this function and its backward."""
+    return _pooled_forward("roi_align_forward", input, rois, output_size, spatial_scale,
+                           stream, validate, int(sampling_ratio), bool(aligned))
 
 
 def roi_align_backward(grad_output: Any, rois: Any, input_shape: Sequence[int], spatial_scale: float = 1.0,
@@ -448,17 +456,8 @@ def prroi_pool(input: Any, rois: Any, output_size: int | tuple[int, int], spatia
                stream: Any = None, validate: bool = True) -> Any:
     """Precise RoI Pooling on the GPU (``locuskit.roi.prroi_pool`` semantics), (K, C, PH, PW);
     bitwise equal to the CPU forward."""
-    _require_built()
-    f, r, f64 = _roi_inputs(input, rois)
-    ph, pw = _pooled(output_size)
-    lib = _Lib(f, stream)
-    N, C, H, W = f.shape
-    if validate:
-        _validate_rois(lib, r, N, spatial_scale)
-    out = lib.empty((r.shape[0], C, ph, pw), f.dtype)
-    _cuda.prroi_pool_forward(f64, f.ptr, N, C, H, W, r.ptr, r.shape[0], ph, pw, float(spatial_scale), lib.ptr(out),
-                             lib.stream)
-    return out
+    return _pooled_forward("prroi_pool_forward", input, rois, output_size, spatial_scale,
+                           stream, validate)
 
 
 def prroi_pool_backward(input: Any, rois: Any, grad_output: Any, spatial_scale: float = 1.0, *, stream: Any = None,
