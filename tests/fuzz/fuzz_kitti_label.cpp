@@ -1,7 +1,9 @@
 // Fuzz target for the KITTI label_2 parser and the KITTI 3D evaluation: the input is split at the
 // first NUL byte into a ground-truth file and a detection file; each either parses or throws
 // parse_error (never anything else); parsed arrays have consistent sizes; evaluating the
-// detections against the ground truth gives APs in [0, 100] (AOS NaN only without alphas).
+// detections against the ground truth gives APs in [0, 100] or NaN. NaN is OpenPCDet's own answer
+// where a precision is 0/0 at a recall threshold (any metric, e.g. corpus/known-nan-ap-bev, checked
+// against the peer in test_box3d_kitti_eval.py), and AOS is NaN throughout without alphas.
 #include <cmath>
 #include <cstdint>
 #include <string_view>
@@ -32,10 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const Kitti3dResult r = evaluate_kitti3d(gt, det, {}, Parallel{2});
   for (std::size_t i = 0; i < r.ap11.size(); ++i) {
-    const bool aos = i >= 3 * r.ap11.size() / 4;
     for (const double v : {r.ap11[i], r.ap40[i]}) {
-      if (std::isnan(v)) FUZZ_CHECK(aos, "NaN AP outside AOS at %zu", i);
-      else FUZZ_CHECK(v >= 0 && v <= 100 + 1e-9, "AP %g out of range at %zu", v, i);
+      if (!std::isnan(v)) FUZZ_CHECK(v >= 0 && v <= 100 + 1e-9, "AP %g out of range at %zu", v, i);
     }
   }
   return 0;

@@ -178,3 +178,19 @@ def test_k3769_equals_openpcdet():
     res = box3d.evaluate_kitti3d(out / "label_2", out / "det", out / "val.txt")
     _check_aps(res, ref["exact_iou_variant"], True)
     assert res.summary() == ref["summary_text"]
+
+
+def test_fuzz_nan_case_equals_openpcdet(tmp_path):
+    """The fuzzer's NaN AP outside AOS (tests/fuzz/known -> corpus): OpenPCDet prints the same NaN
+    (Pedestrian BEV AP|R11 easy/moderate: precision 0/0 at a recall threshold), so the value is the
+    peer's and the harness was wrong to reject it."""
+    case = json.loads((DATA / "fuzz_nan_case.json").read_text())
+    (tmp_path / "label_2").mkdir()
+    (tmp_path / "det").mkdir()
+    (tmp_path / "label_2" / "000000.txt").write_text(case["label"])
+    (tmp_path / "det" / "000000.txt").write_text(case["det"])
+    (tmp_path / "val.txt").write_text("000000\n")
+    res = box3d.evaluate_kitti3d(tmp_path / "label_2", tmp_path / "det", tmp_path / "val.txt")
+    assert res.summary() == case["summary_text"]
+    assert "nan" in res.summary()
+    assert res.ret_dict() == pytest.approx(case["ret_dict"], abs=1e-9)
