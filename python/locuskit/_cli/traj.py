@@ -25,22 +25,7 @@ _IGNORED = ("ros_map_yaml", "map_tile", "rerun", "rerun_rec_id", "logfile", "con
 
 
 # ---------------------------------------------------------------- messages
-class _Log:
-    def __init__(self, args):
-        self.quiet = bool(getattr(args, "silent", False))
-        self.verbose = bool(getattr(args, "verbose", False) or getattr(args, "debug", False))
-
-    def out(self, text: str = "") -> None:
-        if not self.quiet:
-            print(text)
-
-    def warn(self, text: str) -> None:
-        if not self.quiet:
-            print(f"warning: {text}", file=sys.stderr)
-
-    def info(self, text: str) -> None:
-        if self.verbose and not self.quiet:
-            print(text, file=sys.stderr)
+from ._log import Log as _Log  # noqa: E402  (shared with locuskit eval)
 
 
 def _short(path: str, width: int = 48) -> str:
@@ -253,13 +238,15 @@ def _write_json(path, data) -> None:
 
 
 def _pyplot():
-    import matplotlib
+    from locuskit.plotting import pyplot
 
-    if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return pyplot()
 
-    return plt
+
+def series_colors(n):
+    from locuskit.plotting import series_colors as colors
+
+    return colors(n)
 
 
 def _axes_for(fig, mode, position=111):
@@ -590,7 +577,7 @@ def _run_show(args) -> int:
         ax = _axes_for(fig, args.plot_mode)
         if ref is not None:
             ax.plot(*_xy(ref.positions, args.plot_mode), "--", color="0.4", lw=1, label=_short(args.ref, 40))
-        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(shown), 1)))
+        colours = series_colors(len(shown))
         for (path, t, _), c in zip(shown, colours):
             ax.plot(*_xy(t.positions, args.plot_mode), color=c, lw=1, label=_short(path, 40))
         _label_axes(ax, args.plot_mode)
@@ -677,7 +664,7 @@ def _run_res(args) -> int:
     if args.plot or args.save_plot:
         plt = _pyplot()
         fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 5), gridspec_kw={"width_ratios": [2.2, 1, 1]})
-        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(results)))
+        colours = series_colors(len(results))
         for n, r, c in zip(names, results, colours):
             e = r["arrays"].get("error_array")
             if e is None:
