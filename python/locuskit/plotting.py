@@ -155,9 +155,9 @@ def pr_figure(curves, title: str, top_k: int = 8, ap_name: str = "AP"):
         grid = np.array([_on_grid(c) for c in others])
         firsts = [c.trimmed()[0][:1] for c in others]
         first = min((float(f[0]) for f in firsts if f.size), default=1.0)
-        with np.errstate(all="ignore"):
-            reached = ~np.isnan(grid).all(axis=0) & (_GRID >= first)  # from the first recall reached
-            mean = np.where(reached, np.nanmean(grid, axis=0), np.nan)
+        reached = ~np.isnan(grid).all(axis=0) & (_GRID >= first)  # from the first recall reached
+        mean = np.full(_GRID.size, np.nan)
+        mean[reached] = np.nanmean(grid[:, reached], axis=0)
         ax.plot(_GRID[reached], mean[reached], color=OTHERS_COLOR, ls="--", lw=1.4,
                 label=f"others: mean of {len(others)} classes", gid="pr:others")
     ax.set_xlim(0, 1)

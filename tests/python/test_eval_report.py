@@ -311,3 +311,22 @@ def test_plotting_imports_matplotlib_lazily():
     code = "import sys, locuskit.plotting, locuskit._cli.eval; print('matplotlib' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr
+
+
+def test_quiet_and_verbose_on_every_eval_command(tmp_path, capsys):
+    """-q/-v are accepted by dota, kitti3d and mot as by coco/voc/traj; -q prints nothing."""
+    dota = DATA / "rotated" / "dota" / "micro" / "recall_0p7_arange"
+    argv = ["eval", "dota", str(dota / "labelTxt"), str(dota), "--imageset", str(dota / "imageset.txt"),
+            "--classes", "plane"]
+    assert main(argv + ["-q"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(argv + ["-v"]) == 0
+    assert "plane" in capsys.readouterr().out
+    g, d = _voc_folders(tmp_path, 3)
+    for flag in ("-q", "--quiet", "--silent"):
+        assert main(["eval", "voc", str(g), str(d), flag]) == 0
+        assert capsys.readouterr() == ("", "")
+    for cmd in ("kitti3d", "mot"):
+        help_text = subprocess.run([sys.executable, "-m", "locuskit", "eval", cmd, "--help"], capture_output=True,
+                                   text=True).stdout
+        assert "-q, --quiet" in help_text and "-v, --verbose" in help_text

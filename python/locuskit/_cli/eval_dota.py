@@ -9,6 +9,8 @@ import argparse
 import json
 import math
 
+from ._log import add_usability
+
 
 def _json_float(v: float):
     return None if math.isnan(v) else v
@@ -17,10 +19,14 @@ def _json_float(v: float):
 def _run_dota(args) -> int:
     from locuskit import rotated
 
+    from ._log import Log
+
+    log = Log(args)
+
     classes = args.classes.split(",") if args.classes else None
     res = rotated.dota_evaluate(args.label_dir, args.det_dir, imageset=args.imageset, classes=classes,
                                 iou_threshold=args.iou)
-    print(res.summary())
+    log.out(res.summary())
     if args.json:
         out = {
             "classes": res.classes,
@@ -46,4 +52,5 @@ def register(sub) -> None:
     p.add_argument("--classes", help="comma-separated class names (default: the 15 DOTA v1.0 classes)")
     p.add_argument("--iou", type=float, default=0.5, help="polygon IoU a match must exceed (default 0.5)")
     p.add_argument("--json", help="write per-class AP and mAP to this JSON file")
+    add_usability(p)
     p.set_defaults(func=_run_dota)

@@ -9,9 +9,13 @@ import json
 import math
 import time
 
+from ._log import Log, add_usability
+
 
 def _run_kitti3d(args) -> int:
     from locuskit import box3d, set_num_threads
+
+    log = Log(args)
 
     if args.threads is not None:
         set_num_threads(args.threads)
@@ -19,8 +23,8 @@ def _run_kitti3d(args) -> int:
     res = box3d.evaluate_kitti3d(args.label_dir, args.det_dir, args.split,
                                  devkit_height_rule=args.devkit_height_rule)
     dt = time.perf_counter() - t0
-    print(res.summary(), end="")
-    print(f"({res.frames} frames, {dt:.3f} s)")
+    log.out(res.summary().rstrip("\n"))
+    log.out(f"({res.frames} frames, {dt:.3f} s)")
     if args.json:
         def clean(a):
             return [clean(x) for x in a] if isinstance(a, list) else (None if math.isnan(a) else a)
@@ -53,4 +57,5 @@ def register(sub) -> None:
                    help="ignore GT with 2D height < 40/25/25 px as the C++ devkit (default: <=, as OpenPCDet)")
     p.add_argument("--threads", type=int, help="worker threads (default: locuskit's setting)")
     p.add_argument("--json", help="write every AP to this JSON file")
+    add_usability(p)
     p.set_defaults(func=_run_kitti3d)

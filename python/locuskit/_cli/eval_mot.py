@@ -9,10 +9,14 @@ import argparse
 import csv
 import os
 
+from ._log import Log, add_usability
+
 
 def _run_mot(args) -> int:
     import locuskit
     from locuskit import mot
+
+    log = Log(args)
 
     if args.threads is not None:
         locuskit.set_num_threads(args.threads if args.threads > 0 else os.cpu_count() or 1)
@@ -30,11 +34,11 @@ def _run_mot(args) -> int:
                            metrics=args.metrics, trackers=args.trackers, sequences=args.seqs,
                            do_preproc=not args.no_preproc, tracker_sub_folder=args.tracker_sub_folder,
                            seqmap_file=args.seqmap_file, skip_split_folder=args.skip_split_folder)
-    print(res.table(), end="")
-    print()
+    log.out(res.table().rstrip("\n"))
+    log.out()
     for t in res.trackers:
         s = res.summary(t)
-        print(f"{t}: " + "  ".join(f"{k} {s[k]}" for k in ("HOTA", "MOTA", "IDF1") if k in s))
+        log.out(f"{t}: " + "  ".join(f"{k} {s[k]}" for k in ("HOTA", "MOTA", "IDF1") if k in s))
     if args.output_folder:
         res.write(args.output_folder)
     if args.csv:
@@ -51,7 +55,7 @@ def _run_mot(args) -> int:
     if args.plot:
         prefix = args.plot[:-4] if args.plot.lower().endswith(".png") else args.plot
         for p in res.plot(prefix):
-            print(f"wrote {p}")
+            log.info(f"wrote {p}")
     return 0
 
 
@@ -83,4 +87,5 @@ def register(sub) -> None:
     p.add_argument("--json", help="every value at full precision as JSON")
     p.add_argument("--plot", metavar="PREFIX", help="write PREFIX_hota_alpha.png and PREFIX_deta_assa.png")
     p.add_argument("--threads", type=int, help="threads (default: locuskit's setting; 0: all cores)")
+    add_usability(p)
     p.set_defaults(func=_run_mot)
