@@ -106,13 +106,14 @@ class PRCurve:
     n_gt: int = None
 
     def trimmed(self):
-        """(recall, precision) from the first point with recall > 0 (the first recall reached)."""
+        """(recall, precision) from the first point with recall > 0 (the first recall reached) to
+        the last one (zero padding after it, as in KITTI's fixed-size arrays, is dropped)."""
         r = np.asarray(self.recall, np.float64)
         p = np.asarray(self.precision, np.float64)
-        first = np.flatnonzero(r > 0)
-        if first.size == 0:
+        reached = np.flatnonzero(r > 0)
+        if reached.size == 0:
             return r[:0], p[:0]
-        return r[first[0]:], p[first[0]:]
+        return r[reached[0]:reached[-1] + 1], p[reached[0]:reached[-1] + 1]
 
 
 _GRID = np.linspace(0.0, 1.0, 101)
@@ -189,4 +190,37 @@ def pr_figure(curves, title: str, top_k: int = 8, ap_name: str = "AP"):
         ax2.set_title(f"{ap_name} of {valid.size} classes with GT, best first (dots: drawn at left)")
     fig.subplots_adjust(left=0.07 if many else 0.11, right=0.97, wspace=0.22, top=0.84, bottom=0.11)
     fit_title(fig, title)  # legends below the axes: save() widens the page (bbox_inches="tight")
+    return fig
+
+
+def small_multiples(panels, title: str, ap_name: str = "AP", ncols: int = 3):
+    """One precision-recall panel per ``(panel title, [PRCurve, ...])``, one colour per curve
+    label across panels, each panel's legend (label and AP) outside, below it. For a few panels
+    with a few curves each (KITTI's metrics x classes); many classes: ``pr_figure``."""
+    plt = pyplot()
+    labels = list(dict.fromkeys(c.label for _, curves in panels for c in curves))
+    color_of = dict(zip(labels, series_colors(len(labels))))
+    ncols = max(1, min(ncols, len(panels)))
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.8 * ncols, 4.4 * nrows + 0.6), squeeze=False)
+    for ax, (panel_title, curves) in zip(axes.flat, panels):
+        for c in curves:
+            r, p = c.trimmed()
+            ap = "-" if c.ap is None or np.isnan(c.ap) else f"{c.ap:.3f}"
+            ax.plot(r, p, color=color_of[c.label], lw=1.4, marker=".", ms=3, label=f"{c.label} ({ap})",
+                    gid="pr:" + c.label)
+        ax.set_title(panel_title)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        if curves:
+            ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), handlelength=1.2, fontsize=7,
+                      title=ap_name, title_fontsize=7)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    for ax in axes.flat:
+        ax.set_xlabel("recall", labelpad=1)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("precision")
+    fig.subplots_adjust(left=0.08, right=0.97, wspace=0.25, hspace=0.75, top=0.82 if nrows == 1 else 0.9, bottom=0.3)
+    fit_title(fig, title)
     return fig

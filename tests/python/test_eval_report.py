@@ -330,3 +330,42 @@ def test_quiet_and_verbose_on_every_eval_command(tmp_path, capsys):
         help_text = subprocess.run([sys.executable, "-m", "locuskit", "eval", cmd, "--help"], capture_output=True,
                                    text=True).stdout
         assert "-q, --quiet" in help_text and "-v, --verbose" in help_text
+
+
+def _check_legends_outside(fig):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    axes = [a for a in fig.axes if a.get_visible()]
+    for a in axes:
+        leg = a.get_legend()
+        if leg is not None:
+            for other in axes:
+                assert not leg.get_window_extent(renderer).overlaps(other.get_window_extent(renderer))
+        colors = [matplotlib.colors.to_rgba(ln.get_color()) for ln in a.get_lines()]
+        assert len(set(colors)) == len(colors)
+    assert fig._suptitle.get_window_extent(renderer).width <= fig.bbox.width
+
+
+def test_cli_kitti3d_and_dota_plots_share_the_look(tmp_path, monkeypatch):
+    from test_box3d_kitti_eval import MICRO, _write_case
+
+    figs = []
+    real_save = plotting.save
+    monkeypatch.setattr(plotting, "save", lambda fig, path: (figs.append(fig), _check_legends_outside(fig),
+                                                             real_save(fig, path))[-1])
+    root = _write_case(tmp_path / "k", MICRO["cases"]["score_ties"])
+    html = tmp_path / "k.html"
+    assert main(["eval", "kitti3d", str(root / "label_2"), str(root / "det"), "--split", str(root / "val.txt"),
+                 "--plot", str(tmp_path / "k.png"), "--html", str(html), "-q"]) == 0
+    assert len(figs) == 1 and len([a for a in figs[0].axes if a.get_visible()]) == 9
+    # AP|R40 reads precision at recall i/40, i >= 1: the curves start there, not at (0, 0)
+    for a in figs[0].axes:
+        for ln in a.get_lines():
+            assert ln.get_xdata()[0] == pytest.approx(1 / 40)
+    assert "Car_3d/moderate_R40" in _html_ok(html)
+    dota = DATA / "rotated" / "dota" / "micro" / "recall_0p7_arange"
+    html = tmp_path / "d.html"
+    assert main(["eval", "dota", str(dota / "labelTxt"), str(dota), "--imageset", str(dota / "imageset.txt"),
+                 "--classes", "plane", "--plot", str(tmp_path / "d.png"), "--html", str(html), "-q"]) == 0
+    assert len(figs) == 2 and (tmp_path / "d.png").stat().st_size > 5000
+    assert "plane" in _html_ok(html)
