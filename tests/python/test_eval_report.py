@@ -369,3 +369,24 @@ def test_cli_kitti3d_and_dota_plots_share_the_look(tmp_path, monkeypatch):
                  "--classes", "plane", "--plot", str(tmp_path / "d.png"), "--html", str(html), "-q"]) == 0
     assert len(figs) == 2 and (tmp_path / "d.png").stat().st_size > 5000
     assert "plane" in _html_ok(html)
+
+
+def test_cli_traj_ape_html(tmp_path):
+    t = DATA / "traj"
+    html = tmp_path / "t.html"
+    r = _cli("traj", "ape", "tum", t / "freiburg1_xyz-groundtruth.txt", t / "freiburg1_xyz-rgbdslam.txt", "-a",
+             "--html", html, "--plot_mode", "xy")
+    assert r.returncode == 0, r.stderr
+    rmse = next(line.split()[1] for line in r.stdout.splitlines() if line.strip().startswith("rmse"))
+    text = _html_ok(html)
+    assert f">{rmse}<" in text and "freiburg1_xyz-rgbdslam.txt" in text
+
+
+def test_cli_mot_html(tmp_path):
+    from test_mot import _tiny
+
+    gt, trk = _tiny()
+    html = tmp_path / "m.html"
+    assert main(["eval", "mot", str(gt), str(trk), "--html", str(html), "-q"]) == 0
+    text = _html_ok(html)
+    assert text.count("data:image/png;base64,") == 2 and "HOTA" in text and "trkA" in text

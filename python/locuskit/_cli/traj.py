@@ -343,7 +343,7 @@ def _warn_ignored(args, log):
 
 # ---------------------------------------------------------------- ape / rpe
 _NEEDS_ARRAYS = ("plot", "save_plot", "json", "save_results", "project_to_plane", "change_unit", "downsample",
-                 "motion_filter")
+                 "motion_filter", "html")
 
 
 def _titles(args, metric, relation, mode, unit):
@@ -454,13 +454,37 @@ def _run_metric(args, metric: str) -> int:
     if args.save_results:
         _output("--save_results", args.save_results,
                 lambda: traj.save_result(args.save_results, r, title, ref_path, est_path))
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         ref_full = None
         if args.plot_full_ref:
             ref_full = ref.poses
         fig = _plot_metric(args, r, f"{title.splitlines()[0]}: {_short(est_path)} vs {_short(ref_path)}", ref_full)
-        _finish_plot(args, log, fig, _plot_path(args))
+        if args.html:
+            _html_metric(args, log, r, title, fig, ref_path, est_path)
+        if args.plot or args.save_plot:
+            _finish_plot(args, log, fig, _plot_path(args))
+        else:
+            _pyplot().close(fig)
     return 0
+
+
+def _html_metric(args, log, r, title, fig, ref_path, est_path):
+    """--html: statistics, settings, warnings and the figure on one self-contained page."""
+    import locuskit
+
+    from ._html import HtmlReport
+
+    report = HtmlReport(f"locuskit traj {args.traj_command}", [f"reference: {ref_path}", f"estimate: {est_path}",
+                                                               f"locuskit {locuskit.__version__}"])
+    s = report.section("Statistics").pre(title)
+    s.table(["statistic", f"value ({_unit_of(r)})"],
+            [[k, f"{float(r.stats[k]):.10g}"] for k in _STAT_ORDER] + [["n", int(r.stats["n"])]])
+    if log.warnings:
+        report.section("Warnings").items(log.warnings, "warn")
+    report.section("Settings").table(["setting", "value"], [[k, str(v)] for k, v in sorted(r.settings.items())])
+    report.section("Plot").figure(fig)
+    _output("--html", args.html, lambda: report.write(args.html))
+    log.info(f"report written to {args.html}")
 
 
 def _project_result(r, plane, metric, relation):
@@ -820,6 +844,8 @@ def _metric_parser(tsub, name, help_text):
     _opt(g2, "plot_colormap_max_percentile", type=float, default=None, help="upper bound as a percentile (%%)")
     _opt(g2, "plot_full_ref", action="store_true", help="plot the whole reference, not only associated poses")
     _opt(g2, "save_results", default=None, metavar="OUT.zip", help="write the result as a zip (evo's layout)")
+    g2.add_argument("--html", default=None, metavar="OUT.html",
+                    help="write a self-contained HTML report (statistics, settings, plot)")
     _opt(g2, "ros_map_yaml", default=None, help="accepted for evo compatibility; ignored")
     _opt(g2, "map_tile", default=None, help="accepted for evo compatibility; ignored")
     g2.add_argument("--rerun", action="store_true", help="accepted for evo compatibility; ignored")
