@@ -390,3 +390,14 @@ def test_cli_mot_html(tmp_path):
     assert main(["eval", "mot", str(gt), str(trk), "--html", str(html), "-q"]) == 0
     text = _html_ok(html)
     assert text.count("data:image/png;base64,") == 2 and "HOTA" in text and "trkA" in text
+
+
+@pytest.mark.parametrize("name", ["eval", "eval_dota", "eval_kitti3d", "eval_mot", "traj", "_html", "_log"])
+def test_report_cli_uses_only_the_public_api(name):
+    """The commands share the CLI's own helpers (locuskit._cli._html, _log) and otherwise use the
+    public API only (locuskit.plotting, locuskit.eval, ...)."""
+    from test_api_layout import PKG, _private_imports
+
+    bad = [t for t in _private_imports(PKG / "_cli" / f"{name}.py", "locuskit._cli")
+           if not t.startswith("locuskit._cli.")]
+    assert bad == []
