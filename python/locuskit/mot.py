@@ -310,32 +310,33 @@ class MotResults:
         with HOTA iso-lines). Needs HOTA. Returns the paths."""
         if "HOTA" not in self.metrics:
             raise ValueError("plot: the plots need the HOTA metric")
-        from .plotting import pyplot, series_colors
+        from .plotting import pyplot, series_colors, style
 
         plt = pyplot()
-        out = []
-        colors = series_colors(len(self.trackers))
-        fig, ax = plt.subplots(figsize=(6.4, 4.8))
-        styles = {"HOTA": "-", "DetA": "--", "AssA": ":"}
-        for k, t in enumerate(self.trackers):
-            res = self.results[t]["COMBINED_SEQ"]["HOTA"]
-            color = colors[k]
-            for field, ls in styles.items():
-                ax.plot(ALPHAS, res[field], ls, color=color,
-                        label=f"{t} {field} ({100 * np.mean(res[field]):.2f})")
-        out.append(_save(plt, fig, ax, "alpha (localisation threshold)", "score", "HOTA vs alpha",
-                         f"{path_prefix}_hota_alpha.png"))
+        with style():
+            out = []
+            colors = series_colors(len(self.trackers))
+            fig, ax = plt.subplots(figsize=(6.4, 4.8))
+            styles = {"HOTA": "-", "DetA": "--", "AssA": ":"}
+            for k, t in enumerate(self.trackers):
+                res = self.results[t]["COMBINED_SEQ"]["HOTA"]
+                color = colors[k]
+                for field, ls in styles.items():
+                    ax.plot(ALPHAS, res[field], ls, color=color,
+                            label=f"{t} {field} ({100 * np.mean(res[field]):.2f})")
+            out.append(_save(plt, fig, ax, "alpha (localisation threshold)", "score", "HOTA vs alpha",
+                             f"{path_prefix}_hota_alpha.png"))
 
-        fig, ax = plt.subplots(figsize=(5.5, 5.5))
-        grid = np.linspace(0.01, 1, 200)
-        for h in (0.2, 0.4, 0.6, 0.8):
-            ax.plot(grid, np.where(grid >= h * h, h * h / grid, np.nan), color="0.85", lw=0.8)
-        for k, t in enumerate(self.trackers):
-            res = self.results[t]["COMBINED_SEQ"]["HOTA"]
-            deta, assa = float(np.mean(res["DetA"])), float(np.mean(res["AssA"]))
-            ax.scatter([deta], [assa], color=[colors[k]], label=f"{t} (HOTA {100 * np.mean(res['HOTA']):.2f})")
-        out.append(_save(plt, fig, ax, "DetA", "AssA", "DetA vs AssA (grey: HOTA iso-lines)",
-                         f"{path_prefix}_deta_assa.png"))
+            fig, ax = plt.subplots(figsize=(5.5, 5.5))
+            grid = np.linspace(0.01, 1, 200)
+            for h in (0.2, 0.4, 0.6, 0.8):
+                ax.plot(grid, np.where(grid >= h * h, h * h / grid, np.nan), color="0.85", lw=0.8)
+            for k, t in enumerate(self.trackers):
+                res = self.results[t]["COMBINED_SEQ"]["HOTA"]
+                deta, assa = float(np.mean(res["DetA"])), float(np.mean(res["AssA"]))
+                ax.scatter([deta], [assa], color=[colors[k]], label=f"{t} (HOTA {100 * np.mean(res['HOTA']):.2f})")
+            out.append(_save(plt, fig, ax, "DetA", "AssA", "DetA vs AssA (grey: HOTA iso-lines)",
+                             f"{path_prefix}_deta_assa.png"))
         return out
 
 

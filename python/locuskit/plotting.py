@@ -24,16 +24,25 @@ _RC = {"axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spi
        "font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8, "legend.frameon": False}
 
 
-def pyplot():
-    """matplotlib.pyplot with locuskit's style (imported on first use; Agg when there is no display)."""
+def pyplot(apply_style: bool = False):
+    """matplotlib.pyplot, imported on first use (Agg when there is no display). ``apply_style``
+    makes locuskit's style the process-wide default (the command line does); the figure functions
+    here draw inside ``style()`` and leave the caller's settings alone."""
     import matplotlib
 
     if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")):
         matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update(_RC)
+    if apply_style:
+        plt.rcParams.update(_RC)
     return plt
+
+
+def style():
+    """Context manager drawing with locuskit's style (grid, spines, font sizes, frameless
+    legends): ``with plotting.style(): ...``."""
+    return pyplot().rc_context(_RC)
 
 
 def series_colors(n: int, cmap: str = COLORMAP) -> list:
@@ -138,89 +147,93 @@ def pr_figure(curves, title: str, top_k: int = 8, ap_name: str = "AP"):
     then best AP) are drawn in colour; the others are averaged into one grey "others" curve
     (mean interpolated precision over the classes that reach that recall); with more than one
     class a second panel ranks every class's AP. Returns the figure (``save`` writes it)."""
-    plt = pyplot()
-    curves = [c for c in curves if c is not None]
-    order = sorted(range(len(curves)), key=lambda i: (-(curves[i].n_gt or 0), -np.nan_to_num(curves[i].ap, nan=-1.0),
-                                                      curves[i].label))
-    shown = [curves[i] for i in order[:top_k]]
-    others = [curves[i] for i in order[top_k:]]
-    many = len(curves) > 1
-    fig = plt.figure(figsize=(11.0 if many else 6.5, 5.4))
-    ax = fig.add_subplot(1, 2 if many else 1, 1)
-    for c, color in zip(shown, series_colors(len(shown))):
-        r, p = c.trimmed()
-        ap = "-" if c.ap is None or np.isnan(c.ap) else f"{c.ap:.3f}"
-        gt = "" if c.n_gt is None else f", {c.n_gt} GT"
-        ax.plot(r, p, color=color, lw=1.4, label=shorten(f"{c.label} ({ap_name} {ap}{gt})", 40), gid="pr:" + c.label)
-    if others:
-        grid = np.array([_on_grid(c) for c in others])
-        firsts = [c.trimmed()[0][:1] for c in others]
-        first = min((float(f[0]) for f in firsts if f.size), default=1.0)
-        reached = ~np.isnan(grid).all(axis=0) & (_GRID >= first)  # from the first recall reached
-        mean = np.full(_GRID.size, np.nan)
-        mean[reached] = np.nanmean(grid[:, reached], axis=0)
-        ax.plot(_GRID[reached], mean[reached], color=OTHERS_COLOR, ls="--", lw=1.4,
-                label=f"others: mean of {len(others)} classes", gid="pr:others")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    if many:
-        ax.set_title(f"{len(shown)} of {len(curves)} classes" + (" (most GT)" if others else ""))
-    if shown or others:
-        legend_outside(ax, below=True, ncol=2)
-    if many:
-        ax2 = fig.add_subplot(1, 2, 2)
-        aps = np.array([np.nan if c.ap is None else c.ap for c in curves], np.float64)
-        rank = np.argsort(-np.nan_to_num(aps, nan=-1.0), kind="stable")
-        valid = aps[rank][~np.isnan(aps[rank])]
-        ax2.plot(np.arange(1, valid.size + 1), valid, color=series_colors(1)[0], lw=1.2, drawstyle="steps-mid")
-        pos = {curves[i].label: n + 1 for n, i in enumerate(rank)}
+    with style():
+        plt = pyplot()
+        curves = [c for c in curves if c is not None]
+        order = sorted(range(len(curves)),
+                       key=lambda i: (-(curves[i].n_gt or 0), -np.nan_to_num(curves[i].ap, nan=-1.0), curves[i].label))
+        shown = [curves[i] for i in order[:top_k]]
+        others = [curves[i] for i in order[top_k:]]
+        many = len(curves) > 1
+        fig = plt.figure(figsize=(11.0 if many else 6.5, 5.4))
+        ax = fig.add_subplot(1, 2 if many else 1, 1)
         for c, color in zip(shown, series_colors(len(shown))):
-            if c.ap is not None and not np.isnan(c.ap):
-                ax2.plot([pos[c.label]], [c.ap], "o", color=color, ms=5)
-        if valid.size:
-            ax2.axhline(float(np.mean(valid)), color=OTHERS_COLOR, ls=":", lw=1)
-            ax2.text(valid.size, float(np.mean(valid)), f" mean {np.mean(valid):.3f}", va="bottom", ha="right",
-                     fontsize=8, color="0.3")
-        ax2.set_xlim(0.5, max(valid.size, 1) + 0.5)
-        ax2.set_ylim(0, 1.02)
-        ax2.set_xlabel("class rank")
-        ax2.set_ylabel(ap_name)
-        ax2.set_title(f"{ap_name} of {valid.size} classes with GT, best first (dots: drawn at left)")
-    fig.subplots_adjust(left=0.07 if many else 0.11, right=0.97, wspace=0.22, top=0.84, bottom=0.11)
-    fit_title(fig, title)  # legends below the axes: save() widens the page (bbox_inches="tight")
-    return fig
+            r, p = c.trimmed()
+            ap = "-" if c.ap is None or np.isnan(c.ap) else f"{c.ap:.3f}"
+            gt = "" if c.n_gt is None else f", {c.n_gt} GT"
+            ax.plot(r, p, color=color, lw=1.4, label=shorten(f"{c.label} ({ap_name} {ap}{gt})", 40),
+                    gid="pr:" + c.label)
+        if others:
+            grid = np.array([_on_grid(c) for c in others])
+            firsts = [c.trimmed()[0][:1] for c in others]
+            first = min((float(f[0]) for f in firsts if f.size), default=1.0)
+            reached = ~np.isnan(grid).all(axis=0) & (_GRID >= first)  # from the first recall reached
+            mean = np.full(_GRID.size, np.nan)
+            mean[reached] = np.nanmean(grid[:, reached], axis=0)
+            ax.plot(_GRID[reached], mean[reached], color=OTHERS_COLOR, ls="--", lw=1.4,
+                    label=f"others: mean of {len(others)} classes", gid="pr:others")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+        if many:
+            ax.set_title(f"{len(shown)} of {len(curves)} classes" + (" (most GT)" if others else ""))
+        if shown or others:
+            legend_outside(ax, below=True, ncol=2)
+        if many:
+            ax2 = fig.add_subplot(1, 2, 2)
+            aps = np.array([np.nan if c.ap is None else c.ap for c in curves], np.float64)
+            rank = np.argsort(-np.nan_to_num(aps, nan=-1.0), kind="stable")
+            valid = aps[rank][~np.isnan(aps[rank])]
+            ax2.plot(np.arange(1, valid.size + 1), valid, color=series_colors(1)[0], lw=1.2, drawstyle="steps-mid")
+            pos = {curves[i].label: n + 1 for n, i in enumerate(rank)}
+            for c, color in zip(shown, series_colors(len(shown))):
+                if c.ap is not None and not np.isnan(c.ap):
+                    ax2.plot([pos[c.label]], [c.ap], "o", color=color, ms=5)
+            if valid.size:
+                ax2.axhline(float(np.mean(valid)), color=OTHERS_COLOR, ls=":", lw=1)
+                ax2.text(valid.size, float(np.mean(valid)), f" mean {np.mean(valid):.3f}", va="bottom", ha="right",
+                         fontsize=8, color="0.3")
+            ax2.set_xlim(0.5, max(valid.size, 1) + 0.5)
+            ax2.set_ylim(0, 1.02)
+            ax2.set_xlabel("class rank")
+            ax2.set_ylabel(ap_name)
+            ax2.set_title(f"{ap_name} of {valid.size} classes with GT, best first (dots: drawn at left)")
+        fig.subplots_adjust(left=0.07 if many else 0.11, right=0.97, wspace=0.22, top=0.84, bottom=0.11)
+        fit_title(fig, title)  # legends below the axes: save() widens the page (bbox_inches="tight")
+        return fig
 
 
 def small_multiples(panels, title: str, ap_name: str = "AP", ncols: int = 3):
     """One precision-recall panel per ``(panel title, [PRCurve, ...])``, one colour per curve
     label across panels, each panel's legend (label and AP) outside, below it. For a few panels
     with a few curves each (KITTI's metrics x classes); many classes: ``pr_figure``."""
-    plt = pyplot()
-    labels = list(dict.fromkeys(c.label for _, curves in panels for c in curves))
-    color_of = dict(zip(labels, series_colors(len(labels))))
-    ncols = max(1, min(ncols, len(panels)))
-    nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.8 * ncols, 4.4 * nrows + 0.6), squeeze=False)
-    for ax, (panel_title, curves) in zip(axes.flat, panels):
-        for c in curves:
-            r, p = c.trimmed()
-            ap = "-" if c.ap is None or np.isnan(c.ap) else f"{c.ap:.3f}"
-            ax.plot(r, p, color=color_of[c.label], lw=1.4, marker=".", ms=3, label=f"{c.label} ({ap})",
-                    gid="pr:" + c.label)
-        ax.set_title(panel_title)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.02)
-        if curves:
-            ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), handlelength=1.2, fontsize=7,
-                      title=ap_name, title_fontsize=7)
-    for ax in list(axes.flat)[len(panels):]:
-        ax.set_visible(False)
-    for ax in axes.flat:
-        ax.set_xlabel("recall", labelpad=1)
-    for ax in axes[:, 0]:
-        ax.set_ylabel("precision")
-    fig.subplots_adjust(left=0.08, right=0.97, wspace=0.25, hspace=0.75, top=0.82 if nrows == 1 else 0.9, bottom=0.3)
-    fit_title(fig, title)
-    return fig
+    with style():
+        plt = pyplot()
+        labels = list(dict.fromkeys(c.label for _, curves in panels for c in curves))
+        color_of = dict(zip(labels, series_colors(len(labels))))
+        ncols = max(1, min(ncols, len(panels)))
+        nrows = -(-len(panels) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(3.8 * ncols, 4.4 * nrows + 0.6), squeeze=False)
+        for ax, (panel_title, curves) in zip(axes.flat, panels):
+            for c in curves:
+                r, p = c.trimmed()
+                ap = "-" if c.ap is None or np.isnan(c.ap) else f"{c.ap:.3f}"
+                ax.plot(r, p, color=color_of[c.label], lw=1.4, marker=".", ms=3, label=f"{c.label} ({ap})",
+                        gid="pr:" + c.label)
+            ax.set_title(panel_title)
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1.02)
+            if curves:
+                ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.16), handlelength=1.2, fontsize=7,
+                          title=ap_name, title_fontsize=7)
+        for ax in list(axes.flat)[len(panels):]:
+            ax.set_visible(False)
+        for ax in axes.flat:
+            ax.set_xlabel("recall", labelpad=1)
+        for ax in axes[:, 0]:
+            ax.set_ylabel("precision")
+        fig.subplots_adjust(left=0.08, right=0.97, wspace=0.25, hspace=0.75, bottom=0.3,
+                            top=0.82 if nrows == 1 else 0.9)
+        fit_title(fig, title)
+        return fig

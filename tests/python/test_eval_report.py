@@ -197,8 +197,9 @@ def test_cli_coco_per_class_area_table_and_json(tmp_path):
 def _tiny_gt(tmp_path):
     gt = {"images": [{"id": 1, "width": 100, "height": 100}, {"id": 2, "width": 100, "height": 100}],
           "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}],
-          "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
-                          {"id": 2, "image_id": 1, "category_id": 2, "bbox": [50, 50, 20, 20], "area": 400, "iscrowd": 0}]}
+          "annotations": [
+              {"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 20], "area": 400, "iscrowd": 0},
+              {"id": 2, "image_id": 1, "category_id": 2, "bbox": [50, 50, 20, 20], "area": 400, "iscrowd": 0}]}
     p = tmp_path / "gt.json"
     p.write_text(json.dumps(gt))
     return p
@@ -401,3 +402,11 @@ def test_report_cli_uses_only_the_public_api(name):
     bad = [t for t in _private_imports(PKG / "_cli" / f"{name}.py", "locuskit._cli")
            if not t.startswith("locuskit._cli.")]
     assert bad == []
+
+
+def test_figures_leave_the_callers_matplotlib_settings_alone():
+    plt = plotting.pyplot()
+    before = dict(plt.rcParams)
+    plotting.pyplot().close(plotting.pr_figure(_curves(20), "t"))
+    plotting.pyplot().close(plotting.small_multiples([("a", _curves(3))], "t"))
+    assert dict(plt.rcParams) == before

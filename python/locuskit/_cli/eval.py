@@ -196,7 +196,8 @@ def _run_coco(args) -> int:
         raise ValueError(exc.args[0] if exc.args else str(exc)) from None
     rows = res.per_category_area()
     if res.dt_counts is not None:
-        log.info(f"{len(res.params['imgIds'])} images, {len(rows)} categories, {int(res.gt_counts[:, 0].sum()) if len(rows) else 0} "
+        n_gt = int(res.gt_counts[:, 0].sum()) if len(rows) else 0
+        log.info(f"{len(res.params['imgIds'])} images, {len(rows)} categories, {n_gt} "
                  f"GT (not crowd), {int(res.dt_counts.sum())} results on them; "
                  + ", ".join(f"{label} {dt_:.3f} s" for label, dt_ in prog.log))
     _coco_warnings(log, res, rows, args.results)
@@ -221,7 +222,8 @@ def _run_coco(args) -> int:
     report = None
     if args.html:
         report = HtmlReport(f"locuskit eval coco ({args.iou_type})",
-                            [f"ground truth: {args.gt}", f"results: {args.results}", f"locuskit {locuskit.__version__}"])
+                            [f"ground truth: {args.gt}", f"results: {args.results}",
+                             f"locuskit {locuskit.__version__}"])
         report.section("Summary").pre("\n".join(res.summary_lines) or "(no summary: fewer than 3 maxDets)")
         if log.warnings:
             report.section("Warnings").items(log.warnings, "warn")

@@ -240,7 +240,7 @@ def _write_json(path, data) -> None:
 def _pyplot():
     from locuskit.plotting import pyplot
 
-    return pyplot()
+    return pyplot(apply_style=True)
 
 
 def series_colors(n):
