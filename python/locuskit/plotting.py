@@ -185,7 +185,7 @@ def pr_figure(curves, title: str, top_k: int = 8, ap_name: str = "AP"):
             aps = np.array([np.nan if c.ap is None else c.ap for c in curves], np.float64)
             rank = np.argsort(-np.nan_to_num(aps, nan=-1.0), kind="stable")
             valid = aps[rank][~np.isnan(aps[rank])]
-            ax2.plot(np.arange(1, valid.size + 1), valid, color=series_colors(1)[0], lw=1.2, drawstyle="steps-mid")
+            ax2.plot(np.arange(1, valid.size + 1), valid, color="0.3", lw=1.1, drawstyle="steps-mid")
             pos = {curves[i].label: n + 1 for n, i in enumerate(rank)}
             for c, color in zip(shown, series_colors(len(shown))):
                 if c.ap is not None and not np.isnan(c.ap):
