@@ -160,18 +160,23 @@ def _check_voc(fig, g, d):
     _check_figure(fig, curves)
 
 
-def test_coco_per_category_area_equals_pycocotools():
+@pytest.mark.parametrize("case", sorted(COUNTS["cases"]))
+def test_coco_per_category_area_equals_pycocotools(case):
+    """GT counts per category and area range (pycocotools' npig: crowd, area bounds inclusive,
+    keypoints without keypoints, 'ignore' overwritten by iscrowd), result counts, images without
+    GT and the per-area AP, against pycocotools on bbox, segm and keypoints fixtures."""
     from locuskit.eval import coco_evaluate
 
-    res = coco_evaluate(GT, DT)
-    assert res.params["catIds"] == COUNTS["catIds"]
-    assert list(res.params["areaRngLbl"]) == COUNTS["areaRngLbl"]
-    assert res.gt_counts.tolist() == COUNTS["npig"]
-    assert res.dt_counts.tolist() == COUNTS["results"]
-    assert res.images_without_gt == COUNTS["images_without_gt"]
+    c = COUNTS["cases"][case]
+    res = coco_evaluate(ROOT / c["gt"], ROOT / c["dt"], c["iouType"])
+    assert res.params["catIds"] == c["catIds"]
+    assert list(res.params["areaRngLbl"]) == c["areaRngLbl"]
+    assert res.gt_counts.tolist() == c["npig"]
+    assert res.dt_counts.tolist() == c["results"]
+    assert res.images_without_gt == c["images_without_gt"]
     rows = res.per_category_area()
-    for row, expected, npig in zip(rows, COUNTS["ap_area"], COUNTS["npig"]):
-        for lbl, ap, n in zip(COUNTS["areaRngLbl"], expected, npig):
+    for row, expected, npig in zip(rows, c["ap_area"], c["npig"]):
+        for lbl, ap, n in zip(c["areaRngLbl"], expected, npig):
             got = row["AP"] if lbl == "all" else row[f"AP_{lbl}"]
             assert (np.isnan(got) and ap is None) or got == ap, (row["name"], lbl)
             assert row["GT" if lbl == "all" else f"GT_{lbl}"] == n
@@ -185,12 +190,13 @@ def test_cli_coco_per_class_area_table_and_json(tmp_path):
     for col in ("GT", "results", "AP_small", "AP_medium", "AP_large", "GT_small", "GT_medium", "GT_large"):
         assert col in header.split()
     person = next(line for line in r.stdout.splitlines() if line.startswith("person"))
-    k = COUNTS["catIds"].index(1)
-    assert person.split()[2:4] == [str(COUNTS["npig"][k][0]), str(COUNTS["results"][k])]
+    c = COUNTS["cases"]["cocoapi_fake100.bbox"]
+    k = c["catIds"].index(1)
+    assert person.split()[2:4] == [str(c["npig"][k][0]), str(c["results"][k])]
     rep = json.loads(out.read_text())
     row = next(x for x in rep["per_class"] if x["category_id"] == 1)
-    assert [row["GT"], row["GT_small"], row["GT_medium"], row["GT_large"]] == COUNTS["npig"][k]
-    assert row["AP_small"] == COUNTS["ap_area"][k][1]
+    assert [row["GT"], row["GT_small"], row["GT_medium"], row["GT_large"]] == c["npig"][k]
+    assert row["AP_small"] == c["ap_area"][k][1]
     assert rep["warnings"]  # pizza never predicted; categories with results but no GT
 
 
