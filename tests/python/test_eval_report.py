@@ -286,6 +286,12 @@ def test_html_report_api_escapes():
     assert "<b>" not in out and "&lt;x&gt;" in out and "<td>-</td>" in out and "1 &lt; 2" in out
 
 
+def _browser_env():
+    """The environment without the sanitizer preload of scripts/test-sanitized-python: Chromium
+    hangs with libasan preloaded, and it is the page under test, not the browser."""
+    return {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
+
+
 def _chromium():
     for name in ("chromium", "chromium-browser", "google-chrome"):
         path = shutil.which(name)
@@ -304,8 +310,10 @@ def test_html_renders_in_headless_chromium(tmp_path):
     shot = tmp_path / "shot.png"
     r = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                         "--window-size=1200,900", f"--screenshot={shot}", html.as_uri()],
-                       capture_output=True, text=True, timeout=120, cwd=tmp_path)
+                       capture_output=True, text=True, timeout=120, cwd=tmp_path, env=_browser_env())
     assert shot.exists(), r.stderr[-2000:]
+    import matplotlib.image
+
     img = matplotlib.image.imread(str(shot))
     assert img.shape[:2] == (900, 1200)
     gray = img[..., :3].mean(axis=2)
