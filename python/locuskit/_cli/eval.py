@@ -7,7 +7,6 @@ import os
 import sys
 import time
 
-from ._html import HtmlReport
 from ._log import Log, add_usability
 
 
@@ -221,6 +220,8 @@ def _run_coco(args) -> int:
     fig = _coco_figure(res, rows, args) if (args.plot or args.html) else None
     report = None
     if args.html:
+        from ._html import HtmlReport  # only when asked: start-up stays small
+
         report = HtmlReport(f"locuskit eval coco ({args.iou_type})",
                             [f"ground truth: {args.gt}", f"results: {args.results}",
                              f"locuskit {locuskit.__version__}"])
@@ -288,6 +289,8 @@ def _run_voc(args) -> int:
     fig = _voc_figure(res, args) if (args.plot or args.html) else None
     report = None
     if args.html:
+        from ._html import HtmlReport  # only when asked: start-up stays small
+
         report = HtmlReport("locuskit eval voc", [f"ground truth: {args.gt_dir}", f"detections: {args.det_dir}",
                                                   f"locuskit {locuskit.__version__}"])
         report.section("Summary").pre(f"{heading}\nmAP (all-point) = {res.mAP('all_point'):.4f}   "
