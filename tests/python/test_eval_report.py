@@ -323,9 +323,10 @@ def test_html_renders_in_headless_chromium(tmp_path):
 
 
 def test_plotting_imports_matplotlib_lazily():
-    code = "import sys, locuskit.plotting, locuskit._cli.eval; print('matplotlib' in sys.modules)"
+    code = ("import sys, locuskit.plotting, locuskit.cli; locuskit.cli.build_parser(); "
+            "print('matplotlib' in sys.modules, 'locuskit._cli._html' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert r.returncode == 0 and r.stdout.strip() == "False", r.stderr
+    assert r.returncode == 0 and r.stdout.strip() == "False False", r.stderr
 
 
 def test_quiet_and_verbose_on_every_eval_command(tmp_path, capsys):
