@@ -70,12 +70,12 @@ def _json_clean(v):
     return None if isinstance(v, float) and math.isnan(v) else v
 
 
-def _print_table(log, columns, rows) -> None:
+def _print_table(log, columns, rows, digits: int = 3) -> None:
     """A text table: the first column left-aligned, numbers right-aligned, NaN/None as '-'."""
     text = [[str(c) for c in columns]]
     for r in rows:
         text.append([str(v) if k == 0 else ("-" if v is None or (isinstance(v, float) and math.isnan(v))
-                                            else f"{v:.3f}" if isinstance(v, float) else str(v))
+                                            else f"{v:.{digits}f}" if isinstance(v, float) else str(v))
                      for k, v in enumerate(r)])
     widths = [max(len(t[k]) for t in text) for k in range(len(columns))]
     for t in text:
@@ -276,7 +276,7 @@ def _run_voc(args) -> int:
     heading = f"VOC AP at IoU {args.iou} ({'+1 pixel convention' if args.plus_one else 'continuous coordinates'})"
     columns, table = _voc_table(res)
     log.out(heading)
-    _print_table(log, columns, table)
+    _print_table(log, columns, table, digits=4)
     log.out(f"mAP (all-point) = {res.mAP('all_point'):.4f}   mAP (11-point) = {res.mAP('11point'):.4f}")
     if args.json:
         _write_json(args.json, {"iou_threshold": args.iou, "mAP_all_point": res.mAP("all_point"),
@@ -314,9 +314,12 @@ def register(sub) -> None:
                         "boundary-iou-api) or keypoints (OKS)")
     c.add_argument("--dilation-ratio", type=float, default=0.02,
                    help="--iou-type boundary: boundary width as a fraction of the image diagonal (default 0.02)")
-    c.add_argument("--json", metavar="OUT.json", help="write stats, summary and per-class AP as JSON")
-    c.add_argument("--per-class", action="store_true", help="print a per-category AP table")
-    c.add_argument("--plot", metavar="PR.png", help="draw precision-recall curves (matplotlib)")
+    c.add_argument("--json", metavar="OUT.json", help="write stats, summary, the per-category x area table and "
+                                                      "warnings as JSON")
+    c.add_argument("--per-class", action="store_true", help="print the per-category table: GT and result counts, "
+                                                            "AP, AP50, AP75, AP and GT per object size, AR")
+    c.add_argument("--plot", metavar="PR.png", help="precision-recall curves (the 8 categories with most GT + "
+                                                    "the others) and the AP ranking (matplotlib)")
     c.add_argument("--threads", type=int, default=0, help="threads (default: all)")
     c.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report (tables and plots)")
     add_usability(c)
