@@ -250,10 +250,10 @@ def test_cli_voc_warnings(tmp_path):
     assert "no results on the evaluated images and classes: every AP is 0" in r.stderr
 
 
-def _html_ok(path):
+def _html_ok(path, table=True):
     text = path.read_text()
     assert text.startswith("<!DOCTYPE html>")
-    assert "<table>" in text and "data:image/png;base64," in text
+    assert "data:image/png;base64," in text and ("<table>" in text or not table)
     # self-contained: nothing fetched from anywhere
     for needle in ("http://", "https://", "<script", "<link", "src=\"/", "src=\"file"):
         assert needle not in text
@@ -425,3 +425,19 @@ def test_figures_leave_the_callers_matplotlib_settings_alone():
     plotting.pyplot().close(plotting.pr_figure(_curves(20), "t"))
     plotting.pyplot().close(plotting.small_multiples([("a", _curves(3))], "t"))
     assert dict(plt.rcParams) == before
+
+
+@pytest.mark.parametrize("cmd", ["show", "res"])
+def test_cli_traj_show_res_html(tmp_path, cmd):
+    t = DATA / "traj"
+    html = tmp_path / f"{cmd}.html"
+    if cmd == "show":
+        args = ["traj", "show", "tum", t / "freiburg1_xyz-rgbdslam.txt", "--ref", t / "freiburg1_xyz-groundtruth.txt",
+                "-a", "--plot_mode", "xy"]
+    else:
+        args = ["traj", "res", t / "evo_ape_result_fr1_xyz_origin.zip", t / "evo_rpe_result_fr1_xyz_5deg.zip"]
+    r = _cli(*args, "--html", html, "-q")
+    assert r.returncode == 0 and r.stdout == "", r.stderr
+    text = _html_ok(html, table=False)
+    assert text.count("data:image/png;base64,") == 1
+    assert ("path_length_m" in text) if cmd == "show" else ("rmse" in text)

@@ -12,8 +12,10 @@ class Log:
         self.quiet = bool(getattr(args, "silent", False))
         self.verbose = bool(getattr(args, "verbose", False) or getattr(args, "debug", False))
         self.warnings = []  # every warning, also when quiet (reports list them)
+        self.lines = []  # everything meant for stdout, also when quiet (reports show it)
 
     def out(self, text: str = "") -> None:
+        self.lines.append(text)
         if not self.quiet:
             print(text)
 

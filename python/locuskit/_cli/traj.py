@@ -315,8 +315,26 @@ def _plot_metric(args, result, title, ref_full=None):
     return fig
 
 
-def _finish_plot(args, log, fig, option_path):
+def _finish_plot(args, log, fig, option_path, report=None):
+    """--html (``report``, or the printed output and warnings, plus the figure), then --plot /
+    --save_plot (written, shown, or a warning without a display); closes the figure."""
     plt = _pyplot()
+    if getattr(args, "html", None):
+        import locuskit
+
+        from ._html import HtmlReport
+
+        if report is None:
+            report = HtmlReport(f"locuskit traj {args.traj_command}", [f"locuskit {locuskit.__version__}"])
+            report.section("Output").pre("\n".join(log.lines).strip() or "(no output)")
+            if log.warnings:
+                report.section("Warnings").items(log.warnings, "warn")
+        report.section("Plot").figure(fig)
+        _output("--html", args.html, lambda: report.write(args.html))
+        log.info(f"report written to {args.html}")
+    if not (args.plot or args.save_plot):
+        plt.close(fig)
+        return
     if option_path:
         option = "--plot" if isinstance(getattr(args, "plot", None), str) else "--save_plot"
         _output(option, option_path, lambda: fig.savefig(option_path, dpi=110, bbox_inches="tight"))
@@ -459,17 +477,13 @@ def _run_metric(args, metric: str) -> int:
         if args.plot_full_ref:
             ref_full = ref.poses
         fig = _plot_metric(args, r, f"{title.splitlines()[0]}: {_short(est_path)} vs {_short(ref_path)}", ref_full)
-        if args.html:
-            _html_metric(args, log, r, title, fig, ref_path, est_path)
-        if args.plot or args.save_plot:
-            _finish_plot(args, log, fig, _plot_path(args))
-        else:
-            _pyplot().close(fig)
+        report = _metric_report(args, log, r, title, ref_path, est_path) if args.html else None
+        _finish_plot(args, log, fig, _plot_path(args), report)
     return 0
 
 
-def _html_metric(args, log, r, title, fig, ref_path, est_path):
-    """--html: statistics, settings, warnings and the figure on one self-contained page."""
+def _metric_report(args, log, r, title, ref_path, est_path):
+    """--html of ape/rpe: statistics, warnings and settings (_finish_plot adds the figure)."""
     import locuskit
 
     from ._html import HtmlReport
@@ -482,9 +496,7 @@ def _html_metric(args, log, r, title, fig, ref_path, est_path):
     if log.warnings:
         report.section("Warnings").items(log.warnings, "warn")
     report.section("Settings").table(["setting", "value"], [[k, str(v)] for k, v in sorted(r.settings.items())])
-    report.section("Plot").figure(fig)
-    _output("--html", args.html, lambda: report.write(args.html))
-    log.info(f"report written to {args.html}")
+    return report
 
 
 def _project_result(r, plane, metric, relation):
@@ -595,7 +607,7 @@ def _run_show(args) -> int:
             out = os.path.join(args.out_dir or ".", os.path.splitext(os.path.basename(path))[0] + ext)
             _output(f"--{option}", out, lambda out=out, t=t: traj.write_trajectory(out, t, out_fmt))
             log.info(f"wrote {out}")
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         plt = _pyplot()
         fig = plt.figure(figsize=(8, 7) if args.plot_mode != "xyz" else (9, 8))
         ax = _axes_for(fig, args.plot_mode)
@@ -685,7 +697,7 @@ def _run_res(args) -> int:
         _output("--save_table", args.save_table, write)
     if args.json:
         _write_json(args.json, {n: {"stats": r["stats"], "info": r["info"]} for n, r in zip(names, results)})
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         plt = _pyplot()
         fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 5), gridspec_kw={"width_ratios": [2.2, 1, 1]})
         colours = series_colors(len(results))
@@ -737,7 +749,7 @@ def _run_kitti(args) -> int:
         out["segments"] = d["segments"].tolist()
         out["settings"] = {"reference": args.ref, "estimate": args.est, "precision": args.precision}
         _write_json(args.json, out)
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         plt = _pyplot()
         lengths = [int(k) for k, v in d["per_length"].items() if v["n"] > 2.5]
         t_err = [d["per_length"][str(k)]["t_err_percent"] for k in lengths]
@@ -785,6 +797,8 @@ def _plot_options(p, modes=True):
         _opt(g, "plot_mode", default="xyz", choices=_PLOT_MODES, help="axes of the trajectory plot (default xyz)")
     g.add_argument("--json", default=None, metavar="OUT.json",
                    help="write statistics, per-pose/per-pair arrays and settings as JSON")
+    g.add_argument("--html", default=None, metavar="OUT.html",
+                   help="write a self-contained HTML report (the printed results, warnings and the plot)")
     return g
 
 
@@ -844,8 +858,6 @@ def _metric_parser(tsub, name, help_text):
     _opt(g2, "plot_colormap_max_percentile", type=float, default=None, help="upper bound as a percentile (%%)")
     _opt(g2, "plot_full_ref", action="store_true", help="plot the whole reference, not only associated poses")
     _opt(g2, "save_results", default=None, metavar="OUT.zip", help="write the result as a zip (evo's layout)")
-    g2.add_argument("--html", default=None, metavar="OUT.html",
-                    help="write a self-contained HTML report (statistics, settings, plot)")
     _opt(g2, "ros_map_yaml", default=None, help="accepted for evo compatibility; ignored")
     _opt(g2, "map_tile", default=None, help="accepted for evo compatibility; ignored")
     g2.add_argument("--rerun", action="store_true", help="accepted for evo compatibility; ignored")
