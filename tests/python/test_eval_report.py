@@ -441,3 +441,16 @@ def test_cli_traj_show_res_html(tmp_path, cmd):
     text = _html_ok(html, table=False)
     assert text.count("data:image/png;base64,") == 1
     assert ("path_length_m" in text) if cmd == "show" else ("rmse" in text)
+
+
+def test_cli_traj_kitti_html(tmp_path):
+    from conftest import SHARED_REFERENCE
+
+    d = SHARED_REFERENCE / "trajectories" / "data"
+    if not (d / "KITTI_00_gt.txt").exists():
+        pytest.skip(f"{d} not present (KITTI files live in ../shared/reference)")
+    html = tmp_path / "k.html"
+    r = _cli("traj", "kitti", d / "KITTI_00_gt.txt", d / "KITTI_00_ORB.txt", "--html", html, "-q")
+    assert r.returncode == 0 and r.stdout == "", r.stderr
+    text = _html_ok(html, table=False)
+    assert "translation error" in text and text.count("data:image/png;base64,") == 1
