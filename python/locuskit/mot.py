@@ -310,46 +310,46 @@ class MotResults:
         with HOTA iso-lines). Needs HOTA. Returns the paths."""
         if "HOTA" not in self.metrics:
             raise ValueError("plot: the plots need the HOTA metric")
-        import matplotlib
+        from .plotting import pyplot, series_colors, style
 
-        matplotlib.use("Agg", force=False)
-        from matplotlib import pyplot as plt
+        plt = pyplot()
+        with style():
+            out = []
+            colors = series_colors(len(self.trackers))
+            fig, ax = plt.subplots(figsize=(6.4, 4.8))
+            styles = {"HOTA": "-", "DetA": "--", "AssA": ":"}
+            for k, t in enumerate(self.trackers):
+                res = self.results[t]["COMBINED_SEQ"]["HOTA"]
+                color = colors[k]
+                for field, ls in styles.items():
+                    ax.plot(ALPHAS, res[field], ls, color=color,
+                            label=f"{t} {field} ({100 * np.mean(res[field]):.2f})")
+            out.append(_save(plt, fig, ax, "alpha (localisation threshold)", "score", "HOTA vs alpha",
+                             f"{path_prefix}_hota_alpha.png"))
 
-        out = []
-        fig, ax = plt.subplots(figsize=(6.4, 4.8))
-        styles = {"HOTA": "-", "DetA": "--", "AssA": ":"}
-        for k, t in enumerate(self.trackers):
-            res = self.results[t]["COMBINED_SEQ"]["HOTA"]
-            color = f"C{k % 10}"
-            for field, ls in styles.items():
-                ax.plot(ALPHAS, res[field], ls, color=color,
-                        label=f"{t} {field} ({100 * np.mean(res[field]):.2f})")
-        out.append(_save(plt, fig, ax, "alpha (localisation threshold)", "score", "lower left", "HOTA vs alpha",
-                         f"{path_prefix}_hota_alpha.png"))
-
-        fig, ax = plt.subplots(figsize=(5.5, 5.5))
-        grid = np.linspace(0.01, 1, 200)
-        for h in (0.2, 0.4, 0.6, 0.8):
-            ax.plot(grid, np.where(grid >= h * h, h * h / grid, np.nan), color="0.85", lw=0.8)
-        for k, t in enumerate(self.trackers):
-            res = self.results[t]["COMBINED_SEQ"]["HOTA"]
-            deta, assa = float(np.mean(res["DetA"])), float(np.mean(res["AssA"]))
-            ax.scatter([deta], [assa], color=f"C{k % 10}", label=f"{t} (HOTA {100 * np.mean(res['HOTA']):.2f})")
-        out.append(_save(plt, fig, ax, "DetA", "AssA", "lower right", "DetA vs AssA (grey: HOTA iso-lines)",
-                         f"{path_prefix}_deta_assa.png"))
+            fig, ax = plt.subplots(figsize=(5.5, 5.5))
+            grid = np.linspace(0.01, 1, 200)
+            for h in (0.2, 0.4, 0.6, 0.8):
+                ax.plot(grid, np.where(grid >= h * h, h * h / grid, np.nan), color="0.85", lw=0.8)
+            for k, t in enumerate(self.trackers):
+                res = self.results[t]["COMBINED_SEQ"]["HOTA"]
+                deta, assa = float(np.mean(res["DetA"])), float(np.mean(res["AssA"]))
+                ax.scatter([deta], [assa], color=[colors[k]], label=f"{t} (HOTA {100 * np.mean(res['HOTA']):.2f})")
+            out.append(_save(plt, fig, ax, "DetA", "AssA", "DetA vs AssA (grey: HOTA iso-lines)",
+                             f"{path_prefix}_deta_assa.png"))
         return out
 
 
-def _save(plt, fig, ax, xlabel, ylabel, legend_loc, title, path) -> str:
+def _save(plt, fig, ax, xlabel, ylabel, title, path) -> str:
+    from .plotting import fit_title, legend_outside, save
+
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.legend(loc=legend_loc, fontsize="small")
-    ax.set_title(title)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    legend_outside(ax)  # locuskit's look: legends outside the axes, titles that fit
+    fit_title(fig, title)
+    return save(fig, path)
 
 
 def _row(items) -> str:

@@ -7,12 +7,15 @@ import os
 import sys
 import time
 
+from ._log import Log, add_usability
+
 
 class _Progress:
     """Stage progress on stderr: shown when stderr is a terminal, or when a run gets long."""
 
-    def __init__(self, stages: int, enabled=None):
+    def __init__(self, stages: int, enabled=None, quiet=False):
         self.stages = stages
+        self.quiet = quiet
         self.done = 0
         self.t0 = time.perf_counter()
         self.tty = sys.stderr.isatty() if enabled is None else enabled
@@ -30,7 +33,7 @@ class _Progress:
             self._bar(label, dt)
             if self.done == self.stages:
                 sys.stderr.write("\n")
-        elif dt > 2.0:  # long run without a terminal: one line per slow stage
+        elif dt > 2.0 and not self.quiet:  # long run without a terminal: one line per slow stage
             sys.stderr.write(f"locuskit eval: {label} took {dt:.1f} s\n")
         return out
 
@@ -63,19 +66,124 @@ def _write_json(path, obj):
         raise ValueError(f"--json {path}: cannot write ({exc.strerror})") from None
 
 
-def _fmt(v):
-    return "   -  " if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:6.3f}"
+def _json_clean(v):
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def _print_table(log, columns, rows, digits: int = 3) -> None:
+    """A text table: the first column left-aligned, numbers right-aligned, NaN/None as '-'."""
+    text = [[str(c) for c in columns]]
+    for r in rows:
+        text.append([str(v) if k == 0 else ("-" if v is None or (isinstance(v, float) and math.isnan(v))
+                                            else f"{v:.{digits}f}" if isinstance(v, float) else str(v))
+                     for k, v in enumerate(r)])
+    widths = [max(len(t[k]) for t in text) for k in range(len(columns))]
+    for t in text:
+        log.out("  ".join(c.ljust(widths[0]) if k == 0 else c.rjust(widths[k]) for k, c in enumerate(t)).rstrip())
+
+
+def _names_list(names, limit: int = 8) -> str:
+    names = [str(n) for n in names]
+    return ", ".join(names[:limit]) + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
+
+
+def _write_figure(args, fig, report) -> None:
+    """--html (the report with the figure appended) and --plot; closes the figure."""
+    if report is not None:
+        report.section("Precision-recall").figure(fig)
+        report.write(args.html)
+    if fig is None:
+        return
+    from locuskit import plotting
+
+    if args.plot:
+        plotting.save(fig, args.plot)
+    else:
+        plotting.pyplot().close(fig)
+
+
+# ---------------------------------------------------------------- COCO
+def _coco_table(res, rows):
+    """(columns, rows) of the per-category x area table: GT and result counts, AP@[.5:.95],
+    AP50, AP75, AP and GT per area range, AR at the last maxDets."""
+    areas = [lbl for lbl in res.params["areaRngLbl"] if lbl != "all"]
+    ar_key = next((k for k in (rows[0] if rows else {}) if k.startswith("AR")), None)
+    columns = ["category", "id", "GT", "results", "AP", "AP50", "AP75"]
+    columns += [f"AP_{a}" for a in areas] + [f"GT_{a}" for a in areas] + ([ar_key] if ar_key else [])
+    keys = ["name", "category_id"] + columns[2:]
+    return columns, [[r.get(k) for k in keys] for r in rows]
+
+
+def _class_warnings(log, kind: str, counts, source, mean: str) -> None:
+    """Warnings about suspicious inputs from (name, GT count, result count) per class."""
+    if sum(n_res for _, _, n_res in counts) == 0:
+        log.warn(f"{source}: no results on the evaluated images and {kind}: every AP is 0")
+        return
+    with_gt = [name for name, n_gt, _ in counts if n_gt > 0]
+    never = [name for name, n_gt, n_res in counts if n_gt > 0 and n_res == 0]
+    if never:
+        log.warn(f"{len(never)} of {len(with_gt)} {kind} with GT were never predicted (AP 0): {_names_list(never)}")
+    no_gt = [name for name, n_gt, n_res in counts if n_gt == 0 and n_res > 0]
+    if no_gt:
+        log.warn(f"{len(no_gt)} {kind} have results but no GT (AP undefined, left out of the {mean}): "
+                 f"{_names_list(no_gt)}")
+
+
+def _coco_warnings(log, res, rows, results_path) -> None:
+    if res.dt_counts is None:
+        return
+    _class_warnings(log, "categories", [(r["name"], r["GT"], r["results"]) for r in rows], results_path, "means")
+    if res.images_without_gt:
+        log.warn(f"{res.images_without_gt} of {len(res.params['imgIds'])} evaluated images have no GT annotation "
+                 f"(results there can only be false positives)")
+
+
+def _coco_curves(res, rows, iou_threshold=0.5):
+    """One PRCurve per category with GT at one IoU threshold, all areas, the last maxDets:
+    the recall thresholds up to the recall the category reaches."""
+    import numpy as np
+
+    from locuskit.plotting import PRCurve
+
+    p = res.params
+    thrs = list(p["iouThrs"])
+    t = thrs.index(iou_threshold) if iou_threshold in thrs else 0
+    a = list(p["areaRngLbl"]).index("all") if "all" in p["areaRngLbl"] else 0
+    m = len(p["maxDets"]) - 1
+    rec_thrs = np.asarray(p["recThrs"], np.float64)
+    curves = []
+    if res.precision.size == 0:
+        return curves, thrs[t] if thrs else iou_threshold
+    for k, r in enumerate(rows):
+        prec = res.precision[t, :, k, a, m]
+        if (prec <= -1).all():
+            continue  # no GT: pycocotools' -1
+        keep = rec_thrs <= res.recall[t, k, a, m] + 1e-12
+        ap = r.get("AP50") if thrs[t] == 0.5 else r.get("AP")
+        curves.append(PRCurve(r["name"], rec_thrs[keep], prec[keep], ap, r.get("GT")))
+    return curves, thrs[t]
+
+
+def _coco_figure(res, rows, args):
+    from locuskit.plotting import pr_figure, shorten
+
+    curves, thr = _coco_curves(res, rows)
+    ap = f" (AP={res.stats[0]:.3f})" if len(res.stats) else ""
+    title = f"COCO {args.iou_type} precision-recall at IoU {thr:.2f}{ap}\n{shorten(args.results, 70)}"
+    return pr_figure(curves, title, ap_name="AP50" if thr == 0.5 else "AP")
 
 
 def _run_coco(args) -> int:
     import locuskit
     from locuskit.eval import coco_evaluate
 
+    log = Log(args)
     _check_output(args.json, "--json")
     _check_output(args.plot, "--plot")
+    _check_output(args.html, "--html")
     if args.threads:
         locuskit.set_num_threads(args.threads)
-    prog = _Progress(1)
+    prog = _Progress(1, enabled=False if log.quiet else None, quiet=log.quiet)
     kw = {}
     if args.iou_type == "boundary":
         kw["dilation_ratio"] = args.dilation_ratio
@@ -85,99 +193,112 @@ def _run_coco(args) -> int:
         raise ValueError(str(exc)) from None
     except KeyError as exc:  # a field or list pycocotools would miss (KeyError there)
         raise ValueError(exc.args[0] if exc.args else str(exc)) from None
+    rows = res.per_category_area()
+    if res.dt_counts is not None:
+        n_gt = int(res.gt_counts[:, 0].sum()) if len(rows) else 0
+        log.info(f"{len(res.params['imgIds'])} images, {len(rows)} categories, {n_gt} "
+                 f"GT (not crowd), {int(res.dt_counts.sum())} results on them; "
+                 + ", ".join(f"{label} {dt_:.3f} s" for label, dt_ in prog.log))
+    _coco_warnings(log, res, rows, args.results)
     for line in res.summary_lines:
-        print(line)
-    rows = res.per_category()
+        log.out(line)
+    columns, table = _coco_table(res, rows)
     if args.per_class:
-        ar_key = [k for k in rows[0] if k.startswith("AR")][0] if rows else "AR"
-        width = max([len(r["name"]) for r in rows] + [8])
-        print()
-        print(f"{'category':<{width}}  {'id':>5}  {'AP':>6}  {'AP50':>6}  {'AP75':>6}  {ar_key:>6}")
-        for r in rows:
-            print(f"{r['name']:<{width}}  {r['category_id']:>5}  {_fmt(r['AP'])}  {_fmt(r['AP50'])}  "
-                  f"{_fmt(r['AP75'])}  {_fmt(r.get(ar_key))}")
+        log.out()
+        _print_table(log, columns, table)
     if args.json:
         out = {
             "stats": res.as_dict(),
             "summary_lines": res.summary_lines,
-            "per_class": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-                          for r in rows],
+            "per_class": [{k: _json_clean(v) for k, v in r.items()} for r in rows],
             "iou_type": args.iou_type,
+            "images_without_gt": res.images_without_gt,
+            "warnings": log.warnings,
             "timings_s": {label: round(dt_, 4) for label, dt_ in prog.log},
         }
         _write_json(args.json, out)
-    if args.plot:
-        _plot_coco(res, args.plot)
+    fig = _coco_figure(res, rows, args) if (args.plot or args.html) else None
+    report = None
+    if args.html:
+        from ._html import HtmlReport  # only when asked: start-up stays small
+
+        report = HtmlReport(f"locuskit eval coco ({args.iou_type})",
+                            [f"ground truth: {args.gt}", f"results: {args.results}",
+                             f"locuskit {locuskit.__version__}"])
+        report.section("Summary").pre("\n".join(res.summary_lines) or "(no summary: fewer than 3 maxDets)")
+        if log.warnings:
+            report.section("Warnings").items(log.warnings, "warn")
+        report.section("Per category and object size").table(
+            columns, table, caption="AP = AP@[.5:.95]; GT = ground truth that counts (not crowd) per area range")
+    _write_figure(args, fig, report)
     return 0
 
 
-def _plot_coco(res, path):
-    import matplotlib
+# ---------------------------------------------------------------- VOC
+def _voc_table(res):
+    columns = ["class", "GT", "results", "AP(all)", "AP(11pt)", "best F1", "at score"]
+    rows = []
+    for name, c in res.classes.items():
+        if c.npos == 0:
+            rows.append([name, 0, len(c.tp), None, None, None, None])
+        else:
+            rows.append([name, c.npos, len(c.tp), c.ap_all_point, c.ap_11point, c.best_f1, c.best_f1_score])
+    return columns, rows
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 5))
-    thrs = list(res.params["iouThrs"])
-    for thr in (0.5, 0.75):
-        if thr in thrs:
-            r, p = res.pr_curve(iou_threshold=thr)
-            ax.plot(r, p, label=f"IoU={thr:.2f} (mean over categories)")
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.set_title(f"COCO precision-recall (AP={res.stats[0]:.3f})" if len(res.stats) else "COCO precision-recall")
-    ax.legend(loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+def _voc_warnings(log, res, det_dir) -> None:
+    _class_warnings(log, "classes", [(n, c.npos, len(c.tp)) for n, c in res.classes.items()], det_dir, "mAP")
+
+
+def _voc_figure(res, args):
+    from locuskit.plotting import PRCurve, pr_figure, shorten
+
+    curves = [PRCurve(n, c.recall, c.precision, c.ap_all_point, c.npos) for n, c in res.classes.items() if c.npos]
+    title = (f"VOC precision-recall at IoU {args.iou} (mAP={res.mAP('all_point'):.3f})\n"
+             f"{shorten(args.det_dir, 70)}")
+    return pr_figure(curves, title)
 
 
 def _run_voc(args) -> int:
+    import locuskit
     from locuskit.eval import voc_evaluate
 
+    log = Log(args)
     _check_output(args.json, "--json")
     _check_output(args.plot, "--plot")
+    _check_output(args.html, "--html")
+    t0 = time.perf_counter()
     res = voc_evaluate(args.gt_dir, args.det_dir, iou_threshold=args.iou, box_format=args.box_format,
                        plus_one=args.plus_one)
-    width = max([len(c) for c in res.classes] + [8])
-    print(f"VOC AP at IoU {args.iou} ({'+1 pixel convention' if args.plus_one else 'continuous coordinates'})")
-    print(f"{'class':<{width}}  {'GT':>5}  {'dets':>5}  {'AP(all)':>8}  {'AP(11pt)':>8}  {'best F1':>7}  {'at score':>8}")
-    for name, c in res.classes.items():
-        if c.npos == 0:
-            print(f"{name:<{width}}  {0:>5}  {len(c.tp):>5}  {'-':>8}  {'-':>8}  {'-':>7}  {'-':>8}   (no GT: skipped)")
-            continue
-        print(f"{name:<{width}}  {c.npos:>5}  {len(c.tp):>5}  {c.ap_all_point:8.4f}  {c.ap_11point:8.4f}  "
-              f"{c.best_f1:7.4f}  {c.best_f1_score:8.4f}")
-    print(f"mAP (all-point) = {res.mAP('all_point'):.4f}   mAP (11-point) = {res.mAP('11point'):.4f}")
+    log.info(f"{len(res.classes)} classes, {sum(c.npos for c in res.classes.values())} GT (not difficult), "
+             f"{sum(len(c.tp) for c in res.classes.values())} detections; {time.perf_counter() - t0:.3f} s")
+    _voc_warnings(log, res, args.det_dir)
+    heading = f"VOC AP at IoU {args.iou} ({'+1 pixel convention' if args.plus_one else 'continuous coordinates'})"
+    columns, table = _voc_table(res)
+    log.out(heading)
+    _print_table(log, columns, table, digits=4)
+    log.out(f"mAP (all-point) = {res.mAP('all_point'):.4f}   mAP (11-point) = {res.mAP('11point'):.4f}")
     if args.json:
         _write_json(args.json, {"iou_threshold": args.iou, "mAP_all_point": res.mAP("all_point"),
-                       "mAP_11point": res.mAP("11point"), "skipped": res.skipped,
-                       "classes": {n: {"npos": c.npos, "ap_all_point": c.ap_all_point, "ap_11point": c.ap_11point,
+                       "mAP_11point": res.mAP("11point"), "skipped": res.skipped, "warnings": log.warnings,
+                       "classes": {n: {"npos": c.npos, "results": len(c.tp), "ap_all_point": c.ap_all_point,
+                                       "ap_11point": c.ap_11point,
                                        "best_f1": c.best_f1, "best_f1_score": c.best_f1_score,
                                        "recall": c.recall.tolist(), "precision": c.precision.tolist()}
                                    for n, c in res.classes.items()}})
-    if args.plot:
-        import matplotlib
+    fig = _voc_figure(res, args) if (args.plot or args.html) else None
+    report = None
+    if args.html:
+        from ._html import HtmlReport  # only when asked: start-up stays small
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 5))
-        for n, c in res.classes.items():
-            if c.npos:
-                ax.plot(c.recall, c.precision, label=f"{n} (AP {c.ap_all_point:.3f})")
-        ax.set_xlabel("recall")
-        ax.set_ylabel("precision")
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
-        ax.legend(loc="lower left")
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        plt.close(fig)
+        report = HtmlReport("locuskit eval voc", [f"ground truth: {args.gt_dir}", f"detections: {args.det_dir}",
+                                                  f"locuskit {locuskit.__version__}"])
+        report.section("Summary").pre(f"{heading}\nmAP (all-point) = {res.mAP('all_point'):.4f}   "
+                                      f"mAP (11-point) = {res.mAP('11point'):.4f}")
+        if log.warnings:
+            report.section("Warnings").items(log.warnings, "warn")
+        report.section("Per class").table(columns, table, digits=4)
+    _write_figure(args, fig, report)
     return 0
 
 
@@ -193,10 +314,15 @@ def register(sub) -> None:
                         "boundary-iou-api) or keypoints (OKS)")
     c.add_argument("--dilation-ratio", type=float, default=0.02,
                    help="--iou-type boundary: boundary width as a fraction of the image diagonal (default 0.02)")
-    c.add_argument("--json", metavar="OUT.json", help="write stats, summary and per-class AP as JSON")
-    c.add_argument("--per-class", action="store_true", help="print a per-category AP table")
-    c.add_argument("--plot", metavar="PR.png", help="draw precision-recall curves (matplotlib)")
+    c.add_argument("--json", metavar="OUT.json", help="write stats, summary, the per-category x area table and "
+                                                      "warnings as JSON")
+    c.add_argument("--per-class", action="store_true", help="print the per-category table: GT and result counts, "
+                                                            "AP, AP50, AP75, AP and GT per object size, AR")
+    c.add_argument("--plot", metavar="PR.png", help="precision-recall curves (the 8 categories with most GT + "
+                                                    "the others) and the AP ranking (matplotlib)")
     c.add_argument("--threads", type=int, default=0, help="threads (default: all)")
+    c.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report (tables and plots)")
+    add_usability(c)
     c.set_defaults(func=_run_coco)
     v = s.add_parser("voc", help="Pascal VOC AP from per-image text (or VOC XML) files")
     v.add_argument("gt_dir", help="folder of <image>.txt ('class [difficult] x y w h') or <image>.xml")
@@ -206,5 +332,7 @@ def register(sub) -> None:
     v.add_argument("--plus-one", action="store_true", help="legacy +1 pixel convention (VOC devkit)")
     v.add_argument("--json", metavar="OUT.json")
     v.add_argument("--plot", metavar="PR.png")
+    v.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report (tables and plots)")
+    add_usability(v)
     v.set_defaults(func=_run_voc)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])

@@ -122,10 +122,7 @@ def _plot_semseg(path, metric, res, convention) -> None:
     """Per-class IoU bars and the row-normalised confusion matrix as one PNG/PDF (matplotlib)."""
     import numpy as np  # imported when used: the command line starts without NumPy
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from locuskit.plotting import save, series_colors, style
 
     if convention in ("mmseg", "mmseg0"):
         iou = np.asarray(res["per_class"]["IoU"], np.float64)
@@ -137,19 +134,22 @@ def _plot_semseg(path, metric, res, convention) -> None:
     with np.errstate(invalid="ignore", divide="ignore"):
         cm_norm = cm / cm.sum(axis=1, keepdims=True)
     c = metric.num_classes
-    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 5))
-    a.bar(np.arange(c), np.nan_to_num(iou) * 100)
-    a.set_xlabel("class")
-    a.set_ylabel("IoU (%)")
-    a.set_title(f"per-class IoU ({convention})")
-    im = b.imshow(cm_norm, cmap="viridis", vmin=0, vmax=1)
-    b.set_xlabel("prediction")
-    b.set_ylabel("ground truth")
-    b.set_title("confusion matrix (rows normalised)")
-    fig.colorbar(im, ax=b)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    with style():  # locuskit's look (locuskit.plotting)
+        from locuskit.plotting import pyplot
+
+        fig, (a, b) = pyplot().subplots(1, 2, figsize=(12, 5))
+        a.bar(np.arange(c), np.nan_to_num(iou) * 100, color=series_colors(1)[0])
+        a.set_xlabel("class")
+        a.set_ylabel("IoU (%)")
+        a.set_title(f"per-class IoU ({convention})")
+        im = b.imshow(cm_norm, cmap="viridis", vmin=0, vmax=1)
+        b.grid(False)
+        b.set_xlabel("prediction")
+        b.set_ylabel("ground truth")
+        b.set_title("confusion matrix (rows normalised)")
+        fig.colorbar(im, ax=b)
+        fig.tight_layout()
+    save(fig, path)
 
 
 def _run_medical(args) -> int:

@@ -9,14 +9,18 @@ import argparse
 import csv
 import os
 
+from ._log import Log, add_usability
+
 
 def _run_mot(args) -> int:
     import locuskit
     from locuskit import mot
 
+    log = Log(args)
+
     if args.threads is not None:
         locuskit.set_num_threads(args.threads if args.threads > 0 else os.cpu_count() or 1)
-    for path, option in ((args.json, "--json"), (args.csv, "--csv")):
+    for path, option in ((args.json, "--json"), (args.csv, "--csv"), (args.html, "--html")):
         if path is not None and os.path.isdir(path):
             raise ValueError(f"{option} {path}: is a directory (give a file name)")
     if args.pairs:
@@ -30,11 +34,11 @@ def _run_mot(args) -> int:
                            metrics=args.metrics, trackers=args.trackers, sequences=args.seqs,
                            do_preproc=not args.no_preproc, tracker_sub_folder=args.tracker_sub_folder,
                            seqmap_file=args.seqmap_file, skip_split_folder=args.skip_split_folder)
-    print(res.table(), end="")
-    print()
+    log.out(res.table().rstrip("\n"))
+    log.out()
     for t in res.trackers:
         s = res.summary(t)
-        print(f"{t}: " + "  ".join(f"{k} {s[k]}" for k in ("HOTA", "MOTA", "IDF1") if k in s))
+        log.out(f"{t}: " + "  ".join(f"{k} {s[k]}" for k in ("HOTA", "MOTA", "IDF1") if k in s))
     if args.output_folder:
         res.write(args.output_folder)
     if args.csv:
@@ -51,8 +55,33 @@ def _run_mot(args) -> int:
     if args.plot:
         prefix = args.plot[:-4] if args.plot.lower().endswith(".png") else args.plot
         for p in res.plot(prefix):
-            print(f"wrote {p}")
+            log.info(f"wrote {p}")
+    if args.html:
+        _html(args, res)
     return 0
+
+
+def _html(args, res) -> None:
+    """--html: the summary table, per-tracker key numbers and the HOTA plots (embedded)."""
+    import tempfile
+
+    import locuskit
+
+    from ._html import HtmlReport
+
+    report = HtmlReport("locuskit eval mot", [f"ground truth: {args.gt_folder}", f"trackers: {args.trackers_folder}",
+                                              f"benchmark {args.benchmark}", f"locuskit {locuskit.__version__}"])
+    report.section("Summary (TrackEval's table)").pre(res.table())
+    keys = [k for k in ("HOTA", "DetA", "AssA", "MOTA", "IDF1") if any(k in res.summary(t) for t in res.trackers)]
+    report.section("Trackers").table(["tracker"] + keys, [[t] + [res.summary(t).get(k) for k in keys]
+                                                          for t in res.trackers])
+    if "HOTA" in res.metrics:
+        with tempfile.TemporaryDirectory() as tmp:
+            s = report.section("Plots")
+            for path in res.plot(os.path.join(tmp, "mot")):
+                with open(path, "rb") as f:
+                    s.figure(f.read(), os.path.basename(path)[4:-4].replace("_", " "))
+    report.write(args.html)
 
 
 def register(sub) -> None:
@@ -83,4 +112,6 @@ def register(sub) -> None:
     p.add_argument("--json", help="every value at full precision as JSON")
     p.add_argument("--plot", metavar="PREFIX", help="write PREFIX_hota_alpha.png and PREFIX_deta_assa.png")
     p.add_argument("--threads", type=int, help="threads (default: locuskit's setting; 0: all cores)")
+    p.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report (tables and plots)")
+    add_usability(p)
     p.set_defaults(func=_run_mot)

@@ -25,22 +25,7 @@ _IGNORED = ("ros_map_yaml", "map_tile", "rerun", "rerun_rec_id", "logfile", "con
 
 
 # ---------------------------------------------------------------- messages
-class _Log:
-    def __init__(self, args):
-        self.quiet = bool(getattr(args, "silent", False))
-        self.verbose = bool(getattr(args, "verbose", False) or getattr(args, "debug", False))
-
-    def out(self, text: str = "") -> None:
-        if not self.quiet:
-            print(text)
-
-    def warn(self, text: str) -> None:
-        if not self.quiet:
-            print(f"warning: {text}", file=sys.stderr)
-
-    def info(self, text: str) -> None:
-        if self.verbose and not self.quiet:
-            print(text, file=sys.stderr)
+from ._log import Log as _Log  # noqa: E402  (shared with locuskit eval)
 
 
 def _short(path: str, width: int = 48) -> str:
@@ -253,13 +238,15 @@ def _write_json(path, data) -> None:
 
 
 def _pyplot():
-    import matplotlib
+    from locuskit.plotting import pyplot
 
-    if not os.environ.get("DISPLAY") and not os.environ.get("MPLBACKEND"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return pyplot(apply_style=True)
 
-    return plt
+
+def series_colors(n):
+    from locuskit.plotting import series_colors as colors
+
+    return colors(n)
 
 
 def _axes_for(fig, mode, position=111):
@@ -328,8 +315,26 @@ def _plot_metric(args, result, title, ref_full=None):
     return fig
 
 
-def _finish_plot(args, log, fig, option_path):
+def _finish_plot(args, log, fig, option_path, report=None):
+    """--html (``report``, or the printed output and warnings, plus the figure), then --plot /
+    --save_plot (written, shown, or a warning without a display); closes the figure."""
     plt = _pyplot()
+    if getattr(args, "html", None):
+        import locuskit
+
+        from ._html import HtmlReport
+
+        if report is None:
+            report = HtmlReport(f"locuskit traj {args.traj_command}", [f"locuskit {locuskit.__version__}"])
+            report.section("Output").pre("\n".join(log.lines).strip() or "(no output)")
+            if log.warnings:
+                report.section("Warnings").items(log.warnings, "warn")
+        report.section("Plot").figure(fig)
+        _output("--html", args.html, lambda: report.write(args.html))
+        log.info(f"report written to {args.html}")
+    if not (args.plot or args.save_plot):
+        plt.close(fig)
+        return
     if option_path:
         option = "--plot" if isinstance(getattr(args, "plot", None), str) else "--save_plot"
         _output(option, option_path, lambda: fig.savefig(option_path, dpi=110, bbox_inches="tight"))
@@ -356,7 +361,7 @@ def _warn_ignored(args, log):
 
 # ---------------------------------------------------------------- ape / rpe
 _NEEDS_ARRAYS = ("plot", "save_plot", "json", "save_results", "project_to_plane", "change_unit", "downsample",
-                 "motion_filter")
+                 "motion_filter", "html")
 
 
 def _titles(args, metric, relation, mode, unit):
@@ -467,13 +472,31 @@ def _run_metric(args, metric: str) -> int:
     if args.save_results:
         _output("--save_results", args.save_results,
                 lambda: traj.save_result(args.save_results, r, title, ref_path, est_path))
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         ref_full = None
         if args.plot_full_ref:
             ref_full = ref.poses
         fig = _plot_metric(args, r, f"{title.splitlines()[0]}: {_short(est_path)} vs {_short(ref_path)}", ref_full)
-        _finish_plot(args, log, fig, _plot_path(args))
+        report = _metric_report(args, log, r, title, ref_path, est_path) if args.html else None
+        _finish_plot(args, log, fig, _plot_path(args), report)
     return 0
+
+
+def _metric_report(args, log, r, title, ref_path, est_path):
+    """--html of ape/rpe: statistics, warnings and settings (_finish_plot adds the figure)."""
+    import locuskit
+
+    from ._html import HtmlReport
+
+    report = HtmlReport(f"locuskit traj {args.traj_command}", [f"reference: {ref_path}", f"estimate: {est_path}",
+                                                               f"locuskit {locuskit.__version__}"])
+    s = report.section("Statistics").pre(title)
+    s.table(["statistic", f"value ({_unit_of(r)})"],
+            [[k, f"{float(r.stats[k]):.10g}"] for k in _STAT_ORDER] + [["n", int(r.stats["n"])]])
+    if log.warnings:
+        report.section("Warnings").items(log.warnings, "warn")
+    report.section("Settings").table(["setting", "value"], [[k, str(v)] for k, v in sorted(r.settings.items())])
+    return report
 
 
 def _project_result(r, plane, metric, relation):
@@ -584,13 +607,13 @@ def _run_show(args) -> int:
             out = os.path.join(args.out_dir or ".", os.path.splitext(os.path.basename(path))[0] + ext)
             _output(f"--{option}", out, lambda out=out, t=t: traj.write_trajectory(out, t, out_fmt))
             log.info(f"wrote {out}")
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         plt = _pyplot()
         fig = plt.figure(figsize=(8, 7) if args.plot_mode != "xyz" else (9, 8))
         ax = _axes_for(fig, args.plot_mode)
         if ref is not None:
             ax.plot(*_xy(ref.positions, args.plot_mode), "--", color="0.4", lw=1, label=_short(args.ref, 40))
-        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(shown), 1)))
+        colours = series_colors(len(shown))
         for (path, t, _), c in zip(shown, colours):
             ax.plot(*_xy(t.positions, args.plot_mode), color=c, lw=1, label=_short(path, 40))
         _label_axes(ax, args.plot_mode)
@@ -674,10 +697,10 @@ def _run_res(args) -> int:
         _output("--save_table", args.save_table, write)
     if args.json:
         _write_json(args.json, {n: {"stats": r["stats"], "info": r["info"]} for n, r in zip(names, results)})
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         plt = _pyplot()
         fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 5), gridspec_kw={"width_ratios": [2.2, 1, 1]})
-        colours = plt.get_cmap("viridis")(np.linspace(0, 0.9, len(results)))
+        colours = series_colors(len(results))
         for n, r, c in zip(names, results, colours):
             e = r["arrays"].get("error_array")
             if e is None:
@@ -726,7 +749,7 @@ def _run_kitti(args) -> int:
         out["segments"] = d["segments"].tolist()
         out["settings"] = {"reference": args.ref, "estimate": args.est, "precision": args.precision}
         _write_json(args.json, out)
-    if args.plot or args.save_plot:
+    if args.plot or args.save_plot or args.html:
         plt = _pyplot()
         lengths = [int(k) for k, v in d["per_length"].items() if v["n"] > 2.5]
         t_err = [d["per_length"][str(k)]["t_err_percent"] for k in lengths]
@@ -774,6 +797,8 @@ def _plot_options(p, modes=True):
         _opt(g, "plot_mode", default="xyz", choices=_PLOT_MODES, help="axes of the trajectory plot (default xyz)")
     g.add_argument("--json", default=None, metavar="OUT.json",
                    help="write statistics, per-pose/per-pair arrays and settings as JSON")
+    g.add_argument("--html", default=None, metavar="OUT.html",
+                   help="write a self-contained HTML report (the printed results, warnings and the plot)")
     return g
 
 

@@ -19,6 +19,10 @@ class CocoResult:
     ``stats``: the 12 (keypoints: 10) pycocotools statistics; ``stat_names`` their names;
     ``precision`` / ``scores`` [T, R, K, A, M], ``recall`` [T, K, A, M] (pycocotools' layout);
     ``params``: the evaluated parameters; ``category_names``: id -> name.
+    Input counts (for reports and warnings; None when unknown): ``gt_counts`` [K, A] the GT that
+    count (not crowd, area inside the range; keypoints: with keypoints) per category and area
+    range, as pycocotools' ``npig``; ``dt_counts`` [K] results per category on the evaluated
+    images; ``images_without_gt``: evaluated images that have no GT annotation at all.
     """
 
     stats: np.ndarray
@@ -29,6 +33,9 @@ class CocoResult:
     params: dict
     summary_lines: list
     category_names: dict = field(default_factory=dict)
+    gt_counts: np.ndarray = None
+    dt_counts: np.ndarray = None
+    images_without_gt: int = None
 
     def as_dict(self) -> dict:
         """{stat name: value}."""
@@ -70,6 +77,28 @@ class CocoResult:
                 "AP75": ap_at(np.where(thr == 0.75)[0]),
                 f"AR{p['maxDets'][m]}": float(np.mean(r)) if r.size else float("nan"),
             })
+        return rows
+
+    def per_category_area(self) -> list:
+        """Per-category x area-range rows: ``per_category()``'s keys plus, for every area range
+        but "all", ``AP_<area>`` (AP@[.5:.95] of that range, NaN without GT there), and ``GT``,
+        ``GT_<area>`` (GT counts, ``gt_counts``) and ``results`` (``dt_counts``) when known."""
+        p = self.params
+        labels = list(p["areaRngLbl"])
+        m = len(p["maxDets"]) - 1
+        rows = self.per_category()
+        empty = self.precision.shape[3] == 0 or self.precision.shape[4] == 0
+        for k, row in enumerate(rows):
+            for a, lbl in enumerate(labels):
+                if lbl != "all":
+                    s = np.empty(0) if empty else self.precision[:, :, k, a, m]
+                    s = s[s > -1]
+                    row[f"AP_{lbl}"] = float(np.mean(s)) if s.size else float("nan")
+            if self.gt_counts is not None:
+                for a, lbl in enumerate(labels):
+                    row["GT" if lbl == "all" else f"GT_{lbl}"] = int(self.gt_counts[k, a])
+            if self.dt_counts is not None:
+                row["results"] = int(self.dt_counts[k])
         return rows
 
     def pr_curve(self, category_id=None, iou_threshold=0.5, area="all", max_dets=None):
@@ -198,6 +227,45 @@ def evaluate_prepared(gt_native: dict, dt_table: dict, p: dict) -> CocoResult:
         stats, lines = np.array([]), []
     names = _coco.KEYPOINT_STAT_NAMES if p["iouType"] == "keypoints" else _coco.BBOX_STAT_NAMES
     cat_names = {int(i): str(s) for i, s in zip(gt_native["category_ids"], gt_native["category_names"])}
+    gt_counts, dt_counts, images_without_gt = _input_counts(gt_native["annotations"], dt_table, p)
     return CocoResult(stats=stats, stat_names=names, precision=precision, recall=recall, scores=scores,
                       params={k: (list(v) if isinstance(v, np.ndarray) else v) for k, v in p.items()},
-                      summary_lines=lines, category_names=cat_names)
+                      summary_lines=lines, category_names=cat_names, gt_counts=gt_counts, dt_counts=dt_counts,
+                      images_without_gt=images_without_gt)
+
+
+def _input_counts(gt: dict, dt: dict, p: dict):
+    """(GT per category and area range [K, A] as pycocotools' npig, results per category [K],
+    evaluated images without any GT annotation). O(N log N) in the annotations."""
+    img_ids = np.asarray(p["imgIds"], dtype=np.int64)
+    cats = np.asarray(p["catIds"] if p["useCats"] else [-1], dtype=np.int64)
+    g_img = np.asarray(gt["image_id"], dtype=np.int64)
+    g_cat = np.asarray(gt["category_id"], dtype=np.int64)
+    keep = np.isin(g_img, img_ids)
+    counted = keep & (np.asarray(gt["iscrowd"]) == 0)
+    if p["iouType"] == "keypoints":
+        counted &= np.asarray(gt["num_keypoints"]) != 0
+    area = np.asarray(gt["area"], dtype=np.float64)
+    d_keep = np.isin(np.asarray(dt["image_id"], dtype=np.int64), img_ids)
+    d_cat = np.asarray(dt["category_id"], dtype=np.int64)
+    if p["useCats"]:
+        g_k, g_in = _category_index(cats, g_cat)
+        d_k, d_in = _category_index(cats, d_cat)
+        counted &= g_in
+        d_keep &= d_in
+    else:
+        g_k, d_k = np.zeros(len(g_cat), np.int64), np.zeros(len(d_cat), np.int64)
+    gt_counts = np.zeros((len(cats), len(p["areaRng"])), np.int64)
+    for a, (lo, hi) in enumerate(p["areaRng"]):
+        sel = counted & (area >= lo) & (area <= hi)
+        gt_counts[:, a] = np.bincount(g_k[sel], minlength=len(cats))
+    dt_counts = np.bincount(d_k[d_keep], minlength=len(cats)).astype(np.int64)
+    images_without_gt = int(np.count_nonzero(~np.isin(img_ids, g_img)))
+    return gt_counts, dt_counts, images_without_gt
+
+
+def _category_index(cats: np.ndarray, ids: np.ndarray):
+    """(index of each id in the sorted category list, whether it is there)."""
+    k = np.clip(np.searchsorted(cats, ids), 0, max(len(cats) - 1, 0))
+    found = (cats[k] == ids) if len(cats) else np.zeros(len(ids), bool)
+    return k, found
