@@ -60,7 +60,7 @@ struct MotAssignScratch {
   std::vector<std::uint32_t> parent;        // union-find over rows (0..nr) and columns (nr..nr+nc)
   std::vector<std::uint32_t> edge_r, edge_c;  // positive entries, row-major order
   std::vector<std::uint32_t> comp_edges;    // edges grouped by component
-  std::vector<std::uint32_t> comp_begin, comp_of_root, root_count;
+  std::vector<std::uint32_t> comp_begin, root_count;
   std::vector<std::uint8_t> col_used;
   std::vector<std::uint32_t> best, cur;     // enumeration state
   std::vector<std::uint8_t> pick;           // chosen edges, per edge
@@ -158,9 +158,9 @@ inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std
 /// matrix where the answer is forced. Any assignment's positive pairs form a matching of the
 /// graph of positive entries, and any such matching extends to a full assignment with zero pairs,
 /// so an optimal assignment's positive pairs are a maximum-weight matching of that graph: its
-/// connected components independently. A component that is one entry gives that pair (checked
-/// first in one cheap pass over the matrix); with `max_component` > 1 a small
-/// component (<= max_component entries) is searched by branch and bound, and its best matching is taken when it
+/// connected components independently. Components that are single entries give their pairs
+/// (checked first in one cheap pass over the matrix); with `max_component` > 1, a component of at
+/// most that many entries is searched by branch and bound, and its best matching is taken when it
 /// beats every other matching of the component by more than 1e-9·(1 + total) — far beyond the
 /// solver's rounding, so scipy (optimal up to rounding) returns it too. A component with a tie or
 /// a near-tie, or a larger one, makes the whole matrix go through linear_sum_assignment (scipy's
