@@ -8,7 +8,8 @@ DATA_DIR is a gen_mot.py folder (MOT17 scale: ``gen_mot.py --out DATA_DIR --seqs
 Identity (+ Count) of every tracker on every sequence, without writing output files. TrackEval runs
 serially (its default), with numpy's removed aliases restored (np.float/np.int/np.bool = the
 builtins, as its README and the reference notes say). The script checks that both give the same
-combined HOTA/MOTA/IDF1 per tracker and prints one JSON line per library.
+combined HOTA/MOTA/IDF1 per tracker and prints one JSON line per library, plus the whole-process CPU and wall time of
+the CLI ``locuskit eval mot DATA/gt/mot_challenge DATA/trackers/mot_challenge`` (table printed).
 """
 from __future__ import annotations
 
@@ -66,15 +67,17 @@ print(json.dumps({'eval_cpu': c2 - c1, 'eval_wall': t2 - t1, 'import_cpu': c1 - 
 """
 
 
-def run(cmd):
+def run(cmd, json_out=True):
+    """Runs `cmd` in a fresh process: its whole-process CPU and wall time, plus its last stdout
+    line as JSON when `json_out`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if p.returncode:
-        raise SystemExit(f"{cmd[:3]} failed:\n{p.stderr[-3000:]}")
-    r = json.loads(p.stdout.strip().splitlines()[-1])
+        raise SystemExit(f"{cmd[:5]} failed:\n{p.stderr[-3000:]}")
+    r = json.loads(p.stdout.strip().splitlines()[-1]) if json_out else {}
     r["process_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     r["process_wall"] = wall
     return r
@@ -91,14 +94,21 @@ def main():
     trk = os.path.join(data, "trackers", "mot_challenge")
     py = "/usr/bin/python3"
     runs = {"locuskit": [], "trackeval": []}
+    cli = []
+    cli_cmd = [sys.executable, "-m", "locuskit", "eval", "mot", gt, trk, "--benchmark", "MOT17", "--split", "train",
+               "--threads", threads]
     for _ in range(repeat):
         runs["locuskit"].append(run([sys.executable, "-c", LOCUSKIT_RUN, gt, trk, threads]))
         runs["trackeval"].append(run([py, "-c", TRACKEVAL_RUN, te, gt, trk]))
+        cli.append(run(cli_cmd, json_out=False))
     assert runs["locuskit"][0]["combined"] == runs["trackeval"][0]["combined"], "results differ"
     summary = {}
     for lib, rs in runs.items():
         summary[lib] = {k: statistics.median(r[k] for r in rs) for k in ("eval_cpu", "eval_wall", "process_cpu", "process_wall")}
         print(json.dumps({"library": lib, "runs": len(rs), **summary[lib], "combined": rs[0]["combined"]}))
+    print(json.dumps({"library": "locuskit CLI (`locuskit eval mot`, whole process)", "runs": len(cli),
+                      "process_cpu": statistics.median(r["process_cpu"] for r in cli),
+                      "process_wall": statistics.median(r["process_wall"] for r in cli)}))
     ratio = summary["trackeval"]["eval_cpu"] / summary["locuskit"]["eval_cpu"]
     print(json.dumps({"ratio_eval_cpu": ratio,
                       "ratio_process_cpu": summary["trackeval"]["process_cpu"] / summary["locuskit"]["process_cpu"],

@@ -3,9 +3,12 @@
 // byte picks the benchmark rules. Any input either parses or throws locuskit::parse_error; parsed
 // rows are consistent and survive format_mot -> parse_mot unchanged; a parsed pair with frames in
 // a small range is preprocessed and evaluated (HOTA, CLEAR, Identity), whose scores must lie in
-// [0, 1] (MOTA/MODA/sMOTA/MOTAL <= 1) and whose counts must add up.
+// [0, 1] (MOTA/MODA/sMOTA/MOTAL <= 1) and whose counts must add up. The comma-row fast path of the
+// reader is checked against its general path on every input.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <stdexcept>
 #include <string_view>
 
@@ -25,6 +28,41 @@ void round_trip(const MotRows& r, MotFileKind kind) {
     FUZZ_CHECK(back.frame[i] == r.frame[i] && back.id[i] == r.id[i], "round trip row %zu", i);
     for (int k = 0; k < 4; ++k) FUZZ_CHECK(back.boxes[4 * i + k] == r.boxes[4 * i + k], "round trip box %zu", i);
     FUZZ_CHECK(back.confidence[i] == r.confidence[i], "round trip confidence %zu", i);
+  }
+}
+
+// The comma-row fast path against the general path: a space after every comma sends every row
+// through the general path (which trims it); both must accept the same rows with the same bits.
+void fast_path_differential(std::string_view text, MotFileKind kind) {
+  std::string spaced;
+  for (const char c : text) {
+    spaced.push_back(c);
+    if (c == ',') spaced.push_back(' ');
+  }
+  MotRows a, b;
+  bool a_ok = true, b_ok = true;
+  try {
+    a = parse_mot(text, kind, "x");
+  } catch (const parse_error&) {
+    a_ok = false;
+  }
+  try {
+    b = parse_mot(spaced, kind, "x");
+  } catch (const parse_error&) {
+    b_ok = false;
+  }
+  FUZZ_CHECK(a_ok == b_ok, "fast path %s, general path %s", a_ok ? "accepts" : "rejects", b_ok ? "accepts" : "rejects");
+  if (!a_ok) return;
+  FUZZ_CHECK(a.size() == b.size(), "fast/general row counts %zu vs %zu", a.size(), b.size());
+  auto same = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    FUZZ_CHECK(a.frame[i] == b.frame[i] && a.id[i] == b.id[i] && a.line[i] == b.line[i] &&
+                   a.num_fields[i] == b.num_fields[i],
+               "fast/general row %zu", i);
+    for (int k = 0; k < 4; ++k) FUZZ_CHECK(same(a.boxes[4 * i + k], b.boxes[4 * i + k]), "fast/general box %zu", i);
+    FUZZ_CHECK(same(a.confidence[i], b.confidence[i]) && same(a.class_id[i], b.class_id[i]) &&
+                   same(a.visibility[i], b.visibility[i]),
+               "fast/general fields %zu", i);
   }
 }
 
@@ -49,6 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t cut = text.find('\0');
   const std::string_view gt_text = text.substr(0, cut);
   const std::string_view trk_text = cut == std::string_view::npos ? text : text.substr(cut + 1);
+  fast_path_differential(gt_text, MotFileKind::ground_truth);
+  fast_path_differential(trk_text, MotFileKind::tracker);
   MotRows gt, trk;
   try {
     gt = parse_mot(gt_text, MotFileKind::ground_truth, "gt");

@@ -69,7 +69,7 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
   std::vector<std::pair<std::size_t, std::int64_t>> now;
   std::vector<double> score;
   std::vector<std::int64_t> mr, mc;
-  std::vector<std::uint8_t> scratch;
+  detail::MotAssignScratch scratch;
   const double thr = threshold - detail::mot_eps;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);

@@ -9,6 +9,7 @@
 /// (locuskit::parse_error): a non-integer frame or id, a frame < 1, a negative id (tracker/GT), a
 /// negative width or height, NaN/Inf, too few fields. Blank lines are skipped. Rows stay in file
 /// order (the evaluation's floating-point sums and assignments depend on it).
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -82,8 +83,11 @@ inline std::size_t mot_min_fields(MotFileKind kind) noexcept { return kind == Mo
 inline MotRows parse_mot(std::string_view text, MotFileKind kind, const std::string& name) {
   MotRows out;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  out.reserve(text.size() / 40);
+  out.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   std::vector<std::string_view> tok;
+  constexpr std::size_t fast_max = 16;
+  double f[fast_max];
+  std::size_t nf = 0;
   const std::size_t need = detail::mot_min_fields(kind);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::size_t line_no = 0, pos = 0;
@@ -98,6 +102,21 @@ inline MotRows parse_mot(std::string_view text, MotFileKind kind, const std::str
     if (a == line.size()) continue;
     LOCUSKIT_CHECK(line_no <= std::numeric_limits<std::uint32_t>::max(), parse_error, name,
                    ": more than 2^32 lines");
+    // Fast path: a plain comma-separated row whose values pass every check below; anything else
+    // (including every error) goes through the general path, which names the problem.
+    if (detail::text::scan_comma_numbers(line.substr(a), f, fast_max, nf) && nf >= need && f[0] >= 1 &&
+        f[0] <= 9007199254740992.0 && std::floor(f[0]) == f[0] && std::abs(f[1]) <= 9007199254740992.0 &&
+        std::floor(f[1]) == f[1] && (kind == MotFileKind::detections || f[1] >= 0) && f[4] >= 0 && f[5] >= 0) {
+      out.frame.push_back(static_cast<std::int64_t>(f[0]));
+      out.id.push_back(static_cast<std::int64_t>(f[1]));
+      out.boxes.insert(out.boxes.end(), f + 2, f + 6);
+      out.confidence.push_back(f[6]);
+      out.class_id.push_back(nf > 7 ? f[7] : nan);
+      out.visibility.push_back(nf > 8 ? f[8] : nan);
+      out.line.push_back(static_cast<std::uint32_t>(line_no));
+      out.num_fields.push_back(static_cast<std::uint8_t>(nf));
+      continue;
+    }
     detail::mot_split(line.substr(a), tok);
     if (tok.size() < need)
       detail::text::fail(name, line_no,

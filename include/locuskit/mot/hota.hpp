@@ -75,8 +75,10 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
       for (std::size_t j = 0; j < nt; ++j) colsum[j] += sim[i * nt + j];
       rowsum[i] = 0.0 + detail::numpy_pairwise_sum(sim + i * nt, nt);
     }
+    // A zero IoU adds +0 to a non-negative potential (a no-op): only overlapping pairs count.
     for (std::size_t i = 0; i < ng; ++i)
       for (std::size_t j = 0; j < nt; ++j) {
+        if (sim[i * nt + j] == 0) continue;
         const double den = colsum[j] + rowsum[i] - sim[i * nt + j];
         const double v = den > 0 + detail::mot_eps ? sim[i * nt + j] / den : 0.0;
         potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;
@@ -92,7 +94,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   for (int a = 0; a < hota_num_alphas; ++a) alpha_eps[a] = hota_alpha(a) - detail::mot_eps;
   std::vector<double> score;
   std::vector<std::int64_t> mr, mc;
-  std::vector<std::uint8_t> scratch;
+  detail::MotAssignScratch scratch;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     if (ng == 0) {
@@ -106,10 +108,15 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     const double* sim = d.similarity.data() + d.sim_begin[t];
+    // align = p / (Gc + Tc - p) is finite and >= 0 (p <= min(Gc, Tc)), so a zero IoU scores +0.
     score.resize(ng * nt);
     for (std::size_t i = 0; i < ng; ++i) {
       const std::size_t g = static_cast<std::size_t>(gi[i]);
       for (std::size_t j = 0; j < nt; ++j) {
+        if (sim[i * nt + j] == 0) {
+          score[i * nt + j] = 0.0;
+          continue;
+        }
         const std::size_t tt = static_cast<std::size_t>(ti[j]);
         const double p = potential[g * T + tt];
         const double align = p / (gt_count[g] + trk_count[tt] - p);
@@ -117,7 +124,9 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
       }
     }
     // A pair with score 0 never passes an alpha (its IoU is below eps), so the shortcut is exact.
-    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch);
+    // HOTA scores every overlapping pair (no threshold): components are large, searching them
+    // costs more than the solver, so only the one-entry-per-row-and-column case is short-cut.
+    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1);
     const std::size_t k = mr.size();
     // Alphas increase, so a pair passes a prefix of them: one id-pair lookup per matched pair.
     // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()).

@@ -67,7 +67,27 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
   order.resize(n);
   std::vector<std::size_t> fill(begin.begin(), begin.end() - 1);
   for (std::size_t i = 0; i < n; ++i) order[fill[static_cast<std::size_t>(rows.frame[i]) - 1]++] = i;
-  // Ids unique per frame (TrackEval's _check_unique_ids, before preprocessing).
+  // Ids unique per frame (TrackEval's _check_unique_ids, before preprocessing); the first repeat in
+  // (frame, file order) is reported. Dense per-id stamps when the id range is small, else a hash map.
+  auto duplicate = [&](std::size_t i, std::size_t first, std::size_t t) {
+    throw parse_error(name + ":" + std::to_string(rows.line[i]) + ": id " + std::to_string(rows.id[i]) +
+                      " appears twice in frame " + std::to_string(t + 1) + " (also on line " +
+                      std::to_string(rows.line[first]) + ")");
+  };
+  if (n == 0) return;
+  const auto mm = std::minmax_element(rows.id.begin(), rows.id.end());
+  const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
+  const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;  // wraps, never overflows
+  if (range < 4 * static_cast<std::uint64_t>(n) + 65536) {
+    std::vector<std::size_t> stamp(static_cast<std::size_t>(range) + 1, 0), row_of(stamp.size());
+    for (std::size_t t = 0; t + 1 < begin.size(); ++t)
+      for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
+        const std::size_t i = order[k], slot = static_cast<std::size_t>(static_cast<std::uint64_t>(rows.id[i]) - lo);
+        if (stamp[slot] == t + 1) duplicate(i, row_of[slot], t);
+        stamp[slot] = t + 1, row_of[slot] = i;
+      }
+    return;
+  }
   std::unordered_map<std::int64_t, std::size_t> seen;
   for (std::size_t t = 0; t + 1 < begin.size(); ++t) {
     if (begin[t + 1] - begin[t] < 2) continue;
@@ -75,10 +95,7 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
     for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
       const std::size_t i = order[k];
       auto ins = seen.emplace(rows.id[i], i);
-      if (!ins.second)
-        throw parse_error(name + ":" + std::to_string(rows.line[i]) + ": id " + std::to_string(rows.id[i]) +
-                          " appears twice in frame " + std::to_string(t + 1) + " (also on line " +
-                          std::to_string(rows.line[ins.first->second]) + ")");
+      if (!ins.second) duplicate(i, ins.first->second, t);
     }
   }
 }
@@ -122,85 +139,126 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
                         std::to_string(detail::mot_trunc(tracker.class_id[i])) +
                         " in a tracker row (only pedestrian results, class 1 or -1, can be evaluated)");
 
+  // Corners and areas of every row, in frame-grouped order (structure of arrays: the IoU rows vectorise).
+  detail::MotBoxes gbox(gt.boxes.data(), go.data(), go.size()), tbox(tracker.boxes.data(), to.data(), to.size());
+  std::vector<std::int8_t> gclass(go.size());  // truncated class of each grouped GT row
+  std::vector<std::uint8_t> gkeep(go.size());
+  std::size_t sim_bound = 0;
+  for (std::size_t k = 0; k < go.size(); ++k) {
+    const std::size_t i = go[k];
+    const std::int64_t c = remove_distractors ? detail::mot_trunc(gt.class_id[i]) : 0;
+    gclass[k] = static_cast<std::int8_t>(c < 1 || c > 13 ? -1 : c);
+    gkeep[k] = detail::mot_trunc(gt.confidence[i]) != 0 && (!remove_distractors || c == 1);
+  }
+  for (std::int64_t t = 0; t < seq_length; ++t) {
+    std::size_t kg = 0;
+    for (std::size_t k = gb[t]; k < gb[t + 1]; ++k) kg += gkeep[k];
+    sim_bound += kg * (tb[t + 1] - tb[t]);
+  }
+
   MotSequenceData out;
   out.num_timesteps = seq_length;
-  out.gt_begin.assign(1, 0);
-  out.trk_begin.assign(1, 0);
-  out.sim_begin.assign(1, 0);
+  out.gt_begin.resize(static_cast<std::size_t>(seq_length) + 1);
+  out.trk_begin.resize(static_cast<std::size_t>(seq_length) + 1);
+  out.sim_begin.resize(static_cast<std::size_t>(seq_length) + 1);
+  out.gt_begin[0] = out.trk_begin[0] = out.sim_begin[0] = 0;
   std::vector<std::int64_t> gt_raw, trk_raw;  // original ids of kept rows
   gt_raw.reserve(gt.size());
   trk_raw.reserve(tracker.size());
-  out.similarity.reserve(gt.size() * 8);
-  std::vector<double> gbox, tbox, sim, msc;
+  out.similarity.resize(sim_bound);
+  double* sim_out = out.similarity.data();
+  std::vector<double> full, msc;
   std::vector<std::int64_t> rows_i, cols_i;
-  std::vector<std::uint8_t> remove, keep, scratch;
+  std::vector<std::uint8_t> remove;
+  detail::MotAssignScratch scratch;
   for (std::int64_t t = 0; t < seq_length; ++t) {
-    const std::size_t ng = gb[t + 1] - gb[t], nt = tb[t + 1] - tb[t];
-    gbox.resize(4 * ng);
-    tbox.resize(4 * nt);
-    for (std::size_t k = 0; k < ng; ++k)
-      std::copy_n(gt.boxes.data() + 4 * go[gb[t] + k], 4, gbox.data() + 4 * k);
-    for (std::size_t k = 0; k < nt; ++k)
-      std::copy_n(tracker.boxes.data() + 4 * to[tb[t] + k], 4, tbox.data() + 4 * k);
-    sim.resize(ng * nt);
-    detail::mot_box_iou(gbox.data(), ng, tbox.data(), nt, sim.data());
-    remove.assign(nt, 0);
+    const std::size_t g0 = gb[t], t0 = tb[t];
+    const std::size_t ng = gb[t + 1] - g0, nt = tb[t + 1] - t0;
+    bool any_removed = false, have_full = false;
     if (remove_distractors && ng > 0 && nt > 0) {
+      bool any_distractor = false;
       for (std::size_t k = 0; k < ng; ++k) {
-        const std::size_t i = go[gb[t] + k];
-        const std::int64_t c = detail::mot_trunc(gt.class_id[i]);
-        if (c < 1 || c > 13)
+        if (gclass[g0 + k] < 0) {
+          const std::size_t i = go[g0 + k];
+          const std::int64_t c = detail::mot_trunc(gt.class_id[i]);
           throw parse_error(gt_name + ":" + std::to_string(gt.line[i]) + ": class " + std::to_string(c) +
                             " is not a MOTChallenge class (1..13); use benchmark MOT15 or do_preproc=false "
                             "for files without classes");
-      }
-      msc.assign(sim.begin(), sim.end());
-      bool distractor_candidate = false;
-      for (std::size_t r = 0; r < ng; ++r) {
-        const bool distractor = detail::mot_is_distractor(detail::mot_trunc(gt.class_id[go[gb[t] + r]]), mot20);
-        for (std::size_t c = 0; c < nt; ++c) {
-          double& m = msc[r * nt + c];
-          if (m < 0.5 - detail::mot_eps) m = 0;
-          else if (distractor && m > 0 + detail::mot_eps) distractor_candidate = true;
         }
+        any_distractor |= detail::mot_is_distractor(gclass[g0 + k], mot20);
       }
-      // Without a candidate pair on a distractor nothing can be removed: skip the assignment.
-      if (distractor_candidate) {
-        detail::max_score_pairs(msc.data(), ng, nt, rows_i, cols_i, scratch);
-        for (std::size_t q = 0; q < rows_i.size(); ++q) {
-          const std::size_t r = static_cast<std::size_t>(rows_i[q]), c = static_cast<std::size_t>(cols_i[q]);
-          if (!(msc[r * nt + c] > 0 + detail::mot_eps)) continue;
-          if (detail::mot_is_distractor(detail::mot_trunc(gt.class_id[go[gb[t] + r]]), mot20)) remove[c] = 1;
+      if (any_distractor) {
+        // The IoU of every GT row (any class or flag) with every tracker row, once per frame.
+        full.resize(ng * nt);
+        for (std::size_t k = 0; k < ng; ++k) gbox.iou_row(g0 + k, tbox, t0, nt, full.data() + k * nt);
+        have_full = true;
+        // The assignment can only remove a tracker row if a distractor row overlaps one by
+        // IoU >= 0.5 (TrackEval zeroes smaller scores first).
+        bool candidate = false;
+        for (std::size_t k = 0; k < ng && !candidate; ++k) {
+          if (!detail::mot_is_distractor(gclass[g0 + k], mot20)) continue;
+          const double* r = full.data() + k * nt;
+          for (std::size_t c = 0; c < nt; ++c) candidate |= !(r[c] < 0.5 - detail::mot_eps) && r[c] > 0 + detail::mot_eps;
+        }
+        if (candidate) {
+          msc.resize(ng * nt);
+          for (std::size_t q = 0; q < ng * nt; ++q) msc[q] = full[q] < 0.5 - detail::mot_eps ? 0.0 : full[q];
+          remove.assign(nt, 0);
+          detail::max_score_pairs(msc.data(), ng, nt, rows_i, cols_i, scratch);
+          for (std::size_t q = 0; q < rows_i.size(); ++q) {
+            const std::size_t r = static_cast<std::size_t>(rows_i[q]), c = static_cast<std::size_t>(cols_i[q]);
+            if (!(msc[r * nt + c] > 0 + detail::mot_eps)) continue;
+            if (detail::mot_is_distractor(gclass[g0 + r], mot20)) remove[c] = 1, any_removed = true;
+          }
         }
       }
     }
-    keep.assign(ng, 0);
     std::size_t kg = 0, kt = 0;
-    for (std::size_t k = 0; k < ng; ++k) {
-      const std::size_t i = go[gb[t] + k];
-      bool ok = detail::mot_trunc(gt.confidence[i]) != 0;
-      if (remove_distractors) ok = ok && detail::mot_trunc(gt.class_id[i]) == 1;
-      if (ok) keep[k] = 1, ++kg, gt_raw.push_back(gt.id[i]);
-    }
     for (std::size_t c = 0; c < nt; ++c)
-      if (!remove[c]) ++kt, trk_raw.push_back(tracker.id[to[tb[t] + c]]);
+      if (!any_removed || !remove[c]) ++kt, trk_raw.push_back(tracker.id[to[t0 + c]]);
     for (std::size_t k = 0; k < ng; ++k) {
-      if (!keep[k]) continue;
-      for (std::size_t c = 0; c < nt; ++c)
-        if (!remove[c]) out.similarity.push_back(sim[k * nt + c]);
+      if (!gkeep[g0 + k]) continue;
+      ++kg;
+      gt_raw.push_back(gt.id[go[g0 + k]]);
+      if (!have_full) {
+        gbox.iou_row(g0 + k, tbox, t0, nt, sim_out);
+        sim_out += nt;
+      } else {
+        const double* r = full.data() + k * nt;
+        for (std::size_t c = 0; c < nt; ++c)
+          if (!any_removed || !remove[c]) *sim_out++ = r[c];
+      }
     }
-    out.gt_begin.push_back(out.gt_begin.back() + kg);
-    out.trk_begin.push_back(out.trk_begin.back() + kt);
-    out.sim_begin.push_back(out.similarity.size());
+    out.gt_begin[static_cast<std::size_t>(t) + 1] = out.gt_begin[static_cast<std::size_t>(t)] + kg;
+    out.trk_begin[static_cast<std::size_t>(t) + 1] = out.trk_begin[static_cast<std::size_t>(t)] + kt;
+    out.sim_begin[static_cast<std::size_t>(t) + 1] = static_cast<std::size_t>(sim_out - out.similarity.data());
   }
+  out.similarity.resize(static_cast<std::size_t>(sim_out - out.similarity.data()));
   // Relabel: sorted unique original ids -> 0..n-1.
   auto relabel = [](const std::vector<std::int64_t>& raw, std::vector<std::int32_t>& ids, std::int64_t& n_ids) {
+    ids.resize(raw.size());
+    n_ids = 0;
+    if (raw.empty()) return;
+    const auto mm = std::minmax_element(raw.begin(), raw.end());
+    const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
+    const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;
+    if (range < 4 * static_cast<std::uint64_t>(raw.size()) + 65536) {
+      // Small id range: rank = number of distinct ids below (the same as the sorted-unique rank).
+      std::vector<std::int64_t> rank(static_cast<std::size_t>(range) + 1, 0);
+      for (const std::int64_t v : raw) rank[static_cast<std::size_t>(static_cast<std::uint64_t>(v) - lo)] = 1;
+      std::int64_t next = 0;
+      for (std::int64_t& r : rank) r = r ? next++ : -1;
+      LOCUSKIT_CHECK(next < (std::int64_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
+      n_ids = next;
+      for (std::size_t i = 0; i < raw.size(); ++i)
+        ids[i] = static_cast<std::int32_t>(rank[static_cast<std::size_t>(static_cast<std::uint64_t>(raw[i]) - lo)]);
+      return;
+    }
     std::vector<std::int64_t> u(raw);
     std::sort(u.begin(), u.end());
     u.erase(std::unique(u.begin(), u.end()), u.end());
     LOCUSKIT_CHECK(u.size() < (std::size_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
     n_ids = static_cast<std::int64_t>(u.size());
-    ids.resize(raw.size());
     for (std::size_t i = 0; i < raw.size(); ++i)
       ids[i] = static_cast<std::int32_t>(std::lower_bound(u.begin(), u.end(), raw[i]) - u.begin());
   };

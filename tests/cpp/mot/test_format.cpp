@@ -1,8 +1,10 @@
 // MOTChallenge text reader/writer: TrackEval's accepted syntax, errors naming file and line, round trip.
 #include <locuskit/mot/format.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <random>
 #include <string>
 
 #include "test_support.hpp"
@@ -86,4 +88,32 @@ TEST_CASE("mot format: read_mot and write_mot name the path") {
   CHECK(back.size() == 1);
   CHECK(back.id[0] == 5);
   CHECK(back.confidence[0] == 0.5);
+}
+
+TEST_CASE("mot format: the comma-row fast path reads every value as from_chars does, bit for bit") {
+  std::mt19937_64 rng(12);
+  double f[4];
+  std::size_t n = 0;
+  for (int i = 0; i < 200000; ++i) {
+    const int digits = 1 + static_cast<int>(rng() % 17), fr = static_cast<int>(rng() % (digits + 1));
+    std::string s;
+    if (rng() % 2) s += '-';
+    for (int k = 0; k < digits; ++k) {
+      if (k == digits - fr) s += '.';
+      s += static_cast<char>('0' + rng() % 10);
+    }
+    if (rng() % 5 == 0) s += "e" + std::to_string(static_cast<int>(rng() % 40) - 20);
+    double v = 0;
+    const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
+    REQUIRE(res.ec == std::errc());
+    CAPTURE(s);
+    REQUIRE(detail::text::scan_comma_numbers(s + ",1", f, 4, n));
+    CHECK(n == 2);
+    CHECK(test::same_bits(f[0], v));
+  }
+  // Not the plain layout: the general path decides (and names the error).
+  for (const char* line : {"1, 2", "1,,2", "+1,2", "1,nan", "1,2 3", "1e999,2", ",1", "."})
+    CHECK_FALSE(detail::text::scan_comma_numbers(line, f, 4, n));
+  CHECK(detail::text::scan_comma_numbers("1,2,\r", f, 4, n));  // trailing comma and CR
+  CHECK(n == 2);
 }

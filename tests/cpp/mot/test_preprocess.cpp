@@ -83,3 +83,28 @@ TEST_CASE("mot preprocess: errors name file and line") {
   CHECK(e.num_timesteps == 4);
   CHECK(e.num_gt_dets == 0);
 }
+
+TEST_CASE("mot preprocess: huge id ranges take the sorted/hashed paths with the same results") {
+  // Ids spread over ~1e15 (no dense table): relabelling by sorted rank, duplicates by hash map.
+  const MotRows gt = gt_rows("1,1000000000000000,0,0,10,10,1,1,1\n1,3,20,0,10,10,1,1,1\n2,3,0,0,10,10,1,1,1\n");
+  const MotRows trk = trk_rows("1,9007199254740992,0,0,10,10,1\n2,0,0,0,10,10,1\n");
+  const MotSequenceData d = pre(gt, trk, 2);
+  CHECK(d.num_gt_ids == 2);
+  CHECK(d.gt_ids == std::vector<std::int32_t>{1, 0, 0});
+  CHECK(d.num_tracker_ids == 2);
+  CHECK(d.tracker_ids == std::vector<std::int32_t>{1, 0});
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1000000000000000,0,0,10,10,1,1,1\n1,3,0,0,1,1,1,1,1\n"
+                                   "1,1000000000000000,5,5,10,10,1,1,1\n"),
+                           trk, 2),
+                       "gt.txt:3: id 1000000000000000 appears twice in frame 1 (also on line 1)", parse_error);
+}
+
+TEST_CASE("mot preprocess: a frame without distractors keeps every tracker row, one with one removes it") {
+  // Frame 1: pedestrian only; frame 2: a static person (7) under tracker box 2.
+  const MotRows gt = gt_rows("1,1,0,0,10,10,1,1,1\n2,1,0,0,10,10,1,1,1\n2,2,50,0,10,10,1,7,1\n");
+  const MotRows trk = trk_rows("1,1,0,0,10,10,1\n1,2,50,0,10,10,1\n2,1,0,0,10,10,1\n2,2,51,0,10,10,1\n");
+  const MotSequenceData d = pre(gt, trk, 2);
+  CHECK(d.num_trk(0) == 2);
+  CHECK(d.num_trk(1) == 1);
+  CHECK(d.similarity == std::vector<double>{1.0, 0.0, 1.0});
+}

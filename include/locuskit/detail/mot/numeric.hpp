@@ -17,44 +17,115 @@ namespace detail {
 
 inline constexpr double mot_eps = std::numeric_limits<double>::epsilon();  // np.finfo(float).eps = 2^-52
 
-/// IoU of every (gt, tracker) pair of xywh boxes, (ng, nt) row-major into `out`, as TrackEval's
-/// `_calculate_box_ious(..., box_format='xywh')`: corners x+w / y+h first, areas from the corners,
-/// intersection zeroed for areas or unions <= eps, union 1 then.
-inline void mot_box_iou(const double* gt_xywh, std::size_t ng, const double* trk_xywh, std::size_t nt,
-                        double* out) {
-  // Tracker corners and areas as separate arrays so the inner loop vectorizes (branch-free selects).
-  std::vector<double> buf(5 * nt);
-  double *tx0 = buf.data(), *ty0 = tx0 + nt, *tx1 = ty0 + nt, *ty1 = tx1 + nt, *ta = ty1 + nt;
-  for (std::size_t j = 0; j < nt; ++j) {
-    const double* b = trk_xywh + 4 * j;
-    tx0[j] = b[0];
-    ty0[j] = b[1];
-    tx1[j] = b[0] + b[2];
-    ty1[j] = b[1] + b[3];
-    ta[j] = (tx1[j] - tx0[j]) * (ty1[j] - ty0[j]);
+/// xywh boxes as corners and areas in structure-of-arrays form (rows picked by `order`), for the IoU
+/// of TrackEval's `_calculate_box_ious(..., box_format='xywh')`: corners x+w / y+h first, areas from
+/// the corners, intersection zeroed for areas or unions <= eps, union 1 then.
+struct MotBoxes {
+  std::vector<double> x0, y0, x1, y1, area;
+
+  MotBoxes(const double* xywh, const std::size_t* order, std::size_t n)
+      : x0(n), y0(n), x1(n), y1(n), area(n) {
+    for (std::size_t k = 0; k < n; ++k) {
+      const double* b = xywh + 4 * order[k];
+      x0[k] = b[0], y0[k] = b[1], x1[k] = b[0] + b[2], y1[k] = b[1] + b[3];
+      area[k] = (x1[k] - x0[k]) * (y1[k] - y0[k]);
+    }
   }
-  for (std::size_t i = 0; i < ng; ++i) {
-    const double* g = gt_xywh + 4 * i;
-    const double gx0 = g[0], gy0 = g[1], gx1 = g[0] + g[2], gy1 = g[1] + g[3];
-    const double ga = (gx1 - gx0) * (gy1 - gy0);
+
+  /// IoU of box `i` with boxes `b0 .. b0 + n` of `other`, into out[0..n). Most pairs of a frame do
+  /// not overlap: their IoU is +0 whatever the rest of the formula gives (0·h = 0, or NaN·… with
+  /// `ok` false, divided by a positive union or by 1), so they skip it.
+  void iou_row(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n, double* out) const noexcept {
+    const double gx0 = x0[i], gy0 = y0[i], gx1 = x1[i], gy1 = y1[i], ga = area[i];
     const bool ga_ok = ga > mot_eps;
-    double* row = out + i * nt;
-    for (std::size_t j = 0; j < nt; ++j) {
+    const double *tx0 = other.x0.data() + b0, *ty0 = other.y0.data() + b0, *tx1 = other.x1.data() + b0,
+                 *ty1 = other.y1.data() + b0, *ta = other.area.data() + b0;
+    for (std::size_t j = 0; j < n; ++j) {
       const double iw = std::max(std::min(gx1, tx1[j]) - std::max(gx0, tx0[j]), 0.0);
       const double ih = std::max(std::min(gy1, ty1[j]) - std::max(gy0, ty0[j]), 0.0);
+      if (!(iw > 0) || !(ih > 0)) {
+        out[j] = 0.0;
+        continue;
+      }
       const double inter = iw * ih;
       const double uni = ga + ta[j] - inter;
       const bool ok = ga_ok & (ta[j] > mot_eps) & (uni > mot_eps);
-      row[j] = (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0);
+      out[j] = (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0);
     }
   }
+};
+
+/// Scratch space of max_score_pairs (reused across frames: no allocation once warm).
+struct MotAssignScratch {
+  std::vector<std::uint32_t> parent;        // union-find over rows (0..nr) and columns (nr..nr+nc)
+  std::vector<std::uint32_t> edge_r, edge_c;  // positive entries, row-major order
+  std::vector<std::uint32_t> comp_edges;    // edges grouped by component
+  std::vector<std::uint32_t> comp_begin, root_count;
+  std::vector<std::uint8_t> col_used;
+  std::vector<std::uint32_t> best, cur;     // enumeration state
+  std::vector<std::uint8_t> pick;           // chosen edges, per edge
+  std::vector<double> rest;                 // branch-and-bound suffix bounds
+};
+
+namespace mot_assign {
+inline std::uint32_t find(std::vector<std::uint32_t>& p, std::uint32_t x) noexcept {
+  while (p[x] != x) x = p[x] = p[p[x]];
+  return x;
 }
 
-/// Maximum-weight assignment shortcut: if every row and every column of the (nr, nc) row-major
-/// matrix `m` (entries >= 0) has at most one entry > 0, every optimal assignment (scipy's included)
-/// contains exactly those pairs among its positive-score pairs; they are written in row order to
-/// `rows`/`cols` and true is returned. Otherwise returns false (solve the assignment).
-/// `col_used` is scratch space.
+/// Branch-and-bound search of the matchings of one component's edges [0, n) (grouped by row, rows
+/// ascending) for the best total and the best total of any other matching. A subtree is cut when
+/// even every remaining row taking its largest entry could not beat the second best (with a
+/// relative slack far above rounding), so neither value can come from it.
+struct Enum {
+  const double* m;
+  std::size_t nc;
+  const std::uint32_t* er;
+  const std::uint32_t* ec;
+  const std::uint32_t* edges;
+  std::size_t n;
+  std::vector<std::uint8_t>& col_used;
+  std::vector<std::uint32_t>& cur;
+  std::vector<std::uint32_t>& best;
+  const double* rest;  // rest[k]: sum of the largest entry of each row from edge position k on
+  double best_total = -1, second_total = -1;
+  std::size_t nodes_left = 256;  // search budget; exhausted = give up (the solver decides)
+
+  void leaf(double total) {
+    if (total > best_total) {
+      second_total = best_total;
+      best_total = total;
+      best = cur;
+    } else if (total > second_total) {
+      second_total = total;
+    }
+  }
+  void run(std::size_t k, double total) {
+    if (nodes_left == 0) return;
+    --nodes_left;
+    if (k == n) return leaf(total);
+    if ((total + rest[k]) * (1 + 1e-12) < second_total) return;
+    const std::uint32_t row = er[edges[k]];
+    std::size_t end = k;
+    while (end < n && er[edges[end]] == row) ++end;
+    for (std::size_t q = k; q < end; ++q) {
+      const std::uint32_t c = ec[edges[q]];
+      if (col_used[c]) continue;
+      col_used[c] = 1;
+      cur.push_back(edges[q]);
+      run(end, total + m[static_cast<std::size_t>(row) * nc + c]);
+      cur.pop_back();
+      col_used[c] = 0;
+    }
+    run(end, total);  // row unmatched
+  }
+};
+}  // namespace mot_assign
+
+/// If every row and every column of the (nr, nc) row-major matrix `m` (entries >= 0) has at most
+/// one entry > 0, every optimal assignment (scipy's included) contains exactly those pairs among
+/// its positive-score pairs; they are written in row order to `rows`/`cols` and true is returned.
+/// Otherwise returns false. One pass that stops at the first conflict. `col_used` is scratch.
 inline bool independent_positive_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
                                        std::vector<std::int64_t>& cols, std::vector<std::uint8_t>& col_used) {
   rows.clear();
@@ -73,17 +144,95 @@ inline bool independent_positive_pairs(const double* m, std::size_t nr, std::siz
   return true;
 }
 
-/// The pairs of the maximum-score assignment of the (nr, nc) non-negative matrix `m` as scipy's
-/// `linear_sum_assignment(-m)` returns them (row order), restricted to pairs with score > 0 when
-/// the shortcut applies; callers filter the pairs by their own rule (every such rule rejects
-/// score-0 pairs, see the metrics).
-inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
-                            std::vector<std::int64_t>& cols, std::vector<std::uint8_t>& scratch) {
-  if (independent_positive_pairs(m, nr, nc, rows, cols, scratch)) return;
+/// scipy's `linear_sum_assignment(m, maximize=True)`, all min(nr, nc) pairs in row order.
+inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
+                            std::vector<std::int64_t>& cols) {
   const std::size_t k = std::min(nr, nc);
   rows.resize(k);
   cols.resize(k);
   linear_sum_assignment(m, nr, nc, rows.data(), cols.data(), /*maximize=*/true);
+}
+
+/// The positive-score pairs of the maximum-score assignment of the (nr, nc) row-major matrix `m`
+/// (entries >= 0) as scipy's `linear_sum_assignment(-m)` chooses them, without solving the whole
+/// matrix where the answer is forced. Any assignment's positive pairs form a matching of the
+/// graph of positive entries, and any such matching extends to a full assignment with zero pairs,
+/// so an optimal assignment's positive pairs are a maximum-weight matching of that graph: its
+/// connected components independently. Components that are single entries give their pairs
+/// (checked first in one cheap pass over the matrix); with `max_component` > 1, a component of at
+/// most that many entries is searched by branch and bound, and its best matching is taken when it
+/// beats every other matching of the component by more than 1e-9·(1 + total) — far beyond the
+/// solver's rounding, so scipy (optimal up to rounding) returns it too. A component with a tie or
+/// a near-tie, or a larger one, makes the whole matrix go through linear_sum_assignment (scipy's
+/// tie-breaking). Writes pairs in row order to `rows`/`cols`; callers keep pairs by their own rule
+/// (every such rule rejects score-0 pairs, which the solver path may also return).
+inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
+                            std::vector<std::int64_t>& cols, MotAssignScratch& s, std::size_t max_component = 6) {
+  if (independent_positive_pairs(m, nr, nc, rows, cols, s.col_used)) return;
+  rows.clear();
+  cols.clear();
+  if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols);
+  const std::size_t nn = nr + nc;
+  s.parent.resize(nn);
+  for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
+  s.edge_r.clear(), s.edge_c.clear();
+  for (std::size_t i = 0; i < nr; ++i)
+    for (std::size_t j = 0; j < nc; ++j)
+      if (m[i * nc + j] > 0) {
+        s.edge_r.push_back(static_cast<std::uint32_t>(i)), s.edge_c.push_back(static_cast<std::uint32_t>(j));
+        const std::uint32_t a = mot_assign::find(s.parent, static_cast<std::uint32_t>(i));
+        const std::uint32_t b = mot_assign::find(s.parent, static_cast<std::uint32_t>(nr + j));
+        if (a != b) s.parent[a] = b;
+      }
+  const std::size_t ne = s.edge_r.size();
+  bool solved = true;
+  if (ne > 0) {
+    // Group edges by component (counting sort on the root, stable: rows stay ascending).
+    s.root_count.assign(nn + 1, 0);
+    for (std::size_t q = 0; q < ne; ++q) ++s.root_count[mot_assign::find(s.parent, s.edge_r[q]) + 1];
+    for (std::size_t x = 0; x < nn; ++x) s.root_count[x + 1] += s.root_count[x];
+    s.comp_edges.resize(ne);
+    s.comp_begin.assign(s.root_count.begin(), s.root_count.end());  // comp_begin[root] .. comp_begin[root+1]
+    for (std::size_t q = 0; q < ne; ++q)
+      s.comp_edges[s.root_count[mot_assign::find(s.parent, s.edge_r[q])]++] = static_cast<std::uint32_t>(q);
+    // A component beyond the search size sends the frame to the solver: decide that first.
+    for (std::size_t root = 0; root < nn && solved; ++root) solved = s.comp_begin[root + 1] - s.comp_begin[root] <= max_component;
+    s.pick.assign(ne, 0);
+    s.col_used.assign(nc, 0);
+    for (std::size_t root = 0; root < nn && solved; ++root) {
+      const std::size_t b = s.comp_begin[root], e = s.comp_begin[root + 1];
+      if (e - b == 0) continue;
+      if (e - b == 1) {
+        s.pick[s.comp_edges[b]] = 1;
+        continue;
+      }
+      s.cur.clear();
+      const std::uint32_t* ce = s.comp_edges.data() + b;
+      s.rest.assign(e - b + 1, 0.0);
+      for (std::size_t q = e - b; q-- > 0;) {
+        // rest[q] = rest[next row start] + this row's largest entry (taken at the row's first edge).
+        const std::uint32_t row = s.edge_r[ce[q]];
+        std::size_t end = q;
+        while (end < e - b && s.edge_r[ce[end]] == row) ++end;
+        double mx = 0;
+        for (std::size_t k2 = q; k2 < end; ++k2) mx = std::max(mx, m[static_cast<std::size_t>(row) * nc + s.edge_c[ce[k2]]]);
+        s.rest[q] = s.rest[end] + mx;
+      }
+      mot_assign::Enum en{m, nc, s.edge_r.data(), s.edge_c.data(), ce, e - b, s.col_used, s.cur, s.best, s.rest.data()};
+      en.run(0, 0.0);
+      if (en.nodes_left == 0 || !(en.best_total - en.second_total > 1e-9 * (1 + en.best_total))) {
+        solved = false;
+        break;
+      }
+      for (const std::uint32_t q : s.best) s.pick[q] = 1;
+    }
+  }
+  if (solved) {
+    for (std::size_t q = 0; q < ne; ++q)
+      if (s.pick[q]) rows.push_back(s.edge_r[q]), cols.push_back(s.edge_c[q]);
+    return;
+  }
+  solve_max_score(m, nr, nc, rows, cols);
 }
 
 /// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the

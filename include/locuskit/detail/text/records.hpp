@@ -71,6 +71,54 @@ inline void split_fields(std::string_view line, bool commas, std::vector<std::st
   }
 }
 
+/// Fast path for the common row layout: `line` (no newline) is finite numbers separated by single
+/// commas, without spaces, signs other than '-', or empty fields (a trailing comma and trailing
+/// whitespace allowed). Stores up to `max` values in `out`, sets `n` and returns true; returns
+/// false for anything else (more than `max` fields included), so the caller re-reads the line with
+/// split_fields + parse_finite_double, which accept the same values bit for bit and name the error.
+inline bool scan_comma_numbers(std::string_view line, double* out, std::size_t max, std::size_t& n) noexcept {
+  const char* p = line.data();
+  const char* e = p + line.size();
+  while (e > p && is_space(e[-1])) --e;
+  n = 0;
+  while (p < e) {
+    if (n == max) return false;
+    // Plain decimals (`-ddd.ddd`, at most 15 digits) are m / 10^k with m < 2^53 and k <= 15, both
+    // exact doubles, so one correctly rounded division gives the correctly rounded value that
+    // from_chars gives; anything else goes to from_chars.
+    static constexpr double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                         1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char* q = p;
+    const bool neg = *q == '-';
+    q += neg;
+    std::uint64_t iv = 0;
+    int digits = 0, frac = 0;
+    const char* d = q;
+    while (q < e && static_cast<unsigned char>(*q - '0') < 10) iv = iv * 10 + static_cast<unsigned>(*q++ - '0'), ++digits;
+    const bool int_part = q > d;
+    if (q < e && *q == '.') {
+      const char* f0 = ++q;
+      while (q < e && static_cast<unsigned char>(*q - '0') < 10) iv = iv * 10 + static_cast<unsigned>(*q++ - '0'), ++digits;
+      frac = static_cast<int>(q - f0);
+    }
+    if ((int_part || frac > 0) && digits <= 15 && (q == e || *q == ',')) {
+      const double mag = static_cast<double>(iv) / pow10[frac];
+      out[n++] = neg ? -mag : mag;
+    } else {
+      double v;
+      const auto res = std::from_chars(p, e, v);
+      if (res.ec != std::errc() || !std::isfinite(v)) return false;
+      q = res.ptr;
+      if (q != e && *q != ',') return false;
+      out[n++] = v;
+    }
+    if (q == e) return true;
+    p = q + 1;  // past the comma; a trailing comma ends the row
+    if (p < e && *p == ',') return false;
+  }
+  return n > 0;
+}
+
 /// The whole file at `path`, read in blocks with `max_bytes` enforced as it goes (pipes and
 /// devices have no size). Throws parse_error naming `path` for a directory ("is a directory, not a
 /// <kind>"), an unreadable file or one above the limit.
