@@ -224,3 +224,20 @@ def test_sharded_bounded_memory_evaluation_equals_one_call(iou_type, tmp_path, c
     assert err.count("skipped") == 4
     le.coco_evaluate_sharded(str(tmp_path / "gt.json"), str(tmp_path / "dt.json"), iou_type, quiet=True, **kw)
     assert capsys.readouterr().err == ""
+
+
+def test_sharded_over_a_list_of_results_files(tmp_path):
+    import locuskit.eval as le
+
+    gt, dt = synthetic(12, n_images=30)
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    rng = np.random.default_rng(0)
+    shard = {im["id"]: int(rng.integers(0, 4)) for im in gt["images"]}
+    files = []
+    for k in range(3):  # shard 3's images have no results file: their GT still counts
+        files.append(str(tmp_path / f"dt{k}.json"))
+        (tmp_path / f"dt{k}.json").write_text(json.dumps([d for d in dt if shard[d["image_id"]] == k]))
+    one = le.coco_evaluate(gt, [d for d in dt if shard[d["image_id"]] < 3])
+    _assert_same(le.coco_evaluate_sharded(str(tmp_path / "gt.json"), files, quiet=True), one)
+    with pytest.raises(ValueError, match="in two states"):
+        le.coco_evaluate_sharded(str(tmp_path / "gt.json"), files + files[:1], quiet=True)

@@ -79,8 +79,17 @@ def _run_coco(args) -> int:
     kw = {}
     if args.iou_type == "boundary":
         kw["dilation_ratio"] = args.dilation_ratio
+    results = args.results[0] if len(args.results) == 1 else args.results
+    distributed = args.scheduler or args.workers
+    if args.quiet:
+        prog.tty = False
+    if distributed or args.shards or args.state_dir or len(args.results) > 1:
+        run = _scaled_out(args, results, kw)
+    else:
+        def run():
+            return coco_evaluate(args.gt, results, args.iou_type, **kw)
     try:
-        res = prog.step("loading and evaluating", lambda: coco_evaluate(args.gt, args.results, args.iou_type, **kw))
+        res = prog.step("loading and evaluating", run)
     except AssertionError as exc:  # results on images outside the GT: pycocotools' assertion
         raise ValueError(str(exc)) from None
     except KeyError as exc:  # a field or list pycocotools would miss (KeyError there)
@@ -109,6 +118,20 @@ def _run_coco(args) -> int:
     if args.plot:
         _plot_coco(res, args.plot)
     return 0
+
+
+def _scaled_out(args, results, kw):
+    """The evaluation on a dask cluster (--scheduler / --workers), in bounded memory by shards
+    (--shards / --state-dir), or over several results files (each holding its images' results)."""
+    import locuskit.eval as le
+
+    if args.scheduler or args.workers:
+        from locuskit.dask import evaluate_coco
+
+        return lambda: evaluate_coco(args.gt, results, args.iou_type, scheduler=args.scheduler, workers=args.workers,
+                                     shards=args.shards, state_dir=args.state_dir, quiet=args.quiet, **kw)
+    return lambda: le.coco_evaluate_sharded(args.gt, results, args.iou_type, shards=args.shards or 16,
+                                            state_dir=args.state_dir, quiet=args.quiet, **kw)
 
 
 def _plot_coco(res, path):
@@ -186,7 +209,7 @@ def register(sub) -> None:
     s = p.add_subparsers(dest="eval_command", metavar="{coco,voc}")
     c = s.add_parser("coco", help="COCO mAP of a results file against a ground-truth file (bit for bit as pycocotools)")
     c.add_argument("gt", help="COCO ground-truth JSON (instances_*.json)")
-    c.add_argument("results", help="COCO results JSON (a list of {image_id, category_id, bbox|segmentation|keypoints, "
+    c.add_argument("results", nargs="+", help="COCO results JSON (a list of {image_id, category_id, bbox|segmentation|keypoints, "
                                    "score})")
     c.add_argument("--iou-type", choices=["bbox", "segm", "boundary", "keypoints"], default="bbox",
                    help="bbox (box IoU), segm (mask IoU, as pycocotools), boundary (Boundary AP, as the "
@@ -197,6 +220,13 @@ def register(sub) -> None:
     c.add_argument("--per-class", action="store_true", help="print a per-category AP table")
     c.add_argument("--plot", metavar="PR.png", help="draw precision-recall curves (matplotlib)")
     c.add_argument("--threads", type=int, default=0, help="threads (default: all)")
+    d = c.add_argument_group("scale-out (docs/distributed.md)")
+    d.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="evaluate the shards on this dask.distributed cluster")
+    d.add_argument("--workers", type=int, metavar="N", help="evaluate the shards on a local dask cluster of N workers")
+    d.add_argument("--shards", type=int, metavar="N",
+                   help="split one results file by image into N shards (bounded memory; default 16, or 4 per dask worker)")
+    d.add_argument("--state-dir", metavar="DIR", help="keep a state file per shard here; a rerun skips finished shards")
+    d.add_argument("--quiet", action="store_true", help="no progress on stderr")
     c.set_defaults(func=_run_coco)
     v = s.add_parser("voc", help="Pascal VOC AP from per-image text (or VOC XML) files")
     v.add_argument("gt_dir", help="folder of <image>.txt ('class [difficult] x y w h') or <image>.xml")

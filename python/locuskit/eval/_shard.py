@@ -225,7 +225,9 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
                           quiet: bool = False, chunk_rows: int = CHUNK_ROWS, **params):
     """``coco_evaluate`` in bounded memory: ``results`` (a results JSON path of any size) is
     streamed into ``shards`` shards by image, each shard matched and reduced to a CocoState,
-    the states merged: the same :class:`CocoResult`, bit for bit. Peak memory ~ the GT + one
+    the states merged: the same :class:`CocoResult`, bit for bit. ``results`` may also be a list
+    of results files, one shard each, each holding every result of its images (an image in two
+    files raises ValueError). Peak memory ~ the GT + one
     shard's results and matching + the states (docs/eval.md, "Bounded memory").
 
     ``state_dir``: where the shard files and a state file per shard are kept (default: a
@@ -236,6 +238,11 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
 
     g = gt if isinstance(gt, dict) and "annotations" in gt else _coco.load_gt(gt)
     p = shard_params(g, iou_type, params)
+    files = None if isinstance(results, (str, os.PathLike)) else [os.fspath(r) for r in results]
+    if files is not None:
+        if not files:
+            raise ValueError("results: an empty list of shards")
+        shards = len(files)
     own = state_dir is None
     sdir = tempfile.mkdtemp(prefix="locuskit-shards-") if own else os.fspath(state_dir)
     os.makedirs(sdir, exist_ok=True)
@@ -245,7 +252,7 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
         paths = [state_path(sdir, k, shards).replace(".state.npz", f".{key}.state.npz") for k in range(shards)]
         states = [load_state_if_done(pth, p) for pth in paths]
         todo = [k for k, s in enumerate(states) if s is None]
-        if todo:
+        if todo and files is None:
             parts = split_results(g, results, shards, os.path.join(sdir, "split"), chunk_rows, prog.note)
         ids, shard = shard_of_images(g["image_ids"], shards)
         wanted = np.asarray(p["imgIds"], np.int64)
@@ -254,8 +261,12 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
                 prog.shard(k, 0.0, 0, skipped=True)
                 continue
             t = time.perf_counter()
-            table = load_parts(g, parts[k])
-            imgs = np.intersect1d(ids[shard == k], wanted)
+            if files is None:
+                table = load_parts(g, parts[k])
+                imgs = np.intersect1d(ids[shard == k], wanted)
+            else:  # a results file holds every result of its images
+                table = _coco.load_results(files[k], g["image_ids"], allow_empty=True, gt=g)
+                imgs = np.intersect1d(np.unique(table["image_id"]), wanted)
             s = CocoState.from_tables(g, table, p, image_ids=imgs)
             n = len(table["id"])
             del table
@@ -263,8 +274,8 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
             states[k] = s
             prog.shard(k, time.perf_counter() - t, n)
         merged = states[0].merge(*states[1:]) if len(states) > 1 else states[0]
-        # Images of params["imgIds"] outside the GT (pycocotools evaluates them as empty).
-        extra = np.setdiff1d(wanted, ids)
+        # Images no shard covers (outside the GT, or without results in any file) count their GT.
+        extra = np.setdiff1d(wanted, merged.image_ids)
         if len(extra):
             merged = merged.merge(CocoState.from_tables(g, load_parts(g, []), p, image_ids=extra))
         return merged.compute()
