@@ -241,3 +241,68 @@ def test_sharded_over_a_list_of_results_files(tmp_path):
     _assert_same(le.coco_evaluate_sharded(str(tmp_path / "gt.json"), files, quiet=True), one)
     with pytest.raises(ValueError, match="in two states"):
         le.coco_evaluate_sharded(str(tmp_path / "gt.json"), files + files[:1], quiet=True)
+
+
+def test_voc_and_semseg_states_round_trip_and_merge(tmp_path):
+    """VOC and semantic-segmentation states through the state file: loaded pieces merge to
+    what one process computes, bit for bit."""
+    import locuskit.eval as le
+    from locuskit.semseg import SegmentationMetric
+
+    gt, dt = synthetic(21, n_images=20)
+    by = {im["id"]: ([], []) for im in gt["images"]}
+    for a in gt["annotations"]:
+        by[a["image_id"]][0].append(a)
+    for d in dt:
+        by[d["image_id"]][1].append(d)
+    preds = [{"boxes": np.asarray([d["bbox"] for d in ds], float).reshape(-1, 4), "scores": np.asarray([d["score"] for d in ds]),
+              "labels": np.asarray([d["category_id"] for d in ds], np.int64)} for _, ds in by.values()]
+    targets = [{"boxes": np.asarray([a["bbox"] for a in gs], float).reshape(-1, 4), "labels": np.asarray(
+        [a["category_id"] for a in gs], np.int64), "difficult": np.asarray([a["iscrowd"] for a in gs]), "image_id": i}
+        for i, (gs, _) in by.items()]
+    one = le.VocEvaluator(box_format="xywh")
+    one.update(preds, targets)
+    parts = [le.VocEvaluator(box_format="xywh") for _ in range(3)]
+    for k, (p, t) in enumerate(zip(preds, targets)):
+        parts[k % 3].update([p], [t])
+    for k, ev in enumerate(parts):
+        le.save_state(ev, tmp_path / f"voc{k}.npz")
+    loaded = [le.load_state(tmp_path / f"voc{k}.npz") for k in range(3)]
+    merged = loaded[0].merge(loaded[1]).merge(loaded[2])
+    a, b = merged.compute(), one.compute()
+    assert a.classes.keys() == b.classes.keys()
+    for n in a.classes:
+        assert a.classes[n].ap_all_point == b.classes[n].ap_all_point
+        assert np.array_equal(a.classes[n].precision, b.classes[n].precision)
+
+    rng = np.random.default_rng(0)
+    maps = [(rng.integers(0, 6, (9, 11)), rng.integers(0, 6, (9, 11))) for _ in range(6)]
+    for p, g in maps[:2]:
+        g[0, :3] = 255  # ignored pixels
+    whole = SegmentationMetric(5).update_batch(*zip(*maps))
+    pieces = [SegmentationMetric(5).update_batch(*zip(*maps[:4])), SegmentationMetric(5).update_batch(*zip(*maps[4:]))]
+    for k, m in enumerate(pieces):
+        le.save_state(m, tmp_path / f"seg{k}.npz")
+    m = le.load_state(tmp_path / "seg0.npz").merge(le.load_state(tmp_path / "seg1.npz"))
+    for conv in ("mmseg", "confusion"):
+        x, y = m.compute(conv), whole.compute(conv)
+        _same_tree(x, y, conv)
+    assert m.num_images == 6
+    # a CocoEvaluator is saved as its CocoState
+    ev = le.CocoEvaluator(box_format="xywh")
+    ev.update(preds, [dict(t, iscrowd=t["difficult"]) for t in targets])
+    le.save_state(ev, tmp_path / "coco.npz")
+    assert isinstance(le.load_state(tmp_path / "coco.npz"), le.CocoState)
+    _assert_same(le.load_state(tmp_path / "coco.npz").compute(), ev.compute())
+    with pytest.raises(TypeError):
+        le.save_state(object(), tmp_path / "x.npz")
+
+
+def _same_tree(x, y, where):
+    if isinstance(y, dict):
+        assert x.keys() == y.keys(), where
+        for k in y:
+            _same_tree(x[k], y[k], (where, k))
+        return
+    xa, ya = np.asarray(x), np.asarray(y)
+    assert np.array_equal(xa, ya, equal_nan=xa.dtype.kind == "f"), where

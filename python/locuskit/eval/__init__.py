@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._result import CocoResult, coco_evaluate
 from ._shard import coco_evaluate_sharded, coco_state
-from ._state import CocoState
+from ._state import CocoState, load_state, save_state
 from ._stream import CocoEvaluator
 from ._voc import VocClassResult, VocResult, load_voc_dir, voc_ap, voc_evaluate, voc_evaluate_class
 from ._voc_stream import VocEvaluator
@@ -29,7 +29,9 @@ __all__ = [
     "coco_evaluate",
     "coco_evaluate_sharded",
     "coco_state",
+    "load_state",
     "load_voc_dir",
+    "save_state",
     "voc_ap",
     "voc_evaluate",
     "voc_evaluate_class",

@@ -319,3 +319,107 @@ def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     ends = np.cumsum(counts)
     base = np.repeat(np.asarray(starts, np.int64) - (ends - counts), counts)
     return base + np.arange(total, dtype=np.int64)
+
+
+# --- other evaluators in the same file format (kind "voc", "semseg") ------------------------------
+def _split(flat: np.ndarray, counts: np.ndarray) -> list:
+    return np.split(flat, np.cumsum(counts)[:-1]) if len(counts) else []
+
+
+def _voc_arrays(ev) -> tuple:
+    n_gt = np.asarray([len(g[0]) for g in ev._gt], np.int64)
+    n_dt = np.asarray([len(d[0]) for d in ev._dt], np.int64)
+    cat = lambda xs, shape, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(shape, dt)  # noqa: E731
+    header = {"kind": "voc", "iou_threshold": ev.iou_threshold, "box_format": ev.box_format,
+              "class_names": {str(k): v for k, v in ev.class_names.items()}, "plus_one": ev.plus_one,
+              "strict_threshold": ev.strict_threshold}
+    arrays = {"image_ids": np.asarray(ev._images, np.int64), "auto_id": np.asarray(ev._auto, np.bool_),
+              "gt_count": n_gt, "gt_boxes": cat([g[0].reshape(-1, 4) for g in ev._gt], (0, 4), np.float64),
+              "gt_labels": cat([g[1] for g in ev._gt], (0,), np.int64),
+              "gt_difficult": cat([g[2] for g in ev._gt], (0,), np.uint8),
+              "dt_count": n_dt, "dt_boxes": cat([d[0].reshape(-1, 4) for d in ev._dt], (0, 4), np.float64),
+              "dt_scores": cat([d[1] for d in ev._dt], (0,), np.float64),
+              "dt_labels": cat([d[2] for d in ev._dt], (0,), np.int64)}
+    return header, arrays
+
+
+def _voc_from(header: dict, a: dict):
+    from ._voc_stream import VocEvaluator
+
+    ev = VocEvaluator(header["iou_threshold"], header["box_format"],
+                      {int(k): v for k, v in header.get("class_names", {}).items()}, header["plus_one"],
+                      header["strict_threshold"])
+    ev._images = [int(i) for i in a["image_ids"]]
+    ev._auto = [bool(x) for x in a["auto_id"]]
+    ev._gt = list(zip(_split(a["gt_boxes"], a["gt_count"]), _split(a["gt_labels"], a["gt_count"]),
+                      _split(a["gt_difficult"], a["gt_count"])))
+    ev._dt = list(zip(_split(a["dt_boxes"], a["dt_count"]), _split(a["dt_scores"], a["dt_count"]),
+                      _split(a["dt_labels"], a["dt_count"])))
+    if not (len(ev._images) == len(ev._auto) == len(ev._gt) == len(ev._dt)):
+        raise ValueError("voc state: inconsistent array lengths")
+    return ev
+
+
+_SEMSEG_ARRAYS = ("full_matrix", "_f32", "_tm_score", "_tm_valid")
+
+
+def _semseg_arrays(m) -> tuple:
+    header = {"kind": "semseg", "num_classes": m.num_classes, "ignore_index": m.ignore_index,
+              "reduce_zero_label": m.reduce_zero_label, "tm_invalid": bool(m._tm_invalid),
+              "num_images": int(m.num_images)}
+    arrays = {k.lstrip("_"): np.asarray(getattr(m, k)) for k in _SEMSEG_ARRAYS}
+    arrays["tm_scalar"] = np.asarray([m._tm_scalar_score, m._tm_scalar_valid], np.float32)
+    arrays["per_image_mean_iou"] = np.asarray(m.per_image_mean_iou, np.float64)
+    return header, arrays
+
+
+def _semseg_from(header: dict, a: dict):
+    from ..semseg import SegmentationMetric
+
+    m = SegmentationMetric(header["num_classes"], header["ignore_index"], header["reduce_zero_label"])
+    for k in _SEMSEG_ARRAYS:
+        v = a[k.lstrip("_")]
+        if v.shape != getattr(m, k).shape or v.dtype != getattr(m, k).dtype:
+            raise ValueError(f"semseg state: {k.lstrip('_')} has shape {v.shape} / dtype {v.dtype}")
+        setattr(m, k, v.copy())
+    m._tm_scalar_score, m._tm_scalar_valid = (np.float32(x) for x in a["tm_scalar"])
+    m.per_image_mean_iou = [float(x) for x in a["per_image_mean_iou"]]
+    m._tm_invalid = bool(header["tm_invalid"])
+    m.num_images = int(header["num_images"])
+    return m
+
+
+def save_state(obj, path) -> None:
+    """Writes the state of a :class:`CocoState` (or a :class:`CocoEvaluator`, as its CocoState),
+    a :class:`VocEvaluator` or a :class:`locuskit.semseg.SegmentationMetric` to ``path`` in the
+    versioned state format (docs/eval.md, "Evaluation state"); ``load_state`` reads it back, and
+    the loaded objects merge as the originals do."""
+    from ..semseg import SegmentationMetric
+    from ._stream import CocoEvaluator
+    from ._voc_stream import VocEvaluator
+
+    if isinstance(obj, CocoEvaluator):
+        obj = obj.state()
+    if isinstance(obj, CocoState):
+        return obj.save(path)
+    if isinstance(obj, VocEvaluator):
+        return write_arrays(path, *_voc_arrays(obj))
+    if isinstance(obj, SegmentationMetric):
+        return write_arrays(path, *_semseg_arrays(obj))
+    raise TypeError(f"save_state: no state format for {type(obj).__name__}")
+
+
+def load_state(source):
+    """The object a state file (or its bytes) holds: CocoState, VocEvaluator or SegmentationMetric."""
+    header, arrays = read_arrays(source)
+    kind = header.get("kind")
+    try:
+        if kind == "coco":
+            return CocoState.load(source)
+        if kind == "voc":
+            return _voc_from(header, arrays)
+        if kind == "semseg":
+            return _semseg_from(header, arrays)
+    except KeyError as exc:
+        raise ValueError(f"{kind} state: missing entry {exc.args[0]!r}") from None
+    raise ValueError(f"state of kind {kind!r}: this locuskit reads 'coco', 'voc' and 'semseg'")
