@@ -113,14 +113,17 @@ def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: 
         os.makedirs(state_dir, exist_ok=True)
     key = params_key(p)
     cl, cluster = _client(client, scheduler, workers, processes)
+    split_tmp = None
     try:
         n_workers = max(1, len(cl.scheduler_info().get("workers", {})) or int(workers or 1))
         if sources is None:  # one file: split by image on the client, the parts go to the workers
             import tempfile
 
             n = int(shards or 4 * n_workers)
-            split_dir = os.path.join(os.fspath(state_dir), "split") if state_dir is not None else \
-                tempfile.mkdtemp(prefix="locuskit-split-")
+            if state_dir is not None:
+                split_dir = os.path.join(os.fspath(state_dir), "split")
+            else:
+                split_dir = split_tmp = tempfile.mkdtemp(prefix="locuskit-split-")
             prog0 = Progress(n, quiet)
             parts = split_results(g, results, n, split_dir, progress=prog0.note)
             from .eval._shard import shard_of_images
@@ -133,8 +136,7 @@ def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: 
         prog = Progress(total, quiet)
         futures = {}
         for k, (src, imgs) in enumerate(tasks):
-            out = None if state_dir is None else state_path(state_dir, k, total).replace(".state.npz",
-                                                                                        f".{key}.state.npz")
+            out = None if state_dir is None else state_path(state_dir, k, total, key)
             f = cl.submit(_shard_task, gt_src, src, iou_type, dict(params), imgs, out, pure=False,
                           key=f"locuskit-coco-shard-{k}-{key}-{time.monotonic_ns()}")
             futures[f] = k
@@ -151,6 +153,10 @@ def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: 
         if cluster is not None:
             cl.close()
             cluster.close()
+        if split_tmp is not None:
+            import shutil
+
+            shutil.rmtree(split_tmp, ignore_errors=True)
     covered = np.concatenate([s.image_ids for s in states]) if states else np.zeros(0, np.int64)
     rest = np.setdiff1d(np.asarray(p["imgIds"], np.int64), covered)
     if len(rest):  # GT images without results in any shard still count their GT

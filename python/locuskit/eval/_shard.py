@@ -198,8 +198,9 @@ class Progress:
                   f"{el:.1f} s elapsed, ~{eta:.0f} s left")
 
 
-def state_path(state_dir, index: int, total: int) -> str:
-    return os.path.join(state_dir, f"shard-{index:05d}-of-{total:05d}.state.npz")
+def state_path(state_dir, index: int, total: int, key: str) -> str:
+    """The state file of shard ``index`` of ``total`` made with parameters hashed to ``key``."""
+    return os.path.join(os.fspath(state_dir), f"shard-{index:05d}-of-{total:05d}.{key}.state.npz")
 
 
 def load_state_if_done(path, params: dict):
@@ -249,7 +250,7 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
     prog = Progress(shards, quiet)
     try:
         key = params_key(p)
-        paths = [state_path(sdir, k, shards).replace(".state.npz", f".{key}.state.npz") for k in range(shards)]
+        paths = [state_path(sdir, k, shards, key) for k in range(shards)]
         states = [load_state_if_done(pth, p) for pth in paths]
         todo = [k for k, s in enumerate(states) if s is None]
         if todo and files is None:
