@@ -251,14 +251,15 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
     try:
         key = params_key(p)
         paths = [state_path(sdir, k, shards, key) for k in range(shards)]
-        states = [load_state_if_done(pth, p) for pth in paths]
-        todo = [k for k, s in enumerate(states) if s is None]
+        # Only whether a shard is done is kept in memory: the states are merged from their files.
+        done = [load_state_if_done(pth, p) is not None for pth in paths]
+        todo = [k for k, d in enumerate(done) if not d]
         if todo and files is None:
             parts = split_results(g, results, shards, os.path.join(sdir, "split"), chunk_rows, prog.note)
         ids, shard = shard_of_images(g["image_ids"], shards)
         wanted = np.asarray(p["imgIds"], np.int64)
         for k in range(shards):
-            if states[k] is not None:
+            if done[k]:
                 prog.shard(k, 0.0, 0, skipped=True)
                 continue
             t = time.perf_counter()
@@ -272,9 +273,9 @@ def coco_evaluate_sharded(gt, results, iou_type: str = "bbox", *, shards: int = 
             n = len(table["id"])
             del table
             s.save(paths[k])
-            states[k] = s
+            del s
             prog.shard(k, time.perf_counter() - t, n)
-        merged = states[0].merge(*states[1:]) if len(states) > 1 else states[0]
+        merged = CocoState.merge_files(paths)
         # Images no shard covers (outside the GT, or without results in any file) count their GT.
         extra = np.setdiff1d(wanted, merged.image_ids)
         if len(extra):

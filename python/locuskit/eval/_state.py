@@ -206,8 +206,56 @@ class CocoState:
             ui, uk, npig, counts, score, state = ui[order], uk[order], npig[order], counts[order], score[take], state[take]
         return CocoState(self.params, order_i, ui, uk, npig, counts, score, state, names)
 
+    @classmethod
+    def merge_files(cls, paths) -> "CocoState":
+        """``merge`` of the states saved in ``paths``, holding one file at a time besides the
+        result (the merged arrays are allocated once, then filled file by file): peak memory is
+        the merged state plus one shard, not twice all of them."""
+        paths = [os.fspath(p) for p in paths]
+        if not paths:
+            raise ValueError("merge_files: no state files")
+        heads, sizes, imgs = [], [], []
+        for p in paths:
+            with np.load(p, allow_pickle=False) as z:
+                header = json.loads(bytes(z["header"]).decode()) if "header" in z.files else {}
+                if header.get("format") != FORMAT or header.get("kind") != cls.kind:
+                    raise ValueError(f"{p}: not a locuskit coco state file")
+                if not isinstance(header.get("version"), int) or header["version"] > VERSION:
+                    raise ValueError(f"{p}: state format version {header.get('version')!r}; this locuskit reads up to "
+                                     f"{VERSION}")
+                imgs.append(z["image_ids"])
+                sizes.append((len(z["unit_image"]), int(z["dt_count"].sum(dtype=np.int64))))
+            heads.append(header)
+        params = fixed_params(heads[0]["params"])
+        for p, h in zip(paths, heads):
+            if fixed_params(h["params"]) != params:
+                raise ValueError(f"merge: {p} was evaluated with different parameters")
+        A, T = len(params["areaRng"]), len(params["iouThrs"])
+        U, D = sum(u for u, _ in sizes), sum(d for _, d in sizes)
+        out = {"unit_image": np.empty(U, np.int64), "unit_cat": np.empty(U, np.int32), "npig": np.empty((U, A), np.uint32),
+               "dt_count": np.empty(U, np.uint32), "dt_score": np.empty(D), "dt_state": np.empty((D, A, T), np.uint8)}
+        u0 = d0 = 0
+        names = {}
+        for p, (nu, nd), h in zip(paths, sizes, heads):
+            with np.load(p, allow_pickle=False) as z:
+                for k in ("unit_image", "unit_cat", "npig", "dt_count"):
+                    out[k][u0:u0 + nu] = z[k]
+                out["dt_score"][d0:d0 + nd] = z["dt_score"]
+                out["dt_state"][d0:d0 + nd] = z["dt_state"]
+            u0, d0 = u0 + nu, d0 + nd
+            names.update({int(k): v for k, v in h.get("category_names", {}).items()})
+        all_imgs = np.sort(np.concatenate(imgs))
+        if len(all_imgs) > 1 and (np.diff(all_imgs) == 0).any():
+            dup = int(all_imgs[:-1][np.diff(all_imgs) == 0][0])
+            raise ValueError(f"merge: image {dup} is in two states (shard results by image: each image's results "
+                             "in one shard)")
+        ui, uk = out["unit_image"], out["unit_cat"]
+        in_order = len(ui) < 2 or bool(((ui[1:] > ui[:-1]) | ((ui[1:] == ui[:-1]) & (uk[1:] > uk[:-1]))).all())
+        merged = cls(params, all_imgs, ui, uk, out["npig"], out["dt_count"], out["dt_score"], out["dt_state"], names)
+        return merged if in_order else cls.empty(params).merge(merged)
+
     # --- results ------------------------------------------------------------------------------
-    def accumulate(self, category_block: int = 64):
+    def accumulate(self, category_block: int = 8):
         """pycocotools' (precision [T, R, K, A, M], recall [T, K, A, M], scores [T, R, K, A, M]),
         computed ``category_block`` categories at a time over the images that have units there
         (categories accumulate independently), so memory follows the state, not images x cats."""
