@@ -13,7 +13,7 @@ import sys as _sys
 # Submodules and names are imported on first use (PEP 562), so `import locuskit` and the
 # command line start fast: `locuskit traj ape` loads the compiled core, numpy and locuskit.traj,
 # not torch, matplotlib or the detection modules.
-_SUBMODULES = ("anchors", "boundary", "box3d", "coco", "coders", "eval", "mask", "match", "medical", "mot",
+_SUBMODULES = ("anchors", "boundary", "box3d", "coco", "coders", "dask", "eval", "mask", "match", "medical", "mot",
                "ops", "panoptic", "pose", "roi", "rotated", "semseg", "track", "traj")
 _FROM_CORE = ("__version__", "available_simd_archs", "get_num_threads", "max_threads", "set_num_threads",
               "set_simd_arch", "simd_arch")

@@ -3,8 +3,10 @@
 // around the C++ work.
 #include <locuskit/eval.hpp>
 #include <locuskit/eval/coco_json.hpp>
+#include <locuskit/eval/coco_results_reader.hpp>
 
 #include <cstring>
+#include <memory>
 
 #include "arrays.hpp"
 
@@ -117,6 +119,42 @@ py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, b
     const std::string path = py::str(src).cast<std::string>();
     py::gil_scoped_release release;
     t = load_coco_results(path, gt, allow_empty);
+  }
+  return table_to_dict(std::move(t));
+}
+
+// A results file read in chunks of rows (CocoResultsReader), for evaluations larger than memory.
+struct PyResultsReader {
+  CocoGroundTruth gt;  // image ids and sizes only; outlives the reader
+  std::unique_ptr<CocoResultsReader> reader;
+};
+
+std::unique_ptr<PyResultsReader> results_reader_py(const std::string& path, const py::array& gt_image_ids,
+                                                   bool allow_empty, const py::object& gt_image_height,
+                                                   const py::object& gt_image_width) {
+  auto r = std::make_unique<PyResultsReader>();
+  const auto n_img = gt_image_ids.ndim() == 1 ? gt_image_ids.shape(0) : -1;
+  const auto* ids = vector_data<std::int64_t>(gt_image_ids, "gt_image_ids", n_img);
+  r->gt.image_ids.assign(ids, ids + gt_image_ids.shape(0));
+  r->gt.image_height.assign(r->gt.image_ids.size(), NAN);
+  r->gt.image_width.assign(r->gt.image_ids.size(), NAN);
+  if (!gt_image_height.is_none() && !gt_image_width.is_none()) {
+    const py::array hh = gt_image_height.cast<py::array>(), ww = gt_image_width.cast<py::array>();
+    const double* h = vector_data<double>(hh, "gt_image_height", n_img);
+    const double* w = vector_data<double>(ww, "gt_image_width", n_img);
+    r->gt.image_height.assign(h, h + n_img);
+    r->gt.image_width.assign(w, w + n_img);
+  }
+  py::gil_scoped_release release;
+  r->reader = std::make_unique<CocoResultsReader>(path, r->gt, allow_empty);
+  return r;
+}
+
+py::dict results_reader_next_py(PyResultsReader& self, std::size_t max_rows) {
+  CocoTable t;
+  {
+    py::gil_scoped_release release;
+    t = self.reader->next(max_rows);
   }
   return table_to_dict(std::move(t));
 }
@@ -515,6 +553,14 @@ void bind_eval(py::module_& parent) {
       .def("records", &records_py)
       .def("eval_imgs", &eval_imgs_py, py::arg("gt_id"), py::arg("gt_area"), py::arg("gt_base_ignore"),
            py::arg("img_ids"), py::arg("cat_ids"), py::arg("area_rng"), py::arg("max_det"));
+  py::class_<PyResultsReader>(m, "CocoResultsReader",
+                              "A COCO results file read in chunks of rows (C++ CocoResultsReader): next(max_rows) "
+                              "gives the column dict coco_load_results gives, for the next rows; empty at the end.")
+      .def(py::init(&results_reader_py), py::arg("path"), py::arg("gt_image_ids"), py::arg("allow_empty") = false,
+           py::arg("gt_image_height") = py::none(), py::arg("gt_image_width") = py::none())
+      .def("next", &results_reader_next_py, py::arg("max_rows"))
+      .def_property_readonly("rows", [](const PyResultsReader& r) { return r.reader->rows(); })
+      .def_property_readonly("done", [](const PyResultsReader& r) { return r.reader->done(); });
   m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
         py::arg("record_matches") = false);
   m.def("coco_evaluate_accumulate", &evaluate_accumulate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),

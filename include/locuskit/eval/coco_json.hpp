@@ -850,6 +850,26 @@ class ResultsBuilder {
     return std::move(t_);
   }
 
+  /// The rows added since the last take (for CocoResultsReader's chunks). What holds for the
+  /// whole list carries over to the next chunk: the keypoint width and the first missing or
+  /// invalid rows (global indices), so every chunk reports what the whole table would.
+  CocoTable take() {
+    CocoTable next;
+    next.keypoint_values = t_.keypoint_values;
+    next.first_missing_score = t_.first_missing_score;
+    next.first_missing_keypoints = t_.first_missing_keypoints;
+    next.first_invalid_segmentation = t_.first_invalid_segmentation;
+    next.segm_error = t_.segm_error;
+    const std::size_t kv = t_.keypoint_values;
+    CocoTable out = std::move(t_);
+    t_ = std::move(next);
+    out.iscrowd.assign(out.size(), 0.0);
+    out.num_keypoints.assign(out.size(), 0);
+    if (out.first_missing_keypoints >= 0) std::vector<double>().swap(out.keypoints);
+    out.keypoint_values = kv;
+    return out;
+  }
+
  private:
   static void box_of(const ResultRecord& r, const Ctx& ctx, double* out) {
     if (r.bbox_bad) throw parse_error(concat(ctx, ": 'bbox' must be a list of 4 numbers"));

@@ -169,7 +169,7 @@ def _coco_figure(res, rows, args):
 
     curves, thr = _coco_curves(res, rows)
     ap = f" (AP={res.stats[0]:.3f})" if len(res.stats) else ""
-    title = f"COCO {args.iou_type} precision-recall at IoU {thr:.2f}{ap}\n{shorten(args.results, 70)}"
+    title = f"COCO {args.iou_type} precision-recall at IoU {thr:.2f}{ap}\n{shorten(', '.join(args.results), 70)}"
     return pr_figure(curves, title, ap_name="AP50" if thr == 0.5 else "AP")
 
 
@@ -187,8 +187,14 @@ def _run_coco(args) -> int:
     kw = {}
     if args.iou_type == "boundary":
         kw["dilation_ratio"] = args.dilation_ratio
+    results = args.results[0] if len(args.results) == 1 else args.results
+    if args.scheduler or args.workers or args.shards or args.state_dir or len(args.results) > 1:
+        run = _scaled_out(args, results, kw, log.quiet)
+    else:
+        def run():
+            return coco_evaluate(args.gt, results, args.iou_type, **kw)
     try:
-        res = prog.step("loading and evaluating", lambda: coco_evaluate(args.gt, args.results, args.iou_type, **kw))
+        res = prog.step("loading and evaluating", run)
     except AssertionError as exc:  # results on images outside the GT: pycocotools' assertion
         raise ValueError(str(exc)) from None
     except KeyError as exc:  # a field or list pycocotools would miss (KeyError there)
@@ -199,7 +205,7 @@ def _run_coco(args) -> int:
         log.info(f"{len(res.params['imgIds'])} images, {len(rows)} categories, {n_gt} "
                  f"GT (not crowd), {int(res.dt_counts.sum())} results on them; "
                  + ", ".join(f"{label} {dt_:.3f} s" for label, dt_ in prog.log))
-    _coco_warnings(log, res, rows, args.results)
+    _coco_warnings(log, res, rows, ", ".join(args.results))
     for line in res.summary_lines:
         log.out(line)
     columns, table = _coco_table(res, rows)
@@ -223,7 +229,7 @@ def _run_coco(args) -> int:
         from ._html import HtmlReport  # only when asked: start-up stays small
 
         report = HtmlReport(f"locuskit eval coco ({args.iou_type})",
-                            [f"ground truth: {args.gt}", f"results: {args.results}",
+                            [f"ground truth: {args.gt}", f"results: {', '.join(args.results)}",
                              f"locuskit {locuskit.__version__}"])
         report.section("Summary").pre("\n".join(res.summary_lines) or "(no summary: fewer than 3 maxDets)")
         if log.warnings:
@@ -232,6 +238,20 @@ def _run_coco(args) -> int:
             columns, table, caption="AP = AP@[.5:.95]; GT = ground truth that counts (not crowd) per area range")
     _write_figure(args, fig, report)
     return 0
+
+
+def _scaled_out(args, results, kw, quiet):
+    """The evaluation on a dask cluster (--scheduler / --workers), in bounded memory by shards
+    (--shards / --state-dir), or over several results files (each holding its images' results)."""
+    import locuskit.eval as le
+
+    if args.scheduler or args.workers:
+        from locuskit.dask import evaluate_coco
+
+        return lambda: evaluate_coco(args.gt, results, args.iou_type, scheduler=args.scheduler, workers=args.workers,
+                                     shards=args.shards, state_dir=args.state_dir, quiet=quiet, **kw)
+    return lambda: le.coco_evaluate_sharded(args.gt, results, args.iou_type, shards=args.shards or 16,
+                                            state_dir=args.state_dir, quiet=quiet, **kw)
 
 
 # ---------------------------------------------------------------- VOC
@@ -307,7 +327,7 @@ def register(sub) -> None:
     s = p.add_subparsers(dest="eval_command", metavar="{coco,voc}")
     c = s.add_parser("coco", help="COCO mAP of a results file against a ground-truth file (bit for bit as pycocotools)")
     c.add_argument("gt", help="COCO ground-truth JSON (instances_*.json)")
-    c.add_argument("results", help="COCO results JSON (a list of {image_id, category_id, bbox|segmentation|keypoints, "
+    c.add_argument("results", nargs="+", help="COCO results JSON (a list of {image_id, category_id, bbox|segmentation|keypoints, "
                                    "score})")
     c.add_argument("--iou-type", choices=["bbox", "segm", "boundary", "keypoints"], default="bbox",
                    help="bbox (box IoU), segm (mask IoU, as pycocotools), boundary (Boundary AP, as the "
@@ -322,6 +342,12 @@ def register(sub) -> None:
                                                     "the others) and the AP ranking (matplotlib)")
     c.add_argument("--threads", type=int, default=0, help="threads (default: all)")
     c.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report (tables and plots)")
+    d = c.add_argument_group("scale-out (docs/distributed.md)")
+    d.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="evaluate the shards on this dask.distributed cluster")
+    d.add_argument("--workers", type=int, metavar="N", help="evaluate the shards on a local dask cluster of N workers")
+    d.add_argument("--shards", type=int, metavar="N",
+                   help="split one results file by image into N shards (bounded memory; default 16, or 4 per dask worker)")
+    d.add_argument("--state-dir", metavar="DIR", help="keep a state file per shard here; a rerun skips finished shards")
     add_usability(c)
     c.set_defaults(func=_run_coco)
     v = s.add_parser("voc", help="Pascal VOC AP from per-image text (or VOC XML) files")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _arrays
-from . import _coco
+from . import _coco, _stream_masks as _masks
 from ._result import CocoResult, evaluate_prepared
 
 
@@ -28,14 +28,19 @@ class CocoEvaluator:
     number)}``; torch tensors or NumPy arrays. ``iou_type="keypoints"`` adds ``"keypoints"``
     ((N, K, 3) or (N, 3K)) to both and optionally ``"num_keypoints"`` to targets (default: count of
     v > 0); prediction boxes are then optional (without them box and area come from the
-    keypoints, as ``loadRes`` does). ``box_format`` "xyxy" (default, as torchmetrics)
+    keypoints, as ``loadRes`` does). ``iou_type="segm"`` / ``"boundary"`` takes ``"masks"`` in
+    predictions and targets: an (N, H, W) binary array (bool / uint8, torchmetrics' form) or a
+    list of N COCO segmentations (compressed or uncompressed RLE dicts; polygons for targets, with
+    ``"image_size"`` (H, W) in the target); boxes are then optional (a prediction with boxes keeps
+    them and its area is w*h, as ``loadRes``; target area defaults to the mask area).
+    ``box_format`` "xyxy" (default, as torchmetrics)
     or "xywh" (COCO). ``merge(other)`` appends another evaluator's images (state is plain NumPy:
     picklable, e.g. for torch.distributed.all_gather_object).
     """
 
     def __init__(self, iou_type="bbox", box_format="xyxy", category_ids=None, **params):
-        if iou_type not in ("bbox", "keypoints"):
-            raise NotImplementedError(f"CocoEvaluator: iou_type {iou_type!r} is not supported ('bbox' or 'keypoints')")
+        if iou_type not in ("bbox", "keypoints", "segm", "boundary"):
+            raise ValueError(f"CocoEvaluator: iou_type must be 'bbox', 'segm', 'boundary' or 'keypoints', got {iou_type!r}")
         self.iou_type = iou_type
         self.box_format = box_format
         self.category_ids = None if category_ids is None else [int(c) for c in category_ids]
@@ -54,17 +59,31 @@ class CocoEvaluator:
     def update(self, preds, targets) -> None:
         if len(preds) != len(targets):
             raise ValueError(f"preds and targets: {len(preds)} vs {len(targets)} images")
+        masks = self.iou_type in ("segm", "boundary")
         for p, t in zip(preds, targets):
-            gb = _boxes(t["boxes"], "targets['boxes']", self.box_format)
             gl = np.asarray(_arrays.as_array(t["labels"], "targets['labels']")).astype(np.int64).reshape(-1)
+            if masks:
+                g_rle = _masks.rles(t.get("masks"), len(gl), "targets['masks']", t.get("image_size"))
+                gb = _masks.boxes(g_rle) if t.get("boxes") is None else _boxes(t["boxes"], "targets['boxes']",
+                                                                                self.box_format)
+            else:
+                gb = _boxes(t["boxes"], "targets['boxes']", self.box_format)
             n = len(gb)
             if len(gl) != n:
                 raise ValueError(f"targets: {n} boxes but {len(gl)} labels")
             crowd = np.zeros(n) if t.get("iscrowd") is None else \
                 np.asarray(_arrays.as_array(t["iscrowd"], "targets['iscrowd']"), np.float64).reshape(-1)
-            area = gb[:, 2] * gb[:, 3] if t.get("area") is None else \
-                np.asarray(_arrays.as_array(t["area"], "targets['area']"), np.float64).reshape(-1)
-            if p.get("boxes") is None and self.iou_type == "keypoints":
+            if t.get("area") is not None:
+                area = np.asarray(_arrays.as_array(t["area"], "targets['area']"), np.float64).reshape(-1)
+            else:
+                area = _masks.areas(g_rle) if masks else gb[:, 2] * gb[:, 3]
+            if masks:
+                n_dt = len(np.asarray(_arrays.as_array(p["scores"], "preds['scores']")).reshape(-1))
+                d_rle = _masks.rles(p.get("masks"), n_dt, "preds['masks']", t.get("image_size"))
+                # loadRes: a result with a box keeps it (area w*h); without, box and area of the mask
+                db = _masks.boxes(d_rle) if p.get("boxes") is None else _boxes(p["boxes"], "preds['boxes']",
+                                                                                self.box_format)
+            elif p.get("boxes") is None and self.iou_type == "keypoints":
                 db = np.zeros((len(np.asarray(_arrays.as_array(p["scores"], "preds['scores']")).reshape(-1)), 4))
             else:
                 db = _boxes(p["boxes"], "preds['boxes']", self.box_format)
@@ -77,6 +96,9 @@ class CocoEvaluator:
                                  "needs finite values)")
             gt_rec = (gb, gl, crowd, area)
             dt_rec = (db, ds, dl)
+            if masks:
+                gt_rec = gt_rec + (g_rle,)
+                dt_rec = dt_rec + (d_rle, p.get("boxes") is not None)
             if self.iou_type == "keypoints":
                 gk = self._kpts(t.get("keypoints"), n, "targets['keypoints']")
                 nk = (gk[:, 2::3] > 0).sum(axis=1).astype(np.int64) if t.get("num_keypoints") is None else \
@@ -116,6 +138,22 @@ class CocoEvaluator:
             self._gt.append(g)
             self._dt.append(d)
         return self
+
+    def state(self):
+        """This evaluator's images as a :class:`locuskit.eval.CocoState` (mergeable with the
+        states of other processes or shards, serializable; docs/eval.md, "Evaluation state")."""
+        from ._state import CocoState
+
+        native, dt, cats = self.tables()
+        return CocoState.from_tables(native, dt, self._params(native, cats))
+
+    def _params(self, native, cats):
+        p = _coco.default_params(self.iou_type)
+        p["imgIds"] = sorted(int(i) for i in native["image_ids"])
+        p["catIds"] = list(cats)
+        for k, v in self.params.items():
+            p[k] = v
+        return p
 
     def tables(self):
         """(ground-truth tables, results table, category ids) as compute() evaluates them."""
@@ -168,18 +206,22 @@ class CocoEvaluator:
                 x0, x1, y0, y1 = x.min(axis=1), x.max(axis=1), y.min(axis=1), y.max(axis=1)
                 dt["bbox"] = np.ascontiguousarray(np.stack([x0, y0, x1 - x0, y1 - y0], axis=1))
                 dt["area"] = (x1 - x0) * (y1 - y0)
+        if self.iou_type in ("segm", "boundary"):
+            flags = {bool(d[4]) for d in self._dt if len(d[1])}
+            if len(flags) > 1:
+                raise ValueError("preds: give 'boxes' for every image or for none (COCO's loadRes takes the "
+                                 "first result's form for all)")
+            _masks.add_column(gt, [g[4] for g in self._gt])
+            _masks.add_column(dt, [d[3] for d in self._dt])
+            if flags == {False}:
+                dt["area"] = _masks.areas(_masks.concat([d[3] for d in self._dt]))
         native = {"image_ids": imgs, "category_ids": np.asarray(cats, np.int64),
                   "category_names": [str(c) for c in cats], "annotations": gt}
         return native, dt, cats
 
     def compute(self) -> CocoResult:
         native, dt, cats = self.tables()
-        p = _coco.default_params(self.iou_type)
-        p["imgIds"] = sorted(int(i) for i in native["image_ids"])
-        p["catIds"] = list(cats)
-        for k, v in self.params.items():
-            p[k] = v
-        return evaluate_prepared(native, dt, p)
+        return evaluate_prepared(native, dt, self._params(native, cats))
 
     def sync(self, group=None) -> "CocoEvaluator":
         """Gathers every process's images into this evaluator with ``torch.distributed`` (no-op

@@ -670,7 +670,7 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
     std::vector<std::size_t> nd(M), tpn(A * T * M), fpn(A * T * M), fp_all(A * M);
     std::vector<double> first_score(M), tp_pr, tp_score;
     std::vector<std::uint8_t> active;
-    std::vector<std::size_t> kept_m(M);
+    std::vector<std::size_t> kept_m(M), tp_max(A * T);
     for (std::size_t k = k0; k < k1; ++k) {
       bool any = false;
       for (std::size_t i = 0; i < I; ++i) any = any || ev.present[i * K + k];
@@ -685,6 +685,19 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
         if (dc::np_less(y.score, x.score)) return false;
         return x.d < y.d;
       });
+      // Rebuilt records may let a GT match several results (ids <= 0), so true positives are not
+      // bounded by npig: count them, rather than reserving a slot per result (a category with
+      // 1e6 results would need A*T*M*1e6 slots; the evaluation-state merge path hits this).
+      if (!ev.positive_dt_ids) {
+        std::fill(tp_max.begin(), tp_max.end(), 0);
+        for (const Entry* ep = sb; ep != se; ++ep)
+          for (std::size_t a = 0; a < A; ++a) {
+            const std::uint8_t kind = a < 16 ? (ep->kinds >> (2 * a)) & 3u : ev.dt_summary[ep->d * A + a];
+            if (kind != 1) continue;  // all ignored or all false positives
+            const std::uint8_t* st = ev.dt_state.data() + (ep->d * A + a) * T;
+            for (std::size_t t = 0; t < T; ++t) tp_max[a * T + t] += st[t] == CocoEvaluation::true_positive;
+          }
+      }
       std::size_t slots = 0;
       active.clear();
       for (std::size_t a = 0; a < A; ++a) {
@@ -694,7 +707,9 @@ inline CocoAccumulation coco_accumulate(const CocoEvaluation& ev, const std::vec
         active.push_back(static_cast<std::uint8_t>(a));
         // A GT is matched at most once per threshold when every result id is positive (pycocotools'
         // "already matched" test is gtm > 0), so true positives <= npig; otherwise <= results.
-        cap[a] = ev.positive_dt_ids ? npig[a] : std::max<std::size_t>(npig[a], bucket[k + 1] - bucket[k]);
+        cap[a] = ev.positive_dt_ids ? npig[a]
+                 : T == 0           ? 0
+                                    : *std::max_element(tp_max.begin() + a * T, tp_max.begin() + (a + 1) * T);
         slots += T * M * cap[a];
         for (std::size_t r = 0; r < R; ++r) need[a * R + r] = dc::needed_tp(rec_thrs[r], npig[a]);
       }

@@ -1,0 +1,187 @@
+"""COCO evaluation of a sharded result set on a ``dask.distributed`` cluster.
+
+Each shard (a results file, or a piece of one large results file split by image) is matched on a
+worker and reduced to a :class:`locuskit.eval.CocoState`; the states come back to the client
+(through the documented state format) and are merged; ``compute()`` of the merged state is the
+single-process result, bit for bit. See docs/distributed.md for a real cluster (Kubernetes,
+SLURM) and how time scales with workers.
+
+Needs Debian's ``python3-distributed`` (imported only when a function here is called).
+
+**Example**::
+
+    from locuskit.dask import evaluate_coco
+    r = evaluate_coco("gt.json", ["dt-rank0.json", "dt-rank1.json"], workers=2)   # LocalCluster
+    r = evaluate_coco("gt.json", "dt.json", scheduler="tcp://10.0.0.5:8786", shards=64,
+                      state_dir="/shared/run1")      # one big file, split by image; resumable
+    print(r.summary())
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from .eval import _coco
+from .eval._shard import (Progress, load_parts, load_state_if_done, params_key, shard_params, split_results,
+                          state_path)
+from .eval._state import CocoState
+
+__all__ = ["evaluate_coco", "coco_shard_states"]
+
+_GT_CACHE: dict = {}
+_GT_LOCK = threading.Lock()
+
+
+def _ground_truth(gt):
+    """The GT tables, loaded once per worker process (keyed by path, size and mtime)."""
+    if isinstance(gt, (bytes, bytearray)):
+        return _coco.load_gt(bytes(gt))
+    path = os.path.abspath(os.fspath(gt))
+    st = os.stat(path)
+    key = (path, st.st_size, st.st_mtime_ns)
+    with _GT_LOCK:
+        if key not in _GT_CACHE:
+            _GT_CACHE.clear()  # one GT at a time per process
+            _GT_CACHE[key] = _coco.load_gt(path)
+        return _GT_CACHE[key]
+
+
+def _shard_task(gt, source, iou_type: str, params: dict, image_ids, out_path):
+    """One shard on a worker -> (state, seconds, results, skipped). ``source``: a results JSON
+    path, or ("parts", [part files]) of split_results."""
+    t0 = time.perf_counter()
+    g = _ground_truth(gt)
+    p = shard_params(g, iou_type, params)
+    done = load_state_if_done(out_path, p)
+    if done is not None:
+        return done, time.perf_counter() - t0, 0, True
+    if isinstance(source, tuple) and source[0] == "parts":
+        table = load_parts(g, source[1])
+    else:
+        table = _coco.load_results(os.fspath(source), g["image_ids"], allow_empty=True, gt=g)
+    wanted = np.asarray(p["imgIds"], np.int64)
+    if image_ids is None:  # a results file: the shard is the images of its results
+        imgs = np.intersect1d(np.unique(table["image_id"]), wanted)
+    else:
+        imgs = np.intersect1d(np.asarray(image_ids, np.int64), wanted)
+    state = CocoState.from_tables(g, table, p, image_ids=imgs)
+    n = len(table["id"])
+    del table
+    if out_path is not None:
+        state.save(out_path)
+    return state, time.perf_counter() - t0, n, False
+
+
+def _client(client, scheduler, workers, processes):
+    """(client, owned cluster or None)."""
+    if client is not None:
+        return client, None
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        return Client(scheduler), None
+    # processes=False: in-process transport; else TCP on loopback only
+    net = {"host": "127.0.0.1"} if processes else {}
+    cluster = LocalCluster(n_workers=int(workers or 2), threads_per_worker=1, processes=processes,
+                           dashboard_address=":0", **net)
+    return Client(cluster), cluster
+
+
+def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: str = "bbox", *, client=None,
+                      scheduler: Optional[str] = None, workers: Optional[int] = None, shards: Optional[int] = None,
+                      state_dir=None, quiet: bool = False, processes: bool = False, **params):
+    """Evaluates every shard on the cluster and returns ``(states, timings)``: one CocoState per
+    shard (plus one for GT images that no results file covers) and, per shard, ``{"shard",
+    "seconds", "results", "skipped"}`` (worker wall time, for scaling estimates). Arguments as
+    :func:`evaluate_coco`."""
+    from distributed import as_completed
+
+    if isinstance(results, (str, os.PathLike)):
+        sources = None
+    else:
+        sources = [os.fspath(r) for r in results]
+        if not sources:
+            raise ValueError("results: an empty list of shards")
+    gt_src = gt if isinstance(gt, (bytes, bytearray)) else os.path.abspath(os.fspath(gt))
+    g = _ground_truth(gt_src)
+    p = shard_params(g, iou_type, params)
+    if state_dir is not None:
+        os.makedirs(state_dir, exist_ok=True)
+    key = params_key(p)
+    cl, cluster = _client(client, scheduler, workers, processes)
+    split_tmp = None
+    try:
+        n_workers = max(1, len(cl.scheduler_info().get("workers", {})) or int(workers or 1))
+        if sources is None:  # one file: split by image on the client, the parts go to the workers
+            import tempfile
+
+            n = int(shards or 4 * n_workers)
+            if state_dir is not None:
+                split_dir = os.path.join(os.fspath(state_dir), "split")
+            else:
+                split_dir = split_tmp = tempfile.mkdtemp(prefix="locuskit-split-")
+            prog0 = Progress(n, quiet)
+            parts = split_results(g, results, n, split_dir, progress=prog0.note)
+            from .eval._shard import shard_of_images
+
+            ids, which = shard_of_images(g["image_ids"], n)
+            tasks = [(("parts", parts[k]), ids[which == k]) for k in range(n)]
+        else:
+            tasks = [(s, None) for s in sources]
+        total = len(tasks)
+        prog = Progress(total, quiet)
+        futures = {}
+        for k, (src, imgs) in enumerate(tasks):
+            out = None if state_dir is None else state_path(state_dir, k, total, key)
+            f = cl.submit(_shard_task, gt_src, src, iou_type, dict(params), imgs, out, pure=False,
+                          key=f"locuskit-coco-shard-{k}-{key}-{time.monotonic_ns()}")
+            futures[f] = k
+        states: list = [None] * total
+        timings: list = [None] * total
+        for f in as_completed(list(futures)):
+            k = futures[f]
+            state, sec, n_res, skipped = f.result()
+            states[k] = state
+            timings[k] = {"shard": k, "seconds": sec, "results": n_res, "skipped": skipped}
+            prog.shard(k, sec, n_res, skipped)
+            f.release()
+    finally:
+        if cluster is not None:
+            cl.close()
+            cluster.close()
+        if split_tmp is not None:
+            import shutil
+
+            shutil.rmtree(split_tmp, ignore_errors=True)
+    covered = np.concatenate([s.image_ids for s in states]) if states else np.zeros(0, np.int64)
+    rest = np.setdiff1d(np.asarray(p["imgIds"], np.int64), covered)
+    if len(rest):  # GT images without results in any shard still count their GT
+        empty = _coco.load_results(b"[]", g["image_ids"], allow_empty=True, gt=g)
+        states.append(CocoState.from_tables(g, empty, p, image_ids=rest))
+    return states, timings
+
+
+def evaluate_coco(gt, results: Union[str, os.PathLike, Sequence], iou_type: str = "bbox", *, client=None,
+                  scheduler: Optional[str] = None, workers: Optional[int] = None, shards: Optional[int] = None,
+                  state_dir=None, quiet: bool = False, processes: bool = False, **params):
+    """COCO evaluation on a dask.distributed cluster; returns the :class:`locuskit.eval.CocoResult`
+    that ``locuskit.eval.coco_evaluate(gt, all results)`` gives, bit for bit.
+
+    - ``gt``: GT JSON path (read by every worker: on a real cluster a shared path) or its bytes.
+    - ``results``: a list of results JSON files, each holding every result of its images (e.g. one
+      per inference rank; an image in two files raises ValueError), or one results file of any
+      size, split by image into ``shards`` pieces (default 4 per worker) on the client, streaming.
+    - cluster: ``client`` (a ``distributed.Client``), else ``scheduler`` ("tcp://host:8786"),
+      else a ``LocalCluster`` of ``workers`` (default 2) single-threaded workers, threads of this
+      process unless ``processes``.
+    - ``state_dir``: a state file per shard (format: docs/eval.md); a rerun skips finished shards.
+    - progress per shard and overall on stderr unless ``quiet``.
+    - keyword parameters: those of ``coco_evaluate`` (``max_dets``, ``iou_thrs``, ...).
+    """
+    states, _ = coco_shard_states(gt, results, iou_type, client=client, scheduler=scheduler, workers=workers,
+                                  shards=shards, state_dir=state_dir, quiet=quiet, processes=processes, **params)
+    return states[0].merge(*states[1:]).compute() if len(states) > 1 else states[0].compute()

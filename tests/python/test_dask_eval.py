@@ -1,0 +1,99 @@
+"""locuskit.dask: a sharded result set evaluated on a dask.distributed LocalCluster (2 workers)
+gives the single-process coco_evaluate result bit for bit; state files per shard make a rerun
+skip finished shards."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from test_eval_state import _assert_same, synthetic
+
+pytest.importorskip("distributed", reason="Debian python3-distributed (scripts/setup-debian) is not installed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import Client, LocalCluster
+
+    lc = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0")
+    client = Client(lc)
+    yield client
+    client.close()
+    lc.close()
+
+
+def _write(tmp_path, seed, n_shards, iou_type="bbox"):
+    gt, dt = synthetic(seed, n_images=40, masks=iou_type != "bbox")
+    (tmp_path / "gt.json").write_text(json.dumps(gt))
+    rng = np.random.default_rng(seed)
+    shard_of = {im["id"]: int(rng.integers(0, n_shards)) for im in gt["images"]}
+    files = []
+    for k in range(n_shards):  # e.g. one results file per inference rank
+        f = tmp_path / f"dt{k}.json"
+        f.write_text(json.dumps([d for d in dt if shard_of[d["image_id"]] == k]))
+        files.append(str(f))
+    (tmp_path / "dt.json").write_text(json.dumps(dt))
+    return gt, dt, files
+
+
+@pytest.mark.parametrize("iou_type", ["bbox", "segm"])
+def test_dask_sharded_result_set_equals_one_process(cluster, tmp_path, iou_type):
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_coco
+
+    gt, dt, files = _write(tmp_path, 1, 3, iou_type)
+    one = le.coco_evaluate(gt, dt, iou_type)
+    r = evaluate_coco(str(tmp_path / "gt.json"), files, iou_type, client=cluster, quiet=True)
+    _assert_same(r, one)
+
+
+def test_dask_one_big_file_split_and_resumed(cluster, tmp_path, capsys):
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_coco
+
+    gt, dt, _ = _write(tmp_path, 2, 1)
+    one = le.coco_evaluate(gt, dt, max_dets=[1, 5, 50])
+    kw = dict(client=cluster, shards=4, state_dir=tmp_path / "run", max_dets=[1, 5, 50])
+    _assert_same(evaluate_coco(str(tmp_path / "gt.json"), str(tmp_path / "dt.json"), **kw), one)
+    err = capsys.readouterr().err
+    assert "shard 4/4 done" in err and "overall 4/4" in err
+    _assert_same(evaluate_coco(str(tmp_path / "gt.json"), str(tmp_path / "dt.json"), **kw), one)
+    assert capsys.readouterr().err.count("skipped") == 4
+
+
+def test_dask_local_cluster_of_its_own_and_overlap_error(tmp_path):
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_coco
+
+    gt, dt, files = _write(tmp_path, 3, 2)
+    _assert_same(evaluate_coco(str(tmp_path / "gt.json"), files, workers=2, quiet=True), le.coco_evaluate(gt, dt))
+    with pytest.raises(ValueError, match="in two states"):  # an image's results in two shards
+        evaluate_coco(str(tmp_path / "gt.json"), files + [files[0]], workers=2, quiet=True)
+
+
+def _cli(*args):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "locuskit", *map(str, args)], capture_output=True, text=True)
+
+
+def test_cli_scale_out_switches_print_the_one_process_summary(tmp_path):
+    gt, dt, files = _write(tmp_path, 4, 2)
+    plain = _cli("eval", "coco", tmp_path / "gt.json", tmp_path / "dt.json")
+    assert plain.returncode == 0, plain.stderr
+    for extra in (["--workers", "2"], ["--shards", "3", "--state-dir", tmp_path / "st"],
+                  ["--workers", "2", "--shards", "5"]):
+        r = _cli("eval", "coco", tmp_path / "gt.json", tmp_path / "dt.json", *extra)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == plain.stdout, extra
+        assert "shard" in r.stderr  # progress per shard
+    r = _cli("eval", "coco", tmp_path / "gt.json", *files)  # a sharded result set, one file each
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == plain.stdout
+    # -q (every eval command's quiet flag): nothing but errors, progress included
+    r = _cli("eval", "coco", tmp_path / "gt.json", *files, "--workers", "2", "-q")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and r.stderr == ""
