@@ -79,6 +79,7 @@ def _run_coco(args) -> int:
     kw = {}
     if args.iou_type == "boundary":
         kw["dilation_ratio"] = args.dilation_ratio
+    kw["analysis"] = args.analysis
     try:
         res = prog.step("loading and evaluating", lambda: coco_evaluate(args.gt, args.results, args.iou_type, **kw))
     except AssertionError as exc:  # results on images outside the GT: pycocotools' assertion
@@ -96,8 +97,12 @@ def _run_coco(args) -> int:
         for r in rows:
             print(f"{r['name']:<{width}}  {r['category_id']:>5}  {_fmt(r['AP'])}  {_fmt(r['AP50'])}  "
                   f"{_fmt(r['AP75'])}  {_fmt(r.get(ar_key))}")
+    from ._eval_analysis import report as _analysis_report
+
+    analysis_json = _analysis_report(res, args)  # tables; figures beside --plot
     if args.json:
         out = {
+            **analysis_json,
             "stats": res.as_dict(),
             "summary_lines": res.summary_lines,
             "per_class": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
@@ -197,6 +202,12 @@ def register(sub) -> None:
     c.add_argument("--per-class", action="store_true", help="print a per-category AP table")
     c.add_argument("--plot", metavar="PR.png", help="draw precision-recall curves (matplotlib)")
     c.add_argument("--threads", type=int, default=0, help="threads (default: all)")
+    from ._eval_analysis import parse_analyses
+
+    c.add_argument("--analysis", type=parse_analyses, default=None, metavar="tide,lrp,confusion",
+                   help="error analysis after mAP: TIDE error types (tidecv), optimal LRP with per-class "
+                        "F1-vs-score (LRP-Error), confusion matrix; tables printed, in --json, figures "
+                        "beside --plot")
     c.set_defaults(func=_run_coco)
     v = s.add_parser("voc", help="Pascal VOC AP from per-image text (or VOC XML) files")
     v.add_argument("gt_dir", help="folder of <image>.txt ('class [difficult] x y w h') or <image>.xml")

@@ -5,16 +5,36 @@ loops, Pascal VOC AP and precision-recall curves.
 - ``CocoEvaluator``: ``update()`` per batch, ``compute()``, ``merge()`` (picklable state).
 - ``voc_evaluate(...)`` / ``voc_ap(...)``: VOC2007 11-point and VOC2010+ all-point AP.
 - ``VocEvaluator``: streaming VOC (``update()`` per batch, ``compute()``, ``merge()``, ``sync()``).
+- Error analysis after mAP: ``tide(gt, dt)`` (tidecv's error types and dAP), ``lrp(gt, dt)``
+  (optimal LRP, LRP-Error's numbers, with per-class PR / F1-vs-score curves), ``confusion_matrix``,
+  ``analyze(gt, dt, ["tide", "lrp", "confusion"])``; figures: ``plot_tide``,
+  ``plot_confusion_matrix``, ``plot_pr_curves``, ``plot_f1_curves``.
 - ``locuskit.coco``: the pycocotools drop-in (``COCO``, ``COCOeval``).
 """
 from __future__ import annotations
 
+from ._analysis import (ClassCurve, ConfusionMatrix, LrpResult, TideResult, analyze, confusion_matrix, lrp,
+                        score_curves, tide)
+from ._analysis_plots import plot_confusion_matrix, plot_f1_curves, plot_pr_curves, plot_tide
 from ._result import CocoResult, coco_evaluate
 from ._stream import CocoEvaluator
 from ._voc import VocClassResult, VocResult, load_voc_dir, voc_ap, voc_evaluate, voc_evaluate_class
 from ._voc_stream import VocEvaluator
 
 __all__ = [
+    "ClassCurve",
+    "ConfusionMatrix",
+    "LrpResult",
+    "TideResult",
+    "analyze",
+    "confusion_matrix",
+    "lrp",
+    "plot_confusion_matrix",
+    "plot_f1_curves",
+    "plot_pr_curves",
+    "plot_tide",
+    "score_curves",
+    "tide",
     "CocoEvaluator",
     "CocoResult",
     "VocClassResult",
