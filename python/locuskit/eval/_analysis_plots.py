@@ -89,46 +89,43 @@ def plot_confusion_matrix(cm, path=None, normalize: bool = True, max_classes: in
     return _finish(fig, path)
 
 
-def _top_curves(curves, top):
-    with_gt = [c for c in curves if c.num_gt > 0 and c.score.size]
-    with_gt.sort(key=lambda c: -c.num_gt)
-    return with_gt[:top], max(len(with_gt) - top, 0)
+def _per_class_figure(curves, top, draw, xlabel, ylabel, title, path):
+    """One line per class for the ``top`` classes with most GT (viridis colours, legend outside
+    the axes); ``draw(ax, curve, colour)`` draws one class."""
+    plt = _plt()
+    shown = sorted((c for c in curves if c.num_gt > 0 and c.score.size), key=lambda c: -c.num_gt)
+    hidden = max(len(shown) - top, 0)
+    shown = shown[:top]
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    for c, col in zip(shown, plt.get_cmap("viridis")(np.linspace(0, 0.95, max(len(shown), 1)))):
+        draw(ax, c, col)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.set_title(title + (f", {hidden} more classes not shown" if hidden else ""))
+    if shown:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    return _finish(fig, path)
 
 
 def plot_pr_curves(curves, path=None, top: int = 10):
     """Precision against recall per class (the ``top`` classes with most GT; legend outside)."""
-    plt = _plt()
-    shown, hidden = _top_curves(curves, top)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    colors = plt.get_cmap("viridis")(np.linspace(0, 0.95, max(len(shown), 1)))
-    for c, col in zip(shown, colors):
+
+    def draw(ax, c, col):
         ax.plot(c.recall, c.precision, color=col, lw=1.2, label=f"{c.name[:24]} (best F1 {c.best_f1()[0]:.2f})")
-    ax.set_xlabel("recall")
-    ax.set_ylabel("precision")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.set_title("precision-recall per class (IoU 0.5)" + (f", {hidden} more classes not shown" if hidden else ""))
-    if shown:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
-    return _finish(fig, path)
+        ax.set_xlim(0, 1)
+
+    return _per_class_figure(curves, top, draw, "recall", "precision", "precision-recall per class (IoU 0.5)", path)
 
 
 def plot_f1_curves(curves, path=None, top: int = 10):
     """F1 against the score threshold per class, the best point marked."""
-    plt = _plt()
-    shown, hidden = _top_curves(curves, top)
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    colors = plt.get_cmap("viridis")(np.linspace(0, 0.95, max(len(shown), 1)))
-    for c, col in zip(shown, colors):
+
+    def draw(ax, c, col):
         f1, s = c.best_f1()
         ax.plot(c.score, c.f1, color=col, lw=1.2, label=f"{c.name[:24]} ({f1:.2f} at {s:.2f})")
         ax.plot([s], [f1], "o", color=col, ms=4)
-    ax.set_xlabel("score threshold")
-    ax.set_ylabel("F1")
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.set_title("F1 against the score threshold (IoU 0.5)" + (f", {hidden} more classes not shown" if hidden else ""))
-    if shown:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
-    return _finish(fig, path)
+
+    return _per_class_figure(curves, top, draw, "score threshold", "F1", "F1 against the score threshold (IoU 0.5)",
+                             path)

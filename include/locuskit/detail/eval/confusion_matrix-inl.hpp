@@ -15,15 +15,7 @@ inline ConfusionMatrix detection_confusion_matrix(const CocoAnnotations& gt, con
                                                   const std::vector<std::int64_t>& image_ids,
                                                   const std::vector<std::int64_t>& cat_ids,
                                                   const ConfusionParams& p, Parallel par) {
-  auto need = [](const void* ptr, const char* what) {
-    if (!ptr) throw std::invalid_argument(std::string("detection_confusion_matrix: missing column ") + what);
-  };
-  if (gt.size) need(gt.image_id, "gt.image_id"), need(gt.category_id, "gt.category_id"), need(gt.bbox, "gt.bbox"),
-      need(gt.iscrowd, "gt.iscrowd");
-  if (dt.size) need(dt.image_id, "dt.image_id"), need(dt.category_id, "dt.category_id"), need(dt.bbox, "dt.bbox"),
-      need(dt.score, "dt.score");
-  LOCUSKIT_CHECK(gt.size < std::numeric_limits<std::uint32_t>::max() && dt.size < std::numeric_limits<std::uint32_t>::max(),
-                 std::invalid_argument, "detection_confusion_matrix: too many rows");
+  detail::tide::check_box_tables(gt, dt, "detection_confusion_matrix");
   ConfusionMatrix cm;
   cm.cat_ids = cat_ids;
   const std::size_t K = cat_ids.size(), W = K + 1;

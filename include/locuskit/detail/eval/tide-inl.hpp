@@ -41,6 +41,19 @@ inline ByImage group_rows(const CocoAnnotations& a, const std::unordered_map<std
   return g;
 }
 
+// The columns the per-image box analyses (TIDE, confusion matrix) read; row counts that fit uint32.
+inline void check_box_tables(const CocoAnnotations& gt, const CocoAnnotations& dt, const char* fn) {
+  auto need = [fn](const void* ptr, const char* what) {
+    if (!ptr) throw std::invalid_argument(std::string(fn) + ": missing column " + what);
+  };
+  if (gt.size) need(gt.image_id, "gt.image_id"), need(gt.category_id, "gt.category_id"), need(gt.bbox, "gt.bbox"),
+      need(gt.iscrowd, "gt.iscrowd");
+  if (dt.size) need(dt.image_id, "dt.image_id"), need(dt.category_id, "dt.category_id"), need(dt.bbox, "dt.bbox"),
+      need(dt.score, "dt.score");
+  LOCUSKIT_CHECK(gt.size < std::numeric_limits<std::uint32_t>::max() && dt.size < std::numeric_limits<std::uint32_t>::max(),
+                 std::invalid_argument, fn, ": too many rows");
+}
+
 // numpy argmax of a row (first maximal element).
 inline std::size_t argmax(const double* v, std::size_t n) noexcept {
   std::size_t best = 0;
@@ -214,15 +227,7 @@ struct ApData {
 inline TideResult tide_evaluate(const CocoAnnotations& gt, const CocoAnnotations& dt,
                                 const std::vector<std::int64_t>& image_ids, const TideParams& p, Parallel par) {
   namespace dt_ = detail::tide;
-  auto need = [](const void* ptr, const char* what) {
-    if (!ptr) throw std::invalid_argument(std::string("tide_evaluate: missing column ") + what);
-  };
-  if (gt.size) need(gt.image_id, "gt.image_id"), need(gt.category_id, "gt.category_id"), need(gt.bbox, "gt.bbox"),
-      need(gt.iscrowd, "gt.iscrowd");
-  if (dt.size) need(dt.image_id, "dt.image_id"), need(dt.category_id, "dt.category_id"), need(dt.bbox, "dt.bbox"),
-      need(dt.score, "dt.score");
-  LOCUSKIT_CHECK(gt.size < std::numeric_limits<std::uint32_t>::max() && dt.size < std::numeric_limits<std::uint32_t>::max(),
-                 std::invalid_argument, "tide_evaluate: too many rows");
+  dt_::check_box_tables(gt, dt, "tide_evaluate");
   // Image positions in GT order (a repeated id keeps its first position, as tidecv's dict).
   std::unordered_map<std::int64_t, std::uint32_t> pos;
   std::vector<std::int64_t> images;
