@@ -21,8 +21,8 @@ TIDE_ERRORS = ("Cls", "Loc", "Both", "Dupe", "Bkg", "Miss")
 TIDE_SPECIAL = ("FalsePos", "FalseNeg")
 #: tidecv's ``COCO_THRESHOLDS`` (evaluate_range).
 TIDE_THRESHOLDS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
-_TIDE_CODES = {-1: "not_evaluated", 0: "none", 1: "Cls", 2: "Loc", 3: "Both", 4: "Dupe", 5: "Bkg", 6: "Miss",
-               7: "fixable"}
+# C++ TideError codes -1..7 -> names (index = code + 1).
+_TIDE_NAMES = np.array(["not_evaluated", "none", "Cls", "Loc", "Both", "Dupe", "Bkg", "Miss", "fixable"], dtype=object)
 
 
 def _tables(gt, dt):
@@ -131,15 +131,14 @@ def tide(gt, dt, *, pos_threshold: float = 0.5, background_threshold: float = 0.
     per_class = {int(c): {"ap": float(a), "positives": int(n)}
                  for c, a, n, keep in zip(r["class_ids"], r["class_ap"], r["class_positives"], r["class_counted"])
                  if keep}
-    codes = np.vectorize(_TIDE_CODES.get, otypes=[object])
     return TideResult(
         ap=float(r["ap"]), main_dap=dict(zip(TIDE_ERRORS, r["main_dap"])),
         special_dap=dict(zip(TIDE_SPECIAL, r["special_dap"])),
         error_counts={e: int(c) for e, c in zip(TIDE_ERRORS, r["error_counts"])}, per_class=per_class,
         ap_per_threshold=per_t, ap_50_95=mean,
-        dt_error=codes(r["dt_error"]) if len(r["dt_error"]) else np.array([], dtype=object),
+        dt_error=_TIDE_NAMES[r["dt_error"].astype(np.intp) + 1],
         dt_ignored=r["dt_ignored"].astype(bool), dt_gt=r["dt_gt"],
-        gt_error=codes(r["gt_error"]) if len(r["gt_error"]) else np.array([], dtype=object),
+        gt_error=_TIDE_NAMES[r["gt_error"].astype(np.intp) + 1],
         pos_threshold=float(pos_threshold), background_threshold=float(background_threshold),
         category_names=_names(gt_native))
 
