@@ -488,19 +488,23 @@ std::vector<std::int64_t> id_vector(const py::array& a, const char* name) {
 }
 
 py::dict tide_py(const py::dict& gt, const py::dict& dt, const py::array& image_ids, double pos_thresh,
-                 double bg_thresh, std::int64_t max_dets, bool run_errors) {
+                 double bg_thresh, std::int64_t max_dets, bool run_errors, const std::vector<double>& ap_thresholds) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const std::vector<std::int64_t> images = id_vector(image_ids, "image_ids");
   if (!(pos_thresh >= 0 && pos_thresh <= 1)) throw std::invalid_argument("pos_threshold: expected a number in [0, 1]");
   if (!(bg_thresh >= 0 && bg_thresh <= 1)) throw std::invalid_argument("background_threshold: expected a number in [0, 1]");
+  for (double t : ap_thresholds)
+    if (!(t >= 0 && t <= 1)) throw std::invalid_argument("thresholds: expected numbers in [0, 1]");
   TideResult r;
   {
     py::gil_scoped_release release;
-    r = tide_evaluate(g, d, images, TideParams{pos_thresh, bg_thresh, max_dets, run_errors}, Parallel{num_threads()});
+    r = tide_evaluate(g, d, images, TideParams{pos_thresh, bg_thresh, max_dets, run_errors, ap_thresholds},
+                      Parallel{num_threads()});
   }
   auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
   py::dict o;
   o["ap"] = r.ap;
+  o["ap_at_thresholds"] = r.ap_at_thresholds;
   o["class_ids"] = to_numpy(r.class_ids, {s(r.class_ids.size())});
   o["class_ap"] = to_numpy(r.class_ap, {s(r.class_ap.size())});
   o["class_positives"] = to_numpy(r.class_positives, {s(r.class_positives.size())});
@@ -621,6 +625,7 @@ void bind_eval(py::module_& parent) {
         py::arg("plus_one") = false, py::arg("strict_threshold") = false);
   m.def("tide_evaluate", &tide_py, py::arg("gt"), py::arg("dt"), py::arg("image_ids"), py::arg("pos_threshold") = 0.5,
         py::arg("background_threshold") = 0.1, py::arg("max_dets") = 100, py::arg("run_errors") = true,
+        py::arg("ap_thresholds") = std::vector<double>{},
         "TIDE error analysis as tidecv (box mode): AP, dAP of the six main and two special errors, counts.");
   m.def("lrp_score_curves", &lrp_curves_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
         "Optimal LRP as LRP-Error's COCOeval, and per-class cumulative TP/FP by score (one COCO evaluation).");

@@ -50,7 +50,10 @@ struct TideParams {
   double pos_thresh = 0.5;   ///< foreground IoU (match iff IoU >= pos_thresh)
   double bg_thresh = 0.1;    ///< background IoU
   std::int64_t max_dets = 100;
-  bool run_errors = true;    ///< false: only AP (tidecv's evaluate_range runs at other thresholds)
+  bool run_errors = true;    ///< false: only AP
+  /// Foreground thresholds of AP-only runs sharing this call's overlaps and sort (tidecv's
+  /// evaluate_range: 0.5, 0.55, ..., 0.95) -> `TideResult::ap_at_thresholds`.
+  std::vector<double> ap_thresholds;
 };
 
 /// Result of `tide_evaluate`. AP values are in percent (0..100), as tidecv reports them.
@@ -62,6 +65,7 @@ struct TideResult {
   std::vector<double> class_ap;
   std::vector<std::int64_t> class_positives;
   std::vector<std::uint8_t> class_counted;
+  std::vector<double> ap_at_thresholds;          ///< AP at each of `TideParams::ap_thresholds`
   std::array<double, 6> main_dap{};               ///< Cls, Loc, Both, Dupe, Bkg, Miss (>= 0)
   std::array<double, 2> special_dap{};            ///< FalsePos, FalseNeg (not clamped, as tidecv)
   std::array<std::size_t, 6> error_counts{};      ///< number of errors of each main type

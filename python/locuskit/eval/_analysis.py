@@ -119,13 +119,10 @@ def tide(gt, dt, *, pos_threshold: float = 0.5, background_threshold: float = 0.
     gt_native, dt_table = _tables(gt, dt)
     ann = gt_native["annotations"]
     images = np.ascontiguousarray(gt_native["image_ids"], dtype=np.int64)
+    thresholds = [float(t) for t in thresholds]
     r = _core.eval.tide_evaluate(ann, dt_table, images, float(pos_threshold), float(background_threshold),
-                                 int(max_dets), True)
-    per_t = {}
-    for t in thresholds:
-        t = float(t)
-        per_t[t] = r["ap"] if t == pos_threshold else _core.eval.tide_evaluate(
-            ann, dt_table, images, t, float(background_threshold), int(max_dets), False)["ap"]
+                                 int(max_dets), True, thresholds)
+    per_t = dict(zip(thresholds, (float(v) for v in r["ap_at_thresholds"])))
     vals = list(per_t.values())
     mean = sum(vals) / len(vals) if vals else float("nan")
     per_class = {int(c): {"ap": float(a), "positives": int(n)}

@@ -55,15 +55,20 @@ TEST_CASE("tide: tide_evaluate equals tidecv bitwise on every stored case (AP, d
         if (r.class_counted[k])
           CHECK(r.class_ap[k] == res["per_class_AP50"][std::to_string(r.class_ids[k])].get_double().value_unsafe());
     }
-    // evaluate_range: AP at each threshold (run_errors off).
+    // evaluate_range: AP at each threshold, as separate AP-only runs and in one call.
     simdjson::dom::object per_t = res["AP_per_threshold"].get_object().value_unsafe();
+    locuskit::TideParams all;
+    std::vector<double> want;
     for (auto t : per_t) {
       locuskit::TideParams p;
       p.pos_thresh = std::stod(std::string(t.key));
       p.run_errors = false;
       CHECK(locuskit::tide_evaluate(gt.annotations.view(), dt.view(), gt.image_ids, p).ap ==
             t.value.get_double().value_unsafe());
+      all.ap_thresholds.push_back(p.pos_thresh);
+      want.push_back(t.value.get_double().value_unsafe());
     }
+    CHECK(locuskit::tide_evaluate(gt.annotations.view(), dt.view(), gt.image_ids, all).ap_at_thresholds == want);
     ++checked;
   }
   CHECK(checked >= 1);

@@ -71,6 +71,7 @@ struct Image {
   std::vector<std::uint8_t> fixable;    // Cls/Loc error whose fix turns it into a TP (BestGTMatch)
   std::vector<std::uint32_t> gts;       // non-ignored GT rows, file order
   std::vector<std::uint8_t> gt_used, gt_usable;
+  std::vector<std::int8_t> used_at;     // [ap_thresholds.size() * D]: `used` of the AP-only runs
 };
 
 inline void run_image(const CocoAnnotations& gt, const CocoAnnotations& dt, const std::uint32_t* grows,
@@ -88,38 +89,45 @@ inline void run_image(const CocoAnnotations& gt, const CocoAnnotations& dt, cons
   im.fixable.assign(D, 0);
   im.gt_used.assign(G, 0);
   im.gt_usable.assign(G, 0);
-  std::vector<double> iou(D * G), cls_iou(D * G), buf;
+  std::vector<double> iou(D * G), cls_iou(D * G), ioa;
   if (D && G) coco::BoxOverlap{dt.bbox, gt.bbox, nullptr}(im.preds.data(), D, im.gts.data(), G, iou.data());
   for (std::size_t d = 0; d < D; ++d)
     for (std::size_t g = 0; g < G; ++g)
       cls_iou[d * G + g] = dt.category_id[im.preds[d]] == gt.category_id[im.gts[g]] ? iou[d * G + g] : 0.0;
-  if (G) {  // greedy, score order, first maximal GT; used GT columns zeroed
-    buf = cls_iou;
-    for (std::size_t d = 0; d < D; ++d) {
-      const std::size_t g = argmax(buf.data() + d * G, G);
-      if (buf[d * G + g] >= p.pos_thresh) {
-        im.used[d] = 1;
-        im.gt_used[g] = 1;
-        im.pred_gt[d] = static_cast<std::int32_t>(g);
-        for (std::size_t e = 0; e < D; ++e) buf[e * G + g] = 0;
-      }
-    }
-  }
-  if (!ignore.empty() && D) {  // ignore regions: IoA (crowd IoU) > pos_thresh with one of the class
-    std::vector<double> ioa(D * ignore.size());
+  if (!ignore.empty() && D) {  // IoA (crowd IoU) of every detection with every ignore region
+    ioa.resize(D * ignore.size());
     // BoxOverlap's crowd flag is read per GT row: the regions are all crowd rows.
     coco::BoxOverlap{dt.bbox, gt.bbox, gt.iscrowd}(im.preds.data(), D, ignore.data(), ignore.size(), ioa.data());
+  }
+  std::vector<double> row(G);
+  // Greedy, score order, first maximal GT among the unused ones (tidecv zeroes used columns);
+  // then unmatched detections with IoA > thr with a region of their class are ignored (-1).
+  auto match = [&](double thr, std::int8_t* used, std::uint8_t* gt_used, std::int32_t* pred_gt) {
+    for (std::size_t d = 0; d < D && G; ++d) {
+      for (std::size_t g = 0; g < G; ++g) row[g] = gt_used[g] ? 0.0 : cls_iou[d * G + g];
+      const std::size_t g = argmax(row.data(), G);
+      if (row[g] >= thr) {
+        used[d] = 1;
+        gt_used[g] = 1;
+        pred_gt[d] = static_cast<std::int32_t>(g);
+      }
+    }
     for (std::size_t r = 0; r < ignore.size(); ++r)
       for (std::size_t d = 0; d < D; ++d)
-        if (im.used[d] == 0 && ioa[d * ignore.size() + r] > p.pos_thresh &&
-            gt.category_id[ignore[r]] == dt.category_id[im.preds[d]])
-          im.used[d] = -1;
+        if (used[d] == 0 && ioa[d * ignore.size() + r] > thr && gt.category_id[ignore[r]] == dt.category_id[im.preds[d]])
+          used[d] = -1;
+  };
+  match(p.pos_thresh, im.used.data(), im.gt_used.data(), im.pred_gt.data());
+  im.used_at.assign(p.ap_thresholds.size() * D, 0);
+  for (std::size_t x = 0; x < p.ap_thresholds.size(); ++x) {
+    std::vector<std::uint8_t> gu(G, 0);
+    std::vector<std::int32_t> pg(D, -1);
+    match(p.ap_thresholds[x], im.used_at.data() + x * D, gu.data(), pg.data());
   }
   if (!p.run_errors) return;
   // Errors of every non-TP detection (ignored ones too), first rule that fires.
   std::vector<double> best_score(G, -1.0);
   std::vector<std::int64_t> best_pred(G, -1);
-  std::vector<double> row(G);
   for (std::size_t d = 0; d < D; ++d) {
     if (im.used[d] == 1) continue;
     if (G == 0) {
@@ -162,24 +170,11 @@ inline void run_image(const CocoAnnotations& gt, const CocoAnnotations& dt, cons
     if (best_pred[g] >= 0) im.fixable[std::size_t(best_pred[g])] = 1;
 }
 
-// One class's AP as tidecv's APDataObject.get_ap (percent): points in push order, stable sort
-// by -score, precision right-to-left max, recall grid x / 100, searchsorted left, Python sums.
-struct Point {
-  double score;
-  bool tp;
-};
-
-inline double class_ap(std::vector<Point>& pts, std::int64_t positives) {
-  if (positives == 0) return 0;
-  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return -a.score < -b.score; });
-  const std::size_t n = pts.size();
-  std::vector<double> prec(n), rec(n);
-  double nt = 0, nf = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    (pts[i].tp ? nt : nf) += 1;
-    prec[i] = nt / (nt + nf);
-    rec[i] = nt / double(positives);
-  }
+// One class's AP from its precision / recall points in sorted order, as tidecv's
+// APDataObject.get_ap (percent): right-to-left max, recall grid x / 100, searchsorted left,
+// Python's sequential sum.
+inline double curve_ap(std::vector<double>& prec, const std::vector<double>& rec) {
+  const std::size_t n = prec.size();
   for (std::size_t i = n; i-- > 1;)
     if (prec[i] > prec[i - 1]) prec[i - 1] = prec[i];
   double sum = 0;
@@ -192,32 +187,44 @@ inline double class_ap(std::vector<Point>& pts, std::int64_t positives) {
   return sum / 101 * 100;
 }
 
-// tidecv's ClassedAPDataObject for one "fix" variant: classes by dense index, the mean taken in
-// the order classes first appeared in this variant.
-struct ApData {
-  std::vector<std::vector<Point>> pts;
-  std::vector<std::int64_t> positives;
-  std::vector<std::uint32_t> order;  // dense classes in first-appearance order
+// tidecv's ClassedAPDataObject.get_mAP for one variant of the AP data. tidecv stable-sorts each
+// class's points by -score in push order; here the items come already in one global order with
+// the same relative order inside every class (sorted once, shared by all variants), and
+// `route(j, cls, tp)` says where the j-th item goes in this variant (false: dropped). The mean is
+// taken over `order` (classes in this variant's first-appearance order), skipping empty classes.
+template <class Route>
+double map_sorted(std::size_t C, std::size_t n_items, Route&& route, const std::vector<std::int64_t>& positives,
+                  const std::vector<std::uint32_t>& order, std::vector<double>* per_class = nullptr) {
+  std::vector<std::vector<double>> prec(C), rec(C);
+  std::vector<double> nt(C, 0.0), nf(C, 0.0);
+  std::uint32_t c = 0;
+  bool tp = false;
+  for (std::size_t it = 0; it < n_items; ++it) {
+    if (!route(it, c, tp)) continue;
+    (tp ? nt[c] : nf[c]) += 1;
+    if (positives[c] <= 0) continue;  // AP 0; only the count matters
+    prec[c].push_back(nt[c] / (nt[c] + nf[c]));
+    rec[c].push_back(nt[c] / double(positives[c]));
+  }
+  if (per_class) per_class->assign(C, 0.0);
+  double sum = 0;
+  std::size_t n = 0;
+  for (std::uint32_t k : order) {
+    if (nt[k] + nf[k] == 0 && positives[k] == 0) continue;
+    const double ap = positives[k] == 0 ? 0.0 : curve_ap(prec[k], rec[k]);
+    if (per_class) (*per_class)[k] = ap;
+    sum += ap, ++n;
+  }
+  return n ? sum / double(n) : 0.0;
+}
+
+// Classes in first-appearance order (tidecv's dict insertion order).
+struct FirstSeen {
+  std::vector<std::uint32_t> order;
   std::vector<std::uint8_t> seen;
-  explicit ApData(std::size_t C) : pts(C), positives(C, 0), seen(C, 0) {}
+  explicit FirstSeen(std::size_t C) : seen(C, 0) {}
   void touch(std::uint32_t c) {
     if (!seen[c]) seen[c] = 1, order.push_back(c);
-  }
-  void push(std::uint32_t c, double s, bool tp) {
-    touch(c);
-    pts[c].push_back({s, tp});
-  }
-  double map(std::vector<double>* per_class = nullptr) {
-    double sum = 0;
-    std::size_t n = 0;
-    if (per_class) per_class->assign(pts.size(), 0.0);
-    for (std::uint32_t c : order) {
-      if (pts[c].empty() && positives[c] == 0) continue;
-      const double ap = class_ap(pts[c], positives[c]);
-      if (per_class) (*per_class)[c] = ap;
-      sum += ap, ++n;
-    }
-    return n ? sum / double(n) : 0.0;
   }
 };
 
@@ -243,7 +250,7 @@ inline TideResult tide_evaluate(const CocoAnnotations& gt, const CocoAnnotations
   });
 
   // Dense classes in tidecv's first-appearance order: per image its non-ignored GT, then its
-  // kept non-ignored detections.
+  // kept non-ignored detections (classes only seen on detections ignored at pos_thresh follow).
   std::unordered_map<std::int64_t, std::uint32_t> cls;
   TideResult r;
   auto dense = [&](std::int64_t id) {
@@ -251,27 +258,31 @@ inline TideResult tide_evaluate(const CocoAnnotations& gt, const CocoAnnotations
     if (it.second) r.class_ids.push_back(id);
     return it.first->second;
   };
+  // Kept detections in tidecv's push order (images in order, each in score order): item = position.
+  std::vector<std::size_t> kept_off(I + 1, 0);
+  for (std::size_t i = 0; i < I; ++i) kept_off[i + 1] = kept_off[i] + ims[i].preds.size();
+  const std::size_t N = kept_off[I];
+  LOCUSKIT_CHECK(N < std::numeric_limits<std::uint32_t>::max(), std::invalid_argument, "tide_evaluate: too many detections");
+  std::vector<double> kscore(N);
+  std::vector<std::uint32_t> kcls(N);
+  std::vector<std::int64_t> positives, fn_count, miss_count;
+  auto grow = [&]() {
+    positives.resize(r.class_ids.size(), 0), fn_count.resize(r.class_ids.size(), 0);
+    miss_count.resize(r.class_ids.size(), 0);
+  };
   // The error list (image order; per image detections in score order, then Miss) and the TPs.
   struct Err {
     TideError type;
-    std::int64_t pred_cls;  // -1: no original data point (ignored detection, Miss)
-    std::int64_t fix_cls;   // Cls/Loc fixed into a TP of this class, -1: fix removes it
+    std::int64_t pred_cls;  // dense class of the original data point, -1: none (ignored detection, Miss)
+    std::int64_t fix_cls;   // dense class of the TP a fix makes (Cls/Loc), -1: the fix removes it
     double score;
   };
   std::vector<Err> errs;
-  std::vector<std::pair<std::uint32_t, double>> tps;
-  std::vector<std::uint32_t> base_cls_seq;  // original push order (class, score, tp)
-  std::vector<dt_::Point> base_pts;
-  std::vector<std::int64_t> fn_count;
+  std::vector<std::uint32_t> tps;  // kept items that are TPs at pos_thresh, push order
   r.dt_error.assign(dt.size, TideError::not_evaluated);
   r.dt_ignored.assign(dt.size, 0);
   r.dt_gt.assign(dt.size, -1);
   r.gt_error.assign(gt.size, TideError::not_evaluated);
-  std::vector<std::int64_t> positives;
-  auto grow = [&]() {
-    positives.resize(r.class_ids.size(), 0);
-    fn_count.resize(r.class_ids.size(), 0);
-  };
   for (std::size_t i = 0; i < I; ++i) {
     const dt_::Image& im = ims[i];
     for (std::uint32_t g : im.gts) {
@@ -281,72 +292,131 @@ inline TideResult tide_evaluate(const CocoAnnotations& gt, const CocoAnnotations
     }
     for (std::size_t d = 0; d < im.preds.size(); ++d) {
       const std::uint32_t row = im.preds[d];
-      const std::int64_t cid = dt.category_id[row];
+      const std::size_t k = kept_off[i] + d;
+      kscore[k] = dt.score[row];
       r.dt_ignored[row] = im.used[d] == -1;
       r.dt_error[row] = im.used[d] == 1 ? TideError::none : im.err[d];
       if (im.pred_gt[d] >= 0) r.dt_gt[row] = im.gts[std::size_t(im.pred_gt[d])];
-      if (im.used[d] != -1) {
-        const std::uint32_t c = dense(cid);
-        grow();
-        base_cls_seq.push_back(c);
-        base_pts.push_back({dt.score[row], im.used[d] == 1});
-        if (im.used[d] == 1) tps.emplace_back(c, dt.score[row]);
-      }
-      if (im.used[d] != 1 && p.run_errors) {
-        Err e{im.err[d], im.used[d] == -1 ? -1 : cid, -1, dt.score[row]};
-        if (im.fixable[d]) e.fix_cls = im.err[d] == TideError::cls ? gt.category_id[im.gts[std::size_t(im.pred_gt[d])]] : cid;
-        errs.push_back(e);
-      }
-    }
-    for (std::size_t g = 0; g < im.gts.size(); ++g) {
-      const std::uint32_t row = im.gts[g];
-      if (im.gt_used[g]) {
-        r.gt_error[row] = TideError::none;
-        continue;
-      }
-      const std::uint32_t c = dense(gt.category_id[row]);
-      ++fn_count[c];
-      const bool miss = !im.gt_usable[g];
-      r.gt_error[row] = miss ? TideError::miss : TideError::fixable;
-      if (miss && p.run_errors) errs.push_back({TideError::miss, -1, gt.category_id[row], 0.0});
+      if (im.used[d] != -1) kcls[k] = dense(dt.category_id[row]), grow();
+      if (im.used[d] == 1) tps.push_back(static_cast<std::uint32_t>(k));
     }
   }
-  const std::size_t C = r.class_ids.size();
+  const std::size_t C_main = r.class_ids.size();  // the classes of tidecv's AP data at pos_thresh
+  for (std::size_t i = 0; i < I; ++i)             // detections ignored at pos_thresh: their classes last
+    for (std::size_t d = 0; d < ims[i].preds.size(); ++d)
+      if (ims[i].used[d] == -1) kcls[kept_off[i] + d] = dense(dt.category_id[ims[i].preds[d]]);
   grow();
-  // The original AP data.
-  dt_::ApData base(C);
-  for (std::size_t c = 0; c < C; ++c) base.touch(static_cast<std::uint32_t>(c)), base.positives[c] = positives[c];
-  for (std::size_t n = 0; n < base_pts.size(); ++n) base.pts[base_cls_seq[n]].push_back(base_pts[n]);
+  const std::size_t C = r.class_ids.size();
+  for (std::size_t i = 0; i < I && p.run_errors; ++i) {
+    const dt_::Image& im = ims[i];
+    for (std::size_t d = 0; d < im.preds.size(); ++d) {
+      if (im.used[d] == 1) continue;
+      const std::size_t k = kept_off[i] + d;
+      Err e{im.err[d], im.used[d] == -1 ? -1 : std::int64_t(kcls[k]), -1, kscore[k]};
+      if (im.fixable[d])
+        e.fix_cls = im.err[d] == TideError::cls ? cls[gt.category_id[im.gts[std::size_t(im.pred_gt[d])]]] : kcls[k];
+      errs.push_back(e);
+    }
+    for (std::size_t g = 0; g < im.gts.size(); ++g) {
+      if (im.gt_used[g]) continue;
+      const std::uint32_t c = cls[gt.category_id[im.gts[g]]];
+      ++fn_count[c];
+      if (!im.gt_usable[g]) ++miss_count[c], errs.push_back({TideError::miss, -1, c, 0.0});
+    }
+  }
+  for (std::size_t i = 0; i < I; ++i)
+    for (std::size_t g = 0; g < ims[i].gts.size(); ++g)
+      r.gt_error[ims[i].gts[g]] = ims[i].gt_used[g] ? TideError::none
+                                  : ims[i].gt_usable[g] ? TideError::fixable : TideError::miss;
+
+  // One global order of the kept detections (stable by -score), shared by every threshold.
+  std::vector<std::uint32_t> by_score(N);
+  for (std::size_t k = 0; k < N; ++k) by_score[k] = static_cast<std::uint32_t>(k);
+  std::stable_sort(by_score.begin(), by_score.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return -kscore[a] < -kscore[b]; });
+  // AP at a threshold: used flags of each kept detection; classes in first-appearance order.
+  auto ap_at = [&](auto used_of, std::vector<double>* per_class) {
+    std::vector<std::int8_t> used(N);
+    dt_::FirstSeen order(C);
+    for (std::size_t i = 0; i < I; ++i) {
+      for (std::uint32_t g : ims[i].gts) order.touch(cls[gt.category_id[g]]);
+      for (std::size_t d = 0; d < ims[i].preds.size(); ++d) {
+        const std::size_t k = kept_off[i] + d;
+        used[k] = used_of(i, d);
+        if (used[k] != -1) order.touch(kcls[k]);
+      }
+    }
+    return dt_::map_sorted(C, N, [&](std::size_t j, std::uint32_t& c, bool& tp) {
+      const std::uint32_t k = by_score[j];
+      if (used[k] == -1) return false;
+      c = kcls[k], tp = used[k] == 1;
+      return true;
+    }, positives, order.order, per_class);
+  };
   std::vector<double> per_class;
-  r.ap = base.map(&per_class);
+  r.ap = ap_at([&](std::size_t i, std::size_t d) { return ims[i].used[d]; }, &per_class);
   r.class_ap = per_class;
   r.class_positives = positives;
-  r.class_counted.resize(C);
-  for (std::size_t c = 0; c < C; ++c) r.class_counted[c] = !base.pts[c].empty() || positives[c] != 0;
+  r.class_counted.assign(C, 0);
+  for (std::size_t i = 0; i < I; ++i) {
+    for (std::uint32_t g : ims[i].gts) r.class_counted[cls[gt.category_id[g]]] = 1;
+    for (std::size_t d = 0; d < ims[i].preds.size(); ++d)
+      if (ims[i].used[d] != -1) r.class_counted[kcls[kept_off[i] + d]] = 1;
+  }
+  for (std::size_t x = 0; x < p.ap_thresholds.size(); ++x)
+    r.ap_at_thresholds.push_back(ap_at(
+        [&](std::size_t i, std::size_t d) { return ims[i].used_at[x * ims[i].preds.size() + d]; }, nullptr));
   if (!p.run_errors) return r;
   for (const Err& e : errs) ++r.error_counts[tide_error_index(e.type)];
 
-  // fix_errors: error points first (original or fixed), then every TP, then the GT counts.
+  // fix_errors: each error's point (original or fixed) in error order, then every TP; stable by
+  // -score. Items (errors 0..E-1, then TPs) are sorted once for all variants and laid out in that
+  // order: class of the point when the item's type is not fixed (-1: none), class of the fixed
+  // point when it is, type (-1 for a TP).
+  struct Item {
+    std::int32_t orig, fix;
+    std::int8_t type;
+  };
+  const std::size_t E = errs.size(), NI = E + tps.size();
+  auto item_of = [&](std::size_t j) {
+    if (j >= E) {
+      const std::int32_t c = std::int32_t(kcls[tps[j - E]]);
+      return Item{c, c, -1};
+    }
+    const Err& e = errs[j];
+    return Item{std::int32_t(e.pred_cls), e.type == TideError::miss ? -1 : std::int32_t(e.fix_cls), std::int8_t(e.type)};
+  };
+  auto item_score = [&](std::size_t j) { return j < E ? errs[j].score : kscore[tps[j - E]]; };
+  std::vector<std::uint32_t> perm(NI);
+  for (std::size_t j = 0; j < NI; ++j) perm[j] = static_cast<std::uint32_t>(j);
+  std::stable_sort(perm.begin(), perm.end(), [&](std::uint32_t a, std::uint32_t b) { return -item_score(a) < -item_score(b); });
+  std::vector<Item> sorted_items(NI), fp_items;  // FalsePos scores TPs 1 and FPs 0: TPs, then errors
+  for (std::size_t j = 0; j < NI; ++j) sorted_items[j] = item_of(perm[j]);
+  for (std::size_t j = E; j < NI; ++j) fp_items.push_back(item_of(j));
+  for (std::size_t j = 0; j < E; ++j) fp_items.push_back(item_of(j));
   auto variant = [&](int fix_type, bool fp_transform, bool fn_fix) {
-    dt_::ApData v(C);
-    v.positives = positives;
-    for (const Err& e : errs) {
-      const bool selected = int(e.type) == fix_type;
-      if (selected) {
-        if (e.type == TideError::miss) --v.positives[cls[e.fix_cls]];
-        else if (e.fix_cls >= 0) v.push(cls[e.fix_cls], e.score, true);
-      } else if (e.pred_cls >= 0) {
-        v.push(cls[e.pred_cls], fp_transform ? 0.0 : e.score, false);
-      }
+    std::vector<std::int64_t> pos = positives;
+    dt_::FirstSeen order(C);
+    for (std::size_t j = 0; j < E; ++j) {  // error points are pushed first: their classes lead
+      const Item it = item_of(j);
+      const std::int32_t c = it.type == fix_type ? it.fix : it.orig;
+      if (c >= 0) order.touch(std::uint32_t(c));
     }
-    // TPs are pushed class by class in the original class order (gt_pos keys), then every
-    // class gets its GT count: the classes no error point touched follow in that order.
-    for (std::size_t c = 0; c < C; ++c) {
-      v.touch(static_cast<std::uint32_t>(c));
-      if (fn_fix) v.positives[c] -= fn_count[c];
+    // TPs are pushed class by class in the original class order, then every class of the
+    // original data gets its GT count: the remaining classes follow in that order.
+    for (std::uint32_t k = 0; k < C_main; ++k) order.touch(k);
+    for (std::size_t k = 0; k < C; ++k) {
+      if (fix_type == int(TideError::miss)) pos[k] -= miss_count[k];
+      if (fn_fix) pos[k] -= fn_count[k];
     }
-    for (const auto& t : tps) v.push(t.first, fp_transform ? 1.0 : t.second, true);
-    return v.map();
+    const std::vector<Item>& seq = fp_transform ? fp_items : sorted_items;
+    return dt_::map_sorted(C, NI, [&](std::size_t j, std::uint32_t& c, bool& tp) {
+      const Item& it = seq[j];
+      const bool fixed = it.type == fix_type;
+      const std::int32_t k = fixed ? it.fix : it.orig;
+      c = std::uint32_t(k), tp = fixed || it.type == -1;
+      return k >= 0;
+    }, pos, order.order);
   };
   for (int e = 1; e <= 6; ++e) r.main_dap[std::size_t(e - 1)] = std::max(variant(e, false, false) - r.ap, 0.0);
   r.special_dap[0] = variant(0, true, false) - r.ap;
