@@ -4,6 +4,10 @@
 /// dependencies. The JSON loader (eval/coco_json.hpp) needs simdjson and is included separately.
 #include "eval/coco_eval.hpp"
 #include "eval/coco_params.hpp"
+#include "eval/confusion_matrix.hpp"
+#include "eval/lrp.hpp"
 #include "eval/numpy_sum.hpp"
 #include "eval/rle.hpp"
+#include "eval/score_curves.hpp"
+#include "eval/tide.hpp"
 #include "eval/voc.hpp"

@@ -518,6 +518,100 @@ py::dict voc_class_py(const py::array& det_image, const py::array& det_score, co
   return d;
 }
 
+// --- Detection error analysis (issue 13): TIDE, LRP, score curves, confusion matrix. ---
+
+std::vector<std::int64_t> id_vector(const py::array& a, const char* name) {
+  const auto* p = vector_data<std::int64_t>(a, name, -1);
+  return std::vector<std::int64_t>(p, p + a.shape(0));
+}
+
+py::dict tide_py(const py::dict& gt, const py::dict& dt, const py::array& image_ids, double pos_thresh,
+                 double bg_thresh, std::int64_t max_dets, bool run_errors, const std::vector<double>& ap_thresholds) {
+  const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
+  const std::vector<std::int64_t> images = id_vector(image_ids, "image_ids");
+  if (!(pos_thresh >= 0 && pos_thresh <= 1)) throw std::invalid_argument("pos_threshold: expected a number in [0, 1]");
+  if (!(bg_thresh >= 0 && bg_thresh <= 1)) throw std::invalid_argument("background_threshold: expected a number in [0, 1]");
+  for (double t : ap_thresholds)
+    if (!(t >= 0 && t <= 1)) throw std::invalid_argument("thresholds: expected numbers in [0, 1]");
+  TideResult r;
+  {
+    py::gil_scoped_release release;
+    r = tide_evaluate(g, d, images, TideParams{pos_thresh, bg_thresh, max_dets, run_errors, ap_thresholds},
+                      Parallel{num_threads()});
+  }
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  py::dict o;
+  o["ap"] = r.ap;
+  o["ap_at_thresholds"] = r.ap_at_thresholds;
+  o["class_ids"] = to_numpy(r.class_ids, {s(r.class_ids.size())});
+  o["class_ap"] = to_numpy(r.class_ap, {s(r.class_ap.size())});
+  o["class_positives"] = to_numpy(r.class_positives, {s(r.class_positives.size())});
+  o["class_counted"] = to_numpy(r.class_counted, {s(r.class_counted.size())});
+  o["main_dap"] = std::vector<double>(r.main_dap.begin(), r.main_dap.end());
+  o["special_dap"] = std::vector<double>(r.special_dap.begin(), r.special_dap.end());
+  o["error_counts"] = std::vector<std::size_t>(r.error_counts.begin(), r.error_counts.end());
+  std::vector<std::int8_t> de(r.dt_error.size()), ge(r.gt_error.size());
+  for (std::size_t i = 0; i < de.size(); ++i) de[i] = static_cast<std::int8_t>(r.dt_error[i]);
+  for (std::size_t i = 0; i < ge.size(); ++i) ge[i] = static_cast<std::int8_t>(r.gt_error[i]);
+  o["dt_error"] = to_numpy(de, {s(de.size())});
+  o["dt_ignored"] = to_numpy(r.dt_ignored, {s(r.dt_ignored.size())});
+  o["dt_gt"] = to_numpy(r.dt_gt, {s(r.dt_gt.size())});
+  o["gt_error"] = to_numpy(ge, {s(ge.size())});
+  return o;
+}
+
+// One COCO evaluation with match IoUs, then optimal LRP and the per-class score curves (IoU
+// threshold index 0, area range 0, the last maxDets).
+py::dict lrp_curves_py(const py::dict& gt, const py::dict& dt, const py::dict& params) {
+  const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
+  const CocoParams p = params_of(params);
+  LrpResult l;
+  ScoreCurves c;
+  std::vector<std::int64_t> cat_ids;
+  {
+    py::gil_scoped_release release;
+    const Parallel par{num_threads()};
+    const CocoEvaluation ev = coco_evaluate(g, d, p, par, true);
+    l = lrp_evaluate(ev, par);
+    c = coco_score_curves(ev);
+    cat_ids = ev.params.cat_ids;
+  }
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  const std::vector<py::ssize_t> kam{s(l.K), s(l.A), s(l.M)};
+  py::dict o;
+  o["tau"] = l.tau;
+  o["olrp"] = to_numpy(l.olrp, kam);
+  o["olrp_loc"] = to_numpy(l.olrp_loc, kam);
+  o["olrp_fp"] = to_numpy(l.olrp_fp, kam);
+  o["olrp_fn"] = to_numpy(l.olrp_fn, kam);
+  o["threshold"] = to_numpy(l.threshold, kam);
+  o["stats"] = std::vector<double>(l.stats.begin(), l.stats.end());
+  o["cat_ids"] = to_numpy(cat_ids, {s(cat_ids.size())});
+  std::vector<std::int64_t> off(c.offset.begin(), c.offset.end());
+  o["curve_offset"] = to_numpy(off, {s(off.size())});
+  o["curve_score"] = to_numpy(c.score, {s(c.score.size())});
+  o["curve_tp"] = to_numpy(c.tp, {s(c.tp.size())});
+  o["curve_fp"] = to_numpy(c.fp, {s(c.fp.size())});
+  o["curve_npig"] = to_numpy(c.npig, {s(c.npig.size())});
+  return o;
+}
+
+py::array confusion_py(const py::dict& gt, const py::dict& dt, const py::array& image_ids, const py::array& cat_ids,
+                       double iou_thresh, double score_thresh, std::int64_t max_dets) {
+  const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
+  const std::vector<std::int64_t> images = id_vector(image_ids, "image_ids"), cats = id_vector(cat_ids, "cat_ids");
+  if (!(iou_thresh >= 0 && iou_thresh <= 1)) throw std::invalid_argument("iou_threshold: expected a number in [0, 1]");
+  if (score_thresh != score_thresh) throw std::invalid_argument("score_threshold: NaN");
+  ConfusionMatrix cm;
+  {
+    py::gil_scoped_release release;
+    cm = detection_confusion_matrix(g, d, images, cats, ConfusionParams{iou_thresh, score_thresh, max_dets},
+                                    Parallel{num_threads()});
+  }
+  const auto w = static_cast<py::ssize_t>(cm.K + 1);
+  return to_numpy(cm.counts, {w, w});
+}
+
 }  // namespace
 
 void bind_eval(py::module_& parent) {
@@ -575,6 +669,15 @@ void bind_eval(py::module_& parent) {
   m.def("voc_evaluate_class", &voc_class_py, py::arg("det_image"), py::arg("det_score"), py::arg("det_boxes"),
         py::arg("gt_image"), py::arg("gt_boxes"), py::arg("gt_difficult") = py::none(), py::arg("iou_threshold") = 0.5,
         py::arg("plus_one") = false, py::arg("strict_threshold") = false);
+  m.def("tide_evaluate", &tide_py, py::arg("gt"), py::arg("dt"), py::arg("image_ids"), py::arg("pos_threshold") = 0.5,
+        py::arg("background_threshold") = 0.1, py::arg("max_dets") = 100, py::arg("run_errors") = true,
+        py::arg("ap_thresholds") = std::vector<double>{},
+        "TIDE error analysis as tidecv (box mode): AP, dAP of the six main and two special errors, counts.");
+  m.def("lrp_score_curves", &lrp_curves_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
+        "Optimal LRP as LRP-Error's COCOeval, and per-class cumulative TP/FP by score (one COCO evaluation).");
+  m.def("confusion_matrix", &confusion_py, py::arg("gt"), py::arg("dt"), py::arg("image_ids"), py::arg("cat_ids"),
+        py::arg("iou_threshold") = 0.5, py::arg("score_threshold") = 0.5, py::arg("max_dets") = 100,
+        "Detection confusion matrix, (K + 1) x (K + 1): rows GT class + background, columns predicted + background.");
 }
 
 }  // namespace locuskit::python

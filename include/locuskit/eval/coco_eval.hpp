@@ -50,6 +50,9 @@ struct CocoEvaluation {
   /// [D * A * T], only with record_matches: position in the unit's GT list (file order) of the
   /// GT each result matched, −1 if none (pycocotools' dtMatches holds that GT's id).
   std::vector<std::int32_t> dt_match;
+  /// [D * A * T], only with record_matches: the overlap (IoU / OKS) with that GT, 0 if none
+  /// (LRP-Error's `dtIoUs`).
+  std::vector<double> dt_match_iou;
   /// Every result id is > 0 (always with loadRes ids); otherwise pycocotools lets one GT match
   /// several results and recall can exceed 1.
   bool positive_dt_ids = true;

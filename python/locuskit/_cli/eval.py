@@ -187,8 +187,13 @@ def _run_coco(args) -> int:
     kw = {}
     if args.iou_type == "boundary":
         kw["dilation_ratio"] = args.dilation_ratio
+    if args.analysis:
+        kw["analysis"] = args.analysis
     results = args.results[0] if len(args.results) == 1 else args.results
     if args.scheduler or args.workers or args.shards or args.state_dir or len(args.results) > 1:
+        if args.analysis:
+            raise ValueError("--analysis needs every result in one process: drop --shards, --state-dir, "
+                             "--workers, --scheduler and extra results files")
         run = _scaled_out(args, results, kw, log.quiet)
     else:
         def run():
@@ -212,8 +217,12 @@ def _run_coco(args) -> int:
     if args.per_class:
         log.out()
         _print_table(log, columns, table)
+    from ._eval_analysis import report as _analysis_report
+
+    analysis_json = _analysis_report(res, args, log.out)  # tables; figures beside --plot
     if args.json:
         out = {
+            **analysis_json,
             "stats": res.as_dict(),
             "summary_lines": res.summary_lines,
             "per_class": [{k: _json_clean(v) for k, v in r.items()} for r in rows],
@@ -236,6 +245,8 @@ def _run_coco(args) -> int:
             report.section("Warnings").items(log.warnings, "warn")
         report.section("Per category and object size").table(
             columns, table, caption="AP = AP@[.5:.95]; GT = ground truth that counts (not crowd) per area range")
+        for name, r in res.analysis.items():  # --analysis: its tables (figures go beside --plot)
+            report.section(f"Error analysis: {name}").pre(r.table())
     _write_figure(args, fig, report)
     return 0
 
@@ -342,6 +353,12 @@ def register(sub) -> None:
                                                     "the others) and the AP ranking (matplotlib)")
     c.add_argument("--threads", type=int, default=0, help="threads (default: all)")
     c.add_argument("--html", metavar="OUT.html", help="write a self-contained HTML report (tables and plots)")
+    from ._eval_analysis import parse_analyses
+
+    c.add_argument("--analysis", type=parse_analyses, default=None, metavar="tide,lrp,confusion",
+                   help="error analysis after mAP: TIDE error types (tidecv), optimal LRP with per-class "
+                        "F1-vs-score (LRP-Error), confusion matrix; tables printed, in --json, figures "
+                        "beside --plot")
     d = c.add_argument_group("scale-out (docs/distributed.md)")
     d.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="evaluate the shards on this dask.distributed cluster")
     d.add_argument("--workers", type=int, metavar="N", help="evaluate the shards on a local dask cluster of N workers")

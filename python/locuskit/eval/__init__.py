@@ -8,10 +8,17 @@ loops, Pascal VOC AP and precision-recall curves.
 - ``CocoState`` / ``coco_state(gt, dt, image_ids=...)``: mergeable, serializable evaluation state of
   a shard of images; ``coco_evaluate_sharded``: bounded-memory evaluation of a results file of any
   size (shards, a state file per shard, resumable). ``locuskit.dask`` runs the shards on a cluster.
+- Error analysis after mAP: ``tide(gt, dt)`` (tidecv's error types and dAP), ``lrp(gt, dt)``
+  (optimal LRP, LRP-Error's numbers, with per-class PR / F1-vs-score curves), ``confusion_matrix``,
+  ``analyze(gt, dt, ["tide", "lrp", "confusion"])``; figures: ``plot_tide``,
+  ``plot_confusion_matrix``, ``plot_pr_curves``, ``plot_f1_curves``.
 - ``locuskit.coco``: the pycocotools drop-in (``COCO``, ``COCOeval``).
 """
 from __future__ import annotations
 
+from ._analysis import (ClassCurve, ConfusionMatrix, LrpResult, TideResult, analyze, confusion_matrix, lrp,
+                        score_curves, tide)
+from ._analysis_plots import plot_confusion_matrix, plot_f1_curves, plot_pr_curves, plot_tide
 from ._result import CocoResult, coco_evaluate
 from ._shard import coco_evaluate_sharded, coco_state
 from ._state import CocoState, load_state, save_state
@@ -20,6 +27,19 @@ from ._voc import VocClassResult, VocResult, load_voc_dir, voc_ap, voc_evaluate,
 from ._voc_stream import VocEvaluator
 
 __all__ = [
+    "ClassCurve",
+    "ConfusionMatrix",
+    "LrpResult",
+    "TideResult",
+    "analyze",
+    "confusion_matrix",
+    "lrp",
+    "plot_confusion_matrix",
+    "plot_f1_curves",
+    "plot_pr_curves",
+    "plot_tide",
+    "score_curves",
+    "tide",
     "CocoEvaluator",
     "CocoResult",
     "CocoState",

@@ -36,6 +36,8 @@ class CocoResult:
     gt_counts: np.ndarray = None
     dt_counts: np.ndarray = None
     images_without_gt: int = None
+    #: ``coco_evaluate(..., analysis=[...])``: {"tide": TideResult, "lrp": LrpResult, "confusion": ConfusionMatrix}
+    analysis: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """{stat name: value}."""
@@ -118,7 +120,7 @@ class CocoResult:
 
 def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None, iou_thrs=None, rec_thrs=None,
                   max_dets=None, area_rng=None, area_rng_lbl=None, use_cats=True, kpt_oks_sigmas=None,
-                  dilation_ratio=None) -> CocoResult:
+                  dilation_ratio=None, analysis=None) -> CocoResult:
     """Evaluates detection results against COCO ground truth, bit for bit as pycocotools
     (evaluate + accumulate + summarize) but natively (simdjson parsing, C++ matching, threads).
 
@@ -129,6 +131,9 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
     Keyword parameters override pycocotools' defaults (same meaning as ``COCOeval.params``).
     Differs from pycocotools where it crashes: an empty results list evaluates as "no detections"
     (AP 0 where there is GT). Result images must be GT images (AssertionError otherwise).
+    ``analysis``: names among "tide", "lrp", "confusion" (``locuskit.eval.analyze`` with its
+    defaults, on the same loaded tables; the keyword overrides above do not apply to them):
+    the results land in ``CocoResult.analysis``.
     """
     from ..coco import COCO
 
@@ -169,6 +174,13 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
             p[key] = val
     p["useCats"] = 1 if use_cats else 0
     res = evaluate_prepared(gt_native, dt_table, p)
+    if analysis:
+        from ._analysis import _Prepared, analyze
+
+        if idm is not None:
+            raise ValueError("analysis: needs integer image / category ids")
+        pre = _Prepared(gt_native, dt_table)
+        res.analysis = analyze(pre, pre, list(analysis), iou_type)
     if idm is not None:  # report the original ids
         res.params["imgIds"] = [idm.img_back[i] for i in res.params["imgIds"] if 0 <= i < len(idm.img_back)]
         res.params["catIds"] = [idm.cat_back[c] if 0 <= c < len(idm.cat_back) else c for c in res.params["catIds"]]

@@ -414,7 +414,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
   ev.dt_summary.assign(D * A, 0);
   ev.gt_offset = gg.offset;
   ev.gt_index = gg.order;
-  if (record_matches) ev.dt_match.assign(D * A * T, -1);
+  if (record_matches) ev.dt_match.assign(D * A * T, -1), ev.dt_match_iou.assign(D * A * T, 0.0);
   ev.positive_dt_ids = true;
   for (std::size_t n = 0; n < dt.size; ++n) ev.positive_dt_ids = ev.positive_dt_ids && dt.id[n] > 0;
   const bool keypoints = p.iou_type == IouType::keypoints;
@@ -493,6 +493,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
           for (std::size_t d = 0; d < Dn; ++d) {
             std::uint8_t state;
             std::ptrdiff_t matched_gt = -1;
+            double match_iou = 0;
             if (!have_ious || row_max[d] < best0) {
               state = dt_out[d] ? CocoEvaluation::ignored : CocoEvaluation::false_positive;
             } else {
@@ -513,6 +514,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
                 // gtm stores the result id; "already matched" is gtm > 0.
                 if (dt.id[dts[d]] > 0) taken[m] = 1;
                 matched_gt = m;
+                match_iou = row[m];
                 const bool matched = gt.id[gts[m]] != 0;  // id 0 reads as "unmatched" (rule 16)
                 const bool ign = gt_ign[m] || (!matched && dt_out[d]);
                 state = ign ? CocoEvaluation::ignored
@@ -520,7 +522,10 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
               }
             }
             ev.dt_state[((base + d) * A + a) * T + t] = state;
-            if (record_matches) ev.dt_match[((base + d) * A + a) * T + t] = static_cast<std::int32_t>(matched_gt);
+            if (record_matches) {
+              ev.dt_match[((base + d) * A + a) * T + t] = static_cast<std::int32_t>(matched_gt);
+              ev.dt_match_iou[((base + d) * A + a) * T + t] = match_iou;
+            }
             seen[d] |= state == CocoEvaluation::ignored ? 1 : state == CocoEvaluation::true_positive ? 2 : 4;
           }
         }
