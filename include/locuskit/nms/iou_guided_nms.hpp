@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "../box/geometry.hpp"
-#include "../detail/nms/iou_guided_kernel.hpp"
+#include "../detail/nms/kernels.hpp"
 #include "../error.hpp"
 #include "../detail/nms/engine.hpp"
 #include "iou_rule.hpp"

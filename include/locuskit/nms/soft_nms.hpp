@@ -10,7 +10,7 @@
 
 #include "../box/geometry.hpp"
 #include "../error.hpp"
-#include "../detail/nms/soft_kernel.hpp"
+#include "../detail/nms/kernels.hpp"
 #include "iou_rule.hpp"
 #include "../detail/nms/engine.hpp"
 #include "workspace.hpp"

@@ -13,8 +13,7 @@
 #include "../../box/geometry.hpp"
 #include "../../nms/overlap.hpp"
 #include "scratch.hpp"
-#include "greedy_kernel.hpp"
-#include "grid_kernel.hpp"
+#include "kernels.hpp"
 #include "radix_sort.hpp"
 
 namespace locuskit {

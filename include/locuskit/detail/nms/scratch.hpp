@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "grid_kernel.hpp"
+#include "kernels.hpp"
 #include "radix_sort.hpp"
 
 namespace locuskit {
