@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "nms.hpp"
@@ -62,7 +63,7 @@ inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t*
 /// Per-class greedy NMS: writes the kept indices to `keep` in decreasing score order (ties: lower
 /// index first) and returns their count.
 ///
-/// - `boxes` (n, 4) xyxy, `scores` (n,), `classes` (n,) int64 category ids (any values, negative
+/// - `boxes` (n, O::box_columns) ((n, 4) xyxy by default), `scores` (n,), `classes` (n,) int64 category ids (any values, negative
 ///   included); `keep` must hold min(n, opts.max_output) indices.
 /// - Result: the union over classes of `nms(boxes[c], scores[c])` (see nms), merged by score. This
 ///   is what torchvision's per-class loop returns (with stable ties), for any coordinates: boxes of
@@ -70,20 +71,26 @@ inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t*
 /// - Complexity: one O(n) radix sort by score, a stable counting sort by class, the greedy kernel
 ///   per class, an O(n) merge. Memory O(n) (in `ws`, allocated if null). Thread-safe with distinct
 ///   workspaces. Throws std::invalid_argument for a NaN threshold.
-template <class T>
+template <class T, class O = AxisAlignedIoU>
 std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
-                        double iou_threshold, std::int64_t* keep, const NmsOptions& opts = {},
+                        double iou_threshold, std::int64_t* keep, const BasicNmsOptions<O>& opts = {},
                         NmsWorkspace<T>* ws = nullptr) {
   using P = detail::nms_pos_t<T>;
   return detail::with_score_order(
       "batched_nms", scores, n, iou_threshold, opts.rule, opts.max_output, ws,
-      [&](const T thr, NmsWorkspace<T>& w, const std::int64_t* order) -> std::size_t {
+      [&](const T thr, detail::NmsScratch<T>& w, const std::int64_t* order) -> std::size_t {
         // Class of each rank (reuses order_tmp_, free after the sort).
         std::int64_t* cls = w.order_tmp_.data();
         for (std::size_t p = 0; p < n; ++p) cls[p] = classes[order[p]];
         std::int64_t* group = w.group_.data();
         std::vector<std::size_t>& starts = w.starts_;
         detail::group_by_class(cls, n, group, starts, w.scratch_, w.counts_, w.group_tmp_);
+        char* flag = reinterpret_cast<char*>(cls);  // cls is dead now; n bytes <= 8n bytes
+        std::fill(flag, flag + n, char(0));
+        if constexpr (!std::is_same_v<O, AxisAlignedIoU>) {
+          detail::greedy_segments(opts.overlap, boxes, order, group, starts.data(), starts.size() - 1, thr,
+                                  opts.max_output, flag);
+        } else {
         detail::Soa<T> soa(w, n);
         P* pos = w.pos_.data();
         for (std::size_t g = 0; g < n; ++g) {
@@ -92,12 +99,11 @@ std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
         }
         // Greedy per class; kept ranks are flagged, then read back in rank (= score) order.
         P* kept = w.kept_.data();
-        char* flag = reinterpret_cast<char*>(cls);  // cls is dead now; n bytes <= 8n bytes
-        std::fill(flag, flag + n, char(0));
         for (std::size_t s = 0; s + 1 < starts.size(); ++s) {
           const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
           const std::size_t k = detail::greedy_segment(soa, pos, b, m, thr, opts.max_output, kept);
           for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
+        }
         }
         std::size_t k = 0;
         for (std::size_t p = 0; p < n && k < opts.max_output; ++p)

@@ -43,8 +43,7 @@ std::size_t diou_nms(const T* boxes, const T* scores, std::size_t n, double iou_
   LOCUSKIT_CHECK(beta > 0, std::invalid_argument, "diou_nms: beta must be > 0, got ", beta);
   if (n == 0) return 0;
   NmsWorkspace<T> local;
-  NmsWorkspace<T>& work = ws ? *ws : local;
-  work.reserve(n);
+  detail::NmsScratch<T>& work = detail::scratch_of(ws ? *ws : local, n);
   std::int64_t* alive = work.order_.data();  // score order, compacted as boxes are suppressed
   detail::score_order(scores, n, alive, work);
   std::size_t m = n, k = 0;

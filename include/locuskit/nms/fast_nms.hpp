@@ -20,8 +20,8 @@ namespace locuskit {
 inline constexpr std::size_t max_suppression_bits_boxes = 32768;
 
 namespace detail {
-/// Scratch of fast_nms / cluster_nms in an NmsWorkspace: the score order in ws.order_ (its first m
-/// entries are the top_k), and in ws.scratch_ the bitmask (m rows of `words` words), one row of
+/// Scratch of fast_nms / cluster_nms in an NmsWorkspace's scratch: the score order in order_ (its first m
+/// entries are the top_k), and in scratch_ the bitmask (m rows of `words` words), one row of
 /// `hit` words and two byte arrays of m flags. No allocation once the workspace is large enough.
 struct SuppressionBits {
   const std::int64_t* order;
@@ -30,14 +30,14 @@ struct SuppressionBits {
   std::size_t m, words;
 };
 
-template <class T>
-SuppressionBits suppression_bits(const T* boxes, const T* scores, std::size_t n, std::size_t top_k, T thr,
-                                 NmsWorkspace<T>& ws) {
+template <class T, class O>
+SuppressionBits suppression_bits(const O& ov, const T* boxes, const T* scores, std::size_t n, std::size_t top_k,
+                                 T thr, NmsWorkspace<T>& workspace) {
   const std::size_t m = std::min(n, top_k);
   LOCUSKIT_CHECK(m <= max_suppression_bits_boxes, std::invalid_argument, "fast_nms/cluster_nms: ", m,
                  " boxes would need a ", double(m) * double(m) / 8 / (1 << 20), " MiB suppression matrix; pass top_k <= ",
                  max_suppression_bits_boxes, " (YOLACT uses 200) or use nms()");
-  ws.reserve(n);
+  NmsScratch<T>& ws = scratch_of(workspace, n);
   detail::score_order(scores, n, ws.order_.data(), ws);
   const std::size_t words = (m + 63) / 64, flag_words = (m + 7) / 8;
   ws.scratch_.assign(m * words + words + 2 * flag_words, 0);  // no allocation within capacity
@@ -45,12 +45,12 @@ SuppressionBits suppression_bits(const T* boxes, const T* scores, std::size_t n,
                      reinterpret_cast<unsigned char*>(ws.scratch_.data() + m * words + words),
                      reinterpret_cast<unsigned char*>(ws.scratch_.data() + m * words + words + flag_words), m, words};
   const std::int64_t* order = sb.order;
+  constexpr std::size_t cols = O::box_columns;
   for (std::size_t i = 0; i < m; ++i) {
-    const T* a = boxes + 4 * order[i];
-    const T area_a = geometry::area(a[0], a[1], a[2], a[3]);
+    const auto a = ov.prepare(boxes + cols * static_cast<std::size_t>(order[i]));
     for (std::size_t j = i + 1; j < m; ++j) {
-      const T* b = boxes + 4 * order[j];
-      if (AxisAlignedIoU::overlap(a, area_a, b, geometry::area(b[0], b[1], b[2], b[3])) > thr) sb.bits[i * words + j / 64] |= std::uint64_t(1) << (j % 64);
+      const auto b = ov.prepare(boxes + cols * static_cast<std::size_t>(order[j]));
+      if (ov.overlap(a, b) > thr) sb.bits[i * words + j / 64] |= std::uint64_t(1) << (j % 64);
     }
   }
   return sb;
@@ -58,17 +58,19 @@ SuppressionBits suppression_bits(const T* boxes, const T* scores, std::size_t n,
 }  // namespace detail
 
 /// Fast NMS (YOLACT): over the top_k boxes by score, keeps j iff no higher-scored box i (kept or not)
-/// has `IoU(i, j) > iou_threshold`. Removes a superset of what greedy NMS removes. Writes kept
+/// has `IoU(i, j) > iou_threshold`, the overlap of policy `overlap` (nms/overlap.hpp; boxes
+/// (n, O::box_columns), (n, 4) xyxy by default). Removes a superset of what greedy NMS removes. Writes kept
 /// indices (score order; ties lower index) to `keep` (room for min(n, top_k)); returns the count.
 /// O(top_k^2) time, O(top_k^2 / 8) bytes (a suppression bitmask) in `ws` (a temporary when null; a
 /// warm workspace makes the call allocation-free). Thread-safe with distinct workspaces.
-template <class T>
+template <class T, class O = AxisAlignedIoU>
 std::size_t fast_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
                      std::int64_t* keep, std::size_t top_k = std::size_t(-1),
-                     IouRule rule = IouRule::torchvision, NmsWorkspace<T>* ws = nullptr) {
+                     IouRule rule = IouRule::torchvision, NmsWorkspace<T>* ws = nullptr, const O& overlap = {}) {
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
   NmsWorkspace<T> local;
-  const detail::SuppressionBits sb = detail::suppression_bits(boxes, scores, n, top_k, thr, ws ? *ws : local);
+  const detail::SuppressionBits sb =
+      detail::suppression_bits(overlap, boxes, scores, n, top_k, thr, ws ? *ws : local);
   const std::size_t m = sb.m, words = sb.words;
   for (std::size_t i = 0; i < m; ++i)
     for (std::size_t w = 0; w < words; ++w) sb.hit[w] |= sb.bits[i * words + w];
@@ -79,19 +81,21 @@ std::size_t fast_nms(const T* boxes, const T* scores, std::size_t n, double iou_
 }
 
 /// Cluster-NMS: iterates Fast NMS with only the currently kept boxes allowed to suppress
-/// (`keep_j = no kept i < j with IoU > thr`) until the kept set stops changing. The fixed point is
+/// (`keep_j = no kept i < j with IoU > thr`, any overlap policy as fast_nms) until the kept set
+/// stops changing. The fixed point is
 /// exactly greedy NMS (same indices and order as nms() over the top_k), reached within as many
 /// iterations as the longest suppression chain. Writes to `keep` (room for min(n, top_k)); returns
 /// the count; `iterations` (if non-null) receives the number of passes. O(iterations x top_k^2 / 64)
 /// after an O(top_k^2) bitmask build; scratch as fast_nms (`ws`). Thread-safe with distinct workspaces.
-template <class T>
+template <class T, class O = AxisAlignedIoU>
 std::size_t cluster_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
                         std::int64_t* keep, std::size_t top_k = std::size_t(-1),
                         IouRule rule = IouRule::torchvision, std::size_t* iterations = nullptr,
-                        NmsWorkspace<T>* ws = nullptr) {
+                        NmsWorkspace<T>* ws = nullptr, const O& overlap = {}) {
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
   NmsWorkspace<T> local;
-  const detail::SuppressionBits sb = detail::suppression_bits(boxes, scores, n, top_k, thr, ws ? *ws : local);
+  const detail::SuppressionBits sb =
+      detail::suppression_bits(overlap, boxes, scores, n, top_k, thr, ws ? *ws : local);
   const std::size_t m = sb.m, words = sb.words;
   unsigned char *kept = sb.kept, *next = sb.next;
   std::fill(kept, kept + m, static_cast<unsigned char>(1));

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "../box/geometry.hpp"
-#include "../detail/nms/iou_guided_kernel.hpp"
+#include "../detail/nms/kernels.hpp"
 #include "../error.hpp"
 #include "../detail/nms/engine.hpp"
 #include "iou_rule.hpp"
@@ -80,7 +80,8 @@ std::size_t iou_guided_nms(const T* boxes, const T* cls_scores, const T* loc_sco
                                         params.suppress_equal ? IouRule::greater_equal : IouRule::torchvision);
   if (n == 0 || params.max_output == 0) return 0;
   // Rank order by the engine's stable radix sort (ties: lower index first), O(n).
-  NmsWorkspace<T> work(n);
+  NmsWorkspace<T> workspace;
+  detail::NmsScratch<T>& work = detail::scratch_of(workspace, n);
   if (work.values_.size() < n) work.values_.resize(n);
   std::int64_t* order = work.order_.data();
   detail::score_order(loc_scores, n, order, work);

@@ -32,7 +32,8 @@ struct MatrixNmsParams {
   std::size_t max_output = std::numeric_limits<std::size_t>::max();  ///< mmdet max_num
 };
 
-/// Matrix NMS on xyxy boxes. Over the top `pre_top_k` boxes by score (ties: lower index), with
+/// Matrix NMS on boxes (n, O::box_columns) with the overlap of policy `overlap` (nms/overlap.hpp;
+/// (n, 4) xyxy and AxisAlignedIoU by default). Over the top `pre_top_k` boxes by score (ties: lower index), with
 /// `X_ij = IoU(i, j)` for i < j of the same label (0 otherwise; `labels` may be null = one class),
 /// `comp_i = max_k X_ki` and `decay_j = min_i f(X_ij) / f(comp_i)` (all i, as mmdet), the decayed
 /// score is `score_j * decay_j`. Keeps decayed scores >= filter_threshold, sorted by decayed score
@@ -43,33 +44,29 @@ struct MatrixNmsParams {
 /// (inf/NaN when a box is fully covered). IoU in T, 0 for zero-area pairs. O(m^2) time, O(m) memory
 /// (m = min(n, pre_top_k)) in `ws` (a temporary when null; a warm workspace makes the call
 /// allocation-free). Thread-safe with distinct workspaces.
-template <class T>
+template <class T, class O = AxisAlignedIoU>
 std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labels, std::size_t n,
                        std::int64_t* keep, T* out_scores, const MatrixNmsParams& params = {},
-                       NmsWorkspace<T>* ws = nullptr) {
+                       NmsWorkspace<T>* ws = nullptr, const O& overlap = {}) {
+  constexpr std::size_t cols = O::box_columns;
   LOCUSKIT_CHECK(!std::isnan(params.sigma) && !std::isnan(params.filter_threshold), std::invalid_argument,
                  "matrix_nms: sigma / filter_threshold is NaN");
   if (n == 0) return 0;
   NmsWorkspace<T> local;
-  NmsWorkspace<T>& work = ws ? *ws : local;
-  work.reserve(n);
+  detail::NmsScratch<T>& work = detail::scratch_of(ws ? *ws : local, n);
   std::int64_t* order = work.order_.data();
   detail::score_order(scores, n, order, work);
   const std::size_t m = std::min(n, params.pre_top_k);
-  // Four (m,) columns in the workspace's SoA block (5n >= 4m).
-  T* area = work.soa_.data();
-  T* comp = area + m;
+  // Three (m,) columns in the workspace's SoA block (5n >= 3m).
+  T* comp = work.soa_.data();
   T* decay = comp + m;
   T* dscore = decay + m;
   std::fill(comp, comp + m, T(0));
   std::fill(decay, decay + m, std::numeric_limits<T>::infinity());
-  for (std::size_t i = 0; i < m; ++i) {
-    const T* b = boxes + 4 * order[i];
-    area[i] = geometry::area(b[0], b[1], b[2], b[3]);
-  }
   auto X = [&](std::size_t i, std::size_t j) -> T {  // i < j
     if (labels && labels[order[i]] != labels[order[j]]) return T(0);
-    return AxisAlignedIoU::overlap(boxes + 4 * order[i], area[i], boxes + 4 * order[j], area[j]);
+    return overlap.overlap(boxes + cols * static_cast<std::size_t>(order[i]),
+                           boxes + cols * static_cast<std::size_t>(order[j]));
   };
   for (std::size_t j = 0; j < m; ++j)
     for (std::size_t i = 0; i < j; ++i) comp[j] = std::max(comp[j], X(i, j));

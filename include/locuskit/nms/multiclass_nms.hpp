@@ -112,7 +112,7 @@ void multiclass_nms(const T* boxes, bool boxes_per_class, const T* scores, std::
   work.reserve(parallel_chunk_count(batch, 1, par), 0);  // buffers grow to the candidates seen
   parallel_for_chunks(batch, 1, par, [&](std::size_t chunk, std::size_t b0, std::size_t b1) {
     auto& slot = work.slot(chunk);
-    NmsWorkspace<T>& w = slot.nms;
+    NmsWorkspace<T>& nms_workspace = slot.nms;
     auto& cand_scores = slot.cand_scores;
     auto& cand_pair = slot.cand_pair;
     auto& cls = slot.cls;
@@ -129,7 +129,7 @@ void multiclass_nms(const T* boxes, bool boxes_per_class, const T* scores, std::
           cand_pair.push_back(static_cast<std::int64_t>(q));
         }
       std::size_t m = cand_scores.size();
-      w.reserve(m);
+      detail::NmsScratch<T>& w = detail::scratch_of(nms_workspace, m);
       std::int64_t* order = w.order_.data();
       detail::score_order(cand_scores.data(), m, order, w);
       if (params.max_candidates > 0) m = std::min(m, params.max_candidates);

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 #include "../detail/nms/score_ordered.hpp"
 #include "../error.hpp"
@@ -14,41 +16,62 @@
 
 namespace locuskit {
 
-/// Options shared by nms and batched_nms.
-struct NmsOptions {
+/// Options shared by nms and batched_nms, with the overlap policy `O` (nms/overlap.hpp) that
+/// decides what "IoU" means: AxisAlignedIoU (the default, (n, 4) xyxy boxes), RotatedIoU ((n, 5)),
+/// Box3dIoU ((n, 7)) or any type with the same members.
+template <class O = AxisAlignedIoU>
+struct BasicNmsOptions {
   /// Threshold comparison (default: torchvision CPU, `iou > thr` with float32 rounding down).
   IouRule rule = IouRule::torchvision;
   /// Stop after this many kept boxes (top-k of the result; the kept prefix is unchanged).
   std::size_t max_output = std::numeric_limits<std::size_t>::max();
-  /// nms only: for N >= 4096, a threshold >= 0 and boxes small relative to the scene (mean size
-  /// < 8% of the extent), visit only nearby boxes through a multi-level spatial grid (same result;
-  /// false = always the linear kernel).
+  /// nms with AxisAlignedIoU only: for N >= 4096, a threshold >= 0 and boxes small relative to the
+  /// scene (mean size < 8% of the extent), visit only nearby boxes through a multi-level spatial
+  /// grid (same result; false = always the linear kernel).
   bool use_grid = true;
+  /// The overlap (a policy object: RotatedIoU carries its angle convention and mode).
+  O overlap = {};
 };
+/// Options of the axis-aligned nms / batched_nms.
+using NmsOptions = BasicNmsOptions<AxisAlignedIoU>;
 
 /// Greedy NMS: writes the indices of the kept boxes to `keep` in decreasing score order and
 /// returns their count.
 ///
-/// - `boxes` (n, 4) xyxy, `scores` (n,); `keep` must hold min(n, opts.max_output) indices.
-/// - Matches `torchvision.ops.nms` (CPU) exactly: scores sorted stably descending (ties: lower
+/// - `boxes` (n, O::box_columns): (n, 4) xyxy for the default AxisAlignedIoU; `scores` (n,);
+///   `keep` must hold min(n, opts.max_output) indices.
+/// - With AxisAlignedIoU, matches `torchvision.ops.nms` (CPU) exactly: scores sorted stably descending (ties: lower
 ///   index first; a NaN score sorts first, -0.0 ties +0.0), each unsuppressed box is kept and
 ///   suppresses every later box with `IoU > iou_threshold` (IoU in T, torchvision's formula and
 ///   order; the float32 comparison is against the largest float <= threshold, see IouRule).
-///   A NaN IoU (NaN box, or two zero-area boxes) never suppresses. Any finite threshold is
+///   A NaN IoU (NaN box) never suppresses; two zero-area boxes have IoU 0 (overlap.hpp). Any finite threshold is
 ///   accepted as in torchvision (< 0 keeps only the top box and NaN pairs; >= 1 keeps all).
 /// - Complexity: O(n) radix sort + O(kept x alive) SIMD IoUs, suppressed boxes compacted away in
 ///   bulk; for n >= 4096 small boxes (threshold >= 0, finite boxes) a multi-level spatial grid
 ///   restricts each pass to the cells that can intersect the kept box. Memory O(n) in `ws` (allocated here if
-///   null). No N x N matrix.
+///   null). No N x N matrix. Other policies run the scalar engine (detail::greedy_prepared):
+///   O(kept x alive) `may_overlap` tests, the exact overlap only where they pass; their prepared
+///   boxes are allocated per call.
 /// - Throws std::invalid_argument for a NaN threshold. Inputs are not otherwise validated (see
 ///   check_boxes_xyxy). Thread-safe with distinct workspaces.
-template <class T>
+template <class T, class O = AxisAlignedIoU>
 std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
-                std::int64_t* keep, const NmsOptions& opts = {}, NmsWorkspace<T>* ws = nullptr) {
+                std::int64_t* keep, const BasicNmsOptions<O>& opts = {}, NmsWorkspace<T>* ws = nullptr) {
   using P = detail::nms_pos_t<T>;
   return detail::with_score_order(
       "nms", scores, n, iou_threshold, opts.rule, opts.max_output, ws,
-      [&](const T thr, NmsWorkspace<T>& w, const std::int64_t* order) -> std::size_t {
+      [&](const T thr, detail::NmsScratch<T>& w, const std::int64_t* order) -> std::size_t {
+        if constexpr (!std::is_same_v<O, AxisAlignedIoU>) {
+          // Any other policy: the scalar greedy engine on prepared boxes.
+          char* flag = reinterpret_cast<char*>(w.order_tmp_.data());  // free after the sort
+          std::fill(flag, flag + n, char(0));
+          const std::size_t starts[2] = {0, n};
+          detail::greedy_segments(opts.overlap, boxes, order, nullptr, starts, 1, thr, opts.max_output, flag);
+          std::size_t k = 0;
+          for (std::size_t p = 0; p < n && k < opts.max_output; ++p)
+            if (flag[p]) keep[k++] = order[p];
+          return k;
+        } else {
         P* kept = w.kept_.data();
         if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid &&
             detail::build_nms_grid(boxes, order, n, w)) {
@@ -71,29 +94,31 @@ std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
         const std::size_t k = detail::greedy_segment(soa, pos, 0, n, thr, opts.max_output, kept);
         for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
         return k;
+        }
       });
 }
 
 namespace reference {
-/// Scalar oracle for nms: torchvision's CPU loop transcribed (suppressed flags, O(n^2) worst case).
-template <class T>
+/// Scalar oracle for nms: torchvision's CPU loop transcribed (suppressed flags, O(n^2) worst case),
+/// with the overlap of policy `ov` on unprepared rows.
+template <class T, class O = AxisAlignedIoU>
 std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
-                std::int64_t* keep, IouRule rule = IouRule::torchvision) {
+                std::int64_t* keep, IouRule rule = IouRule::torchvision, const O& ov = {}) {
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
-  NmsWorkspace<T> w(n);
+  NmsWorkspace<T> workspace;
+  detail::NmsScratch<T>& w = detail::scratch_of(workspace, n);
   std::int64_t* order = w.order_.data();
   detail::score_order(scores, n, order, w);
   std::vector<char> suppressed(n, 0);
   std::size_t k = 0;
   for (std::size_t a = 0; a < n; ++a) {
     if (suppressed[a]) continue;
-    const T* bi = boxes + 4 * order[a];
+    const T* bi = boxes + O::box_columns * static_cast<std::size_t>(order[a]);
     keep[k++] = order[a];
-    const T area_i = geometry::area(bi[0], bi[1], bi[2], bi[3]);
     for (std::size_t b = a + 1; b < n; ++b) {
       if (suppressed[b]) continue;
-      const T* bj = boxes + 4 * order[b];
-      if (AxisAlignedIoU::overlap(bi, area_i, bj, geometry::area(bj[0], bj[1], bj[2], bj[3])) > thr) suppressed[b] = 1;
+      const T* bj = boxes + O::box_columns * static_cast<std::size_t>(order[b]);
+      if (ov.overlap(bi, bj) > thr) suppressed[b] = 1;
     }
   }
   return k;

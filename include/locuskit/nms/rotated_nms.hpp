@@ -31,24 +31,12 @@ struct RotatedNmsParams {
 };
 
 namespace detail {
-/// Greedy rotated NMS over the ranks `order` (score order), restricted to `segments` of a grouping
-/// (each segment one class, in rank order) or one segment; flags kept ranks in `flag`.
-template <class T>
-void rotated_greedy_segments(const T* boxes, const std::int64_t* ranks_by_group, const std::size_t* starts,
-                             std::size_t num_segments, const std::int64_t* order, const RotatedNmsParams& params,
-                             T thr, char* flag, std::vector<RotatedIoU::Box<T>>& box,
-                             std::vector<std::int64_t>& pos, std::vector<std::int64_t>& kept) {
-  const RotatedIoU& ov = params.overlap;
-  for (std::size_t s = 0; s < num_segments; ++s) {
-    const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
-    for (std::size_t g = 0; g < m; ++g) {
-      const std::int64_t rank = ranks_by_group ? ranks_by_group[b + g] : static_cast<std::int64_t>(b + g);
-      box[g] = ov.prepare(boxes + 5 * order[rank]);
-      pos[g] = rank;
-    }
-    const std::size_t k = greedy_prepared(ov, box.data(), pos.data(), m, thr, params.max_output, kept.data());
-    for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
-  }
+inline BasicNmsOptions<RotatedIoU> rotated_nms_options(const RotatedNmsParams& params) {
+  BasicNmsOptions<RotatedIoU> opts;
+  opts.rule = params.rule;
+  opts.max_output = params.max_output;
+  opts.overlap = params.overlap;
+  return opts;
 }
 }  // namespace detail
 
@@ -71,20 +59,7 @@ void rotated_greedy_segments(const T* boxes, const std::int64_t* ranks_by_group,
 template <class T>
 std::size_t nms_rotated(const T* boxes, const T* scores, std::size_t n, const RotatedNmsParams& params,
                         std::int64_t* keep, NmsWorkspace<T>* ws = nullptr) {
-  return detail::with_score_order(
-      "nms_rotated", scores, n, params.iou_threshold, params.rule, params.max_output, ws,
-      [&](const T thr, NmsWorkspace<T>& w, const std::int64_t* order) -> std::size_t {
-        std::vector<RotatedIoU::Box<T>> box(n);
-        std::vector<std::int64_t> pos(n), kept(n);
-        const std::size_t starts[2] = {0, n};
-        char* flag = reinterpret_cast<char*>(w.order_tmp_.data());  // free after the sort
-        std::fill(flag, flag + n, char(0));
-        detail::rotated_greedy_segments(boxes, nullptr, starts, 1, order, params, thr, flag, box, pos, kept);
-        std::size_t k = 0;
-        for (std::size_t p = 0; p < n && k < params.max_output; ++p)
-          if (flag[p]) keep[k++] = order[p];
-        return k;
-      });
+  return nms(boxes, scores, n, params.iou_threshold, keep, detail::rotated_nms_options(params), ws);
 }
 
 /// Class-aware rotated NMS (detectron2 `batched_nms_rotated`): each class of `classes` (n,) int64
@@ -94,24 +69,7 @@ std::size_t nms_rotated(const T* boxes, const T* scores, std::size_t n, const Ro
 template <class T>
 std::size_t batched_nms_rotated(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
                                 const RotatedNmsParams& params, std::int64_t* keep, NmsWorkspace<T>* ws = nullptr) {
-  return detail::with_score_order(
-      "batched_nms_rotated", scores, n, params.iou_threshold, params.rule, params.max_output, ws,
-      [&](const T thr, NmsWorkspace<T>& w, const std::int64_t* order) -> std::size_t {
-        std::int64_t* cls = w.order_tmp_.data();
-        for (std::size_t p = 0; p < n; ++p) cls[p] = classes[order[p]];
-        std::int64_t* group = w.group_.data();
-        detail::group_by_class(cls, n, group, w.starts_, w.scratch_, w.counts_, w.group_tmp_);
-        std::vector<RotatedIoU::Box<T>> box(n);
-        std::vector<std::int64_t> pos(n), kept(n);
-        char* flag = reinterpret_cast<char*>(cls);  // cls is dead now
-        std::fill(flag, flag + n, char(0));
-        detail::rotated_greedy_segments(boxes, group, w.starts_.data(), w.starts_.size() - 1, order, params, thr,
-                                        flag, box, pos, kept);
-        std::size_t k = 0;
-        for (std::size_t p = 0; p < n && k < params.max_output; ++p)
-          if (flag[p]) keep[k++] = order[p];
-        return k;
-      });
+  return batched_nms(boxes, scores, classes, n, params.iou_threshold, keep, detail::rotated_nms_options(params), ws);
 }
 
 /// Soft-NMS of rotated boxes (n, 5): soft_nms's selection, decay and stopping rules (OpenCV's
@@ -124,7 +82,7 @@ std::size_t soft_nms_rotated(const T* boxes, const T* scores, std::size_t n, con
                              const RotatedIoU& overlap, std::int64_t* keep, T* kept_scores) {
   LOCUSKIT_CHECK(params.overlap == SoftNmsOverlap::native, std::invalid_argument,
                  "soft_nms_rotated: only the native overlap applies to rotated boxes");
-  return detail::soft_nms_prepared(overlap, boxes, scores, n, keep, kept_scores, params);
+  return soft_nms<T>(boxes, scores, n, keep, kept_scores, params, nullptr, overlap);
 }
 
 }  // namespace locuskit

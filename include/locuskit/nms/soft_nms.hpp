@@ -5,11 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "../box/geometry.hpp"
 #include "../error.hpp"
-#include "../detail/nms/soft_kernel.hpp"
+#include "../detail/nms/kernels.hpp"
 #include "iou_rule.hpp"
 #include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
@@ -121,8 +122,9 @@ std::size_t soft_nms_prepared(const O& ov, const T* boxes, const T* scores, std:
 /// remaining boxes by their IoU with it. Stops when the best score is < score_threshold, after
 /// `max_output` boxes, or when none remain. Returns the count (outputs must hold min(n, max_output)).
 ///
-/// - `boxes` (n, 4) xyxy, `scores` (n,). IoU in T with torchvision's formula (0 for zero-area
-///   pairs). Matches OpenCV `cv::dnn::softNMSBoxes` (selection, `>` linear test, decay formulas,
+/// - `boxes` (n, O::box_columns), `scores` (n,); the overlap of policy `overlap` (nms/overlap.hpp),
+///   by default AxisAlignedIoU on (n, 4) xyxy: IoU in T with torchvision's formula (0 for zero-area
+///   pairs), SIMD. Other policies run the scalar engine (detail::soft_nms_prepared). Matches OpenCV `cv::dnn::softNMSBoxes` (selection, `>` linear test, decay formulas,
 ///   updated scores; OpenCV computes the IoU of integer Rects in double, so its scores differ in the
 ///   last bits) and mmcv's `soft_nms` with `rule = greater_equal` for linear.
 /// - O(kept x alive): one SIMD pass per selected box finds the overlapping candidates (the only ones
@@ -131,9 +133,17 @@ std::size_t soft_nms_prepared(const O& ov, const T* boxes, const T* scores, std:
 ///   makes the call allocation-free). Thread-safe with distinct workspaces.
 /// - NaN and -inf scores (unchecked C++) are never selected. Throws std::invalid_argument on bad
 ///   params.
-template <class T>
+template <class T, class O = AxisAlignedIoU>
 std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_t* keep,
-                     T* kept_scores, const SoftNmsParams& params = {}, NmsWorkspace<T>* ws = nullptr) {
+                     T* kept_scores, const SoftNmsParams& params = {}, NmsWorkspace<T>* ws = nullptr,
+                     const O& overlap = {}) {
+  if constexpr (!std::is_same_v<O, AxisAlignedIoU>) {
+    // Any other policy: the scalar engine (allocates its prepared boxes).
+    LOCUSKIT_CHECK(params.overlap == SoftNmsOverlap::native, std::invalid_argument,
+                   "soft_nms: only the native overlap applies to a non-axis-aligned policy");
+    (void)ws;
+    return detail::soft_nms_prepared(overlap, boxes, scores, n, keep, kept_scores, params);
+  } else {
   LOCUSKIT_CHECK(params.method == SoftNmsMethod::linear || params.sigma > 0, std::invalid_argument,
                  "soft_nms: sigma must be > 0, got ", params.sigma);
   LOCUSKIT_CHECK(!std::isnan(params.score_threshold), std::invalid_argument, "soft_nms: score_threshold is NaN");
@@ -146,8 +156,7 @@ std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_
   // SoA in index order; a removed box (selected, or decayed below min_score) gets score -inf and is
   // compacted away in bulk once a quarter of the list is dead.
   NmsWorkspace<T> local;
-  NmsWorkspace<T>& work = ws ? *ws : local;
-  work.reserve(n);
+  detail::NmsScratch<T>& work = detail::scratch_of(ws ? *ws : local, n);
   if (work.values_.size() < n) work.values_.resize(n);
   T *x1 = work.soa_.data(), *y1 = x1 + n, *x2 = y1 + n, *y2 = x2 + n, *area = y2 + n, *s = work.values_.data();
   std::int64_t* idx = work.order_.data();
@@ -221,6 +230,7 @@ std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_
     if (best == neg_inf) break;
   }
   return k;
+  }
 }
 
 }  // namespace locuskit

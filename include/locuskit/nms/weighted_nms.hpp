@@ -14,49 +14,47 @@
 
 namespace locuskit {
 
-/// Greedy NMS exactly as nms() (same kept indices and order); the output box of kept i is
-/// `sum_j s_j * b_j / sum_j s_j` over i and the boxes i suppresses (those removed by i in the greedy
-/// loop, each in exactly one cluster). Accumulated in double, written as T. Scores with a zero sum
-/// keep the box as is. Writes `keep` (room for n) and `out_boxes` (room for 4n, (k, 4) xyxy);
-/// returns k. O(kept x alive) scalar, O(n) memory in `ws` (a temporary when null; a warm workspace
-/// makes the call allocation-free). Thread-safe with distinct workspaces.
-template <class T>
+/// Greedy NMS exactly as nms() (same kept indices and order) with the overlap of policy `overlap`
+/// (nms/overlap.hpp; boxes (n, O::box_columns), (n, 4) xyxy by default); the output box of kept i
+/// is `sum_j s_j * b_j / sum_j s_j`, column by column, over i and the boxes i suppresses (those
+/// removed by i in the greedy loop, each in exactly one cluster). Accumulated in double, written as
+/// T. Scores with a zero sum keep the box as is. Writes `keep` (room for n) and `out_boxes` (room
+/// for n x O::box_columns); returns k. O(kept x alive) scalar, O(n) memory in `ws` (a temporary
+/// when null; a warm workspace makes the call allocation-free). Thread-safe with distinct
+/// workspaces.
+template <class T, class O = AxisAlignedIoU>
 std::size_t weighted_nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
                          std::int64_t* keep, T* out_boxes, IouRule rule = IouRule::torchvision,
-                         NmsWorkspace<T>* ws = nullptr) {
+                         NmsWorkspace<T>* ws = nullptr, const O& overlap = {}) {
+  constexpr std::size_t cols = O::box_columns;
   const T thr = strict_iou_threshold<T>(iou_threshold, rule);
   if (n == 0) return 0;
   NmsWorkspace<T> local;
-  NmsWorkspace<T>& work = ws ? *ws : local;
-  work.reserve(n);
+  detail::NmsScratch<T>& work = detail::scratch_of(ws ? *ws : local, n);
   std::int64_t* alive = work.order_.data();  // score order, compacted as boxes are absorbed
   detail::score_order(scores, n, alive, work);
-  if (work.values_.size() < n) work.values_.resize(n);
-  T* area = work.values_.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const T* b = boxes + 4 * i;
-    area[i] = geometry::area(b[0], b[1], b[2], b[3]);
-  }
   std::size_t m = n, k = 0;
   while (m > 0) {
     const std::int64_t ia = alive[0];
-    const T* a = boxes + 4 * ia;
+    const T* a = boxes + cols * static_cast<std::size_t>(ia);
+    const auto pa = overlap.prepare(a);
     const double sa = static_cast<double>(scores[ia]);
-    double acc[4] = {sa * a[0], sa * a[1], sa * a[2], sa * a[3]}, wsum = sa;
+    double acc[cols], wsum = sa;
+    for (std::size_t c = 0; c < cols; ++c) acc[c] = sa * a[c];
     std::size_t w = 0;
     for (std::size_t j = 1; j < m; ++j) {
       const std::int64_t ib = alive[j];
-      const T* b = boxes + 4 * ib;
-      if (AxisAlignedIoU::overlap(a, area[ia], b, area[ib]) > thr) {
+      const T* b = boxes + cols * static_cast<std::size_t>(ib);
+      if (overlap.overlap(pa, overlap.prepare(b)) > thr) {
         const double sb = static_cast<double>(scores[ib]);
-        for (int c = 0; c < 4; ++c) acc[c] += sb * b[c];
+        for (std::size_t c = 0; c < cols; ++c) acc[c] += sb * b[c];
         wsum += sb;
       } else {
         alive[w++] = ib;
       }
     }
     keep[k] = ia;
-    for (int c = 0; c < 4; ++c) out_boxes[4 * k + c] = wsum != 0.0 ? static_cast<T>(acc[c] / wsum) : a[c];
+    for (std::size_t c = 0; c < cols; ++c) out_boxes[cols * k + c] = wsum != 0.0 ? static_cast<T>(acc[c] / wsum) : a[c];
     ++k;
     m = w;
   }

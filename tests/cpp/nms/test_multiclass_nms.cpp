@@ -1,5 +1,5 @@
 // multiclass_nms with a reused MulticlassNmsWorkspace and the thread pool: results must not depend
-// on the workspace's history or on the thread count (the hand-checked layout is in test_nms.cpp).
+// on the workspace's history or on the thread count; the padded layout, checked by hand, below.
 #include <locuskit/nms/multiclass_nms.hpp>
 
 #include <cstdint>
@@ -57,4 +57,44 @@ TEST_CASE("multiclass_nms: N x C that wraps size_t is rejected, not truncated") 
   std::int64_t oi[1];
   const std::size_t huge = std::size_t(1) << 33;  // huge * huge wraps to 2^66 mod 2^64 = 0
   CHECK_THROWS_AS(multiclass_nms(&dummy, false, &dummy, 1, huge, huge, p, ob, os, oc, oi, cnt), std::invalid_argument);
+}
+
+TEST_CASE_TEMPLATE("multiclass_nms: padded layout, per-class caps, class-agnostic", T, float, double) {
+  // One image, 3 boxes, 2 classes. Boxes 0 and 1 overlap (IoU 0.81), box 2 is apart.
+  const T boxes[12] = {0, 0, 10, 10, 0, 0, 9, 9, 50, 50, 60, 60};
+  const T scores[6] = {T(0.9), T(0.1), T(0.8), T(0.7), T(0.2), T(0.05)};  // (N=3, C=2)
+  const std::size_t K = 4;
+  T ob[4 * K], os[K];
+  std::int32_t oc[K], cnt[1];
+  std::int64_t oi[K];
+  MulticlassNmsParams p;
+  p.score_threshold = 0.06;
+  p.max_total = K;
+  multiclass_nms(boxes, false, scores, 1, 3, 2, p, ob, os, oc, oi, cnt);
+  // Candidates: (0,c0) .9, (1,c0) .8, (1,c1) .7, (2,c0) .2, (0,c1) .1. Class 0: box 0 suppresses
+  // box 1; class 1: box 1 (.7) suppresses box 0 (.1).
+  REQUIRE(cnt[0] == 3);
+  const std::int64_t want_n[3] = {0, 1, 2};
+  const std::int32_t want_c[3] = {0, 1, 0};
+  for (int r = 0; r < 3; ++r) {
+    CHECK(oi[r] == want_n[r]);
+    CHECK(oc[r] == want_c[r]);
+  }
+  CHECK(os[2] == T(0.2));
+  CHECK(oi[3] == -1);
+  p.class_agnostic = true;
+  multiclass_nms(boxes, false, scores, 1, 3, 2, p, ob, os, oc, oi, cnt);
+  REQUIRE(cnt[0] == 2);  // (0,c0) suppresses box 1 in both classes and (0,c1) itself
+  CHECK(oi[0] == 0);
+  CHECK(oi[1] == 2);
+  CHECK(oi[2] == -1);
+  CHECK(oc[3] == -1);
+  CHECK(os[2] == T(0));
+  CHECK(ob[8] == T(0));
+  p.class_agnostic = false;
+  p.max_output_per_class = 1;
+  multiclass_nms(boxes, false, scores, 1, 3, 2, p, ob, os, oc, oi, cnt);
+  REQUIRE(cnt[0] == 2);
+  CHECK(oi[0] == 0);
+  CHECK(oc[1] == 1);
 }

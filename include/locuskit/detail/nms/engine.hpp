@@ -1,7 +1,8 @@
 #pragma once
 /// \file detail/nms/engine.hpp
 /// The NMS engine every variant shares: score order (stable radix sort), the SoA layout the SIMD
-/// kernels read, the greedy segment and the spatial grid. Scratch lives in NmsWorkspace.
+/// kernels read, the greedy segment and the spatial grid. Scratch lives in NmsScratch (scratch.hpp),
+/// the private part of an NmsWorkspace.
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -11,9 +12,8 @@
 
 #include "../../box/geometry.hpp"
 #include "../../nms/overlap.hpp"
-#include "../../nms/workspace.hpp"
-#include "greedy_kernel.hpp"
-#include "grid_kernel.hpp"
+#include "scratch.hpp"
+#include "kernels.hpp"
 #include "radix_sort.hpp"
 
 namespace locuskit {
@@ -23,7 +23,7 @@ namespace detail {
 /// order[0..n) = indices of `scores` sorted by decreasing score, ties by lower index first (NaN
 /// first, as torchvision's stable descending sort). Uses ws.keys_/keys_tmp_/order_tmp_.
 template <class T>
-void score_order(const T* scores, std::size_t n, std::int64_t* order, NmsWorkspace<T>& ws) noexcept {
+void score_order(const T* scores, std::size_t n, std::int64_t* order, NmsScratch<T>& ws) noexcept {
   auto* keys = ws.keys_.data();
   for (std::size_t i = 0; i < n; ++i) {
     keys[i] = descending_score_key(scores[i]);
@@ -36,7 +36,7 @@ void score_order(const T* scores, std::size_t n, std::int64_t* order, NmsWorkspa
 template <class T>
 struct Soa {
   T *x1, *y1, *x2, *y2, *area;
-  Soa(NmsWorkspace<T>& ws, std::size_t n) noexcept {
+  Soa(NmsScratch<T>& ws, std::size_t n) noexcept {
     T* base = ws.soa_.data();
     x1 = base;
     y1 = base + n;
@@ -74,7 +74,7 @@ inline constexpr double grid_max_relative_size = 0.08;
 /// not finite, every box has zero size or boxes are large relative to the scene (the grid would
 /// not prune enough); the caller then uses the linear kernel.
 template <class T>
-bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, NmsWorkspace<T>& ws) {
+bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, NmsScratch<T>& ws) {
   using P = nms_pos_t<T>;
   constexpr int num_levels = 6;
   double X0 = 0, X1 = 0, Y0 = 0, Y1 = 0, max_s = 0, sum_s = 0;
@@ -177,6 +177,32 @@ std::size_t greedy_prepared(const O& ov, Box* box, P* pos, std::size_t m, T thr,
     m = w;
   }
   return k;
+}
+
+/// Greedy NMS with any overlap policy `O` over the score ranks (`order`: rank -> input row of
+/// `boxes`, O::box_columns wide), one segment per class: segment s holds the ranks
+/// `ranks_by_group[starts[s] .. starts[s + 1])` (in rank order; null = the ranks themselves).
+/// Sets `flag[rank] = 1` for each kept rank (at most max_keep per segment). The prepared boxes are
+/// allocated per call (O(largest segment)).
+template <class O, class T, class Thr>
+void greedy_segments(const O& ov, const T* boxes, const std::int64_t* order, const std::int64_t* ranks_by_group,
+                     const std::size_t* starts, std::size_t num_segments, Thr thr, std::size_t max_keep,
+                     char* flag) {
+  using Box = decltype(ov.prepare(boxes));
+  std::size_t largest = 0;
+  for (std::size_t s = 0; s < num_segments; ++s) largest = std::max(largest, starts[s + 1] - starts[s]);
+  std::vector<Box> box(largest);
+  std::vector<std::int64_t> pos(largest), kept(largest);
+  for (std::size_t s = 0; s < num_segments; ++s) {
+    const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
+    for (std::size_t g = 0; g < m; ++g) {
+      const std::int64_t rank = ranks_by_group ? ranks_by_group[b + g] : static_cast<std::int64_t>(b + g);
+      box[g] = ov.prepare(boxes + O::box_columns * static_cast<std::size_t>(order[rank]));
+      pos[g] = rank;
+    }
+    const std::size_t k = greedy_prepared(ov, box.data(), pos.data(), m, thr, max_keep, kept.data());
+    for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
+  }
 }
 
 }  // namespace detail

@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(LOCUSKIT_DETAIL_NMS_KERNELS_HPP)
+#error "include detail/nms/kernels.hpp (it declares the per-architecture instantiations)"
+#endif
 // The greedy-NMS kernel: boxes already sorted by score and transposed to SoA; each kept box
 // suppresses the remaining candidates with one SIMD pass; suppressed boxes are tombstoned and
 // compacted away in bulk, so total work ~ kept x alive.
@@ -55,18 +58,27 @@ LOCUSKIT_FORCEINLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) noe
 /// (the arrays are overwritten: scratch), and so on. Writes the payloads of the kept boxes, in order,
 /// to `kept` (at most `max_keep`) and returns their count. The overlap is AxisAlignedIoU's (0 for
 /// degenerate pairs); NaN IoUs (NaN boxes, tombstones) never suppress.
+template <class Arch, class T>
+struct NmsGreedySoa {
+  using P = detail::nms_pos_t<T>;
+  static std::size_t run(T* x1, T* y1, T* x2, T* y2, T* area, P* pos, std::size_t m, T threshold,
+                         std::size_t max_keep, P* kept) noexcept;
+};
+
+/// simd::dispatch's functor for NmsGreedySoa.
 struct nms_greedy_soa {
   template <class Arch, class T, class P>
-  std::size_t operator()(Arch, T* x1, T* y1, T* x2, T* y2, T* area, P* pos, std::size_t m,
-                         T threshold, std::size_t max_keep, P* kept) const noexcept;
+  std::size_t operator()(Arch, T* x1, T* y1, T* x2, T* y2, T* area, P* pos, std::size_t m, T threshold,
+                         std::size_t max_keep, P* kept) const noexcept {
+    return NmsGreedySoa<Arch, T>::run(x1, y1, x2, y2, area, pos, m, threshold, max_keep, kept);
+  }
 };
 
 }  // namespace kernel
 
-template <class Arch, class T, class P>
-std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2, T* area, P* pos,
-                                               std::size_t m, T threshold, std::size_t max_keep,
-                                               P* kept) const noexcept {
+template <class Arch, class T>
+std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* area, P* pos, std::size_t m,
+                                               T threshold, std::size_t max_keep, P* kept) noexcept {
   // Suppressed boxes become tombstones (pos = -1, area = NaN so their IoU is NaN and never
   // suppresses again) instead of shifting the arrays on every pass: a pass then only loads, and
   // writes the few lanes it suppresses. The live range is compacted when a quarter is dead.
@@ -159,14 +171,6 @@ std::size_t kernel::nms_greedy_soa::operator()(Arch, T* x1, T* y1, T* x2, T* y2,
   return zero_exceeds ? run(std::true_type{}) : run(std::false_type{});
 }
 
-#define LOCUSKIT_NMS_GREEDY_INSTANCES(EXTERN, Arch)                                                 \
-  EXTERN template std::size_t kernel::nms_greedy_soa::operator()<Arch, float, std::int32_t>(        \
-      Arch, float*, float*, float*, float*, float*, std::int32_t*, std::size_t, float, std::size_t, \
-      std::int32_t*) const noexcept;                                                                \
-  EXTERN template std::size_t kernel::nms_greedy_soa::operator()<Arch, double, std::int64_t>(       \
-      Arch, double*, double*, double*, double*, double*, std::int64_t*, std::size_t, double,        \
-      std::size_t, std::int64_t*) const noexcept;
-LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_NMS_GREEDY_INSTANCES)
 
 }  // namespace locuskit
 

@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(LOCUSKIT_DETAIL_NMS_KERNELS_HPP)
+#error "include detail/nms/kernels.hpp (it declares the per-architecture instantiations)"
+#endif
 // Greedy NMS over a multi-level uniform grid: for large N the kept box only visits the grid cells
 // that can hold a box intersecting it (a pair that does not intersect has IoU 0 or NaN and never
 // suppresses when the threshold is >= 0), so the work is ~ kept x (nearby live boxes) instead of
@@ -54,17 +57,26 @@ namespace kernel {
 
 /// Greedy NMS over the grid (see file comment); `threshold` must be >= 0. Writes kept ranks to
 /// `kept` (at most max_keep), returns the count. Same result as nms_greedy_soa.
+template <class Arch, class T>
+struct NmsGreedyGrid {
+  using P = detail::nms_pos_t<T>;
+  static std::size_t run(const detail::NmsGridView<T, P>& g, T threshold, std::size_t max_keep, P* kept) noexcept;
+};
+
+/// simd::dispatch's functor for NmsGreedyGrid.
 struct nms_greedy_grid {
   template <class Arch, class T, class P>
   std::size_t operator()(Arch, const detail::NmsGridView<T, P>& g, T threshold, std::size_t max_keep,
-                         P* kept) const noexcept;
+                         P* kept) const noexcept {
+    return NmsGreedyGrid<Arch, T>::run(g, threshold, max_keep, kept);
+  }
 };
 
 }  // namespace kernel
 
-template <class Arch, class T, class P>
-std::size_t kernel::nms_greedy_grid::operator()(Arch, const detail::NmsGridView<T, P>& g, T threshold,
-                                                std::size_t max_keep, P* kept) const noexcept {
+template <class Arch, class T>
+std::size_t kernel::NmsGreedyGrid<Arch, T>::run(const detail::NmsGridView<T, P>& g, T threshold,
+                                                std::size_t max_keep, P* kept) noexcept {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
   const batch thr(threshold);
@@ -136,14 +148,6 @@ std::size_t kernel::nms_greedy_grid::operator()(Arch, const detail::NmsGridView<
   return k;
 }
 
-#define LOCUSKIT_NMS_GRID_INSTANCES(EXTERN, Arch)                                                        \
-  EXTERN template std::size_t kernel::nms_greedy_grid::operator()<Arch, float, std::int32_t>(            \
-      Arch, const detail::NmsGridView<float, std::int32_t>&, float, std::size_t, std::int32_t*)          \
-      const noexcept;                                                                                    \
-  EXTERN template std::size_t kernel::nms_greedy_grid::operator()<Arch, double, std::int64_t>(           \
-      Arch, const detail::NmsGridView<double, std::int64_t>&, double, std::size_t, std::int64_t*)        \
-      const noexcept;
-LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_NMS_GRID_INSTANCES)
 
 }  // namespace locuskit
 

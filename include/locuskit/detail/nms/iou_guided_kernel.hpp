@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(LOCUSKIT_DETAIL_NMS_KERNELS_HPP)
+#error "include detail/nms/kernels.hpp (it declares the per-architecture instantiations)"
+#endif
 // The IoU-guided NMS pass: one kept box against the live candidates in SoA form. Tests every IoU,
 // takes the maximum classification score of the hits and tombstones them (area = NaN, so their
 // IoU is NaN and never suppresses again). xsimd, not the auto-vectorizer: GCC does not if-convert
@@ -21,22 +24,32 @@ namespace kernel {
 /// Most kept boxes one pass serves (as the greedy kernel's block of heads).
 inline constexpr std::size_t iou_guided_block = 4;
 
-struct iou_guided_pass {
+template <class Arch, class T>
+struct IouGuidedPass {
   /// Candidates [begin, end) of the SoA arrays against the kept boxes `heads[0..num_heads)` (x1,
   /// y1, x2, y2, area each; num_heads <= iou_guided_block, in selection order): a candidate is a
   /// hit of the first head whose overlap (AxisAlignedIoU) exceeds `threshold`. Hits are tombstoned
   /// (area NaN); `best[h]` receives the max `cls` over head h's hits (-inf if none) and their
   /// total count is added to `*hits`. One pass reads the candidates once for all heads.
+  static void run(T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls, std::size_t begin,
+                  std::size_t end, const T (*heads)[5], std::size_t num_heads, T threshold, T* best,
+                  std::size_t* hits) noexcept;
+};
+
+/// simd::dispatch's functor for IouGuidedPass.
+struct iou_guided_pass {
   template <class Arch, class T>
   void operator()(Arch, T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls, std::size_t begin,
                   std::size_t end, const T (*heads)[5], std::size_t num_heads, T threshold, T* best,
-                  std::size_t* hits) const noexcept;
+                  std::size_t* hits) const noexcept {
+    IouGuidedPass<Arch, T>::run(area, x1, y1, x2, y2, cls, begin, end, heads, num_heads, threshold, best, hits);
+  }
 };
 
 template <class Arch, class T>
-void iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls,
+void IouGuidedPass<Arch, T>::run(T* area, const T* x1, const T* y1, const T* x2, const T* y2, const T* cls,
                                  std::size_t begin, std::size_t end, const T (*heads)[5], std::size_t num_heads,
-                                 T threshold, T* best, std::size_t* hits) const noexcept {
+                                 T threshold, T* best, std::size_t* hits) noexcept {
   using B = xsimd::batch<T, Arch>;
   constexpr std::size_t W = B::size;
   const T nan = std::numeric_limits<T>::quiet_NaN(), neg_inf = -std::numeric_limits<T>::infinity();
@@ -100,13 +113,5 @@ void iou_guided_pass::operator()(Arch, T* area, const T* x1, const T* y1, const 
 
 }  // namespace kernel
 
-#define LOCUSKIT_IOU_GUIDED_NMS_INSTANCES(EXTERN, Arch)                                                       \
-  EXTERN template void kernel::iou_guided_pass::operator()<Arch, float>(                                     \
-      Arch, float*, const float*, const float*, const float*, const float*, const float*, std::size_t,       \
-      std::size_t, const float (*)[5], std::size_t, float, float*, std::size_t*) const noexcept;              \
-  EXTERN template void kernel::iou_guided_pass::operator()<Arch, double>(                                    \
-      Arch, double*, const double*, const double*, const double*, const double*, const double*, std::size_t, \
-      std::size_t, const double (*)[5], std::size_t, double, double*, std::size_t*) const noexcept;
-LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_IOU_GUIDED_NMS_INSTANCES)
 
 }  // namespace locuskit

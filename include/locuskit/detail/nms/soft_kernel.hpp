@@ -1,4 +1,7 @@
 #pragma once
+#if !defined(LOCUSKIT_DETAIL_NMS_KERNELS_HPP)
+#error "include detail/nms/kernels.hpp (it declares the per-architecture instantiations)"
+#endif
 // Soft-NMS decay kernel: one SIMD pass over the candidates (SoA) finds the boxes that overlap the
 // selected one; only those (usually a few percent) get the scalar IoU and decay, so results are the
 // same bits on every architecture. The same pass tracks the maximum remaining score.
@@ -24,11 +27,20 @@ namespace kernel {
 /// score (their factor is exactly 1: exp(-0) or 1 - 0). Scores that drop below
 /// `min_score` (or become NaN) are set to -inf and counted in `*dropped`. Returns the maximum
 /// remaining score (-inf if none).
+template <class Arch, class T>
+struct SoftNmsDecay {
+  static T run(const T* a, T area_a, const T* x1, const T* y1, const T* x2, const T* y2, const T* area, T* s,
+               std::size_t m, bool linear, T thr, T sigma, T min_score, std::size_t* dropped) noexcept;
+};
+
+/// simd::dispatch's functor for SoftNmsDecay.
 struct soft_nms_decay {
   template <class Arch, class T>
   T operator()(Arch, const T* a, T area_a, const T* x1, const T* y1, const T* x2, const T* y2,
                const T* area, T* s, std::size_t m, bool linear, T thr, T sigma, T min_score,
-               std::size_t* dropped) const noexcept;
+               std::size_t* dropped) const noexcept {
+    return SoftNmsDecay<Arch, T>::run(a, area_a, x1, y1, x2, y2, area, s, m, linear, thr, sigma, min_score, dropped);
+  }
 };
 
 }  // namespace kernel
@@ -52,9 +64,9 @@ LOCUSKIT_FORCEINLINE void soft_decay_one(const T* a, T area_a, const T* b, T are
 }  // namespace detail
 
 template <class Arch, class T>
-T kernel::soft_nms_decay::operator()(Arch, const T* a, T area_a, const T* x1, const T* y1, const T* x2,
-                                     const T* y2, const T* area, T* s, std::size_t m, bool linear, T thr,
-                                     T sigma, T min_score, std::size_t* dropped) const noexcept {
+T kernel::SoftNmsDecay<Arch, T>::run(const T* a, T area_a, const T* x1, const T* y1, const T* x2, const T* y2,
+                                     const T* area, T* s, std::size_t m, bool linear, T thr, T sigma, T min_score,
+                                     std::size_t* dropped) noexcept {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
   const batch ax1(a[0]), ay1(a[1]), ax2(a[2]), ay2(a[3]), zero(T(0));
@@ -89,14 +101,6 @@ T kernel::soft_nms_decay::operator()(Arch, const T* a, T area_a, const T* x1, co
   return smax;
 }
 
-#define LOCUSKIT_SOFT_NMS_INSTANCES(EXTERN, Arch)                                                            \
-  EXTERN template float kernel::soft_nms_decay::operator()<Arch, float>(                                     \
-      Arch, const float*, float, const float*, const float*, const float*, const float*, const float*, float*, \
-      std::size_t, bool, float, float, float, std::size_t*) const noexcept;                                    \
-  EXTERN template double kernel::soft_nms_decay::operator()<Arch, double>(                                   \
-      Arch, const double*, double, const double*, const double*, const double*, const double*, const double*,  \
-      double*, std::size_t, bool, double, double, double, std::size_t*) const noexcept;
-LOCUSKIT_FOR_EACH_DISPATCH_ARCH(LOCUSKIT_SOFT_NMS_INSTANCES)
 
 }  // namespace locuskit
 
