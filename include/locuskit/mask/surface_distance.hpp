@@ -191,6 +191,16 @@ inline std::pair<std::vector<double>, std::vector<double>> surface_distances(
       hi[2] = std::max(hi[2], last + 1);
     }
   if (hi[0] == 0) return {};
+  if (std::max({hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]}) >= (std::size_t{1} << 30)) {
+    // The search keeps voxel coordinates (and their differences) in int32: longer axes take the
+    // EDT of the whole grid.
+    const std::size_t total = g.d[0] * g.d[1] * g.d[2];
+    std::vector<std::uint8_t> ea(total), eb(total);
+    surface_voxels(a, shape, ndim, full_connectivity, ea.data());
+    surface_voxels(b, shape, ndim, full_connectivity, eb.data());
+    return {directed_surface_distances(ea.data(), eb.data(), shape, ndim, spacing, par),
+            directed_surface_distances(eb.data(), ea.data(), shape, ndim, spacing, par)};
+  }
   // The box, zero-padded by one voxel on the mask's axes (outside the grid = background), plus
   // 8 bytes of slack at both ends for the 64-bit neighbour reads.
   const int first_axis = 3 - ndim;
