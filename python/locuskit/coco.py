@@ -290,6 +290,7 @@ class COCO:
         else:
             anns = copy.deepcopy(list(src))
         t = self._results
+        area_col, bbox_col = t["area"], t["bbox"]  # one view each (a table lookup builds a view)
         if anns and "bbox" in anns[0] and not anns[0]["bbox"] == []:
             for i, ann in enumerate(anns):
                 bb = ann["bbox"]
@@ -301,16 +302,16 @@ class COCO:
                 ann["iscrowd"] = 0
         elif anns and "segmentation" in anns[0]:
             for i, ann in enumerate(anns):
-                ann["area"] = float(t["area"][i])
+                ann["area"] = float(area_col[i])
                 if "bbox" not in ann:
-                    ann["bbox"] = [float(v) for v in t["bbox"][i]]
+                    ann["bbox"] = [float(v) for v in bbox_col[i]]
                 ann["id"] = i + 1
                 ann["iscrowd"] = 0
         else:  # keypoints: box and area from all keypoints
             for i, ann in enumerate(anns):
-                ann["area"] = float(t["area"][i])
+                ann["area"] = float(area_col[i])
                 ann["id"] = i + 1
-                ann["bbox"] = [float(v) for v in t["bbox"][i]]
+                ann["bbox"] = [float(v) for v in bbox_col[i]]
         gtds = self._gt_ref.dataset
         return {"info": copy.deepcopy(gtds.get("info", {})), "images": list(gtds.get("images", [])),
                 "categories": copy.deepcopy(gtds.get("categories", [])), "annotations": anns}

@@ -5,9 +5,9 @@ surface Dice, equal to MONAI 1.5 (``convention="monai"``, the default) or medpy 
 
 Both peers measure between **surface voxels** (``mask XOR erosion(mask)`` with the face-connected
 cross, the grid border counting as background) with an **exact** Euclidean distance transform in
-physical units (``spacing``); locuskit computes the surfaces and the transform in C++
-(Felzenszwalb-Huttenlocher separable EDT, bounding box of both surfaces only, several threads)
-and applies each peer's reductions:
+physical units (``spacing``); locuskit lists the surfaces in C++ and finds, for each surface voxel
+only, its exact nearest voxel of the other surface (a cell-grid search, several threads; the same
+values as the EDT bit for bit) and applies each peer's reductions:
 
 ============  =====================================  ======================================
               MONAI (default)                        medpy

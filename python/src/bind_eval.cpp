@@ -6,6 +6,7 @@
 #include <locuskit/eval/coco_results_reader.hpp>
 
 #include <cstring>
+#include <iterator>
 #include <memory>
 
 #include "arrays.hpp"
@@ -20,21 +21,25 @@ py::array_t<T> to_numpy(const std::vector<T>& v, std::vector<py::ssize_t> shape)
   return out;
 }
 
-py::dict table_to_dict(CocoTable&& t) {
-  const auto n = static_cast<py::ssize_t>(t.size());
-  py::dict d;
-  d["id"] = move_to_numpy(std::move(t.id), {n});
-  d["image_id"] = move_to_numpy(std::move(t.image_id), {n});
-  d["category_id"] = move_to_numpy(std::move(t.category_id), {n});
-  d["bbox"] = move_to_numpy(std::move(t.bbox), {n, 4});
-  d["area"] = move_to_numpy(std::move(t.area), {n});
-  d["iscrowd"] = move_to_numpy(std::move(t.iscrowd), {n});
-  if (t.score.size() == static_cast<std::size_t>(n)) d["score"] = move_to_numpy(std::move(t.score), {n});
-  else d["score"] = py::none();
-  d["num_keypoints"] = move_to_numpy(std::move(t.num_keypoints), {n});
-  const auto kv = static_cast<py::ssize_t>(t.keypoint_values);
-  if (t.keypoints.size() == static_cast<std::size_t>(n * kv)) d["keypoints"] = move_to_numpy(std::move(t.keypoints), {n, kv});
-  else d["keypoints"] = new_array<double>({n, 0});
+// The loaders' tables cross into Python as this class (the C++ CocoTable, owned), read like the
+// dict of arrays they used to be: t["bbox"], t.get("score"), t.keys(), dict(t). Columns are NumPy
+// views of the C++ vectors (no copy; each keeps the table alive); the evaluator reads the vectors
+// directly (annotations_of), so nothing is converted at each evaluation.
+struct PyCocoTable {
+  CocoTable t;
+};
+
+const char* const kTableKeys[] = {"id", "image_id", "category_id", "bbox", "area", "iscrowd", "score",
+                                  "num_keypoints", "keypoints", "missing", "segm_offset", "segm_counts",
+                                  "segm_size", "segm_kind", "segm_error"};
+
+template <class T>
+py::array column_view(const std::vector<T>& v, std::vector<py::ssize_t> shape, const py::object& owner) {
+  if (v.empty()) return new_array<T>(std::move(shape));
+  return py::array_t<T>(std::move(shape), v.data(), owner);
+}
+
+py::dict missing_of(const CocoTable& t) {
   py::dict missing;
   auto add = [&](const char* f, long i) {
     if (i >= 0) missing[f] = i;
@@ -46,16 +51,72 @@ py::dict table_to_dict(CocoTable&& t) {
   add("keypoints", t.first_missing_keypoints);
   add("num_keypoints", t.first_missing_num_keypoints);
   add("segmentation", t.first_missing_segmentation);
-  d["missing"] = missing;
+  return missing;
+}
+
+py::object table_item(const py::object& self, const std::string& key) {
+  const CocoTable& t = self.cast<const PyCocoTable&>().t;
+  const auto n = static_cast<py::ssize_t>(t.size());
+  if (key == "id") return column_view(t.id, {n}, self);
+  if (key == "image_id") return column_view(t.image_id, {n}, self);
+  if (key == "category_id") return column_view(t.category_id, {n}, self);
+  if (key == "bbox") return column_view(t.bbox, {n, 4}, self);
+  if (key == "area") return column_view(t.area, {n}, self);
+  if (key == "iscrowd") return column_view(t.iscrowd, {n}, self);
+  if (key == "score") return t.score.size() == t.size() ? py::object(column_view(t.score, {n}, self)) : py::none();
+  if (key == "num_keypoints") return column_view(t.num_keypoints, {n}, self);
+  if (key == "keypoints") {
+    const auto kv = static_cast<py::ssize_t>(t.keypoint_values);
+    if (t.keypoints.size() == static_cast<std::size_t>(n * kv)) return column_view(t.keypoints, {n, kv}, self);
+    return new_array<double>({n, 0});
+  }
+  if (key == "missing") return missing_of(t);
   // Segmentation: one RLE per row, ragged (counts of row n: segm_counts[segm_offset[n]:segm_offset[n+1]]).
-  d["segm_offset"] = move_to_numpy(std::move(t.segm_offset), {n + 1});
-  const auto nc = static_cast<py::ssize_t>(t.segm_counts.size());
-  d["segm_counts"] = move_to_numpy(std::move(t.segm_counts), {nc});
-  d["segm_size"] = move_to_numpy(std::move(t.segm_size), {n, 2});
-  d["segm_kind"] = move_to_numpy(std::move(t.segm_kind), {n});
-  if (t.first_invalid_segmentation >= 0) d["segm_error"] = t.segm_error;
-  else d["segm_error"] = py::none();
-  return d;
+  if (key == "segm_offset") return column_view(t.segm_offset, {static_cast<py::ssize_t>(t.segm_offset.size())}, self);
+  if (key == "segm_counts") return column_view(t.segm_counts, {static_cast<py::ssize_t>(t.segm_counts.size())}, self);
+  if (key == "segm_size") return column_view(t.segm_size, {n, 2}, self);
+  if (key == "segm_kind") return column_view(t.segm_kind, {n}, self);
+  if (key == "segm_error") return t.first_invalid_segmentation >= 0 ? py::object(py::str(t.segm_error)) : py::none();
+  throw py::key_error(key);
+}
+
+bool is_table_key(const std::string& key) {
+  for (const char* k : kTableKeys)
+    if (key == k) return true;
+  return false;
+}
+
+// What the evaluator reads of a loaded table: the same views as of its dict form (a column some
+// annotation lacks is null, as _coco._strip makes it), straight from the vectors.
+template <class T>
+const T* nonnull(const std::vector<T>& v) {
+  static const T zero{};
+  return v.empty() ? &zero : v.data();
+}
+
+CocoAnnotations annotations_of_table(const CocoTable& t) {
+  CocoAnnotations v;
+  const std::size_t n = t.size();
+  v.size = n;
+  v.id = nonnull(t.id);
+  v.image_id = nonnull(t.image_id);
+  v.category_id = nonnull(t.category_id);
+  v.bbox = t.first_missing_bbox < 0 ? nonnull(t.bbox) : nullptr;
+  v.area = t.first_missing_area < 0 ? nonnull(t.area) : nullptr;
+  v.iscrowd = t.first_missing_iscrowd < 0 ? nonnull(t.iscrowd) : nullptr;
+  v.score = t.first_missing_score < 0 && t.score.size() == n ? nonnull(t.score) : nullptr;
+  if (t.first_missing_keypoints < 0) {
+    v.keypoints = nonnull(t.keypoints);
+    v.keypoint_values = t.keypoints.size() == n * t.keypoint_values ? t.keypoint_values : 0;
+  }
+  v.num_keypoints = t.first_missing_num_keypoints < 0 ? nonnull(t.num_keypoints) : nullptr;
+  if (t.segm_kind.size() == n && t.segm_offset.size() == n + 1 && t.segm_size.size() == 2 * n) {
+    v.segm_kind = nonnull(t.segm_kind);
+    v.segm_offset = nonnull(t.segm_offset);
+    v.segm_size = nonnull(t.segm_size);
+    v.segm_counts = nonnull(t.segm_counts);
+  }
+  return v;
 }
 
 simdjson::padded_string text_of(const py::object& src, std::string& name) {
@@ -84,7 +145,7 @@ py::dict load_gt_py(const py::object& src) {
   d["image_height"] = to_numpy(gt.image_height, {ni});
   d["category_ids"] = to_numpy(gt.category_ids, {static_cast<py::ssize_t>(gt.category_ids.size())});
   d["category_names"] = gt.category_names;
-  d["annotations"] = table_to_dict(std::move(gt.annotations));
+  d["annotations"] = py::cast(PyCocoTable{std::move(gt.annotations)});
   py::dict lists;
   lists["images"] = gt.has_images, lists["categories"] = gt.has_categories, lists["annotations"] = gt.has_annotations;
   d["lists"] = lists;
@@ -92,7 +153,7 @@ py::dict load_gt_py(const py::object& src) {
 }
 
 // Results are streamed into columns (from the file in chunks, or from the bytes in place).
-py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty,
+py::object load_results_py(const py::object& src, const py::array& gt_image_ids, bool allow_empty,
                          const py::object& gt_image_height, const py::object& gt_image_width) {
   CocoGroundTruth gt;
   const auto n_img = gt_image_ids.ndim() == 1 ? gt_image_ids.shape(0) : -1;
@@ -120,7 +181,7 @@ py::dict load_results_py(const py::object& src, const py::array& gt_image_ids, b
     py::gil_scoped_release release;
     t = load_coco_results(path, gt, allow_empty);
   }
-  return table_to_dict(std::move(t));
+  return py::cast(PyCocoTable{std::move(t)});
 }
 
 // A results file read in chunks of rows (CocoResultsReader), for evaluations larger than memory.
@@ -150,13 +211,13 @@ std::unique_ptr<PyResultsReader> results_reader_py(const std::string& path, cons
   return r;
 }
 
-py::dict results_reader_next_py(PyResultsReader& self, std::size_t max_rows) {
+py::object results_reader_next_py(PyResultsReader& self, std::size_t max_rows) {
   CocoTable t;
   {
     py::gil_scoped_release release;
     t = self.reader->next(max_rows);
   }
-  return table_to_dict(std::move(t));
+  return py::cast(PyCocoTable{std::move(t)});
 }
 
 // Column of a table dict: None / absent -> nullptr, else a contiguous array of T with n rows.
@@ -183,7 +244,7 @@ const T* column(const py::dict& d, const char* key, const char* table, py::ssize
   return static_cast<const T*>(a.data());
 }
 
-CocoAnnotations view_of(const py::dict& d, const char* table) {
+CocoAnnotations view_of_dict(const py::dict& d, const char* table) {
   CocoAnnotations v;
   if (!d.contains("id")) throw std::invalid_argument(std::string(table) + ": missing 'id'");
   py::array ids = d["id"].cast<py::array>();
@@ -215,6 +276,14 @@ CocoAnnotations view_of(const py::dict& d, const char* table) {
         throw std::invalid_argument(std::string(table) + "['segm_offset']: must not decrease");
   }
   return v;
+}
+
+// A table argument: the bound CocoTable (read in place) or a dict of arrays (checked column by column).
+CocoAnnotations view_of(const py::object& table, const char* name) {
+  if (py::isinstance<PyCocoTable>(table)) return annotations_of_table(table.cast<const PyCocoTable&>().t);
+  if (!py::isinstance<py::dict>(table))
+    throw py::type_error(std::string(name) + ": expected a CocoTable or a dict of column arrays");
+  return view_of_dict(table.cast<py::dict>(), name);
 }
 
 IouType parse_iou_type(const std::string& s) {
@@ -254,7 +323,7 @@ struct PyEvaluation {
   CocoEvaluation ev;
 };
 
-PyEvaluation evaluate_py(const py::dict& gt, const py::dict& dt, const py::dict& params, bool record_matches) {
+PyEvaluation evaluate_py(const py::object& gt, const py::object& dt, const py::dict& params, bool record_matches) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const CocoParams p = params_of(params);
   PyEvaluation out;
@@ -275,7 +344,7 @@ py::tuple arrays_of(const CocoAccumulation& acc) {
 // One evaluation in one call (evaluate + accumulate + summarize, GIL released throughout):
 // (precision, recall, scores, stats or None, summary lines). stats is None where pycocotools'
 // summarize() raises IndexError (fewer than 3 maxDets, ...): the arrays are still valid.
-py::tuple evaluate_accumulate_py(const py::dict& gt, const py::dict& dt, const py::dict& params) {
+py::tuple evaluate_accumulate_py(const py::object& gt, const py::object& dt, const py::dict& params) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const CocoParams p = params_of(params);
   CocoAccumulation acc;
@@ -636,11 +705,46 @@ void bind_eval(py::module_& parent) {
       .def_readwrite("useCats", &CocoParams::use_cats)
       .def_readwrite("kpt_oks_sigmas", &CocoParams::kpt_oks_sigmas)
       .def_readwrite("dilation_ratio", &CocoParams::dilation_ratio);
+  py::class_<PyCocoTable>(m, "CocoTable",
+                          "A loaded COCO annotation or result table (C++ CocoTable), read like a dict of "
+                          "column arrays: t['bbox'] (N, 4), t.get('score'), t.keys(), dict(t). Columns are "
+                          "views of the C++ data, no copy; the evaluator reads the table in place.")
+      .def("__getitem__", &table_item, py::arg("key"))
+      .def("get", [](const py::object& self, const std::string& key, const py::object& fallback) {
+             return is_table_key(key) ? table_item(self, key) : fallback;
+           }, py::arg("key"), py::arg("default") = py::none())
+      .def("__contains__", [](const PyCocoTable&, const py::object& key) {
+             return py::isinstance<py::str>(key) && is_table_key(key.cast<std::string>());
+           })
+      .def("keys", [](const PyCocoTable&) {
+             py::list keys;
+             for (const char* k : kTableKeys) keys.append(k);
+             return keys;
+           })
+      .def("__iter__", [](const PyCocoTable&) {
+             py::list keys;
+             for (const char* k : kTableKeys) keys.append(k);
+             return py::iter(keys);
+           })
+      .def("values", [](const py::object& self) {
+             py::list out;
+             for (const char* k : kTableKeys) out.append(table_item(self, k));
+             return out;
+           })
+      .def("items", [](const py::object& self) {
+             py::list out;
+             for (const char* k : kTableKeys) out.append(py::make_tuple(k, table_item(self, k)));
+             return out;
+           })
+      .def("__len__", [](const PyCocoTable&) { return std::size(kTableKeys); })
+      .def_property_readonly("num_rows", [](const PyCocoTable& t) { return t.t.size(); })
+      .def("__repr__", [](const PyCocoTable& t) { return "<CocoTable of " + std::to_string(t.t.size()) + " rows>"; });
   m.def("coco_load_gt", &load_gt_py, py::arg("source"),
-        "Parses a COCO ground-truth file (path) or JSON bytes into column arrays (simdjson).");
+        "Parses a COCO ground-truth file (path) or JSON bytes (simdjson): a dict of the image and category "
+        "arrays with the annotations as a CocoTable.");
   m.def("coco_load_results", &load_results_py, py::arg("source"), py::arg("gt_image_ids"),
         py::arg("allow_empty") = false, py::arg("gt_image_height") = py::none(), py::arg("gt_image_width") = py::none(),
-        "Parses a COCO results file (path) or JSON bytes as COCO.loadRes does.");
+        "Parses a COCO results file (path) or JSON bytes as COCO.loadRes does, into a CocoTable.");
   py::class_<PyEvaluation>(m, "CocoEvaluation")
       .def("accumulate", &accumulate_py, py::arg("rec_thrs") = py::none())
       .def_property_readonly("num_results", [](const PyEvaluation& e) { return e.ev.dt_score.size(); })

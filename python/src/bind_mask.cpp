@@ -295,7 +295,15 @@ py::tuple surface_distances_py(const py::array& pred, const py::array& gt, const
   const auto n = static_cast<std::size_t>(pred.size());
   const auto* p = static_cast<const std::uint8_t*>(pred.data());
   const auto* g = static_cast<const std::uint8_t*>(gt.data());
-  for (std::size_t i = 0; i < n; ++i)
+  // 0/1 bytes, 8 at a time; the first offending byte is located only on failure.
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t wp, wg;
+    std::memcpy(&wp, p + i, 8);
+    std::memcpy(&wg, g + i, 8);
+    if ((wp | wg) & 0xFEFEFEFEFEFEFEFEull) break;
+  }
+  for (; i < n; ++i)
     if (p[i] > 1 || g[i] > 1)
       throw std::invalid_argument(std::string(p[i] > 1 ? "pred" : "gt") + ": mask is not binary (value " +
                                   std::to_string(p[i] > 1 ? p[i] : g[i]) + "); pass 0/1 or bool");

@@ -10,11 +10,13 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <utility>
 #include <vector>
 
 #include "../parallel.hpp"
+#include "../detail/mask/nearest_surface.hpp"
 #include "distance_transform.hpp"
 
 namespace locuskit {
@@ -144,10 +146,31 @@ inline std::vector<double> directed_surface_distances(const std::uint8_t* from_e
   return out;
 }
 
+namespace detail {
+// Any byte of [p, p + n) nonzero, 8 at a time.
+inline bool any_set(const std::uint8_t* p, std::size_t n) noexcept {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w) return true;
+  }
+  for (; i < n; ++i)
+    if (p[i]) return true;
+  return false;
+}
+}  // namespace detail
+
 /// Both directed distance sets of two masks, `first` = `a` surface -> `b` surface, `second` = the
-/// reverse (see directed_surface_distances), computed on the bounding box of `a | b` grown by one
-/// voxel (MONAI's crop; the grid border still counts as background, so the surfaces are those of
-/// the whole grid). `full_connectivity` as in surface_voxels. O(N) scan + O(box * ndim).
+/// reverse, each in C order of the surface voxels and equal, bit for bit, to
+/// directed_surface_distances on the surfaces of the whole grid (surface_voxels with
+/// `full_connectivity`; the grid border counts as background).
+/// Only the surfaces are visited: one O(N) scan for the bounding box of `a | b`, the surface voxels
+/// listed from that box, then for each surface voxel an exact nearest-voxel search over the other
+/// surface in a cell grid (detail/mask/nearest_surface.hpp): about O(S * r^2) for S surface voxels
+/// at typical distance r, against O(box volume) for the EDT. When the surfaces lie so far apart that
+/// the search would visit more cells than the box has voxels, the EDT of the box answers instead
+/// (same values). Queries are split over `par` threads; the result does not depend on the count.
 inline std::pair<std::vector<double>, std::vector<double>> surface_distances(
     const std::uint8_t* a, const std::uint8_t* b, const std::size_t* shape, int ndim, const double* spacing,
     bool full_connectivity, Parallel par = {}) {
@@ -156,13 +179,10 @@ inline std::pair<std::vector<double>, std::vector<double>> surface_distances(
   for (std::size_t z = 0; z < g.d[0]; ++z)
     for (std::size_t y = 0; y < g.d[1]; ++y) {
       const std::size_t row = g.index(z, y, 0);
-      std::size_t first = g.d[2], last = 0;
-      for (std::size_t x = 0; x < g.d[2]; ++x)
-        if (a[row + x] | b[row + x]) {
-          first = std::min(first, x);
-          last = x;
-        }
-      if (first == g.d[2]) continue;
+      if (!detail::any_set(a + row, g.d[2]) && !detail::any_set(b + row, g.d[2])) continue;
+      std::size_t first = 0, last = g.d[2] - 1;
+      while (!(a[row + first] | b[row + first])) ++first;
+      while (!(a[row + last] | b[row + last])) --last;
       lo[0] = std::min(lo[0], z);
       hi[0] = std::max(hi[0], z + 1);
       lo[1] = std::min(lo[1], y);
@@ -171,27 +191,71 @@ inline std::pair<std::vector<double>, std::vector<double>> surface_distances(
       hi[2] = std::max(hi[2], last + 1);
     }
   if (hi[0] == 0) return {};
-  for (int axis = 0; axis < 3; ++axis) {  // one voxel of margin where the grid has it
-    lo[axis] = lo[axis] > 0 ? lo[axis] - 1 : 0;
-    hi[axis] = std::min(hi[axis] + 1, g.d[axis]);
+  if (std::max({hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]}) >= (std::size_t{1} << 30)) {
+    // The search keeps voxel coordinates (and their differences) in int32: longer axes take the
+    // EDT of the whole grid.
+    const std::size_t total = g.d[0] * g.d[1] * g.d[2];
+    std::vector<std::uint8_t> ea(total), eb(total);
+    surface_voxels(a, shape, ndim, full_connectivity, ea.data());
+    surface_voxels(b, shape, ndim, full_connectivity, eb.data());
+    return {directed_surface_distances(ea.data(), eb.data(), shape, ndim, spacing, par),
+            directed_surface_distances(eb.data(), ea.data(), shape, ndim, spacing, par)};
   }
-  const std::size_t box[3] = {hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]};
-  const std::size_t n = box[0] * box[1] * box[2];
-  std::vector<std::uint8_t> ca(n), cb(n), ea(n), eb(n);
-  for (std::size_t z = 0; z < box[0]; ++z)
-    for (std::size_t y = 0; y < box[1]; ++y) {
-      const std::size_t src = g.index(z + lo[0], y + lo[1], lo[2]), dst = (z * box[1] + y) * box[2];
-      std::copy(a + src, a + src + box[2], ca.begin() + static_cast<std::ptrdiff_t>(dst));
-      std::copy(b + src, b + src + box[2], cb.begin() + static_cast<std::ptrdiff_t>(dst));
+  // The box, zero-padded by one voxel on the mask's axes (outside the grid = background), plus
+  // 8 bytes of slack at both ends for the 64-bit neighbour reads.
+  const int first_axis = 3 - ndim;
+  std::size_t pad[3], pd[3];
+  for (int axis = 0; axis < 3; ++axis) {
+    pad[axis] = axis >= first_axis ? 1 : 0;
+    pd[axis] = hi[axis] - lo[axis] + 2 * pad[axis];
+  }
+  const std::size_t slack = 8, volume = pd[0] * pd[1] * pd[2];
+  std::vector<std::ptrdiff_t> offsets;  // the structuring element's neighbours, linear in the padded box
+  for (int dz = -1; dz <= 1; ++dz)
+    for (int dy = -1; dy <= 1; ++dy)
+      for (int dx = -1; dx <= 1; ++dx) {
+        const int off[3] = {dz, dy, dx};
+        int nonzero = 0;
+        bool valid = true;
+        for (int axis = 0; axis < 3; ++axis)
+          if (off[axis] != 0) {
+            valid = valid && axis >= first_axis;
+            ++nonzero;
+          }
+        if (!valid || nonzero == 0 || (!full_connectivity && nonzero != 1)) continue;
+        offsets.push_back((static_cast<std::ptrdiff_t>(dz) * static_cast<std::ptrdiff_t>(pd[1]) + dy) *
+                              static_cast<std::ptrdiff_t>(pd[2]) + dx);
+      }
+  std::vector<detail::Voxel> surface[2];
+  {
+    std::vector<std::uint8_t> padded(volume + 2 * slack);
+    const std::uint8_t* masks[2] = {a, b};
+    for (int m = 0; m < 2; ++m) {
+      for (std::size_t z = lo[0]; z < hi[0]; ++z)
+        for (std::size_t y = lo[1]; y < hi[1]; ++y) {
+          const std::size_t dst = slack + ((z - lo[0] + pad[0]) * pd[1] + (y - lo[1] + pad[1])) * pd[2] + pad[2];
+          std::memcpy(padded.data() + dst, masks[m] + g.index(z, y, lo[2]), hi[2] - lo[2]);
+        }
+      detail::list_surface(padded.data() + slack, pd, pad, offsets, surface[m]);
     }
-  // Crop sides are either the grid border or a margin of zeros: "outside = background" holds.
-  const std::size_t* crop_shape = box + (3 - ndim);  // a 2-D grid is the (1, h, w) box
-  surface_voxels(ca.data(), crop_shape, ndim, full_connectivity, ea.data());
-  surface_voxels(cb.data(), crop_shape, ndim, full_connectivity, eb.data());
+  }
   double sp[3] = {1, 1, 1};
   for (int axis = 0; axis < ndim; ++axis) sp[3 - ndim + axis] = spacing[axis];
-  return {directed_surface_distances(ea.data(), eb.data(), box, 3, sp, par),
-          directed_surface_distances(eb.data(), ea.data(), box, 3, sp, par)};
+  const std::size_t box[3] = {hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]};
+  const std::size_t box_volume = box[0] * box[1] * box[2];
+  std::pair<std::vector<double>, std::vector<double>> out;
+  std::vector<double>* dist[2] = {&out.first, &out.second};
+  for (int from = 0; from < 2; ++from) {
+    const auto& queries = surface[from];
+    const auto& targets = surface[1 - from];
+    if (detail::nearest_surface_distances(queries, targets, box, sp, box_volume, par, *dist[from])) continue;
+    // Far apart: the EDT of the box, read at the query voxels.
+    std::vector<std::uint8_t> q_edges(box_volume, 0), t_edges(box_volume, 0);
+    for (const auto& v : queries) q_edges[(static_cast<std::size_t>(v[0]) * box[1] + static_cast<std::size_t>(v[1])) * box[2] + static_cast<std::size_t>(v[2])] = 1;
+    for (const auto& v : targets) t_edges[(static_cast<std::size_t>(v[0]) * box[1] + static_cast<std::size_t>(v[1])) * box[2] + static_cast<std::size_t>(v[2])] = 1;
+    *dist[from] = directed_surface_distances(q_edges.data(), t_edges.data(), box, 3, sp, par);
+  }
+  return out;
 }
 
 }  // namespace locuskit

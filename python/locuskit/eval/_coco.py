@@ -207,7 +207,11 @@ def evaluate_accumulate(gt: dict, dt: dict, params: dict):
     return _core.eval.coco_evaluate_accumulate(_strip(gt), _strip(dt), core_p)
 
 
-def _strip(t: dict) -> dict:
+def _strip(t):
+    """What _core reads of a table: a loaded CocoTable as it is (read in place, its missing
+    columns known natively); a dict of arrays without 'missing', its missing columns None."""
+    if isinstance(t, _core.eval.CocoTable):
+        return t
     out = {k: v for k, v in t.items() if k != "missing"}
     for f in ("bbox", "area", "iscrowd", "score", "keypoints", "num_keypoints"):
         if f in t.get("missing", {}):

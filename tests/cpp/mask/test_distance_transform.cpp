@@ -84,3 +84,37 @@ TEST_CASE("surface distances: the cropped pair equals the full-grid surfaces and
     }
   }
 }
+
+TEST_CASE("surface distances: nearest-surface search equals the EDT, near, far and anisotropic") {
+  // Exercises the grid search's three regimes against the EDT of the whole grid: nearby cells,
+  // cells beyond the precomputed offsets (sparse surfaces far apart, thin anisotropic cells), and
+  // the fallback to the EDT (a large surface facing one far voxel).
+  std::mt19937 rng(5);
+  const double spacings[6] = {0.3, 0.5, 0.8, 1.0, 1.5, 4.0};
+  for (int trial = 0; trial < 120; ++trial) {
+    const int ndim = 2 + trial % 2;
+    const std::size_t shape[3] = {1 + rng() % (ndim == 3 ? 20 : 60), 1 + rng() % (ndim == 3 ? 40 : 60), 1 + rng() % 40};
+    const double sp[3] = {spacings[rng() % 6], spacings[rng() % 6], spacings[rng() % 6]};
+    const std::size_t n = shape[0] * shape[1] * (ndim == 3 ? shape[2] : 1);
+    std::vector<std::uint8_t> a(n), b(n), ea(n), eb(n);
+    const unsigned density_a = 2 + rng() % 300, density_b = 2 + rng() % 300;
+    for (auto& v : a) v = rng() % density_a == 0;
+    for (auto& v : b) v = rng() % density_b == 0;
+    if (trial % 7 == 0) std::fill(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n / 3), std::uint8_t{1});
+    if (trial % 11 == 0) {  // one voxel in the far corner facing a slab: the EDT fallback
+      std::fill(b.begin(), b.end(), std::uint8_t{0});
+      b[n - 1] = 1;
+    }
+    for (bool full : {false, true}) {
+      locuskit::surface_voxels(a.data(), shape, ndim, full, ea.data());
+      locuskit::surface_voxels(b.data(), shape, ndim, full, eb.data());
+      const auto ab = locuskit::directed_surface_distances(ea.data(), eb.data(), shape, ndim, sp);
+      const auto ba = locuskit::directed_surface_distances(eb.data(), ea.data(), shape, ndim, sp);
+      const auto both = locuskit::surface_distances(a.data(), b.data(), shape, ndim, sp, full,
+                                                    locuskit::Parallel{1 + trial % 3});
+      CAPTURE(trial);
+      CHECK(both.first == ab);
+      CHECK(both.second == ba);
+    }
+  }
+}
