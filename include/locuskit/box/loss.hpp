@@ -75,6 +75,9 @@ LOCUSKIT_FORCEINLINE V box_loss_pair(const V (&p)[4], const V (&g)[4], const Los
   const V x1 = p[0], y1 = p[1], x2 = p[2], y2 = p[3];
   const V x1g = g[0], y1g = g[1], x2g = g[2], y2g = g[3];
   const V one = c.one;
+  // Negation as 0 - x: xsimd's AVX-512 negation is a subtraction from 0 (it maps +0 to +0), so
+  // writing it the same way on every path keeps the sign of zero gradients identical to the oracle.
+  auto neg = [&](const V& x) { return c.zero - x; };
   // d max(p, g) / dp: 1, 1/2 at a tie, 0 otherwise (torch autograd); min likewise.
   auto dmax = [&](const V& a, const V& b) { return Ops::flag(a > b, one) + c.half * Ops::flag(a == b, one); };
   auto dmin = [&](const V& a, const V& b) { return Ops::flag(a < b, one) + c.half * Ops::flag(a == b, one); };
@@ -93,12 +96,12 @@ LOCUSKIT_FORCEINLINE V box_loss_pair(const V (&p)[4], const V (&g)[4], const Los
 
   // Gradients of inter and iou with respect to (x1, y1, x2, y2) of the prediction.
   V d_inter[4], d_iou[4], d_loss[4];
-  const V d_area[4] = {-h, -w, h, w};
+  const V d_area[4] = {neg(h), neg(w), h, w};
   if constexpr (Grad) {
     // Masked rather than branched on (overlap is a coin flip too); finite inputs, so 0 * x = 0.
     const V ov = Ops::flag(overlap, one);
-    d_inter[0] = -(ih * ov) * dmax(x1, x1g);
-    d_inter[1] = -(iw * ov) * dmax(y1, y1g);
+    d_inter[0] = neg(ih * ov) * dmax(x1, x1g);
+    d_inter[1] = neg(iw * ov) * dmax(y1, y1g);
     d_inter[2] = (ih * ov) * dmin(x2, x2g);
     d_inter[3] = (iw * ov) * dmin(y2, y2g);
     // One reciprocal per pair instead of a division per coordinate (the forward value keeps
@@ -114,7 +117,7 @@ LOCUSKIT_FORCEINLINE V box_loss_pair(const V (&p)[4], const V (&g)[4], const Los
   if constexpr (K == BoxLossKind::iou) {
     loss = one - iou;
     if constexpr (Grad)
-      for (int k = 0; k < 4; ++k) d_loss[k] = -d_iou[k];
+      for (int k = 0; k < 4; ++k) d_loss[k] = neg(d_iou[k]);
   } else {
     // Smallest enclosing box (not clamped in the losses).
     const V xc1 = Ops::min(x1, x1g), yc1 = Ops::min(y1, y1g);
@@ -131,11 +134,11 @@ LOCUSKIT_FORCEINLINE V box_loss_pair(const V (&p)[4], const V (&g)[4], const Los
       loss = one - (iou - pen);
       if constexpr (Grad) {
         const V inv_denc = Ops::select(pen_degenerate, c.zero, one / denc);
-        const V d_c[4] = {-s_x1 * ch, cw * -s_y1, s_x2 * ch, cw * s_y2};
+        const V d_c[4] = {neg(s_x1) * ch, cw * neg(s_y1), s_x2 * ch, cw * s_y2};
         for (int k = 0; k < 4; ++k) {
           const V d_uni = d_area[k] - d_inter[k];
           const V d_pen = Ops::select(pen_degenerate, c.pen_deg, ((d_c[k] - d_uni) - pen * d_c[k]) * inv_denc);
-          d_loss[k] = -d_iou[k] + d_pen;
+          d_loss[k] = neg(d_iou[k]) + d_pen;
         }
       }
     } else {
@@ -151,10 +154,10 @@ LOCUSKIT_FORCEINLINE V box_loss_pair(const V (&p)[4], const V (&g)[4], const Los
       if constexpr (Grad) {
         const V d_centres[4] = {dx, dy, dx, dy};
         const V inv_diag = Ops::select(rho_degenerate, c.zero, one / diag);
-        const V d_diag[4] = {c.two * cw * -s_x1, c.two * ch * -s_y1, c.two * cw * s_x2, c.two * ch * s_y2};
+        const V d_diag[4] = {c.two * cw * neg(s_x1), c.two * ch * neg(s_y1), c.two * cw * s_x2, c.two * ch * s_y2};
         for (int k = 0; k < 4; ++k) {
           const V d_rho = Ops::select(rho_degenerate, c.pen_deg, (d_centres[k] - rho * d_diag[k]) * inv_diag);
-          d_loss[k] = -d_iou[k] + d_rho;
+          d_loss[k] = neg(d_iou[k]) + d_rho;
         }
       }
       if constexpr (K == BoxLossKind::ciou) {
@@ -171,9 +174,9 @@ LOCUSKIT_FORCEINLINE V box_loss_pair(const V (&p)[4], const V (&g)[4], const Los
           const auto flat = r2 == c.zero;
           const V inv_r2 = Ops::select(flat, c.zero, one / r2);
           const V da_dw = Ops::select(flat, c.pen_deg, h * inv_r2);
-          const V da_dh = Ops::select(flat, c.pen_deg, -w * inv_r2);
-          const V dv_dat = -c.two * c.ciou_k * diff;  // d v / d atan(w/h) of the prediction
-          const V dv[4] = {-dv_dat * da_dw, -dv_dat * da_dh, dv_dat * da_dw, dv_dat * da_dh};
+          const V da_dh = Ops::select(flat, c.pen_deg, neg(w) * inv_r2);
+          const V dv_dat = neg(c.two) * c.ciou_k * diff;  // d v / d atan(w/h) of the prediction
+          const V dv[4] = {neg(dv_dat) * da_dw, neg(dv_dat) * da_dh, dv_dat * da_dw, dv_dat * da_dh};
           for (int k = 0; k < 4; ++k) d_loss[k] += alpha * dv[k];
         }
       }
