@@ -5,7 +5,10 @@ inverted as an untrained head emits), float32 CPU tensors, ``reduction="mean"``,
 (and, with ``--both``, the targets) require grad; one step = loss(pred, target) + backward().
 Reported: median CPU time (process time) over ``--repeat`` steps after warm-up, single thread on
 both sides (``--threads`` to change), and the load average at the start.
-Also: ``box_iou`` 1000 x 1000 and 5000 x 2000 (4 and 40 MB results) with and without a reused
+Also: ``nms`` on torch tensors called in a loop of 1000 (1, 1k and 10k detector-like boxes, IoU
+0.5): locuskit vs torchvision per call (median CPU time of 5 loops); the 1-box call is the fixed
+per-call overhead (tensors in and out, argument checks, binding), since its kernel does nothing.
+And: ``box_iou`` 1000 x 1000 and 5000 x 2000 (4 and 40 MB results) with and without a reused
 ``out=`` buffer, and torchvision's ``box_iou`` on the same boxes.
 Usage: .venv/bin/python bench/python/bench_torch.py [--n 100000] [--repeat 30]
 """
@@ -77,6 +80,28 @@ def main():
             res[lib] = median_cpu(step, args.repeat)
         print(f"{name:<28}{res['torchvision'] * 1e3:>16.2f}{res['locuskit'] * 1e3:>14.2f}"
               f"{res['torchvision'] / res['locuskit']:>7.1f}x")
+
+    from locuskit.benchmarks import clustered_boxes
+
+    def per_call(fn, calls=1000, loops=5):
+        fn()
+        cpus = []
+        for _ in range(loops):
+            c0 = time.process_time()
+            for _ in range(calls):
+                fn()
+            cpus.append((time.process_time() - c0) / calls)
+        return statistics.median(cpus)
+
+    print(f"nms on float32 tensors, loop of 1000 calls, median CPU time per call of 5 loops, load {os.getloadavg()[0]:.2f}")
+    for n in (1, 1000, 10000):
+        boxes, scores = clustered_boxes(np.random.default_rng(0), max(n, 2))
+        tb, ts = torch.from_numpy(boxes[:n]), torch.from_numpy(scores[:n])
+        assert torch.equal(locuskit.nms(tb, ts, 0.5), tvops.nms(tb, ts, 0.5))
+        ours = per_call(lambda: locuskit.nms(tb, ts, 0.5))
+        theirs = per_call(lambda: tvops.nms(tb, ts, 0.5), calls=1000 if n <= 1000 else 100)
+        print(f"  nms N={n:<6} torchvision {theirs * 1e6:9.1f} us   locuskit {ours * 1e6:9.1f} us   "
+              f"{theirs / ours:6.1f}x   (same kept indices)")
 
     for n, m, calls in ((1000, 1000, 200), (5000, 2000, 20)):  # 4 MB and 40 MB float32 results
         b = torch.from_numpy(pairs(n, 2)[1])

@@ -99,6 +99,48 @@ struct Overlap {
   double area_b;
 };
 
+}  // namespace rotated
+
+namespace detail {
+namespace rotated {
+/// The clipping step of rotated_overlap: the subject box (pose in double) expressed in the frame of
+/// the window box, whose angle's cos/sin (`cw`, `sw`: sin already signed by the convention) are
+/// given, clipped to the window; the area, capped at `smaller` (the window's area).
+LOCUSKIT_HOST_DEVICE inline double window_clip_area(double win_cx, double win_cy, double win_angle, double win_w,
+                                                    double win_h, double cw, double sw, double sub_cx, double sub_cy,
+                                                    double sub_angle, double sub_w, double sub_h, bool deg,
+                                                    double sign, double smaller) noexcept {
+  // Subject pose in the window's frame: centre offset rotated by −φ_win, relative angle φ_sub − φ_win.
+  double cr, sr;
+  locuskit::rotated::angle_cos_sin(sub_angle - win_angle, deg, &cr, &sr);
+  sr *= sign;
+  const double dx = sub_cx - win_cx;
+  const double dy = sub_cy - win_cy;
+  const double ox = cw * dx + sw * dy, oy = cw * dy - sw * dx;
+
+  const double hw = 0.5 * sub_w, hh = 0.5 * sub_h;
+  const double ax = cr * hw, ay = sr * hw, bx = -sr * hh, by = cr * hh;
+  double poly[2 * polygon_capacity], tmp[2 * polygon_capacity];
+  // Counter-clockwise (y up) local order (+,+), (−,+), (−,−), (+,−).
+  poly[0] = ox + ax + bx, poly[1] = oy + ay + by;
+  poly[2] = ox - ax + bx, poly[3] = oy - ay + by;
+  poly[4] = ox - ax - bx, poly[5] = oy - ay - by;
+  poly[6] = ox + ax - bx, poly[7] = oy + ay - by;
+  const double wx = 0.5 * win_w, wy = 0.5 * win_h;
+  int n = clip_by_axis(poly, 4, tmp, 0, wx, true);
+  if (n >= 3) n = clip_by_axis(tmp, n, poly, 0, -wx, false);
+  if (n >= 3) n = clip_by_axis(poly, n, tmp, 1, wy, true);
+  if (n >= 3) n = clip_by_axis(tmp, n, poly, 1, -wy, false);
+  if (n < 3) return 0.0;
+  const double inter = 0.5 * std::fabs(twice_signed_area(poly, n));
+  // The clipped polygon cannot exceed the window; rounding must not make it (IoU stays <= 1).
+  return inter < smaller ? inter : smaller;
+}
+}  // namespace rotated
+}  // namespace detail
+
+namespace rotated {
+
 /// Intersection area and both areas of rotated boxes `a`, `b` (5 scalars each), exact mode (see the
 /// file comment). A box of zero area intersects nothing. NaN in, NaN or 0 out (never UB).
 template <class T>
@@ -125,39 +167,77 @@ LOCUSKIT_HOST_DEVICE inline Overlap rotated_overlap(const T* a, const T* b, Angl
   const bool a_is_window = r.area_a <= r.area_b;
   const T* win = a_is_window ? a : b;
   const T* sub = a_is_window ? b : a;
-  const double win_w = a_is_window ? wa : wb, win_h = a_is_window ? ha : hb;
-  const double sub_w = a_is_window ? wb : wa, sub_h = a_is_window ? hb : ha;
   const bool deg = uses_degrees(convention);
   const double sign = rotation_sign(convention);
-
-  // Subject pose in the window's frame: centre offset rotated by −φ_win, relative angle φ_sub − φ_win.
-  double cw, sw, cr, sr;
+  double cw, sw;
   angle_cos_sin(static_cast<double>(win[4]), deg, &cw, &sw);
   sw *= sign;
-  angle_cos_sin(static_cast<double>(sub[4]) - static_cast<double>(win[4]), deg, &cr, &sr);
-  sr *= sign;
-  const double dx = static_cast<double>(sub[0]) - static_cast<double>(win[0]);
-  const double dy = static_cast<double>(sub[1]) - static_cast<double>(win[1]);
-  const double ox = cw * dx + sw * dy, oy = cw * dy - sw * dx;
+  r.intersection = detail::rotated::window_clip_area(
+      static_cast<double>(win[0]), static_cast<double>(win[1]), static_cast<double>(win[4]),
+      a_is_window ? wa : wb, a_is_window ? ha : hb, cw, sw, static_cast<double>(sub[0]),
+      static_cast<double>(sub[1]), static_cast<double>(sub[4]), a_is_window ? wb : wa, a_is_window ? hb : ha,
+      deg, sign, a_is_window ? r.area_a : r.area_b);
+  return r;
+}
 
-  const double hw = 0.5 * sub_w, hh = 0.5 * sub_h;
-  const double ax = cr * hw, ay = sr * hw, bx = -sr * hh, by = cr * hh;
-  double poly[2 * detail::rotated::polygon_capacity], tmp[2 * detail::rotated::polygon_capacity];
-  // Counter-clockwise (y up) local order (+,+), (−,+), (−,−), (+,−).
-  poly[0] = ox + ax + bx, poly[1] = oy + ay + by;
-  poly[2] = ox - ax + bx, poly[3] = oy - ay + by;
-  poly[4] = ox - ax - bx, poly[5] = oy - ay - by;
-  poly[6] = ox + ax - bx, poly[7] = oy + ay - by;
-  const double wx = 0.5 * win_w, wy = 0.5 * win_h;
-  int n = detail::rotated::clip_by_axis(poly, 4, tmp, 0, wx, true);
-  if (n >= 3) n = detail::rotated::clip_by_axis(tmp, n, poly, 0, -wx, false);
-  if (n >= 3) n = detail::rotated::clip_by_axis(poly, n, tmp, 1, wy, true);
-  if (n >= 3) n = detail::rotated::clip_by_axis(tmp, n, poly, 1, -wy, false);
-  if (n < 3) return r;
-  double inter = 0.5 * std::fabs(detail::rotated::twice_signed_area(poly, n));
-  // The clipped polygon cannot exceed the window; rounding must not make it (IoU stays <= 1).
-  const double smaller = a_is_window ? r.area_a : r.area_b;
-  r.intersection = inter < smaller ? inter : smaller;
+/// A rotated box prepared once for many exact pair tests (the pairwise kernels): its pose in
+/// double, |w| and |h|, the cos and signed sin of its angle (the bits rotated_overlap computes per
+/// pair), its area and its circumradius, slightly enlarged (+inf for a zero-area box, NaN for a
+/// NaN box, so that the rejection tests never drop such a pair).
+struct PreparedBox {
+  double cx, cy, w, h, angle, cos, sin, area, radius;
+};
+
+template <class T>
+LOCUSKIT_HOST_DEVICE inline PreparedBox prepare_box(const T* box, AngleConvention convention) noexcept {
+  PreparedBox p;
+  p.cx = static_cast<double>(box[0]), p.cy = static_cast<double>(box[1]);
+  p.w = std::fabs(static_cast<double>(box[2])), p.h = std::fabs(static_cast<double>(box[3]));
+  p.angle = static_cast<double>(box[4]);
+  angle_cos_sin(p.angle, uses_degrees(convention), &p.cos, &p.sin);
+  p.sin *= rotation_sign(convention);
+  p.area = p.w * p.h;
+  p.radius = 0.5 * std::sqrt(p.w * p.w + p.h * p.h) * (1.0 + 1e-9);
+  if (!(p.area > 0.0)) p.radius = p.area == p.area ? HUGE_VAL : p.area;
+  return p;
+}
+
+/// False only when prepared boxes `a`, `b` are certainly apart (then their intersection is 0):
+/// disjoint circumcircles, or a separating axis among the four edge normals with a gap above
+/// 1e-9 of the boxes' size (far above rounding), so touching boxes go on to the exact clip.
+LOCUSKIT_HOST_DEVICE inline bool may_overlap(const PreparedBox& a, const PreparedBox& b) noexcept {
+  const double dx = b.cx - a.cx, dy = b.cy - a.cy;
+  const double reach = a.radius + b.radius;
+  if (dx * dx + dy * dy > reach * reach) return false;
+  // Separating-axis test on a's and b's edge directions u = (cos, sin), v = (−sin, cos).
+  const double c = std::fabs(a.cos * b.cos + a.sin * b.sin);  // |u_a·u_b| = |v_a·v_b|
+  const double s = std::fabs(a.sin * b.cos - a.cos * b.sin);  // |u_a·v_b| = |v_a·u_b|
+  const double margin = 1e-9 * reach;
+  const double aw = 0.5 * a.w, ah = 0.5 * a.h, bw = 0.5 * b.w, bh = 0.5 * b.h;
+  if (std::fabs(dx * a.cos + dy * a.sin) > aw + bw * c + bh * s + margin) return false;
+  if (std::fabs(dy * a.cos - dx * a.sin) > ah + bw * s + bh * c + margin) return false;
+  if (std::fabs(dx * b.cos + dy * b.sin) > bw + aw * c + ah * s + margin) return false;
+  if (std::fabs(dy * b.cos - dx * b.sin) > bh + aw * s + ah * c + margin) return false;
+  return true;
+}
+
+/// rotated_overlap of two prepared boxes (the same convention): the same bits as
+/// `rotated_overlap(a_row, b_row, convention)` where it clips, and 0 where may_overlap() rules the
+/// pair out; the window's trigonometry comes from the prepared box instead of a per-pair call.
+LOCUSKIT_HOST_DEVICE inline Overlap rotated_overlap(const PreparedBox& a, const PreparedBox& b,
+                                                    AngleConvention convention) noexcept {
+  Overlap r{0.0, a.area, b.area};
+  if (!(r.area_a > 0.0) || !(r.area_b > 0.0)) {
+    if (r.area_a != r.area_a || r.area_b != r.area_b) r.intersection = r.area_a + r.area_b;  // NaN
+    return r;
+  }
+  if (!may_overlap(a, b)) return r;
+  const bool a_is_window = r.area_a <= r.area_b;
+  const PreparedBox& win = a_is_window ? a : b;
+  const PreparedBox& sub = a_is_window ? b : a;
+  r.intersection = detail::rotated::window_clip_area(win.cx, win.cy, win.angle, win.w, win.h, win.cos, win.sin,
+                                                     sub.cx, sub.cy, sub.angle, sub.w, sub.h,
+                                                     uses_degrees(convention), rotation_sign(convention), win.area);
   return r;
 }
 

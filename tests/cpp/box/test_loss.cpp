@@ -1,7 +1,9 @@
 #include <locuskit/box/loss.hpp>
 
 #include <cmath>
+#include <limits>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "test_support.hpp"
@@ -23,6 +25,15 @@ std::vector<double> random_pairs(std::size_t n, std::uint32_t seed) {
     p[6] = p[4] + size(rng), p[7] = p[5] + size(rng);
   }
   return out;
+}
+
+// Bit for bit, except that any NaN equals any NaN (its payload is the hardware's business).
+template <class T>
+bool same_values(const std::vector<T>& a, const std::vector<T>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!(std::isnan(a[i]) && std::isnan(b[i])) && !test::same_bits(a[i], b[i])) return false;
+  return true;
 }
 }  // namespace
 
@@ -110,4 +121,45 @@ TEST_CASE("box_loss: thread count does not change results") {
   box_loss(BoxLossKind::ciou, p.data(), g.data(), 20000, l3.data(), g3.data(), 1e-7, Degenerate::zero, Parallel{3});
   CHECK(l1 == l3);
   CHECK(g1 == g3);
+}
+
+TEST_CASE_TEMPLATE("box_loss: every SIMD arch equals the scalar reference (CIoU: within its atan's ulps)", T, float,
+                   double) {
+  // Clustered boxes with duplicates (every min/max ties) and zero sizes; predictions inverted in
+  // part; n not a multiple of any batch width, so the padded last batch is exercised.
+  const std::size_t n = 1003;
+  const auto target = test::random_boxes<T>(n, 41);
+  auto pred = test::random_boxes<T>(n, 42);
+  for (std::size_t i = 0; i < n; i += 7) std::swap(pred[4 * i], pred[4 * i + 2]);
+  for (std::size_t i = 3; i < n; i += 11)
+    for (int c = 0; c < 4; ++c) pred[4 * i + c] = target[4 * i + c];
+  for (BoxLossKind k : {BoxLossKind::iou, BoxLossKind::giou, BoxLossKind::diou, BoxLossKind::ciou})
+    for (T eps : {T(1e-7), T(0)})
+      for (Degenerate deg : {Degenerate::zero, Degenerate::nan}) {
+        CAPTURE(static_cast<int>(k));
+        CAPTURE(eps);
+        std::vector<T> l_ref(n), g_ref(4 * n);
+        reference::box_loss(k, pred.data(), target.data(), n, l_ref.data(), g_ref.data(), eps, deg);
+        test::for_each_arch([&](simd::arch_id) {
+          std::vector<T> l(n), g(4 * n), l_only(n);
+          box_loss(k, pred.data(), target.data(), n, l.data(), g.data(), eps, deg);
+          box_loss(k, pred.data(), target.data(), n, l_only.data(), static_cast<T*>(nullptr), eps, deg);
+          CHECK(same_values(l, l_only));  // with or without the gradient: one value
+          if (k != BoxLossKind::ciou) {
+            CHECK(same_values(l, l_ref));
+            CHECK(same_values(g, g_ref));
+          } else {
+            // xsimd's atan vs std::atan: a few ulps of atan(w/h), scaled by at most 8/pi^2 |diff|.
+            const T tol = 64 * std::numeric_limits<T>::epsilon();
+            int bad = 0;
+            for (std::size_t i = 0; i < n; ++i)
+              bad += !(std::isnan(l[i]) == std::isnan(l_ref[i]) &&
+                       (std::isnan(l[i]) || std::fabs(l[i] - l_ref[i]) <= tol * (1 + std::fabs(l_ref[i]))));
+            for (std::size_t i = 0; i < 4 * n; ++i)
+              bad += !(std::isnan(g[i]) == std::isnan(g_ref[i]) &&
+                       (std::isnan(g[i]) || std::fabs(g[i] - g_ref[i]) <= tol * (1 + std::fabs(g_ref[i]))));
+            CHECK(bad == 0);
+          }
+        });
+      }
 }

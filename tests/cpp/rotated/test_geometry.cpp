@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <limits>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -176,4 +177,58 @@ TEST_CASE("convex_polygon_intersection_area: quadrilaterals of either orientatio
   box_corners(b, AngleConvention::degrees_ccw, pb);
   CHECK(convex_polygon_intersection_area(pa, 4, pb, 4) ==
         doctest::Approx(rotated_overlap(a, b, AngleConvention::degrees_ccw).intersection).epsilon(1e-13));
+}
+
+TEST_CASE("rotated_overlap of prepared boxes: the rows' bits on every fixture pair, any convention") {
+  // The pairwise kernels prepare each box once; the prepared overlap must give exactly what the
+  // per-pair function gives (or 0 where may_overlap rules the pair out, and then the rows' own
+  // intersection is 0 too).
+  int ruled_out = 0;
+  for (const auto& c : load_pairs()) {
+    CAPTURE(c.id);
+    for (auto conv : {AngleConvention::degrees_ccw, AngleConvention::radians_cw, AngleConvention::radians_ccw,
+                      AngleConvention::degrees_cw}) {
+      for (int order = 0; order < 2; ++order) {
+        const double* x = order ? c.box2 : c.box1;
+        const double* y = order ? c.box1 : c.box2;
+        const Overlap want = rotated_overlap(x, y, conv);
+        const PreparedBox px = prepare_box(x, conv), py = prepare_box(y, conv);
+        const Overlap got = rotated_overlap(px, py, conv);
+        CHECK(test::same_bits(got.area_a, want.area_a));
+        CHECK(test::same_bits(got.area_b, want.area_b));
+        CHECK((test::same_bits(got.intersection, want.intersection) ||
+               (std::isnan(got.intersection) && std::isnan(want.intersection))));
+        if (!may_overlap(px, py)) {
+          ++ruled_out;
+          CHECK(want.intersection == 0.0);
+        }
+      }
+    }
+  }
+  MESSAGE("pair tests ruled out by may_overlap: " << ruled_out);
+}
+
+TEST_CASE("may_overlap: never rules out touching, nested or collinear boxes (random, every convention)") {
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<double> pos(-50, 50), size(0.01, 40), angle(-400, 400), unit(0, 1);
+  for (auto conv : {AngleConvention::degrees_ccw, AngleConvention::radians_cw}) {
+    for (int t = 0; t < 20000; ++t) {
+      double a[5] = {pos(rng), pos(rng), size(rng), size(rng), angle(rng)};
+      double b[5] = {pos(rng) * 0.2, pos(rng) * 0.2, size(rng), size(rng), angle(rng)};
+      if (t % 4 == 1) {  // same angle, b's edge on a's edge line: collinear or touching
+        b[4] = a[4];
+        double c, s;
+        angle_cos_sin(a[4], uses_degrees(conv), &c, &s);
+        s *= rotation_sign(conv);
+        const double shift = 0.5 * (a[2] + b[2]) * (unit(rng) < 0.5 ? 1.0 : unit(rng));
+        b[0] = a[0] + c * shift, b[1] = a[1] + s * shift;
+      } else if (t % 4 == 2) {  // nested
+        b[0] = a[0], b[1] = a[1], b[2] = a[2] * 0.3, b[3] = a[3] * 0.3;
+      }
+      const Overlap o = rotated_overlap(a, b, conv);
+      const PreparedBox pa = prepare_box(a, conv), pb = prepare_box(b, conv);
+      if (o.intersection > 0.0) CHECK(may_overlap(pa, pb));
+      CHECK(test::same_bits(rotated_overlap(pa, pb, conv).intersection, o.intersection));
+    }
+  }
 }

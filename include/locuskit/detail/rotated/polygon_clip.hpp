@@ -32,8 +32,10 @@ LOCUSKIT_HOST_DEVICE inline int clip_by_axis(const C* in, int n, C* out, int axi
       ++m;
     }
   };
-  for (int i = 0; i < n; ++i) {
-    const C* p = in + 2 * ((i + n - 1) % n);  // previous vertex
+  // The previous vertex is carried along, not found with `% n` (an integer division per vertex
+  // was a fifth of a clip).
+  for (int i = 0, prev = n - 1; i < n; prev = i++) {
+    const C* p = in + 2 * prev;  // previous vertex
     const C* q = in + 2 * i;
     const bool p_in = upper ? p[axis] <= bound : p[axis] >= bound;
     const bool q_in = upper ? q[axis] <= bound : q[axis] >= bound;
@@ -73,8 +75,8 @@ LOCUSKIT_HOST_DEVICE inline int clip_by_edge(const C* in, int n, C* out, const C
   const C ex = b[0] - a[0], ey = b[1] - a[1];
   int m = 0;
   auto side = [&](const C* p) { return orientation * (ex * (p[1] - a[1]) - ey * (p[0] - a[0])); };
-  for (int i = 0; i < n; ++i) {
-    const C* p = in + 2 * ((i + n - 1) % n);
+  for (int i = 0, prev = n - 1; i < n; prev = i++) {
+    const C* p = in + 2 * prev;
     const C* q = in + 2 * i;
     const C sp = side(p), sq = side(q);
     const bool p_in = sp >= C(0), q_in = sq >= C(0);
