@@ -594,7 +594,7 @@ std::vector<std::int64_t> id_vector(const py::array& a, const char* name) {
   return std::vector<std::int64_t>(p, p + a.shape(0));
 }
 
-py::dict tide_py(const py::dict& gt, const py::dict& dt, const py::array& image_ids, double pos_thresh,
+py::dict tide_py(const py::object& gt, const py::object& dt, const py::array& image_ids, double pos_thresh,
                  double bg_thresh, std::int64_t max_dets, bool run_errors, const std::vector<double>& ap_thresholds) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const std::vector<std::int64_t> images = id_vector(image_ids, "image_ids");
@@ -631,7 +631,7 @@ py::dict tide_py(const py::dict& gt, const py::dict& dt, const py::array& image_
 
 // One COCO evaluation with match IoUs, then optimal LRP and the per-class score curves (IoU
 // threshold index 0, area range 0, the last maxDets).
-py::dict lrp_curves_py(const py::dict& gt, const py::dict& dt, const py::dict& params) {
+py::dict lrp_curves_py(const py::object& gt, const py::object& dt, const py::dict& params) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const CocoParams p = params_of(params);
   LrpResult l;
@@ -665,7 +665,7 @@ py::dict lrp_curves_py(const py::dict& gt, const py::dict& dt, const py::dict& p
   return o;
 }
 
-py::array confusion_py(const py::dict& gt, const py::dict& dt, const py::array& image_ids, const py::array& cat_ids,
+py::array confusion_py(const py::object& gt, const py::object& dt, const py::array& image_ids, const py::array& cat_ids,
                        double iou_thresh, double score_thresh, std::int64_t max_dets) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const std::vector<std::int64_t> images = id_vector(image_ids, "image_ids"), cats = id_vector(cat_ids, "cat_ids");
