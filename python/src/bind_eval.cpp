@@ -482,6 +482,8 @@ py::dict voc_class_py(const py::array& det_image, const py::array& det_score, co
 
 }  // namespace
 
+void bind_eval_lvis(py::module_& m);  // bind_eval_lvis.cpp
+
 void bind_eval(py::module_& parent) {
   auto m = parent.def_submodule("eval", "COCO / VOC evaluation (use locuskit.eval and locuskit.coco, the pycocotools drop-in)");
   // Exceptions (coco_missing_field -> KeyError, coco_results_mismatch -> AssertionError): errors.cpp.
@@ -529,6 +531,7 @@ void bind_eval(py::module_& parent) {
   m.def("voc_evaluate_class", &voc_class_py, py::arg("det_image"), py::arg("det_score"), py::arg("det_boxes"),
         py::arg("gt_image"), py::arg("gt_boxes"), py::arg("gt_difficult") = py::none(), py::arg("iou_threshold") = 0.5,
         py::arg("plus_one") = false, py::arg("strict_threshold") = false);
+  bind_eval_lvis(m);
 }
 
 }  // namespace locuskit::python

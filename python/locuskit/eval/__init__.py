@@ -6,9 +6,12 @@ loops, Pascal VOC AP and precision-recall curves.
 - ``voc_evaluate(...)`` / ``voc_ap(...)``: VOC2007 11-point and VOC2010+ all-point AP.
 - ``VocEvaluator``: streaming VOC (``update()`` per batch, ``compute()``, ``merge()``, ``sync()``).
 - ``locuskit.coco``: the pycocotools drop-in (``COCO``, ``COCOeval``).
+- ``lvis_evaluate(gt, dt, iou_type="bbox")`` / ``LVISEval``: LVIS federated evaluation, bit for bit
+  as the lvis API (``LvisResult``).
 """
 from __future__ import annotations
 
+from ._lvis import LVISEval, LvisResult, lvis_evaluate
 from ._result import CocoResult, coco_evaluate
 from ._stream import CocoEvaluator
 from ._voc import VocClassResult, VocResult, load_voc_dir, voc_ap, voc_evaluate, voc_evaluate_class
@@ -17,11 +20,14 @@ from ._voc_stream import VocEvaluator
 __all__ = [
     "CocoEvaluator",
     "CocoResult",
+    "LVISEval",
+    "LvisResult",
     "VocClassResult",
     "VocEvaluator",
     "VocResult",
     "coco_evaluate",
     "load_voc_dir",
+    "lvis_evaluate",
     "voc_ap",
     "voc_evaluate",
     "voc_evaluate_class",
