@@ -482,7 +482,8 @@ py::dict voc_class_py(const py::array& det_image, const py::array& det_score, co
 
 }  // namespace
 
-void bind_eval_lvis(py::module_& m);  // bind_eval_lvis.cpp
+void bind_eval_lvis(py::module_& m);        // bind_eval_lvis.cpp
+void bind_eval_openimages(py::module_& m);  // bind_eval_openimages.cpp
 
 void bind_eval(py::module_& parent) {
   auto m = parent.def_submodule("eval", "COCO / VOC evaluation (use locuskit.eval and locuskit.coco, the pycocotools drop-in)");
@@ -532,6 +533,7 @@ void bind_eval(py::module_& parent) {
         py::arg("gt_image"), py::arg("gt_boxes"), py::arg("gt_difficult") = py::none(), py::arg("iou_threshold") = 0.5,
         py::arg("plus_one") = false, py::arg("strict_threshold") = false);
   bind_eval_lvis(m);
+  bind_eval_openimages(m);
 }
 
 }  // namespace locuskit::python
