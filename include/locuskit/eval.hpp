@@ -7,5 +7,6 @@
 #include "eval/coco_params.hpp"
 #include "eval/lvis_eval.hpp"
 #include "eval/numpy_sum.hpp"
+#include "eval/openimages.hpp"
 #include "eval/rle.hpp"
 #include "eval/voc.hpp"

@@ -5,19 +5,11 @@
 #include <locuskit/eval/lvis_json.hpp>
 
 #include <array>
-#include <cstring>
 
 #include "arrays.hpp"
 
 namespace locuskit::python {
 namespace {
-
-template <class T>
-py::array_t<T> vec_to_numpy(const std::vector<T>& v, std::vector<py::ssize_t> shape) {
-  auto out = new_array<T>(std::move(shape));
-  if (!v.empty()) std::memcpy(out.mutable_data(), v.data(), v.size() * sizeof(T));
-  return out;
-}
 
 // JSON source: bytes (parsed in place) or a path.
 struct Source {
@@ -86,7 +78,9 @@ py::dict lvis_evaluate_py(const py::object& gt_src, const py::object& dt_src, co
     const std::string_view gb = gs.is_bytes ? gs.bytes() : std::string_view();
     const std::string_view db = ds.is_bytes ? ds.bytes() : std::string_view();
     py::gil_scoped_release release;
-    gt = gs.is_bytes ? parse_lvis_ground_truth(simdjson::padded_string(gb), "<json>") : load_lvis_ground_truth(gs.path);
+    const bool masks = type == IouType::segm;  // bbox: polygons need not be rasterised
+    gt = gs.is_bytes ? parse_lvis_ground_truth(simdjson::padded_string(gb), "<json>", masks)
+                     : load_lvis_ground_truth(gs.path, masks);
     dt = ds.is_bytes ? parse_coco_results(db, gt.coco, "<json>", true) : load_coco_results(ds.path, gt.coco, true);
   }
   LvisParams p = lvis_params_for(gt, type);
@@ -104,14 +98,14 @@ py::dict lvis_evaluate_py(const py::object& gt_src, const py::object& dt_src, co
   out["keys"] = sum.keys;
   out["values"] = sum.values;
   out["lines"] = sum.lines;
-  out["precision"] = vec_to_numpy(acc.precision, {s(acc.T), s(acc.R), s(acc.K), s(acc.A)});
-  out["recall"] = vec_to_numpy(acc.recall, {s(acc.T), s(acc.K), s(acc.A)});
-  out["per_category_ap"] = vec_to_numpy(per_cat, {s(per_cat.size())});
+  out["precision"] = move_to_numpy(std::move(acc.precision), {s(acc.T), s(acc.R), s(acc.K), s(acc.A)});
+  out["recall"] = move_to_numpy(std::move(acc.recall), {s(acc.T), s(acc.K), s(acc.A)});
+  out["per_category_ap"] = move_to_numpy(std::move(per_cat), {s(per_cat.size())});
   const CocoParams& cp = ev.params.coco;
-  out["img_ids"] = vec_to_numpy(cp.img_ids, {s(cp.img_ids.size())});
-  out["cat_ids"] = vec_to_numpy(cp.cat_ids, {s(cp.cat_ids.size())});
-  out["iou_thrs"] = vec_to_numpy(cp.iou_thrs, {s(cp.iou_thrs.size())});
-  out["rec_thrs"] = vec_to_numpy(cp.rec_thrs, {s(cp.rec_thrs.size())});
+  out["img_ids"] = move_to_numpy(std::vector(cp.img_ids), {s(cp.img_ids.size())});
+  out["cat_ids"] = move_to_numpy(std::vector(cp.cat_ids), {s(cp.cat_ids.size())});
+  out["iou_thrs"] = move_to_numpy(std::vector(cp.iou_thrs), {s(cp.iou_thrs.size())});
+  out["rec_thrs"] = move_to_numpy(std::vector(cp.rec_thrs), {s(cp.rec_thrs.size())});
   std::vector<std::array<double, 2>> rng = cp.area_rng;
   out["area_rng"] = rng;
   out["area_rng_lbl"] = cp.area_rng_lbl;
@@ -122,7 +116,7 @@ py::dict lvis_evaluate_py(const py::object& gt_src, const py::object& dt_src, co
   for (const auto& g : ev.freq_groups) {
     std::vector<std::int64_t> ids;
     for (std::size_t k : g) ids.push_back(cp.cat_ids[k]);
-    groups.append(vec_to_numpy(ids, {s(ids.size())}));
+    groups.append(move_to_numpy(std::move(ids), {s(ids.size())}));
   }
   out["freq_groups"] = groups;
   out["num_results_after_cap"] = ev.results_after_cap;

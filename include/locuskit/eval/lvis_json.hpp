@@ -87,21 +87,22 @@ inline LvisLabels labels_from(cj::element doc, const std::string& name) {
 
 /// Parses an LVIS ground-truth JSON text (the COCO format plus the federated fields). Every
 /// image needs `neg_category_ids` and `not_exhaustive_category_ids` (coco_missing_field, the
-/// API's KeyError); a category without `frequency` is reported when evaluated. O(file size).
-/// Thread-safe (own parser).
+/// API's KeyError); a category without `frequency` is reported when evaluated. `masks` false
+/// skips the segmentations (enough for bbox evaluation; polygons are not rasterised). O(file
+/// size). Thread-safe (own parser).
 inline LvisGroundTruth parse_lvis_ground_truth(const simdjson::padded_string& text,
-                                               const std::string& name = "ground truth") {
+                                               const std::string& name = "ground truth", bool masks = true) {
   simdjson::dom::parser parser;
   detail::cocojson::element doc = detail::cocojson::parse(parser, text, name);
   LvisGroundTruth gt;
-  gt.coco = detail::cocojson::ground_truth_from(doc, name);
+  gt.coco = detail::cocojson::ground_truth_from(doc, name, masks);
   gt.labels = detail::lvisjson::labels_from(doc, name);
   return gt;
 }
 
 /// Reads and parses an LVIS ground-truth file (see parse_lvis_ground_truth).
-inline LvisGroundTruth load_lvis_ground_truth(const std::string& path) {
-  return parse_lvis_ground_truth(detail::cocojson::load_file(path), path);
+inline LvisGroundTruth load_lvis_ground_truth(const std::string& path, bool masks = true) {
+  return parse_lvis_ground_truth(detail::cocojson::load_file(path), path, masks);
 }
 
 /// The LVIS API's parameters for a ground truth (sorted unique image and category ids).

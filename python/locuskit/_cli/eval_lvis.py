@@ -6,23 +6,13 @@ order, so ``eval`` exists when this runs). Uses the public API only (``locuskit.
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import os
+
+from .eval import _check_output, _write_json
 
 
 def _fmt(v):
     return "   -  " if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:6.3f}"
-
-
-def _check_output(path, option):
-    if path is None:
-        return
-    if os.path.isdir(path):
-        raise ValueError(f"{option} {path}: is a directory (give a file name)")
-    parent = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(parent):
-        raise ValueError(f"{option} {path}: folder {parent} does not exist")
 
 
 def _run_lvis(args) -> int:
@@ -56,11 +46,7 @@ def _run_lvis(args) -> int:
             "counts": res.counts,
             "iou_type": args.iou_type,
         }
-        try:
-            with open(args.json, "w") as f:
-                json.dump(out, f, indent=1)
-        except OSError as exc:
-            raise ValueError(f"--json {args.json}: cannot write ({exc.strerror})") from None
+        _write_json(args.json, out)
     return 0
 
 

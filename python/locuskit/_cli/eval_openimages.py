@@ -7,8 +7,9 @@ order, so ``eval`` exists when this runs). Uses the public API only (``locuskit.
 from __future__ import annotations
 
 import argparse
-import json
 import math
+
+from .eval import _check_output, _write_json
 
 
 def _fmt(v):
@@ -22,6 +23,7 @@ def _none(v):
 def _run_openimages(args) -> int:
     from locuskit.eval import openimages_evaluate
 
+    _check_output(args.json, "--json")
     res = openimages_evaluate(args.boxes, args.labels, args.predictions, args.labelmap, args.hierarchy,
                               iou_threshold=args.iou, group_of_weight=args.group_of_weight)
     rows = res.per_class()
@@ -35,11 +37,7 @@ def _run_openimages(args) -> int:
     if args.json:
         out = {"metrics": {k: _none(v) for k, v in res.metrics.items()}, "mean_ap": _none(res.mean_ap),
                "per_class": [{k: _none(v) for k, v in r.items()} for r in rows]}
-        try:
-            with open(args.json, "w") as f:
-                json.dump(out, f, indent=1)
-        except OSError as exc:
-            raise ValueError(f"--json {args.json}: cannot write ({exc.strerror})") from None
+        _write_json(args.json, out)
     return 0
 
 

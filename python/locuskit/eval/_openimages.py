@@ -134,6 +134,21 @@ def _num(path, line, v, name, kind=float):
         raise ValueError(f"{path}:{line}: {name} {v!r} is not a number") from None
 
 
+def _expanded(path, line, lab, table, class_index) -> list:
+    """Class indices of `lab` and, with a hierarchy `table` (ancestors or descendants), its expansion."""
+    labels = [lab]
+    if table is not None:
+        if lab not in table:
+            raise ValueError(f"{path}:{line}: label {lab} is not in the hierarchy")
+        labels += table[lab]
+    out = []
+    for lb in labels:
+        if lb not in class_index:
+            raise ValueError(f"{path}:{line}: label {lb} is not in the label map")
+        out.append(class_index[lb])
+    return out
+
+
 def _load_gt(boxes_csv, labels_csv, hierarchy, class_index):
     parents_of = children_of = None
     if hierarchy is not None:
@@ -148,29 +163,16 @@ def _load_gt(boxes_csv, labels_csv, hierarchy, class_index):
         box = [_num(path, line, y0, "YMin"), _num(path, line, x0, "XMin"), _num(path, line, y1, "YMax"),
                _num(path, line, x1, "XMax")]
         g = _num(path, line, grp, "IsGroupOf", int) if grp != "" else 0
-        labels = [lab]
-        if parents_of is not None:
-            if lab not in parents_of:
-                raise ValueError(f"{path}:{line}: label {lab} is not in the hierarchy")
-            labels += parents_of[lab]
-        for lb in labels:
-            if lb not in class_index:
-                raise ValueError(f"{path}:{line}: label {lb} is not in the label map")
-            b_img.append(img), b_lab.append(class_index[lb]), b_box.append(box), b_grp.append(g != 0)
+        for lb in _expanded(path, line, lab, parents_of, class_index):
+            b_img.append(img), b_lab.append(lb), b_box.append(box), b_grp.append(g != 0)
     path, _, rows = _read_csv(labels_csv, ("ImageID", "LabelName", "Confidence"), "image-level labels")
     l_img, l_lab = [], []
     for line, _, (img, lab, conf) in rows:
-        labels = [lab]
+        table = None
         if parents_of is not None:
-            c = _num(path, line, conf, "Confidence", int)
-            table = parents_of if c == 1 else children_of
-            if lab not in table:
-                raise ValueError(f"{path}:{line}: label {lab} is not in the hierarchy")
-            labels += table[lab]
-        for lb in labels:
-            if lb not in class_index:
-                raise ValueError(f"{path}:{line}: label {lb} is not in the label map")
-            l_img.append(img), l_lab.append(class_index[lb])
+            table = parents_of if _num(path, line, conf, "Confidence", int) == 1 else children_of
+        for lb in _expanded(path, line, lab, table, class_index):
+            l_img.append(img), l_lab.append(lb)
     return b_img, b_lab, b_box, b_grp, l_img, l_lab
 
 

@@ -35,7 +35,8 @@ int check_cases(const std::string& root) {
     CAPTURE(id);
     simdjson::dom::object cs = c.value.get_object().value_unsafe();
     const std::string type(cs["iou_type"].get_string().value_unsafe());
-    const auto gt = locuskit::load_lvis_ground_truth(root + "/" + std::string(cs["gt"].get_string().value_unsafe()));
+    const auto gt = locuskit::load_lvis_ground_truth(root + "/" + std::string(cs["gt"].get_string().value_unsafe()),
+                                                     type == "segm");
     const auto dt = locuskit::load_coco_results(root + "/" + std::string(cs["dt"].get_string().value_unsafe()), gt.coco);
     const auto p = locuskit::lvis_params_for(gt, type == "segm" ? locuskit::IouType::segm : locuskit::IouType::bbox);
     const auto ev = locuskit::lvis_evaluate(gt.coco.annotations.view(), dt.view(), gt.labels, p, locuskit::Parallel{1});
