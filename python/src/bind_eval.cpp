@@ -683,6 +683,9 @@ py::array confusion_py(const py::object& gt, const py::object& dt, const py::arr
 
 }  // namespace
 
+void bind_eval_lvis(py::module_& m);        // bind_eval_lvis.cpp
+void bind_eval_openimages(py::module_& m);  // bind_eval_openimages.cpp
+
 void bind_eval(py::module_& parent) {
   auto m = parent.def_submodule("eval", "COCO / VOC evaluation (use locuskit.eval and locuskit.coco, the pycocotools drop-in)");
   // Exceptions (coco_missing_field -> KeyError, coco_results_mismatch -> AssertionError): errors.cpp.
@@ -782,6 +785,8 @@ void bind_eval(py::module_& parent) {
   m.def("confusion_matrix", &confusion_py, py::arg("gt"), py::arg("dt"), py::arg("image_ids"), py::arg("cat_ids"),
         py::arg("iou_threshold") = 0.5, py::arg("score_threshold") = 0.5, py::arg("max_dets") = 100,
         "Detection confusion matrix, (K + 1) x (K + 1): rows GT class + background, columns predicted + background.");
+  bind_eval_lvis(m);
+  bind_eval_openimages(m);
 }
 
 }  // namespace locuskit::python

@@ -23,6 +23,20 @@
 
 namespace locuskit {
 
+/// Per-row changes to the matching rules, for protocols built on the COCO matcher (LVIS's
+/// federated rules, eval/lvis_eval.hpp). Every pointer may be null (= pycocotools' rule).
+struct CocoMatchRules {
+  /// [gt rows] GT ignore flag used instead of pycocotools' `ignore = iscrowd`; crowd flags then
+  /// still decide IoA / re-use (LVIS passes all-zero crowd flags).
+  const std::uint8_t* gt_ignore = nullptr;
+  /// [dt rows] nonzero: an unmatched result is ignored instead of a false positive (LVIS's
+  /// not-exhaustive categories), as a result outside the area range.
+  const std::uint8_t* dt_ignore_unmatched = nullptr;
+  /// [gt rows] / [dt rows] nonzero: the row is not evaluated at all (as if absent from the file).
+  const std::uint8_t* gt_skip = nullptr;
+  const std::uint8_t* dt_skip = nullptr;
+};
+
 /// Per-(category, image) matching results ("evalImgs"), the input of `coco_accumulate`.
 ///
 /// Unit u = i * K + k (i in ascending image id; k on the K axis: `params.cat_ids` order, or one
@@ -85,10 +99,11 @@ struct CocoSummary {
 /// (Python IndexError, as pycocotools) when `max_dets` is empty; segm is not implemented yet.
 /// Memory O(N + K*I*A) (one record per image and category, as pycocotools' evalImgs).
 /// `record_matches` also keeps which GT every result matched (`dt_match`, for pycocotools'
-/// per-image records). Complexity O(N log N + sum over units of T*A*D*G). Thread-safe (reads
+/// per-image records). `rules` changes the ignore rules per row (CocoMatchRules). Complexity O(N log N + sum over units of T*A*D*G). Thread-safe (reads
 /// only its inputs); deterministic for any `par.threads`.
 inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotations& dt,
-                                    const CocoParams& params, Parallel par = {}, bool record_matches = false);
+                                    const CocoParams& params, Parallel par = {}, bool record_matches = false,
+                                    const CocoMatchRules& rules = {});
 
 /// An evaluation rebuilt from per-unit matching records (pycocotools' `evalImgs` entries, e.g.
 /// concatenated from several `evaluate()` calls as torchvision's reference scripts do), for

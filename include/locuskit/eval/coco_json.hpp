@@ -422,7 +422,8 @@ inline void gt_segmentation(element e, const ImageSize* img, CocoTable& t, std::
 /// O(file size). Thread-safe (own parser).
 namespace detail {
 namespace cocojson {
-inline CocoGroundTruth ground_truth_from(element doc, const std::string& name);
+// `masks` false: segmentations are skipped (read as absent), e.g. for box-only evaluations.
+inline CocoGroundTruth ground_truth_from(element doc, const std::string& name, bool masks = true);
 }  // namespace cocojson
 }  // namespace detail
 
@@ -440,7 +441,7 @@ inline CocoGroundTruth parse_coco_ground_truth(simdjson::padded_string&& text, c
   return detail::cocojson::ground_truth_from(doc, name);
 }
 
-inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const std::string& name) {
+inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const std::string& name, bool masks) {
   namespace cj = detail::cocojson;
   if (doc.type() != cj::element_type::OBJECT)
     throw parse_error(detail::concat(name, ": expected a JSON object with 'images', 'categories', 'annotations'"));
@@ -503,7 +504,7 @@ inline CocoGroundTruth detail::cocojson::ground_truth_from(element doc, const st
           else if (k == "keypoints") has_kp = true, nkv = cj::read_keypoints(f.value, ctx, t.keypoints);
           else if (k == "num_keypoints") has_nkp = true, nkp = cj::keypoint_count(cj::need_number(f.value, ctx, "num_keypoints"));
           else if (k == "segmentation") {
-            has_seg = true;
+            has_seg = masks;
             seg_elem = f.value;
           }
           else if (k == "score") has_score = true, score = cj::need_number(f.value, ctx, "score");

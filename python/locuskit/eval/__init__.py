@@ -13,12 +13,18 @@ loops, Pascal VOC AP and precision-recall curves.
   ``analyze(gt, dt, ["tide", "lrp", "confusion"])``; figures: ``plot_tide``,
   ``plot_confusion_matrix``, ``plot_pr_curves``, ``plot_f1_curves``.
 - ``locuskit.coco``: the pycocotools drop-in (``COCO``, ``COCOeval``).
+- ``lvis_evaluate(gt, dt, iou_type="bbox")`` / ``LVISEval``: LVIS federated evaluation, bit for bit
+  as the lvis API (``LvisResult``).
+- ``openimages_evaluate(boxes_csv, labels_csv, predictions_csv, labelmap, hierarchy)``: the Open
+  Images challenge detection metric (TF Object Detection API), ``OpenImagesResult``.
 """
 from __future__ import annotations
 
 from ._analysis import (ClassCurve, ConfusionMatrix, LrpResult, TideResult, analyze, confusion_matrix, lrp,
                         score_curves, tide)
 from ._analysis_plots import plot_confusion_matrix, plot_f1_curves, plot_pr_curves, plot_tide
+from ._lvis import LVISEval, LvisResult, lvis_evaluate
+from ._openimages import OpenImagesResult, openimages_evaluate
 from ._result import CocoResult, coco_evaluate
 from ._shard import coco_evaluate_sharded, coco_state
 from ._state import CocoState, load_state, save_state
@@ -43,6 +49,9 @@ __all__ = [
     "CocoEvaluator",
     "CocoResult",
     "CocoState",
+    "LVISEval",
+    "LvisResult",
+    "OpenImagesResult",
     "VocClassResult",
     "VocEvaluator",
     "VocResult",
@@ -52,6 +61,8 @@ __all__ = [
     "load_state",
     "load_voc_dir",
     "save_state",
+    "lvis_evaluate",
+    "openimages_evaluate",
     "voc_ap",
     "voc_evaluate",
     "voc_evaluate_class",

@@ -278,7 +278,7 @@ struct Grouping {
 // annotations twice (rule 10).
 inline Grouping group_by_unit(const CocoAnnotations& a, const CocoParams& p, std::size_t I, std::size_t K,
                               const std::vector<std::pair<std::int64_t, std::size_t>>& cat_pos,
-                              const std::vector<std::size_t>& cat_seq) {
+                              const std::vector<std::size_t>& cat_seq, const std::uint8_t* skip = nullptr) {
   // Key (image, category slot), image-major: with use_cats it is the unit itself; without, a
   // pooled image unit lists its annotations category by category.
   const std::size_t C = std::max<std::size_t>(cat_pos.size(), 1);
@@ -300,6 +300,7 @@ inline Grouping group_by_unit(const CocoAnnotations& a, const CocoParams& p, std
     }
   }
   for (std::size_t n = 0; n < a.size; ++n) {
+    if (skip && skip[n]) continue;
     std::ptrdiff_t i;
     if (!dense.empty()) {
       const std::uint64_t off = static_cast<std::uint64_t>(a.image_id[n]) - static_cast<std::uint64_t>(lo_id);
@@ -369,7 +370,8 @@ inline void check_columns(const CocoAnnotations& a, const char* what, bool is_gt
 
 template <class Overlap>
 CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& dt, CocoParams p,
-                              const Overlap& overlap, Parallel par, bool record_matches) {
+                              const Overlap& overlap, Parallel par, bool record_matches,
+                              const CocoMatchRules& rules = {}) {
   CocoEvaluation ev;
   // evaluate() rewrites the parameters (rule 4, 29).
   std::sort(p.img_ids.begin(), p.img_ids.end());
@@ -395,8 +397,8 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
 
   bounded_product({I, K, std::max<std::size_t>(A, 1)}, kMaxUnits, "images x categories x area ranges");
   bounded_product({I, std::max<std::size_t>(cat_pos.size(), 1)}, kMaxUnits, "images x categories");
-  const Grouping gg = group_by_unit(gt, p, I, K, cat_pos, cat_seq);
-  const Grouping dg = group_by_unit(dt, p, I, K, cat_pos, cat_seq);
+  const Grouping gg = group_by_unit(gt, p, I, K, cat_pos, cat_seq, rules.gt_skip);
+  const Grouping dg = group_by_unit(dt, p, I, K, cat_pos, cat_seq, rules.dt_skip);
   const std::size_t U = K * I;
   ev.I = I, ev.K = K, ev.A = A, ev.T = T;
   ev.present.assign(U, 0);
@@ -455,7 +457,8 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
       for (std::size_t g = 0; g < G; ++g) {
         const std::uint32_t n = gts[g];
         gt_crowd[g] = gt.iscrowd[n] != 0;
-        gt_base_ign[g] = gt_crowd[g] || (keypoints && gt.num_keypoints[n] == 0);  // rule 12
+        gt_base_ign[g] = rules.gt_ignore ? rules.gt_ignore[n] != 0
+                                         : gt_crowd[g] || (keypoints && gt.num_keypoints[n] == 0);  // rule 12
       }
       const std::size_t base = ev.dt_offset[u];
       for (std::size_t d = 0; d < Dn; ++d) {
@@ -484,7 +487,7 @@ CocoEvaluation evaluate_units(const CocoAnnotations& gt, const CocoAnnotations& 
           if (gt_ign[g]) gorder[w++] = static_cast<std::uint32_t>(g);
         for (std::size_t d = 0; d < Dn; ++d) {
           const double ar = dt.area[dts[d]];
-          dt_out[d] = ar < lo || ar > hi;
+          dt_out[d] = ar < lo || ar > hi || (rules.dt_ignore_unmatched && rules.dt_ignore_unmatched[dts[d]]);
         }
         seen.assign(Dn, 0);
         for (std::size_t t = 0; t < T; ++t) {
@@ -554,7 +557,7 @@ inline std::size_t needed_tp(double v, std::size_t npig) noexcept {
 }  // namespace detail
 
 inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotations& dt, const CocoParams& params,
-                                    Parallel par, bool record_matches) {
+                                    Parallel par, bool record_matches, const CocoMatchRules& rules) {
   namespace dc = detail::coco;
   dc::check_columns(gt, "ground truth", true, params.iou_type);
   dc::check_columns(dt, "results", false, params.iou_type);
@@ -570,15 +573,15 @@ inline CocoEvaluation coco_evaluate(const CocoAnnotations& gt, const CocoAnnotat
                    " (kpt_oks_sigmas)");
     dc::OksOverlap ov{dt.keypoints, gt.keypoints, gt.bbox, gt.area, params.kpt_oks_sigmas.data(), k,
                       dt.keypoint_values, gt.keypoint_values};
-    return dc::evaluate_units(gt, dt, params, ov, par, record_matches);
+    return dc::evaluate_units(gt, dt, params, ov, par, record_matches, rules);
   }
   if (params.iou_type == IouType::segm)
-    return dc::evaluate_units(gt, dt, params, dc::MaskOverlap{&dt, &gt}, par, record_matches);
+    return dc::evaluate_units(gt, dt, params, dc::MaskOverlap{&dt, &gt}, par, record_matches, rules);
   if (params.iou_type == IouType::boundary)
     return dc::evaluate_units(gt, dt, params, dc::BoundaryOverlap{dc::MaskOverlap{&dt, &gt}, params.dilation_ratio},
-                              par, record_matches);
+                              par, record_matches, rules);
   dc::BoxOverlap ov{dt.bbox, gt.bbox, gt.iscrowd};
-  return dc::evaluate_units(gt, dt, params, ov, par, record_matches);
+  return dc::evaluate_units(gt, dt, params, ov, par, record_matches, rules);
 }
 
 inline CocoEvaluation coco_evaluation_from_states(std::size_t I, std::size_t K, std::size_t A, std::size_t T,
