@@ -19,6 +19,7 @@
 #include <locuskit/eval/numpy_sum.hpp>
 #include <locuskit/match/linear_assignment.hpp>
 #include <locuskit/mot/format.hpp>
+#include <locuskit/mot/identity.hpp>
 #include <locuskit/mot/preprocess.hpp>
 
 namespace locuskit {
@@ -142,16 +143,13 @@ inline MotmetricsResult motmetrics_sequence(const MotRows& gt_rows, const MotRow
       // (2) assignment of the rest; invalid pairs cost 2·max(valid) + 1 (1 if none), as lap.py.
       cost.assign(ng * nt, 0.0);
       double vmax = -std::numeric_limits<double>::infinity();
-      bool any_valid = false, any_invalid = false;
+      bool any_valid = false;
       for (std::size_t i = 0; i < ng; ++i)
         for (std::size_t j = 0; j < nt; ++j) {
           const double v = dist[i * nt + j];
-          if (om[i] || hm[j] || std::isnan(v)) {
-            any_invalid = true;
-          } else {
-            any_valid = true;
-            vmax = std::max(vmax, v);
-          }
+          if (om[i] || hm[j] || std::isnan(v)) continue;
+          any_valid = true;
+          vmax = std::max(vmax, v);
         }
       const double inv = any_valid ? 2 * vmax + 1 : 1.0;
       for (std::size_t i = 0; i < ng; ++i)
@@ -159,7 +157,6 @@ inline MotmetricsResult motmetrics_sequence(const MotRows& gt_rows, const MotRow
           const double v = dist[i * nt + j];
           cost[i * nt + j] = (om[i] || hm[j] || std::isnan(v)) ? inv : v;
         }
-      (void)any_invalid;
       const std::size_t k = std::min(ng, nt);
       rr.assign(k, 0), cc.assign(k, 0);
       linear_sum_assignment(cost.data(), ng, nt, rr.data(), cc.data(), /*maximize=*/false);
@@ -209,19 +206,7 @@ inline MotmetricsResult motmetrics_sequence(const MotRows& gt_rows, const MotRow
   }
   // Identity: the largest total co-occurrence of a one-to-one object↔hypothesis matching
   // (integers: every optimum gives the same idtp).
-  std::int64_t best = 0;
-  if (!cooc.empty()) {
-    std::unordered_map<std::uint64_t, std::size_t> row_of, col_of;
-    for (const auto& kv : cooc) row_of.emplace(kv.first / T, row_of.size()), col_of.emplace(kv.first % T, col_of.size());
-    const std::size_t nr = row_of.size(), nc = col_of.size();
-    std::vector<double> w(nr * nc, 0.0);
-    for (const auto& kv : cooc) w[row_of[kv.first / T] * nc + col_of[kv.first % T]] = static_cast<double>(kv.second);
-    const std::size_t k = std::min(nr, nc);
-    std::vector<std::int64_t> mr(k), mc(k);
-    linear_sum_assignment(w.data(), nr, nc, mr.data(), mc.data(), /*maximize=*/true);
-    for (std::size_t q = 0; q < k; ++q)
-      best += static_cast<std::int64_t>(w[static_cast<std::size_t>(mr[q]) * nc + static_cast<std::size_t>(mc[q])]);
-  }
+  const std::int64_t best = detail::max_cooccurrence_matching(cooc, T);
   r.idtp = best, r.idfn = r.num_objects - best, r.idfp = r.num_predictions - best;
   r.distance_sum = numpy_sum(events_d.data(), events_d.size());
   r.motp = detail::mm_quiet_divide(r.distance_sum, static_cast<double>(r.num_detections));
