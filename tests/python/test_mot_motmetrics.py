@@ -105,3 +105,19 @@ def test_cli_conventions(tmp_path, capsys):
     assert got["trkA"]["OVERALL"]["mota"] == want["trkA"]["OVERALL"]["mota"]
     assert main(["eval", "mot", str(gt), str(trk), "--conventions", "motmetrics"]) == 0
     assert "IDF1" in capsys.readouterr().out
+
+
+def test_bad_input_names_file_and_line(tmp_path):
+    gt = tmp_path / "gt.txt"
+    trk = tmp_path / "trk.txt"
+    gt.write_text("1,1,0,0,10,10,1,1,1\n2,1,0,0,-10,10,1,1,1\n")
+    trk.write_text("1,1,0,0,10,10,1\n")
+    with pytest.raises(ValueError, match=r"gt\.txt:2"):
+        mot.evaluate_files({"s": (gt, trk)}, conventions="motmetrics")
+    gt.write_text("1,1,0,0,10,10,1,1,1\n")
+    trk.write_text("1,1,0,0,10,10,1\n1,1,5,5,10,10,1\n")  # id twice in a frame
+    with pytest.raises(ValueError, match=r"trk\.txt:2"):
+        mot.evaluate_files({"s": (gt, trk)}, conventions="motmetrics")
+    trk.write_text("")  # no detections: py-motmetrics' quiet_divide gives NaN precision
+    r = mot.evaluate_files({"s": (gt, trk)}, conventions="motmetrics")["tracker"]["s"]
+    assert r["num_misses"] == 1 and r["mota"] == 0.0 and math.isnan(r["precision"]) and math.isnan(r["motp"])
