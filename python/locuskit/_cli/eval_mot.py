@@ -96,12 +96,14 @@ def _run_motmetrics(args, log) -> int:
             rows.append([f"{t}/{s}"] + [r[k] for k, _ in _MM_COLUMNS])
     width = max(len(r[0]) for r in rows)
 
-    def cell(v):
+    def cell(key, v):  # py-motmetrics' motchallenge formatters: ratios in %, motp (a distance) as 0.xxx
+        if key == "motp":
+            return f"{v:.3f}"
         return f"{100 * v:.1f}%" if isinstance(v, float) else str(v)
 
     log.out(" " * width + "".join(f"{h:>8}" for _, h in _MM_COLUMNS))
     for r in rows:
-        log.out(f"{r[0]:<{width}}" + "".join(f"{cell(v):>8}" for v in r[1:]))
+        log.out(f"{r[0]:<{width}}" + "".join(f"{cell(k, v):>8}" for (k, _), v in zip(_MM_COLUMNS, r[1:])))
     if args.csv:
         keys = list(next(iter(next(iter(res.values())).values())))
         with open(args.csv, "w", newline="") as f:
