@@ -7,4 +7,5 @@
 #include <locuskit/mot/format.hpp>
 #include <locuskit/mot/hota.hpp>
 #include <locuskit/mot/identity.hpp>
+#include <locuskit/mot/motmetrics.hpp>
 #include <locuskit/mot/preprocess.hpp>

@@ -387,10 +387,30 @@ def _run(names, gt_paths, seq_lengths, tracker_names, tracker_paths, benchmark, 
     return MotResults(tracker_names, seqs, results, metrics)
 
 
+CONVENTIONS = ("trackeval", "motmetrics")
+
+
+def _check_conventions(conventions) -> None:
+    if conventions not in CONVENTIONS:
+        raise ValueError(f"conventions must be one of {CONVENTIONS}, got {conventions!r}")
+
+
+def _run_motmetrics(names, gt_paths, seq_lengths, tracker_names, tracker_paths):
+    # py-motmetrics' OVERALL motp adds the sequences in the given order: use sorted names, as the
+    # TrackEval mode does (eval_motchallenge uses glob order).
+    order = sorted(range(len(names)), key=lambda i: names[i])
+    per = _core.mot.motmetrics_files(
+        [str(names[i]) for i in order], [os.fspath(gt_paths[i]) for i in order],
+        [int(seq_lengths[i]) for i in order],
+        [[os.fspath(ps[i]) for i in order] for ps in tracker_paths])
+    return {t: dict(r) for t, r in zip(tracker_names, per)}
+
+
 def evaluate(gt_folder, trackers_folder, benchmark: str = "MOT17", split: str = "train",
              metrics: Iterable[str] = METRICS, trackers: Optional[Sequence[str]] = None,
              sequences: Optional[Sequence[str]] = None, do_preproc: bool = True,
-             tracker_sub_folder: str = "data", seqmap_file=None, skip_split_folder: bool = False) -> MotResults:
+             tracker_sub_folder: str = "data", seqmap_file=None, skip_split_folder: bool = False,
+             conventions: str = "trackeval"):
     """Evaluates every tracker in TrackEval's MotChallenge2DBox layout, as
     ``scripts/run_mot_challenge.py --GT_FOLDER gt_folder --TRACKERS_FOLDER trackers_folder
     --BENCHMARK benchmark --SPLIT_TO_EVAL split --METRICS ...`` (serial mode):
@@ -404,7 +424,14 @@ def evaluate(gt_folder, trackers_folder, benchmark: str = "MOT17", split: str = 
     ``benchmark`` "MOT15" disables distractor removal and class filtering, "MOT20" adds class 6 to
     the distractors; ``do_preproc=False`` is TrackEval's ``DO_PREPROC False``. A tracker without a
     file for some sequence raises FileNotFoundError naming it (TrackEval raises too); malformed
-    files raise ValueError naming the file and line."""
+    files raise ValueError naming the file and line.
+
+    ``conventions="motmetrics"`` gives py-motmetrics 1.4.0's numbers instead (its
+    ``apps/eval_motchallenge.py``: no preprocessing, ``benchmark``/``do_preproc``/``metrics`` are
+    ignored; differences in docs/mot.md) as a plain dict
+    ``{tracker: {sequence | "OVERALL": {py-motmetrics field: value}}}``; NaN where py-motmetrics
+    gives NaN."""
+    _check_conventions(conventions)
     split_fol = "" if skip_split_folder else f"{benchmark}-{split}"
     gt_root = os.path.join(os.fspath(gt_folder), split_fol)
     trk_root = os.path.join(os.fspath(trackers_folder), split_fol)
@@ -438,16 +465,19 @@ def evaluate(gt_folder, trackers_folder, benchmark: str = "MOT17", split: str = 
                 raise FileNotFoundError(f"{p}: tracker {t} has no result for sequence {s}")
             ps.append(p)
         tracker_paths.append(ps)
+    if conventions == "motmetrics":
+        return _run_motmetrics(sequences, gt_paths, lengths, trackers, tracker_paths)
     return _run(sequences, gt_paths, lengths, trackers, tracker_paths, benchmark, do_preproc, metrics)
 
 
 def evaluate_files(pairs: Mapping[str, tuple], benchmark: str = "MOT17", metrics: Iterable[str] = METRICS,
                    seq_lengths: Optional[Mapping[str, int]] = None, do_preproc: bool = True,
-                   tracker_name: str = "tracker") -> MotResults:
+                   tracker_name: str = "tracker", conventions: str = "trackeval"):
     """Evaluates plain file pairs ``{sequence: (gt_path, tracker_path)}`` as one tracker. The
     sequence length (TrackEval's seqLength) is ``seq_lengths[sequence]`` when given, else the last
     frame in either file (frames after the last row only change ``CLR_Frames`` and
-    ``FP_per_frame``). Same rules and errors as :func:`evaluate`."""
+    ``FP_per_frame``). Same rules, errors and ``conventions`` as :func:`evaluate`."""
+    _check_conventions(conventions)
     if not pairs:
         raise ValueError("pairs: no sequences")
     names, gts, lengths, trks = [], [], [], []
@@ -470,4 +500,6 @@ def evaluate_files(pairs: Mapping[str, tuple], benchmark: str = "MOT17", metrics
         gts.append(g)
         trks.append(t)
         lengths.append(n)
+    if conventions == "motmetrics":
+        return _run_motmetrics(names, gts, lengths, [tracker_name], [trks])
     return _run(names, gts, lengths, [tracker_name], [trks], benchmark, do_preproc, metrics)

@@ -180,6 +180,51 @@ void bind_mot(py::module_& parent) {
       },
       py::arg("names"), py::arg("gt_paths"), py::arg("seq_lengths"), py::arg("tracker_paths"), py::arg("benchmark"),
       py::arg("do_preproc"), py::arg("hota"), py::arg("clear"), py::arg("identity"));
+
+  m.def(
+      "motmetrics_files",
+      [](const std::vector<std::string>& names, const std::vector<std::string>& gt_paths,
+         const std::vector<std::int64_t>& seq_lengths, const std::vector<std::vector<std::string>>& tracker_paths) {
+        if (gt_paths.size() != names.size() || seq_lengths.size() != names.size())
+          throw std::invalid_argument("names, gt_paths and seq_lengths must have the same length");
+        const std::size_t S = names.size();
+        std::vector<MotmetricsResult> per(tracker_paths.size() * S), overall(tracker_paths.size());
+        {
+          py::gil_scoped_release release;
+          std::vector<MotRows> gt(S);
+          for (std::size_t s = 0; s < S; ++s) gt[s] = read_mot(gt_paths[s], MotFileKind::ground_truth);
+          for (std::size_t k = 0; k < tracker_paths.size(); ++k) {
+            if (tracker_paths[k].size() != S) throw std::invalid_argument("tracker_paths: one path per sequence");
+            std::vector<const MotmetricsResult*> seqs;
+            for (std::size_t s = 0; s < S; ++s) {
+              per[k * S + s] = motmetrics_sequence(gt[s], read_mot(tracker_paths[k][s], MotFileKind::tracker),
+                                                   seq_lengths[s], gt_paths[s], tracker_paths[k][s]);
+              seqs.push_back(&per[k * S + s]);
+            }
+            overall[k] = motmetrics_combine(seqs);
+          }
+        }
+        const auto as_dict = [](const MotmetricsResult& r) {
+          py::dict d;
+#define LK_MM(f) d[#f] = r.f
+          LK_MM(idf1); LK_MM(idp); LK_MM(idr); LK_MM(recall); LK_MM(precision); LK_MM(num_unique_objects);
+          LK_MM(mostly_tracked); LK_MM(partially_tracked); LK_MM(mostly_lost); LK_MM(num_false_positives);
+          LK_MM(num_misses); LK_MM(num_switches); LK_MM(num_fragmentations); LK_MM(mota); LK_MM(motp);
+          LK_MM(num_transfer); LK_MM(num_ascend); LK_MM(num_migrate); LK_MM(idtp); LK_MM(idfn); LK_MM(idfp);
+          LK_MM(num_detections); LK_MM(num_objects); LK_MM(num_predictions); LK_MM(num_frames);
+#undef LK_MM
+          return d;
+        };
+        py::list out;
+        for (std::size_t k = 0; k < tracker_paths.size(); ++k) {
+          py::dict seqs;
+          for (std::size_t s = 0; s < S; ++s) seqs[py::str(names[s])] = as_dict(per[k * S + s]);
+          seqs["OVERALL"] = as_dict(overall[k]);
+          out.append(seqs);
+        }
+        return out;
+      },
+      py::arg("names"), py::arg("gt_paths"), py::arg("seq_lengths"), py::arg("tracker_paths"));
 }
 
 }  // namespace locuskit::python

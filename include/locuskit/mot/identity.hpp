@@ -25,6 +25,29 @@ inline void identity_final_fields(IdentityResult& r) {
   r.IDP = tp / std::max(1.0, tp + fp);
   r.IDF1 = tp / std::max(1.0, tp + 0.5 * fp + 0.5 * fn);
 }
+
+/// The largest total count of a one-to-one GT↔tracker id matching, given the co-occurrence counts
+/// keyed `gt_id · T + tracker_id`; solved on the ids that co-occur at all. Counts are integers, so
+/// every optimum gives the same total. O(G'·T'·min(G', T')).
+inline std::int64_t max_cooccurrence_matching(const std::unordered_map<std::uint64_t, std::int64_t>& counts,
+                                              std::uint64_t T) {
+  if (counts.empty()) return 0;
+  std::unordered_map<std::uint64_t, std::size_t> row_of, col_of;
+  for (const auto& kv : counts) {
+    row_of.emplace(kv.first / T, row_of.size());
+    col_of.emplace(kv.first % T, col_of.size());
+  }
+  const std::size_t nr = row_of.size(), nc = col_of.size();
+  std::vector<double> w(nr * nc, 0.0);
+  for (const auto& kv : counts) w[row_of[kv.first / T] * nc + col_of[kv.first % T]] = static_cast<double>(kv.second);
+  const std::size_t k = std::min(nr, nc);
+  std::vector<std::int64_t> mr(k), mc(k);
+  linear_sum_assignment(w.data(), nr, nc, mr.data(), mc.data(), /*maximize=*/true);
+  std::int64_t matched = 0;
+  for (std::size_t q = 0; q < k; ++q)
+    matched += static_cast<std::int64_t>(w[static_cast<std::size_t>(mr[q]) * nc + static_cast<std::size_t>(mc[q])]);
+  return matched;
+}
 }  // namespace detail
 
 /// Identity metrics of one preprocessed sequence (IoU >= threshold, no eps, as TrackEval).
@@ -54,23 +77,7 @@ inline IdentityResult identity_sequence(const MotSequenceData& d, double thresho
         if (sim[i * nt + j] >= threshold)
           ++potential[static_cast<std::uint64_t>(gi[i]) * T + static_cast<std::uint64_t>(ti[j])];
   }
-  std::int64_t matched = 0;
-  if (!potential.empty()) {
-    // Compact the ids that co-occur; maximise the matched co-occurrence count.
-    std::unordered_map<std::uint64_t, std::size_t> row_of, col_of;
-    for (const auto& kv : potential) {
-      row_of.emplace(kv.first / T, row_of.size());
-      col_of.emplace(kv.first % T, col_of.size());
-    }
-    const std::size_t nr = row_of.size(), nc = col_of.size();
-    std::vector<double> w(nr * nc, 0.0);
-    for (const auto& kv : potential) w[row_of[kv.first / T] * nc + col_of[kv.first % T]] = static_cast<double>(kv.second);
-    const std::size_t k = std::min(nr, nc);
-    std::vector<std::int64_t> mr(k), mc(k);
-    linear_sum_assignment(w.data(), nr, nc, mr.data(), mc.data(), /*maximize=*/true);
-    for (std::size_t q = 0; q < k; ++q)
-      matched += static_cast<std::int64_t>(w[static_cast<std::size_t>(mr[q]) * nc + static_cast<std::size_t>(mc[q])]);
-  }
+  const std::int64_t matched = detail::max_cooccurrence_matching(potential, T);
   r.IDFN = d.num_gt_dets - matched;
   r.IDFP = d.num_tracker_dets - matched;
   r.IDTP = d.num_gt_dets - r.IDFN;

@@ -23,6 +23,8 @@ def _run_mot(args) -> int:
     for path, option in ((args.json, "--json"), (args.csv, "--csv"), (args.html, "--html")):
         if path is not None and os.path.isdir(path):
             raise ValueError(f"{option} {path}: is a directory (give a file name)")
+    if args.conventions == "motmetrics":
+        return _run_motmetrics(args, log)
     if args.pairs:
         # Plain files: GT_FOLDER and TRACKERS_FOLDER are a GT file and a tracker file.
         name = os.path.splitext(os.path.basename(args.trackers_folder))[0]
@@ -58,6 +60,61 @@ def _run_mot(args) -> int:
             log.info(f"wrote {p}")
     if args.html:
         _html(args, res)
+    return 0
+
+
+# py-motmetrics' summary columns (its motchallenge_metrics, in its order) and the header names
+# its render_summary prints with mm.io.motchallenge_metric_names.
+_MM_COLUMNS = [("idf1", "IDF1"), ("idp", "IDP"), ("idr", "IDR"), ("recall", "Rcll"), ("precision", "Prcn"),
+               ("num_unique_objects", "GT"), ("mostly_tracked", "MT"), ("partially_tracked", "PT"),
+               ("mostly_lost", "ML"), ("num_false_positives", "FP"), ("num_misses", "FN"),
+               ("num_switches", "IDs"), ("num_fragmentations", "FM"), ("mota", "MOTA"), ("motp", "MOTP"),
+               ("num_transfer", "IDt"), ("num_ascend", "IDa"), ("num_migrate", "IDm")]
+
+
+def _run_motmetrics(args, log) -> int:
+    """--conventions motmetrics: py-motmetrics' numbers and column names (no HOTA)."""
+    import json
+
+    from locuskit import mot
+
+    for option, given in (("--output-folder", args.output_folder), ("--plot", args.plot), ("--html", args.html)):
+        if given:
+            raise ValueError(f"{option} is not available with --conventions motmetrics (TrackEval's files and plots)")
+    if args.pairs:
+        name = os.path.splitext(os.path.basename(args.trackers_folder))[0]
+        res = mot.evaluate_files({name: (args.gt_folder, args.trackers_folder)}, tracker_name=args.tracker_name,
+                                 conventions="motmetrics")
+    else:
+        res = mot.evaluate(args.gt_folder, args.trackers_folder, benchmark=args.benchmark, split=args.split,
+                           trackers=args.trackers, sequences=args.seqs, tracker_sub_folder=args.tracker_sub_folder,
+                           seqmap_file=args.seqmap_file, skip_split_folder=args.skip_split_folder,
+                           conventions="motmetrics")
+    rows = []
+    for t, seqs in res.items():
+        for s, r in seqs.items():
+            rows.append([f"{t}/{s}"] + [r[k] for k, _ in _MM_COLUMNS])
+    width = max(len(r[0]) for r in rows)
+
+    def cell(key, v):  # py-motmetrics' motchallenge formatters: ratios in %, motp (a distance) as 0.xxx
+        if key == "motp":
+            return f"{v:.3f}"
+        return f"{100 * v:.1f}%" if isinstance(v, float) else str(v)
+
+    log.out(" " * width + "".join(f"{h:>8}" for _, h in _MM_COLUMNS))
+    for r in rows:
+        log.out(f"{r[0]:<{width}}" + "".join(f"{cell(k, v):>8}" for (k, _), v in zip(_MM_COLUMNS, r[1:])))
+    if args.csv:
+        keys = list(next(iter(next(iter(res.values())).values())))
+        with open(args.csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["tracker", "sequence"] + keys)
+            for t, seqs in res.items():
+                for s, r in seqs.items():
+                    w.writerow([t, s] + [repr(r[k]) if isinstance(r[k], float) else r[k] for k in keys])
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1)  # NaN written as NaN (Python's json)
     return 0
 
 
@@ -103,6 +160,9 @@ def register(sub) -> None:
     p.add_argument("--tracker-sub-folder", default="data")
     p.add_argument("--skip-split-folder", action="store_true", help="no <BENCHMARK>-<SPLIT> folder level")
     p.add_argument("--no-preproc", action="store_true", help="TrackEval's DO_PREPROC False")
+    p.add_argument("--conventions", choices=["trackeval", "motmetrics"], default="trackeval",
+                   help="trackeval (default): TrackEval's numbers; motmetrics: py-motmetrics 1.4.0's "
+                        "eval_motchallenge numbers and names (no preprocessing, no HOTA; see docs/mot.md)")
     p.add_argument("--pairs", action="store_true", help="the two arguments are one GT file and one tracker file "
                                                         "(sequence length = last frame)")
     p.add_argument("--tracker-name", default="tracker", help="name of the tracker with --pairs")
