@@ -135,6 +135,9 @@ def test_cli_eval_lvis(tmp_path):
     assert saved["results"] == case["results"]
     r = _run_cli("eval", "lvis", LOCAL / case["gt"], tmp_path / "missing.json")
     assert r.returncode != 0 and "missing.json" in r.stderr
+    r = _run_cli("eval", "lvis", LOCAL / case["gt"], LOCAL / case["dt"], "--per-class", "-q", "--json", out)
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == ""  # -q: nothing but errors; the JSON is still written
+    assert json.loads(out.read_text())["results"] == case["results"]
 
 
 def _lvis_api():

@@ -113,3 +113,8 @@ def test_cli_eval_openimages(tmp_path):
     saved = json.loads(out.read_text())
     assert saved["mean_ap"] == case["mean_ap"]
     assert saved["metrics"] == case["metrics"]
+    r = subprocess.run([sys.executable, "-m", "locuskit", "eval", "openimages", str(DATA / case["boxes"]),
+                        str(DATA / case["labels"]), str(DATA / case["predictions"]), "--labelmap",
+                        str(DATA / case["labelmap"]), "--hierarchy", str(DATA / case["hierarchy"]), "-q"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == "" and r.stderr == ""  # -q: nothing but errors

@@ -229,17 +229,10 @@ T box_loss_one(BoxLossKind kind, const T* p, const T* g, T eps, Degenerate degen
 
 namespace kernel {
 
-/// Loss-formula operations on xsimd batches (Arch-templated, so nothing leaks between arch TUs).
+/// Loss-formula operations on xsimd batches: the IoU family's min/max/select plus what the
+/// gradients need (Arch-templated, so nothing leaks between arch TUs).
 template <class Arch>
-struct LossBatchOps {
-  template <class B>
-  static LOCUSKIT_FORCEINLINE B min(const B& a, const B& b) noexcept { return xsimd::min(a, b); }
-  template <class B>
-  static LOCUSKIT_FORCEINLINE B max(const B& a, const B& b) noexcept { return xsimd::max(a, b); }
-  template <class C, class B>
-  static LOCUSKIT_FORCEINLINE B select(const C& c, const B& a, const B& b) noexcept {
-    return xsimd::select(c, a, b);
-  }
+struct LossBatchOps : BatchOps<Arch> {
   template <class C, class B>
   static LOCUSKIT_FORCEINLINE B flag(const C& c, const B& one) noexcept {
     return xsimd::select(c, one, B(typename B::value_type(0)));

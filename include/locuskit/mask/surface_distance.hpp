@@ -30,19 +30,12 @@ struct Grid3 {
   }
   std::size_t index(std::size_t z, std::size_t y, std::size_t x) const { return (z * d[1] + y) * d[2] + x; }
 };
-}  // namespace detail
 
-/// Surface voxels: set voxels with at least one neighbour unset or outside the grid, i.e.
-/// `mask XOR binary_erosion(mask, structure, border_value=0)` with scipy's face-connected cross
-/// (`full_connectivity = false`, MONAI and medpy's default) or the full 3^ndim cube.
-/// C-ordered grids of ndim 1..3; `edges` has prod(shape) bytes (0/1). O(N * neighbours).
-inline void surface_voxels(const std::uint8_t* mask, const std::size_t* shape, int ndim, bool full_connectivity,
-                           std::uint8_t* edges) {
-  const detail::Grid3 g(shape, ndim);
+/// The structuring element's neighbours (dz, dy, dx) over the last `ndim` axes: scipy's
+/// face-connected cross, or the full 3^ndim cube with `full_connectivity`.
+inline std::vector<std::array<int, 3>> structuring_neighbours(int ndim, bool full_connectivity) {
   const int first_axis = 3 - ndim;
-  // Neighbour offsets of the structuring element (face cross or full cube), in index and linear form.
   std::vector<std::array<int, 3>> steps;
-  std::vector<std::ptrdiff_t> linear;
   for (int dz = -1; dz <= 1; ++dz)
     for (int dy = -1; dy <= 1; ++dy)
       for (int dx = -1; dx <= 1; ++dx) {
@@ -56,9 +49,32 @@ inline void surface_voxels(const std::uint8_t* mask, const std::size_t* shape, i
           }
         if (!valid || nonzero == 0 || (!full_connectivity && nonzero != 1)) continue;
         steps.push_back({dz, dy, dx});
-        linear.push_back((static_cast<std::ptrdiff_t>(dz) * static_cast<std::ptrdiff_t>(g.d[1]) + dy) *
-                             static_cast<std::ptrdiff_t>(g.d[2]) + dx);
       }
+  return steps;
+}
+
+/// Linear offsets of `steps` in a C-ordered box of extents d[0..2].
+inline std::vector<std::ptrdiff_t> linear_offsets(const std::vector<std::array<int, 3>>& steps, const std::size_t* d) {
+  std::vector<std::ptrdiff_t> linear;
+  linear.reserve(steps.size());
+  for (const auto& st : steps)
+    linear.push_back((static_cast<std::ptrdiff_t>(st[0]) * static_cast<std::ptrdiff_t>(d[1]) + st[1]) *
+                         static_cast<std::ptrdiff_t>(d[2]) + st[2]);
+  return linear;
+}
+}  // namespace detail
+
+/// Surface voxels: set voxels with at least one neighbour unset or outside the grid, i.e.
+/// `mask XOR binary_erosion(mask, structure, border_value=0)` with scipy's face-connected cross
+/// (`full_connectivity = false`, MONAI and medpy's default) or the full 3^ndim cube.
+/// C-ordered grids of ndim 1..3; `edges` has prod(shape) bytes (0/1). O(N * neighbours).
+inline void surface_voxels(const std::uint8_t* mask, const std::size_t* shape, int ndim, bool full_connectivity,
+                           std::uint8_t* edges) {
+  const detail::Grid3 g(shape, ndim);
+  const int first_axis = 3 - ndim;
+  // Neighbour offsets of the structuring element (face cross or full cube), in index and linear form.
+  const std::vector<std::array<int, 3>> steps = detail::structuring_neighbours(ndim, full_connectivity);
+  const std::vector<std::ptrdiff_t> linear = detail::linear_offsets(steps, g.d);
   for (std::size_t z = 0; z < g.d[0]; ++z)
     for (std::size_t y = 0; y < g.d[1]; ++y)
       for (std::size_t x = 0; x < g.d[2]; ++x) {
@@ -210,22 +226,9 @@ inline std::pair<std::vector<double>, std::vector<double>> surface_distances(
     pd[axis] = hi[axis] - lo[axis] + 2 * pad[axis];
   }
   const std::size_t slack = 8, volume = pd[0] * pd[1] * pd[2];
-  std::vector<std::ptrdiff_t> offsets;  // the structuring element's neighbours, linear in the padded box
-  for (int dz = -1; dz <= 1; ++dz)
-    for (int dy = -1; dy <= 1; ++dy)
-      for (int dx = -1; dx <= 1; ++dx) {
-        const int off[3] = {dz, dy, dx};
-        int nonzero = 0;
-        bool valid = true;
-        for (int axis = 0; axis < 3; ++axis)
-          if (off[axis] != 0) {
-            valid = valid && axis >= first_axis;
-            ++nonzero;
-          }
-        if (!valid || nonzero == 0 || (!full_connectivity && nonzero != 1)) continue;
-        offsets.push_back((static_cast<std::ptrdiff_t>(dz) * static_cast<std::ptrdiff_t>(pd[1]) + dy) *
-                              static_cast<std::ptrdiff_t>(pd[2]) + dx);
-      }
+  // the structuring element's neighbours, linear in the padded box
+  const std::vector<std::ptrdiff_t> offsets =
+      detail::linear_offsets(detail::structuring_neighbours(ndim, full_connectivity), pd);
   std::vector<detail::Voxel> surface[2];
   {
     std::vector<std::uint8_t> padded(volume + 2 * slack);

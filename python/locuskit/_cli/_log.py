@@ -35,3 +35,12 @@ def add_usability(parser) -> None:
     g.add_argument("-v", "--verbose", action="store_true", help="details on stderr (inputs, counts, timings)")
     g.add_argument("-q", "--quiet", "--silent", dest="silent", action="store_true",
                    help="print nothing but errors (no tables, no warnings)")
+
+
+def add_eval_command(sub, name: str, help: str):
+    """Adds ``locuskit eval NAME`` from a module of its own, listed in ``eval``'s usage line."""
+    import argparse
+
+    s = next(a for a in sub.choices["eval"]._actions if isinstance(a, argparse._SubParsersAction))
+    s.metavar = "{" + ",".join(list(s.choices) + [name]) + "}"
+    return s.add_parser(name, help=help)

@@ -5,11 +5,10 @@ order, so ``eval`` exists when this runs). Uses the public API only (``locuskit.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 
-from ._log import add_usability
+from ._log import add_eval_command, add_usability
 
 
 def _json_float(v: float):
@@ -71,11 +70,7 @@ def _figure_and_html(args, res, log) -> None:
 
 
 def register(sub) -> None:
-    eval_parser = sub.choices["eval"]
-    actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
-    s = actions[0]
-    s.metavar = "{" + ",".join(list(s.choices) + ["dota"]) + "}"
-    p = s.add_parser("dota", help="DOTA task-1 oriented-box mAP (VOC07 and all-point), as DOTA_devkit")
+    p = add_eval_command(sub, "dota", help="DOTA task-1 oriented-box mAP (VOC07 and all-point), as DOTA_devkit")
     p.add_argument("label_dir", help="labelTxt folder: <image>.txt per image (x1 y1 .. x4 y4 class [difficult])")
     p.add_argument("det_dir", help="folder of Task1_<class>.txt result files, or a pattern with {} for the class")
     p.add_argument("--imageset", help="file with one image name a line (default: every .txt in label_dir)")

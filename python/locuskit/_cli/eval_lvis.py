@@ -5,9 +5,9 @@ order, so ``eval`` exists when this runs). Uses the public API only (``locuskit.
 """
 from __future__ import annotations
 
-import argparse
 import math
 
+from ._log import Log, add_eval_command, add_usability
 from .eval import _check_output, _write_json
 
 
@@ -19,6 +19,7 @@ def _run_lvis(args) -> int:
     import locuskit
     from locuskit.eval import lvis_evaluate
 
+    log = Log(args)
     _check_output(args.json, "--json")
     if args.threads:
         locuskit.set_num_threads(args.threads)
@@ -29,14 +30,14 @@ def _run_lvis(args) -> int:
     except KeyError as exc:  # a federated field the API would miss (KeyError there)
         raise ValueError(exc.args[0] if exc.args else str(exc)) from None
     for line in res.summary_lines:
-        print(line)
+        log.out(line)
     rows = res.per_category()
     if args.per_class:
         width = max([len(r["name"]) for r in rows] + [8])
-        print()
-        print(f"{'category':<{width}}  {'id':>5}  {'freq':>4}  {'AP':>6}")
+        log.out()
+        log.out(f"{'category':<{width}}  {'id':>5}  {'freq':>4}  {'AP':>6}")
         for r in rows:
-            print(f"{r['name']:<{width}}  {r['category_id']:>5}  {r['frequency']:>4}  {_fmt(r['AP'])}")
+            log.out(f"{r['name']:<{width}}  {r['category_id']:>5}  {r['frequency']:>4}  {_fmt(r['AP'])}")
     if args.json:
         out = {
             "results": res.as_dict(),
@@ -51,11 +52,7 @@ def _run_lvis(args) -> int:
 
 
 def register(sub) -> None:
-    eval_parser = sub.choices["eval"]
-    actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
-    s = actions[0]
-    s.metavar = "{" + ",".join(list(s.choices) + ["lvis"]) + "}"
-    p = s.add_parser("lvis", help="LVIS federated AP (APr/APc/APf, AR@300), bit for bit as the lvis API")
+    p = add_eval_command(sub, "lvis", help="LVIS federated AP (APr/APc/APf, AR@300), bit for bit as the lvis API")
     p.add_argument("gt", help="LVIS ground-truth JSON (images with neg_category_ids / not_exhaustive_category_ids, "
                               "categories with frequency)")
     p.add_argument("results", help="results JSON (a list of {image_id, category_id, bbox|segmentation, score})")
@@ -63,5 +60,6 @@ def register(sub) -> None:
     p.add_argument("--max-dets", type=int, default=300, help="results kept per image, by score (default 300)")
     p.add_argument("--per-class", action="store_true", help="print a per-category AP table")
     p.add_argument("--json", metavar="OUT.json", help="write results, summary, per-class AP and counts as JSON")
+    add_usability(p)
     p.add_argument("--threads", type=int, default=0, help="threads (default: all)")
     p.set_defaults(func=_run_lvis)

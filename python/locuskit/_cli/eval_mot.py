@@ -5,11 +5,10 @@ order, so ``eval`` exists when this runs). Uses only the public ``locuskit.mot``
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import os
 
-from ._log import Log, add_usability
+from ._log import Log, add_eval_command, add_usability
 
 
 def _run_mot(args) -> int:
@@ -142,11 +141,7 @@ def _html(args, res) -> None:
 
 
 def register(sub) -> None:
-    eval_parser = sub.choices["eval"]
-    actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
-    s = actions[0]
-    s.metavar = "{" + ",".join(list(s.choices) + ["mot"]) + "}"
-    p = s.add_parser("mot", help="multi-object tracking: HOTA, CLEAR MOT, IDF1 (TrackEval-exact, MOTChallenge files)")
+    p = add_eval_command(sub, "mot", help="multi-object tracking: HOTA, CLEAR MOT, IDF1 (TrackEval-exact, MOTChallenge files)")
     p.add_argument("gt_folder", help="TrackEval GT_FOLDER (<BENCHMARK>-<SPLIT>/<seq>/gt/gt.txt, seqmaps/); "
                                      "with --pairs: a gt.txt file")
     p.add_argument("trackers_folder", help="TrackEval TRACKERS_FOLDER (<BENCHMARK>-<SPLIT>/<tracker>/data/<seq>.txt); "

@@ -6,9 +6,9 @@ order, so ``eval`` exists when this runs). Uses the public API only (``locuskit.
 """
 from __future__ import annotations
 
-import argparse
 import math
 
+from ._log import Log, add_eval_command, add_usability
 from .eval import _check_output, _write_json
 
 
@@ -23,17 +23,18 @@ def _none(v):
 def _run_openimages(args) -> int:
     from locuskit.eval import openimages_evaluate
 
+    log = Log(args)
     _check_output(args.json, "--json")
     res = openimages_evaluate(args.boxes, args.labels, args.predictions, args.labelmap, args.hierarchy,
                               iou_threshold=args.iou, group_of_weight=args.group_of_weight)
     rows = res.per_class()
     if args.per_class:
         width = max([len(r["display_name"]) for r in rows] + [8])
-        print(f"{'class':<{width}}  {'id':>5}  {'AP':>6}  {'num_gt':>7}")
+        log.out(f"{'class':<{width}}  {'id':>5}  {'AP':>6}  {'num_gt':>7}")
         for r in rows:
-            print(f"{r['display_name']:<{width}}  {r['id']:>5}  {_fmt(r['AP'])}  {r['num_gt']:>7g}")
-        print()
-    print(f"mAP@{args.iou}IOU = {res.mean_ap:.6f} over {sum(1 for r in rows if not math.isnan(r['AP']))} classes with GT")
+            log.out(f"{r['display_name']:<{width}}  {r['id']:>5}  {_fmt(r['AP'])}  {r['num_gt']:>7g}")
+        log.out()
+    log.out(f"mAP@{args.iou}IOU = {res.mean_ap:.6f} over {sum(1 for r in rows if not math.isnan(r['AP']))} classes with GT")
     if args.json:
         out = {"metrics": {k: _none(v) for k, v in res.metrics.items()}, "mean_ap": _none(res.mean_ap),
                "per_class": [{k: _none(v) for k, v in r.items()} for r in rows]}
@@ -42,11 +43,7 @@ def _run_openimages(args) -> int:
 
 
 def register(sub) -> None:
-    eval_parser = sub.choices["eval"]
-    actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
-    s = actions[0]
-    s.metavar = "{" + ",".join(list(s.choices) + ["openimages"]) + "}"
-    p = s.add_parser("openimages", help="Open Images challenge detection mAP (TF OD API OpenImagesChallengeEvaluator)")
+    p = add_eval_command(sub, "openimages", help="Open Images challenge detection mAP (TF OD API OpenImagesChallengeEvaluator)")
     p.add_argument("boxes", help="GT boxes CSV (ImageID,...,LabelName,...,XMin,XMax,YMin,YMax,...,IsGroupOf,...)")
     p.add_argument("labels", help="verified image-level labels CSV (ImageID,Source,LabelName,Confidence)")
     p.add_argument("predictions", help="predictions CSV (ImageID,LabelName,Score,XMin,XMax,YMin,YMax)")
@@ -56,4 +53,5 @@ def register(sub) -> None:
     p.add_argument("--group-of-weight", type=float, default=1.0, help="weight of a group-of box (default 1)")
     p.add_argument("--per-class", action="store_true", help="print per-class AP")
     p.add_argument("--json", metavar="OUT.json", help="write the evaluator's metrics and per-class AP as JSON")
+    add_usability(p)
     p.set_defaults(func=_run_openimages)
