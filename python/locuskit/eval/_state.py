@@ -439,7 +439,8 @@ def _semseg_from(header: dict, a: dict):
 
 def save_state(obj, path) -> None:
     """Writes the state of a :class:`CocoState` (or a :class:`CocoEvaluator`, as its CocoState),
-    a :class:`VocEvaluator` or a :class:`locuskit.semseg.SegmentationMetric` to ``path`` in the
+    a :class:`VocEvaluator`, a :class:`locuskit.semseg.SegmentationMetric` or a
+    :class:`locuskit.mot.MotState` to ``path`` in the
     versioned state format (docs/eval.md, "Evaluation state"); ``load_state`` reads it back, and
     the loaded objects merge as the originals do."""
     from ..semseg import SegmentationMetric
@@ -454,11 +455,16 @@ def save_state(obj, path) -> None:
         return write_arrays(path, *_voc_arrays(obj))
     if isinstance(obj, SegmentationMetric):
         return write_arrays(path, *_semseg_arrays(obj))
+    from ..mot import MotState
+
+    if isinstance(obj, MotState):
+        return obj.save(path)
     raise TypeError(f"save_state: no state format for {type(obj).__name__}")
 
 
 def load_state(source):
-    """The object a state file (or its bytes) holds: CocoState, VocEvaluator or SegmentationMetric."""
+    """The object a state file (or its bytes) holds: CocoState, VocEvaluator, SegmentationMetric or
+    :class:`locuskit.mot.MotState`."""
     header, arrays = read_arrays(source)
     kind = header.get("kind")
     try:
@@ -468,6 +474,10 @@ def load_state(source):
             return _voc_from(header, arrays)
         if kind == "semseg":
             return _semseg_from(header, arrays)
+        if kind == "mot":
+            from ..mot import MotState
+
+            return MotState.load(source)
     except KeyError as exc:
         raise ValueError(f"{kind} state: missing entry {exc.args[0]!r}") from None
-    raise ValueError(f"state of kind {kind!r}: this locuskit reads 'coco', 'voc' and 'semseg'")
+    raise ValueError(f"state of kind {kind!r}: this locuskit reads 'coco', 'voc', 'semseg' and 'mot'")
