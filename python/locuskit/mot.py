@@ -31,6 +31,9 @@ __all__ = [
     "MotResults",
     "evaluate",
     "evaluate_files",
+    "MotState",
+    "state",
+    "state_files",
     "read_mot",
     "parse_mot",
     "format_mot",
@@ -370,12 +373,17 @@ def _early_return_types(r) -> None:
                     r[fam][f] = 0
 
 
-def _run(names, gt_paths, seq_lengths, tracker_names, tracker_paths, benchmark, do_preproc, metrics):
-    metrics = _metric_set(metrics)
-    seqs, per, comb = _core.mot.evaluate_files(
+def _run_raw(names, gt_paths, seq_lengths, tracker_paths, benchmark, do_preproc, metrics):
+    """(sorted sequence names, per tracker {sequence: metrics as the C++ core gives them},
+    per tracker combined metrics)."""
+    return _core.mot.evaluate_files(
         list(names), [os.fspath(p) for p in gt_paths], [int(n) for n in seq_lengths],
         [[os.fspath(p) for p in ps] for ps in tracker_paths], str(benchmark), bool(do_preproc),
         "HOTA" in metrics, "CLEAR" in metrics, "Identity" in metrics)
+
+
+def _results(tracker_names, seqs, per, comb, metrics) -> "MotResults":
+    """MotResults from the core's per-sequence and combined dicts (consumed)."""
     results = {}
     for t, per_seq, c in zip(tracker_names, per, comb):
         for r in per_seq.values():
@@ -385,6 +393,17 @@ def _run(names, gt_paths, seq_lengths, tracker_names, tracker_paths, benchmark, 
         d["COMBINED_SEQ"] = c
         results[t] = d
     return MotResults(tracker_names, seqs, results, metrics)
+
+
+def _run(names, gt_paths, seq_lengths, tracker_names, tracker_paths, benchmark, do_preproc, metrics,
+         as_state=False):
+    metrics = _metric_set(metrics)
+    seqs, per, comb = _run_raw(names, gt_paths, seq_lengths, tracker_paths, benchmark, do_preproc, metrics)
+    if as_state:
+        settings = {"benchmark": str(benchmark), "do_preproc": bool(do_preproc), "metrics": list(metrics),
+                    "conventions": "trackeval"}
+        return MotState(settings, tracker_names, seqs, per)
+    return _results(tracker_names, seqs, per, comb, metrics)
 
 
 CONVENTIONS = ("trackeval", "motmetrics")
@@ -410,7 +429,7 @@ def evaluate(gt_folder, trackers_folder, benchmark: str = "MOT17", split: str = 
              metrics: Iterable[str] = METRICS, trackers: Optional[Sequence[str]] = None,
              sequences: Optional[Sequence[str]] = None, do_preproc: bool = True,
              tracker_sub_folder: str = "data", seqmap_file=None, skip_split_folder: bool = False,
-             conventions: str = "trackeval"):
+             conventions: str = "trackeval", _as_state: bool = False):
     """Evaluates every tracker in TrackEval's MotChallenge2DBox layout, as
     ``scripts/run_mot_challenge.py --GT_FOLDER gt_folder --TRACKERS_FOLDER trackers_folder
     --BENCHMARK benchmark --SPLIT_TO_EVAL split --METRICS ...`` (serial mode):
@@ -467,12 +486,12 @@ def evaluate(gt_folder, trackers_folder, benchmark: str = "MOT17", split: str = 
         tracker_paths.append(ps)
     if conventions == "motmetrics":
         return _run_motmetrics(sequences, gt_paths, lengths, trackers, tracker_paths)
-    return _run(sequences, gt_paths, lengths, trackers, tracker_paths, benchmark, do_preproc, metrics)
+    return _run(sequences, gt_paths, lengths, trackers, tracker_paths, benchmark, do_preproc, metrics, _as_state)
 
 
 def evaluate_files(pairs: Mapping[str, tuple], benchmark: str = "MOT17", metrics: Iterable[str] = METRICS,
                    seq_lengths: Optional[Mapping[str, int]] = None, do_preproc: bool = True,
-                   tracker_name: str = "tracker", conventions: str = "trackeval"):
+                   tracker_name: str = "tracker", conventions: str = "trackeval", _as_state: bool = False):
     """Evaluates plain file pairs ``{sequence: (gt_path, tracker_path)}`` as one tracker. The
     sequence length (TrackEval's seqLength) is ``seq_lengths[sequence]`` when given, else the last
     frame in either file (frames after the last row only change ``CLR_Frames`` and
@@ -502,4 +521,165 @@ def evaluate_files(pairs: Mapping[str, tuple], benchmark: str = "MOT17", metrics
         lengths.append(n)
     if conventions == "motmetrics":
         return _run_motmetrics(names, gts, lengths, [tracker_name], [trks])
-    return _run(names, gts, lengths, [tracker_name], [trks], benchmark, do_preproc, metrics)
+    return _run(names, gts, lengths, [tracker_name], [trks], benchmark, do_preproc, metrics, _as_state)
+
+
+# --- mergeable, serializable state (kind "mot"; docs/eval.md "Evaluation state") -----------------
+_STATE_SETTINGS = ("benchmark", "do_preproc", "metrics", "conventions")
+
+
+class MotState:
+    """The state of a MOT evaluation over a set of sequences: per (tracker, sequence) the metric
+    dicts TrackEval combines (the raw fields ``HOTA_TP/FN/FP``, ``AssA/AssRe/AssPr/LocA``,
+    ``CLR_*``, ``MT/PT/ML``, ``Frag``, ``MOTP_sum``, ``ID*``, Count, with the derived per-sequence
+    values). States over disjoint sequence sets of the same trackers and settings ``merge``;
+    ``compute()`` runs the C++ combine step of :func:`evaluate` over the sorted sequences, so it
+    equals one process on all sequences bit for bit (per sequence and ``COMBINED_SEQ``).
+
+    ``settings``: benchmark, do_preproc, metrics, conventions ("trackeval"); ``trackers`` in
+    evaluation order; ``per[k][sequence]`` the metrics of tracker k.
+    """
+
+    kind = "mot"
+
+    def __init__(self, settings: dict, trackers, sequences, per):
+        self.settings = {k: settings[k] for k in _STATE_SETTINGS}
+        self.settings["metrics"] = list(_metric_set(self.settings["metrics"]))
+        self.trackers = [str(t) for t in trackers]
+        self.sequences = sorted(str(s) for s in sequences)
+        if len(set(self.sequences)) != len(self.sequences):
+            raise ValueError("MotState: a sequence appears twice")
+        if len(per) != len(self.trackers) or any(sorted(p) != self.sequences for p in per):
+            raise ValueError("MotState: per-sequence metrics do not match trackers x sequences")
+        self.per = [dict(p) for p in per]
+
+    def merge(self, *others: "MotState") -> "MotState":
+        """A state over this state's sequences and the others' (disjoint sequence sets, same
+        trackers and settings: ValueError otherwise). Associative and commutative."""
+        for o in others:
+            if not isinstance(o, MotState):
+                raise TypeError(f"merge: expected MotState, got {type(o).__name__}")
+            if o.settings != self.settings:
+                diff = [k for k in _STATE_SETTINGS if o.settings[k] != self.settings[k]]
+                raise ValueError(f"merge: the states were evaluated with different settings ({', '.join(diff)})")
+            if o.trackers != self.trackers:
+                raise ValueError(f"merge: the states hold different trackers ({self.trackers} vs {o.trackers})")
+        per = [dict(p) for p in self.per]
+        for o in others:
+            for k, p in enumerate(o.per):
+                for s, m in p.items():
+                    if s in per[k]:
+                        raise ValueError(f"merge: sequence {s!r} is in two states (shard by sequence)")
+                    per[k][s] = m
+        return MotState(self.settings, self.trackers, list(per[0]) if per else [], per)
+
+    def compute(self) -> "MotResults":
+        """The :class:`MotResults` :func:`evaluate` gives on the covered sequences (bit for bit)."""
+        if not self.sequences:
+            raise ValueError("compute: the state covers no sequences")
+        fams = self.settings["metrics"]
+        which = ("HOTA" in fams, "CLEAR" in fams, "Identity" in fams)
+        per, comb = [], []
+        for p in self.per:
+            seqs = [_copy_metrics(p[s]) for s in self.sequences]
+            comb.append(_core.mot.combine(seqs, *which))
+            per.append(dict(zip(self.sequences, seqs)))
+        return _results(self.trackers, list(self.sequences), per, comb, tuple(fams))
+
+    # --- serialization: header {settings, trackers, sequences}; per field one array over
+    # (tracker, sequence) named "<family>.<field>", (K, S) or (K, S, 19) for HOTA arrays.
+    def _arrays(self) -> dict:
+        out = {}
+        if not self.sequences:
+            return out
+        first = self.per[0][self.sequences[0]]
+        for fam, fields in first.items():
+            for f, v in fields.items():
+                vals = [[p[s][fam][f] for s in self.sequences] for p in self.per]
+                dt = np.float64 if isinstance(v, (float, np.ndarray)) else np.int64
+                out[f"{fam}.{f}"] = np.asarray(vals, dtype=dt)
+        return out
+
+    def _header(self) -> dict:
+        return {"kind": self.kind, "settings": self.settings, "trackers": self.trackers, "sequences": self.sequences}
+
+    def save(self, path) -> None:
+        """Writes the state file (docs/eval.md, "Evaluation state", kind "mot"), atomically."""
+        from .eval._state import write_arrays
+
+        write_arrays(path, self._header(), self._arrays())
+
+    def to_bytes(self) -> bytes:
+        from .eval._state import FORMAT, VERSION
+
+        f = io.BytesIO()
+        head = json.dumps(dict(self._header(), format=FORMAT, version=VERSION), sort_keys=True).encode()
+        np.savez(f, header=np.frombuffer(head, np.uint8), **self._arrays())
+        return f.getvalue()
+
+    @classmethod
+    def load(cls, source) -> "MotState":
+        """A state from a file written by ``save`` (or its bytes)."""
+        from .eval._state import read_arrays
+
+        header, a = read_arrays(source, cls.kind)
+        try:
+            trackers, seqs = header["trackers"], header["sequences"]
+            per = [{s: {} for s in seqs} for _ in trackers]
+            for key, arr in a.items():
+                fam, f = key.split(".", 1)
+                if arr.shape[:2] != (len(trackers), len(seqs)):
+                    raise ValueError(f"mot state: {key} has shape {arr.shape}")
+                for k in range(len(trackers)):
+                    for j, s in enumerate(seqs):
+                        v = arr[k, j]
+                        per[k][s].setdefault(fam, {})[f] = (v.copy() if arr.ndim == 3 else
+                                                            float(v) if arr.dtype == np.float64 else int(v))
+            return cls(header["settings"], trackers, seqs, per)
+        except KeyError as exc:
+            raise ValueError(f"mot state: missing entry {exc.args[0]!r}") from None
+
+    from_bytes = load
+
+    def __reduce__(self):  # pickling (dask, torch.distributed) goes through the documented format
+        return (MotState.from_bytes, (self.to_bytes(),))
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __repr__(self) -> str:
+        return f"MotState({len(self.trackers)} trackers, {len(self.sequences)} sequences)"
+
+
+def _copy_metrics(m: dict) -> dict:
+    return {fam: {f: (v.copy() if isinstance(v, np.ndarray) else v) for f, v in fields.items()}
+            for fam, fields in m.items()}
+
+
+def _check_state_conventions(conventions) -> None:
+    _check_conventions(conventions)
+    if conventions != "trackeval":
+        raise ValueError("state: only conventions='trackeval' has a mergeable state (py-motmetrics' OVERALL "
+                         "is combined inside the C++ call)")
+
+
+def state(gt_folder, trackers_folder, benchmark: str = "MOT17", split: str = "train",
+          metrics: Iterable[str] = METRICS, trackers: Optional[Sequence[str]] = None,
+          sequences: Optional[Sequence[str]] = None, do_preproc: bool = True,
+          tracker_sub_folder: str = "data", seqmap_file=None, skip_split_folder: bool = False,
+          conventions: str = "trackeval") -> MotState:
+    """:func:`evaluate` (same arguments) of ``sequences`` (one worker's shard), kept as a
+    mergeable :class:`MotState`: ``state(..., sequences=a).merge(state(..., sequences=b))
+    .compute()`` equals ``evaluate(..., sequences=a + b)`` bit for bit."""
+    _check_state_conventions(conventions)
+    return evaluate(gt_folder, trackers_folder, benchmark, split, metrics, trackers, sequences, do_preproc,
+                    tracker_sub_folder, seqmap_file, skip_split_folder, conventions, _as_state=True)
+
+
+def state_files(pairs: Mapping[str, tuple], benchmark: str = "MOT17", metrics: Iterable[str] = METRICS,
+                seq_lengths: Optional[Mapping[str, int]] = None, do_preproc: bool = True,
+                tracker_name: str = "tracker", conventions: str = "trackeval") -> MotState:
+    """:func:`evaluate_files` (same arguments) kept as a mergeable :class:`MotState`."""
+    _check_state_conventions(conventions)
+    return evaluate_files(pairs, benchmark, metrics, seq_lengths, do_preproc, tracker_name, conventions,
+                          _as_state=True)

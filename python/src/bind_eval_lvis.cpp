@@ -63,16 +63,13 @@ void apply_lvis_params(LvisParams& p, const py::dict& d) {
   if (has("img_count_lbl")) p.img_count_lbl = d["img_count_lbl"].cast<std::vector<std::string>>();
 }
 
-py::dict lvis_evaluate_py(const py::object& gt_src, const py::object& dt_src, const std::string& iou_type,
+// Loads gt / dt and runs the federated matching (the GIL is released for the C++ work).
+LvisEvaluation lvis_match(const py::object& gt_src, const py::object& dt_src, const std::string& iou_type,
                           const py::dict& overrides) {
   const IouType type = lvis_iou_type(iou_type);
   const Source gs = source_of(gt_src, "gt"), ds = source_of(dt_src, "dt");
   LvisGroundTruth gt;
   CocoTable dt;
-  LvisEvaluation ev;
-  CocoAccumulation acc;
-  LvisSummary sum;
-  std::vector<double> per_cat;
   {
     // Bytes objects stay alive through gs / ds while the GIL is released.
     const std::string_view gb = gs.is_bytes ? gs.bytes() : std::string_view();
@@ -85,22 +82,13 @@ py::dict lvis_evaluate_py(const py::object& gt_src, const py::object& dt_src, co
   }
   LvisParams p = lvis_params_for(gt, type);
   apply_lvis_params(p, overrides);
-  {
-    py::gil_scoped_release release;
-    const Parallel par{num_threads()};
-    ev = lvis_evaluate(gt.coco.annotations.view(), dt.view(), gt.labels, p, par);
-    acc = coco_accumulate(ev.coco, nullptr, par);
-    sum = lvis_summarize(acc, ev);
-    for (std::size_t k = 0; k < acc.K; ++k) per_cat.push_back(lvis_category_ap(acc, k));
-  }
+  py::gil_scoped_release release;
+  return lvis_evaluate(gt.coco.annotations.view(), dt.view(), gt.labels, p, Parallel{num_threads()});
+}
+
+// The parameters, frequency groups (as category ids) and counts of an evaluation.
+void put_lvis_params(py::dict& out, const LvisEvaluation& ev) {
   auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
-  py::dict out;
-  out["keys"] = sum.keys;
-  out["values"] = sum.values;
-  out["lines"] = sum.lines;
-  out["precision"] = move_to_numpy(std::move(acc.precision), {s(acc.T), s(acc.R), s(acc.K), s(acc.A)});
-  out["recall"] = move_to_numpy(std::move(acc.recall), {s(acc.T), s(acc.K), s(acc.A)});
-  out["per_category_ap"] = move_to_numpy(std::move(per_cat), {s(per_cat.size())});
   const CocoParams& cp = ev.params.coco;
   out["img_ids"] = move_to_numpy(std::vector(cp.img_ids), {s(cp.img_ids.size())});
   out["cat_ids"] = move_to_numpy(std::vector(cp.cat_ids), {s(cp.cat_ids.size())});
@@ -122,7 +110,89 @@ py::dict lvis_evaluate_py(const py::object& gt_src, const py::object& dt_src, co
   out["num_results_after_cap"] = ev.results_after_cap;
   out["num_dt_evaluated"] = ev.dt_evaluated;
   out["num_gt_evaluated"] = ev.gt_evaluated;
+}
+
+// Summary, arrays and parameters of an accumulated evaluation: what lvis_evaluate returns.
+py::dict lvis_output(CocoAccumulation acc, const LvisEvaluation& ev) {
+  LvisSummary sum;
+  std::vector<double> per_cat;
+  {
+    py::gil_scoped_release release;
+    sum = lvis_summarize(acc, ev);
+    for (std::size_t k = 0; k < acc.K; ++k) per_cat.push_back(lvis_category_ap(acc, k));
+  }
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  py::dict out;
+  out["keys"] = sum.keys;
+  out["values"] = sum.values;
+  out["lines"] = sum.lines;
+  out["precision"] = move_to_numpy(std::move(acc.precision), {s(acc.T), s(acc.R), s(acc.K), s(acc.A)});
+  out["recall"] = move_to_numpy(std::move(acc.recall), {s(acc.T), s(acc.K), s(acc.A)});
+  out["per_category_ap"] = move_to_numpy(std::move(per_cat), {s(per_cat.size())});
+  put_lvis_params(out, ev);
   return out;
+}
+
+py::dict lvis_evaluate_py(const py::object& gt_src, const py::object& dt_src, const std::string& iou_type,
+                          const py::dict& overrides) {
+  const LvisEvaluation ev = lvis_match(gt_src, dt_src, iou_type, overrides);
+  CocoAccumulation acc;
+  {
+    py::gil_scoped_release release;
+    acc = coco_accumulate(ev.coco, nullptr, Parallel{num_threads()});
+  }
+  return lvis_output(std::move(acc), ev);
+}
+
+// The mergeable state of an evaluation (locuskit.eval.LvisState): the COCO unit records (units
+// image-major, u = i * K + k) plus lvis_evaluate's parameters and counts.
+py::dict lvis_state_py(const py::object& gt_src, const py::object& dt_src, const std::string& iou_type,
+                       const py::dict& overrides) {
+  const LvisEvaluation ev = lvis_match(gt_src, dt_src, iou_type, overrides);
+  const CocoEvaluation& c = ev.coco;
+  auto s = [](std::size_t v) { return static_cast<py::ssize_t>(v); };
+  py::dict d;
+  d["I"] = c.I, d["K"] = c.K, d["A"] = c.A, d["T"] = c.T;
+  const std::size_t U = c.present.size(), D = c.dt_score.size();
+  d["present"] = move_to_numpy(std::vector(c.present), {s(U)});
+  d["npig"] = move_to_numpy(std::vector(c.npig), {s(U), s(c.A)});
+  std::vector<std::int64_t> off(c.dt_offset.begin(), c.dt_offset.end());
+  d["dt_offset"] = move_to_numpy(std::move(off), {s(U + 1)});
+  d["dt_score"] = move_to_numpy(std::vector(c.dt_score), {s(D)});
+  d["dt_state"] = move_to_numpy(std::vector(c.dt_state), {s(D), s(c.A), s(c.T)});
+  put_lvis_params(d, ev);
+  return d;
+}
+
+// lvis_evaluate's output from accumulated arrays (precision (T, R, K, A, 1), recall (T, K, A, 1))
+// of merged states: `params` as put_lvis_params writes them, `freq_groups` as K positions.
+py::dict lvis_summarize_py(const py::array& precision, const py::array& recall, const std::string& iou_type,
+                           const py::dict& params, const std::vector<std::vector<std::size_t>>& freq_groups,
+                           std::size_t results_after_cap, std::size_t dt_evaluated, std::size_t gt_evaluated) {
+  require_dtype<double>(precision, "precision");
+  require_dtype<double>(recall, "recall");
+  require_contiguous(precision, "precision");
+  require_contiguous(recall, "recall");
+  if (precision.ndim() != 5 || recall.ndim() != 4 || precision.shape(4) != 1 || recall.shape(3) != 1)
+    throw std::invalid_argument("precision must be (T, R, K, A, 1) and recall (T, K, A, 1)");
+  LvisEvaluation ev;
+  ev.params = LvisParams::defaults(lvis_iou_type(iou_type));
+  apply_lvis_params(ev.params, params);
+  ev.freq_groups = freq_groups;
+  ev.results_after_cap = results_after_cap, ev.dt_evaluated = dt_evaluated, ev.gt_evaluated = gt_evaluated;
+  CocoAccumulation acc;
+  acc.T = precision.shape(0), acc.R = precision.shape(1), acc.K = precision.shape(2), acc.A = precision.shape(3);
+  acc.M = 1;
+  if (recall.shape(0) != py::ssize_t(acc.T) || recall.shape(1) != py::ssize_t(acc.K) || recall.shape(2) != py::ssize_t(acc.A))
+    throw std::invalid_argument("recall does not match precision's (T, K, A)");
+  for (const auto& g : freq_groups)
+    for (std::size_t k : g)
+      if (k >= acc.K) throw std::invalid_argument("freq_groups: category position beyond K");
+  const double* pp = static_cast<const double*>(precision.data());
+  const double* rr = static_cast<const double*>(recall.data());
+  acc.precision.assign(pp, pp + precision.size());
+  acc.recall.assign(rr, rr + recall.size());
+  return lvis_output(std::move(acc), ev);
 }
 
 }  // namespace
@@ -133,6 +203,14 @@ void bind_eval_lvis(py::module_& m) {
         "LVIS federated evaluation as the lvis API's LVISEval (bitwise): gt / dt are paths or JSON bytes; "
         "params overrides LVIS Params fields. Returns a dict (keys, values, lines, precision (T,R,K,A), "
         "recall (T,K,A), per_category_ap, ids, freq_groups, counts).");
+  m.def("lvis_state", &lvis_state_py, py::arg("gt"), py::arg("dt"), py::arg("iou_type") = "bbox",
+        py::arg("params") = py::dict(),
+        "lvis_evaluate's matching kept as mergeable COCO unit records (I, K, A, T, present, npig, dt_offset, "
+        "dt_score, dt_state) plus its parameters, frequency groups and counts.");
+  m.def("lvis_summarize", &lvis_summarize_py, py::arg("precision"), py::arg("recall"), py::arg("iou_type"),
+        py::arg("params"), py::arg("freq_groups"), py::arg("num_results_after_cap"), py::arg("num_dt_evaluated"),
+        py::arg("num_gt_evaluated"),
+        "lvis_evaluate's output from accumulated (T,R,K,A,1) / (T,K,A,1) arrays of merged LVIS states.");
 }
 
 }  // namespace locuskit::python

@@ -60,6 +60,47 @@ py::dict metrics_dict(const MotMetrics& m, const MotMetricSet& which, bool with_
   return out;
 }
 
+// The inverse of metrics_dict for what combining reads (the raw per-sequence fields; derived
+// fields are recomputed by the combine step), so a per-sequence dict kept in a state combines
+// exactly as inside evaluate_mot_files.
+MotMetrics metrics_of(const py::dict& in, const MotMetricSet& which) {
+  MotMetrics m;
+  const auto fam = [&](const char* name) -> py::dict {
+    if (!in.contains(name)) throw std::invalid_argument(std::string("per_sequence: a sequence has no '") + name + "' metrics");
+    return py::cast<py::dict>(in[name]);
+  };
+  if (which.hota) {
+    const py::dict d = fam("HOTA");
+    const auto arr = [&](const char* f, HotaResult::Array& out) {
+      const auto a = py::cast<py::array_t<double, py::array::c_style | py::array::forcecast>>(d[f]);
+      if (a.ndim() != 1 || a.shape(0) != hota_num_alphas)
+        throw std::invalid_argument(std::string("per_sequence: HOTA field '") + f + "' must have 19 values");
+      std::copy(a.data(), a.data() + hota_num_alphas, out.begin());
+    };
+    HotaResult& h = m.hota;
+    arr("HOTA_TP", h.HOTA_TP), arr("HOTA_FN", h.HOTA_FN), arr("HOTA_FP", h.HOTA_FP);
+    arr("AssA", h.AssA), arr("AssRe", h.AssRe), arr("AssPr", h.AssPr), arr("LocA", h.LocA);
+  }
+  if (which.clear) {
+    const py::dict d = fam("CLEAR");
+    ClearResult& c = m.clear;
+    const auto i64 = [&](const char* f) { return py::cast<std::int64_t>(d[f]); };
+    c.CLR_TP = i64("CLR_TP"), c.CLR_FN = i64("CLR_FN"), c.CLR_FP = i64("CLR_FP"), c.IDSW = i64("IDSW");
+    c.MT = i64("MT"), c.PT = i64("PT"), c.ML = i64("ML"), c.CLR_Frames = i64("CLR_Frames");
+    c.Frag = py::cast<double>(d["Frag"]), c.MOTP_sum = py::cast<double>(d["MOTP_sum"]);
+  }
+  if (which.identity) {
+    const py::dict d = fam("Identity");
+    IdentityResult& i = m.identity;
+    i.IDTP = py::cast<std::int64_t>(d["IDTP"]), i.IDFN = py::cast<std::int64_t>(d["IDFN"]);
+    i.IDFP = py::cast<std::int64_t>(d["IDFP"]);
+  }
+  const py::dict d = fam("Count");
+  m.count.Dets = py::cast<std::int64_t>(d["Dets"]), m.count.GT_Dets = py::cast<std::int64_t>(d["GT_Dets"]);
+  m.count.IDs = py::cast<std::int64_t>(d["IDs"]), m.count.GT_IDs = py::cast<std::int64_t>(d["GT_IDs"]);
+  return m;
+}
+
 py::dict rows_dict(const MotRows& r) {
   const std::size_t n = r.size();
   auto vec = [](const auto& v) {
@@ -180,6 +221,20 @@ void bind_mot(py::module_& parent) {
       },
       py::arg("names"), py::arg("gt_paths"), py::arg("seq_lengths"), py::arg("tracker_paths"), py::arg("benchmark"),
       py::arg("do_preproc"), py::arg("hota"), py::arg("clear"), py::arg("identity"));
+
+  m.def(
+      "combine",
+      [](const py::list& per_sequence, bool hota, bool clear, bool identity) {
+        const MotMetricSet which{hota, clear, identity};
+        std::vector<MotMetrics> seqs;
+        for (const py::handle& h : per_sequence) seqs.push_back(metrics_of(py::cast<py::dict>(h), which));
+        std::vector<const MotMetrics*> ptrs;
+        for (const MotMetrics& s : seqs) ptrs.push_back(&s);
+        return metrics_dict(combine_mot_metrics(ptrs, which), which, false);
+      },
+      py::arg("per_sequence"), py::arg("hota"), py::arg("clear"), py::arg("identity"),
+      "TrackEval's combination of per-sequence metric dicts (as evaluate_files returns them), "
+      "given in sorted sequence-name order: the combine step evaluate_files runs.");
 
   m.def(
       "motmetrics_files",

@@ -23,7 +23,7 @@ from __future__ import annotations
 from ._analysis import (ClassCurve, ConfusionMatrix, LrpResult, TideResult, analyze, confusion_matrix, lrp,
                         score_curves, tide)
 from ._analysis_plots import plot_confusion_matrix, plot_f1_curves, plot_pr_curves, plot_tide
-from ._lvis import LVISEval, LvisResult, lvis_evaluate
+from ._lvis import LVISEval, LvisResult, LvisState, lvis_evaluate, lvis_state
 from ._openimages import OpenImagesResult, openimages_evaluate
 from ._result import CocoResult, coco_evaluate
 from ._shard import coco_evaluate_sharded, coco_state
@@ -51,6 +51,7 @@ __all__ = [
     "CocoState",
     "LVISEval",
     "LvisResult",
+    "LvisState",
     "OpenImagesResult",
     "VocClassResult",
     "VocEvaluator",
@@ -62,6 +63,7 @@ __all__ = [
     "load_voc_dir",
     "save_state",
     "lvis_evaluate",
+    "lvis_state",
     "openimages_evaluate",
     "voc_ap",
     "voc_evaluate",

@@ -101,6 +101,14 @@ def lvis_evaluate(gt, dt, iou_type: str = "bbox", *, max_dets: int = 300, img_id
     (missing ``neg_category_ids`` / ``not_exhaustive_category_ids``), AssertionError (a result
     on an image that is not in the GT).
     """
+    params = _params(iou_type, max_dets, img_ids, cat_ids, iou_thrs, rec_thrs, area_rng, area_rng_lbl, use_cats,
+                     img_count_lbl)
+    out = _core.eval.lvis_evaluate(_json_source(gt, "gt"), _json_source(dt, "dt"), iou_type, params)
+    return _result_of(out, _category_names(gt), iou_type)
+
+
+def _params(iou_type, max_dets, img_ids, cat_ids, iou_thrs, rec_thrs, area_rng, area_rng_lbl, use_cats,
+            img_count_lbl) -> dict:
     if iou_type not in ("bbox", "segm"):
         raise ValueError(f"iou_type: {iou_type} is not supported (LVIS evaluates 'bbox' or 'segm')")
     params = {"max_dets": int(max_dets)}
@@ -109,8 +117,118 @@ def lvis_evaluate(gt, dt, iou_type: str = "bbox", *, max_dets: int = 300, img_id
                     ("img_count_lbl", img_count_lbl)):
         if v is not None:
             params[name] = np.asarray(v).tolist() if name not in ("area_rng_lbl", "img_count_lbl") else list(v)
-    out = _core.eval.lvis_evaluate(_json_source(gt, "gt"), _json_source(dt, "dt"), iou_type, params)
-    return _result_of(out, _category_names(gt), iou_type)
+    return params
+
+
+def lvis_state(gt, dt, iou_type: str = "bbox", *, image_ids=None, max_dets: int = 300, cat_ids=None,
+               iou_thrs=None, rec_thrs=None, area_rng=None, area_rng_lbl=None, use_cats=None,
+               img_count_lbl=None) -> "LvisState":
+    """:func:`lvis_evaluate` (same arguments; ``image_ids`` is ``img_ids``, e.g. one worker's
+    shard) kept as a mergeable :class:`LvisState`: the COCO units after the federated rules
+    (docs/eval.md, "Evaluation state", kind ``lvis``). States of disjoint image shards merge;
+    ``compute()`` equals ``lvis_evaluate`` on all the images bit for bit (with each shard's
+    results holding only its images' results)."""
+    params = _params(iou_type, max_dets, image_ids, cat_ids, iou_thrs, rec_thrs, area_rng, area_rng_lbl, use_cats,
+                     img_count_lbl)
+    r = _core.eval.lvis_state(_json_source(gt, "gt"), _json_source(dt, "dt"), iou_type, params)
+    from ._state import unit_arrays
+
+    imgs = np.asarray(r["img_ids"], np.int64)
+    cats = [int(c) for c in r["cat_ids"]]
+    pos = {c: k for k, c in enumerate(cats)}
+    coco = {"iouType": iou_type, "catIds": cats, "iouThrs": list(r["iou_thrs"]), "recThrs": list(r["rec_thrs"]),
+            "maxDets": [_UNBOUNDED], "areaRng": [list(a) for a in r["area_rng"]],
+            "areaRngLbl": list(r["area_rng_lbl"]), "useCats": 1 if r["use_cats"] else 0}
+    lvis = {"max_dets": int(r["max_dets"]), "img_count_lbl": list(r["img_count_lbl"]),
+            "freq_groups": [[pos[int(c)] for c in g] for g in r["freq_groups"]]}
+    counts = {k: int(r[k]) for k in _COUNTS}
+    return LvisState(coco, imgs, *unit_arrays(imgs, r), category_names=_category_names(gt), lvis=lvis,
+                     counts=counts)
+
+
+_UNBOUNDED = 2 ** 63 - 1  # LVIS accumulates one unbounded maxDet column
+_COUNTS = ("num_results_after_cap", "num_dt_evaluated", "num_gt_evaluated")
+
+
+def _lvis_state_class():
+    from ._state import CocoState, read_arrays
+
+    class LvisState(CocoState):
+        """LVIS evaluation state of a set of images: :class:`CocoState`'s units after the
+        federated rules (one unbounded maxDet), plus ``lvis`` (the per-image cap ``max_dets``,
+        ``img_count_lbl``, ``freq_groups`` as K positions) and ``counts`` (summed on merge).
+        ``compute()`` gives :class:`LvisResult` (kind ``lvis`` of the state format)."""
+
+        kind = "lvis"
+
+        def __init__(self, params, image_ids, unit_image, unit_cat, npig, dt_count, dt_score, dt_state,
+                     category_names=None, lvis=None, counts=None):
+            super().__init__(params, image_ids, unit_image, unit_cat, npig, dt_count, dt_score, dt_state,
+                             category_names)
+            if lvis is None:
+                raise ValueError("LvisState: lvis parameters missing")
+            self.lvis = {"max_dets": int(lvis["max_dets"]), "img_count_lbl": [str(x) for x in lvis["img_count_lbl"]],
+                         "freq_groups": [[int(k) for k in g] for g in lvis["freq_groups"]]}
+            self.counts = {k: int((counts or {}).get(k, 0)) for k in _COUNTS}
+
+        def merge(self, *others):
+            for o in others:
+                if not isinstance(o, LvisState):
+                    raise TypeError(f"merge: expected LvisState, got {type(o).__name__}")
+                if o.lvis != self.lvis:
+                    diff = [k for k in self.lvis if o.lvis[k] != self.lvis[k]]
+                    raise ValueError(f"merge: the states were evaluated with different LVIS parameters ({', '.join(diff)})")
+            m = CocoState.merge(self, *others)
+            counts = {k: sum(s.counts[k] for s in (self, *others)) for k in _COUNTS}
+            return LvisState(m.params, m.image_ids, m.unit_image, m.unit_cat, m.npig, m.dt_count, m.dt_score,
+                             m.dt_state, m.category_names, self.lvis, counts)
+
+        @classmethod
+        def merge_files(cls, paths):
+            states = [cls.load(p) for p in paths]
+            if not states:
+                raise ValueError("merge_files: no state files")
+            return states[0].merge(*states[1:])
+
+        def compute(self) -> LvisResult:
+            """The :class:`LvisResult` ``lvis_evaluate`` gives on the covered images (bit for bit)."""
+            precision, recall, _ = self.accumulate()
+            p = self.params
+            lp = {"img_ids": [int(i) for i in self.image_ids], "cat_ids": p["catIds"], "iou_thrs": p["iouThrs"],
+                  "rec_thrs": p["recThrs"], "area_rng": p["areaRng"], "area_rng_lbl": p["areaRngLbl"],
+                  "use_cats": bool(p["useCats"]), "img_count_lbl": self.lvis["img_count_lbl"],
+                  "max_dets": self.lvis["max_dets"]}
+            out = _core.eval.lvis_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall),
+                                            p["iouType"], lp, self.lvis["freq_groups"],
+                                            *[self.counts[k] for k in _COUNTS])
+            return _result_of(out, dict(self.category_names), p["iouType"])
+
+        def _header(self) -> dict:
+            return dict(super()._header(), lvis=self.lvis, counts=self.counts)
+
+        @classmethod
+        def load(cls, source):
+            """A state from a file written by ``save`` (or its bytes)."""
+            header, a = read_arrays(source, cls.kind)
+            try:
+                return cls(header["params"], a["image_ids"], a["unit_image"], a["unit_cat"], a["npig"], a["dt_count"],
+                           a["dt_score"], a["dt_state"],
+                           {int(k): v for k, v in header.get("category_names", {}).items()}, header["lvis"],
+                           header["counts"])
+            except KeyError as exc:
+                raise ValueError(f"lvis state: missing entry {exc.args[0]!r}") from None
+
+        from_bytes = load
+
+        def __reduce__(self):
+            return (LvisState.from_bytes, (self.to_bytes(),))
+
+        def __repr__(self) -> str:
+            return (f"LvisState({self.params['iouType']}, {len(self.image_ids)} images, {len(self.unit_image)} units, "
+                    f"{len(self.dt_score)} results)")
+
+    LvisState.__qualname__ = "LvisState"  # pickled by reference as locuskit.eval._lvis.LvisState
+    return LvisState
 
 
 def _result_of(out: dict, names: dict, iou_type: str) -> LvisResult:
@@ -207,3 +325,6 @@ class LVISEval:
     def result(self) -> LvisResult | None:
         """The :class:`LvisResult` of the last ``evaluate()``."""
         return self._result
+
+
+LvisState = _lvis_state_class()

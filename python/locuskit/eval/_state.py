@@ -138,12 +138,7 @@ class CocoState:
         ev = _coco.evaluate_tables(gt_native["annotations"], dt_table, p)
         r = ev.records()
         del ev
-        K = int(r["K"])
-        present = np.flatnonzero(r["present"])
-        off = r["dt_offset"]
-        counts = (off[1:] - off[:-1])[present]
-        return cls(p, imgs, imgs[present // K], (present % K).astype(np.int32), r["npig"][present], counts,
-                   r["dt_score"], r["dt_state"], category_names=names)
+        return cls(p, imgs, *unit_arrays(imgs, r), category_names=names)
 
     @classmethod
     def empty(cls, params: dict, category_names=None) -> "CocoState":
@@ -358,6 +353,17 @@ class CocoState:
                 f"{len(self.dt_score)} results)")
 
 
+def unit_arrays(image_ids: np.ndarray, r: dict) -> tuple:
+    """(unit_image, unit_cat, npig, dt_count, dt_score, dt_state) of the units with GT or results,
+    from the evaluator's dense records (units image-major over ``image_ids`` x K)."""
+    K = int(r["K"])
+    present = np.flatnonzero(r["present"])
+    off = r["dt_offset"]
+    counts = (off[1:] - off[:-1])[present]
+    return (image_ids[present // K], (present % K).astype(np.int32), r["npig"][present], counts, r["dt_score"],
+            r["dt_state"])
+
+
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Concatenation of arange(s, s + c) over (starts, counts), vectorised."""
     counts = np.asarray(counts, np.int64)
@@ -439,7 +445,8 @@ def _semseg_from(header: dict, a: dict):
 
 def save_state(obj, path) -> None:
     """Writes the state of a :class:`CocoState` (or a :class:`CocoEvaluator`, as its CocoState),
-    a :class:`VocEvaluator` or a :class:`locuskit.semseg.SegmentationMetric` to ``path`` in the
+    a :class:`VocEvaluator`, a :class:`locuskit.semseg.SegmentationMetric` or a
+    :class:`locuskit.mot.MotState` to ``path`` in the
     versioned state format (docs/eval.md, "Evaluation state"); ``load_state`` reads it back, and
     the loaded objects merge as the originals do."""
     from ..semseg import SegmentationMetric
@@ -454,20 +461,33 @@ def save_state(obj, path) -> None:
         return write_arrays(path, *_voc_arrays(obj))
     if isinstance(obj, SegmentationMetric):
         return write_arrays(path, *_semseg_arrays(obj))
+    from ..mot import MotState
+
+    if isinstance(obj, MotState):
+        return obj.save(path)
     raise TypeError(f"save_state: no state format for {type(obj).__name__}")
 
 
 def load_state(source):
-    """The object a state file (or its bytes) holds: CocoState, VocEvaluator or SegmentationMetric."""
+    """The object a state file (or its bytes) holds: CocoState, LvisState, VocEvaluator, SegmentationMetric or
+    :class:`locuskit.mot.MotState`."""
     header, arrays = read_arrays(source)
     kind = header.get("kind")
     try:
         if kind == "coco":
             return CocoState.load(source)
+        if kind == "lvis":
+            from ._lvis import LvisState
+
+            return LvisState.load(source)
         if kind == "voc":
             return _voc_from(header, arrays)
         if kind == "semseg":
             return _semseg_from(header, arrays)
+        if kind == "mot":
+            from ..mot import MotState
+
+            return MotState.load(source)
     except KeyError as exc:
         raise ValueError(f"{kind} state: missing entry {exc.args[0]!r}") from None
-    raise ValueError(f"state of kind {kind!r}: this locuskit reads 'coco', 'voc' and 'semseg'")
+    raise ValueError(f"state of kind {kind!r}: this locuskit reads 'coco', 'lvis', 'voc', 'semseg' and 'mot'")
