@@ -74,4 +74,11 @@ if(LOCUSKIT_BUILD_TESTS)
   target_link_libraries(locuskit_cuda_rotated_tests PRIVATE locuskit_cuda_flags)
   add_test(NAME cuda_rotated_iou COMMAND locuskit_cuda_rotated_tests)
   set_tests_properties(cuda_rotated_iou PROPERTIES SKIP_RETURN_CODE 77 LABELS gpu)
+  # Rotated NMS (cuda/rotated_nms.cuh) against a host greedy NMS over the same RotatedIoU policy.
+  add_executable(locuskit_cuda_rotated_nms_tests "${PROJECT_SOURCE_DIR}/tests/cuda/test_rotated_nms.cu")
+  set_target_properties(locuskit_cuda_rotated_nms_tests PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON
+                        CUDA_RUNTIME_LIBRARY Static)
+  target_link_libraries(locuskit_cuda_rotated_nms_tests PRIVATE locuskit_cuda_flags)
+  add_test(NAME cuda_rotated_nms COMMAND locuskit_cuda_rotated_nms_tests)
+  set_tests_properties(cuda_rotated_nms PROPERTIES SKIP_RETURN_CODE 77 LABELS gpu)
 endif()

@@ -14,3 +14,4 @@
 #include "validate.cuh"
 #include "workspace.cuh"
 #include "rotated_iou.cuh"
+#include "rotated_nms.cuh"

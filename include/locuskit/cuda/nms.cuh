@@ -93,7 +93,8 @@ struct NmsPlan {
 
 /// Lays out (or, with a null base, sizes) the workspace of nms (batched = false) or batched_nms.
 template <class T>
-cudaError_t plan_nms(void* base, std::size_t n, bool batched, NmsPlan<T>& p, std::size_t& bytes) {
+cudaError_t plan_nms(void* base, std::size_t n, bool batched, NmsPlan<T>& p, std::size_t& bytes,
+                     std::size_t columns = 4) {
   using Key = typename NmsPlan<T>::Key;
   WorkspaceCarver c(base);
   p = NmsPlan<T>{};
@@ -101,7 +102,7 @@ cudaError_t plan_nms(void* base, std::size_t n, bool batched, NmsPlan<T>& p, std
   p.keys_out = c.take<Key>(n);
   p.iota = c.take<long long>(n);
   p.order = c.take<long long>(n);
-  p.sorted_boxes = c.take<T>(4 * n);
+  p.sorted_boxes = c.take<T>(columns * n);
   p.removed = c.take<unsigned char>(n);
   p.keep = c.take<unsigned char>(n);
   const int ni = static_cast<int>(n);
@@ -159,27 +160,23 @@ cudaError_t batched_nms_workspace_bytes(std::size_t n, std::size_t* bytes) {
   return detail::plan_nms<T>(nullptr, n, true, p, *bytes);
 }
 
-/// Greedy NMS on the device. `boxes` (n, 4) xyxy and `scores` (n,) are device pointers of the same
-/// type; writes the kept indices (int64, score order) to keep_out[0 .. *keep_count) (keep_out has
-/// room for n, keep_count is one device int64). `workspace` holds nms_workspace_bytes<T>(n)
-/// bytes (on the same device). Asynchronous on `stream`; nothing is copied to the host. n < 2^31. Inputs are not
-/// validated (see locuskit::check_boxes_xyxy for the host-side contract). Returns the first CUDA
-/// error. Work O(n log n + n * kept / 64 + IoU tests), memory O(n). Thread-safe for distinct
-/// workspaces.
-template <class T>
-cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold, std::int64_t* keep_out,
-                std::int64_t* keep_count, void* workspace, std::size_t workspace_bytes, cudaStream_t stream) {
-  using namespace detail;
+namespace detail {
+
+/// nms with the overlap policy `o` (boxes of O::box_columns columns), the strict threshold `thr`
+/// (suppress iff overlap > thr) and at most `cap` kept.
+template <class T, class O>
+cudaError_t nms_with(const T* boxes, const T* scores, std::size_t n, const O& o, T thr, long long cap,
+                     std::int64_t* keep_out, std::int64_t* keep_count, void* workspace, std::size_t workspace_bytes,
+                     cudaStream_t stream) {
   if (n == 0) return cudaMemsetAsync(keep_count, 0, sizeof(std::int64_t), stream);
   if (n > 0x7fffffffu) return cudaErrorInvalidValue;
   NmsPlan<T> p;
   std::size_t need = 0;
-  LOCUSKIT_CUDA_TRY(plan_nms<T>(workspace, n, false, p, need));
+  LOCUSKIT_CUDA_TRY(plan_nms<T>(workspace, n, false, p, need, O::box_columns));
   if (workspace_bytes < need) return cudaErrorInvalidValue;
-  const T thr = threshold_as<T>(iou_threshold);
   const long long nl = static_cast<long long>(n);
   LOCUSKIT_CUDA_TRY(sort_by_score(scores, n, p, stream));
-  LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order, p.sorted_boxes}, stream));
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order, p.sorted_boxes, int(O::box_columns)}, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.removed, 0, n, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.keep, 0, n, stream));
   int grid = 1;
@@ -189,7 +186,7 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
     LOCUSKIT_CUDA_TRY(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
     LOCUSKIT_CUDA_TRY(cudaDeviceGetAttribute(&coop, cudaDevAttrCooperativeLaunch, device));
     LOCUSKIT_CUDA_TRY(cudaOccupancyMaxActiveBlocksPerMultiprocessor(
-        &per_sm, one_segment_kernel<T, GridBarrier>, nms_threads, 0));
+        &per_sm, one_segment_kernel<T, GridBarrier, O>, nms_threads, 0));
     const long long wanted = (nl + nms_threads - 1) / nms_threads;
     if (coop && per_sm > 0) grid = static_cast<int>(std::min<long long>(wanted, 1LL * per_sm * sms));
   }
@@ -199,8 +196,10 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
     unsigned char* k = p.keep;
     long long nn = nl;
     T t = thr;
-    void* args[] = {&b, &r, &k, &nn, &t};
-    const cudaError_t e = cudaLaunchCooperativeKernel(reinterpret_cast<void*>(one_segment_kernel<T, GridBarrier>),
+    long long c = cap;
+    O oo = o;
+    void* args[] = {&b, &r, &k, &nn, &t, &c, &oo};
+    const cudaError_t e = cudaLaunchCooperativeKernel(reinterpret_cast<void*>(one_segment_kernel<T, GridBarrier, O>),
                                                       dim3(grid), dim3(nms_threads), args, 0, stream);
     if (e == cudaErrorCooperativeLaunchTooLarge || e == cudaErrorNotSupported) {
       cudaGetLastError();  // e.g. under MPS limits: the one-CTA kernel gives the same result
@@ -210,7 +209,8 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
     }
   }
   if (grid == 1) {
-    one_segment_kernel<T, CtaBarrier><<<1, nms_threads, 0, stream>>>(p.sorted_boxes, p.removed, p.keep, nl, thr);
+    one_segment_kernel<T, CtaBarrier, O><<<1, nms_threads, 0, stream>>>(p.sorted_boxes, p.removed, p.keep, nl, thr,
+                                                                       cap, o);
     LOCUSKIT_CUDA_TRY(cudaGetLastError());
   }
   std::size_t tb = p.temp_bytes;
@@ -219,23 +219,18 @@ cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
   return cudaSuccess;
 }
 
-/// Class-aware NMS on the device: boxes of different `classes` (int64, any values) never suppress
-/// each other; within a class it is exactly `nms`. Output as `nms`: kept indices sorted by score
-/// descending over all classes (ties by index). One CTA per class run (dynamic schedule); a
-/// workspace of batched_nms_workspace_bytes<T>(n) bytes. Asynchronous, no host synchronisation. This
-/// is also the batch-of-images entry point: give each (image, class) pair its own id.
-template <class T>
-cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
-                        double iou_threshold, std::int64_t* keep_out, std::int64_t* keep_count, void* workspace,
-                        std::size_t workspace_bytes, cudaStream_t stream) {
-  using namespace detail;
+/// batched_nms with the overlap policy `o` and the strict threshold `thr`; at most `cap` kept in all
+/// (a prefix of the score-ordered result: the count is clamped).
+template <class T, class O>
+cudaError_t batched_nms_with(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n, const O& o,
+                             T thr, long long cap, std::int64_t* keep_out, std::int64_t* keep_count, void* workspace,
+                             std::size_t workspace_bytes, cudaStream_t stream) {
   if (n == 0) return cudaMemsetAsync(keep_count, 0, sizeof(std::int64_t), stream);
   if (n > 0x7fffffffu) return cudaErrorInvalidValue;
   NmsPlan<T> p;
   std::size_t need = 0;
-  LOCUSKIT_CUDA_TRY(plan_nms<T>(workspace, n, true, p, need));
+  LOCUSKIT_CUDA_TRY(plan_nms<T>(workspace, n, true, p, need, O::box_columns));
   if (workspace_bytes < need) return cudaErrorInvalidValue;
-  const T thr = threshold_as<T>(iou_threshold);
   const long long nl = static_cast<long long>(n);
   const int ni = static_cast<int>(n);
   LOCUSKIT_CUDA_TRY(sort_by_score(scores, n, p, stream));
@@ -250,7 +245,7 @@ cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
   LOCUSKIT_CUDA_TRY(cub::DeviceScan::InclusiveSum(p.temp, tb, p.run_end, p.ordinal, ni, stream));
   LOCUSKIT_CUDA_TRY(
       for_each_index(nl, RunBounds{p.class_out, p.ordinal, nl, p.run_begin, p.run_end, p.num_runs}, stream));
-  LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order2, p.sorted_boxes}, stream));
+  LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherBoxes<T>{boxes, p.order2, p.sorted_boxes, int(O::box_columns)}, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.removed, 0, n, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.keep, 0, n, stream));
   LOCUSKIT_CUDA_TRY(cudaMemsetAsync(p.counter, 0, sizeof(unsigned int), stream));
@@ -258,15 +253,47 @@ cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
   LOCUSKIT_CUDA_TRY(cudaGetDevice(&device));
   LOCUSKIT_CUDA_TRY(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
   const unsigned int ctas = static_cast<unsigned int>(std::min<long long>(nl, 8LL * std::max(sms, 1)));
-  segments_kernel<T><<<ctas, nms_threads, 0, stream>>>(p.sorted_boxes, p.removed, p.keep, p.run_begin, p.run_end,
-                                                       p.num_runs, 0, thr, nl, nullptr, 0, nullptr, p.counter);
+  segments_kernel<T, O><<<ctas, nms_threads, 0, stream>>>(p.sorted_boxes, p.removed, p.keep, p.run_begin, p.run_end,
+                                                       p.num_runs, 0, thr, nl, nullptr, 0, nullptr, p.counter,
+                                                          o);
   LOCUSKIT_CUDA_TRY(cudaGetLastError());
   // Back to score order: flags by original index, then read in score order.
   LOCUSKIT_CUDA_TRY(for_each_index(nl, ScatterFlags{p.keep, p.order2, p.flag_by_index}, stream));
   LOCUSKIT_CUDA_TRY(for_each_index(nl, GatherFlags{p.flag_by_index, p.order, p.removed}, stream));
   tb = p.temp_bytes;
   LOCUSKIT_CUDA_TRY(cub::DeviceSelect::Flagged(p.temp, tb, p.order, p.removed, keep_out, keep_count, ni, stream));
+  if (cap < nl) LOCUSKIT_CUDA_TRY(for_each_index(1, ClampCount{keep_count, cap}, stream));
   return cudaSuccess;
+}
+
+}  // namespace detail
+
+/// Greedy NMS on the device. `boxes` (n, 4) xyxy and `scores` (n,) are device pointers of the same
+/// type; writes the kept indices (int64, score order) to keep_out[0 .. *keep_count) (keep_out has
+/// room for n, keep_count is one device int64). `workspace` holds nms_workspace_bytes<T>(n)
+/// bytes (on the same device). Asynchronous on `stream`; nothing is copied to the host. n < 2^31. Inputs are not
+/// validated (see locuskit::check_boxes_xyxy for the host-side contract). Returns the first CUDA
+/// error. Work O(n log n + n * kept / 64 + IoU tests), memory O(n). Thread-safe for distinct
+/// workspaces.
+template <class T>
+cudaError_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold, std::int64_t* keep_out,
+                std::int64_t* keep_count, void* workspace, std::size_t workspace_bytes, cudaStream_t stream) {
+  return detail::nms_with<T>(boxes, scores, n, AxisAlignedIoU{}, threshold_as<T>(iou_threshold),
+                             static_cast<long long>(n), keep_out, keep_count, workspace, workspace_bytes, stream);
+}
+
+/// Class-aware NMS on the device: boxes of different `classes` (int64, any values) never suppress
+/// each other; within a class it is exactly `nms`. Output as `nms`: kept indices sorted by score
+/// descending over all classes (ties by index). One CTA per class run (dynamic schedule); a
+/// workspace of batched_nms_workspace_bytes<T>(n) bytes. Asynchronous, no host synchronisation. This
+/// is also the batch-of-images entry point: give each (image, class) pair its own id.
+template <class T>
+cudaError_t batched_nms(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
+                        double iou_threshold, std::int64_t* keep_out, std::int64_t* keep_count, void* workspace,
+                        std::size_t workspace_bytes, cudaStream_t stream) {
+  return detail::batched_nms_with<T>(boxes, scores, classes, n, AxisAlignedIoU{}, threshold_as<T>(iou_threshold),
+                                     static_cast<long long>(n), keep_out, keep_count, workspace, workspace_bytes,
+                                     stream);
 }
 
 }  // namespace gpu

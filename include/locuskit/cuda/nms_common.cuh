@@ -118,6 +118,7 @@ LOCUSKIT_HOST_DEVICE inline std::uint64_t resolve_chunk(const std::uint64_t* row
 /// Bounding extent of a set of boxes, used to skip candidates that cannot overlap any of them.
 template <class T>
 struct Extent {
+  using value_type = T;
   T x1, y1, x2, y2;
   bool empty;
 };
@@ -149,6 +150,62 @@ LOCUSKIT_HOST_DEVICE inline void extend(Extent<T>& e, const T* b, T area_b) noex
 template <class T>
 LOCUSKIT_HOST_DEVICE LOCUSKIT_FORCEINLINE bool may_overlap(const Extent<T>& e, const T* b) noexcept {
   return !e.empty && b[0] < e.x2 && e.x1 < b[2] && b[1] < e.y2 && e.y1 < b[3];
+}
+
+/// The device loop's view of an overlap policy O (nms/overlap.hpp): the prepared box type, the
+/// extent of a chunk's kept boxes and the exact culling test against it. The pairwise test itself
+/// is always `o.overlap(a, b) > threshold`, the policy's own scalar code (host and device).
+template <class O>
+struct ChunkCull;
+
+/// Axis-aligned boxes: the extent of the kept boxes (Extent, may_overlap above).
+template <>
+struct ChunkCull<AxisAlignedIoU> {
+  template <class T>
+  using Ext = Extent<T>;
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE void add(Ext<T>& e, const AxisAlignedIoU::Box<T>& b) noexcept {
+    const T row[4] = {b.x1, b.y1, b.x2, b.y2};
+    extend(e, row, b.area);
+  }
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE bool may(const Ext<T>& e, const AxisAlignedIoU::Box<T>& b) noexcept {
+    const T row[4] = {b.x1, b.y1, b.x2, b.y2};
+    return may_overlap(e, row);
+  }
+};
+
+/// Rotated boxes: the extent of the kept boxes' circumcircles' bounding squares (in double, as
+/// RotatedIoU::prepare computes the circles). A candidate whose square does not meet it has
+/// disjoint circumcircles with every kept box, hence IoU 0 (RotatedIoU::may_overlap's argument).
+/// A kept box with a NaN circle (NaN input) has NaN IoU with everything and is left out.
+template <>
+struct ChunkCull<RotatedIoU> {
+  template <class T>
+  using Ext = Extent<double>;
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE void add(Ext<T>& e, const RotatedIoU::Box<T>& b) noexcept {
+    const double row[4] = {b.cx - b.radius, b.cy - b.radius, b.cx + b.radius, b.cy + b.radius};
+    extend(e, row, (row[2] - row[0]) * (row[3] - row[1]));
+  }
+  template <class T>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE bool may(const Ext<T>& e, const RotatedIoU::Box<T>& b) noexcept {
+    // Non-strict (touching circles are RotatedIoU::may_overlap's "may"); NaN -> false, and a NaN
+    // candidate's IoU is NaN, which never exceeds the threshold.
+    return !e.empty && b.cx - b.radius <= e.x2 && e.x1 <= b.cx + b.radius && b.cy - b.radius <= e.y2 &&
+           e.y1 <= b.cy + b.radius;
+  }
+};
+
+/// Bits j in [j_begin, j_end), j > i, set where prepared box i suppresses prepared box j under the
+/// policy `o`: o.overlap(i, j) > threshold (the generic chunk_row_bits).
+template <class O, class B, class T>
+LOCUSKIT_HOST_DEVICE inline std::uint64_t policy_row_bits(const O& o, const B* boxes, int i, int j_begin, int j_end,
+                                                          T threshold) noexcept {
+  std::uint64_t mask = 0;
+  for (int j = j_begin > i + 1 ? j_begin : i + 1; j < j_end; ++j)
+    if (o.overlap(boxes[i], boxes[j]) > threshold) mask |= std::uint64_t(1) << j;
+  return mask;
 }
 
 /// Host model of the device algorithm on boxes already in score order (ties resolved):

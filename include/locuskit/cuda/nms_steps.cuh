@@ -24,15 +24,17 @@ struct ScoreKeys {
   }
 };
 
-/// out row p = boxes row order[p] (rows 16-byte aligned in out for the loop's vector loads).
+/// out row p = boxes row order[p], rows of `columns` values (4: xyxy, 16-byte aligned in out for
+/// the loop's vector loads; 5: rotated).
 template <class T>
 struct GatherBoxes {
   const T* boxes;
   const long long* order;
   T* out;
+  int columns = 4;
   LOCUSKIT_HOST_DEVICE void operator()(long long p) const {
-    const T* b = boxes + 4 * order[p];
-    for (int c = 0; c < 4; ++c) out[4 * p + c] = b[c];
+    const T* b = boxes + columns * order[p];
+    for (int c = 0; c < columns; ++c) out[columns * p + c] = b[c];
   }
 };
 
@@ -66,6 +68,15 @@ struct RunBounds {
     if (p == 0 || keys[p] != keys[p - 1]) begin[r] = p;
     if (p == n - 1 || keys[p] != keys[p + 1]) end[r] = p + 1;
     if (p == n - 1) *num_runs = ordinal[p];
+  }
+};
+
+/// *count = min(*count, cap) (a cap on the kept boxes of a score-ordered result, one thread).
+struct ClampCount {
+  std::int64_t* count;
+  long long cap;
+  LOCUSKIT_HOST_DEVICE void operator()(long long) const {
+    if (*count > cap) *count = cap;
   }
 };
 

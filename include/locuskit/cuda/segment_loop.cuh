@@ -39,16 +39,15 @@ namespace detail {
 constexpr int nms_threads = 256;
 static_assert(nms_threads == nms_chunk * row_pieces, "one thread per piece of a chunk row");
 
-/// The loop's shared memory (one per CTA).
-template <class T>
+/// The loop's shared memory (one per CTA), for boxes of the overlap policy O (nms/overlap.hpp).
+template <class T, class O = AxisAlignedIoU>
 struct ChunkState {
-  T box[nms_chunk][4];
-  T area[nms_chunk];
-  T kbox[nms_chunk][4];
-  T karea[nms_chunk];
+  using Box = typename O::template Box<T>;
+  Box box[nms_chunk];   // the chunk's boxes, prepared by the policy (e.g. with their areas)
+  Box kbox[nms_chunk];  // its kept boxes
   std::uint64_t rows[nms_chunk];
   long long pos[nms_chunk];
-  Extent<T> extent;
+  typename ChunkCull<O>::template Ext<T> extent;
   long long cursor;
   long long kept_total;
   int kept_n;
@@ -64,17 +63,38 @@ LOCUSKIT_HOST_DEVICE inline int popcount32(unsigned v) noexcept {
 #endif
 }
 
+/// Loads row p (O::box_columns values) of the score-sorted boxes: the context's vector load for
+/// xyxy rows, plain loads otherwise.
+template <class O, class T, class Ctx>
+LOCUSKIT_SEGMENT_FN typename O::template Box<T> load_prepared(const Ctx& ctx, const O& o, const T* boxes,
+                                                              long long p) {
+  if constexpr (O::box_columns == 4) {
+    T b[4];
+    ctx.load_box(boxes, p, b);
+    return o.prepare(b);
+  } else {
+    T b[O::box_columns];
+    for (int c = 0; c < int(O::box_columns); ++c) b[c] = boxes[static_cast<long long>(O::box_columns) * p + c];
+    return o.prepare(b);
+  }
+}
+
 /// Greedy NMS of sorted positions [begin, end) of `boxes` (rows in score order). `removed` is the
 /// per-position suppression flag (zeroed by the caller). Kept positions are reported, when the
 /// pointers are non-null, as keep[p] = 1 and as the list kept_list[0 .. *kept_count). At most
 /// `cap` boxes are kept. Called by every thread of the CTA (or of the grid: rank/ranks).
 /// `ctx` supplies the thread index and count, barriers, warp ballot, flag access and box loads:
 /// CUDA intrinsics on the device (DeviceContext in segment_nms.cuh), threads on the CPU tests.
-template <class T, class Ctx>
+/// The overlap is the policy `o` (AxisAlignedIoU by default, RotatedIoU for rotated NMS): a box is
+/// suppressed iff o.overlap(kept, box) > threshold (a strict threshold, see strict_iou_threshold).
+template <class T, class Ctx, class O = AxisAlignedIoU>
 LOCUSKIT_SEGMENT_FN void segment_nms(const Ctx& ctx, const T* __restrict__ boxes, unsigned char* removed,
                                      unsigned char* keep, long long* kept_list, long long* kept_count,
                                      long long begin, long long end, T threshold, long long cap, int rank,
-                                     int ranks, ChunkState<T>& st) {
+                                     int ranks, ChunkState<T, O>& st, const O& o = O{}) {
+  using Cull = ChunkCull<O>;
+  // Culling drops pairs whose overlap is 0; it is exact only if 0 does not exceed the threshold.
+  const bool cull = !(threshold < T(0));
   const int tid = ctx.tid(), lane = tid & 31, warp = tid >> 5;
   const long long threads = ctx.threads();
   if (tid == 0) {
@@ -108,12 +128,7 @@ LOCUSKIT_UNROLL
       }
       if (lane == 0) st.n = n;
       ctx.sync_warp();
-      for (int i = lane; i < n; i += 32) {
-        T b[4];
-        ctx.load_box(boxes, st.pos[i], b);
-        for (int c = 0; c < 4; ++c) st.box[i][c] = b[c];
-        st.area[i] = geometry::area(b[0], b[1], b[2], b[3]);
-      }
+      for (int i = lane; i < n; i += 32) st.box[i] = load_prepared(ctx, o, boxes, st.pos[i]);
       for (int i = lane; i < nms_chunk; i += 32) st.rows[i] = 0;
     }
     ctx.sync_block();
@@ -123,7 +138,7 @@ LOCUSKIT_UNROLL
       const int i = tid / row_pieces, q = tid % row_pieces, width = nms_chunk / row_pieces;
       if (i < n) {
         const int j_end = (q + 1) * width < n ? (q + 1) * width : n;
-        const std::uint64_t bits = chunk_row_bits<T>(st.box, st.area, i, q * width, j_end, threshold);
+        const std::uint64_t bits = policy_row_bits(o, st.box, i, q * width, j_end, threshold);
         if (bits) ctx.atomic_or(&st.rows[i], bits);
       }
     }
@@ -132,12 +147,11 @@ LOCUSKIT_UNROLL
       // ... and its serial greedy resolution; the kept boxes and their extent go to shared memory.
       const std::uint64_t kept = resolve_chunk(st.rows, n, cap - st.kept_total);
       int kn = 0;
-      Extent<T> ext = empty_extent<T>();
+      auto ext = empty_extent<typename decltype(st.extent)::value_type>();
       for (int i = 0; i < n; ++i) {
         if (!((kept >> i) & 1u)) continue;
-        for (int c = 0; c < 4; ++c) st.kbox[kn][c] = st.box[i][c];
-        st.karea[kn] = st.area[i];
-        extend(ext, st.box[i], st.area[i]);
+        st.kbox[kn] = st.box[i];
+        Cull::add(ext, st.box[i]);
         if (rank == 0) {
           if (keep) keep[st.pos[i]] = 1;
           if (kept_list) kept_list[st.kept_total + kn] = st.pos[i];
@@ -153,16 +167,14 @@ LOCUSKIT_UNROLL
     // 3. Suppress later live boxes that a kept box of this chunk overlaps.
     const int kn = st.kept_n;
     if (kn > 0 && st.kept_total < cap) {
-      const Extent<T> ext = st.extent;
+      const auto ext = st.extent;
       const long long stride = static_cast<long long>(ranks) * threads;
       for (long long p = st.cursor + static_cast<long long>(rank) * threads + tid; p < end; p += stride) {
         if (ctx.load_flag(removed, p)) continue;
-        T b[4];
-        ctx.load_box(boxes, p, b);
-        if (!may_overlap(ext, b)) continue;
-        const T area_b = geometry::area(b[0], b[1], b[2], b[3]);
+        const auto b = load_prepared(ctx, o, boxes, p);
+        if (cull && !Cull::may(ext, b)) continue;
         for (int k = 0; k < kn; ++k) {
-          if (nms_iou(st.kbox[k], st.karea[k], b, area_b) > threshold) {
+          if (o.overlap(st.kbox[k], b) > threshold) {
             ctx.store_flag(removed, p);
             break;
           }
@@ -180,12 +192,13 @@ LOCUSKIT_UNROLL
 /// when that pointer is non-null, else num_segments. Kept positions of segment s go to keep flags
 /// and/or kept_list[s * kept_stride ...] with the count in kept_count[s]; at most `cap` per segment.
 /// `counter` starts at 0; ctx.fetch_add increments it atomically.
-template <class T, class Ctx>
+template <class T, class Ctx, class O = AxisAlignedIoU>
 LOCUSKIT_SEGMENT_FN void segments_loop(const Ctx& ctx, const T* __restrict__ boxes, unsigned char* removed,
                                        unsigned char* keep, const long long* seg_begin, const long long* seg_end,
                                        const long long* num_segments_device, long long num_segments, T threshold,
                                        long long cap, long long* kept_list, long long kept_stride,
-                                       long long* kept_count, unsigned int* counter, ChunkState<T>& st) {
+                                       long long* kept_count, unsigned int* counter, ChunkState<T, O>& st,
+                                       const O& o = O{}) {
   const long long total = num_segments_device ? *num_segments_device : num_segments;
   while (true) {
     if (ctx.tid() == 0) st.segment = ctx.fetch_add(counter);
@@ -194,7 +207,7 @@ LOCUSKIT_SEGMENT_FN void segments_loop(const Ctx& ctx, const T* __restrict__ box
     ctx.sync_block();
     if (s >= total) break;
     segment_nms<T>(ctx, boxes, removed, keep, kept_list ? kept_list + s * kept_stride : nullptr,
-                   kept_count ? kept_count + s : nullptr, seg_begin[s], seg_end[s], threshold, cap, 0, 1, st);
+                   kept_count ? kept_count + s : nullptr, seg_begin[s], seg_end[s], threshold, cap, 0, 1, st, o);
   }
 }
 

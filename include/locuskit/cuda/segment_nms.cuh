@@ -58,30 +58,30 @@ struct DeviceContext {
 };
 
 /// One segment [0, n) with the whole grid (cooperative launch when Barrier is GridBarrier, one
-/// CTA otherwise).
-template <class T, class Barrier>
+/// CTA otherwise), at most `cap` kept, overlap policy `o`.
+template <class T, class Barrier, class O = AxisAlignedIoU>
 __global__ void __launch_bounds__(nms_threads) one_segment_kernel(const T* __restrict__ boxes,
                                                                    unsigned char* removed,
                                                                    unsigned char* keep, long long n,
-                                                                   T threshold) {
-  __shared__ ChunkState<T> st;
-  segment_nms<T>(DeviceContext<Barrier>{}, boxes, removed, keep, nullptr, nullptr, 0, n, threshold, n, blockIdx.x,
-                 gridDim.x, st);
+                                                                   T threshold, long long cap, O o) {
+  __shared__ ChunkState<T, O> st;
+  segment_nms<T>(DeviceContext<Barrier>{}, boxes, removed, keep, nullptr, nullptr, 0, n, threshold, cap, blockIdx.x,
+                 gridDim.x, st, o);
 }
 
 /// Many segments, one CTA each, taken from an atomic counter (a dynamic schedule; results do not
 /// depend on it). Segment s is [seg_begin[s], seg_end[s]); their number is *num_segments_device
 /// when that pointer is non-null, else num_segments. Kept positions of segment s go to keep
 /// flags and/or kept_list[s * kept_stride ...] with the count in kept_count[s].
-template <class T>
+template <class T, class O = AxisAlignedIoU>
 __global__ void __launch_bounds__(nms_threads) segments_kernel(
     const T* __restrict__ boxes, unsigned char* removed, unsigned char* keep, const long long* seg_begin,
     const long long* seg_end, const long long* num_segments_device, long long num_segments, T threshold,
     long long cap, long long* kept_list, long long kept_stride, long long* kept_count,
-    unsigned int* counter) {
-  __shared__ ChunkState<T> st;
+    unsigned int* counter, O o = O{}) {
+  __shared__ ChunkState<T, O> st;
   segments_loop<T>(DeviceContext<CtaBarrier>{}, boxes, removed, keep, seg_begin, seg_end, num_segments_device,
-                   num_segments, threshold, cap, kept_list, kept_stride, kept_count, counter, st);
+                   num_segments, threshold, cap, kept_list, kept_stride, kept_count, counter, st, o);
 }
 
 }  // namespace detail

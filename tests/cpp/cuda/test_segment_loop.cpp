@@ -3,6 +3,7 @@
 // The same source the GPU runs, checked against greedy NMS in both modes (one CTA per segment,
 // several CTAs sharing one segment through a grid barrier).
 #include <locuskit/cuda/segment_loop.cuh>
+#include <locuskit/nms/rotated_nms.hpp>
 
 #include <algorithm>
 #include <condition_variable>
@@ -87,17 +88,18 @@ struct HostContext {
   unsigned int fetch_add(unsigned int* counter) const { return __atomic_fetch_add(counter, 1u, __ATOMIC_RELAXED); }
 };
 
-// Runs segment_nms on sorted boxes [0, n) with `ctas` CTAs (ctas > 1: grid mode). Returns keep flags.
-template <class T>
+// Runs segment_nms on sorted boxes [0, n) with `ctas` CTAs (ctas > 1: grid mode) and the overlap
+// policy `o`. Returns keep flags.
+template <class T, class O = AxisAlignedIoU>
 std::vector<unsigned char> emulate(const std::vector<T>& sorted, std::size_t n, T threshold, long long cap, int ctas,
-                                   long long* kept_count, std::vector<long long>* kept_list) {
+                                   long long* kept_count, std::vector<long long>* kept_list, const O& o = O{}) {
   std::vector<unsigned char> removed(n, 0), keep(n, 0);
   kept_list->assign(n, -1);
   std::vector<std::unique_ptr<Block>> blocks;
-  std::vector<std::unique_ptr<gpu::detail::ChunkState<T>>> shared;
+  std::vector<std::unique_ptr<gpu::detail::ChunkState<T, O>>> shared;
   for (int b = 0; b < ctas; ++b) {
     blocks.push_back(std::make_unique<Block>());
-    shared.push_back(std::make_unique<gpu::detail::ChunkState<T>>());
+    shared.push_back(std::make_unique<gpu::detail::ChunkState<T, O>>());
   }
   HostBarrier grid(kThreads * ctas);
   std::vector<std::thread> pool;
@@ -106,7 +108,7 @@ std::vector<unsigned char> emulate(const std::vector<T>& sorted, std::size_t n, 
       pool.emplace_back([&, b, t] {
         const HostContext ctx{t, blocks[b].get(), ctas > 1 ? &grid : &blocks[b]->cta};
         gpu::detail::segment_nms<T>(ctx, sorted.data(), removed.data(), keep.data(), kept_list->data(), kept_count,
-                                    0, static_cast<long long>(n), threshold, cap, b, ctas, *shared[b]);
+                                    0, static_cast<long long>(n), threshold, cap, b, ctas, *shared[b], o);
       });
   for (auto& th : pool) th.join();
   return keep;
@@ -139,7 +141,82 @@ void check_case(std::size_t n, std::uint32_t seed, double thr, long long cap, in
   REQUIRE(got_list == want);
 }
 
+// Rotated boxes in clusters (many overlaps, near-duplicates), some thin or zero-width, score ties.
+template <class T>
+void rotated_case(std::size_t n, std::uint32_t seed, std::vector<T>& boxes, std::vector<T>& scores) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> centre(0, 60), jitter(-2, 2), side(0.5, 15), angle(-180, 180);
+  boxes.clear(), scores.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    const bool near = i > 0 && rng() % 3 == 0;  // a perturbed copy of an earlier box
+    const std::size_t j = near ? rng() % i : 0;
+    T row[5] = {T(centre(rng)), T(centre(rng)), T(side(rng)), T(side(rng)), T(angle(rng))};
+    if (near)
+      for (int c = 0; c < 5; ++c) row[c] = boxes[5 * j + c] + T(c < 4 ? jitter(rng) / 4 : jitter(rng));
+    if (rng() % 17 == 0) row[2] = T(0);  // zero area
+    if (row[2] < T(0)) row[2] = -row[2];
+    if (row[3] < T(0)) row[3] = -row[3];
+    boxes.insert(boxes.end(), row, row + 5);
+    scores.push_back(T(rng() % 24) / T(24));
+  }
+}
+
+// The loop with the RotatedIoU policy against the CPU nms_rotated (the same policy through the CPU
+// engine): the kept original indices, in score order.
+template <class T>
+void check_rotated(std::size_t n, std::uint32_t seed, const RotatedNmsParams& params, int ctas) {
+  std::vector<T> boxes, scores;
+  rotated_case<T>(n, seed, boxes, scores);
+  std::vector<std::int64_t> want(n);
+  want.resize(nms_rotated(boxes.data(), scores.data(), n, params, want.data()));
+  const auto order = test::score_order(scores.data(), n);
+  std::vector<T> sorted(5 * n);
+  for (std::size_t p = 0; p < n; ++p)
+    for (int c = 0; c < 5; ++c) sorted[5 * p + c] = boxes[5 * order[p] + c];
+  const long long cap = static_cast<long long>(std::min(n, params.max_output));
+  long long count = -1;
+  std::vector<long long> list;
+  const auto keep = emulate<T>(sorted, n, strict_iou_threshold<T>(params.iou_threshold, params.rule), cap, ctas,
+                               &count, &list, params.overlap);
+  std::vector<std::int64_t> got, got_list;
+  for (std::size_t p = 0; p < n; ++p)
+    if (keep[p]) got.push_back(order[p]);
+  for (long long k = 0; k < count; ++k) got_list.push_back(order[list[k]]);
+  CAPTURE(n);
+  CAPTURE(seed);
+  CAPTURE(params.iou_threshold);
+  CAPTURE(static_cast<int>(params.rule));
+  CAPTURE(static_cast<int>(params.overlap.mode));
+  CAPTURE(ctas);
+  REQUIRE(got == want);
+  REQUIRE(got_list == want);
+}
+
 }  // namespace
+
+TEST_CASE_TEMPLATE("cuda: the device NMS loop with the RotatedIoU policy equals the CPU nms_rotated", T, float,
+                   double) {
+  std::uint32_t seed = 500;
+  RotatedNmsParams p;
+  for (const auto mode : {RotatedIouMode::exact, RotatedIouMode::detectron2}) {
+    p.overlap.mode = mode;
+    for (const auto rule : {IouRule::greater_equal, IouRule::torchvision})
+      for (const double thr : {0.0, 0.3, 0.7}) {
+        p.rule = rule;
+        p.iou_threshold = thr;
+        check_rotated<T>(150, seed++, p, 1);
+      }
+  }
+  p = RotatedNmsParams{};
+  check_rotated<T>(300, 31, p, 3);  // grid mode
+  p.max_output = 9;
+  check_rotated<T>(200, 32, p, 1);  // the cap stops early
+  p = RotatedNmsParams{};
+  p.overlap.convention = rotated::AngleConvention::radians_cw;  // mmcv: angles in degrees-range values too
+  check_rotated<T>(120, 33, p, 1);
+  check_rotated<T>(0, 34, p, 1);
+  check_rotated<T>(1, 35, p, 1);
+}
 
 TEST_CASE_TEMPLATE("cuda: the device NMS loop, run on CPU threads, equals greedy NMS (one CTA)", T, float, double) {
   std::uint32_t seed = 1;
