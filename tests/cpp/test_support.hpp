@@ -48,6 +48,16 @@ std::vector<T> random_boxes(std::size_t n, std::uint32_t seed, T extent = T(100)
   return out;
 }
 
+/// n scores drawn from `levels` evenly spaced values in [0, 1): many exact ties.
+template <class T>
+std::vector<T> tie_scores(std::size_t n, std::uint32_t seed, int levels) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> d(0, levels - 1);
+  std::vector<T> s(n);
+  for (auto& v : s) v = T(d(rng)) / T(levels);
+  return s;
+}
+
 /// Bitwise equality (so NaN == NaN and -0 != +0).
 template <class T>
 bool same_bits(T a, T b) {

@@ -12,16 +12,7 @@
 
 using namespace locuskit;
 
-namespace {
-template <class T>
-std::vector<T> tie_scores(std::size_t n, std::uint32_t seed, int levels) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> d(0, levels - 1);
-  std::vector<T> s(n);
-  for (auto& v : s) v = T(d(rng)) / T(levels);
-  return s;
-}
-}  // namespace
+using test::tie_scores;
 
 TEST_CASE_TEMPLATE("batched_nms: the union of per-class nms, merged by score then index", T, float, double) {
   for (std::uint32_t seed = 1; seed <= 30; ++seed) {

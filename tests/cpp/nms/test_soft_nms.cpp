@@ -12,16 +12,7 @@
 
 using namespace locuskit;
 
-namespace {
-template <class T>
-std::vector<T> tie_scores(std::size_t n, std::uint32_t seed, int levels) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> d(0, levels - 1);
-  std::vector<T> s(n);
-  for (auto& v : s) v = T(d(rng)) / T(levels);
-  return s;
-}
-}  // namespace
+using test::tie_scores;
 
 TEST_CASE_TEMPLATE("soft_nms: hand-computed gaussian and linear decay", T, float, double) {
   const T boxes[12] = {0, 0, 10, 10, 0, 0, 10, 5, 20, 20, 30, 30};  // IoU(0, 1) = 0.5
