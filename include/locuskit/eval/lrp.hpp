@@ -2,7 +2,7 @@
 /// \file lrp.hpp
 /// Localisation-Recall-Precision error (Oksuz et al. 2018): optimal LRP (oLRP) per class and its
 /// components, exactly as the LRP-Error repository's COCO evaluator (kemaloksuz/LRP-Error
-/// @ec408f3, `cocoeval.py` accumulate / summarize), built on the COCO matcher's per-result states.
+/// at commit ec408f3, `cocoeval.py` accumulate / summarize), built on the COCO matcher's per-result states.
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -79,8 +79,8 @@ struct LvisEvaluation {
   std::size_t gt_evaluated = 0;       ///< GT with 0 < area < inf in the evaluated images / categories
 };
 
-/// `LVISEval.results` in its key order (AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR@N,
-/// ARs@N, ARm@N, ARl@N) and `print_results()`' lines.
+/// `LVISEval.results` in its key order (AP, AP50, AP75, APs, APm, APl, APr, APc, APf, AR\@N,
+/// ARs\@N, ARm\@N, ARl\@N) and `print_results()`' lines.
 struct LvisSummary {
   std::vector<std::string> keys;
   std::vector<double> values;
@@ -116,7 +116,7 @@ inline LvisEvaluation lvis_evaluate(const CocoAnnotations& gt, const CocoAnnotat
 
 /// `LVISEval.summarize()` on `coco_accumulate(ev.coco)`: NumPy's mean over the cells > −1 of the
 /// selected slices (AP: every threshold, area "all"; AP50 / AP75 at iou_thrs == .5 / .75;
-/// APs/m/l by area label; APr/c/f over the frequency groups; AR@N from recall), −1 where none.
+/// APs/m/l by area label; APr/c/f over the frequency groups; AR\@N from recall), −1 where none.
 /// Throws std::out_of_range where the API raises IndexError. O(size of the arrays). Thread-safe.
 inline LvisSummary lvis_summarize(const CocoAccumulation& acc, const LvisEvaluation& ev);
 
