@@ -2,9 +2,11 @@
 
 Each shard (a results file, or a piece of one large results file split by image) is matched on a
 worker and reduced to a :class:`locuskit.eval.CocoState`; the states come back to the client
-(through the documented state format) and are merged; ``compute()`` of the merged state is the
-single-process result, bit for bit. See docs/distributed.md for a real cluster (Kubernetes,
-SLURM) and how time scales with workers.
+(through the documented state format) one at a time, each is kept as a state file (the worker's
+in ``state_dir``, else a temporary one), and the files are merged once all have arrived
+(``CocoState.merge_files``: the merged state plus one shard in memory, never every shard's state
+at once); ``compute()`` of the merged state is the single-process result, bit for bit. See
+docs/distributed.md for a real cluster (Kubernetes, SLURM) and how time scales with workers.
 
 Needs Debian's ``python3-distributed`` (imported only when a function here is called).
 
@@ -18,7 +20,9 @@ Needs Debian's ``python3-distributed`` (imported only when a function here is ca
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import threading
 import time
 from typing import Optional, Sequence, Union
@@ -91,15 +95,8 @@ def _client(client, scheduler, workers, processes):
     return Client(cluster), cluster
 
 
-def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: str = "bbox", *, client=None,
-                      scheduler: Optional[str] = None, workers: Optional[int] = None, shards: Optional[int] = None,
-                      state_dir=None, quiet: bool = False, processes: bool = False, **params):
-    """Evaluates every shard on the cluster and returns ``(states, timings)``: one CocoState per
-    shard (plus one for GT images that no results file covers) and, per shard, ``{"shard",
-    "seconds", "results", "skipped"}`` (worker wall time, for scaling estimates). Arguments as
-    :func:`evaluate_coco`."""
-    from distributed import as_completed
-
+def _prepare(gt, results, iou_type: str, params: dict):
+    """(GT source for the workers, its tables, the shard parameters, the results files or None)."""
     if isinstance(results, (str, os.PathLike)):
         sources = None
     else:
@@ -108,7 +105,16 @@ def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: 
             raise ValueError("results: an empty list of shards")
     gt_src = gt if isinstance(gt, (bytes, bytearray)) else os.path.abspath(os.fspath(gt))
     g = _ground_truth(gt_src)
-    p = shard_params(g, iou_type, params)
+    return gt_src, g, shard_params(g, iou_type, params), sources
+
+
+def _finished_shards(gt_src, g, p, results, sources, iou_type, client, scheduler, workers, shards, state_dir,
+                     quiet, processes, params):
+    """Submits every shard and yields ``(k, state, timing, state file or None)`` as each finishes;
+    dask's copy of a state is released before it is yielded. Closes a cluster it started and
+    removes the split's parts once the last shard is done (or the generator is closed)."""
+    from distributed import as_completed
+
     if state_dir is not None:
         os.makedirs(state_dir, exist_ok=True)
     key = params_key(p)
@@ -117,8 +123,6 @@ def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: 
     try:
         n_workers = max(1, len(cl.scheduler_info().get("workers", {})) or int(workers or 1))
         if sources is None:  # one file: split by image on the client, the parts go to the workers
-            import tempfile
-
             n = int(shards or 4 * n_workers)
             if state_dir is not None:
                 split_dir = os.path.join(os.fspath(state_dir), "split")
@@ -135,20 +139,21 @@ def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: 
         total = len(tasks)
         prog = Progress(total, quiet)
         futures = {}
+        outs = []
         for k, (src, imgs) in enumerate(tasks):
             out = None if state_dir is None else state_path(state_dir, k, total, key)
+            outs.append(out)
             f = cl.submit(_shard_task, gt_src, src, iou_type, dict(params), imgs, out, pure=False,
                           key=f"locuskit-coco-shard-{k}-{key}-{time.monotonic_ns()}")
             futures[f] = k
-        states: list = [None] * total
-        timings: list = [None] * total
         for f in as_completed(list(futures)):
-            k = futures[f]
+            k = futures.pop(f)
             state, sec, n_res, skipped = f.result()
-            states[k] = state
-            timings[k] = {"shard": k, "seconds": sec, "results": n_res, "skipped": skipped}
-            prog.shard(k, sec, n_res, skipped)
             f.release()
+            del f
+            prog.shard(k, sec, n_res, skipped)
+            yield k, state, {"shard": k, "seconds": sec, "results": n_res, "skipped": skipped}, outs[k]
+            del state
     finally:
         if cluster is not None:
             cl.close()
@@ -157,11 +162,38 @@ def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: 
             import shutil
 
             shutil.rmtree(split_tmp, ignore_errors=True)
-    covered = np.concatenate([s.image_ids for s in states]) if states else np.zeros(0, np.int64)
+
+
+def _uncovered_state(g, p, covered: np.ndarray):
+    """The state of the GT images that no shard covers (their GT still counts), or None."""
     rest = np.setdiff1d(np.asarray(p["imgIds"], np.int64), covered)
-    if len(rest):  # GT images without results in any shard still count their GT
-        empty = _coco.load_results(b"[]", g["image_ids"], allow_empty=True, gt=g)
-        states.append(CocoState.from_tables(g, empty, p, image_ids=rest))
+    if not len(rest):
+        return None
+    empty = _coco.load_results(b"[]", g["image_ids"], allow_empty=True, gt=g)
+    return CocoState.from_tables(g, empty, p, image_ids=rest)
+
+
+def coco_shard_states(gt, results: Union[str, os.PathLike, Sequence], iou_type: str = "bbox", *, client=None,
+                      scheduler: Optional[str] = None, workers: Optional[int] = None, shards: Optional[int] = None,
+                      state_dir=None, quiet: bool = False, processes: bool = False, **params):
+    """Evaluates every shard on the cluster and returns ``(states, timings)``: one CocoState per
+    shard (plus one for GT images that no results file covers) and, per shard, ``{"shard",
+    "seconds", "results", "skipped"}`` (worker wall time, for scaling estimates). Arguments as
+    :func:`evaluate_coco`. Holds every shard's state in memory (:func:`evaluate_coco` does not)."""
+    gt_src, g, p, sources = _prepare(gt, results, iou_type, params)
+    done = _finished_shards(gt_src, g, p, results, sources, iou_type, client, scheduler, workers, shards, state_dir,
+                            quiet, processes, params)
+    states, timings = [], []
+    with contextlib.closing(done):
+        for k, state, timing, _ in done:
+            states.append((k, state))
+            timings.append(timing)
+    states = [s for _, s in sorted(states, key=lambda ks: ks[0])]
+    timings.sort(key=lambda t: t["shard"])
+    covered = np.concatenate([s.image_ids for s in states]) if states else np.zeros(0, np.int64)
+    rest = _uncovered_state(g, p, covered)
+    if rest is not None:
+        states.append(rest)
     return states, timings
 
 
@@ -181,7 +213,23 @@ def evaluate_coco(gt, results: Union[str, os.PathLike, Sequence], iou_type: str 
     - ``state_dir``: a state file per shard (format: docs/eval.md); a rerun skips finished shards.
     - progress per shard and overall on stderr unless ``quiet``.
     - keyword parameters: those of ``coco_evaluate`` (``max_dets``, ``iou_thrs``, ...).
+
+    Memory on the client: one shard's state at a time while shards finish (each is kept as a state
+    file: the worker's in ``state_dir`` when the client sees that path, else a temporary file),
+    then the merged state plus one shard while the files are merged (``CocoState.merge_files``).
     """
-    states, _ = coco_shard_states(gt, results, iou_type, client=client, scheduler=scheduler, workers=workers,
-                                  shards=shards, state_dir=state_dir, quiet=quiet, processes=processes, **params)
-    return states[0].merge(*states[1:]).compute() if len(states) > 1 else states[0].compute()
+    gt_src, g, p, sources = _prepare(gt, results, iou_type, params)
+    done = _finished_shards(gt_src, g, p, results, sources, iou_type, client, scheduler, workers, shards, state_dir,
+                            quiet, processes, params)
+    with tempfile.TemporaryDirectory(prefix="locuskit-states-") as spill, contextlib.closing(done):
+        paths, covered = {}, []
+        for k, state, _, out in done:
+            covered.append(state.image_ids)
+            if out is None or not os.path.exists(out):  # no state_dir, or one the client does not see
+                out = os.path.join(spill, f"shard-{k:05d}.state.npz")
+                state.save(out)
+            paths[k] = out
+            del state
+        merged = CocoState.merge_files([paths[k] for k in sorted(paths)])  # shard order: image order when split
+    rest = _uncovered_state(g, p, np.concatenate(covered) if covered else np.zeros(0, np.int64))
+    return (merged if rest is None else merged.merge(rest)).compute()

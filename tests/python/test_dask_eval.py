@@ -97,3 +97,55 @@ def test_cli_scale_out_switches_print_the_one_process_summary(tmp_path):
     r = _cli("eval", "coco", tmp_path / "gt.json", *files, "--workers", "2", "-q")
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and r.stderr == ""
+
+
+def test_dask_client_keeps_no_shard_state_in_memory_for_the_merge(cluster, tmp_path, monkeypatch):
+    """evaluate_coco keeps each arriving state as a file and merges the files: when the merge
+    starts, no shard's CocoState is alive any more (it used to hold every state in a list and
+    merge them in memory: twice the states' size at the peak)."""
+    import gc
+    import time
+    import weakref
+
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_coco
+    from locuskit.eval._state import CocoState
+
+    alive = weakref.WeakSet()
+    init = CocoState.__init__
+
+    def tracked_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        alive.add(self)
+
+    def results_held():  # by live states, once dask has released its copies (asynchronous)
+        deadline = time.monotonic() + 5
+        while True:
+            gc.collect()
+            n = sum(len(s.dt_score) for s in list(alive))
+            if n == 0 or time.monotonic() > deadline:
+                return n
+            time.sleep(0.02)
+
+    held = []
+    merge, merge_files = CocoState.merge, CocoState.merge_files.__func__
+
+    def tracked_merge(self, *others):
+        held.append(results_held())
+        return merge(self, *others)
+
+    def tracked_merge_files(cls, paths):
+        held.append(results_held())
+        return merge_files(cls, paths)
+
+    monkeypatch.setattr(CocoState, "__init__", tracked_init)
+    monkeypatch.setattr(CocoState, "merge", tracked_merge)
+    monkeypatch.setattr(CocoState, "merge_files", classmethod(tracked_merge_files))
+    gt, dt, _ = _write(tmp_path, 5, 1)
+    for state_dir in (None, tmp_path / "run"):  # a temporary file per shard, or the workers' state files
+        held.clear()
+        r = evaluate_coco(str(tmp_path / "gt.json"), str(tmp_path / "dt.json"), client=cluster, shards=6,
+                          state_dir=state_dir, quiet=True)
+        assert held and held[0] == 0, held  # the first merge starts with no shard state in memory
+        alive.clear()
+        _assert_same(r, le.coco_evaluate(gt, dt))
