@@ -149,3 +149,91 @@ def test_dask_client_keeps_no_shard_state_in_memory_for_the_merge(cluster, tmp_p
         assert held and held[0] == 0, held  # the first merge starts with no shard state in memory
         alive.clear()
         _assert_same(r, le.coco_evaluate(gt, dt))
+
+
+def _mot_cases():
+    from test_mot_state import _cases
+
+    return _cases()
+
+
+@pytest.mark.parametrize("gt,trk,cfg", _mot_cases())
+def test_dask_mot_sequence_shards_equal_one_process(cluster, gt, trk, cfg):
+    from locuskit import mot
+    from locuskit.dask import evaluate_mot
+
+    from test_mot_state import _kw, _same
+
+    whole = mot.evaluate(gt, trk, **_kw(cfg))
+    for shards in (None, 2):  # one shard per sequence; two shards of contiguous sequences
+        _same(evaluate_mot(gt, trk, client=cluster, shards=shards, quiet=True, **_kw(cfg)), whole)
+    seqs = list(whole.sequences)[::-1]  # an explicit list, in another order
+    _same(evaluate_mot(gt, trk, sequences=seqs, client=cluster, quiet=True, **_kw(cfg)),
+          mot.evaluate(gt, trk, sequences=seqs, **_kw(cfg)))
+
+
+def test_dask_mot_errors(cluster, tmp_path):
+    from locuskit.dask import evaluate_mot
+
+    from test_mot_state import LOCAL
+
+    gt = LOCAL / "edge" / "gt" / "mot_challenge"
+    with pytest.raises(FileNotFoundError, match="seqmap|no such file|No such file"):
+        evaluate_mot(tmp_path, tmp_path, client=cluster, quiet=True)
+    with pytest.raises(ValueError, match="no sequences"):
+        evaluate_mot(gt, tmp_path, sequences=[], client=cluster, quiet=True)
+    with pytest.raises(FileNotFoundError, match="no trackers folder"):  # raised on a worker, re-raised here
+        evaluate_mot(gt, tmp_path, client=cluster, quiet=True)
+
+
+def _lvis_cases():
+    from test_lvis_state import CASES
+
+    return CASES
+
+
+@pytest.mark.parametrize("root,name,case", _lvis_cases(), ids=[c[1] for c in _lvis_cases()])
+def test_dask_lvis_image_shards_equal_one_process(cluster, tmp_path, root, name, case):
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_lvis
+
+    from test_lvis_state import _same
+
+    gt_path, dt_path = root / case["gt"], root / case["dt"]
+    whole = le.lvis_evaluate(gt_path, dt_path, case["iou_type"])
+    assert all(whole.results[k] == v for k, v in case["results"].items())  # the lvis API's numbers
+    _same(evaluate_lvis(gt_path, dt_path, case["iou_type"], client=cluster, shards=3, quiet=True), whole)
+    # one results file per "rank": images dealt at random, one rank without results
+    dt = json.loads(dt_path.read_text())
+    rng = np.random.default_rng(len(dt))
+    rank_of = {i: int(rng.integers(0, 2)) for i in {d["image_id"] for d in dt}}
+    files = []
+    for k in range(3):
+        f = tmp_path / f"dt{k}.json"
+        f.write_text(json.dumps([d for d in dt if rank_of[d["image_id"]] == k]))
+        files.append(f)
+    _same(evaluate_lvis(gt_path, files, case["iou_type"], client=cluster, quiet=True), whole)
+
+
+def test_dask_lvis_parameters_and_errors(cluster, tmp_path):
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_lvis
+
+    from test_lvis_state import _same
+
+    root, _, case = _lvis_cases()[0]
+    gt_path, dt_path = root / case["gt"], root / case["dt"]
+    kw = dict(max_dets=20, iou_thrs=[0.5, 0.75])
+    _same(evaluate_lvis(gt_path, dt_path, case["iou_type"], client=cluster, shards=2, quiet=True, **kw),
+          le.lvis_evaluate(gt_path, dt_path, case["iou_type"], **kw))
+    with pytest.raises(TypeError, match="img_ids"):
+        evaluate_lvis(gt_path, dt_path, client=cluster, img_ids=[1])
+    with pytest.raises(ValueError, match="in two states"):
+        evaluate_lvis(gt_path, [dt_path, dt_path], case["iou_type"], client=cluster, quiet=True)
+    bad = json.loads(dt_path.read_text())
+    bad.append(dict(bad[0], image_id=10 ** 9))
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(AssertionError, match="bad.json.*not an image of the ground truth"):  # as lvis_evaluate
+        evaluate_lvis(gt_path, tmp_path / "bad.json", client=cluster, shards=2, quiet=True)
+    with pytest.raises(AssertionError, match="bad.json.*not an image of the ground truth"):  # one file per rank
+        evaluate_lvis(gt_path, [tmp_path / "bad.json"], client=cluster, quiet=True)
