@@ -11,7 +11,8 @@ order (``locuskit.box3d.box3d_corners``, float32), as the op takes them.
 
 Data: ``--n`` random LiDAR boxes against ``--n`` others (default 200 x 200; pytorch3d's CPU op
 costs tens of microseconds a pair), centres in a 40 m x 40 m x 2 m volume, sizes 0.5-6 m, any yaw.
-CPU-time medians, one thread, load average printed.
+CPU-time medians (``_live.time_call``: one warm-up call first, calls shorter than 20 ms batched),
+one thread, load average printed.
 
     LOCUSKIT_PEERS=/work/peers .venv/bin/python bench/python/bench_box3d.py [--n 200]
 """
@@ -21,24 +22,17 @@ import argparse
 import importlib.util
 import os
 import pathlib
-import statistics
-import time
+import sys
 
 import numpy as np
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _live import time_call  # noqa: E402
 
 
 def boxes(rng, n):
     return np.column_stack([rng.uniform(0, 40, (n, 2)), rng.uniform(0, 2, n), rng.uniform(0.5, 6, (n, 3)),
                             rng.uniform(-np.pi, np.pi, n)]).astype(np.float32)
-
-
-def cpu_median(fn, runs):
-    ts = []
-    for _ in range(runs):
-        t0 = time.process_time()
-        fn()
-        ts.append(time.process_time() - t0)
-    return statistics.median(ts)
 
 
 def main():
@@ -66,8 +60,8 @@ def main():
     _, iou_p3d = p3d.iou_box3d(ca, cb)
     ours = box3d.box3d_iou(a, b)
     d = np.abs(ours.astype(np.float64) - iou_p3d.numpy())
-    t_p3d = cpu_median(lambda: p3d.iou_box3d(ca, cb), args.runs)
-    t_ours = cpu_median(lambda: box3d.box3d_iou(a, b), max(args.runs, 5))
+    t_p3d = time_call(lambda: p3d.iou_box3d(ca, cb), args.runs)["cpu_s"]
+    t_ours = time_call(lambda: box3d.box3d_iou(a, b), max(args.runs, 5))["cpu_s"]
     print(f"3D IoU {args.n} x {args.n} float32, 1 thread, CPU-time medians; nonzero pairs "
           f"{int((ours > 0).sum())} (pytorch3d {int((iou_p3d.numpy() > 0).sum())}), max |ours - pytorch3d| {d.max():.2e}")
     print(f"  pytorch3d iou_box3d (real CPU op)  {t_p3d * 1e3:10.2f} ms")

@@ -14,11 +14,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 
 CHILD = r"""
 import json, os, resource, sys, time
@@ -31,16 +29,9 @@ if mode == "one":
     r = le.coco_evaluate(gt, dt)
 elif mode == "sharded":
     r = le.coco_evaluate_sharded(gt, dt, shards=shards, state_dir=out + ".states", quiet=True)
-else:
-    from locuskit.dask import coco_shard_states
-    n = int(mode[4:])
-    t_split = time.perf_counter()
-    states, timings = coco_shard_states(gt, dt, workers=n, shards=shards, state_dir=out + ".states", quiet=True)
-    tm = time.perf_counter()
-    r = states[0].merge(*states[1:]).compute()
-    extra = {"shard_seconds": [t["seconds"] for t in timings], "shard_results": [t["results"] for t in timings],
-             "merge_compute_s": time.perf_counter() - tm, "state_units": int(sum(len(s.unit_image) for s in states)),
-             "state_results": int(sum(len(s.dt_score) for s in states))}
+else:  # dask<N>: the public entry point, as a user calls it
+    from locuskit.dask import evaluate_coco
+    r = evaluate_coco(gt, dt, workers=int(mode[4:]), shards=shards, state_dir=out + ".states", quiet=True)
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 np.savez(out + ".npz", precision=r.precision, recall=r.recall, scores=r.scores, stats=r.stats)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

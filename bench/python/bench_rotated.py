@@ -9,22 +9,25 @@ Peers (public source, built outside the project by bench/setup-peers under $LOCU
   driven by the same i/j double loop as its `box_iou_rotated_cpu.cpp` (no tensor indexing per pair).
 
 Run: LOCUSKIT_PEERS=/work/peers .venv/bin/python bench/python/bench_rotated.py [--nms-n 10000]
-Prints CPU-time medians (time.process_time, one thread on every side) and the load average.
+Prints CPU-time medians (``_live.time_call``: one warm-up call first, calls shorter than 20 ms
+batched; one thread on every side) and the load average.
 """
 from __future__ import annotations
 
 import ctypes
 import os
 import pathlib
-import statistics
 import subprocess
-import time
+import sys
 
 import numpy as np
 
 import locuskit
 import locuskit.ops
 from locuskit import rotated
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from _live import time_call  # noqa: E402
 
 PEERS = pathlib.Path(os.environ.get("LOCUSKIT_PEERS", "/work/peers")) / "detectron2-rotated"
 D2_OP = pathlib.Path(os.environ.get("LOCUSKIT_PEERS", "/work/peers")) / "detectron2-op" / "build"
@@ -85,15 +88,6 @@ def nms_boxes(rng, n):
             scores.astype(np.float32))
 
 
-def cpu_median(fn, runs=5):
-    ts = []
-    for _ in range(runs):
-        t0 = time.process_time()
-        fn()
-        ts.append(time.process_time() - t0)
-    return statistics.median(ts)
-
-
 def main():
     import argparse
     ap = argparse.ArgumentParser()
@@ -121,10 +115,10 @@ def main():
     ta, tb = torch.from_numpy(a), torch.from_numpy(b)
     if real is not None:
         same_real = torch.equal(real.box_iou_rotated(ta, tb), torch.from_numpy(out))
-    t_peer = cpu_median(peer)
-    t_real = cpu_median(lambda: real.box_iou_rotated(ta, tb)) if real is not None else None
-    t_exact = cpu_median(lambda: rotated.box_iou_rotated(a, b))
-    t_d2 = cpu_median(lambda: rotated.box_iou_rotated(a, b, arithmetic="detectron2"))
+    t_peer = time_call(peer, 5)["cpu_s"]
+    t_real = time_call(lambda: real.box_iou_rotated(ta, tb), 5)["cpu_s"] if real is not None else None
+    t_exact = time_call(lambda: rotated.box_iou_rotated(a, b), 5)["cpu_s"]
+    t_d2 = time_call(lambda: rotated.box_iou_rotated(a, b, arithmetic="detectron2"), 5)["cpu_s"]
     print(f"rotated IoU 1000x1000 float32, 1 thread, CPU-time medians of 5 runs, nonzero pairs "
           f"{int((out > 0).sum())}")
     base = t_real if t_real is not None else t_peer
@@ -141,13 +135,13 @@ def main():
     nb, ns = nms_boxes(np.random.default_rng(7), n)
     keep_exact = locuskit.ops.nms_rotated(nb, ns, 0.5)
     keep_d2 = locuskit.ops.nms_rotated(nb, ns, 0.5, iou="detectron2")
-    t_nms = cpu_median(lambda: locuskit.ops.nms_rotated(nb, ns, 0.5))
-    t_nms_d2 = cpu_median(lambda: locuskit.ops.nms_rotated(nb, ns, 0.5, iou="detectron2"))
+    t_nms = time_call(lambda: locuskit.ops.nms_rotated(nb, ns, 0.5), 5)["cpu_s"]
+    t_nms_d2 = time_call(lambda: locuskit.ops.nms_rotated(nb, ns, 0.5, iou="detectron2"), 5)["cpu_s"]
     print(f"rotated NMS, {n} clustered boxes, IoU 0.5, 1 thread: kept {len(keep_exact)} (exact), "
           f"{len(keep_d2)} (detectron2 arithmetic)")
     if real is not None:
         tnb, tns = torch.from_numpy(nb), torch.from_numpy(ns)
-        t_real_nms = cpu_median(lambda: real.nms_rotated(tnb, tns, 0.5), runs=args.nms_peer_runs)
+        t_real_nms = time_call(lambda: real.nms_rotated(tnb, tns, 0.5), args.nms_peer_runs)["cpu_s"]
         keep_real = real.nms_rotated(tnb, tns, 0.5).numpy()
         print(f"  detectron2 nms_rotated (real CPU op)      {t_real_nms * 1e3:8.1f} ms   "
               f"kept {len(keep_real)}, indices equal to iou='detectron2': {np.array_equal(keep_real, keep_d2)}")

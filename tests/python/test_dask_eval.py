@@ -97,3 +97,143 @@ def test_cli_scale_out_switches_print_the_one_process_summary(tmp_path):
     r = _cli("eval", "coco", tmp_path / "gt.json", *files, "--workers", "2", "-q")
     assert r.returncode == 0, r.stderr
     assert r.stdout == "" and r.stderr == ""
+
+
+def test_dask_client_keeps_no_shard_state_in_memory_for_the_merge(cluster, tmp_path, monkeypatch):
+    """evaluate_coco keeps each arriving state as a file and merges the files: when the merge
+    starts, no shard's CocoState is alive any more (it used to hold every state in a list and
+    merge them in memory: twice the states' size at the peak)."""
+    import gc
+    import time
+    import weakref
+
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_coco
+    from locuskit.eval._state import CocoState
+
+    alive = weakref.WeakSet()
+    init = CocoState.__init__
+
+    def tracked_init(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        alive.add(self)
+
+    def results_held():  # by live states, once dask has released its copies (asynchronous)
+        deadline = time.monotonic() + 5
+        while True:
+            gc.collect()
+            n = sum(len(s.dt_score) for s in list(alive))
+            if n == 0 or time.monotonic() > deadline:
+                return n
+            time.sleep(0.02)
+
+    held = []
+    merge, merge_files = CocoState.merge, CocoState.merge_files.__func__
+
+    def tracked_merge(self, *others):
+        held.append(results_held())
+        return merge(self, *others)
+
+    def tracked_merge_files(cls, paths):
+        held.append(results_held())
+        return merge_files(cls, paths)
+
+    monkeypatch.setattr(CocoState, "__init__", tracked_init)
+    monkeypatch.setattr(CocoState, "merge", tracked_merge)
+    monkeypatch.setattr(CocoState, "merge_files", classmethod(tracked_merge_files))
+    gt, dt, _ = _write(tmp_path, 5, 1)
+    for state_dir in (None, tmp_path / "run"):  # a temporary file per shard, or the workers' state files
+        held.clear()
+        r = evaluate_coco(str(tmp_path / "gt.json"), str(tmp_path / "dt.json"), client=cluster, shards=6,
+                          state_dir=state_dir, quiet=True)
+        assert held and held[0] == 0, held  # the first merge starts with no shard state in memory
+        alive.clear()
+        _assert_same(r, le.coco_evaluate(gt, dt))
+
+
+def _mot_cases():
+    from test_mot_state import _cases
+
+    return _cases()
+
+
+@pytest.mark.parametrize("gt,trk,cfg", _mot_cases())
+def test_dask_mot_sequence_shards_equal_one_process(cluster, gt, trk, cfg):
+    from locuskit import mot
+    from locuskit.dask import evaluate_mot
+
+    from test_mot_state import _kw, _same
+
+    whole = mot.evaluate(gt, trk, **_kw(cfg))
+    for shards in (None, 2):  # one shard per sequence; two shards of contiguous sequences
+        _same(evaluate_mot(gt, trk, client=cluster, shards=shards, quiet=True, **_kw(cfg)), whole)
+    seqs = list(whole.sequences)[::-1]  # an explicit list, in another order
+    _same(evaluate_mot(gt, trk, sequences=seqs, client=cluster, quiet=True, **_kw(cfg)),
+          mot.evaluate(gt, trk, sequences=seqs, **_kw(cfg)))
+
+
+def test_dask_mot_errors(cluster, tmp_path):
+    from locuskit.dask import evaluate_mot
+
+    from test_mot_state import LOCAL
+
+    gt = LOCAL / "edge" / "gt" / "mot_challenge"
+    with pytest.raises(FileNotFoundError, match="seqmap|no such file|No such file"):
+        evaluate_mot(tmp_path, tmp_path, client=cluster, quiet=True)
+    with pytest.raises(ValueError, match="no sequences"):
+        evaluate_mot(gt, tmp_path, sequences=[], client=cluster, quiet=True)
+    with pytest.raises(FileNotFoundError, match="no trackers folder"):  # raised on a worker, re-raised here
+        evaluate_mot(gt, tmp_path, client=cluster, quiet=True)
+
+
+def _lvis_cases():
+    from test_lvis_state import CASES
+
+    return CASES
+
+
+@pytest.mark.parametrize("root,name,case", _lvis_cases(), ids=[c[1] for c in _lvis_cases()])
+def test_dask_lvis_image_shards_equal_one_process(cluster, tmp_path, root, name, case):
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_lvis
+
+    from test_lvis_state import _same
+
+    gt_path, dt_path = root / case["gt"], root / case["dt"]
+    whole = le.lvis_evaluate(gt_path, dt_path, case["iou_type"])
+    assert all(whole.results[k] == v for k, v in case["results"].items())  # the lvis API's numbers
+    _same(evaluate_lvis(gt_path, dt_path, case["iou_type"], client=cluster, shards=3, quiet=True), whole)
+    # one results file per "rank": images dealt at random, one rank without results
+    dt = json.loads(dt_path.read_text())
+    rng = np.random.default_rng(len(dt))
+    rank_of = {i: int(rng.integers(0, 2)) for i in {d["image_id"] for d in dt}}
+    files = []
+    for k in range(3):
+        f = tmp_path / f"dt{k}.json"
+        f.write_text(json.dumps([d for d in dt if rank_of[d["image_id"]] == k]))
+        files.append(f)
+    _same(evaluate_lvis(gt_path, files, case["iou_type"], client=cluster, quiet=True), whole)
+
+
+def test_dask_lvis_parameters_and_errors(cluster, tmp_path):
+    import locuskit.eval as le
+    from locuskit.dask import evaluate_lvis
+
+    from test_lvis_state import _same
+
+    root, _, case = _lvis_cases()[0]
+    gt_path, dt_path = root / case["gt"], root / case["dt"]
+    kw = dict(max_dets=20, iou_thrs=[0.5, 0.75])
+    _same(evaluate_lvis(gt_path, dt_path, case["iou_type"], client=cluster, shards=2, quiet=True, **kw),
+          le.lvis_evaluate(gt_path, dt_path, case["iou_type"], **kw))
+    with pytest.raises(TypeError, match="img_ids"):
+        evaluate_lvis(gt_path, dt_path, client=cluster, img_ids=[1])
+    with pytest.raises(ValueError, match="in two states"):
+        evaluate_lvis(gt_path, [dt_path, dt_path], case["iou_type"], client=cluster, quiet=True)
+    bad = json.loads(dt_path.read_text())
+    bad.append(dict(bad[0], image_id=10 ** 9))
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(AssertionError, match="bad.json.*not an image of the ground truth"):  # as lvis_evaluate
+        evaluate_lvis(gt_path, tmp_path / "bad.json", client=cluster, shards=2, quiet=True)
+    with pytest.raises(AssertionError, match="bad.json.*not an image of the ground truth"):  # one file per rank
+        evaluate_lvis(gt_path, [tmp_path / "bad.json"], client=cluster, quiet=True)

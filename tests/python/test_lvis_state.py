@@ -18,6 +18,7 @@ from conftest import SHARED_REFERENCE
 
 from locuskit.eval import LvisState, _state, load_state, lvis_evaluate, lvis_state, save_state
 
+from shard_helpers import random_shards, with_format_version
 from test_lvis import LOCAL, SHARED, _cases
 
 CASES = _cases(LOCAL) + ([c for c in _cases(SHARED) if c[2]["iou_type"] == "bbox"]
@@ -44,12 +45,8 @@ def test_random_image_shards_merged_through_files_equal_one_process(root, name, 
     rng = random.Random(1205)
     for trial in range(4):
         n = min(rng.choice([2, 3]), len(imgs))  # micro_cap300 has a single image: one shard
-        order = imgs[:]
-        rng.shuffle(order)
-        cuts = sorted(rng.sample(range(1, len(order)), n - 1))
         paths = []
-        for k, (i, j) in enumerate(zip([0] + cuts, cuts + [len(order)])):
-            shard = set(order[i:j])
+        for k, shard in enumerate(map(set, random_shards(rng, imgs, n))):
             st = lvis_state(gt_path, [d for d in dt if int(d["image_id"]) in shard], case["iou_type"],
                             image_ids=sorted(shard))
             p = tmp_path / f"t{trial}-{k}.state.npz"
@@ -80,11 +77,16 @@ def test_merge_refusals_and_versions(tmp_path):
     save_state(a, p)
     with pytest.raises(ValueError, match="'lvis' state, expected 'coco'"):
         _state.CocoState.load(p)
-    with np.load(p) as z:
-        arrays = {k: z[k] for k in z.files}
-    head = json.loads(bytes(arrays.pop("header")).decode())
-    head["version"] = _state.VERSION + 1
-    newer = tmp_path / "newer.state.npz"
-    np.savez(newer, header=np.frombuffer(json.dumps(head).encode(), np.uint8), **arrays)
+    newer = with_format_version(p, tmp_path / "newer.state.npz", _state.VERSION + 1)
     with pytest.raises(ValueError, match="version"):
         load_state(newer)
+
+
+def test_random_shards_hold_every_item_once():
+    rng = random.Random(7)
+    for n_items in (1, 2, 3, 10):
+        for n in range(1, n_items + 1):
+            items = [f"i{k}" for k in range(n_items)]
+            shards = random_shards(rng, items, n)
+            assert len(shards) == n and all(shards)
+            assert sorted(x for s in shards for x in s) == sorted(items)

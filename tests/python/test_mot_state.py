@@ -18,6 +18,7 @@ from locuskit import mot
 from locuskit.eval import _state, load_state, save_state
 
 from conftest import DATA, SHARED_REFERENCE
+from shard_helpers import random_shards, with_format_version
 
 LOCAL = DATA / "mot"
 SHARED = SHARED_REFERENCE / "tracking"
@@ -71,12 +72,8 @@ def test_random_shards_merged_through_files_equal_one_process(gt, trk, cfg, tmp_
     rng = random.Random(20261205)
     for trial in range(6):
         n = rng.choice([2, 3]) if len(seqs) >= 3 else 2
-        order = seqs[:]
-        rng.shuffle(order)
-        cuts = sorted(rng.sample(range(1, len(order)), n - 1))
-        shards = [order[i:j] for i, j in zip([0] + cuts, cuts + [len(order)])]
         paths = []
-        for k, shard in enumerate(shards):
+        for k, shard in enumerate(random_shards(rng, seqs, n)):
             p = tmp_path / f"t{trial}-shard{k}.state.npz"
             save_state(mot.state(gt, trk, sequences=shard, **_kw(cfg)), p)
             paths.append(p)
@@ -135,12 +132,7 @@ def test_merge_refuses_overlap_settings_trackers_and_newer_versions(tmp_path):
     # a newer format version, and another kind, are refused by the reader
     p = tmp_path / "a.state.npz"
     save_state(a, p)
-    with np.load(p) as z:
-        arrays = {k: z[k] for k in z.files}
-    head = json.loads(bytes(arrays.pop("header")).decode())
-    head["version"] = _state.VERSION + 1
-    newer = tmp_path / "newer.state.npz"
-    np.savez(newer, header=np.frombuffer(json.dumps(head).encode(), np.uint8), **arrays)
+    newer = with_format_version(p, tmp_path / "newer.state.npz", _state.VERSION + 1)
     with pytest.raises(ValueError, match="version"):
         load_state(newer)
     with pytest.raises(ValueError, match="version"):

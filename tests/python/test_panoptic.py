@@ -57,3 +57,22 @@ def test_panoptic_cli(tmp_path, capsys):
     res = json.loads(out.read_text())
     assert res["All"] == c["results"]["All"] and res["per_class"] == c["results"]["per_class"]
     assert "Things" in capsys.readouterr().out
+
+
+def test_panoptic_cli_quiet_and_verbose(tmp_path, capsys):
+    """-q prints nothing (the JSON is still written), -v adds details on stderr, the table stays on stdout."""
+    from locuskit.cli import main
+
+    c = EXPECTED["basic"]
+    argv = ["eval", "panoptic", str(ROOT / c["gt_json"]), str(ROOT / c["gt_folder"]), str(ROOT / c["pred_json"]),
+            str(ROOT / c["pred_folder"])]
+    out = tmp_path / "pq.json"
+    assert main(argv + ["-q", "--json", str(out)]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert json.loads(out.read_text())["All"] == c["results"]["All"]
+    assert main(argv) == 0
+    plain = capsys.readouterr()
+    assert "Things" in plain.out and plain.err == ""
+    assert main(argv + ["-v"]) == 0
+    verbose = capsys.readouterr()
+    assert verbose.out == plain.out and "categories" in verbose.err

@@ -97,3 +97,41 @@ def test_medical_cli_nifti_spacing_from_header(tmp_path, capsys):
     res = json.loads(out_json.read_text())
     assert res["spacing"] == pytest.approx(c["spacing"], rel=1e-7)  # NIfTI stores float32 zooms
     assert res["hd95"] == pytest.approx(c["monai"]["hd95"], rel=1e-6) and res["dice"] == c["monai"]["dice"]
+
+
+def test_semseg_and_medical_quiet_and_verbose(tmp_path, capsys):
+    """-q prints nothing (the JSON is still written), -v adds details on stderr, the table stays on stdout."""
+    pred_dir, gt_dir = _write_case(tmp_path, "ignore_255", "npy")
+    np.save(pred_dir / "extra.npy", LABELS["ignore_255.pred0"])  # a prediction without GT: a warning
+    argv = ["eval", "semseg", str(pred_dir), str(gt_dir), "--num-classes", str(SEM["ignore_255"]["num_classes"])]
+    assert main(argv) == 0
+    plain = capsys.readouterr()
+    warning = f"{pred_dir}: 1 prediction(s) without ground truth left out, e.g. extra.npy"
+    assert "mIoU" in plain.out and plain.err == f"warning: {warning}\n"
+    out_json = tmp_path / "q.json"
+    for flag in ("-q", "--quiet", "--silent"):
+        assert main(argv + [flag, "--json", str(out_json)]) == 0
+        assert capsys.readouterr() == ("", "")
+        res = json.loads(out_json.read_text())
+        assert res["summary"]["mIoU"] == SEM["ignore_255"]["mmseg_1x"]["summary_rounded"]["mIoU"]
+        assert res["warnings"] == [warning]
+    assert main(argv + ["-v"]) == 0
+    verbose = capsys.readouterr()
+    assert verbose.out == plain.out
+    assert f"{SEM['ignore_255']['images']} image pairs, {SEM['ignore_255']['num_classes']} classes" in verbose.err
+
+    name = "2d.discs_offset_spacing"
+    c = MED[name]
+    for which in ("pred", "gt"):
+        m = np.unpackbits(VOLS[f"{name}.{which}"])[: int(np.prod(c["shape"]))].reshape(c["shape"])
+        np.save(tmp_path / f"{which}.npy", m.astype(np.uint8))
+    argv = ["eval", "medical", str(tmp_path / "pred.npy"), str(tmp_path / "gt.npy"),
+            "--spacing", *map(str, c["spacing"])]
+    assert main(argv + ["-q"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(argv) == 0
+    plain = capsys.readouterr()
+    assert "hd95" in plain.out and plain.err == ""
+    assert main(argv + ["-v"]) == 0
+    verbose = capsys.readouterr()
+    assert verbose.out == plain.out and "spacing" in verbose.err and "from --spacing" in verbose.err

@@ -1,14 +1,17 @@
 """``locuskit eval semseg|medical|panoptic``: pixel-wise evaluation from files.
 
 Registered under the ``eval`` command that ``_cli/eval.py`` creates (modules register in name
-order, so ``eval`` exists when this runs).
+order, so ``eval`` exists when this runs). Results go to stdout, details (``-v``) and warnings to
+stderr through ``Log``, as the other ``eval`` commands do.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import pathlib
+import time
+
+from ._log import Log, add_eval_command, add_usability
 
 _EXTS = (".png", ".npy", ".nii", ".nii.gz")
 
@@ -75,6 +78,8 @@ def _json_value(v):
 def _run_semseg(args) -> int:
     from locuskit import semseg
 
+    log = Log(args)
+    t0 = time.perf_counter()
     pred_dir, gt_dir = pathlib.Path(args.pred_dir), pathlib.Path(args.gt_dir)
     for d in (pred_dir, gt_dir):
         if not d.is_dir():
@@ -86,6 +91,11 @@ def _run_semseg(args) -> int:
     missing = sorted(set(gts) - set(preds))
     if missing:
         raise ValueError(f"{pred_dir}: no prediction for {len(missing)} ground-truth file(s), e.g. {missing[0]}")
+    extra = sorted(set(preds) - set(gts))
+    if extra:
+        log.warn(f"{pred_dir}: {len(extra)} prediction(s) without ground truth left out, e.g. {preds[extra[0]].name}")
+    log.info(f"{len(gts)} image pairs, {args.num_classes} classes, ignore index {args.ignore_index}, "
+             f"convention {args.convention}")
     ignore = None if args.ignore_index < 0 else args.ignore_index
     metric = semseg.SegmentationMetric(args.num_classes, ignore, args.reduce_zero_label)
     for key, gt_path in gts.items():
@@ -95,26 +105,27 @@ def _run_semseg(args) -> int:
             raise ValueError(f"{preds[key]}: shape {pred.shape} differs from {gt_path} {gt.shape}")
         metric.update(pred, gt)
     res = metric.compute(args.convention)
+    log.info(f"read and accumulated in {time.perf_counter() - t0:.3f} s")
     out = {"images": metric.num_images, "num_classes": args.num_classes, "convention": args.convention,
-           **_json_value(res), "confusion_matrix": metric.matrix.tolist()}
+           **_json_value(res), "confusion_matrix": metric.matrix.tolist(), "warnings": log.warnings}
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(out, indent=1))
     if args.plot:
         _plot_semseg(args.plot, metric, res, args.convention)
     if args.convention in ("mmseg", "mmseg0"):
         pc = res["per_class"]
-        print(f"{'class':>6} {'IoU':>6} {'Acc':>6} {'Dice':>6}")
+        log.out(f"{'class':>6} {'IoU':>6} {'Acc':>6} {'Dice':>6}")
         for c in range(args.num_classes):
-            print(f"{c:>6} " + " ".join(_fmt(100 * float(pc[k][c])) for k in ("IoU", "Acc", "Dice")))
-        print("  ".join(f"{k} {float(v):.2f}" for k, v in res["summary"].items()))
+            log.out(f"{c:>6} " + " ".join(_fmt(100 * float(pc[k][c])) for k in ("IoU", "Acc", "Dice")))
+        log.out("  ".join(f"{k} {float(v):.2f}" for k, v in res["summary"].items()))
     elif args.convention == "confusion":
-        print(f"{'class':>6} {'IoU':>6} {'Acc':>6} {'Dice':>6}")
+        log.out(f"{'class':>6} {'IoU':>6} {'Acc':>6} {'Dice':>6}")
         for c in range(args.num_classes):
-            print(f"{c:>6} " + " ".join(_fmt(100 * float(res[k][c])) for k in ("iou", "class_acc", "dice")))
-        print(f"pixel acc {100 * res['pixel_acc']:.2f}  mean acc {100 * res['mean_acc']:.2f}  "
-              f"mIoU {100 * res['miou']:.2f}  fwIoU {100 * res['fwiou']:.2f}")
+            log.out(f"{c:>6} " + " ".join(_fmt(100 * float(res[k][c])) for k in ("iou", "class_acc", "dice")))
+        log.out(f"pixel acc {100 * res['pixel_acc']:.2f}  mean acc {100 * res['mean_acc']:.2f}  "
+                f"mIoU {100 * res['miou']:.2f}  fwIoU {100 * res['fwiou']:.2f}")
     else:
-        print(f"MeanIoU {100 * res['MeanIoU']:.2f}")
+        log.out(f"MeanIoU {100 * res['MeanIoU']:.2f}")
     return 0
 
 
@@ -155,48 +166,59 @@ def _plot_semseg(path, metric, res, convention) -> None:
 def _run_medical(args) -> int:
     from locuskit import medical
 
+    log = Log(args)
+    t0 = time.perf_counter()
     pred, sp_pred = read_label_map(args.pred)
     gt, sp_gt = read_label_map(args.gt)
     spacing = args.spacing or sp_gt or sp_pred
+    if args.spacing:
+        source = "--spacing"
+    elif spacing:
+        source = f"the NIfTI header of {args.gt if sp_gt else args.pred}"
+    else:
+        source = "nowhere (1 per axis)"
+    log.info(f"shape {tuple(gt.shape)}, spacing {spacing} from {source}, tolerance {args.tolerance}, "
+             f"convention {args.convention}")
     if pred.shape != gt.shape:
         raise ValueError(f"{args.pred}: shape {pred.shape} differs from {args.gt} {gt.shape}")
     if spacing is not None:
         spacing = tuple(spacing)[: gt.ndim]
     res = medical.evaluate(pred, gt, spacing, args.tolerance, args.convention)
+    log.info(f"read and evaluated in {time.perf_counter() - t0:.3f} s")
     out = {"pred": str(args.pred), "gt": str(args.gt), "spacing": spacing, "convention": args.convention,
            "tolerance": args.tolerance, **_json_value(res)}
     if args.json:
         pathlib.Path(args.json).write_text(json.dumps(out, indent=1))
     for k in ("dice", "hd", "hd95", "assd", "nsd"):
         v = res[k]
-        print(f"{k:>5} {'-' if v is None else f'{v:.6g}'}")
+        log.out(f"{k:>5} {'-' if v is None else f'{v:.6g}'}")
     return 0
 
 
 def _run_panoptic(args) -> int:
     from locuskit import panoptic
 
+    log = Log(args)
+    t0 = time.perf_counter()
     res = panoptic.pq_compute(args.gt_json, args.pred_json, args.gt_dir, args.pred_dir, args.process_split)
+    log.info(f"{len(res['per_class'])} categories (things {res['Things']['n']}, stuff {res['Stuff']['n']}), "
+             f"process split {args.process_split}, {time.perf_counter() - t0:.3f} s")
     if args.json:
         out = {k: ({str(c): v for c, v in res[k].items()} if k in ("per_class", "per_category_counts") else res[k])
                for k in res}
         pathlib.Path(args.json).write_text(json.dumps(out, indent=1))
-    print(f"{'':10}{'PQ':>8}{'SQ':>8}{'RQ':>8}{'N':>5}")
+    log.out(f"{'':10}{'PQ':>8}{'SQ':>8}{'RQ':>8}{'N':>5}")
     for name in ("All", "Things", "Stuff"):
         r = res[name]
-        print(f"{name:10}{100 * r['pq']:8.3f}{100 * r['sq']:8.3f}{100 * r['rq']:8.3f}{r['n']:5d}")
-    print("per class:")
+        log.out(f"{name:10}{100 * r['pq']:8.3f}{100 * r['sq']:8.3f}{100 * r['rq']:8.3f}{r['n']:5d}")
+    log.out("per class:")
     for c, r in res["per_class"].items():
-        print(f"{c:>10}{100 * r['pq']:8.3f}{100 * r['sq']:8.3f}{100 * r['rq']:8.3f}")
+        log.out(f"{c:>10}{100 * r['pq']:8.3f}{100 * r['sq']:8.3f}{100 * r['rq']:8.3f}")
     return 0
 
 
 def register(sub) -> None:
-    eval_parser = sub.choices["eval"]
-    actions = [a for a in eval_parser._actions if isinstance(a, argparse._SubParsersAction)]
-    s = actions[0]
-    s.metavar = "{" + ",".join(list(s.choices) + ["semseg", "medical", "panoptic"]) + "}"
-    p = s.add_parser("semseg", help="semantic segmentation: confusion matrix, per-class IoU/Acc/Dice, mIoU")
+    p = add_eval_command(sub, "semseg", help="semantic segmentation: confusion matrix, per-class IoU/Acc/Dice, mIoU")
     p.add_argument("pred_dir", help="directory of predicted label maps (.png / .npy / .nii[.gz])")
     p.add_argument("gt_dir", help="directory of ground-truth label maps, matched to predictions by file name")
     p.add_argument("--num-classes", type=int, required=True)
@@ -205,16 +227,18 @@ def register(sub) -> None:
     p.add_argument("--convention", default="mmseg", choices=["mmseg", "mmseg0", "confusion", "torchmetrics"])
     p.add_argument("--json", help="write every number (and the confusion matrix) to this JSON file")
     p.add_argument("--plot", help="write per-class IoU bars and the confusion-matrix heat map to this image")
+    add_usability(p)
     p.set_defaults(func=_run_semseg)
-    m = s.add_parser("medical", help="Dice, Hausdorff (max, 95%%), ASSD, NSD of two binary masks")
+    m = add_eval_command(sub, "medical", help="Dice, Hausdorff (max, 95%%), ASSD, NSD of two binary masks")
     m.add_argument("pred", help="predicted mask (.npy / .png / .nii[.gz])")
     m.add_argument("gt", help="ground-truth mask")
     m.add_argument("--spacing", type=float, nargs="+", help="voxel spacing per axis (default: NIfTI header or 1)")
     m.add_argument("--tolerance", type=float, default=1.0, help="normalized surface Dice tolerance (default 1)")
     m.add_argument("--convention", default="monai", choices=["monai", "medpy"])
     m.add_argument("--json", help="write the numbers to this JSON file")
+    add_usability(m)
     m.set_defaults(func=_run_medical)
-    q = s.add_parser("panoptic", help="panoptic quality (PQ/SQ/RQ) of COCO panoptic PNG+JSON, as panopticapi")
+    q = add_eval_command(sub, "panoptic", help="panoptic quality (PQ/SQ/RQ) of COCO panoptic PNG+JSON, as panopticapi")
     q.add_argument("gt_json")
     q.add_argument("gt_dir")
     q.add_argument("pred_json")
@@ -222,4 +246,5 @@ def register(sub) -> None:
     q.add_argument("--process-split", type=int, default=1,
                    help="reproduce panopticapi's per-process summation order (its cpu_count)")
     q.add_argument("--json", help="write the results to this JSON file")
+    add_usability(q)
     q.set_defaults(func=_run_panoptic)

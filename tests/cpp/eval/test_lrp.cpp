@@ -3,10 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <fstream>
 #include <string>
 
 #include <locuskit/eval.hpp>
+
+#include "fixture_path.hpp"
 
 #if defined(LOCUSKIT_TEST_HAVE_SIMDJSON)
 #include <locuskit/eval/coco_json.hpp>
@@ -14,12 +15,7 @@
 
 namespace {
 
-std::string lrp_file(const std::string& rel) {
-  for (const std::string& root : {std::string(LOCUSKIT_TEST_DATA_DIR) + "/eval/lrp",
-                                 std::string(LOCUSKIT_SHARED_REFERENCE_DIR) + "/lrp"})
-    if (std::ifstream(root + "/" + rel).good()) return root + "/" + rel;
-  return "";
-}
+std::string lrp_file(const std::string& rel) { return locuskit_test::fixture_path("eval/lrp", "lrp", rel); }
 
 // null in the fixture = NaN.
 bool same(double got, simdjson::dom::element want) {

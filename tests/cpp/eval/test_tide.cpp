@@ -7,18 +7,25 @@
 
 #include <locuskit/eval.hpp>
 
+#include "fixture_path.hpp"
+
+TEST_CASE("fixture_path: the tests/data copy first, then the shared reference, else empty") {
+  const std::string local = std::string(LOCUSKIT_TEST_DATA_DIR) + "/eval/tide/expected.json";
+  const std::string shared = std::string(LOCUSKIT_SHARED_REFERENCE_DIR) + "/tide/expected.json";
+  CHECK(locuskit_test::fixture_path("eval/tide", "tide", "expected.json") == local);
+  CHECK(locuskit_test::fixture_path("eval/tide", "tide", "no_such_file.json").empty());
+  // Not in tests/data under that name: the shared reference's copy, where the clone has ../shared.
+  const bool have_shared = std::ifstream(shared).good();
+  CHECK(locuskit_test::fixture_path("eval/no_such_dir", "tide", "expected.json") == (have_shared ? shared : ""));
+}
+
 #if defined(LOCUSKIT_TEST_HAVE_SIMDJSON)
 #include <locuskit/eval/coco_json.hpp>
 #include <simdjson.h>
 
 namespace {
 
-std::string tide_file(const std::string& rel) {
-  for (const std::string& root : {std::string(LOCUSKIT_TEST_DATA_DIR) + "/eval/tide",
-                                 std::string(LOCUSKIT_SHARED_REFERENCE_DIR) + "/tide"})
-    if (std::ifstream(root + "/" + rel).good()) return root + "/" + rel;
-  return "";
-}
+std::string tide_file(const std::string& rel) { return locuskit_test::fixture_path("eval/tide", "tide", rel); }
 
 }  // namespace
 
