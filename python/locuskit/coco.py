@@ -8,9 +8,15 @@ simdjson, the GIL is released, several threads are used: ``locuskit.set_num_thre
 iouType "segm" is pycocotools' mask evaluation; "boundary" is the boundary-iou-api's Boundary AP
 (``COCOeval(gt, dt, "boundary", dilation_ratio=0.02)``).
 
+``COCOeval.params`` is the bound C++ Params (``Params`` below: pycocotools' fields, types and
+defaults; checked assignments). ``evaluate()`` runs the whole evaluation in one call into C++
+(matching, accumulation, summary); ``accumulate()`` and ``summarize()`` hand out its result
+unless the parameters changed in between.
+
 Differences (see docs/eval.md): ``evalImgs``
 is built on first access (once read or assigned, ``accumulate()`` works from it, as pycocotools)
-and ``ious`` is not kept; annotation ids must fit int64 (image / category ids of any type are
+and ``ious`` is not kept; the params fields are properties (``vars(params)`` holds only added
+attributes; ``dict(params)`` has the fields); annotation ids must fit int64 (image / category ids of any type are
 mapped to int64 codes of the same order); the results dicts passed to
 ``loadRes`` are not modified; edits of ``dataset`` / ``anns`` count after ``createIndex()``.
 """
