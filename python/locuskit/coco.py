@@ -432,6 +432,20 @@ class Params(_CoreParams):
         if iou_type == "keypoints":
             self.kpt_oks_sigmas = d.kpt_oks_sigmas
 
+    @classmethod
+    def _of(cls, obj):
+        """``obj`` if it is a Params, else a Params with its fields and attributes (another
+        Params-like object assigned to ``COCOeval.params``, e.g. pycocotools' own)."""
+        if isinstance(obj, _CoreParams):
+            return obj
+        out = cls(getattr(obj, "iouType", "segm"))
+        extra = dict(vars(obj)) if hasattr(obj, "__dict__") else {}
+        for k in list(extra):
+            if k in _CoreParams.__dict__ or k in cls.__dict__:
+                setattr(out, k, extra.pop(k))
+        out.__dict__.update(extra)
+        return out
+
     def setDetParams(self):
         self._set("bbox")
 
@@ -480,7 +494,7 @@ class COCOeval:
         changed in between)."""
         tic = time.time()
         print("Running per image evaluation...")
-        p = self.params
+        p = self.params = Params._of(self.params)
         if p.useSegm is not None:
             p.iouType = "segm" if p.useSegm == 1 else "bbox"
             print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
@@ -507,7 +521,7 @@ class COCOeval:
     def _prepare(self):
         """Runs the native matching for the current ``params`` (pycocotools: gathers the
         annotations per image and category); ``evaluateImg`` then returns its records."""
-        p = self.params
+        p = self.params = Params._of(self.params)
         core = self._core(p)
         gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
         dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)

@@ -261,3 +261,20 @@ def test_streaming_evaluator_takes_params_and_checks_its_keywords():
         CocoEvaluator(maxDet=[1])
     with pytest.raises(TypeError, match="maxDets: expected a list"):
         CocoEvaluator(maxDets=7)
+
+
+def test_a_params_like_object_assigned_to_params_is_taken_over():
+    """Code that assigns another Params-like object (pycocotools' own, a namespace) still
+    evaluates it: evaluate() makes it a Params with the same fields and attributes."""
+    import types
+
+    E = fresh()
+    ref = fresh()
+    ref.params.maxDets = [1, 10, 50]
+    run(ref)
+    E.params = types.SimpleNamespace(**{k: (list(v) if isinstance(v, list) else v) for k, v in dict(E.params).items()},
+                                     useSegm=None, note="mine")
+    E.params.maxDets = [1, 10, 50]
+    run(E)
+    assert isinstance(E.params, Params) and E.params.note == "mine" and E.params.maxDets == [1, 10, 50]
+    assert np.array_equal(E.eval["precision"], ref.eval["precision"]) and np.array_equal(E.stats, ref.stats)
