@@ -4,30 +4,19 @@ does, checks what is assigned; and ``evaluate()`` + ``accumulate()`` + ``summari
 into C++ (counted here by wrapping the bound functions)."""
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
 import json
 import pickle
 
 import numpy as np
 import pytest
 
-from conftest import DATA
+# pycocotools 2.0.11's stored outputs on the hardening fixture (tests/data/eval/hardening)
+from test_coco_hardening import DT, EXPECTED, GT, quiet
 
 from locuskit import _core
 from locuskit.coco import COCO, COCOeval, Params
 from locuskit.eval import coco_evaluate
-
-HERE = DATA / "eval" / "hardening"
-EXPECTED = json.loads((HERE / "expected.json").read_text())
-GT = HERE / "gt.json"
-DT = HERE / "dt.json"
-
-
-def quiet(fn, *args):
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*args)
 
 
 def fresh():
