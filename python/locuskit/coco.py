@@ -495,7 +495,7 @@ class COCOeval:
         tic = time.time()
         print("Running per image evaluation...")
         p = self.params = Params._of(self.params)
-        if p.useSegm is not None:
+        if getattr(p, "useSegm", None) is not None:
             p.iouType = "segm" if p.useSegm == 1 else "bbox"
             print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
         print("Evaluate annotation type *{}*".format(p.iouType))

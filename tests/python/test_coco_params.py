@@ -267,3 +267,14 @@ def test_a_params_like_object_assigned_to_params_is_taken_over():
     run(E)
     assert isinstance(E.params, Params) and E.params.note == "mine" and E.params.maxDets == [1, 10, 50]
     assert np.array_equal(E.eval["precision"], ref.eval["precision"]) and np.array_equal(E.stats, ref.stats)
+
+
+def test_the_core_params_can_be_assigned_to_the_drop_in():
+    from locuskit.eval import Params as CoreParams
+
+    E, ref = fresh(), run(fresh())
+    p = CoreParams("bbox")
+    p.imgIds, p.catIds = E.params.imgIds, E.params.catIds
+    E.params = p
+    run(E)
+    assert np.array_equal(E.eval["precision"], ref.eval["precision"]) and np.array_equal(E.stats, ref.stats)
