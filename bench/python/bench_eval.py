@@ -87,18 +87,21 @@ def _env():
     return env
 
 
-def run(which, gt, dt, threads, iou_type):
+def run(which, gt, dt, threads, iou_type, pythonpath=None):
+    env = _env()
+    if pythonpath:  # another locuskit build (--before)
+        env["PYTHONPATH"] = pythonpath + os.pathsep + env.get("PYTHONPATH", "")
     r = subprocess.run([sys.executable, "-c", CHILD, which, str(gt), str(dt), str(threads), iou_type],
-                       capture_output=True, text=True, env=_env())
+                       capture_output=True, text=True, env=env)
     if r.returncode != 0:
         print(f"{which} failed: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def median_run(which, gt, dt, threads, iou_type, repeat):
+def median_run(which, gt, dt, threads, iou_type, repeat, pythonpath=None):
     """Medians of every timing over `repeat` fresh processes (stats from the first)."""
-    runs = [r for r in (run(which, gt, dt, threads, iou_type) for _ in range(repeat)) if r is not None]
+    runs = [r for r in (run(which, gt, dt, threads, iou_type, pythonpath) for _ in range(repeat)) if r is not None]
     if not runs:
         return None
     out = dict(runs[0])
@@ -118,8 +121,12 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sets", default="ab", help="a, b (bbox), m (segm, COCO-val-scale masks)")
     ap.add_argument("--peer-repeat", type=int, default=1)
+    ap.add_argument("--before", help="directory holding another locuskit package (e.g. a copy of main's install): "
+                                     "timed the same way, alternating with this one")
+    ap.add_argument("--no-peers", action="store_true", help="time locuskit only")
     args = ap.parse_args()
-    peers = [m for m, imp in (("pycocotools", "pycocotools"), ("faster_coco_eval", "faster_coco_eval")) if available(imp)]
+    peers = [] if args.no_peers else [m for m, imp in (("pycocotools", "pycocotools"), ("faster_coco_eval", "faster_coco_eval"))
+                                      if available(imp)]
     for name in args.sets:
         gt, dt = ensure(name)
         iou_type = IOU_TYPE[name]
@@ -128,6 +135,19 @@ def main():
               f"{'/'.join(map(str, _live.load()))}, commit {_live.git_commit()}")
         best = None
         for threads in sorted({1, args.threads}):
+            if args.before:  # alternate the two builds run by run (same load for both)
+                runs = {"before": [], "after": []}
+                for _ in range(args.repeat):
+                    for label, path in (("before", args.before), ("after", None)):
+                        r = run("locuskit", gt, dt, threads, iou_type, path)
+                        if r is not None:
+                            runs[label].append(r)
+                for label, rs in runs.items():
+                    if rs:
+                        print(f"locuskit {label}, {threads} thread(s), median of {len(rs)}: evaluate+accumulate CPU "
+                              f"{statistics.median(r['eval_acc_cpu'] for r in rs):.3f} s, wall "
+                              f"{statistics.median(r['eval_acc'] for r in rs):.3f} s, AP {rs[0]['ap']!r}")
+                continue
             r = median_run("locuskit", gt, dt, threads, iou_type, args.repeat)
             if r is None:
                 continue

@@ -8,9 +8,15 @@ simdjson, the GIL is released, several threads are used: ``locuskit.set_num_thre
 iouType "segm" is pycocotools' mask evaluation; "boundary" is the boundary-iou-api's Boundary AP
 (``COCOeval(gt, dt, "boundary", dilation_ratio=0.02)``).
 
+``COCOeval.params`` is the bound C++ Params (``Params`` below: pycocotools' fields, types and
+defaults; checked assignments). ``evaluate()`` runs the whole evaluation in one call into C++
+(matching, accumulation, summary); ``accumulate()`` and ``summarize()`` hand out its result
+unless the parameters changed in between.
+
 Differences (see docs/eval.md): ``evalImgs``
 is built on first access (once read or assigned, ``accumulate()`` works from it, as pycocotools)
-and ``ious`` is not kept; annotation ids must fit int64 (image / category ids of any type are
+and ``ious`` is not kept; the params fields are properties (``vars(params)`` holds only added
+attributes; ``dict(params)`` has the fields); annotation ids must fit int64 (image / category ids of any type are
 mapped to int64 codes of the same order); the results dicts passed to
 ``loadRes`` are not modified; edits of ``dataset`` / ``anns`` count after ``createIndex()``.
 """
@@ -317,36 +323,128 @@ class COCO:
                 "categories": copy.deepcopy(gtds.get("categories", [])), "annotations": anns}
 
 
-class Params:
-    """pycocotools' evaluation parameters (same attribute names and defaults)."""
+class _ListField(list):
+    """A list attribute of :class:`Params` as pycocotools' users edit it: in-place changes
+    (``p.maxDets[2] = 300``, ``p.imgIds.append(7)``, ``p.areaRng[1][0] = 16``) are written back to
+    the parameters (checked like an assignment). Copies and pickles are plain lists."""
+
+    __slots__ = ("_sync",)
+
+    def __init__(self, values, sync):
+        super().__init__(values)
+        self._sync = sync
+
+    def __reduce_ex__(self, protocol):
+        return list, (list(self),)
+
+    def __copy__(self):
+        return list(self)
+
+    def __deepcopy__(self, memo):
+        return copy.deepcopy(list(self), memo)
+
+
+def _write_through(name):
+    base = getattr(list, name)
+
+    def method(self, *args, **kwargs):
+        out = base(self, *args, **kwargs)
+        self._sync()
+        return out
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("__setitem__", "__delitem__", "__iadd__", "__imul__", "append", "extend", "insert", "pop", "remove",
+              "clear", "sort", "reverse"):
+    setattr(_ListField, _name, _write_through(_name))
+
+_CoreParams = _coco.Params
+
+
+def _field(name):
+    """Params attribute ``name``: the C++ field, read back as a write-through list where it is
+    a list. imgIds / catIds that int64 cannot hold (string ids, ...; pycocotools accepts them)
+    are kept as given and coded through the ground truth's IdMap at evaluation."""
+    core = getattr(_CoreParams, name)
+    orig_key = "_orig_" + name if name in ("imgIds", "catIds") else None
+
+    def get(self):
+        value = self.__dict__.get(orig_key, None) if orig_key else None
+        if value is None:
+            value = core.__get__(self)
+        if not isinstance(value, list):
+            return value  # an ndarray view of the C++ grid (in-place edits reach it)
+        out = _ListField(value, None)
+        if name == "areaRng":
+            out._sync = lambda: setattr(self, name, [list(r) for r in out])
+            list.__setitem__(out, slice(None), [_ListField(r, out._sync) if isinstance(r, list) else r for r in out])
+        else:
+            out._sync = lambda: setattr(self, name, list(out))
+        return out
+
+    def set(self, value):
+        if orig_key is None:
+            core.__set__(self, value)
+            return
+        try:
+            core.__set__(self, value)
+        except (TypeError, ValueError):
+            if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+                raise
+            core.__set__(self, [])
+            self.__dict__[orig_key] = list(value)
+        else:
+            self.__dict__.pop(orig_key, None)
+
+    return property(get, set, doc=core.__doc__)
+
+
+class Params(_CoreParams):
+    """pycocotools' evaluation parameters: the bound C++ Params (``locuskit._core.eval.Params``,
+    defaults defined once in C++) with pycocotools' constructor, ``setDetParams`` /
+    ``setKpParams``, ``useSegm`` and any attribute you add. Fields read back as pycocotools has
+    them (lists; ``iouThrs`` / ``recThrs`` / ``kpt_oks_sigmas`` as NumPy arrays, or lists if you
+    assign lists); assignments are checked (TypeError / ValueError naming the field)."""
+
+    imgIds = _field("imgIds")
+    catIds = _field("catIds")
+    maxDets = _field("maxDets")
+    areaRng = _field("areaRng")
+    areaRngLbl = _field("areaRngLbl")
+    iouThrs = _field("iouThrs")
+    recThrs = _field("recThrs")
+    kpt_oks_sigmas = _field("kpt_oks_sigmas")
 
     def __init__(self, iouType="segm"):
         if iouType not in ("segm", "bbox", "keypoints", "boundary"):
             raise Exception("iouType not supported")
-        d = _coco.default_params(iouType)
-        self.imgIds = []
-        self.catIds = []
-        self.iouThrs = d["iouThrs"]
-        self.recThrs = d["recThrs"]
-        self.maxDets = d["maxDets"]
-        self.areaRng = d["areaRng"]
-        self.areaRngLbl = d["areaRngLbl"]
-        self.useCats = 1
-        if iouType == "keypoints":
-            self.kpt_oks_sigmas = d["kpt_oks_sigmas"]
-        if iouType == "boundary":
-            self.dilation_ratio = d["dilation_ratio"]
-        self.iouType = iouType
+        super().__init__(iouType)
         self.useSegm = None
 
     def _set(self, iou_type):
-        d = _coco.default_params(iou_type)
+        d = _CoreParams(iou_type)
         self.imgIds, self.catIds = [], []
         for k in ("iouThrs", "recThrs", "maxDets", "areaRng", "areaRngLbl"):
-            setattr(self, k, d[k])
+            setattr(self, k, getattr(d, k))
         self.useCats = 1
         if iou_type == "keypoints":
-            self.kpt_oks_sigmas = d["kpt_oks_sigmas"]
+            self.kpt_oks_sigmas = d.kpt_oks_sigmas
+
+    @classmethod
+    def _of(cls, obj):
+        """``obj`` if it is a Params, else a Params with its fields and attributes (another
+        Params-like object assigned to ``COCOeval.params``, e.g. pycocotools' own)."""
+        if isinstance(obj, _CoreParams):
+            return obj
+        out = cls(getattr(obj, "iouType", "segm"))
+        extra = dict(vars(obj)) if hasattr(obj, "__dict__") else {}
+        for k in list(extra):
+            if k in _CoreParams.__dict__ or k in cls.__dict__:
+                setattr(out, k, extra.pop(k))
+        out.__dict__.update(extra)
+        return out
 
     def setDetParams(self):
         self._set("bbox")
@@ -382,17 +480,22 @@ class COCOeval:
         self.ious = {}
         self._evaluation = None  # native matching state of the last evaluate()
         self._evaluated = None   # (core params it used, the _paramsEval object it set)
+        self._run = None         # what evaluate()'s one call into C++ returned
+        self._eval_from_run = None
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
             cocoGt._require_list("categories")  # pycocotools' getCatIds: KeyError 'categories'
             self.params.catIds = sorted(cocoGt.getCatIds())
 
     def evaluate(self):
-        """Per-image matching (pycocotools' evaluate(); rewrites params the same way)."""
+        """pycocotools' evaluate() (rewrites params the same way), and with it the whole native
+        evaluation in one call into C++: matching, accumulation and summary, which
+        ``accumulate()`` and ``summarize()`` then hand out (recomputed only where the parameters
+        changed in between)."""
         tic = time.time()
         print("Running per image evaluation...")
-        p = self.params
-        if p.useSegm is not None:
+        p = self.params = Params._of(self.params)
+        if getattr(p, "useSegm", None) is not None:
             p.iouType = "segm" if p.useSegm == 1 else "bbox"
             print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
         print("Evaluate annotation type *{}*".format(p.iouType))
@@ -401,11 +504,12 @@ class COCOeval:
             p.catIds = list(np.unique(p.catIds))
         p.maxDets = sorted(p.maxDets)
         self.params = p
-        core = self._core(p)
+        core = _coco.Params(self._core(p))  # the parameters of this evaluation (a snapshot)
         # pycocotools gathers annotations through the id-keyed index (duplicate ids: the last wins)
         gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
         dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
-        self._evaluation = _coco.evaluate_tables(gt, dt, core)
+        *arrays, stats, lines, self._evaluation = _coco.evaluate_accumulate(gt, dt, core, keep_evaluation=True)
+        self._run = {"params": core, "arrays": arrays, "stats": stats, "lines": lines, "handed_out": False}
         self._evalImgs = None
         self._evalImgs_args = (gt, dt, core)
         self._paramsEval = copy.deepcopy(self.params)
@@ -417,7 +521,7 @@ class COCOeval:
     def _prepare(self):
         """Runs the native matching for the current ``params`` (pycocotools: gathers the
         annotations per image and category); ``evaluateImg`` then returns its records."""
-        p = self.params
+        p = self.params = Params._of(self.params)
         core = self._core(p)
         gt = _coco.resolve_duplicate_ids(self.cocoGt._table(), core)
         dt = _coco.resolve_duplicate_ids(self.cocoDt._table(), core)
@@ -474,37 +578,51 @@ class COCOeval:
     def evalImgs(self, value):
         self._evalImgs = value
 
-    def _core(self, p) -> dict:
-        """params_to_core of ``p``, ids as the native tables hold them (IdMap codes if any)."""
-        if self.cocoGt is None:
-            return _coco.params_to_core(p)
-        self.cocoGt._gt_native()  # resolves the ground truth's IdMap
-        idm = self.cocoGt._idmap
-        return idm.encode_params(p) if idm is not None else _coco.params_to_core(p)
+    def _core(self, p):
+        """``p`` as the native evaluator reads it: ``p`` itself, or a copy with its ids coded
+        when the ground truth's image / category ids need an IdMap (string ids, ...)."""
+        idm = None
+        if self.cocoGt is not None:
+            self.cocoGt._gt_native()  # resolves the ground truth's IdMap
+            idm = self.cocoGt._idmap
+        if idm is not None:
+            return idm.encode_params(p)
+        for key in ("_orig_imgIds", "_orig_catIds"):
+            ids = getattr(p, "__dict__", {}).get(key)
+            if ids is not None:
+                bad = next(v for v in ids if not _coco._fits_int64_id(v))
+                raise ValueError(f"{key[6:]}: {bad!r} is not an id of the ground truth (its ids are integers)")
+        return p
 
     def _records(self, gt, dt, core) -> list:
         recs = _coco.eval_imgs(gt, dt, core)
         idm = self.cocoGt._idmap
         return idm.decode_records(recs) if idm is not None else recs
 
-    def _native_accumulate_ok(self, p) -> bool:
-        """True when the native state of the last evaluate() is exactly what pycocotools'
-        accumulate() would read: evalImgs untouched, _paramsEval as evaluate() left it, and
-        ``p`` selecting the same categories, areas, maxDets and images."""
+    def _native_accumulate_mode(self, p):
+        """How accumulate(p) can use the last evaluate()'s native result: "same" (its arrays, no
+        call into C++), "rec_thrs" (only recThrs changed: re-accumulate its matching state) or
+        None (accumulate from evalImgs as pycocotools). Native needs evalImgs untouched,
+        _paramsEval as evaluate() left it, and ``p`` selecting the same categories, areas,
+        maxDets and images."""
         if self._evaluation is None or self._evalImgs is not None or self._evaluated is None:
-            return False
+            return None
         core, pe_obj = self._evaluated
-        if self._paramsEval is not pe_obj:
-            return False
-        keys = ("iouType", "imgIds", "catIds", "iouThrs", "maxDets", "areaRng", "useCats")
-        pe = self._core(pe_obj)
-        pc = self._core(p)
-        if not p.useCats:
-            pc["catIds"] = pe["catIds"]
-        return all(pe[k] == core[k] and pc[k] == core[k] for k in keys)
+        if self._paramsEval is not pe_obj or not isinstance(p, _CoreParams):
+            return None
+        pe, pc = self._core(pe_obj), self._core(p)
+        for k in ("iouType", "imgIds", "catIds", "maxDets", "areaRng", "useCats"):
+            if getattr(pe, k) != getattr(core, k) or ((k != "catIds" or p.useCats) and getattr(pc, k) != getattr(core, k)):
+                return None
+        if not (np.array_equal(np.asarray(pe.iouThrs, np.float64), core.iouThrs)
+                and np.array_equal(np.asarray(pc.iouThrs, np.float64), core.iouThrs)):
+            return None
+        same_r = np.array_equal(np.asarray(p.recThrs, np.float64).ravel(), core.recThrs)
+        return "same" if same_r else "rec_thrs"
 
     def accumulate(self, p=None):
-        """Precision / recall / scores arrays (pycocotools' accumulate())."""
+        """Precision / recall / scores arrays (pycocotools' accumulate()): those evaluate()
+        computed, unless ``p`` / ``params`` / ``evalImgs`` changed since."""
         print("Accumulating evaluation results...")
         tic = time.time()
         if not self._evalImgs and self._evaluation is None:
@@ -517,7 +635,14 @@ class COCOeval:
             # pycocotools reads _pe.useCats first: AttributeError on the initial {} (no evaluate())
             raise AttributeError(f"'{type(pe).__name__}' object has no attribute 'useCats' "
                                  "(COCOeval._paramsEval is set by evaluate(): run evaluate() first)")
-        if self._native_accumulate_ok(p):
+        mode = self._native_accumulate_mode(p)
+        run = self._run
+        if mode == "same":
+            precision, recall, scores = run["arrays"]
+            if run["handed_out"]:  # a second accumulate(): fresh arrays, as pycocotools
+                precision, recall, scores = precision.copy(), recall.copy(), scores.copy()
+            run["handed_out"] = True
+        elif mode == "rec_thrs":
             rec_thrs = [float(r) for r in np.asarray(p.recThrs, dtype=np.float64).ravel()]
             precision, recall, scores = self._evaluation.accumulate(rec_thrs)
         else:
@@ -531,13 +656,20 @@ class COCOeval:
             "recall": recall,
             "scores": scores,
         }
+        self._eval_from_run = run if mode == "same" else None
         print("DONE (t={:0.2f}s).".format(time.time() - tic))
 
     def summarize(self):
         """Prints the 12 (10 for keypoints) summary lines and sets ``stats``."""
         if not self.eval:
             raise Exception("Please run accumulate() first")
-        stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], self._core(self.params))
+        run = getattr(self, "_eval_from_run", None)
+        core = self._core(self.params)
+        if run is not None and run["stats"] is not None and core == run["params"]:
+            # the summary of evaluate()'s call, for these very arrays and parameters
+            stats, lines = run["stats"].copy(), list(run["lines"])
+        else:
+            stats, lines = _coco.summarize_arrays(self.eval["precision"], self.eval["recall"], core)
         if not isinstance(self.params.iouThrs, np.ndarray):
             # pycocotools selects IoU=.50 / .75 with np.where(iouThr == p.iouThrs): a list or
             # tuple compares as a whole (False), so those statistics find no cells: -1.

@@ -5,6 +5,7 @@
 #include <locuskit/eval/coco_json.hpp>
 #include <locuskit/eval/coco_results_reader.hpp>
 
+#include <cmath>
 #include <cstring>
 #include <iterator>
 #include <memory>
@@ -286,35 +287,212 @@ CocoAnnotations view_of(const py::object& table, const char* name) {
   return view_of_dict(table.cast<py::dict>(), name);
 }
 
+
+// The one Params type as Python sees it: C++ CocoParams (pycocotools' names and defaults,
+// defined once in CocoParams::defaults) plus what pycocotools' users rely on that a C++ struct
+// cannot hold: whether a threshold grid was assigned as a list (pycocotools' summarize() finds
+// IoU=.50/.75 only in an ndarray) and which area bounds were Python ints (0 ** 2, 32 ** 2).
+// Grids are handed out as NumPy views (in-place edits reach the C++ vector); a reassigned grid's
+// old buffer is retired, not freed, so a view taken before stays valid.
+struct PyCocoParams : CocoParams {
+  bool iou_thrs_list = false, rec_thrs_list = false, sigmas_list = false;
+  std::vector<std::uint8_t> area_int;  // 2 per range: 1 = the bound reads back as a Python int
+  std::vector<std::vector<double>> retired;
+
+  PyCocoParams() = default;
+  explicit PyCocoParams(CocoParams p) : CocoParams(std::move(p)) { default_area_int(); }
+  PyCocoParams(const PyCocoParams& o)
+      : CocoParams(o), iou_thrs_list(o.iou_thrs_list), rec_thrs_list(o.rec_thrs_list), sigmas_list(o.sigmas_list),
+        area_int(o.area_int) {}
+  PyCocoParams& operator=(const PyCocoParams& o) {
+    static_cast<CocoParams&>(*this) = o;
+    iou_thrs_list = o.iou_thrs_list, rec_thrs_list = o.rec_thrs_list, sigmas_list = o.sigmas_list;
+    area_int = o.area_int;
+    return *this;
+  }
+  // pycocotools' literals: 0 ** 2, 32 ** 2, 96 ** 2 are ints, 1e5 ** 2 a float.
+  void default_area_int() {
+    area_int.assign(2 * area_rng.size(), 0);
+    for (std::size_t i = 0; i < area_int.size(); ++i) area_int[i] = area_rng[i / 2][i % 2] != 1e10;
+  }
+  void replace_grid(std::vector<double>& grid, std::vector<double>&& v) {
+    retired.push_back(std::move(grid));
+    grid = std::move(v);
+  }
+};
+
 IouType parse_iou_type(const std::string& s) {
   if (s == "bbox") return IouType::bbox;
   if (s == "segm") return IouType::segm;
   if (s == "keypoints") return IouType::keypoints;
   if (s == "boundary") return IouType::boundary;
-  throw std::invalid_argument("iou_type: expected 'bbox', 'segm', 'boundary' or 'keypoints', got '" + s + "'");
+  throw std::invalid_argument("iouType: expected 'bbox', 'segm', 'boundary' or 'keypoints', got '" + s + "'");
 }
 
-CocoParams params_of(const py::dict& d) {
-  CocoParams p;
+std::string type_name(const py::handle& v) { return py::str(py::type::handle_of(v).attr("__name__")).cast<std::string>(); }
+
+// An integer id / count: Python int, NumPy integer, bool, or a float equal to an integer (as
+// pycocotools' dict lookups accept 7.0 for 7). TypeError / ValueError name `field`[i].
+std::int64_t int_of(const py::handle& v, const std::string& field) {
+  if (PyLong_CheckExact(v.ptr())) {
+    int overflow = 0;
+    const long long out = PyLong_AsLongLongAndOverflow(v.ptr(), &overflow);
+    if (overflow) throw std::invalid_argument(field + ": " + py::repr(v).cast<std::string>() + " is beyond int64");
+    return static_cast<std::int64_t>(out);
+  }
+  if (PyFloat_Check(v.ptr()) || py::isinstance(v, py::module_::import("numpy").attr("floating"))) {
+    const double d = v.cast<double>();
+    if (!(d == std::floor(d) && d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+      throw std::invalid_argument(field + ": " + py::repr(v).cast<std::string>() + " is not an integer within int64");
+    return static_cast<std::int64_t>(d);
+  }
+  PyObject* idx = PyNumber_Index(v.ptr());
+  if (!idx) {
+    PyErr_Clear();
+    throw locuskit::type_error(field + ": expected an integer, got " + type_name(v) + " " + py::repr(v).cast<std::string>());
+  }
+  int overflow = 0;
+  const long long out = PyLong_AsLongLongAndOverflow(idx, &overflow);
+  Py_DECREF(idx);
+  if (overflow) throw std::invalid_argument(field + ": " + py::repr(v).cast<std::string>() + " is beyond int64");
+  return static_cast<std::int64_t>(out);
+}
+
+void require_sequence(const py::handle& v, const char* field) {
+  if (py::isinstance<py::str>(v) || py::isinstance<py::bytes>(v) || !py::hasattr(v, "__iter__") ||
+      py::isinstance<py::dict>(v))
+    throw locuskit::type_error(std::string(field) + ": expected a list or array, got " + type_name(v));
+}
+
+std::vector<std::int64_t> ints_of(const py::handle& v, const char* field) {
+  require_sequence(v, field);
+  std::vector<std::int64_t> out;
+  std::size_t i = 0;
+  for (const py::handle item : v) out.push_back(int_of(item, std::string(field) + "[" + std::to_string(i++) + "]"));
+  return out;
+}
+
+// A 1-D grid of real numbers (list, tuple or array of any real dtype).
+std::vector<double> doubles_of(const py::handle& v, const char* field) {
+  require_sequence(v, field);
+  const py::array a = py::module_::import("numpy").attr("asarray")(v);
+  const char kind = a.dtype().kind();
+  if (a.size() > 0 && kind != 'f' && kind != 'i' && kind != 'u' && kind != 'b')
+    throw locuskit::type_error(std::string(field) + ": expected real numbers, got dtype " + dtype_str(a));
+  if (a.ndim() != 1)
+    throw std::invalid_argument(std::string(field) + ": expected a 1-D list or array, got shape " + shape_str(a));
+  const auto d = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(a);
+  return std::vector<double>(d.data(), d.data() + d.size());
+}
+
+py::object grid_get(const py::object& self, const std::vector<double>& g, bool as_list) {
+  if (as_list) {
+    py::list out;
+    for (double v : g) out.append(v);
+    return out;
+  }
+  if (g.empty()) return new_array<double>({py::ssize_t{0}});
+  return py::array_t<double>({static_cast<py::ssize_t>(g.size())}, const_cast<double*>(g.data()), self);
+}
+
+void set_area_rng(PyCocoParams& p, const py::handle& v) {
+  require_sequence(v, "areaRng");
+  std::vector<std::array<double, 2>> rng;
+  std::vector<std::uint8_t> is_int;
+  std::size_t i = 0;
+  for (const py::handle r : v) {
+    const std::string at = "areaRng[" + std::to_string(i++) + "]";
+    require_sequence(r, at.c_str());
+    if (py::len(r) != 2) throw std::invalid_argument(at + ": every range needs 2 values [lo, hi]");
+    std::array<double, 2> lohi{};
+    std::size_t j = 0;
+    for (const py::handle b : r) {
+      const bool integral = PyLong_Check(b.ptr()) || py::isinstance(b, py::module_::import("numpy").attr("integer"));
+      if (!integral && !PyFloat_Check(b.ptr()) && !py::isinstance(b, py::module_::import("numpy").attr("floating")))
+        throw locuskit::type_error(at + ": expected numbers, got " + type_name(b));
+      lohi[j] = b.cast<double>();
+      is_int.push_back(integral);
+      ++j;
+    }
+    rng.push_back(lohi);
+  }
+  p.area_rng = std::move(rng);
+  p.area_int = std::move(is_int);
+}
+
+py::list area_rng_get(const PyCocoParams& p) {
+  py::list out;
+  for (std::size_t i = 0; i < p.area_rng.size(); ++i) {
+    py::list r;
+    for (int j = 0; j < 2; ++j) {
+      const double v = p.area_rng[i][j];
+      if (2 * i + j < p.area_int.size() && p.area_int[2 * i + j] && std::fabs(v) < 9.007199254740992e15)
+        r.append(py::int_(static_cast<long long>(v)));
+      else
+        r.append(v);
+    }
+    out.append(r);
+  }
+  return out;
+}
+
+std::vector<std::string> strings_of(const py::handle& v, const char* field) {
+  require_sequence(v, field);
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  for (const py::handle s : v) {
+    if (!py::isinstance<py::str>(s))
+      throw locuskit::type_error(std::string(field) + "[" + std::to_string(i) + "]: expected a str, got " + type_name(s));
+    out.push_back(s.cast<std::string>());
+    ++i;
+  }
+  return out;
+}
+
+double dilation_ratio_of(const py::handle& v) {
+  if (!PyFloat_Check(v.ptr()) && !PyLong_Check(v.ptr()) && !py::isinstance(v, py::module_::import("numpy").attr("number")))
+    throw locuskit::type_error("dilation_ratio: expected a number, got " + type_name(v));
+  const double d = v.cast<double>();
+  if (!(d >= 0 && d < 1e6)) throw std::invalid_argument("dilation_ratio: expected a finite non-negative number");
+  return d;
+}
+
+// The fields in pycocotools' vars(Params()) order (kpt_oks_sigmas only when set, as pycocotools
+// has it only for keypoints; dilation_ratio, the boundary-iou-api's, only for boundary).
+std::vector<const char*> params_keys(const PyCocoParams& p) {
+  std::vector<const char*> k{"imgIds", "catIds", "iouThrs", "recThrs", "maxDets", "areaRng", "areaRngLbl", "useCats"};
+  if (!p.kpt_oks_sigmas.empty()) k.push_back("kpt_oks_sigmas");
+  k.push_back("iouType");
+  if (p.iou_type == IouType::boundary) k.push_back("dilation_ratio");
+  return k;
+}
+
+bool is_params_field(const std::string& key) {
+  for (const char* k : {"imgIds", "catIds", "iouThrs", "recThrs", "maxDets", "areaRng", "areaRngLbl", "useCats",
+                        "kpt_oks_sigmas", "iouType", "dilation_ratio"})
+    if (key == k) return true;
+  return false;
+}
+
+// A params argument of the entry points: the bound Params (read as it is) or a dict with its
+// keys (state-file headers keep the parameters as JSON).
+CocoParams params_of(const py::handle& obj) {
+  if (py::isinstance<PyCocoParams>(obj)) return obj.cast<const PyCocoParams&>();
+  if (!py::isinstance<py::dict>(obj)) throw locuskit::type_error("params: expected a Params, got " + type_name(obj));
+  const py::dict d = py::reinterpret_borrow<py::dict>(obj);
+  PyCocoParams p;
   p.iou_type = parse_iou_type(d["iouType"].cast<std::string>());
-  p.img_ids = d["imgIds"].cast<std::vector<std::int64_t>>();
-  p.cat_ids = d["catIds"].cast<std::vector<std::int64_t>>();
-  p.iou_thrs = d["iouThrs"].cast<std::vector<double>>();
-  p.rec_thrs = d["recThrs"].cast<std::vector<double>>();
-  p.max_dets = d["maxDets"].cast<std::vector<std::int64_t>>();
-  for (auto r : d["areaRng"].cast<std::vector<std::vector<double>>>()) {
-    if (r.size() != 2) throw std::invalid_argument("areaRng: every range needs 2 values [lo, hi]");
-    p.area_rng.push_back({r[0], r[1]});
-  }
-  p.area_rng_lbl = d["areaRngLbl"].cast<std::vector<std::string>>();
-  p.use_cats = d["useCats"].cast<bool>();
+  p.img_ids = ints_of(d["imgIds"], "imgIds");
+  p.cat_ids = ints_of(d["catIds"], "catIds");
+  p.iou_thrs = doubles_of(d["iouThrs"], "iouThrs");
+  p.rec_thrs = doubles_of(d["recThrs"], "recThrs");
+  p.max_dets = ints_of(d["maxDets"], "maxDets");
+  set_area_rng(p, d["areaRng"]);
+  p.area_rng_lbl = strings_of(d["areaRngLbl"], "areaRngLbl");
+  p.use_cats = py::bool_(d["useCats"]);
   if (d.contains("kpt_oks_sigmas") && !d["kpt_oks_sigmas"].is_none())
-    p.kpt_oks_sigmas = d["kpt_oks_sigmas"].cast<std::vector<double>>();
-  if (d.contains("dilation_ratio") && !d["dilation_ratio"].is_none()) {
-    p.dilation_ratio = d["dilation_ratio"].cast<double>();
-    if (!(p.dilation_ratio >= 0 && p.dilation_ratio < 1e6))
-      throw std::invalid_argument("dilation_ratio: expected a finite non-negative number");
-  }
+    p.kpt_oks_sigmas = doubles_of(d["kpt_oks_sigmas"], "kpt_oks_sigmas");
+  if (d.contains("dilation_ratio") && !d["dilation_ratio"].is_none()) p.dilation_ratio = dilation_ratio_of(d["dilation_ratio"]);
   return p;
 }
 
@@ -323,7 +501,7 @@ struct PyEvaluation {
   CocoEvaluation ev;
 };
 
-PyEvaluation evaluate_py(const py::object& gt, const py::object& dt, const py::dict& params, bool record_matches) {
+PyEvaluation evaluate_py(const py::object& gt, const py::object& dt, const py::object& params, bool record_matches) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const CocoParams p = params_of(params);
   PyEvaluation out;
@@ -342,29 +520,35 @@ py::tuple arrays_of(const CocoAccumulation& acc) {
 }
 
 // One evaluation in one call (evaluate + accumulate + summarize, GIL released throughout):
-// (precision, recall, scores, stats or None, summary lines). stats is None where pycocotools'
-// summarize() raises IndexError (fewer than 3 maxDets, ...): the arrays are still valid.
-py::tuple evaluate_accumulate_py(const py::object& gt, const py::object& dt, const py::dict& params) {
+// (precision, recall, scores, stats or None, summary lines[, evaluation]). stats is None where
+// pycocotools' summarize() raises IndexError (fewer than 3 maxDets, ...): the arrays are still
+// valid. With keep_evaluation the matching state comes back too (the drop-in keeps it for an
+// accumulate() with other recThrs and for evalImgs), so evaluate() + accumulate() is one call.
+py::tuple evaluate_accumulate_py(const py::object& gt, const py::object& dt, const py::object& params,
+                                 bool keep_evaluation) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const CocoParams p = params_of(params);
+  auto kept = std::make_unique<PyEvaluation>();
   CocoAccumulation acc;
   CocoSummary sum;
   bool summarized = true;
   {
     py::gil_scoped_release release;
     const Parallel par{num_threads()};
-    const CocoEvaluation ev = coco_evaluate(g, d, p, par);
-    acc = coco_accumulate(ev, nullptr, par);
+    kept->ev = coco_evaluate(g, d, p, par);
+    acc = coco_accumulate(kept->ev, nullptr, par);
     try {
-      sum = coco_summarize(acc, ev.params);
+      sum = coco_summarize(acc, kept->ev.params);
     } catch (const std::out_of_range&) {
       summarized = false;
     }
+    if (!keep_evaluation) kept.reset();
   }
   py::tuple arrays = arrays_of(acc);
   py::object stats = py::none();
   if (summarized) stats = to_numpy(sum.stats, {static_cast<py::ssize_t>(sum.stats.size())});
-  return py::make_tuple(arrays[0], arrays[1], arrays[2], stats, sum.lines);
+  if (!keep_evaluation) return py::make_tuple(arrays[0], arrays[1], arrays[2], stats, sum.lines);
+  return py::make_tuple(arrays[0], arrays[1], arrays[2], stats, sum.lines, py::cast(std::move(kept)));
 }
 
 // Per-unit matching records (units image-major: u = i * K + k) for pycocotools' evalImgs.
@@ -524,7 +708,7 @@ py::tuple accumulate_states_py(std::size_t I, std::size_t K, std::size_t A, std:
                         to_numpy(acc.scores, {s(acc.T), s(acc.R), s(acc.K), s(acc.A), s(acc.M)}));
 }
 
-py::tuple summarize_py(const py::array& precision, const py::array& recall, const py::dict& params) {
+py::tuple summarize_py(const py::array& precision, const py::array& recall, const py::object& params) {
   CocoParams p = params_of(params);
   CocoAccumulation acc;
   require_dtype<double>(precision, "precision");
@@ -631,7 +815,7 @@ py::dict tide_py(const py::object& gt, const py::object& dt, const py::array& im
 
 // One COCO evaluation with match IoUs, then optimal LRP and the per-class score curves (IoU
 // threshold index 0, area range 0, the last maxDets).
-py::dict lrp_curves_py(const py::object& gt, const py::object& dt, const py::dict& params) {
+py::dict lrp_curves_py(const py::object& gt, const py::object& dt, const py::object& params) {
   const CocoAnnotations g = view_of(gt, "gt"), d = view_of(dt, "dt");
   const CocoParams p = params_of(params);
   LrpResult l;
@@ -689,25 +873,168 @@ void bind_eval_openimages(py::module_& m);  // bind_eval_openimages.cpp
 void bind_eval(py::module_& parent) {
   auto m = parent.def_submodule("eval", "COCO / VOC evaluation (use locuskit.eval and locuskit.coco, the pycocotools drop-in)");
   // Exceptions (coco_missing_field -> KeyError, coco_results_mismatch -> AssertionError): errors.cpp.
-  // The one Params type: pycocotools' names and defaults, defined once in C++ (CocoParams).
-  py::class_<CocoParams>(m, "Params",
-                         "COCO evaluation parameters with pycocotools' names and defaults (C++ CocoParams): "
-                         "Params(iou_type) gives the defaults of 'bbox', 'segm', 'boundary' or 'keypoints'.")
-      .def(py::init([](const std::string& t) { return CocoParams::defaults(parse_iou_type(t)); }),
-           py::arg("iou_type") = "bbox")
+  // The one Params type: pycocotools' names and defaults, defined once in C++ (CocoParams); the
+  // drop-in's locuskit.coco.Params, coco_evaluate, CocoEvaluator and the CLI all use it.
+  using P = PyCocoParams;
+  auto grid_property = [](auto member, auto flag, const char* name) {
+    return std::make_pair(
+        py::cpp_function([member, flag](const py::object& self) {
+          const P& p = self.cast<const P&>();
+          return grid_get(self, p.*member, p.*flag);
+        }),
+        py::cpp_function([member, flag, name](P& p, const py::object& v) {
+          p.replace_grid(p.*member, doubles_of(v, name));
+          p.*flag = !py::isinstance<py::array>(v);
+        }));
+  };
+  py::class_<P> params(m, "Params", py::dynamic_attr(),
+                       "COCO evaluation parameters with pycocotools' names and defaults (C++ CocoParams): "
+                       "Params(iou_type) gives the defaults of 'bbox', 'segm', 'boundary' or 'keypoints'. Fields "
+                       "read back as pycocotools has them (lists; iouThrs / recThrs / kpt_oks_sigmas as NumPy "
+                       "views, or lists when assigned lists); assignments are checked (TypeError / ValueError "
+                       "naming the field). Also a mapping: p['maxDets'], keys(), dict(p).");
+  params.def(py::init([](const std::string& t) { return P(CocoParams::defaults(parse_iou_type(t))); }),
+             py::arg("iou_type") = "bbox")
+      .def(py::init([](const P& other) { return P(other); }), py::arg("other"), "A copy of `other`'s fields.")
       .def_property(
-          "iouType", [](const CocoParams& p) { return std::string(iou_type_name(p.iou_type)); },
-          [](CocoParams& p, const std::string& t) { p.iou_type = parse_iou_type(t); })
-      .def_readwrite("imgIds", &CocoParams::img_ids)
-      .def_readwrite("catIds", &CocoParams::cat_ids)
-      .def_readwrite("iouThrs", &CocoParams::iou_thrs)
-      .def_readwrite("recThrs", &CocoParams::rec_thrs)
-      .def_readwrite("maxDets", &CocoParams::max_dets)
-      .def_readwrite("areaRng", &CocoParams::area_rng)
-      .def_readwrite("areaRngLbl", &CocoParams::area_rng_lbl)
-      .def_readwrite("useCats", &CocoParams::use_cats)
-      .def_readwrite("kpt_oks_sigmas", &CocoParams::kpt_oks_sigmas)
-      .def_readwrite("dilation_ratio", &CocoParams::dilation_ratio);
+          "iouType", [](const P& p) { return std::string(iou_type_name(p.iou_type)); },
+          [](P& p, const py::object& t) {
+            if (!py::isinstance<py::str>(t)) throw locuskit::type_error("iouType: expected a str, got " + type_name(t));
+            p.iou_type = parse_iou_type(t.cast<std::string>());
+          })
+      .def_property(
+          "imgIds", [](const P& p) { return py::cast(p.img_ids).cast<py::list>(); },
+          [](P& p, const py::object& v) { p.img_ids = ints_of(v, "imgIds"); })
+      .def_property(
+          "catIds", [](const P& p) { return py::cast(p.cat_ids).cast<py::list>(); },
+          [](P& p, const py::object& v) { p.cat_ids = ints_of(v, "catIds"); })
+      .def_property(
+          "maxDets", [](const P& p) { return py::cast(p.max_dets).cast<py::list>(); },
+          [](P& p, const py::object& v) { p.max_dets = ints_of(v, "maxDets"); })
+      .def_property("areaRng", &area_rng_get, [](P& p, const py::object& v) { set_area_rng(p, v); })
+      .def_property(
+          "areaRngLbl", [](const P& p) { return py::cast(p.area_rng_lbl).cast<py::list>(); },
+          [](P& p, const py::object& v) { p.area_rng_lbl = strings_of(v, "areaRngLbl"); })
+      .def_property(
+          "useCats", [](const P& p) { return p.use_cats ? 1 : 0; },
+          [](P& p, const py::object& v) {
+            if (!PyLong_Check(v.ptr()) && !py::isinstance(v, py::module_::import("numpy").attr("integer")) &&
+                !py::isinstance(v, py::module_::import("numpy").attr("bool_")))
+              throw locuskit::type_error("useCats: expected 0 / 1 (or a bool), got " + type_name(v));
+            p.use_cats = py::bool_(v);
+          })
+      .def_property(
+          "dilation_ratio", [](const P& p) { return p.dilation_ratio; },
+          [](P& p, const py::object& v) { p.dilation_ratio = dilation_ratio_of(v); });
+  {
+    auto [g, s] = grid_property(&P::iou_thrs, &P::iou_thrs_list, "iouThrs");
+    params.def_property("iouThrs", g, s);
+  }
+  {
+    auto [g, s] = grid_property(&P::rec_thrs, &P::rec_thrs_list, "recThrs");
+    params.def_property("recThrs", g, s);
+  }
+  params
+      .def_property(
+          "kpt_oks_sigmas",
+          [](const py::object& self) -> py::object {
+            const P& p = self.cast<const P&>();
+            // pycocotools' Params has the attribute only for keypoints
+            if (p.kpt_oks_sigmas.empty() && p.iou_type != IouType::keypoints)
+              throw py::attribute_error("'Params' object has no attribute 'kpt_oks_sigmas' (keypoints only)");
+            return grid_get(self, p.kpt_oks_sigmas, p.sigmas_list);
+          },
+          [](P& p, const py::object& v) {
+            p.replace_grid(p.kpt_oks_sigmas, doubles_of(v, "kpt_oks_sigmas"));
+            p.sigmas_list = !py::isinstance<py::array>(v);
+          })
+      // The mapping view (what code written against the former dict of parameters reads).
+      .def("keys", [](const P& p) {
+        py::list out;
+        for (const char* k : params_keys(p)) out.append(k);
+        return out;
+      })
+      .def("__getitem__", [](const py::object& self, const std::string& key) -> py::object {
+        for (const char* k : params_keys(self.cast<const P&>()))
+          if (key == k) return self.attr(k);
+        throw py::key_error(key);
+      })
+      .def("__setitem__", [](const py::object& self, const std::string& key, const py::object& v) {
+        if (!is_params_field(key)) throw py::key_error(key);
+        self.attr(key.c_str()) = v;
+      })
+      .def("__contains__", [](const P& p, const py::object& key) {
+        if (!py::isinstance<py::str>(key)) return false;
+        const std::string k = key.cast<std::string>();
+        for (const char* f : params_keys(p))
+          if (k == f) return true;
+        return false;
+      })
+      .def("get", [](const py::object& self, const std::string& key, const py::object& fallback) -> py::object {
+        for (const char* k : params_keys(self.cast<const P&>()))
+          if (key == k) return self.attr(k);
+        return fallback;
+      }, py::arg("key"), py::arg("default") = py::none())
+      .def("items", [](const py::object& self) {
+        py::list out;
+        for (const char* k : params_keys(self.cast<const P&>())) out.append(py::make_tuple(k, self.attr(k)));
+        return out;
+      })
+      .def("__eq__", [](const P& a, const py::object& other) -> py::object {
+        if (!py::isinstance<P>(other)) return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        const P& b = other.cast<const P&>();
+        auto same_doubles = [](const std::vector<double>& x, const std::vector<double>& y) {
+          return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](double u, double v) {
+                   return u == v || (u != u && v != v);
+                 });
+        };
+        bool same_rng = a.area_rng.size() == b.area_rng.size();
+        for (std::size_t i = 0; same_rng && i < a.area_rng.size(); ++i)
+          same_rng = a.area_rng[i][0] == b.area_rng[i][0] && a.area_rng[i][1] == b.area_rng[i][1];
+        return py::bool_(a.iou_type == b.iou_type && a.img_ids == b.img_ids && a.cat_ids == b.cat_ids &&
+                         same_doubles(a.iou_thrs, b.iou_thrs) && same_doubles(a.rec_thrs, b.rec_thrs) &&
+                         a.max_dets == b.max_dets && same_rng && a.area_rng_lbl == b.area_rng_lbl &&
+                         a.use_cats == b.use_cats && same_doubles(a.kpt_oks_sigmas, b.kpt_oks_sigmas) &&
+                         a.dilation_ratio == b.dilation_ratio);
+      })
+      .def("__repr__", [](const py::object& self) {
+        const P& p = self.cast<const P&>();
+        return "Params(iouType='" + std::string(iou_type_name(p.iou_type)) + "', " + std::to_string(p.img_ids.size()) +
+               " images, " + std::to_string(p.cat_ids.size()) + " categories, maxDets=" +
+               py::repr(self.attr("maxDets")).cast<std::string>() + ")";
+      })
+      // copy / deepcopy / pickle: the C++ fields, the type flags and the instance's own attributes
+      .def(py::pickle(
+          [](const py::object& self) {
+            const P& p = self.cast<const P&>();
+            PyObject* dict = PyObject_GenericGetDict(self.ptr(), nullptr);
+            if (!dict) throw py::error_already_set();
+            return py::make_tuple(std::string(iou_type_name(p.iou_type)), p.img_ids, p.cat_ids, p.iou_thrs, p.rec_thrs,
+                                  p.max_dets, p.area_rng, p.area_int, p.area_rng_lbl, p.use_cats, p.kpt_oks_sigmas,
+                                  p.dilation_ratio,
+                                  py::make_tuple(p.iou_thrs_list, p.rec_thrs_list, p.sigmas_list),
+                                  py::reinterpret_steal<py::dict>(dict));
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 14) throw std::invalid_argument("Params: invalid pickled state");
+            P p;
+            p.iou_type = parse_iou_type(t[0].cast<std::string>());
+            p.img_ids = t[1].cast<std::vector<std::int64_t>>();
+            p.cat_ids = t[2].cast<std::vector<std::int64_t>>();
+            p.iou_thrs = t[3].cast<std::vector<double>>();
+            p.rec_thrs = t[4].cast<std::vector<double>>();
+            p.max_dets = t[5].cast<std::vector<std::int64_t>>();
+            p.area_rng = t[6].cast<std::vector<std::array<double, 2>>>();
+            p.area_int = t[7].cast<std::vector<std::uint8_t>>();
+            p.area_rng_lbl = t[8].cast<std::vector<std::string>>();
+            p.use_cats = t[9].cast<bool>();
+            p.kpt_oks_sigmas = t[10].cast<std::vector<double>>();
+            p.dilation_ratio = t[11].cast<double>();
+            const py::tuple flags = t[12].cast<py::tuple>();
+            p.iou_thrs_list = flags[0].cast<bool>(), p.rec_thrs_list = flags[1].cast<bool>(),
+            p.sigmas_list = flags[2].cast<bool>();
+            return std::make_pair(std::move(p), t[13].cast<py::dict>());
+          }));
   py::class_<PyCocoTable>(m, "CocoTable",
                           "A loaded COCO annotation or result table (C++ CocoTable), read like a dict of "
                           "column arrays: t['bbox'] (N, 4), t.get('score'), t.keys(), dict(t). Columns are "
@@ -765,8 +1092,9 @@ void bind_eval(py::module_& parent) {
   m.def("coco_evaluate", &evaluate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
         py::arg("record_matches") = false);
   m.def("coco_evaluate_accumulate", &evaluate_accumulate_py, py::arg("gt"), py::arg("dt"), py::arg("params"),
+        py::arg("keep_evaluation") = false,
         "One COCO evaluation in one call (evaluate + accumulate + summarize, GIL released): "
-        "(precision, recall, scores, stats or None, summary lines).");
+        "(precision, recall, scores, stats or None, summary lines[, the CocoEvaluation if keep_evaluation]).");
   m.def("coco_accumulate_states", &accumulate_states_py, py::arg("I"), py::arg("K"), py::arg("A"), py::arg("T"),
         py::arg("max_dets"), py::arg("present"), py::arg("npig"), py::arg("dt_offset"), py::arg("dt_score"),
         py::arg("dt_state"), py::arg("rec_thrs"),

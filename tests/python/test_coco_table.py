@@ -97,4 +97,4 @@ def test_evaluating_the_table_equals_evaluating_its_dict_form(iou_type):
 
 def test_a_table_argument_of_another_type_is_a_type_error():
     with pytest.raises(TypeError, match="gt: expected a CocoTable or a dict"):
-        _core.eval.coco_evaluate_accumulate([1, 2], {}, _coco.params_to_core(_coco.default_params("bbox")))
+        _core.eval.coco_evaluate_accumulate([1, 2], {}, _coco.default_params("bbox"))

@@ -2,6 +2,9 @@
 loops, Pascal VOC AP and precision-recall curves.
 
 - ``coco_evaluate(gt, dt, iou_type="bbox")``: one call, returns a :class:`CocoResult`.
+- ``Params(iou_type)``: COCO evaluation parameters (the bound C++ type; pycocotools' names and
+  defaults), taken by ``coco_evaluate(params=...)``, ``CocoEvaluator(params=...)`` and, as its
+  subclass ``locuskit.coco.Params``, by the drop-in's ``COCOeval``.
 - ``CocoEvaluator``: ``update()`` per batch, ``compute()``, ``merge()`` (picklable state).
 - ``voc_evaluate(...)`` / ``voc_ap(...)``: VOC2007 11-point and VOC2010+ all-point AP.
 - ``VocEvaluator``: streaming VOC (``update()`` per batch, ``compute()``, ``merge()``, ``sync()``).
@@ -25,6 +28,7 @@ from ._analysis import (ClassCurve, ConfusionMatrix, LrpResult, TideResult, anal
 from ._analysis_plots import plot_confusion_matrix, plot_f1_curves, plot_pr_curves, plot_tide
 from ._lvis import LVISEval, LvisResult, LvisState, lvis_evaluate, lvis_state
 from ._openimages import OpenImagesResult, openimages_evaluate
+from ._coco import Params
 from ._result import CocoResult, coco_evaluate
 from ._shard import coco_evaluate_sharded, coco_state
 from ._state import CocoState, load_state, save_state
@@ -56,6 +60,7 @@ __all__ = [
     "VocClassResult",
     "VocEvaluator",
     "VocResult",
+    "Params",
     "coco_evaluate",
     "coco_evaluate_sharded",
     "coco_state",

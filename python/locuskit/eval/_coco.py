@@ -16,48 +16,27 @@ KEYPOINT_STAT_NAMES = ["AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75",
 IOU_TYPES = ("bbox", "segm", "boundary", "keypoints")
 
 
-def default_params(iou_type: str) -> dict:
-    """pycocotools' Params defaults as plain values, from the one C++ definition
-    (``_core.eval.Params``, C++ ``CocoParams::defaults``: the np.linspace grids' exact doubles)."""
+Params = _core.eval.Params  # the one Params type (C++ CocoParams; defaults defined there only)
+
+
+def default_params(iou_type: str) -> "Params":
+    """pycocotools' Params defaults for ``iou_type``: a new ``_core.eval.Params`` (C++
+    ``CocoParams::defaults``: the np.linspace grids' exact doubles). It also reads and writes like
+    the dict of parameters it replaced (``p["maxDets"]``, ``dict(p)``)."""
     if iou_type not in IOU_TYPES:
         raise ValueError(f"iou_type: expected 'bbox', 'segm', 'boundary' or 'keypoints', got {iou_type!r}")
-    c = _core.eval.Params(iou_type)
-    p: dict[str, Any] = {
-        "iouType": iou_type,
-        "imgIds": [],
-        "catIds": [],
-        "iouThrs": np.array(c.iouThrs, dtype=np.float64),
-        "recThrs": np.array(c.recThrs, dtype=np.float64),
-        "useCats": 1,
-        "maxDets": list(c.maxDets),
-        # the Python types pycocotools' literals have: 0**2, 32**2, 96**2 are ints, 1e5**2 a float
-        "areaRng": [[v if v == 1e10 else int(v) for v in r] for r in c.areaRng],
-        "areaRngLbl": list(c.areaRngLbl),
-    }
-    if iou_type == "keypoints":
-        p["kpt_oks_sigmas"] = np.array(c.kpt_oks_sigmas, dtype=np.float64)
-    if iou_type == "boundary":
-        p["dilation_ratio"] = c.dilation_ratio  # boundary-iou-api's default
-    return p
+    return Params(iou_type)
 
 
-def params_to_core(p) -> dict:
-    """Plain dict for _core from a Params-like object or dict (pycocotools attribute names)."""
-    get = (lambda k, d=None: p.get(k, d)) if isinstance(p, dict) else (lambda k, d=None: getattr(p, k, d))
-    sig = get("kpt_oks_sigmas")
-    return {
-        "iouType": str(get("iouType")),
-        "imgIds": [int(i) for i in get("imgIds")],
-        "catIds": [int(c) for c in get("catIds")],
-        "iouThrs": [float(t) for t in np.asarray(get("iouThrs"), dtype=np.float64).ravel()],
-        "recThrs": [float(t) for t in np.asarray(get("recThrs"), dtype=np.float64).ravel()],
-        "maxDets": [int(m) for m in get("maxDets")],
-        "areaRng": [[float(a), float(b)] for a, b in get("areaRng")],
-        "areaRngLbl": [str(s) for s in get("areaRngLbl")],
-        "useCats": bool(get("useCats")),
-        "kpt_oks_sigmas": None if sig is None else [float(s) for s in np.asarray(sig).ravel()],
-        "dilation_ratio": float(get("dilation_ratio", 0.02)),
-    }
+def as_params(p) -> "Params":
+    """A new Params from a Params (copied) or a dict with pycocotools' keys (state headers)."""
+    if isinstance(p, Params):
+        return Params(p)
+    out = Params(p["iouType"])
+    for k, v in p.items():
+        if v is not None:
+            out[k] = v
+    return out
 
 
 def _json_bytes(obj, what: str, allow_nan: bool = False) -> bytes:
@@ -188,23 +167,26 @@ def check_fields(gt: dict, dt: dict, iou_type: str) -> None:
                 raise ValueError(f"{what}: {table.get('segm_error') or 'a segmentation is not a mask'}")
 
 
-def evaluate_tables(gt: dict, dt: dict, params: dict):
-    """Runs the matching; returns the native evaluation (call .accumulate(rec_thrs))."""
-    check_fields(gt, dt, params["iouType"])
-    core_p = params_to_core(params)
-    if not core_p["maxDets"]:
+def _check_max_dets(params) -> None:
+    if len(params["maxDets"]) == 0:
         raise IndexError("list index out of range: maxDets is empty (pycocotools' evaluate() reads maxDets[-1])")
-    return _core.eval.coco_evaluate(_strip(gt), _strip(dt), core_p)
 
 
-def evaluate_accumulate(gt: dict, dt: dict, params: dict):
+def evaluate_tables(gt: dict, dt: dict, params):
+    """Runs the matching; returns the native evaluation (call .accumulate(rec_thrs)).
+    ``params``: a Params (or a dict with its keys)."""
+    check_fields(gt, dt, params["iouType"])
+    _check_max_dets(params)
+    return _core.eval.coco_evaluate(_strip(gt), _strip(dt), params)
+
+
+def evaluate_accumulate(gt: dict, dt: dict, params, keep_evaluation: bool = False):
     """One evaluation in one call into C++ (evaluate + accumulate + summarize, GIL released):
-    (precision, recall, scores, stats or None, summary lines)."""
+    (precision, recall, scores, stats or None, summary lines[, the native evaluation when
+    ``keep_evaluation``]). ``params``: a Params (read as it is)."""
     check_fields(gt, dt, params["iouType"])
-    core_p = params_to_core(params)
-    if not core_p["maxDets"]:
-        raise IndexError("list index out of range: maxDets is empty (pycocotools' evaluate() reads maxDets[-1])")
-    return _core.eval.coco_evaluate_accumulate(_strip(gt), _strip(dt), core_p)
+    _check_max_dets(params)
+    return _core.eval.coco_evaluate_accumulate(_strip(gt), _strip(dt), params, keep_evaluation)
 
 
 def _strip(t):
@@ -221,7 +203,7 @@ def _strip(t):
 
 def summarize_arrays(precision, recall, params) -> tuple[np.ndarray, list[str]]:
     """pycocotools' summarize(): (stats, printed lines), bit for bit (NumPy's pairwise mean)."""
-    return _core.eval.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params_to_core(params))
+    return _core.eval.coco_summarize(np.ascontiguousarray(precision), np.ascontiguousarray(recall), params)
 
 
 def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
@@ -231,7 +213,7 @@ def eval_imgs(gt: dict, dt: dict, params: dict) -> list:
     gtIgnore, dtIgnore (T x D). Re-runs the matching with match recording; the records are
     built natively (O(records), a few microseconds each)."""
     check_fields(gt, dt, params["iouType"])
-    p = params_to_core(params)
+    p = params
     ev = _core.eval.coco_evaluate(_strip(gt), _strip(dt), p, True)
     base_ign = gt["iscrowd"] != 0
     if p["iouType"] == "keypoints":
@@ -419,12 +401,12 @@ class IdMap:
             out.append(dict(a, image_id=self.img[a["image_id"]], category_id=self.cat_code(a.get("category_id"))))
         return out
 
-    def encode_params(self, p) -> dict:
-        """params_to_core of ``p`` with its imgIds / catIds as codes."""
-        d = dict(p) if isinstance(p, dict) else dict(vars(p))
-        d["imgIds"] = [self.img_code(i) for i in d.get("imgIds", [])]
-        d["catIds"] = [self.cat_code(c) for c in d.get("catIds", [])]
-        return params_to_core(d)
+    def encode_params(self, p) -> "Params":
+        """A copy of ``p`` (a Params) with its imgIds / catIds as codes."""
+        out = Params(p)
+        out.imgIds = [self.img_code(i) for i in p.imgIds]
+        out.catIds = [self.cat_code(c) for c in p.catIds]
+        return out
 
     def decode_records(self, recs: list) -> list:
         for r in recs:

@@ -118,8 +118,8 @@ class CocoResult:
         return np.asarray(p["recThrs"]), pr[:, valid].mean(axis=1) if valid.any() else np.full(pr.shape[0], np.nan)
 
 
-def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None, iou_thrs=None, rec_thrs=None,
-                  max_dets=None, area_rng=None, area_rng_lbl=None, use_cats=True, kpt_oks_sigmas=None,
+def coco_evaluate(gt, dt, iou_type: str | None = None, *, params=None, img_ids=None, cat_ids=None, iou_thrs=None,
+                  rec_thrs=None, max_dets=None, area_rng=None, area_rng_lbl=None, use_cats=None, kpt_oks_sigmas=None,
                   dilation_ratio=None, analysis=None) -> CocoResult:
     """Evaluates detection results against COCO ground truth, bit for bit as pycocotools
     (evaluate + accumulate + summarize) but natively (simdjson parsing, C++ matching, threads).
@@ -129,6 +129,9 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
     ``COCO`` from loadRes. iou_type: "bbox", "segm" (mask IoU, pycocotools), "boundary" (Boundary AP,
     boundary-iou-api; ``dilation_ratio`` default 0.02) or "keypoints".
     Keyword parameters override pycocotools' defaults (same meaning as ``COCOeval.params``).
+    ``params``: a Params (``locuskit.coco.Params``, e.g. a ``COCOeval``'s ``params``, or
+    ``locuskit.eval.Params``) to start from instead of the defaults (copied; its iouType is the
+    default of ``iou_type``; empty imgIds / catIds mean the GT's, as ``COCOeval`` fills them).
     Differs from pycocotools where it crashes: an empty results list evaluates as "no detections"
     (AP 0 where there is GT). Result images must be GT images (AssertionError otherwise).
     ``analysis``: names among "tide", "lrp", "confusion" (``locuskit.eval.analyze`` with its
@@ -164,7 +167,21 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
         dt_table = _coco.load_results(b"[]", gt_native["image_ids"], allow_empty=True, gt=gt_native)
     else:
         dt_table = _coco.load_results(dt, gt_native["image_ids"], allow_empty=True, gt=gt_native)
-    p = _coco.default_params(iou_type)
+    if params is not None:
+        if not isinstance(params, _coco.Params):
+            raise TypeError(f"params: expected a Params (locuskit.coco.Params), got {type(params).__name__}")
+        if iou_type is not None and iou_type != params.iouType:
+            raise ValueError(f"iou_type: {iou_type!r} differs from params.iouType {params.iouType!r}")
+        p = _coco.Params(params)
+        if idm is not None:
+            p = idm.encode_params(params)
+        if img_ids is None and len(p.imgIds):
+            img_ids = p.imgIds
+        if cat_ids is None and len(p.catIds):
+            cat_ids = p.catIds
+    else:
+        p = _coco.default_params("bbox" if iou_type is None else iou_type)
+    iou_type = p.iouType
     p["imgIds"] = sorted(int(i) for i in gt_native["image_ids"]) if img_ids is None else list(img_ids)
     p["catIds"] = sorted(int(c) for c in gt_native["category_ids"]) if cat_ids is None else list(cat_ids)
     for key, val in (("iouThrs", iou_thrs), ("recThrs", rec_thrs), ("maxDets", max_dets), ("areaRng", area_rng),
@@ -172,7 +189,8 @@ def coco_evaluate(gt, dt, iou_type: str = "bbox", *, img_ids=None, cat_ids=None,
                      ("dilation_ratio", dilation_ratio)):
         if val is not None:
             p[key] = val
-    p["useCats"] = 1 if use_cats else 0
+    if use_cats is not None:
+        p["useCats"] = 1 if use_cats else 0
     res = evaluate_prepared(gt_native, dt_table, p)
     if analysis:
         from ._analysis import _Prepared, analyze
@@ -227,13 +245,14 @@ def _results_as_list(dt) -> list:
     return list(dt)
 
 
-def evaluate_prepared(gt_native: dict, dt_table: dict, p: dict) -> CocoResult:
-    """Runs evaluate/accumulate/summarize on loaded tables and parameters (pycocotools names)."""
-    p = dict(p)
-    p["imgIds"] = [int(i) for i in np.unique(np.asarray(p["imgIds"], dtype=np.int64))]
-    if p["useCats"]:
-        p["catIds"] = [int(c) for c in np.unique(np.asarray(p["catIds"], dtype=np.int64))]
-    p["maxDets"] = sorted(int(m) for m in p["maxDets"])
+def evaluate_prepared(gt_native: dict, dt_table: dict, p) -> CocoResult:
+    """Runs evaluate/accumulate/summarize on loaded tables and parameters (a Params, or a dict
+    with its keys), in one call into C++."""
+    p = _coco.as_params(p)
+    p.imgIds = np.unique(np.asarray(p.imgIds, dtype=np.int64))
+    if p.useCats:
+        p.catIds = np.unique(np.asarray(p.catIds, dtype=np.int64))
+    p.maxDets = sorted(p.maxDets)
     precision, recall, scores, stats, lines = _coco.evaluate_accumulate(gt_native["annotations"], dt_table, p)
     if stats is None:  # pycocotools' summarize() needs >= 3 maxDets etc.: arrays are still valid
         stats, lines = np.array([]), []

@@ -45,6 +45,7 @@ class CocoEvaluator:
         self.box_format = box_format
         self.category_ids = None if category_ids is None else [int(c) for c in category_ids]
         self.params = params
+        self._params(None, [])  # checks the parameters now (TypeError / ValueError naming them)
         self.reset()
 
     def reset(self) -> None:
@@ -148,11 +149,28 @@ class CocoEvaluator:
         return CocoState.from_tables(native, dt, self._params(native, cats))
 
     def _params(self, native, cats):
-        p = _coco.default_params(self.iou_type)
-        p["imgIds"] = sorted(int(i) for i in native["image_ids"])
-        p["catIds"] = list(cats)
+        """The Params of an evaluation: ``params=`` (a Params, copied) or the defaults, with the
+        other keyword parameters (pycocotools' names) on top."""
+        base = self.params.get("params")
+        if base is not None:
+            if not isinstance(base, _coco.Params):
+                raise TypeError(f"CocoEvaluator: params: expected a Params, got {type(base).__name__}")
+            if base.iouType != self.iou_type:
+                raise ValueError(f"CocoEvaluator: params.iouType {base.iouType!r} differs from iou_type {self.iou_type!r}")
+            p = _coco.Params(base)
+        else:
+            p = _coco.default_params(self.iou_type)
+        if native is not None:
+            p.imgIds = sorted(int(i) for i in native["image_ids"])
+        p.catIds = list(cats)
         for k, v in self.params.items():
-            p[k] = v
+            if k == "params":
+                continue
+            try:
+                p[k] = v
+            except KeyError:
+                raise TypeError(f"CocoEvaluator: unexpected parameter {k!r} (pycocotools' Params names: "
+                                f"{', '.join(_coco.Params('keypoints').keys())})") from None
         return p
 
     def tables(self):
@@ -190,7 +208,7 @@ class CocoEvaluator:
             "missing": {"keypoints": 0},
         }
         if self.iou_type == "keypoints":
-            K3 = len(self.params.get("kpt_oks_sigmas", [0] * 17)) * 3
+            K3 = len(self._params(None, []).kpt_oks_sigmas) * 3
             gt["keypoints"] = np.ascontiguousarray(cat([g[4] for g in self._gt], (0, K3)).reshape(-1, K3))
             gt["num_keypoints"] = cat([g[5] for g in self._gt], (0,)).astype(np.int64)
             gt["missing"] = {"score": 0}
