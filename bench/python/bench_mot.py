@@ -9,7 +9,8 @@ Identity (+ Count) of every tracker on every sequence, without writing output fi
 serially (its default), with numpy's removed aliases restored (np.float/np.int/np.bool = the
 builtins, as its README and the reference notes say). The script checks that both give the same
 combined HOTA/MOTA/IDF1 per tracker and prints one JSON line per library, plus the whole-process CPU and wall time of
-the CLI ``locuskit eval mot DATA/gt/mot_challenge DATA/trackers/mot_challenge`` (table printed).
+the CLI ``locuskit eval mot DATA/gt/mot_challenge DATA/trackers/mot_challenge`` (table printed) and of
+TrackEval's own CLI ``scripts/run_mot_challenge.py`` on the same folders (tables printed, no files).
 """
 from __future__ import annotations
 
@@ -47,6 +48,21 @@ for trk, r in res['MotChallenge2DBox'].items():
     c = r['COMBINED_SEQ']['pedestrian']
     out[trk] = [float(np.mean(c['HOTA']['HOTA'])), float(c['CLEAR']['MOTA']), float(c['Identity']['IDF1'])]
 print(json.dumps({'eval_cpu': c2 - c1, 'eval_wall': t2 - t1, 'import_cpu': c1 - c0, 'combined': out}))
+"""
+
+# TrackEval's own command line (scripts/run_mot_challenge.py), with the numpy aliases restored first;
+# summary tables printed (its default, as `locuskit eval mot` prints them), no output files.
+TRACKEVAL_CLI = r"""
+import runpy, sys
+import numpy as np
+np.float, np.int, np.bool = float, int, bool
+script = sys.argv[1] + '/scripts/run_mot_challenge.py'
+sys.path.insert(0, sys.argv[1])
+sys.argv = [script, '--GT_FOLDER', sys.argv[2], '--TRACKERS_FOLDER', sys.argv[3], '--BENCHMARK', 'MOT17',
+            '--SPLIT_TO_EVAL', 'train', '--METRICS', 'HOTA', 'CLEAR', 'Identity', '--USE_PARALLEL', 'False',
+            '--OUTPUT_SUMMARY', 'False', '--OUTPUT_DETAILED', 'False', '--PLOT_CURVES', 'False',
+            '--PRINT_CONFIG', 'False', '--TIME_PROGRESS', 'False']
+runpy.run_path(script, run_name='__main__')
 """
 
 LOCUSKIT_RUN = r"""
@@ -94,13 +110,14 @@ def main():
     trk = os.path.join(data, "trackers", "mot_challenge")
     py = "/usr/bin/python3"
     runs = {"locuskit": [], "trackeval": []}
-    cli = []
+    cli, te_cli = [], []
     cli_cmd = [sys.executable, "-m", "locuskit", "eval", "mot", gt, trk, "--benchmark", "MOT17", "--split", "train",
                "--threads", threads]
     for _ in range(repeat):
         runs["locuskit"].append(run([sys.executable, "-c", LOCUSKIT_RUN, gt, trk, threads]))
         runs["trackeval"].append(run([py, "-c", TRACKEVAL_RUN, te, gt, trk]))
         cli.append(run(cli_cmd, json_out=False))
+        te_cli.append(run([py, "-c", TRACKEVAL_CLI, te, gt, trk], json_out=False))
     assert runs["locuskit"][0]["combined"] == runs["trackeval"][0]["combined"], "results differ"
     summary = {}
     for lib, rs in runs.items():
@@ -109,9 +126,14 @@ def main():
     print(json.dumps({"library": "locuskit CLI (`locuskit eval mot`, whole process)", "runs": len(cli),
                       "process_cpu": statistics.median(r["process_cpu"] for r in cli),
                       "process_wall": statistics.median(r["process_wall"] for r in cli)}))
+    te_cli_cpu = statistics.median(r["process_cpu"] for r in te_cli)
+    print(json.dumps({"library": "TrackEval CLI (`scripts/run_mot_challenge.py`, whole process)", "runs": len(te_cli),
+                      "process_cpu": te_cli_cpu,
+                      "process_wall": statistics.median(r["process_wall"] for r in te_cli)}))
     ratio = summary["trackeval"]["eval_cpu"] / summary["locuskit"]["eval_cpu"]
     print(json.dumps({"ratio_eval_cpu": ratio,
                       "ratio_process_cpu": summary["trackeval"]["process_cpu"] / summary["locuskit"]["process_cpu"],
+                      "ratio_cli_cpu": te_cli_cpu / statistics.median(r["process_cpu"] for r in cli),
                       "load_average": os.getloadavg()}))
 
 

@@ -64,6 +64,8 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
                  " tracker ids is too large for the dense id-pair matrix");
   std::vector<double> potential(G * T, 0.0), gt_count(G, 0.0), trk_count(T, 0.0);
   std::vector<double> colsum, rowsum;
+  std::vector<std::uint32_t> overlap;  // per frame, (row, column) of the non-zero IoUs, row-major
+  std::vector<std::size_t> overlap_begin(static_cast<std::size_t>(d.num_timesteps) + 1, 0);
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
@@ -76,13 +78,16 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
       rowsum[i] = 0.0 + detail::numpy_pairwise_sum(sim + i * nt, nt);
     }
     // A zero IoU adds +0 to a non-negative potential (a no-op): only overlapping pairs count.
+    // Their positions (row-major within the frame) are kept for the score pass below.
     for (std::size_t i = 0; i < ng; ++i)
       for (std::size_t j = 0; j < nt; ++j) {
         if (sim[i * nt + j] == 0) continue;
+        overlap.push_back(static_cast<std::uint32_t>(i)), overlap.push_back(static_cast<std::uint32_t>(j));
         const double den = colsum[j] + rowsum[i] - sim[i * nt + j];
         const double v = den > 0 + detail::mot_eps ? sim[i * nt + j] / den : 0.0;
         potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;
       }
+    overlap_begin[static_cast<std::size_t>(t) + 1] = overlap.size() / 2;
     for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
   }
@@ -109,24 +114,22 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     const double* sim = d.similarity.data() + d.sim_begin[t];
     // align = p / (Gc + Tc - p) is finite and >= 0 (p <= min(Gc, Tc)), so a zero IoU scores +0.
-    score.resize(ng * nt);
-    for (std::size_t i = 0; i < ng; ++i) {
-      const std::size_t g = static_cast<std::size_t>(gi[i]);
-      for (std::size_t j = 0; j < nt; ++j) {
-        if (sim[i * nt + j] == 0) {
-          score[i * nt + j] = 0.0;
-          continue;
-        }
-        const std::size_t tt = static_cast<std::size_t>(ti[j]);
-        const double p = potential[g * T + tt];
-        const double align = p / (gt_count[g] + trk_count[tt] - p);
-        score[i * nt + j] = align * sim[i * nt + j];
-      }
+    score.assign(ng * nt, 0.0);
+    const std::uint32_t* ij = overlap.data() + 2 * overlap_begin[static_cast<std::size_t>(t)];
+    const std::size_t n_ij = overlap_begin[static_cast<std::size_t>(t) + 1] - overlap_begin[static_cast<std::size_t>(t)];
+    for (std::size_t q = 0; q < n_ij; ++q) {
+      const std::size_t i = ij[2 * q], j = ij[2 * q + 1], k = i * nt + j;
+      const std::size_t g = static_cast<std::size_t>(gi[i]), tt = static_cast<std::size_t>(ti[j]);
+      const double p = potential[g * T + tt];
+      const double align = p / (gt_count[g] + trk_count[tt] - p);
+      score[k] = align * sim[k];
     }
     // A pair with score 0 never passes an alpha (its IoU is below eps), so the shortcut is exact.
     // HOTA scores every overlapping pair (no threshold): components are large, searching them
-    // costs more than the solver, so only the one-entry-per-row-and-column case is short-cut.
-    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1);
+    // costs more than the solver, so only the one-entry-per-row-and-column case and the dual
+    // certificate (every row or every column clearly prefers a distinct partner; read from the
+    // frame's non-zero list) are short-cut.
+    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1, ij, n_ij);
     const std::size_t k = mr.size();
     // Alphas increase, so a pair passes a prefix of them: one id-pair lookup per matched pair.
     // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()).

@@ -63,3 +63,153 @@ TEST_CASE("mot max_score_pairs: an exact tie inside a component is left to the s
   CHECK(r == sr);
   CHECK(c == sc);
 }
+
+namespace {
+// TrackEval's `_calculate_box_ious(box_format='xywh')` for one pair, operation by operation as
+// numpy does it (np.maximum(x, 0) keeps -0.0, as std::max(x, 0.0) does).
+double trackeval_iou(const double* g, const double* t) {
+  const double eps = detail::mot_eps;
+  const double gx1 = g[0] + g[2], gy1 = g[1] + g[3], tx1 = t[0] + t[2], ty1 = t[1] + t[3];
+  const double inter0 = std::max(std::min(gx1, tx1) - std::max(g[0], t[0]), 0.0) *
+                        std::max(std::min(gy1, ty1) - std::max(g[1], t[1]), 0.0);
+  const double ga = (gx1 - g[0]) * (gy1 - g[1]), ta = (tx1 - t[0]) * (ty1 - t[1]);
+  const double uni = ga + ta - inter0;
+  double inter = inter0;
+  if (ga <= 0 + eps || ta <= 0 + eps || uni <= 0 + eps) inter = 0;
+  return inter / (uni <= 0 + eps ? 1.0 : uni);
+}
+}  // namespace
+
+TEST_CASE("mot MotBoxes::iou_row (two pairs at a time) equals TrackEval's formula bit for bit") {
+  std::mt19937_64 rng(1205);
+  std::uniform_real_distribution<double> u(0, 1);
+  // Coordinates drawn from a small grid (touching edges, equal boxes, zero sizes, ±0) or at random.
+  auto coord = [&](bool size) {
+    const int kind = static_cast<int>(rng() % 6);
+    if (kind == 0) return size ? 0.0 : -0.0;
+    if (kind == 1) return static_cast<double>(rng() % 4);
+    if (kind == 2) return 1e-9 * static_cast<double>(rng() % 3);
+    return size ? 200 * u(rng) : 1000 * u(rng) - 100;
+  };
+  std::size_t overlapping = 0, total = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const std::size_t ng = 1 + rng() % 5, nt = rng() % 12;
+    std::vector<double> g(4 * ng), t(4 * nt);
+    for (std::size_t k = 0; k < g.size(); ++k) g[k] = coord(k % 4 >= 2);
+    for (std::size_t k = 0; k < t.size(); ++k) t[k] = coord(k % 4 >= 2);
+    // Sometimes a tracker box copies a GT box or shares an edge with it.
+    for (std::size_t j = 0; j < nt; ++j)
+      if (rng() % 4 == 0) std::copy_n(g.begin() + 4 * (rng() % ng), 4, t.begin() + 4 * j);
+    std::vector<std::size_t> go(ng), to(nt);
+    for (std::size_t k = 0; k < ng; ++k) go[k] = k;
+    for (std::size_t k = 0; k < nt; ++k) to[k] = k;
+    const detail::MotBoxes gb(g.data(), go.data(), ng), tb(t.data(), to.data(), nt);
+    std::vector<double> row;
+    for (std::size_t i = 0; i < ng; ++i) {
+      row.assign(nt + 1, -7.0);
+      const std::size_t b0 = nt > 0 ? rng() % nt : 0, n = nt - b0;  // odd and even lengths, any start
+      gb.iou_row(i, tb, b0, n, row.data());
+      for (std::size_t j = 0; j < n; ++j) {
+        const double want = trackeval_iou(&g[4 * i], &t[4 * (b0 + j)]);
+        CAPTURE(trial);
+        CAPTURE(j);
+        REQUIRE(std::signbit(row[j]) == std::signbit(want));
+        REQUIRE(row[j] == want);
+        overlapping += want > 0;
+        ++total;
+      }
+      CHECK(row[n] == -7.0);  // nothing written past the row
+    }
+  }
+  CHECK(overlapping > total / 20);
+}
+
+namespace {
+std::vector<std::uint32_t> all_positions(std::size_t nr, std::size_t nc) {
+  std::vector<std::uint32_t> ij;
+  for (std::size_t i = 0; i < nr; ++i)
+    for (std::size_t j = 0; j < nc; ++j) ij.push_back(static_cast<std::uint32_t>(i)), ij.push_back(static_cast<std::uint32_t>(j));
+  return ij;
+}
+bool certify(const std::vector<double>& m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& r,
+             std::vector<std::int64_t>& c, detail::MotAssignScratch& s) {
+  const std::vector<std::uint32_t> all = all_positions(nr, nc);
+  return detail::unique_best_line_pairs(m.data(), nr, nc, all.data(), nr * nc, r, c, s);
+}
+}  // namespace
+
+TEST_CASE("mot unique_best_line_pairs: the certificate agrees with the solver; ties and near-ties are refused") {
+  // Matrices shaped like HOTA's score matrices: each row overlaps a few columns, one of them
+  // usually much better; then ties (equal entries), near-ties (1e-13 apart) and conflicts.
+  std::mt19937_64 rng(31337);
+  std::uniform_real_distribution<double> u(0, 1);
+  detail::MotAssignScratch scratch;
+  std::vector<std::int64_t> r, c, sr, sc;
+  int certified = 0, refused = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    const std::size_t nr = 1 + rng() % 10, nc = 1 + rng() % 10;
+    std::vector<double> m(nr * nc, 0.0);
+    const int mode = static_cast<int>(rng() % 5);
+    for (std::size_t i = 0; i < nr; ++i) {
+      const std::size_t k = rng() % 4;  // entries in this row
+      for (std::size_t q = 0; q < k; ++q) {
+        const std::size_t j = rng() % nc;
+        double x = mode == 0 ? 0.25 * static_cast<double>(1 + rng() % 3)  // many exact ties
+                   : mode == 1 ? 0.5 + 1e-13 * static_cast<double>(rng() % 3)  // near-ties
+                               : u(rng);
+        if (mode == 2 && q == 0) x = 2 + u(rng);  // a clear best per row
+        m[i * nc + j] = x;
+      }
+    }
+    if (mode == 3 && nr > 1 && nc > 1) m[nc + 0] = m[0] = 0.75;  // two rows share a column, tied
+    const std::vector<std::uint32_t> all = all_positions(nr, nc);  // zeros included: skipped
+    const bool ok = detail::unique_best_line_pairs(m.data(), nr, nc, all.data(), nr * nc, r, c, scratch);
+    solver_positive_pairs(m, nr, nc, sr, sc);
+    CAPTURE(trial);
+    if (ok) {
+      ++certified;
+      REQUIRE(r == sr);
+      REQUIRE(c == sc);
+    } else {
+      ++refused;
+    }
+    // Through max_score_pairs as HOTA (no search) and CLEAR (search of small components) call it.
+    for (const std::size_t max_component : {std::size_t{1}, std::size_t{6}}) {
+      detail::max_score_pairs(m.data(), nr, nc, r, c, scratch, max_component);
+      std::vector<std::int64_t> pr, pc;
+      for (std::size_t q = 0; q < r.size(); ++q)
+        if (m[static_cast<std::size_t>(r[q]) * nc + static_cast<std::size_t>(c[q])] > 0) pr.push_back(r[q]), pc.push_back(c[q]);
+      REQUIRE(pr == sr);
+      REQUIRE(pc == sc);
+    }
+    // As HOTA calls it: with the list of its non-zero entries only.
+    std::vector<std::uint32_t> nz;
+    for (std::size_t i = 0; i < nr; ++i)
+      for (std::size_t j = 0; j < nc; ++j)
+        if (m[i * nc + j] != 0) nz.push_back(static_cast<std::uint32_t>(i)), nz.push_back(static_cast<std::uint32_t>(j));
+    detail::max_score_pairs(m.data(), nr, nc, r, c, scratch, 1, nz.data(), nz.size() / 2);
+    std::vector<std::int64_t> pr, pc;
+    for (std::size_t q = 0; q < r.size(); ++q)
+      if (m[static_cast<std::size_t>(r[q]) * nc + static_cast<std::size_t>(c[q])] > 0) pr.push_back(r[q]), pc.push_back(c[q]);
+    REQUIRE(pr == sr);
+    REQUIRE(pc == sc);
+  }
+  CHECK(certified > 5000);
+  CHECK(refused > 5000);
+}
+
+TEST_CASE("mot unique_best_line_pairs: exact and near ties are left to the solver") {
+  detail::MotAssignScratch scratch;
+  std::vector<std::int64_t> r, c;
+  // Row 0 has two equal entries: no row certificate; column 0 and 1 both pick row 0: none by columns.
+  const std::vector<double> tie{0.7, 0.7, 0.0, 0.0, 0.0, 0.9};
+  CHECK_FALSE(certify(tie, 2, 3, r, c, scratch));
+  // Entries 1e-12 apart: within the margin, refused.
+  const std::vector<double> near{0.5, 0.5 + 1e-12, 0.0, 0.3};
+  CHECK_FALSE(certify(near, 2, 2, r, c, scratch));
+  // Rows conflict (both prefer column 0) but columns do not: certified by columns.
+  const std::vector<double> cols_only{0.9, 0.0, 0.8, 0.0};
+  REQUIRE(certify(cols_only, 2, 2, r, c, scratch));
+  CHECK(r == std::vector<std::int64_t>{0});
+  CHECK(c == std::vector<std::int64_t>{0});
+}

@@ -9,6 +9,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <locuskit/eval/numpy_sum.hpp>
 #include <locuskit/match/linear_assignment.hpp>
 
@@ -32,21 +36,42 @@ struct MotBoxes {
     }
   }
 
-  /// IoU of box `i` with boxes `b0 .. b0 + n` of `other`, into out[0..n). Most pairs of a frame do
-  /// not overlap: their IoU is +0 whatever the rest of the formula gives (0·h = 0, or NaN·… with
-  /// `ok` false, divided by a positive union or by 1), so they skip it.
+  /// IoU of box `i` with boxes `b0 .. b0 + n` of `other`, into out[0..n): TrackEval's formula for
+  /// every pair, without branches (a non-overlapping pair has inter = ±0 and gets +0, as in numpy).
+  /// Two pairs at a time with SSE2 where available; the same operations in the same order, so the
+  /// same bits (min/max are ordered as std::min/std::max, i.e. as numpy's for ±0).
   void iou_row(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n, double* out) const noexcept {
     const double gx0 = x0[i], gy0 = y0[i], gx1 = x1[i], gy1 = y1[i], ga = area[i];
     const bool ga_ok = ga > mot_eps;
     const double *tx0 = other.x0.data() + b0, *ty0 = other.y0.data() + b0, *tx1 = other.x1.data() + b0,
                  *ty1 = other.y1.data() + b0, *ta = other.area.data() + b0;
-    for (std::size_t j = 0; j < n; ++j) {
+    std::size_t j = 0;
+#if defined(__SSE2__)
+    {
+      // _mm_min_pd(a, b) = a < b ? a : b and _mm_max_pd(a, b) = a > b ? a : b, so
+      // std::min(g, t) = min_pd(t, g), std::max(g, t) = max_pd(t, g), std::max(d, 0) = max_pd(0, d).
+      const __m128d vgx0 = _mm_set1_pd(gx0), vgy0 = _mm_set1_pd(gy0), vgx1 = _mm_set1_pd(gx1),
+                    vgy1 = _mm_set1_pd(gy1), vga = _mm_set1_pd(ga), zero = _mm_setzero_pd(),
+                    one = _mm_set1_pd(1.0), eps = _mm_set1_pd(mot_eps);
+      const __m128d ga_mask = _mm_castsi128_pd(_mm_set1_epi64x(ga_ok ? -1 : 0));
+      for (; j + 2 <= n; j += 2) {
+        const __m128d iw = _mm_max_pd(zero, _mm_sub_pd(_mm_min_pd(_mm_loadu_pd(tx1 + j), vgx1),
+                                                       _mm_max_pd(_mm_loadu_pd(tx0 + j), vgx0)));
+        const __m128d ih = _mm_max_pd(zero, _mm_sub_pd(_mm_min_pd(_mm_loadu_pd(ty1 + j), vgy1),
+                                                       _mm_max_pd(_mm_loadu_pd(ty0 + j), vgy0)));
+        const __m128d inter = _mm_mul_pd(iw, ih);
+        const __m128d ta_j = _mm_loadu_pd(ta + j);
+        const __m128d uni = _mm_sub_pd(_mm_add_pd(vga, ta_j), inter);
+        const __m128d uni_ok = _mm_cmpgt_pd(uni, eps);
+        const __m128d ok = _mm_and_pd(_mm_and_pd(ga_mask, _mm_cmpgt_pd(ta_j, eps)), uni_ok);
+        const __m128d den = _mm_or_pd(_mm_and_pd(uni_ok, uni), _mm_andnot_pd(uni_ok, one));
+        _mm_storeu_pd(out + j, _mm_div_pd(_mm_and_pd(ok, inter), den));
+      }
+    }
+#endif
+    for (; j < n; ++j) {
       const double iw = std::max(std::min(gx1, tx1[j]) - std::max(gx0, tx0[j]), 0.0);
       const double ih = std::max(std::min(gy1, ty1[j]) - std::max(gy0, ty0[j]), 0.0);
-      if (!(iw > 0) || !(ih > 0)) {
-        out[j] = 0.0;
-        continue;
-      }
       const double inter = iw * ih;
       const double uni = ga + ta[j] - inter;
       const bool ok = ga_ok & (ta[j] > mot_eps) & (uni > mot_eps);
@@ -65,6 +90,9 @@ struct MotAssignScratch {
   std::vector<std::uint32_t> best, cur;     // enumeration state
   std::vector<std::uint8_t> pick;           // chosen edges, per edge
   std::vector<double> rest;                 // branch-and-bound suffix bounds
+  std::vector<double> row_best, row_second, col_best, col_second;  // unique_best_line_pairs
+  std::vector<std::int64_t> row_arg, col_arg;
+  std::vector<std::uint32_t> nonzero;          // (row, column) of each positive entry
 };
 
 namespace mot_assign {
@@ -120,6 +148,7 @@ struct Enum {
     run(end, total);  // row unmatched
   }
 };
+
 }  // namespace mot_assign
 
 /// If every row and every column of the (nr, nc) row-major matrix `m` (entries >= 0) has at most
@@ -144,6 +173,72 @@ inline bool independent_positive_pairs(const double* m, std::size_t nr, std::siz
   return true;
 }
 
+/// A certificate that the best matching of the positive entries of the (nr, nc) row-major matrix
+/// `m` (entries >= 0) is unique with a margin, from one pass over `m`: every row takes its largest
+/// entry, no two rows take the same column, and each row's largest entry beats the row's other
+/// positive entries by more than delta = 1e-9·(1 + total) — or the same with columns for rows.
+/// Why that suffices (rows; columns alike): the dual y_i = the row's largest entry, y_j = 0 is
+/// feasible (y_i + y_j >= m_ij) and tight on the chosen pairs, so any other matching M' scores
+/// total − Σ_{rows M' leaves unmatched} y_i − Σ_{e in M'} (y_i + y_j − m_e); M' either leaves a
+/// chosen row unmatched (y_i > delta) or uses an unchosen entry (slack > delta). scipy's solver is
+/// optimal up to rounding far below delta, so its positive pairs are these. On success writes them
+/// in row order and returns true; any tie or near-tie (or neither certificate) returns false.
+/// `ij` holds n_ij (row, column) pairs that include every positive entry (others are skipped), so
+/// a caller that knows its non-zeros passes just those. O(nr + nc + n_ij); no allocation once `s`
+/// is warm.
+template <class Scratch>
+bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
+                            std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols, Scratch& s) {
+  rows.clear();
+  cols.clear();
+  s.row_best.assign(nr, 0.0);
+  s.row_second.assign(nr, 0.0);
+  s.row_arg.assign(nr, -1);
+  s.col_best.assign(nc, 0.0);
+  s.col_second.assign(nc, 0.0);
+  s.col_arg.assign(nc, -1);
+  for (std::size_t q = 0; q < n_ij; ++q) {
+    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
+    const double x = m[static_cast<std::size_t>(i) * nc + j];
+    if (!(x > 0)) continue;
+    if (x > s.row_best[i]) s.row_second[i] = s.row_best[i], s.row_best[i] = x, s.row_arg[i] = j;
+    else if (x > s.row_second[i]) s.row_second[i] = x;
+    if (x > s.col_best[j]) s.col_second[j] = s.col_best[j], s.col_best[j] = x, s.col_arg[j] = i;
+    else if (x > s.col_second[j]) s.col_second[j] = x;
+  }
+  s.col_used.assign(nc, 0);
+  bool rows_ok = true;
+  double row_total = 0, row_gap = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < nr && rows_ok; ++i) {
+    if (s.row_arg[i] < 0) continue;
+    const std::size_t j = static_cast<std::size_t>(s.row_arg[i]);
+    rows_ok = !s.col_used[j];
+    s.col_used[j] = 1;
+    row_total += s.row_best[i];
+    row_gap = std::min(row_gap, s.row_best[i] - s.row_second[i]);  // second = 0: one positive entry
+  }
+  if (rows_ok && row_gap > 1e-9 * (1 + row_total)) {
+    for (std::size_t i = 0; i < nr; ++i)
+      if (s.row_arg[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.row_arg[i]);
+    return true;
+  }
+  // Columns: their chosen rows must be distinct; row_arg now maps a row to its column.
+  std::fill(s.row_arg.begin(), s.row_arg.end(), -1);
+  double col_total = 0, col_gap = std::numeric_limits<double>::infinity();
+  for (std::size_t j = 0; j < nc; ++j) {
+    if (s.col_arg[j] < 0) continue;
+    const std::size_t i = static_cast<std::size_t>(s.col_arg[j]);
+    if (s.row_arg[i] >= 0) return false;
+    s.row_arg[i] = static_cast<std::int64_t>(j);
+    col_total += s.col_best[j];
+    col_gap = std::min(col_gap, s.col_best[j] - s.col_second[j]);
+  }
+  if (!(col_gap > 1e-9 * (1 + col_total))) return false;
+  for (std::size_t i = 0; i < nr; ++i)
+    if (s.row_arg[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.row_arg[i]);
+  return true;
+}
+
 /// scipy's `linear_sum_assignment(m, maximize=True)`, all min(nr, nc) pairs in row order.
 inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
                             std::vector<std::int64_t>& cols) {
@@ -159,16 +254,28 @@ inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std
 /// graph of positive entries, and any such matching extends to a full assignment with zero pairs,
 /// so an optimal assignment's positive pairs are a maximum-weight matching of that graph: its
 /// connected components independently. Components that are single entries give their pairs
-/// (checked first in one cheap pass over the matrix); with `max_component` > 1, a component of at
+/// (checked first in one cheap pass over the matrix); then a frame where every row (or every
+/// column) takes its clearly largest entry without conflicts is decided by the dual certificate of
+/// unique_best_line_pairs (any number of entries); with `max_component` > 1, a component of at
 /// most that many entries is searched by branch and bound, and its best matching is taken when it
 /// beats every other matching of the component by more than 1e-9·(1 + total) — far beyond the
 /// solver's rounding, so scipy (optimal up to rounding) returns it too. A component with a tie or
 /// a near-tie, or a larger one, makes the whole matrix go through linear_sum_assignment (scipy's
 /// tie-breaking). Writes pairs in row order to `rows`/`cols`; callers keep pairs by their own rule
-/// (every such rule rejects score-0 pairs, which the solver path may also return).
+/// (every such rule rejects score-0 pairs, which the solver path may also return). `ij`/`n_ij`:
+/// optionally the (row, column) pairs of every positive entry (see unique_best_line_pairs).
 inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
-                            std::vector<std::int64_t>& cols, MotAssignScratch& s, std::size_t max_component = 6) {
+                            std::vector<std::int64_t>& cols, MotAssignScratch& s, std::size_t max_component = 6,
+                            const std::uint32_t* ij = nullptr, std::size_t n_ij = 0) {
   if (independent_positive_pairs(m, nr, nc, rows, cols, s.col_used)) return;
+  if (!ij) {
+    s.nonzero.clear();
+    for (std::size_t i = 0; i < nr; ++i)
+      for (std::size_t j = 0; j < nc; ++j)
+        if (m[i * nc + j] > 0) s.nonzero.push_back(static_cast<std::uint32_t>(i)), s.nonzero.push_back(static_cast<std::uint32_t>(j));
+    ij = s.nonzero.data(), n_ij = s.nonzero.size() / 2;
+  }
+  if (unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   rows.clear();
   cols.clear();
   if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols);
