@@ -154,7 +154,7 @@ py::tuple soft_nms_py(const py::array& boxes, const py::array& scores, const std
   p.iou_threshold = iou_threshold;
   p.sigma = sigma;
   p.score_threshold = score_threshold;
-  if (rule == "opencv") p.overlap = SoftNmsOverlap::opencv;  // OpenCV's double-then-float overlap
+  if (rule == "opencv") p.overlap_formula = SoftNmsOverlap::opencv;  // OpenCV's double-then-float overlap
   else p.rule = parse_rule(rule);
   p.max_output = to_max(max_output, "max_output");
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {

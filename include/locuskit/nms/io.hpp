@@ -35,6 +35,8 @@ struct NmsOutputs {
   T* kept_scores = nullptr;
   /// (k, O::box_columns) fused boxes of weighted_nms. Null: skipped.
   T* kept_boxes = nullptr;
+  /// cluster_nms: the number of passes it ran. Null: skipped.
+  std::size_t* iterations = nullptr;
 };
 
 }  // namespace locuskit
