@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "nms/integer_boxes.hpp"
 #include "test_support.hpp"
 
 using namespace locuskit;
