@@ -182,7 +182,7 @@ std::vector<DegeneratePair<T>> rotated_pairs(bool touching) {
 // Every NMS variant of policy `ov` on one pair at thresholds t: box 1 is suppressed iff the
 // documented overlap > t (hard variants keep 1 box, else 2); the score-decaying variants leave
 // box 1's score exactly as it was iff the overlap is 0. With `device`, also the CUDA NMS loop run
-// on CPU threads (segment_loop.cuh, one CTA and a 2-CTA grid), which takes t >= 0.
+// on CPU threads (segment_loop.cuh, one CTA and a 2-CTA grid; it culls only for t >= 0).
 template <class T, class O>
 void check_every_variant(const DegeneratePair<T>& pair, const O& ov, bool device) {
   // DIoU and the CUDA loop exist for the planar policies (not Box3dIoU).
@@ -255,7 +255,7 @@ void check_every_variant(const DegeneratePair<T>& pair, const O& ov, bool device
         if (keep[i] == 1) CHECK((kept_scores[i] == scores[1]) == (pair.overlap == 0.0));
       if (pair.overlap == 0.0) CHECK(k == 2);
     }
-    if constexpr (planar) if (device && t >= 0) {
+    if constexpr (planar) if (device) {
       const T strict = strict_iou_threshold<T>(t, IouRule::torchvision);
       for (int ctas : {1, 2}) {
         std::vector<std::int64_t> flags, list;
