@@ -278,7 +278,8 @@ py::tuple wbf_py(const py::array& boxes, const py::array& scores, const py::arra
     {
       py::gil_scoped_release release;
       thread_local WbfWorkspace<T> ws;  // reused by this thread's calls, like thread_workspace
-      k = weighted_boxes_fusion(b, s, l, md, n, w, num_models, ob.data(), os.data(), ol.data(), p,
+      k = weighted_boxes_fusion(WbfInputs<T>{b, s, l, md, n, w, num_models}, p,
+                                WbfOutputs<T>{ob.data(), os.data(), ol.data()},
                                 n <= max_cached_workspace_boxes ? &ws : nullptr);
     }
     return py::make_tuple(values_array(ob, k, 4), values_array(os, k), indices_array(ol, k));

@@ -3,6 +3,7 @@
 // types, label separation, ordering and a reused workspace.
 #include <locuskit/nms/weighted_boxes_fusion.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
@@ -24,9 +25,14 @@ Fused<T> fuse(const std::vector<T>& boxes, const std::vector<T>& scores, const s
               WbfWorkspace<T>* ws = nullptr) {
   const std::size_t n = scores.size();
   Fused<T> f{std::vector<T>(4 * n), std::vector<T>(n), std::vector<std::int64_t>(n)};
-  const std::size_t k = weighted_boxes_fusion(boxes.data(), scores.data(), labels.data(), models.data(), n,
-                                              weights.data(), weights.size(), f.boxes.data(), f.scores.data(),
-                                              f.labels.data(), p, ws);
+  const WbfInputs<T> in{boxes.data(), scores.data(), labels.data(), models.data(), n, weights.data(), weights.size()};
+  const std::size_t k = weighted_boxes_fusion(in, p, WbfOutputs<T>{f.boxes.data(), f.scores.data(), f.labels.data()}, ws);
+  if (!ws) {  // the positional form forwards to the same call
+    Fused<T> g{std::vector<T>(4 * n), std::vector<T>(n), std::vector<std::int64_t>(n)};
+    REQUIRE(weighted_boxes_fusion(boxes.data(), scores.data(), labels.data(), models.data(), n, weights.data(),
+                                  weights.size(), g.boxes.data(), g.scores.data(), g.labels.data(), p) == k);
+    CHECK(std::equal(g.scores.begin(), g.scores.begin() + k, f.scores.begin()));
+  }
   f.boxes.resize(4 * k), f.scores.resize(k), f.labels.resize(k);
   return f;
 }
