@@ -4,6 +4,7 @@
 #include "nms/iou_rule.hpp"
 #include "nms/overlap.hpp"
 #include "nms/workspace.hpp"
+#include "nms/io.hpp"
 #include "nms/nms.hpp"
 #include "nms/batched_nms.hpp"
 #include "nms/soft_nms.hpp"

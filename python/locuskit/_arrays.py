@@ -197,7 +197,7 @@ def _is_cuda(t) -> bool:
 #: Public functions of locuskit.ops with a CUDA twin of the same name in locuskit.cuda (the ops
 #: with kernels in include/locuskit/cuda/). CUDA tensors given to them run there; CUDA tensors
 #: given to any other function raise (no silent device round trip).
-CUDA_TWINS = frozenset({"box_iou", "nms", "batched_nms", "multiclass_nms"})
+CUDA_TWINS = frozenset({"box_iou", "nms", "batched_nms", "multiclass_nms", "nms_rotated", "batched_nms_rotated"})
 
 
 def _is_default(value, default) -> bool:

@@ -33,7 +33,8 @@ except ImportError as _exc:  # pragma: no cover - depends on the build
 else:
     _IMPORT_ERROR = None
 
-__all__ = ["available", "box_iou", "nms", "batched_nms", "multiclass_nms", "MulticlassNMSResult", "roi_align",
+__all__ = ["available", "box_iou", "nms", "batched_nms", "nms_rotated", "batched_nms_rotated", "multiclass_nms",
+           "MulticlassNMSResult", "roi_align",
            "roi_align_backward", "prroi_pool", "prroi_pool_backward"]
 
 _DEGENERATE = {"zero": 0, "nan": 1, "one": 2}
@@ -366,6 +367,83 @@ def multiclass_nms(boxes: Any, scores: Any, *, score_threshold: float = 0.0, iou
 
 
 # ----------------------------------------------------------------------------------- RoI operators
+# IouRule, rotated::AngleConvention and RotatedIouMode as the C++ enums number them.
+_ROTATED_RULES = {"torchvision": 0, ">": 0, "cuda": 1, ">=": 2, "greater_equal": 2}
+_ANGLE_CONVENTIONS = {"degrees_ccw": 0, "radians_cw": 1, "radians_ccw": 2, "degrees_cw": 3}
+_ROTATED_IOU = {"exact": 0, "detectron2": 1}
+
+
+def _rotated_kept(boxes, scores, idxs, iou_threshold, rule, angle_convention, iou, max_output, stream, validate):
+    """nms_rotated / batched_nms_rotated on the device: the arguments of the CPU functions, checked
+    the same way, then gpu::nms_rotated or gpu::batched_nms_rotated and one read-back of the count."""
+    bx, sc = _wrap(boxes, "boxes"), _wrap(scores, "scores")
+    f64 = _float_dtype(bx, "boxes")
+    if len(bx.shape) != 2 or bx.shape[1] != 5:
+        raise ValueError(f"boxes: expected shape (N, 5) (cx, cy, w, h, angle), got {_shape_str(bx.shape)}")
+    n = bx.shape[0]
+    _require(sc, "scores", bx.dtype, "boxes")
+    if len(sc.shape) != 1 or sc.shape[0] != n:
+        raise ValueError(f"scores: expected shape ({n},), got {_shape_str(sc.shape)}")
+    _same_device(bx, (sc, "scores"))
+    ids = None
+    if idxs is not None:
+        ids = _wrap(idxs, "idxs")
+        _require(ids, "idxs", "int64")
+        if len(ids.shape) != 1 or ids.shape[0] != n:
+            raise ValueError(f"idxs: expected shape ({n},), got {_shape_str(ids.shape)}")
+        _same_device(bx, (ids, "idxs"))
+    thr = _threshold(iou_threshold, "iou_threshold")
+    if rule not in _ROTATED_RULES:
+        raise ValueError(f"rule: expected 'torchvision' (or '>'), 'cuda' or '>=', got '{rule}'")
+    if angle_convention not in _ANGLE_CONVENTIONS:
+        raise ValueError("angle_convention: expected 'degrees_ccw', 'radians_cw', 'radians_ccw' or 'degrees_cw', "
+                         f"got '{angle_convention}'")
+    if iou not in _ROTATED_IOU:
+        raise ValueError(f"iou: expected 'exact' or 'detectron2', got '{iou}'")
+    if iou == "detectron2" and angle_convention != "degrees_ccw":
+        raise ValueError("iou: 'detectron2' needs angle_convention 'degrees_ccw' (detectron2's)")
+    if max_output is None:
+        cap = 2**64 - 1
+    else:
+        if isinstance(max_output, bool) or not isinstance(max_output, int):
+            raise TypeError(f"max_output: expected an int or None, got {type(max_output).__name__}")
+        if max_output < 0:
+            raise ValueError(f"max_output: must be >= 0, got {max_output}")
+        cap = max_output
+    lib = _Lib(bx, stream)
+    if validate:  # NaN coordinates and scores (the device check; the CPU path also rejects Inf boxes)
+        _check_valid(lib, [(bx, n, 5, False, "boxes"), (sc, n, 1, False, "scores")])
+    keep = lib.empty((max(n, 1),), "int64")
+    count = lib.empty((1,), "int64")
+    ws = lib.empty((_cuda.nms_rotated_workspace(lib.device, n, ids is not None, f64),), "uint8")
+    _cuda.nms_rotated(f64, bx.ptr, sc.ptr, ids.ptr if ids is not None else 0, n, thr, _ROTATED_RULES[rule],
+                      _ANGLE_CONVENTIONS[angle_convention], _ROTATED_IOU[iou], cap, lib.ptr(keep), lib.ptr(count),
+                      lib.ptr(ws), ws.shape[0], lib.stream)
+    return keep[: lib.read_int(count)]
+
+
+def nms_rotated(boxes: Any, scores: Any, iou_threshold: float, *, rule: str = ">=",
+                angle_convention: str = "degrees_ccw", iou: str = "exact", max_output: Optional[int] = None,
+                stream: Any = None, validate: bool = True) -> Any:
+    """Greedy NMS of rotated boxes on the GPU (``gpu::nms_rotated``): the twin of
+    :func:`locuskit.ops.nms_rotated`, same arguments, same kept int64 indices (score order, ties by
+    lower index). ``boxes`` (N, 5) ``(cx, cy, w, h, angle)`` and ``scores`` (N,) CUDA arrays of the
+    same float dtype. The pairwise IoU is the CPU's host-device code (exact clipping, or
+    detectron2's float arithmetic with ``iou="detectron2"``). Device memory O(N)."""
+    _require_built()
+    return _rotated_kept(boxes, scores, None, iou_threshold, rule, angle_convention, iou, max_output, stream, validate)
+
+
+def batched_nms_rotated(boxes: Any, scores: Any, idxs: Any, iou_threshold: float, *, rule: str = ">=",
+                        angle_convention: str = "degrees_ccw", iou: str = "exact", max_output: Optional[int] = None,
+                        stream: Any = None, validate: bool = True) -> Any:
+    """Class-aware rotated NMS on the GPU (``gpu::batched_nms_rotated``): the twin of
+    :func:`locuskit.ops.batched_nms_rotated`; boxes with different ``idxs`` (int64, (N,)) never
+    suppress each other, exactly (no coordinate offset). Options as :func:`nms_rotated`."""
+    _require_built()
+    return _rotated_kept(boxes, scores, idxs, iou_threshold, rule, angle_convention, iou, max_output, stream, validate)
+
+
 def _roi_inputs(input: Any, rois: Any, name_in: str = "input") -> tuple[_Array, _Array, bool]:
     """(N, C, H, W) features and (K, 5) rois on one CUDA device, same float dtype; the rois are
     validated on a host copy (K x 5 values: one small read-back) as the CPU operators do."""

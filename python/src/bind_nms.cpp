@@ -154,7 +154,7 @@ py::tuple soft_nms_py(const py::array& boxes, const py::array& scores, const std
   p.iou_threshold = iou_threshold;
   p.sigma = sigma;
   p.score_threshold = score_threshold;
-  if (rule == "opencv") p.overlap = SoftNmsOverlap::opencv;  // OpenCV's double-then-float overlap
+  if (rule == "opencv") p.overlap_formula = SoftNmsOverlap::opencv;  // OpenCV's double-then-float overlap
   else p.rule = parse_rule(rule);
   p.max_output = to_max(max_output, "max_output");
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {
@@ -165,7 +165,7 @@ py::tuple soft_nms_py(const py::array& boxes, const py::array& scores, const std
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = soft_nms(b, s, n, keep.data(), out.data(), p, thread_workspace<T>(n));
+      k = soft_nms(NmsInputs<T>{b, s, n}, p, NmsOutputs<T>{keep.data(), out.data()}, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k));
   });
@@ -175,10 +175,11 @@ py::array diou_nms_py(const py::array& boxes, const py::array& scores, double io
                       const std::string& rule) {
   check_unit(iou_threshold, "iou_threshold");
   if (!(beta > 0) || !std::isfinite(beta)) throw std::invalid_argument("beta: must be > 0, got " + std::to_string(beta));
-  const IouRule r = parse_rule(rule);
+  const DiouNmsParams p{iou_threshold, beta, parse_rule(rule)};
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
+    using T = decltype(tag);
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return diou_nms(b, s, n, iou_threshold, beta, keep, r, thread_workspace<decltype(tag)>(n));
+      return diou_nms(NmsInputs<T>{b, s, n}, p, NmsOutputs<T>{keep}, thread_workspace<T>(n));
     });
   });
 }
@@ -187,11 +188,12 @@ template <bool Cluster>
 py::array fast_cluster_py(const py::array& boxes, const py::array& scores, double iou_threshold,
                           py::object top_k, const std::string& rule) {
   check_unit(iou_threshold, "iou_threshold");
-  const IouRule r = parse_rule(rule);
-  const std::size_t tk = to_max(top_k, "top_k");
-  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+  const FastNmsParams p{iou_threshold, to_max(top_k, "top_k"), parse_rule(rule)};
+  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
+    using T = decltype(tag);
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return Cluster ? cluster_nms(b, s, n, iou_threshold, keep, tk, r) : fast_nms(b, s, n, iou_threshold, keep, tk, r);
+      const NmsInputs<T> in{b, s, n};
+      return Cluster ? cluster_nms(in, p, NmsOutputs<T>{keep}) : fast_nms(in, p, NmsOutputs<T>{keep});
     });
   });
 }
@@ -220,7 +222,7 @@ py::tuple matrix_nms_py(const py::array& boxes, const py::array& scores, py::obj
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = matrix_nms(b, s, l, n, keep.data(), out.data(), p, thread_workspace<T>(n));
+      k = matrix_nms(NmsInputs<T>{b, s, n, l}, p, NmsOutputs<T>{keep.data(), out.data()}, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k));
   });
@@ -229,7 +231,9 @@ py::tuple matrix_nms_py(const py::array& boxes, const py::array& scores, py::obj
 py::tuple weighted_nms_py(const py::array& boxes, const py::array& scores, double iou_threshold,
                           const std::string& rule) {
   check_unit(iou_threshold, "iou_threshold");
-  const IouRule r = parse_rule(rule);
+  WeightedNmsParams p;
+  p.iou_threshold = iou_threshold;
+  p.rule = parse_rule(rule);
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::tuple {
     using T = decltype(tag);
     std::vector<std::int64_t> keep(n);
@@ -238,7 +242,7 @@ py::tuple weighted_nms_py(const py::array& boxes, const py::array& scores, doubl
     {
       py::gil_scoped_release release;
       validate(b, s, n);
-      k = weighted_nms(b, s, n, iou_threshold, keep.data(), out.data(), r, thread_workspace<T>(n));
+      k = weighted_nms(NmsInputs<T>{b, s, n}, p, NmsOutputs<T>{keep.data(), nullptr, out.data()}, thread_workspace<T>(n));
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k, 4));
   });
@@ -274,7 +278,8 @@ py::tuple wbf_py(const py::array& boxes, const py::array& scores, const py::arra
     {
       py::gil_scoped_release release;
       thread_local WbfWorkspace<T> ws;  // reused by this thread's calls, like thread_workspace
-      k = weighted_boxes_fusion(b, s, l, md, n, w, num_models, ob.data(), os.data(), ol.data(), p,
+      k = weighted_boxes_fusion(WbfInputs<T>{b, s, l, md, n, w, num_models}, p,
+                                WbfOutputs<T>{ob.data(), os.data(), ol.data()},
                                 n <= max_cached_workspace_boxes ? &ws : nullptr);
     }
     return py::make_tuple(values_array(ob, k, 4), values_array(os, k), indices_array(ol, k));
@@ -294,6 +299,7 @@ py::tuple multiclass_nms_py(const py::array& boxes, const py::array& scores, dou
   p.max_candidates = max_candidates;
   p.class_agnostic = class_agnostic;
   p.rule = parse_rule(rule);
+  p.parallel = Parallel{num_threads()};
   return with_float_dtype(boxes, "boxes", [&](auto tag) -> py::tuple {
     using T = decltype(tag);
     require_dtype<T>(boxes, "boxes");
@@ -326,8 +332,9 @@ py::tuple multiclass_nms_py(const py::array& boxes, const py::array& scores, dou
       py::gil_scoped_release release;
       check_boxes_xyxy(b, static_cast<std::size_t>(B * N * (per_class ? C : 1)), "boxes");
       check_finite(s, static_cast<std::size_t>(B * N * C), "scores", true);
-      multiclass_nms(b, per_class, s, static_cast<std::size_t>(B), static_cast<std::size_t>(N),
-                     static_cast<std::size_t>(C), p, pb, ps, pc, pi, pn, Parallel{num_threads()}, &ws);
+      const MulticlassNmsInputs<T> in{b, s, static_cast<std::size_t>(B), static_cast<std::size_t>(N),
+                                      static_cast<std::size_t>(C), per_class};
+      multiclass_nms(in, p, MulticlassNmsOutputs<T>{pb, ps, pc, pi, pn}, &ws);
     }
     return py::make_tuple(ob, os, oc, oi, cnt);
   });
@@ -401,8 +408,9 @@ py::array nms_rotated_py(const py::array& boxes, const py::array& scores, py::ob
     {
       py::gil_scoped_release release;
       validate_rotated(b, s, n);
-      k = c ? batched_nms_rotated(b, s, c, n, p, keep.data(), thread_workspace<T>(n))
-            : nms_rotated(b, s, n, p, keep.data(), thread_workspace<T>(n));
+      const NmsInputs<T> in{b, s, n, c};
+      k = c ? batched_nms_rotated(in, p, NmsOutputs<T>{keep.data()}, thread_workspace<T>(n))
+            : nms_rotated(in, p, NmsOutputs<T>{keep.data()}, thread_workspace<T>(n));
     }
     return indices_array(keep, k);
   });
@@ -411,7 +419,7 @@ py::array nms_rotated_py(const py::array& boxes, const py::array& scores, py::ob
 py::tuple soft_nms_rotated_py(const py::array& boxes, const py::array& scores, const std::string& method,
                               double iou_threshold, double sigma, double score_threshold, const std::string& rule,
                               const std::string& angle_convention, const std::string& iou, py::object max_output) {
-  SoftNmsParams p;
+  BasicSoftNmsParams<RotatedIoU> p;
   if (method == "linear") p.method = SoftNmsMethod::linear;
   else if (method == "gaussian") p.method = SoftNmsMethod::gaussian;
   else throw std::invalid_argument("method: expected 'linear' or 'gaussian', got '" + method + "'");
@@ -423,7 +431,7 @@ py::tuple soft_nms_rotated_py(const py::array& boxes, const py::array& scores, c
   p.score_threshold = score_threshold;
   p.rule = parse_rule(rule);
   p.max_output = to_max(max_output, "max_output");
-  const RotatedIoU ov = parse_rotated_iou(angle_convention, iou);
+  p.overlap = parse_rotated_iou(angle_convention, iou);
   return with_rotated_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s,
                                                       std::size_t n) -> py::tuple {
     using T = decltype(tag);
@@ -433,7 +441,7 @@ py::tuple soft_nms_rotated_py(const py::array& boxes, const py::array& scores, c
     {
       py::gil_scoped_release release;
       validate_rotated(b, s, n);
-      k = soft_nms_rotated(b, s, n, p, ov, keep.data(), out.data());
+      k = soft_nms(NmsInputs<T>{b, s, n}, p, NmsOutputs<T>{keep.data(), out.data()});
     }
     return py::make_tuple(indices_array(keep, k), values_array(out, k));
   });

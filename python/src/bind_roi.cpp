@@ -247,8 +247,9 @@ py::tuple iou_guided_nms_py(const py::array& boxes, const py::array& cls_scores,
     std::size_t k = 0;
     {
       py::gil_scoped_release release;
-      k = lab ? batched_iou_guided_nms(b, c, l, lab, n, p, keep.data(), scores.data())
-              : iou_guided_nms(b, c, l, n, p, keep.data(), scores.data());
+      const NmsInputs<T> in{b, c, n, lab, l};
+      k = lab ? batched_iou_guided_nms(in, p, NmsOutputs<T>{keep.data(), scores.data()})
+              : iou_guided_nms(in, p, NmsOutputs<T>{keep.data(), scores.data()});
     }
     return kept(keep, scores, k);
   });

@@ -152,48 +152,64 @@ LOCUSKIT_HOST_DEVICE LOCUSKIT_FORCEINLINE bool may_overlap(const Extent<T>& e, c
   return !e.empty && b[0] < e.x2 && e.x1 < b[2] && b[1] < e.y2 && e.y1 < b[3];
 }
 
-/// The device loop's view of an overlap policy O (nms/overlap.hpp): the prepared box type, the
-/// extent of a chunk's kept boxes and the exact culling test against it. The pairwise test itself
-/// is always `o.overlap(a, b) > threshold`, the policy's own scalar code (host and device).
+/// The rectangle a prepared box of policy O culls with (what ChunkCull needs of a policy):
+/// `Scalar<T>` its coordinate type, `rect(b, r, &area)` the rectangle x1 y1 x2 y2 and its area
+/// (NaN: the box can suppress nothing), and whether a candidate must meet the kept boxes' extent
+/// with a positive overlap (`strict`) or may merely touch it.
 template <class O>
-struct ChunkCull;
+struct CullRect;
 
-/// Axis-aligned boxes: the extent of the kept boxes (Extent, may_overlap above).
+/// Axis-aligned boxes: the box itself; IoU > 0 needs a positive intersection (may_overlap above).
 template <>
-struct ChunkCull<AxisAlignedIoU> {
+struct CullRect<AxisAlignedIoU> {
   template <class T>
-  using Ext = Extent<T>;
+  using Scalar = T;
+  static constexpr bool strict = true;
   template <class T>
-  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE void add(Ext<T>& e, const AxisAlignedIoU::Box<T>& b) noexcept {
-    const T row[4] = {b.x1, b.y1, b.x2, b.y2};
-    extend(e, row, b.area);
-  }
-  template <class T>
-  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE bool may(const Ext<T>& e, const AxisAlignedIoU::Box<T>& b) noexcept {
-    const T row[4] = {b.x1, b.y1, b.x2, b.y2};
-    return may_overlap(e, row);
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE void rect(const AxisAlignedIoU::Box<T>& b, T* r, T* area) noexcept {
+    r[0] = b.x1, r[1] = b.y1, r[2] = b.x2, r[3] = b.y2;
+    *area = b.area;
   }
 };
 
-/// Rotated boxes: the extent of the kept boxes' circumcircles' bounding squares (in double, as
-/// RotatedIoU::prepare computes the circles). A candidate whose square does not meet it has
-/// disjoint circumcircles with every kept box, hence IoU 0 (RotatedIoU::may_overlap's argument).
-/// A kept box with a NaN circle (NaN input) has NaN IoU with everything and is left out.
+/// Rotated boxes: the bounding square of the circumcircle (in double, as RotatedIoU::prepare
+/// computes the circles). A candidate whose square does not meet the extent has disjoint
+/// circumcircles with every kept box, hence IoU 0 (RotatedIoU::may_overlap's argument); touching
+/// circles are RotatedIoU::may_overlap's "may", so the test is not strict. A NaN circle (NaN
+/// input) has a NaN area: such a kept box is left out, such a candidate fails the test (its IoU is
+/// NaN, which never exceeds the threshold).
 template <>
-struct ChunkCull<RotatedIoU> {
+struct CullRect<RotatedIoU> {
   template <class T>
-  using Ext = Extent<double>;
+  using Scalar = double;
+  static constexpr bool strict = false;
   template <class T>
-  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE void add(Ext<T>& e, const RotatedIoU::Box<T>& b) noexcept {
-    const double row[4] = {b.cx - b.radius, b.cy - b.radius, b.cx + b.radius, b.cy + b.radius};
-    extend(e, row, (row[2] - row[0]) * (row[3] - row[1]));
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE void rect(const RotatedIoU::Box<T>& b, double* r,
+                                                             double* area) noexcept {
+    r[0] = b.cx - b.radius, r[1] = b.cy - b.radius, r[2] = b.cx + b.radius, r[3] = b.cy + b.radius;
+    *area = (r[2] - r[0]) * (r[3] - r[1]);
   }
+};
+
+/// The device loop's view of an overlap policy O (nms/overlap.hpp): the extent of a chunk's kept
+/// boxes' cull rectangles (CullRect) and the exact culling test against it. The pairwise test
+/// itself is always `o.overlap(a, b) > threshold`, the policy's own scalar code (host and device).
+template <class O>
+struct ChunkCull {
   template <class T>
-  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE bool may(const Ext<T>& e, const RotatedIoU::Box<T>& b) noexcept {
-    // Non-strict (touching circles are RotatedIoU::may_overlap's "may"); NaN -> false, and a NaN
-    // candidate's IoU is NaN, which never exceeds the threshold.
-    return !e.empty && b.cx - b.radius <= e.x2 && e.x1 <= b.cx + b.radius && b.cy - b.radius <= e.y2 &&
-           e.y1 <= b.cy + b.radius;
+  using Ext = Extent<typename CullRect<O>::template Scalar<T>>;
+  template <class S, class Box>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE void add(Extent<S>& e, const Box& b) noexcept {
+    S r[4], area;
+    CullRect<O>::rect(b, r, &area);
+    extend(e, r, area);
+  }
+  template <class S, class Box>
+  LOCUSKIT_HOST_DEVICE static LOCUSKIT_FORCEINLINE bool may(const Extent<S>& e, const Box& b) noexcept {
+    S r[4], area;
+    CullRect<O>::rect(b, r, &area);
+    if constexpr (CullRect<O>::strict) return may_overlap(e, r);
+    else return !e.empty && r[0] <= e.x2 && e.x1 <= r[2] && r[1] <= e.y2 && e.y1 <= r[3];
   }
 };
 

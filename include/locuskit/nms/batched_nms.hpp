@@ -60,24 +60,28 @@ inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t*
 }
 }  // namespace detail
 
-/// Per-class greedy NMS: writes the kept indices to `keep` in decreasing score order (ties: lower
-/// index first) and returns their count.
+/// Per-class greedy NMS: writes the kept indices to `out.keep` in decreasing score order (ties:
+/// lower index first) and returns their count.
 ///
-/// - `boxes` (n, O::box_columns) ((n, 4) xyxy by default), `scores` (n,), `classes` (n,) int64 category ids (any values, negative
-///   included); `keep` must hold min(n, opts.max_output) indices.
+/// - `in.boxes` (n, O::box_columns) ((n, 4) xyxy by default), `in.scores` (n,), `in.classes` (n,)
+///   int64 category ids (any values, negative included); `out.keep` must hold
+///   min(n, params.max_output) indices.
 /// - Result: the union over classes of `nms(boxes[c], scores[c])` (see nms), merged by score. This
 ///   is what torchvision's per-class loop returns (with stable ties), for any coordinates: boxes of
 ///   different classes never interact, unlike the coordinate-offset trick.
 /// - Complexity: one O(n) radix sort by score, a stable counting sort by class, the greedy kernel
 ///   per class, an O(n) merge. Memory O(n) (in `ws`, allocated if null). Thread-safe with distinct
 ///   workspaces. Throws std::invalid_argument for a NaN threshold.
-template <class T, class O = AxisAlignedIoU>
-std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
-                        double iou_threshold, std::int64_t* keep, const BasicNmsOptions<O>& opts = {},
+template <class T, class O>
+std::size_t batched_nms(const NmsInputs<T>& in, const BasicNmsParams<O>& opts, const NmsOutputs<T>& out,
                         NmsWorkspace<T>* ws = nullptr) {
   using P = detail::nms_pos_t<T>;
+  const T* boxes = in.boxes;
+  const std::int64_t* classes = in.classes;
+  const std::size_t n = in.n;
+  std::int64_t* keep = out.keep;
   return detail::with_score_order(
-      "batched_nms", scores, n, iou_threshold, opts.rule, opts.max_output, ws,
+      "batched_nms", in.scores, n, opts.iou_threshold, opts.rule, opts.max_output, ws,
       [&](const T thr, detail::NmsScratch<T>& w, const std::int64_t* order) -> std::size_t {
         // Class of each rank (reuses order_tmp_, free after the sort).
         std::int64_t* cls = w.order_tmp_.data();
@@ -110,6 +114,16 @@ std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* cla
           if (flag[p]) keep[k++] = order[p];
         return k;
       });
+}
+
+/// Convenience forwarder to the signature above (positional arguments; `iou_threshold` overrides
+/// opts.iou_threshold).
+template <class T, class O = AxisAlignedIoU>
+std::size_t batched_nms(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
+                        double iou_threshold, std::int64_t* keep, BasicNmsParams<O> opts = {},
+                        NmsWorkspace<T>* ws = nullptr) {
+  opts.iou_threshold = iou_threshold;
+  return batched_nms(NmsInputs<T>{boxes, scores, n, classes}, opts, NmsOutputs<T>{keep}, ws);
 }
 
 }  // namespace locuskit

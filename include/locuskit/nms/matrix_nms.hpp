@@ -11,6 +11,7 @@
 
 #include "../box/geometry.hpp"
 #include "../error.hpp"
+#include "io.hpp"
 #include "overlap.hpp"
 #include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
@@ -23,32 +24,44 @@ enum class MatrixNmsKernel : int {
   linear = 1,    ///< f(x) = 1 - x
 };
 
-/// Parameters of matrix_nms (defaults: mmdet `mask_matrix_nms`).
-struct MatrixNmsParams {
+/// Parameters of matrix_nms (defaults: mmdet `mask_matrix_nms`), with the overlap policy `O`
+/// (nms/overlap.hpp): AxisAlignedIoU ((n, 4) xyxy, the default), RotatedIoU ((n, 5)), Box3dIoU.
+template <class O = AxisAlignedIoU>
+struct BasicMatrixNmsParams {
   MatrixNmsKernel kernel = MatrixNmsKernel::gaussian;
   double sigma = 2.0;
   double filter_threshold = -1.0;  ///< keep decayed scores >= this (mmdet; -1 keeps all)
   std::size_t pre_top_k = std::numeric_limits<std::size_t>::max();   ///< mmdet nms_pre
   std::size_t max_output = std::numeric_limits<std::size_t>::max();  ///< mmdet max_num
+  /// The overlap (RotatedIoU carries its angle convention and mode).
+  O overlap = {};
 };
+/// Parameters of the axis-aligned matrix_nms.
+using MatrixNmsParams = BasicMatrixNmsParams<AxisAlignedIoU>;
 
-/// Matrix NMS on boxes (n, O::box_columns) with the overlap of policy `overlap` (nms/overlap.hpp;
-/// (n, 4) xyxy and AxisAlignedIoU by default). Over the top `pre_top_k` boxes by score (ties: lower index), with
-/// `X_ij = IoU(i, j)` for i < j of the same label (0 otherwise; `labels` may be null = one class),
+/// Matrix NMS on `in.boxes` (n, O::box_columns) and `in.scores` (n,) with the overlap of policy
+/// `params.overlap` (nms/overlap.hpp; (n, 4) xyxy and AxisAlignedIoU by default). Over the top
+/// `pre_top_k` boxes by score (ties: lower index), with `X_ij = IoU(i, j)` for i < j of the same
+/// label (0 otherwise; the labels are `in.classes`, which may be null = one class),
 /// `comp_i = max_k X_ki` and `decay_j = min_i f(X_ij) / f(comp_i)` (all i, as mmdet), the decayed
 /// score is `score_j * decay_j`. Keeps decayed scores >= filter_threshold, sorted by decayed score
 /// descending (ties: earlier in the score order first), at most `max_output`.
 ///
-/// Writes kept indices to `keep` and their decayed scores to `out_scores` (room for min(n,
-/// pre_top_k)); returns the count. The linear kernel divides by `1 - comp_i` exactly as mmdet
+/// Writes kept indices to `out.keep` and their decayed scores to `out.kept_scores` (room for
+/// min(n, pre_top_k)); returns the count. The linear kernel divides by `1 - comp_i` exactly as mmdet
 /// (inf/NaN when a box is fully covered). IoU in T, 0 for zero-area pairs. O(m^2) time, O(m) memory
 /// (m = min(n, pre_top_k)) in `ws` (a temporary when null; a warm workspace makes the call
 /// allocation-free). Thread-safe with distinct workspaces.
-template <class T, class O = AxisAlignedIoU>
-std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labels, std::size_t n,
-                       std::int64_t* keep, T* out_scores, const MatrixNmsParams& params = {},
-                       NmsWorkspace<T>* ws = nullptr, const O& overlap = {}) {
+template <class T, class O>
+std::size_t matrix_nms(const NmsInputs<T>& in, const BasicMatrixNmsParams<O>& params, const NmsOutputs<T>& out,
+                       NmsWorkspace<T>* ws = nullptr) {
   constexpr std::size_t cols = O::box_columns;
+  const T *boxes = in.boxes, *scores = in.scores;
+  const std::int64_t* labels = in.classes;
+  const std::size_t n = in.n;
+  const O& overlap = params.overlap;
+  std::int64_t* keep = out.keep;
+  T* out_scores = out.kept_scores;
   LOCUSKIT_CHECK(!std::isnan(params.sigma) && !std::isnan(params.filter_threshold), std::invalid_argument,
                  "matrix_nms: sigma / filter_threshold is NaN");
   if (n == 0) return 0;
@@ -103,6 +116,17 @@ std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labe
     out_scores[r] = dscore[kept[r]];
   }
   return k;
+}
+
+/// Convenience forwarder to the signature above (positional arguments; the policy `overlap`
+/// replaces params.overlap).
+template <class T, class O = AxisAlignedIoU>
+std::size_t matrix_nms(const T* boxes, const T* scores, const std::int64_t* labels, std::size_t n,
+                       std::int64_t* keep, T* out_scores, const MatrixNmsParams& params = {},
+                       NmsWorkspace<T>* ws = nullptr, const O& overlap = {}) {
+  const BasicMatrixNmsParams<O> p{params.kernel,    params.sigma,      params.filter_threshold,
+                                  params.pre_top_k, params.max_output, overlap};
+  return matrix_nms(NmsInputs<T>{boxes, scores, n, labels}, p, NmsOutputs<T>{keep, out_scores}, ws);
 }
 
 }  // namespace locuskit

@@ -9,6 +9,7 @@
 
 #include "../detail/nms/score_ordered.hpp"
 #include "../error.hpp"
+#include "io.hpp"
 #include "iou_rule.hpp"
 #include "overlap.hpp"
 #include "../detail/nms/engine.hpp"
@@ -16,11 +17,12 @@
 
 namespace locuskit {
 
-/// Options shared by nms and batched_nms, with the overlap policy `O` (nms/overlap.hpp) that
-/// decides what "IoU" means: AxisAlignedIoU (the default, (n, 4) xyxy boxes), RotatedIoU ((n, 5)),
-/// Box3dIoU ((n, 7)) or any type with the same members.
+/// Parameters of nms and batched_nms, with the overlap policy `O` (nms/overlap.hpp) that decides
+/// what "IoU" means: AxisAlignedIoU (the default, (n, 4) xyxy boxes), RotatedIoU ((n, 5)),
+/// Box3dIoU ((n, 7)) or any type with the same members. (iou_threshold comes last so that the
+/// older `NmsOptions{rule, max_output}` spelling still reads the same.)
 template <class O = AxisAlignedIoU>
-struct BasicNmsOptions {
+struct BasicNmsParams {
   /// Threshold comparison (default: torchvision CPU, `iou > thr` with float32 rounding down).
   IouRule rule = IouRule::torchvision;
   /// Stop after this many kept boxes (top-k of the result; the kept prefix is unchanged).
@@ -31,15 +33,22 @@ struct BasicNmsOptions {
   bool use_grid = true;
   /// The overlap (a policy object: RotatedIoU carries its angle convention and mode).
   O overlap = {};
+  /// Suppress a box whose overlap with a kept box exceeds this (per `rule`); any finite value.
+  double iou_threshold = 0.5;
 };
-/// Options of the axis-aligned nms / batched_nms.
-using NmsOptions = BasicNmsOptions<AxisAlignedIoU>;
+/// Parameters of the axis-aligned nms / batched_nms.
+using NmsParams = BasicNmsParams<AxisAlignedIoU>;
+/// The names these parameters had when the threshold was a separate argument (the positional
+/// forwarders take them; their `iou_threshold` argument overrides the member).
+template <class O = AxisAlignedIoU>
+using BasicNmsOptions = BasicNmsParams<O>;
+using NmsOptions = NmsParams;
 
-/// Greedy NMS: writes the indices of the kept boxes to `keep` in decreasing score order and
+/// Greedy NMS: writes the indices of the kept boxes to `out.keep` in decreasing score order and
 /// returns their count.
 ///
-/// - `boxes` (n, O::box_columns): (n, 4) xyxy for the default AxisAlignedIoU; `scores` (n,);
-///   `keep` must hold min(n, opts.max_output) indices.
+/// - `in.boxes` (in.n, O::box_columns): (n, 4) xyxy for the default AxisAlignedIoU; `in.scores`
+///   (n,); `out.keep` must hold min(n, params.max_output) indices.
 /// - With AxisAlignedIoU, matches `torchvision.ops.nms` (CPU) exactly: scores sorted stably descending (ties: lower
 ///   index first; a NaN score sorts first, -0.0 ties +0.0), each unsuppressed box is kept and
 ///   suppresses every later box with `IoU > iou_threshold` (IoU in T, torchvision's formula and
@@ -54,12 +63,15 @@ using NmsOptions = BasicNmsOptions<AxisAlignedIoU>;
 ///   boxes are allocated per call.
 /// - Throws std::invalid_argument for a NaN threshold. Inputs are not otherwise validated (see
 ///   check_boxes_xyxy). Thread-safe with distinct workspaces.
-template <class T, class O = AxisAlignedIoU>
-std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold,
-                std::int64_t* keep, const BasicNmsOptions<O>& opts = {}, NmsWorkspace<T>* ws = nullptr) {
+template <class T, class O>
+std::size_t nms(const NmsInputs<T>& in, const BasicNmsParams<O>& opts, const NmsOutputs<T>& out,
+                NmsWorkspace<T>* ws = nullptr) {
   using P = detail::nms_pos_t<T>;
+  const T* boxes = in.boxes;
+  const std::size_t n = in.n;
+  std::int64_t* keep = out.keep;
   return detail::with_score_order(
-      "nms", scores, n, iou_threshold, opts.rule, opts.max_output, ws,
+      "nms", in.scores, n, opts.iou_threshold, opts.rule, opts.max_output, ws,
       [&](const T thr, detail::NmsScratch<T>& w, const std::int64_t* order) -> std::size_t {
         if constexpr (!std::is_same_v<O, AxisAlignedIoU>) {
           // Any other policy: the scalar greedy engine on prepared boxes.
@@ -96,6 +108,15 @@ std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_thres
         return k;
         }
       });
+}
+
+/// Convenience forwarder to the signature above (positional arguments; `iou_threshold` overrides
+/// opts.iou_threshold).
+template <class T, class O = AxisAlignedIoU>
+std::size_t nms(const T* boxes, const T* scores, std::size_t n, double iou_threshold, std::int64_t* keep,
+                BasicNmsParams<O> opts = {}, NmsWorkspace<T>* ws = nullptr) {
+  opts.iou_threshold = iou_threshold;
+  return nms(NmsInputs<T>{boxes, scores, n}, opts, NmsOutputs<T>{keep}, ws);
 }
 
 namespace reference {

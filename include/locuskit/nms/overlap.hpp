@@ -131,10 +131,8 @@ struct RotatedIoU {
     Box<T> b{{row[0], row[1], row[2], row[3], row[4]}, double(row[0]), double(row[1]), 0.0};
     const double w = row[2] < T(0) ? -double(row[2]) : double(row[2]);
     const double h = row[3] < T(0) ? -double(row[3]) : double(row[3]);
-    // Half the diagonal <= (w + h) / 2. detectron2's tolerances (1e-5 in squared pixels on the
-    // corner test) let a box of side s reach up to ~1e-5 / s beyond its edges: widen by that.
-    const double slack = mode == RotatedIouMode::detectron2 ? 2e-5 / (w < h ? w : h) : 0.0;
-    b.radius = 0.5 * (w + h) * (mode == RotatedIouMode::detectron2 ? 1.0 + 1e-4 : 1.0 + 1e-9) + slack;
+    // Half the diagonal <= (w + h) / 2; detectron2's tolerances widen it (rotated::detectron2_reach_radius).
+    b.radius = mode == RotatedIouMode::detectron2 ? rotated::detectron2_reach_radius(w, h) : 0.5 * (w + h) * (1.0 + 1e-9);
     return b;
   }
 

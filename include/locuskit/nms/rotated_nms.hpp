@@ -10,6 +10,7 @@
 #include "../detail/nms/engine.hpp"
 #include "../error.hpp"
 #include "batched_nms.hpp"
+#include "io.hpp"
 #include "iou_rule.hpp"
 #include "overlap.hpp"
 #include "soft_nms.hpp"
@@ -31,20 +32,21 @@ struct RotatedNmsParams {
 };
 
 namespace detail {
-inline BasicNmsOptions<RotatedIoU> rotated_nms_options(const RotatedNmsParams& params) {
-  BasicNmsOptions<RotatedIoU> opts;
-  opts.rule = params.rule;
-  opts.max_output = params.max_output;
-  opts.overlap = params.overlap;
-  return opts;
+inline BasicNmsParams<RotatedIoU> rotated_nms_params(const RotatedNmsParams& params) {
+  BasicNmsParams<RotatedIoU> p;
+  p.rule = params.rule;
+  p.max_output = params.max_output;
+  p.overlap = params.overlap;
+  p.iou_threshold = params.iou_threshold;
+  return p;
 }
 }  // namespace detail
 
-/// Greedy NMS of rotated boxes: writes the kept indices to `keep` in decreasing score order and
-/// returns their count.
+/// Greedy NMS of rotated boxes: writes the kept indices to `out.keep` in decreasing score order
+/// and returns their count (nms() with BasicNmsParams<RotatedIoU>, detectron2's defaults).
 ///
-/// - `boxes` (n, 5) `(cx, cy, w, h, angle)` in `params.overlap.convention`, `scores` (n,); `keep`
-///   must hold min(n, params.max_output) indices.
+/// - `in.boxes` (n, 5) `(cx, cy, w, h, angle)` in `params.overlap.convention`, `in.scores` (n,);
+///   `out.keep` must hold min(n, params.max_output) indices.
 /// - detectron2 `nms_rotated` (CPU): scores sorted descending, each unsuppressed box suppresses
 ///   every later box with `IoU >= iou_threshold` (IoU in T, the threshold compared as a double; see
 ///   IouRule). Ties keep the lower index first (stable; torch's CPU sort is not). With
@@ -57,31 +59,40 @@ inline BasicNmsOptions<RotatedIoU> rotated_nms_options(const RotatedNmsParams& p
 ///   allocated per call). Thread-safe with distinct workspaces. Throws std::invalid_argument for a
 ///   NaN threshold. Inputs are not validated.
 template <class T>
+std::size_t nms_rotated(const NmsInputs<T>& in, const RotatedNmsParams& params, const NmsOutputs<T>& out,
+                        NmsWorkspace<T>* ws = nullptr) {
+  return nms(in, detail::rotated_nms_params(params), out, ws);
+}
+/// Convenience forwarder to the signature above (positional arguments).
+template <class T>
 std::size_t nms_rotated(const T* boxes, const T* scores, std::size_t n, const RotatedNmsParams& params,
                         std::int64_t* keep, NmsWorkspace<T>* ws = nullptr) {
-  return nms(boxes, scores, n, params.iou_threshold, keep, detail::rotated_nms_options(params), ws);
+  return nms_rotated(NmsInputs<T>{boxes, scores, n}, params, NmsOutputs<T>{keep}, ws);
 }
 
-/// Class-aware rotated NMS (detectron2 `batched_nms_rotated`): each class of `classes` (n,) int64
+/// Class-aware rotated NMS (detectron2 `batched_nms_rotated`): each class of `in.classes` (n,) int64
 /// suppressed independently, exactly (detectron2 shifts the boxes by a float32 class offset; we
 /// never mix classes and never move coordinates). Kept indices in decreasing score order (ties:
 /// lower index), at most params.max_output. Same contract otherwise as nms_rotated.
 template <class T>
+std::size_t batched_nms_rotated(const NmsInputs<T>& in, const RotatedNmsParams& params, const NmsOutputs<T>& out,
+                                NmsWorkspace<T>* ws = nullptr) {
+  return batched_nms(in, detail::rotated_nms_params(params), out, ws);
+}
+/// Convenience forwarder to the signature above (positional arguments).
+template <class T>
 std::size_t batched_nms_rotated(const T* boxes, const T* scores, const std::int64_t* classes, std::size_t n,
                                 const RotatedNmsParams& params, std::int64_t* keep, NmsWorkspace<T>* ws = nullptr) {
-  return batched_nms(boxes, scores, classes, n, params.iou_threshold, keep, detail::rotated_nms_options(params), ws);
+  return batched_nms_rotated(NmsInputs<T>{boxes, scores, n, classes}, params, NmsOutputs<T>{keep}, ws);
 }
 
-/// Soft-NMS of rotated boxes (n, 5): soft_nms's selection, decay and stopping rules (OpenCV's
-/// `softNMSBoxes` semantics; `params.rule` for the linear test) with the rotated IoU of
-/// `overlap`. Writes kept indices and their scores at selection; returns the count.
-/// O(kept x alive) circumcircle tests, exact IoUs where they meet. Thread-safe. Throws
-/// std::invalid_argument on bad params (params.overlap must be SoftNmsOverlap::native).
+/// Soft-NMS of rotated boxes (n, 5): a convenience forwarder to
+/// `soft_nms(in, BasicSoftNmsParams<RotatedIoU>, out)` (soft_nms's selection, decay and stopping
+/// rules with the rotated IoU of `overlap`). Throws std::invalid_argument on bad params
+/// (params.overlap_formula must be SoftNmsOverlap::native).
 template <class T>
 std::size_t soft_nms_rotated(const T* boxes, const T* scores, std::size_t n, const SoftNmsParams& params,
                              const RotatedIoU& overlap, std::int64_t* keep, T* kept_scores) {
-  LOCUSKIT_CHECK(params.overlap == SoftNmsOverlap::native, std::invalid_argument,
-                 "soft_nms_rotated: only the native overlap applies to rotated boxes");
   return soft_nms<T>(boxes, scores, n, keep, kept_scores, params, nullptr, overlap);
 }
 

@@ -11,7 +11,9 @@
 #include "../box/geometry.hpp"
 #include "../error.hpp"
 #include "../detail/nms/kernels.hpp"
+#include "io.hpp"
 #include "iou_rule.hpp"
+#include "overlap.hpp"
 #include "../detail/nms/engine.hpp"
 #include "workspace.hpp"
 
@@ -35,16 +37,23 @@ enum class SoftNmsOverlap : int {
   opencv = 1,
 };
 
-/// Parameters of soft_nms (defaults: OpenCV `softNMSBoxes`).
-struct SoftNmsParams {
+/// Parameters of soft_nms (defaults: OpenCV `softNMSBoxes`), with the overlap policy `O`
+/// (nms/overlap.hpp): AxisAlignedIoU ((n, 4) xyxy, the default), RotatedIoU ((n, 5)), Box3dIoU.
+template <class O = AxisAlignedIoU>
+struct BasicSoftNmsParams {
   SoftNmsMethod method = SoftNmsMethod::gaussian;
   double iou_threshold = 0.3;    ///< linear only
   double sigma = 0.5;            ///< gaussian only, > 0
   double score_threshold = 0.0;  ///< stop when the best remaining score is < this
   IouRule rule = IouRule::torchvision;  ///< linear comparison: `>` (OpenCV) or `>=` (mmcv)
   std::size_t max_output = std::numeric_limits<std::size_t>::max();  ///< top_k
-  SoftNmsOverlap overlap = SoftNmsOverlap::native;
+  /// AxisAlignedIoU only: the IoU formula (native, or OpenCV's bits).
+  SoftNmsOverlap overlap_formula = SoftNmsOverlap::native;
+  /// The overlap (RotatedIoU carries its angle convention and mode).
+  O overlap = {};
 };
+/// Parameters of the axis-aligned soft_nms.
+using SoftNmsParams = BasicSoftNmsParams<AxisAlignedIoU>;
 
 namespace detail {
 /// OpenCV's `rectOverlap` (1 - jaccardDistance) of xyxy boxes with integer-valued coordinates.
@@ -61,12 +70,19 @@ float opencv_rect_overlap(const T* a, const T* b) noexcept {
 }  // namespace detail
 
 namespace detail {
+/// `params` with the policy `overlap` (the positional soft_nms forms take the policy apart).
+template <class O>
+BasicSoftNmsParams<O> with_overlap(const SoftNmsParams& params, const O& overlap) {
+  return {params.method,     params.iou_threshold, params.sigma,           params.score_threshold,
+          params.rule,       params.max_output,    params.overlap_formula, overlap};
+}
+
 /// Soft-NMS with any overlap policy `O` (scalar; the semantics of soft_nms with the native
 /// overlap): `boxes` (n, O::box_columns). Selection, decay and stopping exactly as soft_nms.
 /// O(kept x alive) overlap tests, pairs failing `ov.may_overlap` (overlap 0: factor 1) skipped.
-template <class O, class T>
+template <class O, class T, class Params>
 std::size_t soft_nms_prepared(const O& ov, const T* boxes, const T* scores, std::size_t n, std::int64_t* keep,
-                              T* kept_scores, const SoftNmsParams& params) {
+                              T* kept_scores, const Params& params) {
   LOCUSKIT_CHECK(params.method == SoftNmsMethod::linear || params.sigma > 0, std::invalid_argument,
                  "soft_nms: sigma must be > 0, got ", params.sigma);
   LOCUSKIT_CHECK(!std::isnan(params.score_threshold), std::invalid_argument, "soft_nms: score_threshold is NaN");
@@ -118,31 +134,37 @@ std::size_t soft_nms_prepared(const O& ov, const T* boxes, const T* scores, std:
 }  // namespace detail
 
 /// Soft-NMS: repeatedly selects the remaining box with the highest (decayed) score (ties: lower
-/// index), emits its index to `keep` and that score to `kept_scores`, and decays the scores of the
-/// remaining boxes by their IoU with it. Stops when the best score is < score_threshold, after
-/// `max_output` boxes, or when none remain. Returns the count (outputs must hold min(n, max_output)).
+/// index), emits its index to `out.keep` and that score to `out.kept_scores`, and decays the scores
+/// of the remaining boxes by their IoU with it. Stops when the best score is < score_threshold,
+/// after `max_output` boxes, or when none remain. Returns the count (outputs must hold
+/// min(n, max_output)).
 ///
-/// - `boxes` (n, O::box_columns), `scores` (n,); the overlap of policy `overlap` (nms/overlap.hpp),
-///   by default AxisAlignedIoU on (n, 4) xyxy: IoU in T with torchvision's formula (0 for zero-area
-///   pairs), SIMD. Other policies run the scalar engine (detail::soft_nms_prepared). Matches OpenCV `cv::dnn::softNMSBoxes` (selection, `>` linear test, decay formulas,
-///   updated scores; OpenCV computes the IoU of integer Rects in double, so its scores differ in the
-///   last bits) and mmcv's `soft_nms` with `rule = greater_equal` for linear.
+/// - `in.boxes` (n, O::box_columns), `in.scores` (n,); the overlap of policy `params.overlap`
+///   (nms/overlap.hpp), by default AxisAlignedIoU on (n, 4) xyxy: IoU in T with torchvision's
+///   formula (0 for zero-area pairs), SIMD. Other policies run the scalar engine
+///   (detail::soft_nms_prepared). Matches OpenCV `cv::dnn::softNMSBoxes` (selection, `>` linear
+///   test, decay formulas, updated scores; OpenCV computes the IoU of integer Rects in double, so
+///   its scores differ in the last bits; `overlap_formula = opencv` gives its bits) and mmcv's
+///   `soft_nms` with `rule = greater_equal` for linear.
 /// - O(kept x alive): one SIMD pass per selected box finds the overlapping candidates (the only ones
 ///   whose factor is not exactly 1) and the next maximum; boxes whose score falls below
 ///   score_threshold leave the list. O(n) memory in `ws` (a temporary when null; a warm workspace
 ///   makes the call allocation-free). Thread-safe with distinct workspaces.
 /// - NaN and -inf scores (unchecked C++) are never selected. Throws std::invalid_argument on bad
-///   params.
-template <class T, class O = AxisAlignedIoU>
-std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_t* keep,
-                     T* kept_scores, const SoftNmsParams& params = {}, NmsWorkspace<T>* ws = nullptr,
-                     const O& overlap = {}) {
+///   params (and for overlap_formula = opencv with a policy other than AxisAlignedIoU).
+template <class T, class O>
+std::size_t soft_nms(const NmsInputs<T>& in, const BasicSoftNmsParams<O>& params, const NmsOutputs<T>& out,
+                     NmsWorkspace<T>* ws = nullptr) {
+  const T *boxes = in.boxes, *scores = in.scores;
+  const std::size_t n = in.n;
+  std::int64_t* keep = out.keep;
+  T* kept_scores = out.kept_scores;
   if constexpr (!std::is_same_v<O, AxisAlignedIoU>) {
     // Any other policy: the scalar engine (allocates its prepared boxes).
-    LOCUSKIT_CHECK(params.overlap == SoftNmsOverlap::native, std::invalid_argument,
+    LOCUSKIT_CHECK(params.overlap_formula == SoftNmsOverlap::native, std::invalid_argument,
                    "soft_nms: only the native overlap applies to a non-axis-aligned policy");
     (void)ws;
-    return detail::soft_nms_prepared(overlap, boxes, scores, n, keep, kept_scores, params);
+    return detail::soft_nms_prepared(params.overlap, boxes, scores, n, keep, kept_scores, params);
   } else {
   LOCUSKIT_CHECK(params.method == SoftNmsMethod::linear || params.sigma > 0, std::invalid_argument,
                  "soft_nms: sigma must be > 0, got ", params.sigma);
@@ -173,7 +195,7 @@ std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_
     ++m;
   }
   std::size_t k = 0, dead = 0;
-  if (params.overlap == SoftNmsOverlap::opencv) {
+  if (params.overlap_formula == SoftNmsOverlap::opencv) {
     // OpenCV's loop: select the first maximum, decay every remaining candidate (scalar).
     const float thr_f = static_cast<float>(params.iou_threshold), sigma_f = static_cast<float>(params.sigma);
     while (m > dead && k < params.max_output && best != neg_inf) {
@@ -231,6 +253,15 @@ std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_
   }
   return k;
   }
+}
+
+/// Convenience forwarder to the signature above (positional arguments; the policy `overlap`
+/// replaces params.overlap).
+template <class T, class O = AxisAlignedIoU>
+std::size_t soft_nms(const T* boxes, const T* scores, std::size_t n, std::int64_t* keep, T* kept_scores,
+                     const SoftNmsParams& params = {}, NmsWorkspace<T>* ws = nullptr, const O& overlap = {}) {
+  return soft_nms(NmsInputs<T>{boxes, scores, n}, detail::with_overlap(params, overlap),
+                  NmsOutputs<T>{keep, kept_scores}, ws);
 }
 
 }  // namespace locuskit

@@ -23,6 +23,26 @@ struct WbfParams {
   bool allows_overflow = false;      ///< avg: rescale by n / W instead of min(M, n) / W
 };
 
+/// The inputs of weighted_boxes_fusion (views, contiguous): the predictions of several models.
+template <class T>
+struct WbfInputs {
+  const T* boxes = nullptr;                ///< (n, 4) xyxy, normalised to [0, 1]
+  const T* scores = nullptr;               ///< (n,)
+  const std::int64_t* labels = nullptr;    ///< (n,) class ids
+  const std::int64_t* models = nullptr;    ///< (n,) model ids in [0, num_models)
+  std::size_t n = 0;
+  const T* weights = nullptr;              ///< (num_models,) model weights
+  std::size_t num_models = 0;
+};
+
+/// The outputs of weighted_boxes_fusion (caller-provided, room for n rows each).
+template <class T>
+struct WbfOutputs {
+  T* boxes = nullptr;                ///< (k, 4) fused boxes
+  T* scores = nullptr;               ///< (k,) confidences
+  std::int64_t* labels = nullptr;    ///< (k,) labels
+};
+
 namespace detail {
 /// `x > y` with NaN after every number: a strict weak order even when NaN scores slip through.
 inline bool wbf_greater_nan_last(double x, double y) noexcept {
@@ -40,9 +60,8 @@ class WbfWorkspace {
 
  private:
   template <class U>
-  friend std::size_t weighted_boxes_fusion(const U*, const U*, const std::int64_t*, const std::int64_t*,
-                                           std::size_t, const U*, std::size_t, U*, U*, std::int64_t*,
-                                           const WbfParams&, WbfWorkspace<U>*);
+  friend std::size_t weighted_boxes_fusion(const WbfInputs<U>&, const WbfParams&, const WbfOutputs<U>&,
+                                           WbfWorkspace<U>*);
   struct Box {
     double sw, w, b[4];
     std::int64_t label, model;
@@ -60,8 +79,9 @@ class WbfWorkspace {
   std::vector<std::size_t> model_stamp_;  // per model: the last cluster (+1) that counted it
 };
 
-/// Fuses the predictions of several models. Box r (xyxy, normalised to [0, 1]) has `scores[r]`,
-/// `labels[r]` and comes from model `models[r]` in [0, num_models), whose weight is `weights[m]`.
+/// Fuses the predictions of several models (`in`, WbfInputs). Box r (xyxy, normalised to [0, 1])
+/// has `scores[r]`, `labels[r]` and comes from model `models[r]` in [0, num_models), whose weight
+/// is `weights[m]`.
 ///
 /// ensemble-boxes semantics: boxes with score < skip_box_threshold are dropped; inverted corners
 /// are swapped, coordinates clipped to [0, 1], zero-area boxes dropped; each box carries `sw =
@@ -73,17 +93,19 @@ class WbfWorkspace {
 /// max(w)`, box_and_model_avg `sum sw / sum w_members * sum w(distinct models) / W`,
 /// absent_model_aware_avg `sum sw / (sum w_members + sum w(absent models))`.
 ///
-/// Writes the fused boxes ((k, 4)), confidences and labels sorted by confidence descending (ties:
-/// label, then cluster creation order); returns k (<= n). O(n * clusters) time, O(n + M) memory,
+/// Writes the fused boxes ((k, 4)), confidences and labels to `out` sorted by confidence
+/// descending (ties: label, then cluster creation order); returns k (<= n). O(n * clusters) time, O(n + M) memory,
 /// held in `ws` (no heap allocation once it is warm; nullptr: a temporary one per call).
 /// Throws std::invalid_argument for a model id out of range. Thread-safe with one workspace per
 /// thread.
 template <class T>
-std::size_t weighted_boxes_fusion(const T* boxes, const T* scores, const std::int64_t* labels,
-                                  const std::int64_t* models, std::size_t n, const T* weights,
-                                  std::size_t num_models, T* out_boxes, T* out_scores,
-                                  std::int64_t* out_labels, const WbfParams& params = {},
+std::size_t weighted_boxes_fusion(const WbfInputs<T>& in, const WbfParams& params, const WbfOutputs<T>& out,
                                   WbfWorkspace<T>* ws = nullptr) {
+  const T *boxes = in.boxes, *scores = in.scores, *weights = in.weights;
+  const std::int64_t *labels = in.labels, *models = in.models;
+  const std::size_t n = in.n, num_models = in.num_models;
+  T *out_boxes = out.boxes, *out_scores = out.scores;
+  std::int64_t* out_labels = out.labels;
   WbfWorkspace<T> local;
   WbfWorkspace<T>& w = ws ? *ws : local;
   using Box = typename WbfWorkspace<T>::Box;
@@ -184,6 +206,17 @@ std::size_t weighted_boxes_fusion(const T* boxes, const T* scores, const std::in
     out_labels[r] = c.label;
   }
   return w.order_.size();
+}
+
+/// Convenience forwarder to the signature above (positional arguments).
+template <class T>
+std::size_t weighted_boxes_fusion(const T* boxes, const T* scores, const std::int64_t* labels,
+                                  const std::int64_t* models, std::size_t n, const T* weights,
+                                  std::size_t num_models, T* out_boxes, T* out_scores,
+                                  std::int64_t* out_labels, const WbfParams& params = {},
+                                  WbfWorkspace<T>* ws = nullptr) {
+  return weighted_boxes_fusion(WbfInputs<T>{boxes, scores, labels, models, n, weights, num_models}, params,
+                               WbfOutputs<T>{out_boxes, out_scores, out_labels}, ws);
 }
 
 }  // namespace locuskit

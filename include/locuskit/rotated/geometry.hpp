@@ -74,6 +74,14 @@ LOCUSKIT_HOST_DEVICE inline void angle_cos_sin(double angle, bool degrees, doubl
   }
 }
 
+/// Circumradius bound of a w x h box (|w|, |h|) for detectron2's arithmetic: half the diagonal
+/// <= (w + h) / 2, widened by detectron2's tolerances (its corner test accepts points ~1e-5 / side
+/// beyond an edge, and its float32 corners are off by ~1e-7 relative). +inf for a zero side, NaN
+/// for NaN. The one formula RotatedIoU (detectron2 mode) and box_iou_rotated share.
+LOCUSKIT_HOST_DEVICE inline double detectron2_reach_radius(double w, double h) noexcept {
+  return 0.5 * (w + h) * (1.0 + 1e-4) + 2e-5 / (w < h ? w : h);
+}
+
 /// The four corners of `box` (5 scalars) in the plane, as x0 y0 x1 y1 x2 y2 x3 y3, for the local
 /// points (+w/2, +h/2), (+w/2, −h/2), (−w/2, −h/2), (−w/2, +h/2) — mmrotate's `obb2poly` order.
 /// Computed in double, rounded once to T.

@@ -44,15 +44,13 @@ inline void check_params(const RotatedIouParams& p) {
 }
 
 /// A box prepared for box_iou_rotated: exact mode as rotated::prepare_box; detectron2 mode only
-/// needs the circle, widened by detectron2's tolerances (its corner test accepts points ~1e-5 /
-/// side beyond an edge, and its float32 corners are off by ~1e-7 relative), as RotatedIoU does.
+/// needs the circle, widened by detectron2's tolerances (rotated::detectron2_reach_radius, as
+/// RotatedIoU does).
 template <class T>
 inline PreparedBox prepare_for(const T* box, const RotatedIouParams& p) noexcept {
   PreparedBox b = locuskit::rotated::prepare_box(box, p.convention);
-  if (p.arithmetic == RotatedArithmetic::detectron2 && b.area > 0.0) {
-    const double shorter = b.w < b.h ? b.w : b.h;
-    b.radius = 0.5 * (b.w + b.h) * (1.0 + 1e-4) + 2e-5 / shorter;
-  }
+  if (p.arithmetic == RotatedArithmetic::detectron2 && b.area > 0.0)
+    b.radius = locuskit::rotated::detectron2_reach_radius(b.w, b.h);
   return b;
 }
 

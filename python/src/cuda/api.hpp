@@ -22,6 +22,14 @@ int multiclass_nms_workspace(int device, std::size_t batch, std::size_t boxes, s
                              long long max_per_class, long long max_total, bool agnostic, bool f64,
                              std::size_t* bytes);
 
+// Rotated NMS (nms/rotated_nms.hpp semantics; gpu::nms_rotated / gpu::batched_nms_rotated).
+// `batched`: class-aware (classes given). rule: IouRule, convention: rotated::AngleConvention,
+// mode: RotatedIouMode, as ints.
+int nms_rotated_workspace(int device, std::size_t n, bool batched, bool f64, std::size_t* bytes);
+int nms_rotated(bool f64, addr boxes, addr scores, addr classes, std::size_t n, double iou_threshold, int rule,
+                int convention, int mode, std::size_t max_output, addr keep, addr count, addr ws, std::size_t ws_bytes,
+                addr stream);
+
 int box_iou(bool f64, addr a, std::size_t n, addr b, std::size_t m, addr out, int degenerate, addr stream);
 int nms(bool f64, addr boxes, addr scores, std::size_t n, double iou_threshold, addr keep, addr count, addr ws,
         std::size_t ws_bytes, addr stream);

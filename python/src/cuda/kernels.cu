@@ -144,6 +144,42 @@ int batched_nms(bool f64, addr boxes, addr scores, addr classes, std::size_t n, 
                                   as_stream(stream));
 }
 
+int nms_rotated_workspace(int device, std::size_t n, bool batched, bool f64, std::size_t* bytes) {
+  DeviceIndexGuard g(device);
+  if (batched)
+    return f64 ? gpu::batched_nms_rotated_workspace_bytes<double>(n, bytes)
+               : gpu::batched_nms_rotated_workspace_bytes<float>(n, bytes);
+  return f64 ? gpu::nms_rotated_workspace_bytes<double>(n, bytes) : gpu::nms_rotated_workspace_bytes<float>(n, bytes);
+}
+
+namespace {
+template <class T>
+int nms_rotated_as(addr boxes, addr scores, addr classes, std::size_t n, double thr, IouRule rule,
+                   const RotatedIoU& overlap, std::size_t max_output, addr keep, addr count, addr ws,
+                   std::size_t ws_bytes, addr stream) {
+  if (classes)
+    return gpu::batched_nms_rotated<T>(ptr<const T>(boxes), ptr<const T>(scores), ptr<const std::int64_t>(classes), n,
+                                       thr, rule, overlap, max_output, ptr<std::int64_t>(keep),
+                                       ptr<std::int64_t>(count), ptr<void>(ws), ws_bytes, as_stream(stream));
+  return gpu::nms_rotated<T>(ptr<const T>(boxes), ptr<const T>(scores), n, thr, rule, overlap, max_output,
+                             ptr<std::int64_t>(keep), ptr<std::int64_t>(count), ptr<void>(ws), ws_bytes,
+                             as_stream(stream));
+}
+}  // namespace
+
+int nms_rotated(bool f64, addr boxes, addr scores, addr classes, std::size_t n, double thr, int rule, int convention,
+                int mode, std::size_t max_output, addr keep, addr count, addr ws, std::size_t ws_bytes, addr stream) {
+  DeviceGuard g(keep);
+  RotatedIoU overlap;
+  overlap.convention = static_cast<rotated::AngleConvention>(convention);
+  overlap.mode = static_cast<RotatedIouMode>(mode);
+  const auto r = static_cast<IouRule>(rule);
+  return f64 ? nms_rotated_as<double>(boxes, scores, classes, n, thr, r, overlap, max_output, keep, count, ws,
+                                      ws_bytes, stream)
+             : nms_rotated_as<float>(boxes, scores, classes, n, thr, r, overlap, max_output, keep, count, ws,
+                                     ws_bytes, stream);
+}
+
 int multiclass_nms(bool f64, addr boxes, addr scores, std::size_t batch, std::size_t boxes_n, std::size_t classes,
                    bool per_class, long long max_per_class, long long max_total, bool agnostic,
                    double score_threshold, double iou_threshold, addr out_boxes, addr out_scores, addr out_classes,

@@ -76,6 +76,22 @@ PYBIND11_MODULE(_cuda, m) {
     }
     check(rc, "batched_nms");
   });
+  m.def("nms_rotated_workspace", [](int device, std::size_t n, bool batched, bool f64) {
+    std::size_t bytes = 0;
+    check(api::nms_rotated_workspace(device, n, batched, f64, &bytes), "nms_rotated");
+    return bytes;
+  });
+  m.def("nms_rotated", [](bool f64, api::addr boxes, api::addr scores, api::addr classes, std::size_t n, double thr,
+                          int rule, int convention, int mode, std::size_t max_output, api::addr keep,
+                          api::addr count, api::addr ws, std::size_t ws_bytes, api::addr stream) {
+    int rc;
+    {
+      py::gil_scoped_release release;
+      rc = api::nms_rotated(f64, boxes, scores, classes, n, thr, rule, convention, mode, max_output, keep, count, ws,
+                            ws_bytes, stream);
+    }
+    check(rc, "nms_rotated");
+  });
   m.def("multiclass_nms", [](bool f64, api::addr boxes, api::addr scores, std::size_t batch, std::size_t n,
                              std::size_t classes, bool per_class, long long max_per_class, long long max_total,
                              bool agnostic, double score_thr, double iou_thr, api::addr ob, api::addr os,

@@ -15,104 +15,17 @@
 #include <vector>
 
 #include "cuda/cuda_oracles.hpp"
+#include "cuda/segment_emulator.hpp"
 #include "test_support.hpp"
 
 using namespace locuskit;
+using locuskit::test::emulate;
+using locuskit::test::Block;
+using locuskit::test::HostBarrier;
+using locuskit::test::HostContext;
+using locuskit::test::kThreads;
 
 namespace {
-
-class HostBarrier {
- public:
-  explicit HostBarrier(int count) : count_(count) {}
-  void arrive_and_wait() {
-    std::unique_lock<std::mutex> lock(m_);
-    const long generation = generation_;
-    if (++waiting_ == count_) {
-      waiting_ = 0;
-      ++generation_;
-      cv_.notify_all();
-    } else {
-      cv_.wait(lock, [&] { return generation_ != generation; });
-    }
-  }
-
- private:
-  std::mutex m_;
-  std::condition_variable cv_;
-  int count_, waiting_ = 0;
-  long generation_ = 0;
-};
-
-constexpr int kThreads = gpu::detail::nms_threads;
-constexpr int kWarps = kThreads / 32;
-
-struct Block {
-  HostBarrier cta{kThreads};
-  std::vector<std::unique_ptr<HostBarrier>> warp;
-  unsigned char vote[kWarps][32] = {};
-  Block() {
-    for (int w = 0; w < kWarps; ++w) warp.push_back(std::make_unique<HostBarrier>(32));
-  }
-};
-
-// What the device context does with intrinsics, done with threads and barriers.
-struct HostContext {
-  int thread;
-  Block* block;
-  HostBarrier* step_barrier;  // the CTA barrier (one CTA per segment) or the grid barrier
-
-  int tid() const { return thread; }
-  int threads() const { return kThreads; }
-  void sync_block() const { block->cta.arrive_and_wait(); }
-  void sync_warp() const { block->warp[thread / 32]->arrive_and_wait(); }
-  unsigned ballot(bool v) const {
-    const int w = thread / 32;
-    block->vote[w][thread % 32] = v ? 1 : 0;
-    block->warp[w]->arrive_and_wait();
-    unsigned bits = 0;
-    for (int l = 0; l < 32; ++l)
-      if (block->vote[w][l]) bits |= 1u << l;
-    block->warp[w]->arrive_and_wait();  // votes read before the next ballot overwrites them
-    return bits;
-  }
-  unsigned char load_flag(const unsigned char* flags, long long i) const {
-    return __atomic_load_n(flags + i, __ATOMIC_RELAXED);
-  }
-  void store_flag(unsigned char* flags, long long i) const { __atomic_store_n(flags + i, 1, __ATOMIC_RELAXED); }
-  template <class T>
-  void load_box(const T* boxes, long long p, T (&b)[4]) const {
-    for (int c = 0; c < 4; ++c) b[c] = boxes[4 * p + c];
-  }
-  void atomic_or(std::uint64_t* word, std::uint64_t bits) const { __atomic_fetch_or(word, bits, __ATOMIC_RELAXED); }
-  void barrier() const { step_barrier->arrive_and_wait(); }
-  unsigned int fetch_add(unsigned int* counter) const { return __atomic_fetch_add(counter, 1u, __ATOMIC_RELAXED); }
-};
-
-// Runs segment_nms on sorted boxes [0, n) with `ctas` CTAs (ctas > 1: grid mode) and the overlap
-// policy `o`. Returns keep flags.
-template <class T, class O = AxisAlignedIoU>
-std::vector<unsigned char> emulate(const std::vector<T>& sorted, std::size_t n, T threshold, long long cap, int ctas,
-                                   long long* kept_count, std::vector<long long>* kept_list, const O& o = O{}) {
-  std::vector<unsigned char> removed(n, 0), keep(n, 0);
-  kept_list->assign(n, -1);
-  std::vector<std::unique_ptr<Block>> blocks;
-  std::vector<std::unique_ptr<gpu::detail::ChunkState<T, O>>> shared;
-  for (int b = 0; b < ctas; ++b) {
-    blocks.push_back(std::make_unique<Block>());
-    shared.push_back(std::make_unique<gpu::detail::ChunkState<T, O>>());
-  }
-  HostBarrier grid(kThreads * ctas);
-  std::vector<std::thread> pool;
-  for (int b = 0; b < ctas; ++b)
-    for (int t = 0; t < kThreads; ++t)
-      pool.emplace_back([&, b, t] {
-        const HostContext ctx{t, blocks[b].get(), ctas > 1 ? &grid : &blocks[b]->cta};
-        gpu::detail::segment_nms<T>(ctx, sorted.data(), removed.data(), keep.data(), kept_list->data(), kept_count,
-                                    0, static_cast<long long>(n), threshold, cap, b, ctas, *shared[b], o);
-      });
-  for (auto& th : pool) th.join();
-  return keep;
-}
 
 template <class T>
 void check_case(std::size_t n, std::uint32_t seed, double thr, long long cap, int ctas) {
@@ -169,19 +82,10 @@ void check_rotated(std::size_t n, std::uint32_t seed, const RotatedNmsParams& pa
   rotated_case<T>(n, seed, boxes, scores);
   std::vector<std::int64_t> want(n);
   want.resize(nms_rotated(boxes.data(), scores.data(), n, params, want.data()));
-  const auto order = test::score_order(scores.data(), n);
-  std::vector<T> sorted(5 * n);
-  for (std::size_t p = 0; p < n; ++p)
-    for (int c = 0; c < 5; ++c) sorted[5 * p + c] = boxes[5 * order[p] + c];
   const long long cap = static_cast<long long>(std::min(n, params.max_output));
-  long long count = -1;
-  std::vector<long long> list;
-  const auto keep = emulate<T>(sorted, n, strict_iou_threshold<T>(params.iou_threshold, params.rule), cap, ctas,
-                               &count, &list, params.overlap);
   std::vector<std::int64_t> got, got_list;
-  for (std::size_t p = 0; p < n; ++p)
-    if (keep[p]) got.push_back(order[p]);
-  for (long long k = 0; k < count; ++k) got_list.push_back(order[list[k]]);
+  test::emulated_nms(boxes, scores, strict_iou_threshold<T>(params.iou_threshold, params.rule), cap, ctas,
+                     params.overlap, &got, &got_list);
   CAPTURE(n);
   CAPTURE(seed);
   CAPTURE(params.iou_threshold);

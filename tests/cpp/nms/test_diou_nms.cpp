@@ -1,10 +1,15 @@
-// nms/diou_nms.hpp: DIoU-NMS against hand-computed criteria.
+// nms/diou_nms.hpp: DIoU-NMS against hand-computed criteria; the rotated instance against the
+// axis-aligned one and the rotated reference NMS.
 #include <locuskit/nms/diou_nms.hpp>
+#include <locuskit/nms/nms.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <random>
 #include <vector>
 
+#include "nms/integer_boxes.hpp"
 #include "test_support.hpp"
 
 using namespace locuskit;
@@ -30,4 +35,48 @@ TEST_CASE_TEMPLATE("diou_nms: IoU minus the centre-distance penalty, by hand", T
   CHECK(diou_nms(same, scores, 2, 0.99, 1.0, keep) == 1);
   CHECK(diou_nms(same, scores, 2, 1.0, 1.0, keep) == 2);
   CHECK_THROWS_AS(diou_nms(boxes, scores, 3, 0.5, 0.0, keep), std::invalid_argument);
+}
+
+TEST_CASE_TEMPLATE("diou_nms<RotatedIoU>: equals the axis-aligned DIoU-NMS on boxes at 0 / 180 degrees", T, float,
+                   double) {
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    std::vector<T> xyxy, rot, s;
+    locuskit::test::integer_boxes<T>(150, seed, xyxy, rot, s);
+    const std::size_t n = s.size();
+    for (double thr : {-0.2, 0.0, 0.3, 0.6}) {
+      for (double beta : {0.6, 1.0}) {
+        std::vector<std::int64_t> want(n), got(n);
+        want.resize(diou_nms(xyxy.data(), s.data(), n, thr, beta, want.data()));
+        BasicDiouNmsParams<RotatedIoU> p;
+        p.iou_threshold = thr, p.beta = beta;
+        got.resize(diou_nms(NmsInputs<T>{rot.data(), s.data(), n}, p, NmsOutputs<T>{got.data()}));
+        CHECK(got == want);
+      }
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("diou_nms<RotatedIoU>: a vanishing penalty (huge beta) is the rotated reference NMS", T, float,
+                   double) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<double> pos(0, 60), size(2, 20), ang(-180, 180), sc(0, 1);
+  const std::size_t n = 200;
+  std::vector<T> boxes, scores;
+  for (std::size_t i = 0; i < n; ++i) {
+    boxes.insert(boxes.end(), {T(pos(rng)), T(pos(rng)), T(size(rng)), T(size(rng)), T(ang(rng))});
+    scores.push_back(T(sc(rng)));
+  }
+  for (double thr : {0.1, 0.3, 0.5}) {
+    std::vector<std::int64_t> want(n), got(n);
+    want.resize(reference::nms(boxes.data(), scores.data(), n, thr, want.data(), IouRule::torchvision, RotatedIoU{}));
+    BasicDiouNmsParams<RotatedIoU> p;
+    p.iou_threshold = thr;
+    p.beta = 1e6;  // (rho^2 / c^2)^beta underflows to 0 for every overlapping pair
+    got.resize(diou_nms(NmsInputs<T>{boxes.data(), scores.data(), n}, p, NmsOutputs<T>{got.data()}));
+    CHECK(got == want);
+    p.max_output = 3;
+    CHECK(diou_nms(NmsInputs<T>{boxes.data(), scores.data(), n}, p, NmsOutputs<T>{got.data()}) ==
+          std::min<std::size_t>(3, want.size()));
+    CHECK(std::equal(got.begin(), got.begin() + 3, want.begin()));
+  }
 }

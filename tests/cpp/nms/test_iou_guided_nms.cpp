@@ -1,8 +1,10 @@
 #include <locuskit/nms/iou_guided_nms.hpp>
+#include <locuskit/rotated/iou.hpp>
 
 #include <random>
 #include <vector>
 
+#include "nms/integer_boxes.hpp"
 #include "test_support.hpp"
 
 using namespace locuskit;
@@ -90,4 +92,69 @@ TEST_CASE("iou_aware_scores: loc^alpha * cls^(1-alpha)") {
   iou_aware_scores(cls.data(), loc.data(), 3, 0.0, out.data());
   CHECK(out[0] == 0.25f);
   CHECK_THROWS_AS(iou_aware_scores(cls.data(), loc.data(), 3, 1.5, out.data()), std::invalid_argument);
+}
+
+TEST_CASE_TEMPLATE("iou_guided_nms<RotatedIoU>: equals the axis-aligned one at 0 / 180 degrees; batched too", T,
+                   float, double) {
+  for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+    std::vector<T> xyxy, rot, cls;
+    test::integer_boxes<T>(150, seed, xyxy, rot, cls);
+    const std::size_t n = cls.size();
+    const std::vector<T> loc = test::tie_scores<T>(n, seed + 100, 7);
+    std::vector<std::int64_t> labels(n);
+    for (std::size_t i = 0; i < n; ++i) labels[i] = std::int64_t(i * 7 % 3);
+    for (double thr : {0.0, 0.3, 0.6}) {
+      for (bool equal : {false, true}) {
+        IouGuidedNmsParams pa{thr, equal};
+        BasicIouGuidedNmsParams<RotatedIoU> pr;
+        pr.iou_threshold = thr, pr.suppress_equal = equal;
+        for (bool batched : {false, true}) {
+          CAPTURE(seed);
+          CAPTURE(thr);
+          CAPTURE(batched);
+          std::vector<std::int64_t> ka(n), kr(n);
+          std::vector<T> sa(n), sr(n);
+          const NmsInputs<T> ia{xyxy.data(), cls.data(), n, labels.data(), loc.data()};
+          const NmsInputs<T> ir{rot.data(), cls.data(), n, labels.data(), loc.data()};
+          const std::size_t a = batched ? batched_iou_guided_nms(ia, pa, NmsOutputs<T>{ka.data(), sa.data()})
+                                        : iou_guided_nms(ia, pa, NmsOutputs<T>{ka.data(), sa.data()});
+          const std::size_t r = batched ? batched_iou_guided_nms(ir, pr, NmsOutputs<T>{kr.data(), sr.data()})
+                                        : iou_guided_nms(ir, pr, NmsOutputs<T>{kr.data(), sr.data()});
+          REQUIRE(a == r);
+          ka.resize(a), kr.resize(r), sa.resize(a), sr.resize(r);
+          CHECK(ka == kr);
+          CHECK(sa == sr);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE_TEMPLATE("iou_guided_nms<RotatedIoU>: equals the generic loop over box_iou_rotated", T, float, double) {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> pos(0, 50), size(2, 20), ang(-180, 180), sc(0, 1);
+  const std::size_t n = 150;
+  std::vector<T> boxes, cls, loc;
+  for (std::size_t i = 0; i < n; ++i) {
+    boxes.insert(boxes.end(), {T(pos(rng)), T(pos(rng)), T(size(rng)), T(size(rng)), T(ang(rng))});
+    cls.push_back(T(sc(rng))), loc.push_back(T(sc(rng)));
+  }
+  std::vector<T> iou(n * n);
+  rotated::box_iou_rotated(boxes.data(), n, boxes.data(), n, iou.data());
+  for (double thr : {0.0, 0.2, 0.5}) {
+    BasicIouGuidedNmsParams<RotatedIoU> p;
+    p.iou_threshold = thr;
+    p.max_output = 40;
+    std::vector<std::int64_t> kw(n), kg(n);
+    std::vector<T> sw(n), sg(n);
+    const std::size_t w = iou_guided_nms_with(
+        n, cls.data(), loc.data(), [&](std::int64_t i, std::int64_t j) { return double(iou[std::size_t(i) * n + std::size_t(j)]); },
+        p, kw.data(), sw.data());
+    const std::size_t g = iou_guided_nms(NmsInputs<T>{boxes.data(), cls.data(), n, nullptr, loc.data()}, p,
+                                         NmsOutputs<T>{kg.data(), sg.data()});
+    REQUIRE(w == g);
+    kw.resize(w), kg.resize(g), sw.resize(w), sg.resize(g);
+    CHECK(kw == kg);
+    CHECK(sw == sg);
+  }
 }

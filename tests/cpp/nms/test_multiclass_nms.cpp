@@ -2,10 +2,12 @@
 // on the workspace's history or on the thread count; the padded layout, checked by hand, below.
 #include <locuskit/nms/multiclass_nms.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
 
+#include "nms/integer_boxes.hpp"
 #include "test_support.hpp"
 
 using namespace locuskit;
@@ -97,4 +99,72 @@ TEST_CASE_TEMPLATE("multiclass_nms: padded layout, per-class caps, class-agnosti
   REQUIRE(cnt[0] == 2);
   CHECK(oi[0] == 0);
   CHECK(oc[1] == 1);
+}
+
+TEST_CASE_TEMPLATE("multiclass_nms<RotatedIoU>: equals the axis-aligned one at 0 / 180 degrees and batched_nms", T,
+                   float, double) {
+  for (std::uint32_t seed = 1; seed <= 4; ++seed) {
+    const std::size_t C = 3, N = 60, K = 50;
+    std::vector<T> xyxy, rot, unused, scores;
+    test::integer_boxes<T>(N * C, seed, xyxy, rot, unused);  // enough rows for per-class boxes
+    scores = test::tie_scores<T>(N * C, seed, 6);
+    for (bool per_class : {false, true}) {
+      BasicMulticlassNmsParams<RotatedIoU> pr;
+      pr.score_threshold = 0.1, pr.iou_threshold = 0.4, pr.max_total = K, pr.max_output_per_class = 12;
+      pr.class_agnostic = seed == 3;
+      MulticlassNmsParams pa;
+      pa.score_threshold = 0.1, pa.iou_threshold = 0.4, pa.max_total = K, pa.max_output_per_class = 12;
+      pa.class_agnostic = seed == 3;
+      std::vector<T> oba(K * 4), osa(K), obr(K * 5), osr(K);
+      std::vector<std::int32_t> oca(K), ca(1), ocr(K), cr(1);
+      std::vector<std::int64_t> oia(K), oir(K);
+      multiclass_nms(MulticlassNmsInputs<T>{xyxy.data(), scores.data(), 1, N, C, per_class}, pa,
+                     MulticlassNmsOutputs<T>{oba.data(), osa.data(), oca.data(), oia.data(), ca.data()});
+      multiclass_nms(MulticlassNmsInputs<T>{rot.data(), scores.data(), 1, N, C, per_class}, pr,
+                     MulticlassNmsOutputs<T>{obr.data(), osr.data(), ocr.data(), oir.data(), cr.data()});
+      CAPTURE(seed);
+      CAPTURE(per_class);
+      REQUIRE(cr[0] == ca[0]);
+      CHECK(ocr == oca);
+      CHECK(oir == oia);
+      CHECK(osr == osa);
+      for (std::int32_t k = 0; k < cr[0]; ++k) {
+        const std::size_t row = per_class ? std::size_t(oir[k]) * C + std::size_t(ocr[k]) : std::size_t(oir[k]);
+        CHECK(std::equal(obr.begin() + 5 * k, obr.begin() + 5 * k + 5, rot.begin() + 5 * row));
+      }
+    }
+  }
+  // Random rotated boxes: the per-class selection is batched_nms<RotatedIoU> over the candidates.
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> pos(0, 60), size(2, 20), ang(-180, 180), sc(0, 1);
+  const std::size_t N = 120, C = 4, K = N * C;
+  std::vector<T> boxes, scores;
+  for (std::size_t i = 0; i < N; ++i)
+    boxes.insert(boxes.end(), {T(pos(rng)), T(pos(rng)), T(size(rng)), T(size(rng)), T(ang(rng))});
+  for (std::size_t q = 0; q < N * C; ++q) scores.push_back(T(sc(rng)));
+  BasicMulticlassNmsParams<RotatedIoU> p;
+  p.score_threshold = 0.3, p.iou_threshold = 0.2, p.max_total = K;
+  std::vector<T> ob(K * 5), os(K);
+  std::vector<std::int32_t> oc(K), cnt(1);
+  std::vector<std::int64_t> oi(K);
+  multiclass_nms(MulticlassNmsInputs<T>{boxes.data(), scores.data(), 1, N, C}, p,
+                 MulticlassNmsOutputs<T>{ob.data(), os.data(), oc.data(), oi.data(), cnt.data()});
+  std::vector<T> cand_boxes, cand_scores;
+  std::vector<std::int64_t> cand_cls, cand_q;
+  for (std::size_t q = 0; q < N * C; ++q)
+    if (scores[q] > T(0.3)) {
+      cand_boxes.insert(cand_boxes.end(), boxes.begin() + 5 * (q / C), boxes.begin() + 5 * (q / C) + 5);
+      cand_scores.push_back(scores[q]);
+      cand_cls.push_back(std::int64_t(q % C));
+      cand_q.push_back(std::int64_t(q));
+    }
+  std::vector<std::int64_t> keep(cand_scores.size());
+  BasicNmsOptions<RotatedIoU> o;
+  keep.resize(batched_nms(cand_boxes.data(), cand_scores.data(), cand_cls.data(), cand_scores.size(), 0.2,
+                          keep.data(), o));
+  REQUIRE(std::size_t(cnt[0]) == keep.size());
+  for (std::size_t k = 0; k < keep.size(); ++k) {
+    CHECK(oi[k] == cand_q[keep[k]] / std::int64_t(C));
+    CHECK(oc[k] == cand_q[keep[k]] % std::int64_t(C));
+  }
 }

@@ -1,18 +1,22 @@
 // nms/overlap.hpp: the overlap policy, and the one answer for degenerate pairs (union 0 -> overlap
-// 0) in every NMS variant. A threshold >= 0 cannot tell 0 from NaN, so the variants are run with a
-// negative one (C++ only), where a 0 overlap suppresses and a NaN one would not, and through the
-// score-decaying variants, where a NaN overlap would turn the score NaN.
+// 0; identical 1; touching and inverted boxes 0) in every NMS variant, CPU and the CUDA loop. A
+// threshold >= 0 cannot tell 0 from NaN, so the CPU variants also run with a negative one (C++
+// only), where a 0 overlap suppresses and a NaN one would not, and through the score-decaying
+// variants, where a NaN overlap would turn the score NaN.
 #include <locuskit/box3d/nms3d.hpp>
+#include <locuskit/cuda/nms_common.cuh>
 #include <locuskit/nms.hpp>
 #include <locuskit/nms/rotated_nms.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <type_traits>
 #include <limits>
 #include <vector>
 
+#include "cuda/segment_emulator.hpp"
 #include "test_support.hpp"
 
 using namespace locuskit;
@@ -67,63 +71,6 @@ TEST_CASE_TEMPLATE("AxisAlignedIoU: the SIMD test equals the scalar one on every
     CHECK(nms(boxes.data(), scores.data(), n, 0.5, keep.data()) == n);
     CHECK(nms(boxes.data(), scores.data(), n, 0.0, keep.data()) == n);
   });
-}
-
-TEST_CASE_TEMPLATE("every NMS variant treats a degenerate pair as overlap 0", T, float, double) {
-  for (const auto& boxes : degenerate_pairs<T>()) {
-    const std::vector<T> scores = {T(0.9), T(0.8)};
-    const std::vector<std::int64_t> classes = {3, 3};
-    CAPTURE(boxes[0]);
-    CAPTURE(boxes[4]);
-    std::vector<std::int64_t> keep(2, -7);
-    std::vector<T> out_scores(2), out_boxes(8);
-    test::for_each_arch([&](simd::arch_id) {
-      // Hard suppression at a negative threshold: overlap 0 > -0.5 suppresses box 1 (NaN would not).
-      CHECK(nms(boxes.data(), scores.data(), 2, -0.5, keep.data()) == 1);
-      CHECK(keep[0] == 0);
-      CHECK(reference::nms(boxes.data(), scores.data(), 2, -0.5, keep.data()) == 1);
-      CHECK(batched_nms(boxes.data(), scores.data(), classes.data(), 2, -0.5, keep.data()) == 1);
-      CHECK(fast_nms(boxes.data(), scores.data(), 2, -0.5, keep.data()) == 1);
-      CHECK(cluster_nms(boxes.data(), scores.data(), 2, -0.5, keep.data()) == 1);
-      CHECK(diou_nms(boxes.data(), scores.data(), 2, -1.5, 1.0, keep.data()) == 1);  // DIoU >= -1
-      CHECK(weighted_nms(boxes.data(), scores.data(), 2, -0.5, keep.data(), out_boxes.data()) == 1);
-      IouGuidedNmsParams ig;
-      ig.iou_threshold = -0.5;
-      CHECK(iou_guided_nms(boxes.data(), scores.data(), scores.data(), 2, ig, keep.data(), out_scores.data()) == 1);
-      CHECK(batched_iou_guided_nms(boxes.data(), scores.data(), scores.data(), classes.data(), 2, ig, keep.data(),
-                                   out_scores.data()) == 1);
-      {
-        MulticlassNmsParams mp;
-        mp.iou_threshold = -0.5;
-        mp.max_total = 2;
-        std::vector<T> mb(8), ms(2);
-        std::vector<std::int32_t> mc(2), count(1);
-        std::vector<std::int64_t> mi(2);
-        multiclass_nms(boxes.data(), false, scores.data(), 1, 2, 1, mp, mb.data(), ms.data(), mc.data(), mi.data(),
-                       count.data());
-        CHECK(count[0] == 1);
-      }
-      // At an ordinary threshold nothing is suppressed.
-      CHECK(nms(boxes.data(), scores.data(), 2, 0.5, keep.data()) == 2);
-      CHECK(fast_nms(boxes.data(), scores.data(), 2, 0.0, keep.data()) == 2);
-      // Score decay: overlap 0 leaves the score exactly as it was (NaN would make it NaN / drop it).
-      for (auto method : {SoftNmsMethod::linear, SoftNmsMethod::gaussian}) {
-        SoftNmsParams sp;
-        sp.method = method;
-        sp.iou_threshold = -0.5;
-        REQUIRE(soft_nms(boxes.data(), scores.data(), 2, keep.data(), out_scores.data(), sp) == 2);
-        CHECK(keep[1] == 1);
-        CHECK(out_scores[1] == scores[1]);
-      }
-      for (auto kernel : {MatrixNmsKernel::gaussian, MatrixNmsKernel::linear}) {
-        MatrixNmsParams mp;
-        mp.kernel = kernel;
-        mp.filter_threshold = 0.0;
-        REQUIRE(matrix_nms(boxes.data(), scores.data(), classes.data(), 2, keep.data(), out_scores.data(), mp) == 2);
-        CHECK(out_scores[1] == scores[1]);
-      }
-    });
-  }
 }
 
 namespace {
@@ -194,54 +141,162 @@ TEST_CASE_TEMPLATE("nms with RotatedIoU equals the scalar oracle with the same p
   }
 }
 
-TEST_CASE_TEMPLATE("every policy-templated variant gives a degenerate rotated or 3D pair overlap 0", T, float,
-                   double) {
-  // Zero-size boxes at one point: rotated (cx, cy, 0, 0, angle) and 3D (x, y, z, 0, 0, 0, yaw).
-  const std::vector<T> rotated = {5, 5, 0, 0, 30, 5, 5, 0, 0, -60};
-  const std::vector<T> box3d = {5, 5, 1, 0, 0, 0, 0.5, 5, 5, 1, 0, 0, 0, -1};
+namespace {
+// A pair of boxes (box 0 scores higher) and the overlap docs/semantics.md assigns it.
+template <class T>
+struct DegeneratePair {
+  const char* what;
+  std::vector<T> boxes;
+  double overlap;
+};
+
+// Axis-aligned xyxy pairs: two zero-area boxes (union 0: overlap 0, torchvision NaN), identical
+// boxes (1), boxes touching along an edge or at a corner (0), and NaN-free inverted boxes, which
+// intersect nothing (0: signed areas as torchvision, and 0 where they cancel to a union of 0).
+template <class T>
+std::vector<DegeneratePair<T>> axis_aligned_pairs() {
+  std::vector<DegeneratePair<T>> pairs;
+  for (const auto& p : degenerate_pairs<T>()) pairs.push_back({"zero-area", p, 0.0});
+  pairs.push_back({"identical", {2, 3, 9, 7, 2, 3, 9, 7}, 1.0});
+  pairs.push_back({"touching edge", {0, 0, 10, 10, 10, 0, 20, 10}, 0.0});
+  pairs.push_back({"touching corner", {0, 0, 10, 10, 10, 10, 20, 20}, 0.0});
+  pairs.push_back({"inverted x", {10, 0, 0, 10, 2, 2, 8, 8}, 0.0});
+  pairs.push_back({"inverted, identical", {10, 10, 0, 0, 10, 10, 0, 0}, 0.0});
+  pairs.push_back({"inverted, union 0", {10, 0, 0, 10, 0, 0, 10, 10}, 0.0});
+  return pairs;
+}
+
+// Rotated (cx, cy, w, h, angle) pairs: zero-size boxes, identical boxes (also as the same region at
+// angle +90 / -90), and squares touching along an edge.
+template <class T>
+std::vector<DegeneratePair<T>> rotated_pairs(bool touching) {
+  std::vector<DegeneratePair<T>> pairs = {
+      {"zero-size", {5, 5, 0, 0, 30, 5, 5, 0, 0, -60}, 0.0},
+      {"zero-width segments", {5, 5, 0, 4, 0, 5, 5, 0, 4, 90}, 0.0},
+      {"identical", {5, 3, 4, 2, 30, 5, 3, 4, 2, 30}, 1.0},
+      {"identical at +-90", {5, 3, 4, 2, 90, 5, 3, 4, 2, -90}, 1.0}};
+  if (touching) pairs.push_back({"touching squares", {5, 5, 10, 10, 0, 15, 5, 10, 10, 0}, 0.0});
+  return pairs;
+}
+
+// Every NMS variant of policy `ov` on one pair at thresholds t: box 1 is suppressed iff the
+// documented overlap > t (hard variants keep 1 box, else 2); the score-decaying variants leave
+// box 1's score exactly as it was iff the overlap is 0. With `device`, also the CUDA NMS loop run
+// on CPU threads (segment_loop.cuh, one CTA and a 2-CTA grid; it culls only for t >= 0).
+template <class T, class O>
+void check_every_variant(const DegeneratePair<T>& pair, const O& ov, bool device) {
+  // DIoU and the CUDA loop exist for the planar policies (not Box3dIoU).
+  constexpr bool planar = !std::is_same_v<O, Box3dIoU>;
+  const std::string what = pair.what;
+  CAPTURE(what);
+  const std::vector<T>& boxes = pair.boxes;
   const std::vector<T> scores = {T(0.9), T(0.8)};
-  const std::vector<std::int64_t> classes = {4, 4};
-  auto check = [&](const std::vector<T>& boxes, const auto& ov) {
-    using O = std::decay_t<decltype(ov)>;
-    CHECK(ov.overlap(boxes.data(), boxes.data() + O::box_columns) == 0);
-    std::vector<std::int64_t> keep(2, -7);
-    std::vector<T> out(2), out_boxes(2 * O::box_columns);
-    BasicNmsOptions<O> opts;
-    opts.overlap = ov;
-    // A negative threshold: overlap 0 suppresses (NaN would not).
-    CHECK(nms(boxes.data(), scores.data(), 2, -0.5, keep.data(), opts) == 1);
-    CHECK(batched_nms(boxes.data(), scores.data(), classes.data(), 2, -0.5, keep.data(), opts) == 1);
-    CHECK(fast_nms<T>(boxes.data(), scores.data(), 2, -0.5, keep.data(), 10, IouRule::torchvision, nullptr, ov) == 1);
-    CHECK(cluster_nms<T>(boxes.data(), scores.data(), 2, -0.5, keep.data(), 10, IouRule::torchvision, nullptr,
-                         nullptr, ov) == 1);
-    CHECK(weighted_nms<T>(boxes.data(), scores.data(), 2, -0.5, keep.data(), out_boxes.data(), IouRule::torchvision,
-                          nullptr, ov) == 1);
-    CHECK(nms(boxes.data(), scores.data(), 2, 0.0, keep.data(), opts) == 2);
-    // Decays: overlap 0 leaves the score as it was.
+  const std::vector<std::int64_t> classes = {3, 3};
+  const NmsInputs<T> in{boxes.data(), scores.data(), 2, classes.data(), scores.data()};
+  std::vector<std::int64_t> keep(2, -7);
+  std::vector<T> kept_scores(2), kept_boxes(2 * O::box_columns);
+  const NmsOutputs<T> out{keep.data(), kept_scores.data(), kept_boxes.data()};
+  for (const double t : {-0.5, 0.0, 0.5}) {
+    CAPTURE(t);
+    const std::size_t want = pair.overlap > t ? 1 : 2;
+    BasicNmsParams<O> np;
+    np.iou_threshold = t, np.overlap = ov;
+    CHECK(nms(in, np, out) == want);
+    CHECK(keep[0] == 0);
+    CHECK(reference::nms(boxes.data(), scores.data(), 2, t, keep.data(), IouRule::torchvision, ov) == want);
+    CHECK(batched_nms(in, np, out) == want);
+    const BasicFastNmsParams<O> fp{t, 10, IouRule::torchvision, ov};
+    CHECK(fast_nms(in, fp, out) == want);
+    CHECK(cluster_nms(in, fp, out) == want);
+    BasicWeightedNmsParams<O> wp;
+    wp.iou_threshold = t, wp.overlap = ov;
+    CHECK(weighted_nms(in, wp, out) == want);
+    BasicIouGuidedNmsParams<O> gp;
+    gp.iou_threshold = t, gp.overlap = ov;
+    CHECK(iou_guided_nms(in, gp, out) == want);
+    CHECK(batched_iou_guided_nms(in, gp, out) == want);
+    {
+      BasicMulticlassNmsParams<O> mp;
+      mp.iou_threshold = t, mp.max_total = 2, mp.overlap = ov;
+      std::vector<T> mb(2 * O::box_columns), ms(2);
+      std::vector<std::int32_t> mc(2), count(1);
+      std::vector<std::int64_t> mi(2);
+      multiclass_nms(MulticlassNmsInputs<T>{boxes.data(), scores.data(), 1, 2, 1}, mp,
+                     MulticlassNmsOutputs<T>{mb.data(), ms.data(), mc.data(), mi.data(), count.data()});
+      CHECK(std::size_t(count[0]) == want);
+    }
+    // DIoU (in [-1, 1]): the penalty vanishes with a huge beta except where the centres are a
+    // full diagonal apart (ratio 1: two points), so t = 0 and 0.5 read the overlap; -1.5 suppresses.
+    if constexpr (planar) {
+      BasicDiouNmsParams<O> dp;
+      dp.iou_threshold = t < 0 ? -1.5 : t, dp.beta = 1e6, dp.overlap = ov;
+      CHECK(diou_nms(in, dp, out) == (t < 0 ? 1 : want));
+    }
+    // Soft-NMS and Matrix NMS: a 0 overlap leaves the score exactly as it was (NaN would poison it).
     for (auto method : {SoftNmsMethod::linear, SoftNmsMethod::gaussian}) {
-      SoftNmsParams sp;
-      sp.method = method;
-      sp.iou_threshold = -0.5;
-      REQUIRE(soft_nms<T>(boxes.data(), scores.data(), 2, keep.data(), out.data(), sp, nullptr, ov) == 2);
-      CHECK(out[1] == scores[1]);
+      BasicSoftNmsParams<O> sp;
+      sp.method = method, sp.iou_threshold = t, sp.overlap = ov;
+      CAPTURE(static_cast<int>(method));
+      const std::size_t k = soft_nms(in, sp, out);
+      if (pair.overlap == 0.0) {
+        REQUIRE(k == 2);
+        CHECK(keep[1] == 1);
+        CHECK(kept_scores[1] == scores[1]);
+      } else if (k == 2) {  // linear decay of an identical box: 0.8 * (1 - 1), kept or dropped by rounding
+        CHECK(kept_scores[1] < scores[1]);
+      }
     }
     for (auto kernel : {MatrixNmsKernel::gaussian, MatrixNmsKernel::linear}) {
-      MatrixNmsParams mp;
-      mp.kernel = kernel;
-      mp.filter_threshold = 0.0;
-      REQUIRE(matrix_nms<T>(boxes.data(), scores.data(), classes.data(), 2, keep.data(), out.data(), mp, nullptr, ov) ==
-              2);
-      CHECK(out[1] == scores[1]);
+      BasicMatrixNmsParams<O> mp;
+      mp.kernel = kernel, mp.overlap = ov;
+      const std::size_t k = matrix_nms(in, mp, out);
+      // (The linear kernel divides by 1 - 1 for a covered box: NaN, filtered out, as mmdet.)
+      for (std::size_t i = 0; i < k; ++i)
+        if (keep[i] == 1) CHECK((kept_scores[i] == scores[1]) == (pair.overlap == 0.0));
+      if (pair.overlap == 0.0) CHECK(k == 2);
     }
-  };
+    if constexpr (planar) if (device) {
+      const T strict = strict_iou_threshold<T>(t, IouRule::torchvision);
+      for (int ctas : {1, 2}) {
+        std::vector<std::int64_t> flags, list;
+        test::emulated_nms(boxes, scores, strict, 2, ctas, ov, &flags, &list);
+        CHECK(flags.size() == want);
+        CHECK(list.size() == want);
+      }
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE_TEMPLATE("every NMS variant, CPU and the CUDA loop, gives degenerate pairs the one documented overlap", T,
+                   float, double) {
+  for (const auto& pair : axis_aligned_pairs<T>()) {
+    test::for_each_arch([&](simd::arch_id) { check_every_variant(pair, AxisAlignedIoU{}, false); });
+    check_every_variant(pair, AxisAlignedIoU{}, true);
+    // The host model of the CUDA pipeline (blocked chunks, nms_common.cuh) on the same pair.
+    for (const double t : {0.0, 0.5}) {
+      std::vector<unsigned char> flags(2, 0);
+      const auto order = test::score_order(std::vector<T>{T(0.9), T(0.8)}.data(), 2);
+      REQUIRE(order == std::vector<std::int64_t>{0, 1});
+      CHECK(gpu::blocked_greedy_nms_host(pair.boxes.data(), 2, gpu::threshold_as<T>(t), 2, flags.data()) ==
+            (pair.overlap > t ? 1u : 2u));
+    }
+  }
   RotatedIoU exact;
-  check(rotated, exact);
+  for (const auto& pair : rotated_pairs<T>(true)) check_every_variant(pair, exact, true);
+  // detectron2's float arithmetic: the same answers on the zero-size and identical pairs.
   RotatedIoU d2;
   d2.mode = RotatedIouMode::detectron2;
-  check(rotated, d2);
+  for (const auto& pair : rotated_pairs<T>(false)) check_every_variant(pair, d2, true);
+}
+
+TEST_CASE_TEMPLATE("Box3dIoU: every policy-templated variant gives a zero-size 3D pair overlap 0", T, float, double) {
+  // Zero-size boxes at one point (x, y, z, 0, 0, 0, yaw), BEV and 3D.
+  const DegeneratePair<T> pair{"zero-size 3D", {5, 5, 1, 0, 0, 0, 0.5, 5, 5, 1, 0, 0, 0, -1}, 0.0};
   for (bool bev : {true, false}) {
     Box3dIoU ov;
     ov.bev = bev;
-    check(box3d, ov);
+    CHECK(ov.overlap(pair.boxes.data(), pair.boxes.data() + 7) == 0);
+    check_every_variant(pair, ov, false);
   }
 }

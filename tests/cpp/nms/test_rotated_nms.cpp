@@ -6,9 +6,11 @@
 #include <random>
 #include <vector>
 
+#include "nms/integer_boxes.hpp"
 #include "test_support.hpp"
 
 using namespace locuskit;
+using locuskit::test::integer_boxes;
 
 namespace {
 template <class T>
@@ -20,20 +22,6 @@ std::vector<std::int64_t> run_nms_rotated(const std::vector<T>& boxes, const std
   return keep;
 }
 
-// Axis-aligned boxes with integer corners (even sizes: integer centres), as xyxy and as rotated
-// rows at angle 0 (or 180 degrees, the same region). Their IoUs are exact in double both ways.
-template <class T>
-void integer_boxes(std::size_t n, std::uint32_t seed, std::vector<T>& xyxy, std::vector<T>& rot, std::vector<T>& s) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> pos(0, 40), half(0, 8), tie(0, 5);
-  xyxy.clear(), rot.clear(), s.clear();
-  for (std::size_t i = 0; i < n; ++i) {
-    const int cx = pos(rng), cy = pos(rng), hw = half(rng), hh = half(rng);
-    xyxy.insert(xyxy.end(), {T(cx - hw), T(cy - hh), T(cx + hw), T(cy + hh)});
-    rot.insert(rot.end(), {T(cx), T(cy), T(2 * hw), T(2 * hh), T(i % 2 ? 180 : 0)});
-    s.push_back(T(tie(rng)) / T(5));
-  }
-}
 }  // namespace
 
 TEST_CASE_TEMPLATE("nms_rotated: detectron2's >= rule, 90/-90, ties, max_output", T, float, double) {
