@@ -5,6 +5,7 @@
 // The greedy-NMS kernel: boxes already sorted by score and transposed to SoA; each kept box
 // suppresses the remaining candidates with one SIMD pass; suppressed boxes are tombstoned and
 // compacted away in bulk, so total work ~ kept x alive.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -53,6 +54,62 @@ LOCUSKIT_FORCEINLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) noe
   }
 }
 
+/// The suppression test `fl(inter / union) > threshold` of AxisAlignedIoU::exceeds for a threshold
+/// >= 0, with the division taken only for the rare lanes near the threshold: a lane is decided by
+/// two products, `inter > fl(union * sure)` (then the quotient exceeds `nextafter(threshold)`, so
+/// its rounding exceeds the threshold) and `inter >= fl(union * threshold)` (necessary, as
+/// rounding is monotone); lanes between the two get the exact division. Same bits as exceeds:
+/// a pair that intersects has union > 0, and NaN (tombstones, NaN boxes) fails every comparison.
+template <class Arch, class T>
+struct IouAboveThreshold {
+  using batch = xsimd::batch<T, Arch>;
+  batch thr, sure, tiny;
+  /// `threshold` >= 0 (the caller keeps the exact division for negative thresholds).
+  explicit IouAboveThreshold(T threshold) noexcept
+      : thr(threshold), sure(sure_factor(threshold)), tiny(tiny_value()) {}
+
+  /// sqrt of the smallest normal: below it a product may be denormal (its relative error unbounded).
+  static T tiny_value() noexcept { return std::sqrt(std::numeric_limits<T>::min()); }
+  /// > nextafter(t) * (1 + 2^-(digits - 6)): a product rounded to T (relative error 2^-digits) of
+  /// union by it stays above union * nextafter(t); at least tiny_value() so that the quotient of a
+  /// pair that passes is a normal number.
+  static T sure_factor(T t) noexcept {
+    const T t2 = std::nextafter(t, std::numeric_limits<T>::infinity());
+    const long double scaled =
+        static_cast<long double>(t2) * (1.0L + std::ldexp(1.0L, -(std::numeric_limits<T>::digits - 6)));
+    const T up = std::nextafter(static_cast<T>(scaled), std::numeric_limits<T>::infinity());
+    return up > tiny_value() ? up : tiny_value();
+  }
+
+  using mask = xsimd::batch_bool<T, Arch>;
+  /// The lanes decided by the products: `sure` (overlap > threshold) and `unsure` (near the
+  /// threshold: only the division decides); every other lane is below the threshold.
+  LOCUSKIT_FORCEINLINE void classify(const batch& hx1, const batch& hy1, const batch& hx2, const batch& hy2,
+                                     const batch& ha, const batch& bx1, const batch& by1, const batch& bx2,
+                                     const batch& by2, const batch& ba, mask& sure_lanes, mask& unsure_lanes) const noexcept {
+    const batch zero(T(0));
+    const batch iw = xsimd::max(xsimd::min(hx2, bx2) - xsimd::max(hx1, bx1), zero);
+    const batch ih = xsimd::max(xsimd::min(hy2, by2) - xsimd::max(hy1, by1), zero);
+    const batch inter = iw * ih;
+    const batch uni = (ha + ba) - inter;
+    const mask maybe = inter >= uni * thr;
+    sure_lanes = maybe & (inter > uni * sure) & (inter > tiny);
+    unsure_lanes = maybe & ~sure_lanes;
+  }
+  /// Lane bits of `overlap(head, candidate) > threshold`, operands as in AxisAlignedIoU::exceeds.
+  LOCUSKIT_FORCEINLINE unsigned operator()(const batch& hx1, const batch& hy1, const batch& hx2, const batch& hy2,
+                                           const batch& ha, const batch& bx1, const batch& by1, const batch& bx2,
+                                           const batch& by2, const batch& ba) const noexcept {
+    mask sure_lanes, unsure_lanes;
+    classify(hx1, hy1, hx2, hy2, ha, bx1, by1, bx2, by2, ba, sure_lanes, unsure_lanes);
+    // Masks stay in mask registers; only the rare unsure lanes branch.
+    if (__builtin_expect(xsimd::any(unsure_lanes), 0))
+      return lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(hx1, hy1, hx2, hy2, ha, bx1, by1, bx2, by2, ba, thr,
+                                                                  std::false_type{}));
+    return lane_bits<Arch, T>(sure_lanes);
+  }
+};
+
 /// Greedy NMS over `m` boxes in SoA form (x1, y1, x2, y2, area, payload `pos`), sorted by
 /// decreasing score: box 0 is kept, every later box with `iou > threshold` against it is removed
 /// (the arrays are overwritten: scratch), and so on. Writes the payloads of the kept boxes, in order,
@@ -81,7 +138,7 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
                                                T threshold, std::size_t max_keep, P* kept) noexcept {
   // Suppressed boxes become tombstones (pos = -1, area = NaN so their IoU is NaN and never
   // suppresses again) instead of shifting the arrays on every pass: a pass then only loads, and
-  // writes the few lanes it suppresses. The live range is compacted when a quarter is dead.
+  // writes the few lanes it suppresses. The live range is compacted when half of it is dead.
   // Heads are taken in blocks of up to `block`: the next live boxes, each checked (scalar, same
   // formula) against the heads kept before it in the block; one pass then suppresses the rest
   // against all of them, so the candidates are read once per block instead of once per kept box.
@@ -93,6 +150,7 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
   std::size_t head = 0, k = 0, dead = 0;
   const batch thr(threshold);
   const bool zero_exceeds = T(0) > threshold;  // degenerate pairs (overlap 0) suppress iff thr < 0
+  const IouAboveThreshold<Arch, T> above(zero_exceeds ? T(0) : threshold);
   // The loop once per value of zero_exceeds (a compile-time constant inside).
   auto run = [&](auto zero_exceeds_tag) -> std::size_t {
   T hb[block][4], ha[block];
@@ -126,10 +184,28 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
       const batch bx2 = batch::load_unaligned(x2 + j), by2 = batch::load_unaligned(y2 + j);
       const batch ba = batch::load_unaligned(area + j);
       unsigned suppress = 0;
-      for (std::size_t h = 0; h < nb; ++h)
-        suppress |= lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(
-            batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]), batch(hb[h][3]), batch(ha[h]), bx1, by1, bx2, by2,
-            ba, thr, zero_exceeds_tag));
+      auto exact = [&](std::size_t h) {
+        return lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]),
+                                                                   batch(hb[h][3]), batch(ha[h]), bx1, by1, bx2, by2,
+                                                                   ba, thr, zero_exceeds_tag));
+      };
+      if constexpr (decltype(zero_exceeds_tag)::value) {
+        for (std::size_t h = 0; h < nb; ++h) suppress |= exact(h);
+      } else {
+        // Division-free for all heads; the exact test only if some lane of some head is unsure.
+        typename IouAboveThreshold<Arch, T>::mask sure_any(false), unsure_any(false);
+        for (std::size_t h = 0; h < nb; ++h) {
+          typename IouAboveThreshold<Arch, T>::mask sure_lanes, unsure_lanes;
+          above.classify(batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]), batch(hb[h][3]), batch(ha[h]), bx1, by1,
+                         bx2, by2, ba, sure_lanes, unsure_lanes);
+          sure_any = sure_any | sure_lanes;
+          unsure_any = unsure_any | unsure_lanes;
+        }
+        if (__builtin_expect(xsimd::any(unsure_any), 0))
+          for (std::size_t h = 0; h < nb; ++h) suppress |= exact(h);
+        else
+          suppress = lane_bits<Arch, T>(sure_any);
+      }
       while (suppress) {
         const unsigned l = static_cast<unsigned>(__builtin_ctz(suppress));
         suppress &= suppress - 1;
@@ -150,7 +226,7 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
         }
       }
     }
-    if (4 * dead > m - head && dead > 0) {
+    if (2 * dead > m - head && dead > 0) {
       std::size_t w = head;
       for (std::size_t r = head; r < m; ++r) {
         if (pos[r] < 0) continue;
