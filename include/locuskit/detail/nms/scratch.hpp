@@ -34,6 +34,7 @@ struct NmsScratch {
     kept_.resize(n);
     group_.resize(n);
     dead_.resize(n);
+    counts_.reserve(n / 2 + 1);  // score_order's buckets
     capacity = n;
   }
 
