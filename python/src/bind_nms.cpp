@@ -147,6 +147,24 @@ py::array nms_py(const py::array& boxes, const py::array& scores, double iou_thr
   });
 }
 
+/// nms on two raw CPU buffers: the tensor fast path of locuskit.nms, whose caller has checked that
+/// both are contiguous, strided, not lazily negated CPU tensors of one float dtype, boxes (n, 4)
+/// and scores (n,), alive for the call (tensor.numpy() would cost ~1 us per argument).
+py::array nms_buffers_py(std::uintptr_t boxes, std::uintptr_t scores, std::size_t n, bool float64,
+                         double iou_threshold, const std::string& rule) {
+  check_unit(iou_threshold, "iou_threshold");
+  const NmsOptions opts{parse_rule(rule)};
+  auto run = [&](auto tag) -> py::array {
+    using T = decltype(tag);
+    const T* b = reinterpret_cast<const T*>(boxes);
+    const T* s = reinterpret_cast<const T*>(scores);
+    return kept_indices(b, s, n, [&](std::int64_t* keep) {
+      return nms(b, s, n, iou_threshold, keep, opts, thread_workspace<T>(n));
+    });
+  };
+  return float64 ? run(double{}) : run(float{});
+}
+
 py::array batched_nms_py(const py::array& boxes, const py::array& scores, const py::array& idxs,
                          double iou_threshold, const std::string& rule, py::object max_output) {
   check_unit(iou_threshold, "iou_threshold");
@@ -466,6 +484,9 @@ void bind_nms(py::module_& parent) {
         py::arg("angle_convention"), py::arg("iou"), py::arg("max_output"));
   m.def("nms", &nms_py, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"),
         py::arg("rule") = "torchvision", py::arg("max_output") = py::none());
+  m.def("nms_buffers", &nms_buffers_py, py::arg("boxes_address"), py::arg("scores_address"), py::arg("n"),
+        py::arg("float64"), py::arg("iou_threshold"), py::arg("rule") = "torchvision",
+        "Private: nms on raw CPU buffers (locuskit.nms's tensor fast path checks them first).");
   m.def("batched_nms", &batched_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("idxs"),
         py::arg("iou_threshold"), py::arg("rule") = "torchvision", py::arg("max_output") = py::none());
   m.def("soft_nms", &soft_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("method"), py::arg("iou_threshold"),

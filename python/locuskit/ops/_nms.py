@@ -46,20 +46,23 @@ def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_o
     that many (the result's prefix). O(N) memory, SIMD; see docs/nms.md.
     """
     # The training-loop call (issue 16) goes straight to the kernel: two contiguous CPU tensors of
-    # one float dtype that need no grad handling, once torch.ops.locuskit is registered. Every
-    # other call (and any input .numpy() refuses) takes the general path, with the same result.
+    # one float dtype, (N, 4) and (N,), once torch.ops.locuskit is registered; their buffers are
+    # passed by address (tensor.numpy() costs ~1 us each). Every other call takes the general
+    # path, with the same result and the same errors.
     if max_output is None and _TORCH_OPS[0]:
-        tensor = sys.modules["torch"].Tensor
+        torch = sys.modules["torch"]
+        tensor = torch.Tensor
         if (type(boxes) is tensor and type(scores) is tensor and boxes.is_cpu and scores.is_cpu
                 and not _arrays._is_cuda(boxes)  # the one device check of tensor_io (tests mock it)
-                and not boxes.requires_grad and not scores.requires_grad and boxes.dtype is scores.dtype
-                and boxes.is_contiguous() and scores.is_contiguous()):
-            try:
-                b, s = boxes.numpy(), scores.numpy()
-            except (RuntimeError, TypeError):  # e.g. a lazily negated view: the general path resolves it
-                b = None
-            if b is not None and b.dtype.char in "fd":
-                return _from_numpy(_core.nms.nms(b, s, float(iou_threshold), rule, None))
+                and boxes.layout is torch.strided and scores.layout is torch.strided
+                and boxes.dim() == 2 and scores.dim() == 1 and boxes.is_contiguous() and scores.is_contiguous()
+                and not boxes.is_neg() and not scores.is_neg()):
+            dtype = boxes.dtype
+            n, columns = boxes.shape
+            if (dtype is scores.dtype and (dtype is torch.float32 or dtype is torch.float64) and columns == 4
+                    and scores.shape[0] == n):
+                return torch.from_numpy(_core.nms.nms_buffers(boxes.data_ptr(), scores.data_ptr(), n,
+                                                              dtype is torch.float64, float(iou_threshold), rule))
     return _nms_general(boxes, scores, iou_threshold, rule=rule, max_output=max_output)
 
 
@@ -71,10 +74,6 @@ def _nms_general(boxes, scores, iou_threshold: float, *, rule: str = "torchvisio
 # Named "nms" for tensor_io (CUDA tensors go to locuskit.cuda.nms by this name; messages name it).
 _nms_general.__name__ = _nms_general.__qualname__ = "nms"
 _nms_general = tensor_io(_nms_general)
-
-
-def _from_numpy(a: np.ndarray):
-    return sys.modules["torch"].from_numpy(a)
 
 
 @tensor_io
