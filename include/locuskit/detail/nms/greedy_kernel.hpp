@@ -138,7 +138,7 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
                                                T threshold, std::size_t max_keep, P* kept) noexcept {
   // Suppressed boxes become tombstones (pos = -1, area = NaN so their IoU is NaN and never
   // suppresses again) instead of shifting the arrays on every pass: a pass then only loads, and
-  // writes the few lanes it suppresses. The live range is compacted when half of it is dead.
+  // writes the few lanes it suppresses. The live range is compacted when a quarter is dead.
   // Heads are taken in blocks of up to `block`: the next live boxes, each checked (scalar, same
   // formula) against the heads kept before it in the block; one pass then suppresses the rest
   // against all of them, so the candidates are read once per block instead of once per kept box.
@@ -150,7 +150,6 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
   std::size_t head = 0, k = 0, dead = 0;
   const batch thr(threshold);
   const bool zero_exceeds = T(0) > threshold;  // degenerate pairs (overlap 0) suppress iff thr < 0
-  const IouAboveThreshold<Arch, T> above(zero_exceeds ? T(0) : threshold);
   // The loop once per value of zero_exceeds (a compile-time constant inside).
   auto run = [&](auto zero_exceeds_tag) -> std::size_t {
   T hb[block][4], ha[block];
@@ -184,28 +183,10 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
       const batch bx2 = batch::load_unaligned(x2 + j), by2 = batch::load_unaligned(y2 + j);
       const batch ba = batch::load_unaligned(area + j);
       unsigned suppress = 0;
-      auto exact = [&](std::size_t h) {
-        return lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]),
-                                                                   batch(hb[h][3]), batch(ha[h]), bx1, by1, bx2, by2,
-                                                                   ba, thr, zero_exceeds_tag));
-      };
-      if constexpr (decltype(zero_exceeds_tag)::value) {
-        for (std::size_t h = 0; h < nb; ++h) suppress |= exact(h);
-      } else {
-        // Division-free for all heads; the exact test only if some lane of some head is unsure.
-        typename IouAboveThreshold<Arch, T>::mask sure_any(false), unsure_any(false);
-        for (std::size_t h = 0; h < nb; ++h) {
-          typename IouAboveThreshold<Arch, T>::mask sure_lanes, unsure_lanes;
-          above.classify(batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]), batch(hb[h][3]), batch(ha[h]), bx1, by1,
-                         bx2, by2, ba, sure_lanes, unsure_lanes);
-          sure_any = sure_any | sure_lanes;
-          unsure_any = unsure_any | unsure_lanes;
-        }
-        if (__builtin_expect(xsimd::any(unsure_any), 0))
-          for (std::size_t h = 0; h < nb; ++h) suppress |= exact(h);
-        else
-          suppress = lane_bits<Arch, T>(sure_any);
-      }
+      for (std::size_t h = 0; h < nb; ++h)
+        suppress |= lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(
+            batch(hb[h][0]), batch(hb[h][1]), batch(hb[h][2]), batch(hb[h][3]), batch(ha[h]), bx1, by1, bx2, by2,
+            ba, thr, zero_exceeds_tag));
       while (suppress) {
         const unsigned l = static_cast<unsigned>(__builtin_ctz(suppress));
         suppress &= suppress - 1;
@@ -226,7 +207,7 @@ std::size_t kernel::NmsGreedySoa<Arch, T>::run(T* x1, T* y1, T* x2, T* y2, T* ar
         }
       }
     }
-    if (2 * dead > m - head && dead > 0) {
+    if (4 * dead > m - head && dead > 0) {
       std::size_t w = head;
       for (std::size_t r = head; r < m; ++r) {
         if (pos[r] < 0) continue;
