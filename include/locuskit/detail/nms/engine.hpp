@@ -154,7 +154,7 @@ bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, Nm
   bool finite = true;
   for (std::size_t i = 0; i < n; ++i) {
     const T* b = boxes + 4 * i;
-    finite &= std::isfinite(b[0]) & std::isfinite(b[1]) & std::isfinite(b[2]) & std::isfinite(b[3]);
+    finite = finite && std::isfinite(b[0]) && std::isfinite(b[1]) && std::isfinite(b[2]) && std::isfinite(b[3]);
     const double x = 0.5 * (double(b[0]) + double(b[2])), y = 0.5 * (double(b[1]) + double(b[3]));
     const double s = std::max(double(b[2]) - double(b[0]), double(b[3]) - double(b[1]));
     if (i == 0) X0 = X1 = x, Y0 = Y1 = y;
