@@ -69,9 +69,27 @@ std::size_t boxes_scores(const py::array& boxes, const py::array& scores, const 
   return n;
 }
 
+/// True iff every box is finite and xyxy (x1 <= x2, y1 <= y2) and no score is NaN: one
+/// branch-free pass (the common case costs ~0.3 ns per box instead of the checks' ~2 ns).
+template <class T>
+bool all_valid(const T* b, const T* s, std::size_t n) noexcept {
+  const T big = std::numeric_limits<T>::max();
+  unsigned bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* r = b + 4 * i;
+    // x1 >= -max and x2 >= x1 and x2 <= max: both finite and ordered (NaN fails every comparison).
+    bad |= static_cast<unsigned>(!(r[0] >= -big)) | static_cast<unsigned>(!(r[2] >= r[0])) |
+           static_cast<unsigned>(!(r[2] <= big)) | static_cast<unsigned>(!(r[1] >= -big)) |
+           static_cast<unsigned>(!(r[3] >= r[1])) | static_cast<unsigned>(!(r[3] <= big)) |
+           static_cast<unsigned>(s[i] != s[i]);
+  }
+  return bad == 0;
+}
+
 template <class T>
 void validate(const T* b, const T* s, std::size_t n) {
-  check_boxes_xyxy(b, n, "boxes");
+  if (all_valid(b, s, n)) return;
+  check_boxes_xyxy(b, n, "boxes");  // names the first offending element
   check_finite(s, n, "scores", /*allow_inf=*/true);
 }
 
@@ -127,6 +145,24 @@ py::array nms_py(const py::array& boxes, const py::array& scores, double iou_thr
       return nms(b, s, n, iou_threshold, keep, opts, thread_workspace<decltype(tag)>(n));
     });
   });
+}
+
+/// nms on two raw CPU buffers: the tensor fast path of locuskit.nms, whose caller has checked that
+/// both are contiguous, strided, not lazily negated CPU tensors of one float dtype, boxes (n, 4)
+/// and scores (n,), alive for the call (tensor.numpy() would cost ~1 us per argument).
+py::array nms_buffers_py(std::uintptr_t boxes, std::uintptr_t scores, std::size_t n, bool float64,
+                         double iou_threshold, const std::string& rule) {
+  check_unit(iou_threshold, "iou_threshold");
+  const NmsOptions opts{parse_rule(rule)};
+  auto run = [&](auto tag) -> py::array {
+    using T = decltype(tag);
+    const T* b = reinterpret_cast<const T*>(boxes);
+    const T* s = reinterpret_cast<const T*>(scores);
+    return kept_indices(b, s, n, [&](std::int64_t* keep) {
+      return nms(b, s, n, iou_threshold, keep, opts, thread_workspace<T>(n));
+    });
+  };
+  return float64 ? run(double{}) : run(float{});
 }
 
 py::array batched_nms_py(const py::array& boxes, const py::array& scores, const py::array& idxs,
@@ -456,6 +492,9 @@ void bind_nms(py::module_& parent) {
         py::arg("angle_convention"), py::arg("iou"), py::arg("max_output"));
   m.def("nms", &nms_py, py::arg("boxes"), py::arg("scores"), py::arg("iou_threshold"),
         py::arg("rule") = "torchvision", py::arg("max_output") = py::none());
+  m.def("nms_buffers", &nms_buffers_py, py::arg("boxes_address"), py::arg("scores_address"), py::arg("n"),
+        py::arg("float64"), py::arg("iou_threshold"), py::arg("rule") = "torchvision",
+        "Private: nms on raw CPU buffers (locuskit.nms's tensor fast path checks them first).");
   m.def("batched_nms", &batched_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("idxs"),
         py::arg("iou_threshold"), py::arg("rule") = "torchvision", py::arg("max_output") = py::none());
   m.def("soft_nms", &soft_nms_py, py::arg("boxes"), py::arg("scores"), py::arg("method"), py::arg("iou_threshold"),

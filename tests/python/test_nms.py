@@ -105,6 +105,47 @@ def test_torch_tensor_input_and_empty():
     assert out.shape == (0,) and out.dtype == np.int64
 
 
+def test_nms_tensor_fast_path_equals_general_path_and_torchvision():
+    """Contiguous CPU float tensors go straight to the kernel (issue 16's training-loop call);
+    every other tensor input takes the general path. Both return torchvision's indices as an int64
+    tensor and raise the same errors, naming the argument."""
+    rng = np.random.default_rng(16)
+    for dtype in (torch.float32, torch.float64):
+        b = torch.from_numpy(random_boxes(rng, 600, np.float64, extent=100.0)).to(dtype)
+        s = torch.from_numpy(rng.random(600)).to(dtype)
+        want = tv_ops.nms(b, s, 0.5)
+        two_columns = torch.stack([s, s], 1)
+        variants = {
+            "contiguous": (b, s),
+            "fortran-order boxes": (b.t().contiguous().t(), s),
+            "column-slice scores": (b, two_columns[:, 1]),
+            "boxes requiring grad": (b.clone().requires_grad_(True), s),
+            "parameter": (torch.nn.Parameter(b.clone(), requires_grad=False), s),
+            "negated view": (torch._neg_view(-b), s) if hasattr(torch, "_neg_view") else (b, s),
+        }
+        for name, (bb, ss) in variants.items():
+            got = lk.nms(bb, ss, 0.5)
+            assert isinstance(got, torch.Tensor) and got.dtype == torch.int64, name
+            assert torch.equal(got, want), name
+            assert torch.equal(lk.nms(bb, ss, torch.tensor(0.5)), want), name
+    b = torch.tensor([[0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 2.0, 2.0]])
+    s = torch.tensor([0.9, 0.8])
+    with pytest.raises(ValueError, match="boxes"):
+        lk.nms(torch.tensor([[0.0, 0.0, float("nan"), 2.0], [0.0, 0.0, 2.0, 2.0]]), s, 0.5)
+    with pytest.raises(ValueError, match="boxes"):
+        lk.nms(torch.tensor([[0.0, 0.0, -1.0, 2.0], [0.0, 0.0, 2.0, 2.0]]), s, 0.5)  # inverted
+    with pytest.raises(ValueError, match="scores"):
+        lk.nms(b, torch.tensor([0.9, float("nan")]), 0.5)
+    with pytest.raises(TypeError, match="scores"):
+        lk.nms(b, s.double(), 0.5)
+    with pytest.raises(ValueError, match="boxes"):
+        lk.nms(b[:, :3].contiguous(), s, 0.5)
+    with pytest.raises(ValueError, match="iou_threshold"):
+        lk.nms(b, s, 1.5)
+    with pytest.raises(ValueError, match="rule"):
+        lk.nms(b, s, 0.5, rule="bogus")
+
+
 def test_bad_input_raises():
     b = np.array([[0, 0, 1, 1], [0, 0, 2, 2]], np.float32)
     s = np.array([0.5, 0.4], np.float32)

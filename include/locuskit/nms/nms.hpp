@@ -27,9 +27,9 @@ struct BasicNmsParams {
   IouRule rule = IouRule::torchvision;
   /// Stop after this many kept boxes (top-k of the result; the kept prefix is unchanged).
   std::size_t max_output = std::numeric_limits<std::size_t>::max();
-  /// nms with AxisAlignedIoU only: for N >= 4096, a threshold >= 0 and boxes small relative to the
-  /// scene (mean size < 8% of the extent), visit only nearby boxes through a multi-level spatial
-  /// grid (same result; false = always the linear kernel).
+  /// nms with AxisAlignedIoU only: for N >= 4096 and a threshold >= 0.25 (or >= 0 with boxes small
+  /// relative to the scene: mean size < 8% of the extent), visit only nearby boxes through a
+  /// multi-level spatial grid (same result; false = always the linear kernel).
   bool use_grid = true;
   /// The overlap (a policy object: RotatedIoU carries its angle convention and mode).
   O overlap = {};
@@ -56,8 +56,8 @@ using NmsOptions = NmsParams;
 ///   A NaN IoU (NaN box) never suppresses; two zero-area boxes have IoU 0 (overlap.hpp). Any finite threshold is
 ///   accepted as in torchvision (< 0 keeps only the top box and NaN pairs; >= 1 keeps all).
 /// - Complexity: O(n) radix sort + O(kept x alive) SIMD IoUs, suppressed boxes compacted away in
-///   bulk; for n >= 4096 small boxes (threshold >= 0, finite boxes) a multi-level spatial grid
-///   restricts each pass to the cells that can intersect the kept box. Memory O(n) in `ws` (allocated here if
+///   bulk; for n >= 4096 finite boxes (threshold >= 0.25, or >= 0 for small boxes) a multi-level
+///   spatial grid restricts each pass to the cells that can hold a box the kept box may suppress. Memory O(n) in `ws` (allocated here if
 ///   null). No N x N matrix. Other policies run the scalar engine (detail::greedy_prepared):
 ///   O(kept x alive) `may_overlap` tests, the exact overlap only where they pass; their prepared
 ///   boxes are allocated per call.
@@ -86,7 +86,7 @@ std::size_t nms(const NmsInputs<T>& in, const BasicNmsParams<O>& opts, const Nms
         } else {
         P* kept = w.kept_.data();
         if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid &&
-            detail::build_nms_grid(boxes, order, n, w)) {
+            detail::build_nms_grid(boxes, order, n, w, thr)) {
           std::fill(w.dead_.begin(), w.dead_.begin() + static_cast<std::ptrdiff_t>(n), static_cast<unsigned char>(0));
           detail::Soa<T> soa(w, n);
           const detail::NmsGridView<T, P> view{boxes, order, n, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,

@@ -12,12 +12,13 @@ torchvision's CPU kernel: float32 IoUs compare against the largest float32 <= th
 """
 from __future__ import annotations
 
+import sys
 from typing import NamedTuple
 
 import numpy as np
 
-from .. import _core
-from .._arrays import as_array, as_ids, tensor_io
+from .. import _arrays, _core
+from .._arrays import _TORCH_OPS, as_array, as_ids, tensor_io
 from .._args import INT32_MAX, integer
 
 __all__ = [
@@ -38,15 +39,41 @@ __all__ = [
 ]
 
 
-@tensor_io
 def nms(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_output=None) -> np.ndarray:
     """Greedy NMS; kept indices (int64) by decreasing score. Identical to ``torchvision.ops.nms``.
 
     Ties in score keep the lower index first (stable sort). ``max_output`` keeps only the first
     that many (the result's prefix). O(N) memory, SIMD; see docs/nms.md.
     """
+    # The training-loop call (issue 16) goes straight to the kernel: two contiguous CPU tensors of
+    # one float dtype, (N, 4) and (N,), once torch.ops.locuskit is registered; their buffers are
+    # passed by address (tensor.numpy() costs ~1 us each). Every other call takes the general
+    # path, with the same result and the same errors.
+    if max_output is None and _TORCH_OPS[0]:
+        torch = sys.modules["torch"]
+        tensor = torch.Tensor
+        if (type(boxes) is tensor and type(scores) is tensor and boxes.is_cpu and scores.is_cpu
+                and not _arrays._is_cuda(boxes)  # the one device check of tensor_io (tests mock it)
+                and boxes.layout is torch.strided and scores.layout is torch.strided
+                and boxes.dim() == 2 and scores.dim() == 1 and boxes.is_contiguous() and scores.is_contiguous()
+                and not boxes.is_neg() and not scores.is_neg()):
+            dtype = boxes.dtype
+            n, columns = boxes.shape
+            if (dtype is scores.dtype and (dtype is torch.float32 or dtype is torch.float64) and columns == 4
+                    and scores.shape[0] == n):
+                return torch.from_numpy(_core.nms.nms_buffers(boxes.data_ptr(), scores.data_ptr(), n,
+                                                              dtype is torch.float64, float(iou_threshold), rule))
+    return _nms_general(boxes, scores, iou_threshold, rule=rule, max_output=max_output)
+
+
+def _nms_general(boxes, scores, iou_threshold: float, *, rule: str = "torchvision", max_output=None) -> np.ndarray:
     return _core.nms.nms(as_array(boxes, "boxes"), as_array(scores, "scores"), float(iou_threshold), rule,
                      integer(max_output, "max_output", allow_none=True))
+
+
+# Named "nms" for tensor_io (CUDA tensors go to locuskit.cuda.nms by this name; messages name it).
+_nms_general.__name__ = _nms_general.__qualname__ = "nms"
+_nms_general = tensor_io(_nms_general)
 
 
 @tensor_io

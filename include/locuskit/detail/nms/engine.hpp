@@ -20,10 +20,74 @@ namespace locuskit {
 
 namespace detail {
 
-/// order[0..n) = indices of `scores` sorted by decreasing score, ties by lower index first (NaN
-/// first, as torchvision's stable descending sort). Uses ws.keys_/keys_tmp_/order_tmp_.
+/// Sizes for which score_order tries the bucket sort first (below: the radix sort's insertion
+/// sort; above: the buckets' counts no longer fit the caches, measured slower than the radix sort).
+inline constexpr std::size_t score_bucket_min_n = 64, score_bucket_max_n = 16384;
+/// Largest bucket the one-pass bucket sort of score_order accepts (else the radix sort runs).
+inline constexpr std::size_t score_bucket_max = 16;
+
+/// score_order for scores spread evenly enough: one counting pass into n / 2 buckets of equal
+/// score width (highest first; the bucket is a monotone function of the score, so the buckets are
+/// in order), then an insertion sort by key, which only moves elements inside their bucket. Stable.
+/// Returns false, leaving `order` unspecified, if a score is NaN or infinite, all are equal or a
+/// bucket would hold more than score_bucket_max (a skewed distribution: the caller radix-sorts).
 template <class T>
-void score_order(const T* scores, std::size_t n, std::int64_t* order, NmsScratch<T>& ws) noexcept {
+bool bucket_score_order(const T* scores, std::size_t n, std::int64_t* order, NmsScratch<T>& ws) {
+  T lo = scores[0], hi = scores[0];
+  bool finite = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T v = scores[i];
+    finite &= std::isfinite(v);
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  if (!finite || !(hi > lo)) return false;
+  const std::size_t buckets = n / 2;
+  // fl(hi - s) * scale is non-decreasing as s decreases (each rounding is monotone): bucket order
+  // never contradicts score order. The product stays below `buckets` up to rounding: clamped.
+  const double scale = static_cast<double>(buckets) / (static_cast<double>(hi) - static_cast<double>(lo));
+  auto bucket_of = [&](T v) {
+    const std::size_t b = static_cast<std::size_t>((static_cast<double>(hi) - static_cast<double>(v)) * scale);
+    return b < buckets ? b : buckets - 1;
+  };
+  std::vector<std::size_t>& count = ws.counts_;
+  count.assign(buckets + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++count[bucket_of(scores[i]) + 1];
+  std::size_t largest = 0;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    largest = count[b + 1] > largest ? count[b + 1] : largest;
+    count[b + 1] += count[b];
+  }
+  if (largest > score_bucket_max) return false;
+  auto* keys = ws.keys_.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t at = count[bucket_of(scores[i])]++;
+    keys[at] = descending_score_key(scores[i]);
+    order[at] = static_cast<std::int64_t>(i);
+  }
+  for (std::size_t i = 1; i < n; ++i) {
+    const auto k = keys[i];
+    if (!(k < keys[i - 1])) continue;
+    const std::int64_t v = order[i];
+    std::size_t j = i;
+    while (j > 0 && keys[j - 1] > k) {
+      keys[j] = keys[j - 1];
+      order[j] = order[j - 1];
+      --j;
+    }
+    keys[j] = k;
+    order[j] = v;
+  }
+  return true;
+}
+
+/// order[0..n) = indices of `scores` sorted by decreasing score, ties by lower index first (NaN
+/// first, as torchvision's stable descending sort). Evenly spread scores take the one-pass bucket
+/// sort (bucket_score_order: 1k float32 scores 2.3 instead of 6.5 us), any others the stable LSD
+/// radix sort. Uses ws.keys_/keys_tmp_/order_tmp_/counts_.
+template <class T>
+void score_order(const T* scores, std::size_t n, std::int64_t* order, NmsScratch<T>& ws) {
+  if (n >= score_bucket_min_n && n <= score_bucket_max_n && bucket_score_order(scores, n, order, ws)) return;
   auto* keys = ws.keys_.data();
   for (std::size_t i = 0; i < n; ++i) {
     keys[i] = descending_score_key(scores[i]);
@@ -68,76 +132,92 @@ std::size_t greedy_segment(Soa<T>& s, P* pos, std::size_t begin, std::size_t m, 
 inline constexpr std::size_t nms_grid_min_boxes = 4096;
 /// The grid is used when the mean box size is below this fraction of the scene's extent.
 inline constexpr double grid_max_relative_size = 0.08;
+/// ... or whatever their size when the IoU threshold is at least this: a kept box can then only
+/// suppress boxes centred within (1 - threshold) of its own size (grid_kernel.hpp), and the grid
+/// beats the linear kernel from 0.3 up (bench/README.md, "NMS at 50k").
+inline constexpr double grid_min_iou_threshold = 0.25;
+/// Grid cell size as a fraction of the largest box size of its level.
+inline constexpr double nms_grid_cell_fraction = 0.5;
 
-/// Bins boxes (in rank order `order`) into the multi-level grid of grid_kernel.hpp and fills the
-/// SoA (ws.soa_, ws.pos_ = rank) in cell order. Returns false (nothing usable) if a coordinate is
-/// not finite, every box has zero size or boxes are large relative to the scene (the grid would
-/// not prune enough); the caller then uses the linear kernel.
+/// Bins boxes (in rank order `order`) into the multi-level grid of grid_kernel.hpp (by centre, on
+/// the level of their size max(w, h)) and fills the SoA (ws.soa_, ws.pos_ = rank) in cell order.
+/// Returns false (nothing usable) if a coordinate is not finite, every box has zero size or, for a
+/// strict threshold `thr` below grid_min_iou_threshold, boxes are large relative to the scene (the
+/// grid would not prune enough); the caller then uses the linear kernel.
 template <class T>
-bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, NmsScratch<T>& ws) {
+bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, NmsScratch<T>& ws, T thr) {
   using P = nms_pos_t<T>;
   constexpr int num_levels = 6;
+  // The statistics and cells are computed in input order (sequential reads); only the final fill
+  // follows the score order.
   double X0 = 0, X1 = 0, Y0 = 0, Y1 = 0, max_s = 0, sum_s = 0;
-  for (std::size_t p = 0; p < n; ++p) {
-    const T* b = boxes + 4 * order[p];
-    if (!(std::isfinite(b[0]) && std::isfinite(b[1]) && std::isfinite(b[2]) && std::isfinite(b[3]))) return false;
-    const double x = b[0], y = b[1];
-    const double s = std::max(double(b[2]) - x, double(b[3]) - y);
-    if (p == 0) X0 = X1 = x, Y0 = Y1 = y;
+  bool finite = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* b = boxes + 4 * i;
+    finite = finite && std::isfinite(b[0]) && std::isfinite(b[1]) && std::isfinite(b[2]) && std::isfinite(b[3]);
+    const double x = 0.5 * (double(b[0]) + double(b[2])), y = 0.5 * (double(b[1]) + double(b[3]));
+    const double s = std::max(double(b[2]) - double(b[0]), double(b[3]) - double(b[1]));
+    if (i == 0) X0 = X1 = x, Y0 = Y1 = y;
     X0 = std::min(X0, x), X1 = std::max(X1, x), Y0 = std::min(Y0, y), Y1 = std::max(Y1, y);
     max_s = std::max(max_s, s);
     sum_s += std::max(s, 0.0);
   }
+  if (!finite) return false;
   const double D = std::max(X1 - X0, Y1 - Y0);
   // float64 boxes near +-1e308 overflow these differences; the cell arithmetic needs them finite.
   if (!(max_s > 0) || !std::isfinite(max_s) || !std::isfinite(D)) return false;
-  // Worth it only when a typical box covers a small part of the scene (measured crossover: mean
-  // size ~ 1/10 of the extent; bench/cpp/bench_nms.cpp, BM_nms vs BM_nms_small_boxes).
-  if (!(sum_s / double(n) < grid_max_relative_size * D)) return false;
+  // For low thresholds worth it only when a typical box covers a small part of the scene (measured
+  // crossover: mean size ~ 1/10 of the extent; bench/cpp/bench_nms.cpp, BM_nms vs BM_nms_small_boxes).
+  if (!(double(thr) >= grid_min_iou_threshold) && !(sum_s / double(n) < grid_max_relative_size * D)) return false;
   const double eps = 1e-9 * (std::fabs(X0) + std::fabs(Y0) + D + max_s);
   double bound[num_levels];
   for (int L = 0; L < num_levels; ++L) bound[L] = max_s / double(1 << (num_levels - 1 - L));
-  std::int64_t* cell = ws.group_.data();  // level, then cell id, per rank
+  std::int64_t* cell = ws.group_.data();  // by input row: level, then cell id
   std::size_t count[num_levels] = {};
-  double max_w[num_levels] = {}, max_h[num_levels] = {};
-  for (std::size_t p = 0; p < n; ++p) {
-    const T* b = boxes + 4 * order[p];
+  double max_w[num_levels] = {}, max_h[num_levels] = {}, lo_s[num_levels], hi_s[num_levels] = {};
+  for (int L = 0; L < num_levels; ++L) lo_s[L] = max_s;
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* b = boxes + 4 * i;
     const double w = double(b[2]) - double(b[0]), h = double(b[3]) - double(b[1]);
     const double s = std::max(w, h);
     int L = 0;
     while (L < num_levels - 1 && s > bound[L]) ++L;
-    cell[p] = L;
+    cell[i] = L;
     ++count[L];
     max_w[L] = std::max(max_w[L], w);
     max_h[L] = std::max(max_h[L], h);
+    lo_s[L] = std::min(lo_s[L], s);
+    hi_s[L] = std::max(hi_s[L], s);
   }
   ws.levels_.clear();
-  std::int64_t level_index[num_levels];
+  NmsGridLevel by_level[num_levels];
   std::int64_t cells = 0;
   for (int L = 0; L < num_levels; ++L) {
-    level_index[L] = -1;
     if (count[L] == 0) continue;
+    // Cells a fraction of the level's box size (a kept box reaches about its own size around its
+    // centre at IoU 0.5), but not fewer than ~per_cell boxes each on average.
     const double per_cell = 16.0;
-    double c = std::max(bound[L], D / std::sqrt(std::max(1.0, double(count[L]) / per_cell)));
+    double c = std::max(nms_grid_cell_fraction * bound[L], D / std::sqrt(std::max(1.0, double(count[L]) / per_cell)));
     if (!(c > 0)) c = 1;
-    NmsGridLevel lv;
+    NmsGridLevel& lv = by_level[L];
     lv.x0 = X0, lv.y0 = Y0, lv.inv_cell = 1.0 / c;
     lv.max_w = max_w[L] + eps, lv.max_h = max_h[L] + eps;
+    lv.min_s = lo_s[L] - eps, lv.max_s = hi_s[L] + eps;
     lv.dim = static_cast<std::int64_t>(std::min(1024.0, std::floor(D / c) + 1));
     lv.offset = cells;
     cells += lv.dim * lv.dim;
-    level_index[L] = static_cast<std::int64_t>(ws.levels_.size());
     ws.levels_.push_back(lv);
   }
-  for (std::size_t p = 0; p < n; ++p) {
-    const T* b = boxes + 4 * order[p];
-    const NmsGridLevel& lv = ws.levels_[static_cast<std::size_t>(level_index[cell[p]])];
-    cell[p] = lv.offset + lv.cell(double(b[1]), lv.y0) * lv.dim + lv.cell(double(b[0]), lv.x0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const T* b = boxes + 4 * i;
+    const NmsGridLevel& lv = by_level[cell[i]];
+    const double x = 0.5 * (double(b[0]) + double(b[2])), y = 0.5 * (double(b[1]) + double(b[3]));
+    cell[i] = lv.offset + lv.cell(y, lv.y0) * lv.dim + lv.cell(x, lv.x0);
   }
-  // Counting sort of ranks by cell (stable: rank order inside a cell).
+  // Counting sort of ranks by cell (stable: rank order inside a cell; the cells of a row adjacent).
   ws.cell_begin_.assign(static_cast<std::size_t>(cells) + 1, 0);
   std::int64_t* begin = ws.cell_begin_.data();
-  for (std::size_t p = 0; p < n; ++p) ++begin[cell[p] + 1];
+  for (std::size_t i = 0; i < n; ++i) ++begin[cell[i] + 1];
   for (std::int64_t c = 0; c < cells; ++c) begin[c + 1] += begin[c];
   ws.cell_dead_.assign(static_cast<std::size_t>(cells), 0);
   ws.cell_end_.assign(begin, begin + cells);  // fill cursor; ends at each cell's end
@@ -145,8 +225,9 @@ bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, Nm
   Soa<T> soa(ws, n);
   P* pos = ws.pos_.data();
   for (std::size_t p = 0; p < n; ++p) {
-    const std::size_t at = static_cast<std::size_t>(fill[cell[p]]++);
-    soa.put(at, boxes + 4 * order[p]);
+    const std::size_t i = static_cast<std::size_t>(order[p]);
+    const std::size_t at = static_cast<std::size_t>(fill[cell[i]]++);
+    soa.put(at, boxes + 4 * i);
     pos[at] = static_cast<P>(p);
   }
   return true;

@@ -5,6 +5,7 @@
 // The greedy-NMS kernel: boxes already sorted by score and transposed to SoA; each kept box
 // suppresses the remaining candidates with one SIMD pass; suppressed boxes are tombstoned and
 // compacted away in bulk, so total work ~ kept x alive.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -52,6 +53,62 @@ LOCUSKIT_FORCEINLINE unsigned lane_bits(const xsimd::batch_bool<T, Arch>& b) noe
     return bits;
   }
 }
+
+/// The suppression test `fl(inter / union) > threshold` of AxisAlignedIoU::exceeds for a threshold
+/// >= 0, with the division taken only for the rare lanes near the threshold: a lane is decided by
+/// two products, `inter > fl(union * sure)` (then the quotient exceeds `nextafter(threshold)`, so
+/// its rounding exceeds the threshold) and `inter >= fl(union * threshold)` (necessary, as
+/// rounding is monotone); lanes between the two get the exact division. Same bits as exceeds:
+/// a pair that intersects has union > 0, and NaN (tombstones, NaN boxes) fails every comparison.
+template <class Arch, class T>
+struct IouAboveThreshold {
+  using batch = xsimd::batch<T, Arch>;
+  batch thr, sure, tiny;
+  /// `threshold` >= 0 (the caller keeps the exact division for negative thresholds).
+  explicit IouAboveThreshold(T threshold) noexcept
+      : thr(threshold), sure(sure_factor(threshold)), tiny(tiny_value()) {}
+
+  /// sqrt of the smallest normal: below it a product may be denormal (its relative error unbounded).
+  static T tiny_value() noexcept { return std::sqrt(std::numeric_limits<T>::min()); }
+  /// > nextafter(t) * (1 + 2^-(digits - 6)): a product rounded to T (relative error 2^-digits) of
+  /// union by it stays above union * nextafter(t); at least tiny_value() so that the quotient of a
+  /// pair that passes is a normal number.
+  static T sure_factor(T t) noexcept {
+    const T t2 = std::nextafter(t, std::numeric_limits<T>::infinity());
+    const long double scaled =
+        static_cast<long double>(t2) * (1.0L + std::ldexp(1.0L, -(std::numeric_limits<T>::digits - 6)));
+    const T up = std::nextafter(static_cast<T>(scaled), std::numeric_limits<T>::infinity());
+    return up > tiny_value() ? up : tiny_value();
+  }
+
+  using mask = xsimd::batch_bool<T, Arch>;
+  /// The lanes decided by the products: `sure` (overlap > threshold) and `unsure` (near the
+  /// threshold: only the division decides); every other lane is below the threshold.
+  LOCUSKIT_FORCEINLINE void classify(const batch& hx1, const batch& hy1, const batch& hx2, const batch& hy2,
+                                     const batch& ha, const batch& bx1, const batch& by1, const batch& bx2,
+                                     const batch& by2, const batch& ba, mask& sure_lanes, mask& unsure_lanes) const noexcept {
+    const batch zero(T(0));
+    const batch iw = xsimd::max(xsimd::min(hx2, bx2) - xsimd::max(hx1, bx1), zero);
+    const batch ih = xsimd::max(xsimd::min(hy2, by2) - xsimd::max(hy1, by1), zero);
+    const batch inter = iw * ih;
+    const batch uni = (ha + ba) - inter;
+    const mask maybe = inter >= uni * thr;
+    sure_lanes = maybe & (inter > uni * sure) & (inter > tiny);
+    unsure_lanes = maybe & ~sure_lanes;
+  }
+  /// Lane bits of `overlap(head, candidate) > threshold`, operands as in AxisAlignedIoU::exceeds.
+  LOCUSKIT_FORCEINLINE unsigned operator()(const batch& hx1, const batch& hy1, const batch& hx2, const batch& hy2,
+                                           const batch& ha, const batch& bx1, const batch& by1, const batch& bx2,
+                                           const batch& by2, const batch& ba) const noexcept {
+    mask sure_lanes, unsure_lanes;
+    classify(hx1, hy1, hx2, hy2, ha, bx1, by1, bx2, by2, ba, sure_lanes, unsure_lanes);
+    // Masks stay in mask registers; only the rare unsure lanes branch.
+    if (__builtin_expect(xsimd::any(unsure_lanes), 0))
+      return lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(hx1, hy1, hx2, hy2, ha, bx1, by1, bx2, by2, ba, thr,
+                                                                  std::false_type{}));
+    return lane_bits<Arch, T>(sure_lanes);
+  }
+};
 
 /// Greedy NMS over `m` boxes in SoA form (x1, y1, x2, y2, area, payload `pos`), sorted by
 /// decreasing score: box 0 is kept, every later box with `iou > threshold` against it is removed

@@ -3,10 +3,17 @@
 #error "include detail/nms/kernels.hpp (it declares the per-architecture instantiations)"
 #endif
 // Greedy NMS over a multi-level uniform grid: for large N the kept box only visits the grid cells
-// that can hold a box intersecting it (a pair that does not intersect has IoU 0 or NaN and never
-// suppresses when the threshold is >= 0), so the work is ~ kept x (nearby live boxes) instead of
-// kept x alive. Boxes are binned by their (x1, y1) corner on the level that matches their size
-// (a "loose" grid), each cell a contiguous SoA segment compacted in place as boxes die.
+// that can hold a box it may suppress, so the work is ~ kept x (nearby live boxes) instead of
+// kept x alive. Boxes are binned by their centre on the level that matches their size max(w, h);
+// each row of cells of a level is one contiguous SoA span (cells in column order), so a kept box
+// runs one streaming SIMD pass per row it reaches; rows are compacted in place as boxes die.
+//
+// Which boxes can a kept box a suppress? IoU > t > 0 needs inter > t * max(area_a, area_b), so the
+// overlap in x exceeds t * max(w_a, w_b) (the one in y is at most min(h_a, h_b)); hence
+// w_b in (t w_a, w_a / t), max(w, h) likewise, and the centres are closer than
+// (w_a + w_b) / 2 - t max(w_a, w_b) <= w_a (1 - t) for t >= 1/2 (the same in y). A computed IoU
+// above t has an exact IoU above t (1 - 1e-4) (a few roundings), so the kernel uses that.
+// With t = 0 the reach is the intersection's ((w_a + w_b) / 2).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -23,10 +30,11 @@ LOCUSKIT_SIMD_WARNINGS_BEGIN  // see config.hpp
 namespace locuskit {
 namespace detail {
 
-/// One grid level: boxes with max(w, h) in its size band, binned by x1/y1.
+/// One grid level: boxes with max(w, h) in its size band, binned by centre.
 struct NmsGridLevel {
-  double x0, y0, inv_cell;  ///< column = floor((x - x0) * inv_cell), clamped to [0, dim)
+  double x0, y0, inv_cell;  ///< column = floor((cx - x0) * inv_cell), clamped to [0, dim)
   double max_w, max_h;      ///< largest width / height binned here (plus a rounding margin)
+  double min_s, max_s;      ///< smallest / largest max(w, h) binned here (minus / plus the margin)
   std::int64_t dim;         ///< cells per axis
   std::int64_t offset;      ///< first cell id of this level
   LOCUSKIT_FORCEINLINE std::int64_t cell(double v, double origin) const noexcept {
@@ -41,11 +49,11 @@ struct NmsGridView {
   const T* boxes;               ///< original (n, 4) boxes
   const std::int64_t* order;    ///< rank -> original index
   std::size_t n;
-  T *x1, *y1, *x2, *y2, *area;  ///< SoA in cell order
+  T *x1, *y1, *x2, *y2, *area;  ///< SoA in cell order (area padded: readable W slots past n)
   P* pos;                       ///< rank of each SoA slot
   std::int64_t* cell_begin;     ///< first slot of each cell
-  std::int64_t* cell_end;       ///< one past the last slot (shrinks when the cell is compacted)
-  std::int64_t* cell_dead;      ///< tombstones in each cell (zero-initialised)
+  std::int64_t* cell_end;       ///< one past the last slot (cells of a row stay adjacent)
+  std::int64_t* cell_dead;      ///< tombstones per row, at the row's first cell (zero-initialised)
   unsigned char* dead;          ///< by rank
   const NmsGridLevel* levels;
   std::size_t num_levels;
@@ -79,69 +87,94 @@ std::size_t kernel::NmsGreedyGrid<Arch, T>::run(const detail::NmsGridView<T, P>&
                                                 std::size_t max_keep, P* kept) noexcept {
   using batch = xsimd::batch<T, Arch>;
   constexpr std::size_t W = batch::size;
-  const batch thr(threshold);
-  const bool zero_exceeds = T(0) > threshold;  // false: the grid runs only for thresholds >= 0
+  const IouAboveThreshold<Arch, T> above(threshold);  // threshold >= 0 here
   const T nan = std::numeric_limits<T>::quiet_NaN();
+  // The exact IoU of a pair whose computed IoU exceeds threshold exceeds tl (see the file comment).
+  const double tl = threshold > T(0) ? static_cast<double>(threshold) * (1.0 - 1e-4) : 0.0;
+  // Local copies: the stores to dead/area below could otherwise alias the view's fields.
+  T *const x1 = g.x1, *const y1 = g.y1, *const x2 = g.x2, *const y2 = g.y2, *const area = g.area;
+  P* const pos = g.pos;
+  unsigned char* const dead = g.dead;
+  std::int64_t *const cell_begin = g.cell_begin, *const cell_end = g.cell_end, *const row_dead = g.cell_dead;
+  const T* const boxes = g.boxes;
+  const std::int64_t* const order = g.order;
+  const std::size_t n = g.n, num_levels = g.num_levels;
   std::size_t k = 0;
-  for (std::size_t p = 0; p < g.n && k < max_keep; ++p) {
-    if (g.dead[p]) continue;
+  constexpr std::size_t lookahead = 8;  // prefetch the input row of a rank this far ahead
+  for (std::size_t p = 0; p < n && k < max_keep; ++p) {
+    if (p + lookahead < n) __builtin_prefetch(boxes + 4 * order[p + lookahead]);
+    if (dead[p]) continue;
     kept[k++] = static_cast<P>(p);
-    const T* a = g.boxes + 4 * g.order[p];
+    const T* a = boxes + 4 * order[p];
     const T area_a = geometry::area(a[0], a[1], a[2], a[3]);
     const batch ax1(a[0]), ay1(a[1]), ax2(a[2]), ay2(a[3]), aa(area_a);
-    for (std::size_t L = 0; L < g.num_levels; ++L) {
+    const double wa = double(a[2]) - double(a[0]), ha = double(a[3]) - double(a[1]);
+    if (!(wa > 0 && ha > 0)) continue;  // an empty or inverted box intersects nothing
+    const double sa = wa > ha ? wa : ha;
+    const double cxa = 0.5 * (double(a[0]) + double(a[2])), cya = 0.5 * (double(a[1]) + double(a[3]));
+    const double margin = 1e-7 * (std::fabs(cxa) + std::fabs(cya) + sa);
+    for (std::size_t L = 0; L < num_levels; ++L) {
       const detail::NmsGridLevel& lv = g.levels[L];
-      const std::int64_t cx0 = lv.cell(static_cast<double>(a[0]) - lv.max_w, lv.x0);
-      const std::int64_t cx1 = lv.cell(static_cast<double>(a[2]), lv.x0);
-      const std::int64_t cy0 = lv.cell(static_cast<double>(a[1]) - lv.max_h, lv.y0);
-      const std::int64_t cy1 = lv.cell(static_cast<double>(a[3]), lv.y0);
+      if (tl > 0 && (lv.max_s <= tl * sa || lv.min_s * tl >= sa)) continue;  // sizes that cannot pass
+      // Largest reach of a centre: (w_a + w_b) / 2 - tl max(w_a, w_b) over w_b <= min(max_w, w_a / tl).
+      const double wb = tl > 0 && wa / tl < lv.max_w ? wa / tl : lv.max_w;
+      const double hb = tl > 0 && ha / tl < lv.max_h ? ha / tl : lv.max_h;
+      const double rx = (wa + wb) * 0.5 - tl * (wb > wa ? wb : wa) + margin;
+      const double ry = (ha + hb) * 0.5 - tl * (hb > ha ? hb : ha) + margin;
+      const double rx_self = wa * (1.0 - tl) + margin, ry_self = ha * (1.0 - tl) + margin;
+      const double reach_x = rx > rx_self ? rx : rx_self, reach_y = ry > ry_self ? ry : ry_self;
+      const std::int64_t cx0 = lv.cell(cxa - reach_x, lv.x0), cx1 = lv.cell(cxa + reach_x, lv.x0);
+      const std::int64_t cy0 = lv.cell(cya - reach_y, lv.y0), cy1 = lv.cell(cya + reach_y, lv.y0);
       for (std::int64_t cy = cy0; cy <= cy1; ++cy) {
-        for (std::int64_t cx = cx0; cx <= cx1; ++cx) {
-          const std::int64_t c = lv.offset + cy * lv.dim + cx;
-          const std::size_t b = static_cast<std::size_t>(g.cell_begin[c]);
-          const std::size_t e = static_cast<std::size_t>(g.cell_end[c]);
-          if (b == e) continue;
-          // Suppressed boxes become tombstones (area NaN: their IoU is NaN, never > threshold);
-          // a cell is compacted once a quarter of it is dead.
-          std::size_t killed = 0;
-          std::size_t j = b;
-          for (; j + W <= e; j += W) {
-            const batch bx1 = batch::load_unaligned(g.x1 + j), by1 = batch::load_unaligned(g.y1 + j);
-            const batch bx2 = batch::load_unaligned(g.x2 + j), by2 = batch::load_unaligned(g.y2 + j);
-            const batch ba = batch::load_unaligned(g.area + j);
-            unsigned suppress = lane_bits<Arch, T>(AxisAlignedIoU::exceeds<Arch, T>(
-                ax1, ay1, ax2, ay2, aa, bx1, by1, bx2, by2, ba, thr, std::false_type{}));
-            while (suppress) {
-              const std::size_t l = j + static_cast<std::size_t>(__builtin_ctz(suppress));
-              suppress &= suppress - 1;
-              g.dead[g.pos[l]] = 1;
-              g.area[l] = nan;
-              ++killed;
-            }
+        const std::int64_t row = lv.offset + cy * lv.dim;
+        const std::size_t b = static_cast<std::size_t>(cell_begin[row + cx0]);
+        const std::size_t e = static_cast<std::size_t>(cell_end[row + cx1]);
+        if (b >= e) continue;
+        // Suppressed boxes become tombstones (area NaN: their IoU is NaN, never > threshold); a row
+        // is compacted once half of it is dead.
+        std::size_t killed = 0;
+        std::size_t j = b;
+        auto kill = [&](unsigned bits, std::size_t at) {
+          while (bits) {
+            const std::size_t l = at + static_cast<std::size_t>(__builtin_ctz(bits));
+            bits &= bits - 1;
+            dead[pos[l]] = 1;
+            area[l] = nan;
+            ++killed;
           }
-          for (; j < e; ++j) {
-            const T bb[4] = {g.x1[j], g.y1[j], g.x2[j], g.y2[j]};
-            const T inter = geometry::intersection(a, bb);
-            if (AxisAlignedIoU::exceeds(inter, (area_a + g.area[j]) - inter, threshold, zero_exceeds)) {
-              g.dead[g.pos[j]] = 1;
-              g.area[j] = nan;
-              ++killed;
-            }
-          }
-          if (killed == 0) continue;
-          g.cell_dead[c] += static_cast<std::int64_t>(killed);
-          if (4 * static_cast<std::size_t>(g.cell_dead[c]) <= e - b) continue;
-          std::size_t w = b;
-          for (std::size_t r = b; r < e; ++r) {
-            if (g.dead[g.pos[r]] && std::isnan(g.area[r])) continue;
-            g.x1[w] = g.x1[r], g.y1[w] = g.y1[r], g.x2[w] = g.x2[r], g.y2[w] = g.y2[r];
-            g.area[w] = g.area[r];
-            g.pos[w] = g.pos[r];
+        };
+        for (; j + W <= e; j += W)
+          kill(above(ax1, ay1, ax2, ay2, aa, batch::load_unaligned(x1 + j), batch::load_unaligned(y1 + j),
+                     batch::load_unaligned(x2 + j), batch::load_unaligned(y2 + j),
+                     batch::load_unaligned(area + j)),
+               j);
+        if (j < e) {  // the tail: a full load (area is padded), lanes past e masked off
+          const unsigned live = (1u << (e - j)) - 1u;
+          kill(live & above(ax1, ay1, ax2, ay2, aa, batch::load_unaligned(x1 + j), batch::load_unaligned(y1 + j),
+                            batch::load_unaligned(x2 + j), batch::load_unaligned(y2 + j),
+                            batch::load_unaligned(area + j)),
+               j);
+        }
+        if (killed == 0) continue;
+        const std::size_t rb = static_cast<std::size_t>(cell_begin[row]);
+        const std::size_t re = static_cast<std::size_t>(cell_end[row + lv.dim - 1]);
+        row_dead[row] += static_cast<std::int64_t>(killed);
+        if (2 * static_cast<std::size_t>(row_dead[row]) <= re - rb) continue;
+        // Compact the whole row, cell by cell, keeping the cells adjacent.
+        std::size_t w = rb;
+        for (std::int64_t c = row; c < row + lv.dim; ++c) {
+          const std::size_t cb = static_cast<std::size_t>(cell_begin[c]), ce = static_cast<std::size_t>(cell_end[c]);
+          cell_begin[c] = static_cast<std::int64_t>(w);
+          for (std::size_t r = cb; r < ce; ++r) {
+            if (std::isnan(area[r])) continue;  // a tombstone (boxes are finite here)
+            x1[w] = x1[r], y1[w] = y1[r], x2[w] = x2[r], y2[w] = y2[r];
+            area[w] = area[r];
+            pos[w] = pos[r];
             ++w;
           }
-          g.cell_dead[c] = 0;
-          g.cell_end[c] = static_cast<std::int64_t>(w);
+          cell_end[c] = static_cast<std::int64_t>(w);
         }
+        row_dead[row] = 0;
       }
     }
   }

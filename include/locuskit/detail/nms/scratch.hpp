@@ -29,14 +29,17 @@ struct NmsScratch {
     keys_tmp_.resize(n);
     order_.resize(n);
     order_tmp_.resize(n);
-    soa_.resize(5 * n);
+    soa_.resize(5 * n + soa_padding);  // the grid kernel loads a full SIMD batch at a row's end
     pos_.resize(n);
     kept_.resize(n);
     group_.resize(n);
     dead_.resize(n);
+    counts_.reserve(n / 2 + 1);  // score_order's buckets
     capacity = n;
   }
 
+  /// Readable slots past the last column (one SIMD batch of any architecture).
+  static constexpr std::size_t soa_padding = 64 / sizeof(T);
   std::size_t capacity = 0;
   std::vector<key_type> keys_, keys_tmp_;
   std::vector<std::int64_t> order_, order_tmp_;
