@@ -139,10 +139,12 @@ py::array kept_indices(const T* b, const T* s, std::size_t n, Run&& run) {
 py::array nms_py(const py::array& boxes, const py::array& scores, double iou_threshold,
                  const std::string& rule, py::object max_output) {
   check_unit(iou_threshold, "iou_threshold");
-  NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
+  NmsParams opts{parse_rule(rule), to_max(max_output, "max_output")};
+  opts.iou_threshold = iou_threshold;
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
+    using T = decltype(tag);
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return nms(b, s, n, iou_threshold, keep, opts, thread_workspace<decltype(tag)>(n));
+      return nms(NmsInputs<T>{b, s, n}, opts, NmsOutputs<T>{keep}, thread_workspace<T>(n));
     });
   });
 }
@@ -153,13 +155,17 @@ py::array nms_py(const py::array& boxes, const py::array& scores, double iou_thr
 py::array nms_buffers_py(std::uintptr_t boxes, std::uintptr_t scores, std::size_t n, bool float64,
                          double iou_threshold, const std::string& rule) {
   check_unit(iou_threshold, "iou_threshold");
-  const NmsOptions opts{parse_rule(rule)};
+  NmsParams opts{parse_rule(rule)};
+  opts.iou_threshold = iou_threshold;
   auto run = [&](auto tag) -> py::array {
     using T = decltype(tag);
+    // The caller's checks make these hold; a direct call with a bad address must not crash.
+    if (n > 0 && (boxes == 0 || scores == 0 || boxes % alignof(T) != 0 || scores % alignof(T) != 0))
+      throw std::invalid_argument("nms_buffers: null or misaligned buffer address");
     const T* b = reinterpret_cast<const T*>(boxes);
     const T* s = reinterpret_cast<const T*>(scores);
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return nms(b, s, n, iou_threshold, keep, opts, thread_workspace<T>(n));
+      return nms(NmsInputs<T>{b, s, n}, opts, NmsOutputs<T>{keep}, thread_workspace<T>(n));
     });
   };
   return float64 ? run(double{}) : run(float{});
@@ -168,11 +174,13 @@ py::array nms_buffers_py(std::uintptr_t boxes, std::uintptr_t scores, std::size_
 py::array batched_nms_py(const py::array& boxes, const py::array& scores, const py::array& idxs,
                          double iou_threshold, const std::string& rule, py::object max_output) {
   check_unit(iou_threshold, "iou_threshold");
-  NmsOptions opts{parse_rule(rule), to_max(max_output, "max_output")};
+  NmsParams opts{parse_rule(rule), to_max(max_output, "max_output")};
+  opts.iou_threshold = iou_threshold;
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
+    using T = decltype(tag);
     const std::int64_t* c = vector_data<std::int64_t>(idxs, "idxs", static_cast<py::ssize_t>(n), "boxes rows");
     return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return batched_nms(b, s, c, n, iou_threshold, keep, opts, thread_workspace<decltype(tag)>(n));
+      return batched_nms(NmsInputs<T>{b, s, n, c}, opts, NmsOutputs<T>{keep}, thread_workspace<T>(n));
     });
   });
 }

@@ -146,6 +146,19 @@ def test_nms_tensor_fast_path_equals_general_path_and_torchvision():
         lk.nms(b, s, 0.5, rule="bogus")
 
 
+
+def test_private_buffer_entry_refuses_null_and_misaligned_addresses():
+    """The tensor fast path's private entry takes raw addresses; a direct call with a null or
+    misaligned one raises instead of crashing."""
+    from locuskit import _core
+    with pytest.raises(ValueError, match="address"):
+        _core.nms.nms_buffers(0, 0, 3, False, 0.5)
+    b = torch.zeros(8, 4)
+    s = torch.zeros(9)
+    with pytest.raises(ValueError, match="address"):
+        _core.nms.nms_buffers(b.data_ptr(), s.data_ptr() + 1, 2, False, 0.5)
+    assert _core.nms.nms_buffers(0, 0, 0, False, 0.5).shape == (0,)
+
 def test_bad_input_raises():
     b = np.array([[0, 0, 1, 1], [0, 0, 2, 2]], np.float32)
     s = np.array([0.5, 0.4], np.float32)
