@@ -93,6 +93,7 @@ struct MotAssignScratch {
   std::vector<double> row_best, row_second, col_best, col_second;  // unique_best_line_pairs
   std::vector<std::int64_t> row_arg, col_arg;
   std::vector<std::uint32_t> nonzero;          // (row, column) of each positive entry
+  LinearAssignmentWorkspace lap;               // the solver's scratch
 };
 
 namespace mot_assign {
@@ -241,11 +242,11 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
 
 /// scipy's `linear_sum_assignment(m, maximize=True)`, all min(nr, nc) pairs in row order.
 inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
-                            std::vector<std::int64_t>& cols) {
+                            std::vector<std::int64_t>& cols, LinearAssignmentWorkspace& ws) {
   const std::size_t k = std::min(nr, nc);
   rows.resize(k);
   cols.resize(k);
-  linear_sum_assignment(m, nr, nc, rows.data(), cols.data(), /*maximize=*/true);
+  linear_sum_assignment(m, nr, nc, rows.data(), cols.data(), /*maximize=*/true, ws);
 }
 
 /// The positive-score pairs of the maximum-score assignment of the (nr, nc) row-major matrix `m`
@@ -278,7 +279,7 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
   if (unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   rows.clear();
   cols.clear();
-  if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols);
+  if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols, s.lap);
   const std::size_t nn = nr + nc;
   s.parent.resize(nn);
   for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
@@ -339,7 +340,7 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
       if (s.pick[q]) rows.push_back(s.edge_r[q]), cols.push_back(s.edge_c[q]);
     return;
   }
-  solve_max_score(m, nr, nc, rows, cols);
+  solve_max_score(m, nr, nc, rows, cols, s.lap);
 }
 
 /// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the
