@@ -63,7 +63,8 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   LOCUSKIT_CHECK(G * T <= (std::size_t(1) << 28), std::invalid_argument, "HOTA: ", G, " GT ids x ", T,
                  " tracker ids is too large for the dense id-pair matrix");
   std::vector<double> potential(G * T, 0.0), gt_count(G, 0.0), trk_count(T, 0.0);
-  std::vector<double> colsum, rowsum;
+  std::vector<double> colsum, rowsum, nz_val;
+  std::vector<std::uint64_t> nz_col;  // per frame, column and IoU of the non-zero IoUs
   std::vector<std::uint32_t> overlap;  // per frame, (row, column) of the non-zero IoUs, row-major
   std::vector<std::size_t> overlap_begin(static_cast<std::size_t>(d.num_timesteps) + 1, 0);
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
@@ -71,22 +72,31 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     const double* sim = d.similarity.data() + d.sim_begin[t];
+    // One scan for the overlapping pairs (row-major within the frame, kept for the score pass
+    // below); the column and row sums over them only: IoUs are >= ±0, and adding a zero to a
+    // sum that starts at +0 changes no bit (rows: numpy's pairwise order, sparse_pairwise_sum).
+    // A zero IoU also adds +0 to the non-negative potential (a no-op): only overlapping pairs count.
+    const std::size_t o0 = overlap.size() / 2;
     colsum.assign(nt, 0.0);
     rowsum.resize(ng);
+    nz_col.clear(), nz_val.clear();
     for (std::size_t i = 0; i < ng; ++i) {
-      for (std::size_t j = 0; j < nt; ++j) colsum[j] += sim[i * nt + j];
-      rowsum[i] = 0.0 + detail::numpy_pairwise_sum(sim + i * nt, nt);
-    }
-    // A zero IoU adds +0 to a non-negative potential (a no-op): only overlapping pairs count.
-    // Their positions (row-major within the frame) are kept for the score pass below.
-    for (std::size_t i = 0; i < ng; ++i)
+      const std::size_t b = nz_val.size();
       for (std::size_t j = 0; j < nt; ++j) {
-        if (sim[i * nt + j] == 0) continue;
+        const double x = sim[i * nt + j];
+        if (x == 0) continue;
         overlap.push_back(static_cast<std::uint32_t>(i)), overlap.push_back(static_cast<std::uint32_t>(j));
-        const double den = colsum[j] + rowsum[i] - sim[i * nt + j];
-        const double v = den > 0 + detail::mot_eps ? sim[i * nt + j] / den : 0.0;
-        potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;
+        nz_col.push_back(j), nz_val.push_back(x);
+        colsum[j] += x;
       }
+      rowsum[i] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), nz_val.data(), b, nz_val.size());
+    }
+    for (std::size_t q = 0; q < nz_val.size(); ++q) {
+      const std::size_t i = overlap[2 * (o0 + q)], j = nz_col[q];
+      const double den = colsum[j] + rowsum[i] - nz_val[q];
+      const double v = den > 0 + detail::mot_eps ? nz_val[q] / den : 0.0;
+      potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;
+    }
     overlap_begin[static_cast<std::size_t>(t) + 1] = overlap.size() / 2;
     for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
