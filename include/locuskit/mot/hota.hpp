@@ -124,7 +124,8 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     const double* sim = d.similarity.data() + d.sim_begin[t];
     // align = p / (Gc + Tc - p) is finite and >= 0 (p <= min(Gc, Tc)), so a zero IoU scores +0.
-    score.assign(ng * nt, 0.0);
+    // `score` is all +0 between frames (the entries written here are reset below): no zero-fill.
+    if (score.size() < ng * nt) score.resize(ng * nt, 0.0);
     const std::uint32_t* ij = overlap.data() + 2 * overlap_begin[static_cast<std::size_t>(t)];
     const std::size_t n_ij = overlap_begin[static_cast<std::size_t>(t) + 1] - overlap_begin[static_cast<std::size_t>(t)];
     for (std::size_t q = 0; q < n_ij; ++q) {
@@ -140,6 +141,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     // certificate (every row or every column clearly prefers a distinct partner; read from the
     // frame's non-zero list) are short-cut.
     detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1, ij, n_ij);
+    for (std::size_t q = 0; q < n_ij; ++q) score[ij[2 * q] * nt + ij[2 * q + 1]] = 0.0;
     const std::size_t k = mr.size();
     // Alphas increase, so a pair passes a prefix of them: one id-pair lookup per matched pair.
     // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()).
