@@ -64,7 +64,8 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
                  " tracker ids is too large for the dense id-pair matrix");
   std::vector<double> potential(G * T, 0.0), gt_count(G, 0.0), trk_count(T, 0.0);
   std::vector<double> colsum, rowsum, nz_val;
-  std::vector<std::uint64_t> nz_col;  // per frame, column and IoU of the non-zero IoUs
+  std::vector<std::uint64_t> nz_col;  // per frame, row, column and IoU of the non-zero IoUs
+  std::vector<std::uint32_t> nz_row;
   std::vector<std::uint32_t> overlap;  // per frame, (row, column) of the non-zero IoUs, row-major
   std::vector<std::size_t> overlap_begin(static_cast<std::size_t>(d.num_timesteps) + 1, 0);
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
@@ -76,23 +77,29 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     // below); the column and row sums over them only: IoUs are >= ±0, and adding a zero to a
     // sum that starts at +0 changes no bit (rows: numpy's pairwise order, sparse_pairwise_sum).
     // A zero IoU also adds +0 to the non-negative potential (a no-op): only overlapping pairs count.
-    const std::size_t o0 = overlap.size() / 2;
+    // The scan is branch-free (every entry written, the count advanced only past non-zeros): the
+    // ~10 % of overlapping pairs fall at random, so a branch per entry mispredicts.
     colsum.assign(nt, 0.0);
     rowsum.resize(ng);
-    nz_col.clear(), nz_val.clear();
+    if (nz_val.size() < ng * nt) nz_col.resize(ng * nt), nz_row.resize(ng * nt), nz_val.resize(ng * nt);
+    std::size_t n_nz = 0;
     for (std::size_t i = 0; i < ng; ++i) {
-      const std::size_t b = nz_val.size();
+      const std::size_t b = n_nz;
+      const double* row = sim + i * nt;
       for (std::size_t j = 0; j < nt; ++j) {
-        const double x = sim[i * nt + j];
-        if (x == 0) continue;
-        overlap.push_back(static_cast<std::uint32_t>(i)), overlap.push_back(static_cast<std::uint32_t>(j));
-        nz_col.push_back(j), nz_val.push_back(x);
-        colsum[j] += x;
+        const double x = row[j];
+        nz_col[n_nz] = j, nz_val[n_nz] = x;
+        n_nz += x != 0;
       }
-      rowsum[i] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), nz_val.data(), b, nz_val.size());
+      for (std::size_t q = b; q < n_nz; ++q) {
+        nz_row[q] = static_cast<std::uint32_t>(i);
+        colsum[nz_col[q]] += nz_val[q];
+        overlap.push_back(static_cast<std::uint32_t>(i)), overlap.push_back(static_cast<std::uint32_t>(nz_col[q]));
+      }
+      rowsum[i] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), nz_val.data(), b, n_nz);
     }
-    for (std::size_t q = 0; q < nz_val.size(); ++q) {
-      const std::size_t i = overlap[2 * (o0 + q)], j = nz_col[q];
+    for (std::size_t q = 0; q < n_nz; ++q) {
+      const std::size_t i = nz_row[q], j = nz_col[q];
       const double den = colsum[j] + rowsum[i] - nz_val[q];
       const double v = den > 0 + detail::mot_eps ? nz_val[q] / den : 0.0;
       potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;

@@ -215,8 +215,8 @@ TEST_CASE("mot unique_best_line_pairs: exact and near ties are left to the solve
 }
 
 TEST_CASE("mot max_score_pairs: the non-zero list path equals the matrix scan path") {
-  // HOTA passes each frame's non-zero (row, column) list; the list may also name entries that are
-  // ±0. Same pairs as the matrix path (and so as the solver) on random, tie-heavy matrices.
+  // HOTA and CLEAR pass each frame's non-zero (row, column) list; the list may also name entries
+  // that are ±0. Same pairs as the matrix path (and so as the solver) on random, tie-heavy matrices.
   std::mt19937_64 rng(1205);
   detail::MotAssignScratch s1, s2;
   std::vector<std::int64_t> r1, c1, r2, c2;
@@ -237,8 +237,10 @@ TEST_CASE("mot max_score_pairs: the non-zero list path equals the matrix scan pa
         }
         if (x != 0 || (u < density && rng() % 2)) ij.push_back(static_cast<std::uint32_t>(i)), ij.push_back(static_cast<std::uint32_t>(j));
       }
-    detail::max_score_pairs(m.data(), nr, nc, r1, c1, s1, 1);
-    detail::max_score_pairs(m.data(), nr, nc, r2, c2, s2, 1, ij.data(), ij.size() / 2);
+    // HOTA's setting (max_component 1) and CLEAR's (6), alternately.
+    const std::size_t max_component = trial % 2 ? 6 : 1;
+    detail::max_score_pairs(m.data(), nr, nc, r1, c1, s1, max_component);
+    detail::max_score_pairs(m.data(), nr, nc, r2, c2, s2, max_component, ij.data(), ij.size() / 2);
     if (r2.size() < std::min(nr, nc)) ++list_decided;
     CAPTURE(trial);
     REQUIRE(r1 == r2);
