@@ -68,6 +68,7 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
   std::vector<std::size_t> step_matched;                          // GT ids set in prev_step_id
   std::vector<std::pair<std::size_t, std::int64_t>> now;
   std::vector<double> score;
+  std::vector<std::uint32_t> positive;
   std::vector<std::int64_t> mr, mc;
   detail::MotAssignScratch scratch;
   const double thr = threshold - detail::mot_eps;
@@ -86,14 +87,21 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
     }
     const double* sim = d.similarity.data() + d.sim_begin[t];
     score.resize(ng * nt);
+    // The positive scores' (row, column) pairs, row-major, listed without a branch per entry (few
+    // pairs pass the threshold, at random): max_score_pairs' checks then read only those.
+    if (positive.size() < 2 * ng * nt) positive.resize(2 * ng * nt);
+    std::size_t n_pos = 0;
     for (std::size_t i = 0; i < ng; ++i) {
       const std::int64_t prev = prev_step_id[static_cast<std::size_t>(gi[i])];
       for (std::size_t j = 0; j < nt; ++j) {
         const double s = sim[i * nt + j];
-        score[i * nt + j] = s < thr ? 0.0 : (prev == ti[j] ? 1000.0 : 0.0) + s;
+        const double x = s < thr ? 0.0 : (prev == ti[j] ? 1000.0 : 0.0) + s;
+        score[i * nt + j] = x;
+        positive[2 * n_pos] = static_cast<std::uint32_t>(i), positive[2 * n_pos + 1] = static_cast<std::uint32_t>(j);
+        n_pos += x > 0;
       }
     }
-    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch);
+    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, 6, positive.data(), n_pos);
     const std::size_t k = mr.size();
     // Matched pairs in row order; IDSW against the last match at any earlier time; a fragment
     // starts where g was not matched in the previous processed frame.

@@ -63,7 +63,9 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   LOCUSKIT_CHECK(G * T <= (std::size_t(1) << 28), std::invalid_argument, "HOTA: ", G, " GT ids x ", T,
                  " tracker ids is too large for the dense id-pair matrix");
   std::vector<double> potential(G * T, 0.0), gt_count(G, 0.0), trk_count(T, 0.0);
-  std::vector<double> colsum, rowsum;
+  std::vector<double> colsum, rowsum, nz_val;
+  std::vector<std::uint64_t> nz_col;  // per frame, row, column and IoU of the non-zero IoUs
+  std::vector<std::uint32_t> nz_row;
   std::vector<std::uint32_t> overlap;  // per frame, (row, column) of the non-zero IoUs, row-major
   std::vector<std::size_t> overlap_begin(static_cast<std::size_t>(d.num_timesteps) + 1, 0);
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
@@ -71,22 +73,37 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     const double* sim = d.similarity.data() + d.sim_begin[t];
+    // One scan for the overlapping pairs (row-major within the frame, kept for the score pass
+    // below); the column and row sums over them only: IoUs are >= ±0, and adding a zero to a
+    // sum that starts at +0 changes no bit (rows: numpy's pairwise order, sparse_pairwise_sum).
+    // A zero IoU also adds +0 to the non-negative potential (a no-op): only overlapping pairs count.
+    // The scan is branch-free (every entry written, the count advanced only past non-zeros): the
+    // ~10 % of overlapping pairs fall at random, so a branch per entry mispredicts.
     colsum.assign(nt, 0.0);
     rowsum.resize(ng);
+    if (nz_val.size() < ng * nt) nz_col.resize(ng * nt), nz_row.resize(ng * nt), nz_val.resize(ng * nt);
+    std::size_t n_nz = 0;
     for (std::size_t i = 0; i < ng; ++i) {
-      for (std::size_t j = 0; j < nt; ++j) colsum[j] += sim[i * nt + j];
-      rowsum[i] = 0.0 + detail::numpy_pairwise_sum(sim + i * nt, nt);
-    }
-    // A zero IoU adds +0 to a non-negative potential (a no-op): only overlapping pairs count.
-    // Their positions (row-major within the frame) are kept for the score pass below.
-    for (std::size_t i = 0; i < ng; ++i)
+      const std::size_t b = n_nz;
+      const double* row = sim + i * nt;
       for (std::size_t j = 0; j < nt; ++j) {
-        if (sim[i * nt + j] == 0) continue;
-        overlap.push_back(static_cast<std::uint32_t>(i)), overlap.push_back(static_cast<std::uint32_t>(j));
-        const double den = colsum[j] + rowsum[i] - sim[i * nt + j];
-        const double v = den > 0 + detail::mot_eps ? sim[i * nt + j] / den : 0.0;
-        potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;
+        const double x = row[j];
+        nz_col[n_nz] = j, nz_val[n_nz] = x;
+        n_nz += x != 0;
       }
+      for (std::size_t q = b; q < n_nz; ++q) {
+        nz_row[q] = static_cast<std::uint32_t>(i);
+        colsum[nz_col[q]] += nz_val[q];
+        overlap.push_back(static_cast<std::uint32_t>(i)), overlap.push_back(static_cast<std::uint32_t>(nz_col[q]));
+      }
+      rowsum[i] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), nz_val.data(), b, n_nz);
+    }
+    for (std::size_t q = 0; q < n_nz; ++q) {
+      const std::size_t i = nz_row[q], j = nz_col[q];
+      const double den = colsum[j] + rowsum[i] - nz_val[q];
+      const double v = den > 0 + detail::mot_eps ? nz_val[q] / den : 0.0;
+      potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;
+    }
     overlap_begin[static_cast<std::size_t>(t) + 1] = overlap.size() / 2;
     for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
@@ -114,7 +131,8 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     const double* sim = d.similarity.data() + d.sim_begin[t];
     // align = p / (Gc + Tc - p) is finite and >= 0 (p <= min(Gc, Tc)), so a zero IoU scores +0.
-    score.assign(ng * nt, 0.0);
+    // `score` is all +0 between frames (the entries written here are reset below): no zero-fill.
+    if (score.size() < ng * nt) score.resize(ng * nt, 0.0);
     const std::uint32_t* ij = overlap.data() + 2 * overlap_begin[static_cast<std::size_t>(t)];
     const std::size_t n_ij = overlap_begin[static_cast<std::size_t>(t) + 1] - overlap_begin[static_cast<std::size_t>(t)];
     for (std::size_t q = 0; q < n_ij; ++q) {
@@ -130,6 +148,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     // certificate (every row or every column clearly prefers a distinct partner; read from the
     // frame's non-zero list) are short-cut.
     detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1, ij, n_ij);
+    for (std::size_t q = 0; q < n_ij; ++q) score[ij[2 * q] * nt + ij[2 * q + 1]] = 0.0;
     const std::size_t k = mr.size();
     // Alphas increase, so a pair passes a prefix of them: one id-pair lookup per matched pair.
     // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()).

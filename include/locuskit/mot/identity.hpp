@@ -67,15 +67,20 @@ inline IdentityResult identity_sequence(const MotSequenceData& d, double thresho
   }
   const std::uint64_t T = static_cast<std::uint64_t>(d.num_tracker_ids);
   std::unordered_map<std::uint64_t, std::int64_t> potential;
+  std::vector<std::uint32_t> above;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     const double* sim = d.similarity.data() + d.sim_begin[t];
-    for (std::size_t i = 0; i < ng; ++i)
-      for (std::size_t j = 0; j < nt; ++j)
-        if (sim[i * nt + j] >= threshold)
-          ++potential[static_cast<std::uint64_t>(gi[i]) * T + static_cast<std::uint64_t>(ti[j])];
+    // Columns at or above the threshold listed without a branch per entry (few pass, at random).
+    if (above.size() < nt) above.resize(nt);
+    for (std::size_t i = 0; i < ng; ++i) {
+      std::size_t n = 0;
+      for (std::size_t j = 0; j < nt; ++j) above[n] = static_cast<std::uint32_t>(j), n += sim[i * nt + j] >= threshold;
+      for (std::size_t q = 0; q < n; ++q)
+        ++potential[static_cast<std::uint64_t>(gi[i]) * T + static_cast<std::uint64_t>(ti[above[q]])];
+    }
   }
   const std::int64_t matched = detail::max_cooccurrence_matching(potential, T);
   r.IDFN = d.num_gt_dets - matched;

@@ -59,3 +59,24 @@ TEST_CASE("mot hota: a half-overlapping box is a TP up to alpha 1/3 only") {
   CHECK(r.HOTA_FP[6] == 1.0);
   CHECK(r.DetA[0] == 1.0);
 }
+
+TEST_CASE("mot hota: row sums over the non-zero IoUs equal numpy's dense row sums (zeros of both signs)") {
+  // hota_sequence sums each frame row as 0.0 + np.sum(row) over its non-zero entries only; rows
+  // may hold -0.0 IoUs (a non-overlapping pair), which the sparse sum leaves out.
+  std::mt19937 rng(9);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int trial = 0; trial < 3000; ++trial) {
+    const std::size_t n = 1 + rng() % (trial % 10 == 0 ? 400 : 40);
+    std::vector<double> dense(n, 0.0);
+    std::vector<std::uint64_t> idx;
+    std::vector<double> val;
+    for (std::size_t i = 0; i < n; ++i) {
+      const double p = u(rng);
+      dense[i] = p < 0.3 ? -0.0 : p < 0.5 ? u(rng) : p < 0.55 ? 0.5 : 0.0;
+      if (dense[i] != 0) idx.push_back(i), val.push_back(dense[i]);
+    }
+    CAPTURE(trial);
+    CHECK(test::same_bits(0.0 + detail::sparse_pairwise_sum(0, n, idx.data(), val.data(), 0, idx.size()),
+                          0.0 + detail::numpy_pairwise_sum(dense.data(), n)));
+  }
+}

@@ -93,6 +93,7 @@ struct MotAssignScratch {
   std::vector<double> row_best, row_second, col_best, col_second;  // unique_best_line_pairs
   std::vector<std::int64_t> row_arg, col_arg;
   std::vector<std::uint32_t> nonzero;          // (row, column) of each positive entry
+  LinearAssignmentWorkspace lap;               // the solver's scratch
 };
 
 namespace mot_assign {
@@ -173,6 +174,25 @@ inline bool independent_positive_pairs(const double* m, std::size_t nr, std::siz
   return true;
 }
 
+/// independent_positive_pairs from a list instead of a matrix scan: `ij` holds n_ij (row, column)
+/// pairs in row-major order (rows ascending, no pair twice) that include every positive entry of
+/// `m`; entries that are not > 0 are skipped. Same result as the matrix version; O(nc + n_ij).
+inline bool independent_positive_pairs(const double* m, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
+                                       std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
+                                       std::vector<std::uint8_t>& col_used) {
+  rows.clear();
+  cols.clear();
+  col_used.assign(nc, 0);
+  for (std::size_t q = 0; q < n_ij; ++q) {
+    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
+    if (!(m[static_cast<std::size_t>(i) * nc + j] > 0)) continue;
+    if (col_used[j] || (!rows.empty() && rows.back() == static_cast<std::int64_t>(i))) return false;
+    col_used[j] = 1;
+    rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(static_cast<std::int64_t>(j));
+  }
+  return true;
+}
+
 /// A certificate that the best matching of the positive entries of the (nr, nc) row-major matrix
 /// `m` (entries >= 0) is unique with a margin, from one pass over `m`: every row takes its largest
 /// entry, no two rows take the same column, and each row's largest entry beats the row's other
@@ -241,11 +261,11 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
 
 /// scipy's `linear_sum_assignment(m, maximize=True)`, all min(nr, nc) pairs in row order.
 inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
-                            std::vector<std::int64_t>& cols) {
+                            std::vector<std::int64_t>& cols, LinearAssignmentWorkspace& ws) {
   const std::size_t k = std::min(nr, nc);
   rows.resize(k);
   cols.resize(k);
-  linear_sum_assignment(m, nr, nc, rows.data(), cols.data(), /*maximize=*/true);
+  linear_sum_assignment(m, nr, nc, rows.data(), cols.data(), /*maximize=*/true, ws);
 }
 
 /// The positive-score pairs of the maximum-score assignment of the (nr, nc) row-major matrix `m`
@@ -263,11 +283,14 @@ inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std
 /// a near-tie, or a larger one, makes the whole matrix go through linear_sum_assignment (scipy's
 /// tie-breaking). Writes pairs in row order to `rows`/`cols`; callers keep pairs by their own rule
 /// (every such rule rejects score-0 pairs, which the solver path may also return). `ij`/`n_ij`:
-/// optionally the (row, column) pairs of every positive entry (see unique_best_line_pairs).
+/// optionally the (row, column) pairs of every positive entry, in row-major order (see
+/// unique_best_line_pairs); then only the solver reads the whole matrix.
 inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
                             std::vector<std::int64_t>& cols, MotAssignScratch& s, std::size_t max_component = 6,
                             const std::uint32_t* ij = nullptr, std::size_t n_ij = 0) {
-  if (independent_positive_pairs(m, nr, nc, rows, cols, s.col_used)) return;
+  if (ij ? independent_positive_pairs(m, nc, ij, n_ij, rows, cols, s.col_used)
+         : independent_positive_pairs(m, nr, nc, rows, cols, s.col_used))
+    return;
   if (!ij) {
     s.nonzero.clear();
     for (std::size_t i = 0; i < nr; ++i)
@@ -278,7 +301,7 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
   if (unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   rows.clear();
   cols.clear();
-  if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols);
+  if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols, s.lap);
   const std::size_t nn = nr + nc;
   s.parent.resize(nn);
   for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
@@ -339,7 +362,7 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
       if (s.pick[q]) rows.push_back(s.edge_r[q]), cols.push_back(s.edge_c[q]);
     return;
   }
-  solve_max_score(m, nr, nc, rows, cols);
+  solve_max_score(m, nr, nc, rows, cols, s.lap);
 }
 
 /// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the
