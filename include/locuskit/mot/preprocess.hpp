@@ -32,7 +32,8 @@ struct MotPreprocessOptions {
 inline constexpr std::int64_t max_mot_sequence_length = 100000000;
 
 /// One sequence after preprocessing: per frame (0-based t), the kept GT and tracker rows in file
-/// order with their relabelled ids, and their (ng_t, nt_t) IoU matrix.
+/// order with their relabelled ids, and their (ng_t, nt_t) IoU matrix, plus the matrix's non-zero
+/// entries listed per frame in row-major order (what HOTA, CLEAR and Identity read: ~10 % of it).
 struct MotSequenceData {
   std::int64_t num_timesteps = 0;
   std::int64_t num_gt_ids = 0, num_tracker_ids = 0, num_gt_dets = 0, num_tracker_dets = 0;
@@ -41,6 +42,9 @@ struct MotSequenceData {
   std::vector<std::size_t> sim_begin;  ///< num_timesteps + 1 offsets into similarity
   std::vector<std::int32_t> gt_ids, tracker_ids;  ///< relabelled 0..n-1 (sorted original ids)
   std::vector<double> similarity;                 ///< per frame, row-major (ng_t, nt_t)
+  std::vector<std::size_t> overlap_begin;  ///< num_timesteps + 1 offsets into overlap_iou
+  std::vector<std::uint32_t> overlap_ij;   ///< per frame, (row, column) of each non-zero IoU, row-major
+  std::vector<double> overlap_iou;         ///< those IoUs (> 0), in the same order
 
   std::size_t num_gt(std::int64_t t) const noexcept { return gt_begin[t + 1] - gt_begin[t]; }
   std::size_t num_trk(std::int64_t t) const noexcept { return trk_begin[t + 1] - trk_begin[t]; }
@@ -161,7 +165,10 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
   out.gt_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.trk_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.sim_begin.resize(static_cast<std::size_t>(seq_length) + 1);
-  out.gt_begin[0] = out.trk_begin[0] = out.sim_begin[0] = 0;
+  out.overlap_begin.resize(static_cast<std::size_t>(seq_length) + 1);
+  out.gt_begin[0] = out.trk_begin[0] = out.sim_begin[0] = out.overlap_begin[0] = 0;
+  std::vector<std::uint32_t> nz_col;  // one row's non-zero columns and IoUs (scratch)
+  std::vector<double> nz_val;
   std::vector<std::int64_t> gt_raw, trk_raw;  // original ids of kept rows
   gt_raw.reserve(gt.size());
   trk_raw.reserve(tracker.size());
@@ -232,6 +239,23 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
     out.gt_begin[static_cast<std::size_t>(t) + 1] = out.gt_begin[static_cast<std::size_t>(t)] + kg;
     out.trk_begin[static_cast<std::size_t>(t) + 1] = out.trk_begin[static_cast<std::size_t>(t)] + kt;
     out.sim_begin[static_cast<std::size_t>(t) + 1] = static_cast<std::size_t>(sim_out - out.similarity.data());
+    // The frame's non-zero IoUs, row-major, listed without a branch per entry (they fall at random).
+    // IoUs are >= ±0: `!= 0` keeps exactly the positive ones.
+    if (nz_val.size() < kt) nz_col.resize(kt), nz_val.resize(kt);
+    const double* blk = out.similarity.data() + out.sim_begin[static_cast<std::size_t>(t)];
+    for (std::size_t i = 0; i < kg; ++i) {
+      std::size_t n = 0;
+      for (std::size_t j = 0; j < kt; ++j) {
+        const double x = blk[i * kt + j];
+        nz_col[n] = static_cast<std::uint32_t>(j), nz_val[n] = x;
+        n += x != 0;
+      }
+      for (std::size_t q = 0; q < n; ++q) {
+        out.overlap_ij.push_back(static_cast<std::uint32_t>(i)), out.overlap_ij.push_back(nz_col[q]);
+        out.overlap_iou.push_back(nz_val[q]);
+      }
+    }
+    out.overlap_begin[static_cast<std::size_t>(t) + 1] = out.overlap_iou.size();
   }
   out.similarity.resize(static_cast<std::size_t>(sim_out - out.similarity.data()));
   // Relabel: sorted unique original ids -> 0..n-1.

@@ -2,6 +2,7 @@
 // and the errors TrackEval raises (here with file and line).
 #include <locuskit/mot/preprocess.hpp>
 
+#include <random>
 #include <string>
 
 #include "test_support.hpp"
@@ -107,4 +108,69 @@ TEST_CASE("mot preprocess: a frame without distractors keeps every tracker row, 
   CHECK(d.num_trk(0) == 2);
   CHECK(d.num_trk(1) == 1);
   CHECK(d.similarity == std::vector<double>{1.0, 0.0, 1.0});
+}
+
+TEST_CASE("mot preprocess: the per-frame overlap list is the dense IoU matrix's non-zeros, row-major") {
+  // Random frames (real-valued boxes) and tie-heavy ones (integer boxes on a small grid, duplicated
+  // and zero-area boxes, distractor classes, zero-marked GT), under each benchmark rule: the list
+  // holds exactly the non-zero entries of each frame's (ng, nt) block, in row-major order, same bits.
+  std::mt19937 rng(12);
+  for (int trial = 0; trial < 60; ++trial) {
+    const bool ties = trial % 2 == 1;
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::uniform_int_distribution<int> grid(0, 4), classes(1, 13), count(0, 9);
+    auto box = [&]() {
+      if (ties) {
+        const int w = grid(rng);  // 0: a zero-area box
+        return std::to_string(10 * grid(rng)) + "," + std::to_string(10 * grid(rng)) + "," + std::to_string(10 * w) + ",20";
+      }
+      return std::to_string(100 * u(rng)) + "," + std::to_string(100 * u(rng)) + "," + std::to_string(1 + 40 * u(rng)) +
+             "," + std::to_string(1 + 40 * u(rng));
+    };
+    std::string gt_text, trk_text;
+    const int frames = 8;
+    for (int f = 1; f <= frames; ++f) {
+      const int ng = count(rng), nt = count(rng);
+      for (int g = 1; g <= ng; ++g) {
+        const int cls = u(rng) < 0.6 ? 1 : classes(rng);
+        gt_text += std::to_string(f) + "," + std::to_string(g) + "," + box() + "," + (u(rng) < 0.1 ? "0" : "1") + "," +
+                   std::to_string(cls) + ",1\n";
+      }
+      std::string last;
+      for (int t = 1; t <= nt; ++t) {
+        const std::string b = ties && !last.empty() && u(rng) < 0.3 ? last : box();
+        trk_text += std::to_string(f) + "," + std::to_string(t) + "," + b + ",1\n";
+        last = b;
+      }
+    }
+    for (const char* bench : {"MOT17", "MOT20", "MOT15"}) {
+      const MotSequenceData d = pre(gt_rows(gt_text.c_str()), trk_rows(trk_text.c_str()), frames, {bench, true});
+      REQUIRE(d.overlap_begin.size() == static_cast<std::size_t>(frames) + 1);
+      REQUIRE(d.overlap_ij.size() == 2 * d.overlap_iou.size());
+      CHECK(d.overlap_begin[0] == 0);
+      CHECK(d.overlap_begin.back() == d.overlap_iou.size());
+      std::size_t nonzero_total = 0;
+      for (std::int64_t t = 0; t < frames; ++t) {
+        const std::size_t nt = d.num_trk(t);
+        std::size_t q = d.overlap_begin[t];
+        for (std::size_t i = 0; i < d.num_gt(t); ++i)
+          for (std::size_t j = 0; j < nt; ++j) {
+            const double x = d.similarity[d.sim_begin[t] + i * nt + j];
+            if (x == 0) continue;
+            ++nonzero_total;
+            CAPTURE(trial);
+            CAPTURE(bench);
+            CAPTURE(t);
+            REQUIRE(q < d.overlap_begin[t + 1]);
+            CHECK(d.overlap_ij[2 * q] == i);
+            CHECK(d.overlap_ij[2 * q + 1] == j);
+            CHECK(test::same_bits(d.overlap_iou[q], x));
+            CHECK(d.overlap_iou[q] > 0);
+            ++q;
+          }
+        CHECK(q == d.overlap_begin[t + 1]);
+      }
+      CHECK(nonzero_total == d.overlap_iou.size());
+    }
+  }
 }

@@ -368,7 +368,8 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
 /// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the
 /// sorted positions `idx[b..e)` (values `val`). Equal bit for bit to summing the dense array,
 /// because adding +0.0 to a non-negative partial sum changes nothing; requires non-negative values.
-inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const std::uint64_t* idx, const double* val,
+template <class Index>
+inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* idx, const double* val,
                                   std::size_t b, std::size_t e) noexcept {
   if (b == e) return 0.0;
   if (n < 8) {
