@@ -71,7 +71,6 @@ inline IdentityResult identity_sequence(const MotSequenceData& d, double thresho
   const std::uint64_t T = static_cast<std::uint64_t>(d.num_tracker_ids);
   std::unordered_map<std::uint64_t, std::int64_t> potential;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
-    const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     // Only overlapping pairs can reach the threshold (> 0): preprocessing lists them row-major.
