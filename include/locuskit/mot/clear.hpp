@@ -47,9 +47,11 @@ inline void clear_final_fields(ClearResult& r) {
 
 /// CLEAR metrics of one preprocessed sequence at IoU threshold 0.5 (TrackEval's default), as
 /// `CLEAR.eval_sequence`: per frame an assignment maximising 1000·[continues the previous
-/// processed frame's match] + IoU over pairs with IoU >= threshold − eps. Thread-safe;
+/// processed frame's match] + IoU over pairs with IoU >= threshold − eps. `threshold` must be
+/// > eps (only overlapping pairs are read: d.overlap_*); throws std::invalid_argument otherwise. Thread-safe;
 /// O(Σ_t ng_t·nt_t + assignments) time, O(G) memory.
 inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0.5) {
+  LOCUSKIT_CHECK(threshold > detail::mot_eps, std::invalid_argument, "CLEAR threshold must be > 2^-52, got ", threshold);
   ClearResult r;
   if (d.num_tracker_dets == 0) {
     r.CLR_FN = d.num_gt_dets;
@@ -67,7 +69,7 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
   std::vector<std::int64_t> prev_id(G, -1), prev_step_id(G, -1);  // -1 = NaN in TrackEval
   std::vector<std::size_t> step_matched;                          // GT ids set in prev_step_id
   std::vector<std::pair<std::size_t, std::int64_t>> now;
-  std::vector<double> score;
+  std::vector<double> score, iou_at;  // per frame (ng, nt), all +0 between frames
   std::vector<std::uint32_t> positive;
   std::vector<std::int64_t> mr, mc;
   detail::MotAssignScratch scratch;
@@ -85,21 +87,24 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
       for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
       continue;
     }
-    const double* sim = d.similarity.data() + d.sim_begin[t];
-    score.resize(ng * nt);
-    // The positive scores' (row, column) pairs, row-major, listed without a branch per entry (few
-    // pairs pass the threshold, at random): max_score_pairs' checks then read only those.
-    if (positive.size() < 2 * ng * nt) positive.resize(2 * ng * nt);
+    // The scores of the frame's overlapping pairs at or above the threshold (preprocessing lists
+    // the overlapping pairs row-major; every other score is +0), and their (row, column) pairs,
+    // listed without a branch per entry (they pass at random): max_score_pairs' checks
+    // read only those. `score` and `iou_at` are all +0 between frames (reset below).
+    if (score.size() < ng * nt) score.resize(ng * nt, 0.0), iou_at.resize(ng * nt, 0.0);
+    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
+    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
+    const double* iou = d.overlap_iou.data() + o0;
+    const std::size_t n_ij = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
+    if (positive.size() < 2 * n_ij) positive.resize(2 * n_ij);
     std::size_t n_pos = 0;
-    for (std::size_t i = 0; i < ng; ++i) {
-      const std::int64_t prev = prev_step_id[static_cast<std::size_t>(gi[i])];
-      for (std::size_t j = 0; j < nt; ++j) {
-        const double s = sim[i * nt + j];
-        const double x = s < thr ? 0.0 : (prev == ti[j] ? 1000.0 : 0.0) + s;
-        score[i * nt + j] = x;
-        positive[2 * n_pos] = static_cast<std::uint32_t>(i), positive[2 * n_pos + 1] = static_cast<std::uint32_t>(j);
-        n_pos += x > 0;
-      }
+    for (std::size_t q = 0; q < n_ij; ++q) {
+      const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
+      const double s = iou[q];
+      const double x = s < thr ? 0.0 : (prev_step_id[static_cast<std::size_t>(gi[i])] == ti[j] ? 1000.0 : 0.0) + s;
+      score[i * nt + j] = x, iou_at[i * nt + j] = s;
+      positive[2 * n_pos] = i, positive[2 * n_pos + 1] = j;
+      n_pos += x > 0;
     }
     detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, 6, positive.data(), n_pos);
     const std::size_t k = mr.size();
@@ -120,8 +125,9 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
       if (prev_step_id[g] < 0) frag_count[g] += 1;
       now.emplace_back(g, tid);
       ++n_match;
-      motp += sim[row * nt + col];
+      motp += iou_at[row * nt + col];
     }
+    for (std::size_t q = 0; q < n_ij; ++q) score[ij[2 * q] * nt + ij[2 * q + 1]] = 0.0, iou_at[ij[2 * q] * nt + ij[2 * q + 1]] = 0.0;
     for (const std::size_t g : step_matched) prev_step_id[g] = -1;
     step_matched.clear();
     for (const auto& m : now) prev_step_id[m.first] = m.second, step_matched.push_back(m.first);

@@ -63,48 +63,36 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   LOCUSKIT_CHECK(G * T <= (std::size_t(1) << 28), std::invalid_argument, "HOTA: ", G, " GT ids x ", T,
                  " tracker ids is too large for the dense id-pair matrix");
   std::vector<double> potential(G * T, 0.0), gt_count(G, 0.0), trk_count(T, 0.0);
-  std::vector<double> colsum, rowsum, nz_val;
-  std::vector<std::uint64_t> nz_col;  // per frame, row, column and IoU of the non-zero IoUs
-  std::vector<std::uint32_t> nz_row;
-  std::vector<std::uint32_t> overlap;  // per frame, (row, column) of the non-zero IoUs, row-major
-  std::vector<std::size_t> overlap_begin(static_cast<std::size_t>(d.num_timesteps) + 1, 0);
+  std::vector<double> colsum, rowsum;
+  std::vector<std::uint64_t> nz_col;  // the frame's non-zero columns, as sparse_pairwise_sum reads them
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
-    const double* sim = d.similarity.data() + d.sim_begin[t];
-    // One scan for the overlapping pairs (row-major within the frame, kept for the score pass
-    // below); the column and row sums over them only: IoUs are >= ±0, and adding a zero to a
-    // sum that starts at +0 changes no bit (rows: numpy's pairwise order, sparse_pairwise_sum).
-    // A zero IoU also adds +0 to the non-negative potential (a no-op): only overlapping pairs count.
-    // The scan is branch-free (every entry written, the count advanced only past non-zeros): the
-    // ~10 % of overlapping pairs fall at random, so a branch per entry mispredicts.
+    // Column and row sums over the frame's overlapping pairs only (preprocessing lists them
+    // row-major): IoUs are >= ±0, and adding a zero to a sum that starts at +0 changes no bit
+    // (rows: numpy's pairwise order, sparse_pairwise_sum). A zero IoU also adds +0 to the
+    // non-negative potential (a no-op): only overlapping pairs count.
+    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
+    const std::size_t n_nz = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
+    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
+    const double* iou = d.overlap_iou.data() + o0;
     colsum.assign(nt, 0.0);
     rowsum.resize(ng);
-    if (nz_val.size() < ng * nt) nz_col.resize(ng * nt), nz_row.resize(ng * nt), nz_val.resize(ng * nt);
-    std::size_t n_nz = 0;
-    for (std::size_t i = 0; i < ng; ++i) {
-      const std::size_t b = n_nz;
-      const double* row = sim + i * nt;
-      for (std::size_t j = 0; j < nt; ++j) {
-        const double x = row[j];
-        nz_col[n_nz] = j, nz_val[n_nz] = x;
-        n_nz += x != 0;
-      }
-      for (std::size_t q = b; q < n_nz; ++q) {
-        nz_row[q] = static_cast<std::uint32_t>(i);
-        colsum[nz_col[q]] += nz_val[q];
-        overlap.push_back(static_cast<std::uint32_t>(i)), overlap.push_back(static_cast<std::uint32_t>(nz_col[q]));
-      }
-      rowsum[i] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), nz_val.data(), b, n_nz);
+    if (nz_col.size() < n_nz) nz_col.resize(n_nz);
+    for (std::size_t q = 0; q < n_nz; ++q) nz_col[q] = ij[2 * q + 1], colsum[ij[2 * q + 1]] += iou[q];
+    for (std::size_t b = 0; b < n_nz;) {
+      std::size_t e = b + 1;
+      while (e < n_nz && ij[2 * e] == ij[2 * b]) ++e;
+      rowsum[ij[2 * b]] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), iou, b, e);
+      b = e;
     }
     for (std::size_t q = 0; q < n_nz; ++q) {
-      const std::size_t i = nz_row[q], j = nz_col[q];
-      const double den = colsum[j] + rowsum[i] - nz_val[q];
-      const double v = den > 0 + detail::mot_eps ? nz_val[q] / den : 0.0;
+      const std::size_t i = ij[2 * q], j = ij[2 * q + 1];
+      const double den = colsum[j] + rowsum[i] - iou[q];
+      const double v = den > 0 + detail::mot_eps ? iou[q] / den : 0.0;
       potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += v;
     }
-    overlap_begin[static_cast<std::size_t>(t) + 1] = overlap.size() / 2;
     for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
   }
@@ -114,7 +102,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   std::vector<std::uint64_t> slot_key;
   double alpha_eps[hota_num_alphas];
   for (int a = 0; a < hota_num_alphas; ++a) alpha_eps[a] = hota_alpha(a) - detail::mot_eps;
-  std::vector<double> score;
+  std::vector<double> score, iou_at;  // per frame (ng, nt), all +0 between frames
   std::vector<std::int64_t> mr, mc;
   detail::MotAssignScratch scratch;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
@@ -129,18 +117,20 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     }
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
-    const double* sim = d.similarity.data() + d.sim_begin[t];
     // align = p / (Gc + Tc - p) is finite and >= 0 (p <= min(Gc, Tc)), so a zero IoU scores +0.
-    // `score` is all +0 between frames (the entries written here are reset below): no zero-fill.
-    if (score.size() < ng * nt) score.resize(ng * nt, 0.0);
-    const std::uint32_t* ij = overlap.data() + 2 * overlap_begin[static_cast<std::size_t>(t)];
-    const std::size_t n_ij = overlap_begin[static_cast<std::size_t>(t) + 1] - overlap_begin[static_cast<std::size_t>(t)];
+    // `score` and `iou_at` are all +0 between frames (the entries written here are reset below).
+    if (score.size() < ng * nt) score.resize(ng * nt, 0.0), iou_at.resize(ng * nt, 0.0);
+    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
+    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
+    const double* iou = d.overlap_iou.data() + o0;
+    const std::size_t n_ij = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
     for (std::size_t q = 0; q < n_ij; ++q) {
       const std::size_t i = ij[2 * q], j = ij[2 * q + 1], k = i * nt + j;
       const std::size_t g = static_cast<std::size_t>(gi[i]), tt = static_cast<std::size_t>(ti[j]);
       const double p = potential[g * T + tt];
       const double align = p / (gt_count[g] + trk_count[tt] - p);
-      score[k] = align * sim[k];
+      score[k] = align * iou[q];
+      iou_at[k] = iou[q];
     }
     // A pair with score 0 never passes an alpha (its IoU is below eps), so the shortcut is exact.
     // HOTA scores every overlapping pair (no threshold): components are large, searching them
@@ -148,13 +138,12 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     // certificate (every row or every column clearly prefers a distinct partner; read from the
     // frame's non-zero list) are short-cut.
     detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1, ij, n_ij);
-    for (std::size_t q = 0; q < n_ij; ++q) score[ij[2 * q] * nt + ij[2 * q + 1]] = 0.0;
     const std::size_t k = mr.size();
     // Alphas increase, so a pair passes a prefix of them: one id-pair lookup per matched pair.
     // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()).
     double n_match[hota_num_alphas] = {}, loc[hota_num_alphas] = {};
     for (std::size_t q = 0; q < k; ++q) {
-      const double s = sim[static_cast<std::size_t>(mr[q]) * nt + static_cast<std::size_t>(mc[q])];
+      const double s = iou_at[static_cast<std::size_t>(mr[q]) * nt + static_cast<std::size_t>(mc[q])];
       int passed = 0;
       while (passed < hota_num_alphas && s >= alpha_eps[passed]) ++passed;
       if (passed == 0) continue;
@@ -177,6 +166,10 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
       r.HOTA_FN[a] += static_cast<double>(ng) - n_match[a];
       r.HOTA_FP[a] += static_cast<double>(nt) - n_match[a];
       if (n_match[a] > 0) r.LocA[a] += loc[a];
+    }
+    for (std::size_t q = 0; q < n_ij; ++q) {
+      const std::size_t kk = ij[2 * q] * nt + ij[2 * q + 1];
+      score[kk] = 0.0, iou_at[kk] = 0.0;
     }
   }
   // Association scores: np.sum over the (G, T) matrices, reproduced on their non-zero entries.

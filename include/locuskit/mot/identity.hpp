@@ -51,11 +51,14 @@ inline std::int64_t max_cooccurrence_matching(const std::unordered_map<std::uint
 }  // namespace detail
 
 /// Identity metrics of one preprocessed sequence (IoU >= threshold, no eps, as TrackEval).
+/// `threshold` must be > 0 (only overlapping pairs are read: d.overlap_*); throws
+/// std::invalid_argument otherwise.
 /// TrackEval solves one (G+T)-square assignment of fn + fp costs; its optimum is
 /// Σ Gc + Σ Tc − 2·(the largest total co-occurrence count of a one-to-one GT↔tracker id matching),
 /// so we solve that matching on the ids that co-occur at all — the same integers, without the
 /// (G+T)² matrix. O(Σ_t ng_t·nt_t + G'²·T') time. Thread-safe.
 inline IdentityResult identity_sequence(const MotSequenceData& d, double threshold = 0.5) {
+  LOCUSKIT_CHECK(threshold > 0, std::invalid_argument, "Identity threshold must be > 0, got ", threshold);
   IdentityResult r;
   if (d.num_tracker_dets == 0) {
     r.IDFN = d.num_gt_dets;
@@ -67,20 +70,17 @@ inline IdentityResult identity_sequence(const MotSequenceData& d, double thresho
   }
   const std::uint64_t T = static_cast<std::uint64_t>(d.num_tracker_ids);
   std::unordered_map<std::uint64_t, std::int64_t> potential;
-  std::vector<std::uint32_t> above;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
-    const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
-    const double* sim = d.similarity.data() + d.sim_begin[t];
-    // Columns at or above the threshold listed without a branch per entry (few pass, at random).
-    if (above.size() < nt) above.resize(nt);
-    for (std::size_t i = 0; i < ng; ++i) {
-      std::size_t n = 0;
-      for (std::size_t j = 0; j < nt; ++j) above[n] = static_cast<std::uint32_t>(j), n += sim[i * nt + j] >= threshold;
-      for (std::size_t q = 0; q < n; ++q)
-        ++potential[static_cast<std::uint64_t>(gi[i]) * T + static_cast<std::uint64_t>(ti[above[q]])];
-    }
+    // Only overlapping pairs can reach the threshold (> 0): preprocessing lists them row-major.
+    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
+    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
+    const double* iou = d.overlap_iou.data() + o0;
+    const std::size_t n_ij = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
+    for (std::size_t q = 0; q < n_ij; ++q)
+      if (iou[q] >= threshold)
+        ++potential[static_cast<std::uint64_t>(gi[ij[2 * q]]) * T + static_cast<std::uint64_t>(ti[ij[2 * q + 1]])];
   }
   const std::int64_t matched = detail::max_cooccurrence_matching(potential, T);
   r.IDFN = d.num_gt_dets - matched;

@@ -98,7 +98,7 @@ inline MotmetricsResult motmetrics_sequence(const MotRows& gt_rows, const MotRow
   std::vector<char> span_started(G, 0), in_miss(G, 0);
   std::vector<double> events_d;                                // D column of the non-RAW events
   std::unordered_map<std::uint64_t, std::int64_t> cooc;        // frames with a finite pair distance
-  std::vector<double> dist, cost;
+  std::vector<double> dist, cost, frame_sim;
   std::vector<char> om, hm;
   std::vector<std::int64_t> rr, cc;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
@@ -107,7 +107,8 @@ inline MotmetricsResult motmetrics_sequence(const MotRows& gt_rows, const MotRow
     ++r.num_frames;
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
-    const double* sim = d.similarity.data() + d.sim_begin[t];
+    mot_frame_similarity(d, t, frame_sim);  // 1 - IoU of every pair (distth may admit non-overlaps)
+    const double* sim = frame_sim.data();
     dist.assign(ng * nt, std::numeric_limits<double>::quiet_NaN());
     for (std::size_t i = 0; i < ng * nt; ++i) {
       const double v = 1 - sim[i];

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,19 +33,31 @@ struct MotPreprocessOptions {
 inline constexpr std::int64_t max_mot_sequence_length = 100000000;
 
 /// One sequence after preprocessing: per frame (0-based t), the kept GT and tracker rows in file
-/// order with their relabelled ids, and their (ng_t, nt_t) IoU matrix.
+/// order with their relabelled ids, and the non-zero entries of their (ng_t, nt_t) IoU matrix,
+/// listed per frame in row-major order (CSR-like; typically ~10 % of the matrix). Every entry not
+/// listed is zero; mot_frame_similarity writes a frame's dense matrix where one is needed.
 struct MotSequenceData {
   std::int64_t num_timesteps = 0;
   std::int64_t num_gt_ids = 0, num_tracker_ids = 0, num_gt_dets = 0, num_tracker_dets = 0;
   std::vector<std::size_t> gt_begin;   ///< num_timesteps + 1 offsets into gt_ids
   std::vector<std::size_t> trk_begin;  ///< num_timesteps + 1 offsets into tracker_ids
-  std::vector<std::size_t> sim_begin;  ///< num_timesteps + 1 offsets into similarity
   std::vector<std::int32_t> gt_ids, tracker_ids;  ///< relabelled 0..n-1 (sorted original ids)
-  std::vector<double> similarity;                 ///< per frame, row-major (ng_t, nt_t)
+  std::vector<std::size_t> overlap_begin;  ///< num_timesteps + 1 offsets into overlap_iou
+  std::vector<std::uint32_t> overlap_ij;   ///< per frame, (row, column) of each non-zero IoU, row-major
+  std::vector<double> overlap_iou;         ///< those IoUs (> 0), in the same order
 
   std::size_t num_gt(std::int64_t t) const noexcept { return gt_begin[t + 1] - gt_begin[t]; }
   std::size_t num_trk(std::int64_t t) const noexcept { return trk_begin[t + 1] - trk_begin[t]; }
 };
+
+/// The dense (num_gt(t), num_trk(t)) row-major IoU matrix of frame t into `out` (resized): the
+/// listed overlaps, +0 elsewhere. O(ng_t·nt_t).
+inline void mot_frame_similarity(const MotSequenceData& d, std::int64_t t, std::vector<double>& out) {
+  const std::size_t nt = d.num_trk(t);
+  out.assign(d.num_gt(t) * nt, 0.0);
+  for (std::size_t q = d.overlap_begin[static_cast<std::size_t>(t)]; q < d.overlap_begin[static_cast<std::size_t>(t) + 1]; ++q)
+    out[d.overlap_ij[2 * q] * nt + d.overlap_ij[2 * q + 1]] = d.overlap_iou[q];
+}
 
 namespace detail {
 
@@ -143,30 +156,43 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
   detail::MotBoxes gbox(gt.boxes.data(), go.data(), go.size()), tbox(tracker.boxes.data(), to.data(), to.size());
   std::vector<std::int8_t> gclass(go.size());  // truncated class of each grouped GT row
   std::vector<std::uint8_t> gkeep(go.size());
-  std::size_t sim_bound = 0;
   for (std::size_t k = 0; k < go.size(); ++k) {
     const std::size_t i = go[k];
     const std::int64_t c = remove_distractors ? detail::mot_trunc(gt.class_id[i]) : 0;
     gclass[k] = static_cast<std::int8_t>(c < 1 || c > 13 ? -1 : c);
     gkeep[k] = detail::mot_trunc(gt.confidence[i]) != 0 && (!remove_distractors || c == 1);
   }
-  for (std::int64_t t = 0; t < seq_length; ++t) {
-    std::size_t kg = 0;
-    for (std::size_t k = gb[t]; k < gb[t + 1]; ++k) kg += gkeep[k];
-    sim_bound += kg * (tb[t + 1] - tb[t]);
-  }
 
   MotSequenceData out;
   out.num_timesteps = seq_length;
   out.gt_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.trk_begin.resize(static_cast<std::size_t>(seq_length) + 1);
-  out.sim_begin.resize(static_cast<std::size_t>(seq_length) + 1);
-  out.gt_begin[0] = out.trk_begin[0] = out.sim_begin[0] = 0;
+  out.overlap_begin.resize(static_cast<std::size_t>(seq_length) + 1);
+  out.gt_begin[0] = out.trk_begin[0] = out.overlap_begin[0] = 0;
+  // The frame's non-zero IoUs are gathered in scratch (no per-row bookkeeping, no zero-fill once
+  // warm) and appended to the lists once per frame. list_row appends those of one kept row's IoUs
+  // x[0..n) without a branch per entry (overlaps fall at random): every entry is written, the count
+  // advances past non-zeros only. IoUs are >= ±0, so `!= 0` keeps exactly the positive ones. The
+  // (row, column) pair is stored as one 8-byte word laid out as overlap_ij's two uint32s.
+  std::vector<std::uint64_t> frame_ij;
+  std::vector<double> frame_iou;
+  std::size_t frame_n = 0;
+  const auto list_row = [&](std::uint32_t row, const double* x, std::size_t n) {
+    std::uint64_t* ij = frame_ij.data() + frame_n;
+    double* v = frame_iou.data() + frame_n;
+    std::size_t m = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::uint32_t pair[2] = {row, static_cast<std::uint32_t>(j)};
+      std::memcpy(ij + m, pair, sizeof pair);
+      v[m] = x[j];
+      m += x[j] != 0;
+    }
+    frame_n += m;
+  };
+  std::vector<double> row_iou;  // one kept GT row's IoUs with the kept tracker rows
   std::vector<std::int64_t> gt_raw, trk_raw;  // original ids of kept rows
   gt_raw.reserve(gt.size());
   trk_raw.reserve(tracker.size());
-  out.similarity.resize(sim_bound);
-  double* sim_out = out.similarity.data();
   std::vector<double> full, msc;
   std::vector<std::int64_t> rows_i, cols_i;
   std::vector<std::uint8_t> remove;
@@ -216,24 +242,35 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
     std::size_t kg = 0, kt = 0;
     for (std::size_t c = 0; c < nt; ++c)
       if (!any_removed || !remove[c]) ++kt, trk_raw.push_back(tracker.id[to[t0 + c]]);
+    if (frame_iou.size() < ng * kt) frame_ij.resize(ng * kt), frame_iou.resize(ng * kt);
+    frame_n = 0;
     for (std::size_t k = 0; k < ng; ++k) {
       if (!gkeep[g0 + k]) continue;
       ++kg;
       gt_raw.push_back(gt.id[go[g0 + k]]);
       if (!have_full) {
-        gbox.iou_row(g0 + k, tbox, t0, nt, sim_out);
-        sim_out += nt;
+        frame_n += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, static_cast<std::uint32_t>(kg - 1),
+                                         frame_ij.data() + frame_n, frame_iou.data() + frame_n);
       } else {
+        if (row_iou.size() < nt) row_iou.resize(nt);
         const double* r = full.data() + k * nt;
+        std::size_t kc = 0;
         for (std::size_t c = 0; c < nt; ++c)
-          if (!any_removed || !remove[c]) *sim_out++ = r[c];
+          if (!any_removed || !remove[c]) row_iou[kc++] = r[c];
+        list_row(static_cast<std::uint32_t>(kg - 1), row_iou.data(), kt);
       }
     }
     out.gt_begin[static_cast<std::size_t>(t) + 1] = out.gt_begin[static_cast<std::size_t>(t)] + kg;
     out.trk_begin[static_cast<std::size_t>(t) + 1] = out.trk_begin[static_cast<std::size_t>(t)] + kt;
-    out.sim_begin[static_cast<std::size_t>(t) + 1] = static_cast<std::size_t>(sim_out - out.similarity.data());
+    const std::size_t base = out.overlap_iou.size();
+    out.overlap_iou.resize(base + frame_n);
+    out.overlap_ij.resize(2 * (base + frame_n));
+    if (frame_n > 0) {
+      std::memcpy(out.overlap_iou.data() + base, frame_iou.data(), frame_n * sizeof(double));
+      std::memcpy(out.overlap_ij.data() + 2 * base, frame_ij.data(), frame_n * sizeof(std::uint64_t));
+    }
+    out.overlap_begin[static_cast<std::size_t>(t) + 1] = base + frame_n;
   }
-  out.similarity.resize(static_cast<std::size_t>(sim_out - out.similarity.data()));
   // Relabel: sorted unique original ids -> 0..n-1.
   auto relabel = [](const std::vector<std::int64_t>& raw, std::vector<std::int32_t>& ids, std::int64_t& n_ids) {
     ids.resize(raw.size());

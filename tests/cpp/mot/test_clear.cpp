@@ -1,5 +1,9 @@
 // CLEAR MOT on hand-checked sequences: IDSW, Frag, MT/PT/ML, continuity across frames without rows.
 #include <locuskit/mot/clear.hpp>
+#include <locuskit/mot/identity.hpp>
+
+#include <limits>
+#include <stdexcept>
 
 #include "test_support.hpp"
 
@@ -46,4 +50,15 @@ TEST_CASE("mot clear: empty tracker gives TrackEval's early-return values") {
   CHECK(r.MLR == 1.0);
   CHECK(r.MOTA == 0.0);
   CHECK(r.CLR_Frames == 0);
+}
+
+TEST_CASE("mot clear/identity: a threshold that would admit zero IoUs is refused (only overlaps are listed)") {
+  const MotRows gt = parse_mot("1,1,0,0,10,10,1,1,1\n", MotFileKind::ground_truth, "gt");
+  const MotRows trk = parse_mot("1,5,50,50,10,10,1\n", MotFileKind::tracker, "t");
+  const MotSequenceData d = preprocess_mot_sequence(gt, trk, 1);
+  CHECK_THROWS_AS(clear_sequence(d, 0.0), std::invalid_argument);
+  CHECK_THROWS_AS(clear_sequence(d, std::numeric_limits<double>::quiet_NaN()), std::invalid_argument);
+  CHECK_THROWS_AS(identity_sequence(d, 0.0), std::invalid_argument);
+  CHECK(clear_sequence(d, 0.3).CLR_FP == 1);
+  CHECK(identity_sequence(d, 0.3).IDFP == 1);
 }

@@ -26,10 +26,13 @@ TEST_CASE("mot identity: IDTP is the best one-to-one id matching (brute force)")
     if (d.num_gt_dets == 0 || d.num_tracker_dets == 0) continue;
     // co-occurrence counts
     std::vector<std::vector<int>> c(d.num_gt_ids, std::vector<int>(d.num_tracker_ids, 0));
-    for (std::int64_t t = 0; t < d.num_timesteps; ++t)
+    std::vector<double> sim;
+    for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
+      mot_frame_similarity(d, t, sim);
       for (std::size_t i = 0; i < d.num_gt(t); ++i)
         for (std::size_t j = 0; j < d.num_trk(t); ++j)
-          if (d.similarity[d.sim_begin[t] + i * d.num_trk(t) + j] >= 0.5) ++c[d.gt_ids[d.gt_begin[t] + i]][d.tracker_ids[d.trk_begin[t] + j]];
+          if (sim[i * d.num_trk(t) + j] >= 0.5) ++c[d.gt_ids[d.gt_begin[t] + i]][d.tracker_ids[d.trk_begin[t] + j]];
+    }
     // brute force: every injective map from GT ids to tracker ids or "none"
     std::vector<int> perm(d.num_tracker_ids);
     for (int k = 0; k < d.num_tracker_ids; ++k) perm[k] = k;

@@ -2,6 +2,10 @@
 // and the errors TrackEval raises (here with file and line).
 #include <locuskit/mot/preprocess.hpp>
 
+#include <algorithm>
+#include <random>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "test_support.hpp"
@@ -28,9 +32,13 @@ TEST_CASE("mot preprocess: distractor removal, zero-marked GT and class filter")
     CHECK(d.num_gt_dets == 1);
     CHECK(d.num_tracker_dets == 4);
     CHECK(d.num_tracker_ids == 4);
-    REQUIRE(d.similarity.size() == 4);
-    CHECK(d.similarity[0] == 1.0);
-    CHECK(d.similarity[1] == 0.0);
+    std::vector<double> sim;
+    mot_frame_similarity(d, 0, sim);
+    REQUIRE(sim.size() == 4);
+    CHECK(sim[0] == 1.0);
+    CHECK(sim[1] == 0.0);
+    CHECK(d.overlap_iou == std::vector<double>{1.0});
+    CHECK(d.overlap_ij == std::vector<std::uint32_t>{0, 0});
   }
   SUBCASE("MOT15: nothing removed from the tracker, class ignored") {
     const MotSequenceData d = preprocess_mot_sequence(gt, trk, 1, {"MOT15", true});
@@ -106,5 +114,117 @@ TEST_CASE("mot preprocess: a frame without distractors keeps every tracker row, 
   const MotSequenceData d = pre(gt, trk, 2);
   CHECK(d.num_trk(0) == 2);
   CHECK(d.num_trk(1) == 1);
-  CHECK(d.similarity == std::vector<double>{1.0, 0.0, 1.0});
+  std::vector<double> s0, s1;
+  mot_frame_similarity(d, 0, s0);
+  mot_frame_similarity(d, 1, s1);
+  CHECK(s0 == std::vector<double>{1.0, 0.0});
+  CHECK(s1 == std::vector<double>{1.0});
+  CHECK(d.overlap_begin == std::vector<std::size_t>{0, 1, 2});
+}
+
+namespace {
+// TrackEval's xywh IoU of one pair (`_calculate_box_ious`), written out plainly as the reference.
+double reference_iou(const double* g, const double* t) {
+  const double gx1 = g[0] + g[2], gy1 = g[1] + g[3], tx1 = t[0] + t[2], ty1 = t[1] + t[3];
+  const double ga = (gx1 - g[0]) * (gy1 - g[1]), ta = (tx1 - t[0]) * (ty1 - t[1]);
+  const double iw = std::max(std::min(gx1, tx1) - std::max(g[0], t[0]), 0.0);
+  const double ih = std::max(std::min(gy1, ty1) - std::max(g[1], t[1]), 0.0);
+  const double inter = iw * ih, uni = ga + ta - inter;
+  const bool ok = ga > detail::mot_eps && ta > detail::mot_eps && uni > detail::mot_eps;
+  return (ok ? inter : 0.0) / (uni > detail::mot_eps ? uni : 1.0);
+}
+}  // namespace
+
+TEST_CASE("mot preprocess: the per-frame overlap list is the dense IoU matrix's non-zeros, row-major") {
+  // Random frames (real-valued boxes) and tie-heavy ones (integer boxes on a small grid, duplicated
+  // and zero-area boxes, distractor classes, zero-marked GT), under each benchmark rule. The
+  // reference is the dense IoU of the kept rows computed pair by pair: the list must hold exactly
+  // its non-zero entries, row-major, same bits, and mot_frame_similarity must give the matrix back
+  // (zeros as +0). Frames where the distractor rule removed a tracker row are compared on the GT
+  // side only (which tracker rows go is the removal tests' business).
+  std::mt19937 rng(12);
+  for (int trial = 0; trial < 60; ++trial) {
+    const bool ties = trial % 2 == 1;
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::uniform_int_distribution<int> grid(0, 4), classes(1, 13), count(0, 9);
+    auto box = [&]() {
+      if (ties) {
+        const int w = grid(rng);  // 0: a zero-area box
+        return std::to_string(10 * grid(rng)) + "," + std::to_string(10 * grid(rng)) + "," + std::to_string(10 * w) + ",20";
+      }
+      return std::to_string(100 * u(rng)) + "," + std::to_string(100 * u(rng)) + "," + std::to_string(1 + 40 * u(rng)) +
+             "," + std::to_string(1 + 40 * u(rng));
+    };
+    std::string gt_text, trk_text;
+    const int frames = 8;
+    std::vector<int> gt_class, gt_flag;  // per GT row, in file (= frame) order
+    std::vector<int> trk_per_frame(frames);
+    for (int f = 1; f <= frames; ++f) {
+      const int ng = count(rng), nt = count(rng);
+      trk_per_frame[f - 1] = nt;
+      for (int g = 1; g <= ng; ++g) {
+        const int cls = u(rng) < 0.6 ? 1 : classes(rng), flag = u(rng) < 0.1 ? 0 : 1;
+        gt_class.push_back(cls), gt_flag.push_back(flag);
+        gt_text += std::to_string(f) + "," + std::to_string(g) + "," + box() + "," + std::to_string(flag) + "," +
+                   std::to_string(cls) + ",1\n";
+      }
+      std::string last;
+      for (int t = 1; t <= nt; ++t) {
+        const std::string b = ties && !last.empty() && u(rng) < 0.3 ? last : box();
+        trk_text += std::to_string(f) + "," + std::to_string(t) + "," + b + ",1\n";
+        last = b;
+      }
+    }
+    const MotRows gt = gt_rows(gt_text.c_str()), trk = trk_rows(trk_text.c_str());
+    for (const char* bench : {"MOT17", "MOT20", "MOT15"}) {
+      const bool mot15 = std::string(bench) == "MOT15";
+      const MotSequenceData d = pre(gt, trk, frames, {bench, true});
+      REQUIRE(d.overlap_begin.size() == static_cast<std::size_t>(frames) + 1);
+      REQUIRE(d.overlap_ij.size() == 2 * d.overlap_iou.size());
+      CHECK(d.overlap_begin[0] == 0);
+      CHECK(d.overlap_begin.back() == d.overlap_iou.size());
+      std::size_t g_row = 0, t_row = 0;  // first file row of the frame
+      std::vector<double> dense;
+      for (std::int64_t t = 0; t < frames; ++t) {
+        CAPTURE(trial);
+        CAPTURE(bench);
+        CAPTURE(t);
+        const std::size_t nt_file = static_cast<std::size_t>(trk_per_frame[t]);
+        std::vector<std::size_t> kept_gt;
+        for (std::size_t k = g_row; k < gt.size() && gt.frame[k] == t + 1; ++k)
+          if (gt_flag[k] != 0 && (mot15 || gt_class[k] == 1)) kept_gt.push_back(k);
+        const std::size_t n_gt_rows_of_frame = [&] {
+          std::size_t k = g_row;
+          while (k < gt.size() && gt.frame[k] == t + 1) ++k;
+          return k - g_row;
+        }();
+        REQUIRE(d.num_gt(t) == kept_gt.size());
+        const std::size_t nt = d.num_trk(t);
+        mot_frame_similarity(d, t, dense);
+        REQUIRE(dense.size() == kept_gt.size() * nt);
+        for (std::size_t q = d.overlap_begin[t]; q < d.overlap_begin[t + 1]; ++q) {
+          CHECK(d.overlap_iou[q] > 0);
+          if (q > d.overlap_begin[t])  // row-major, no pair twice
+            CHECK(std::make_pair(d.overlap_ij[2 * q - 2], d.overlap_ij[2 * q - 1]) <
+                  std::make_pair(d.overlap_ij[2 * q], d.overlap_ij[2 * q + 1]));
+        }
+        if (nt == nt_file) {  // nothing removed: compare with the reference matrix entry by entry
+          std::size_t q = d.overlap_begin[t];
+          for (std::size_t i = 0; i < kept_gt.size(); ++i)
+            for (std::size_t j = 0; j < nt; ++j) {
+              const double x = reference_iou(gt.boxes.data() + 4 * kept_gt[i], trk.boxes.data() + 4 * (t_row + j));
+              CHECK(test::same_bits(dense[i * nt + j], x == 0 ? 0.0 : x));
+              if (x == 0) continue;
+              REQUIRE(q < d.overlap_begin[t + 1]);
+              CHECK(d.overlap_ij[2 * q] == i);
+              CHECK(d.overlap_ij[2 * q + 1] == j);
+              CHECK(test::same_bits(d.overlap_iou[q], x));
+              ++q;
+            }
+          CHECK(q == d.overlap_begin[t + 1]);
+        }
+        g_row += n_gt_rows_of_frame, t_row += nt_file;
+      }
+    }
+  }
 }

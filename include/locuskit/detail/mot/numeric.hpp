@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -36,11 +37,33 @@ struct MotBoxes {
     }
   }
 
-  /// IoU of box `i` with boxes `b0 .. b0 + n` of `other`, into out[0..n): TrackEval's formula for
-  /// every pair, without branches (a non-overlapping pair has inter = ±0 and gets +0, as in numpy).
-  /// Two pairs at a time with SSE2 where available; the same operations in the same order, so the
-  /// same bits (min/max are ordered as std::min/std::max, i.e. as numpy's for ±0).
+  /// IoU of box `i` with boxes `b0 .. b0 + n` of `other`, into out[0..n) (see iou_row_each).
   void iou_row(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n, double* out) const noexcept {
+    iou_row_each(i, other, b0, n, [out](std::size_t j, double x) { out[j] = x; });
+  }
+
+  /// The non-zero entries of iou_row (same bits) appended without a branch per entry: for each
+  /// column j with IoU != 0, the word {row, j} (two uint32s) to ij[m] and the IoU to v[m]. Every
+  /// slot up to n is written (callers size them for n); returns the count m.
+  std::size_t iou_row_nonzero(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n, std::uint32_t row,
+                              std::uint64_t* ij, double* v) const noexcept {
+    std::size_t m = 0;
+    iou_row_each(i, other, b0, n, [&](std::size_t j, double x) {
+      const std::uint32_t pair[2] = {row, static_cast<std::uint32_t>(j)};
+      std::memcpy(ij + m, pair, sizeof pair);
+      v[m] = x;
+      m += x != 0;
+    });
+    return m;
+  }
+
+  /// TrackEval's IoU of box `i` with boxes `b0 .. b0 + n` of `other`, handed to sink(j, iou) in
+  /// column order: its formula for every pair, without branches (a non-overlapping pair has
+  /// inter = ±0 and gets ±0, as in numpy). Two pairs at a time with SSE2 where available; the same
+  /// operations in the same order, so the same bits (min/max are ordered as std::min/std::max,
+  /// i.e. as numpy's for ±0).
+  template <class Sink>
+  void iou_row_each(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n, Sink&& sink) const noexcept {
     const double gx0 = x0[i], gy0 = y0[i], gx1 = x1[i], gy1 = y1[i], ga = area[i];
     const bool ga_ok = ga > mot_eps;
     const double *tx0 = other.x0.data() + b0, *ty0 = other.y0.data() + b0, *tx1 = other.x1.data() + b0,
@@ -65,7 +88,9 @@ struct MotBoxes {
         const __m128d uni_ok = _mm_cmpgt_pd(uni, eps);
         const __m128d ok = _mm_and_pd(_mm_and_pd(ga_mask, _mm_cmpgt_pd(ta_j, eps)), uni_ok);
         const __m128d den = _mm_or_pd(_mm_and_pd(uni_ok, uni), _mm_andnot_pd(uni_ok, one));
-        _mm_storeu_pd(out + j, _mm_div_pd(_mm_and_pd(ok, inter), den));
+        const __m128d iou = _mm_div_pd(_mm_and_pd(ok, inter), den);
+        sink(j, _mm_cvtsd_f64(iou));
+        sink(j + 1, _mm_cvtsd_f64(_mm_unpackhi_pd(iou, iou)));
       }
     }
 #endif
@@ -75,7 +100,7 @@ struct MotBoxes {
       const double inter = iw * ih;
       const double uni = ga + ta[j] - inter;
       const bool ok = ga_ok & (ta[j] > mot_eps) & (uni > mot_eps);
-      out[j] = (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0);
+      sink(j, (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0));
     }
   }
 };
@@ -368,7 +393,8 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
 /// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the
 /// sorted positions `idx[b..e)` (values `val`). Equal bit for bit to summing the dense array,
 /// because adding +0.0 to a non-negative partial sum changes nothing; requires non-negative values.
-inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const std::uint64_t* idx, const double* val,
+template <class Index>
+inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* idx, const double* val,
                                   std::size_t b, std::size_t e) noexcept {
   if (b == e) return 0.0;
   if (n < 8) {
