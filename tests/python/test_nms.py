@@ -246,6 +246,25 @@ def test_batched_nms_large_many_classes():
     np.testing.assert_array_equal(got, per_class_loop(boxes, scores, idxs, 0.5))
 
 
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batched_nms_large_classes_through_the_grid_equal_torchvision(dtype):
+    # Classes of >= 1024 boxes run the grid kernel per class (a sweep along x up to 16k boxes, the
+    # square grid above): kept indices equal torchvision's per-class nms, merged by score then index,
+    # with tied scores and integer boxes (IoUs exactly on the thresholds).
+    rng = np.random.default_rng(17)
+    n = 20000
+    boxes = random_boxes(rng, n, dtype, extent=3000.0)
+    boxes[n // 2:] = np.round(boxes[n // 2:])
+    scores = (rng.integers(0, 50, n) / 50).astype(dtype)
+    idxs = np.where(np.arange(n) < 17000, 7, rng.integers(0, 3, n)).astype(np.int64)  # 17000 / ~1000 each
+    for thr in [0.0, 0.5, 0.7]:
+        got = lk.batched_nms(boxes, scores, idxs, thr)
+        np.testing.assert_array_equal(got, per_class_loop(boxes, scores, idxs, thr), err_msg=f"thr {thr}")
+    idxs = rng.integers(0, 6, n).astype(np.int64)  # ~3300 per class
+    got = lk.batched_nms(boxes, scores, idxs, 0.5)
+    np.testing.assert_array_equal(got, per_class_loop(boxes, scores, idxs, 0.5))
+
 cv2 = None
 try:
     import cv2  # noqa: F811

@@ -70,7 +70,8 @@ inline void group_by_class(const std::int64_t* cls, std::size_t n, std::int64_t*
 ///   is what torchvision's per-class loop returns (with stable ties), for any coordinates: boxes of
 ///   different classes never interact, unlike the coordinate-offset trick.
 /// - Complexity: one O(n) radix sort by score, a stable counting sort by class, the greedy kernel
-///   per class, an O(n) merge. Memory O(n) (in `ws`, allocated if null). Thread-safe with distinct
+///   per class (through the spatial grid for a class of >= 1024 boxes at a threshold >= 0 unless
+///   `use_grid` is false: same result), an O(n) merge. Memory O(n) (in `ws`, allocated if null). Thread-safe with distinct
 ///   workspaces. Throws std::invalid_argument for a NaN threshold.
 template <class T, class O>
 std::size_t batched_nms(const NmsInputs<T>& in, const BasicNmsParams<O>& opts, const NmsOutputs<T>& out,
@@ -86,28 +87,38 @@ std::size_t batched_nms(const NmsInputs<T>& in, const BasicNmsParams<O>& opts, c
         // Class of each rank (reuses order_tmp_, free after the sort).
         std::int64_t* cls = w.order_tmp_.data();
         for (std::size_t p = 0; p < n; ++p) cls[p] = classes[order[p]];
-        std::int64_t* group = w.group_.data();
+        // The class grouping lives in group_tmp_: the grid (grid_segment) reuses group_.
+        w.group_tmp_.resize(w.capacity);
+        std::int64_t* group = w.group_tmp_.data();
         std::vector<std::size_t>& starts = w.starts_;
-        detail::group_by_class(cls, n, group, starts, w.scratch_, w.counts_, w.group_tmp_);
+        detail::group_by_class(cls, n, group, starts, w.scratch_, w.counts_, w.group_);
         char* flag = reinterpret_cast<char*>(cls);  // cls is dead now; n bytes <= 8n bytes
         std::fill(flag, flag + n, char(0));
         if constexpr (!std::is_same_v<O, AxisAlignedIoU>) {
           detail::greedy_segments(opts.overlap, boxes, order, group, starts.data(), starts.size() - 1, thr,
                                   opts.max_output, flag);
         } else {
-        detail::Soa<T> soa(w, n);
-        P* pos = w.pos_.data();
-        for (std::size_t g = 0; g < n; ++g) {
-          soa.put(g, boxes + 4 * order[group[g]]);
-          pos[g] = static_cast<P>(group[g]);
-        }
-        // Greedy per class; kept ranks are flagged, then read back in rank (= score) order.
-        P* kept = w.kept_.data();
-        for (std::size_t s = 0; s + 1 < starts.size(); ++s) {
-          const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
-          const std::size_t k = detail::greedy_segment(soa, pos, b, m, thr, opts.max_output, kept);
-          for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
-        }
+          // Large class segments go through the spatial grid (as nms does for large inputs), the
+          // others through the linear kernel; segments run one after the other, each filling the
+          // SoA it reads just before (the grid reuses the SoA block from its start).
+          const bool grid = opts.use_grid && thr >= T(0);
+          detail::Soa<T> soa(w, n);
+          P* pos = w.pos_.data();
+          P* kept = w.kept_.data();
+          for (std::size_t s = 0; s + 1 < starts.size(); ++s) {
+            const std::size_t b = starts[s], m = starts[s + 1] - starts[s];
+            if (grid && m >= detail::batched_sweep_min_segment &&
+                detail::grid_segment(boxes, order, group + b, m, w, thr, opts.max_output, flag,
+                                     /*sweep=*/m < detail::batched_square_grid_min_segment))
+              continue;
+            for (std::size_t g = b; g < b + m; ++g) {
+              soa.put(g, boxes + 4 * order[group[g]]);
+              pos[g] = static_cast<P>(group[g]);
+            }
+            // Kept ranks are flagged, then read back in rank (= score) order.
+            const std::size_t k = detail::greedy_segment(soa, pos, b, m, thr, opts.max_output, kept);
+            for (std::size_t i = 0; i < k; ++i) flag[kept[i]] = 1;
+          }
         }
         std::size_t k = 0;
         for (std::size_t p = 0; p < n && k < opts.max_output; ++p)

@@ -29,7 +29,8 @@ struct BasicNmsParams {
   std::size_t max_output = std::numeric_limits<std::size_t>::max();
   /// nms with AxisAlignedIoU only: for N >= 4096 and a threshold >= 0.25 (or >= 0 with boxes small
   /// relative to the scene: mean size < 8% of the extent), visit only nearby boxes through a
-  /// multi-level spatial grid (same result; false = always the linear kernel).
+  /// multi-level spatial grid (same result; false = always the linear kernel). batched_nms applies
+  /// it per class segment of >= 1024 boxes.
   bool use_grid = true;
   /// The overlap (a policy object: RotatedIoU carries its angle convention and mode).
   O overlap = {};

@@ -33,13 +33,19 @@ namespace detail {
 /// One grid level: boxes with max(w, h) in its size band, binned by centre.
 struct NmsGridLevel {
   double x0, y0, inv_cell;  ///< column = floor((cx - x0) * inv_cell), clamped to [0, dim)
+  double inv_cell_y;        ///< row = floor((cy - y0) * inv_cell_y), clamped to [0, rows)
   double max_w, max_h;      ///< largest width / height binned here (plus a rounding margin)
   double min_s, max_s;      ///< smallest / largest max(w, h) binned here (minus / plus the margin)
-  std::int64_t dim;         ///< cells per axis
+  std::int64_t dim;         ///< cells per row (columns)
+  std::int64_t rows;        ///< rows (dim for the square grid; 1 for a sweep along x)
   std::int64_t offset;      ///< first cell id of this level
   LOCUSKIT_FORCEINLINE std::int64_t cell(double v, double origin) const noexcept {
     const double c = std::floor((v - origin) * inv_cell);
     return c < 0 ? 0 : (c >= static_cast<double>(dim) ? dim - 1 : static_cast<std::int64_t>(c));
+  }
+  LOCUSKIT_FORCEINLINE std::int64_t row(double v) const noexcept {
+    const double r = std::floor((v - y0) * inv_cell_y);
+    return r < 0 ? 0 : (r >= static_cast<double>(rows) ? rows - 1 : static_cast<std::int64_t>(r));
   }
 };
 
@@ -124,7 +130,7 @@ std::size_t kernel::NmsGreedyGrid<Arch, T>::run(const detail::NmsGridView<T, P>&
       const double rx_self = wa * (1.0 - tl) + margin, ry_self = ha * (1.0 - tl) + margin;
       const double reach_x = rx > rx_self ? rx : rx_self, reach_y = ry > ry_self ? ry : ry_self;
       const std::int64_t cx0 = lv.cell(cxa - reach_x, lv.x0), cx1 = lv.cell(cxa + reach_x, lv.x0);
-      const std::int64_t cy0 = lv.cell(cya - reach_y, lv.y0), cy1 = lv.cell(cya + reach_y, lv.y0);
+      const std::int64_t cy0 = lv.row(cya - reach_y), cy1 = lv.row(cya + reach_y);
       for (std::int64_t cy = cy0; cy <= cy1; ++cy) {
         const std::int64_t row = lv.offset + cy * lv.dim;
         const std::size_t b = static_cast<std::size_t>(cell_begin[row + cx0]);

@@ -53,6 +53,9 @@ struct NmsScratch {
   std::vector<std::int64_t> cell_begin_, cell_end_, cell_dead_;
   std::vector<unsigned char> dead_;
   std::vector<NmsGridLevel> levels_;
+  // batched_nms: one class segment's boxes gathered in rank order and their local order (grid).
+  std::vector<T> seg_boxes_;
+  std::vector<std::int64_t> seg_order_;
 };
 
 /// The engine's door into a workspace's private buffers.
