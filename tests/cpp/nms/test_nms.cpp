@@ -32,6 +32,25 @@ TEST_CASE_TEMPLATE("nms: every arch equals the scalar oracle (torchvision's loop
   }
 }
 
+namespace {
+/// nms with the default (grid where it applies) keeps exactly what the linear kernel keeps, on
+/// every arch.
+template <class T>
+void require_grid_equals_linear(const std::vector<T>& boxes, const std::vector<T>& scores, double thr,
+                                NmsWorkspace<T>& ws) {
+  const std::size_t n = scores.size();
+  std::vector<std::int64_t> want(n), got(n);
+  NmsOptions linear;
+  linear.use_grid = false;
+  const std::size_t kw = nms(boxes.data(), scores.data(), n, thr, want.data(), linear, &ws);
+  test::for_each_arch([&](simd::arch_id) {
+    const std::size_t kg = nms(boxes.data(), scores.data(), n, thr, got.data(), {}, &ws);
+    REQUIRE(kg == kw);
+    for (std::size_t i = 0; i < kw; ++i) REQUIRE(got[i] == want[i]);
+  });
+}
+}  // namespace
+
 TEST_CASE_TEMPLATE("nms: the spatial grid (large N) equals the linear kernel on every arch", T, float, double) {
   NmsWorkspace<T> ws;
   for (std::uint32_t seed = 1; seed <= 3; ++seed) {
@@ -49,15 +68,7 @@ TEST_CASE_TEMPLATE("nms: the spatial grid (large N) equals the linear kernel on 
       for (auto& v : boxes) v -= T(500);
     const auto scores = tie_scores<T>(n, seed, seed % 2 ? 50 : 100000);
     for (double thr : {seed == 1 ? 0.0 : 0.7, 0.5}) {
-      std::vector<std::int64_t> want(n), got(n);
-      NmsOptions linear;
-      linear.use_grid = false;
-      const std::size_t kw = nms(boxes.data(), scores.data(), n, thr, want.data(), linear, &ws);
-      test::for_each_arch([&](simd::arch_id) {
-        const std::size_t kg = nms(boxes.data(), scores.data(), n, thr, got.data(), {}, &ws);
-        REQUIRE(kg == kw);
-        for (std::size_t i = 0; i < kw; ++i) REQUIRE(got[i] == want[i]);
-      });
+      require_grid_equals_linear(boxes, scores, thr, ws);
     }
   }
 }
@@ -130,15 +141,7 @@ TEST_CASE_TEMPLATE("nms: the grid on detector-sized boxes (threshold >= 0.25) eq
     const auto scores = tie_scores<T>(n, seed, 300);
     for (double thr : {0.25, 0.5, 0.6, 0.75, 0.9, 1.0}) {
       CAPTURE(thr);
-      std::vector<std::int64_t> want(n), got(n);
-      NmsOptions linear;
-      linear.use_grid = false;
-      const std::size_t kw = nms(boxes.data(), scores.data(), n, thr, want.data(), linear, &ws);
-      test::for_each_arch([&](simd::arch_id) {
-        const std::size_t kg = nms(boxes.data(), scores.data(), n, thr, got.data(), {}, &ws);
-        REQUIRE(kg == kw);
-        for (std::size_t i = 0; i < kw; ++i) REQUIRE(got[i] == want[i]);
-      });
+      require_grid_equals_linear(boxes, scores, thr, ws);
     }
   }
 }

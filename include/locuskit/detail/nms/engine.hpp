@@ -65,19 +65,7 @@ bool bucket_score_order(const T* scores, std::size_t n, std::int64_t* order, Nms
     keys[at] = descending_score_key(scores[i]);
     order[at] = static_cast<std::int64_t>(i);
   }
-  for (std::size_t i = 1; i < n; ++i) {
-    const auto k = keys[i];
-    if (!(k < keys[i - 1])) continue;
-    const std::int64_t v = order[i];
-    std::size_t j = i;
-    while (j > 0 && keys[j - 1] > k) {
-      keys[j] = keys[j - 1];
-      order[j] = order[j - 1];
-      --j;
-    }
-    keys[j] = k;
-    order[j] = v;
-  }
+  insertion_sort_pairs(keys, order, n);  // moves elements only inside their bucket
   return true;
 }
 

@@ -28,6 +28,25 @@ inline score_key_t<T> descending_score_key(T s) noexcept {
   return U(~ascending);  // >= ~(+inf) > 0, so NaN's 0 stays first
 }
 
+/// Insertion sort of `keys` ascending, carrying `vals`, stably. O(n + inversions): the radix sort's
+/// small case, and the bucket sort's pass inside nearly sorted buckets.
+template <class K, class V>
+void insertion_sort_pairs(K* keys, V* vals, std::size_t n) noexcept {
+  for (std::size_t i = 1; i < n; ++i) {
+    const K k = keys[i];
+    if (!(k < keys[i - 1])) continue;
+    const V v = vals[i];
+    std::size_t j = i;
+    while (j > 0 && keys[j - 1] > k) {
+      keys[j] = keys[j - 1];
+      vals[j] = vals[j - 1];
+      --j;
+    }
+    keys[j] = k;
+    vals[j] = v;
+  }
+}
+
 /// Sorts `keys` ascending, carrying `vals`, stably (equal keys keep their input order).
 /// `tmp_keys`/`tmp_vals` hold n elements each. The result is in keys/vals. O(n * bytes).
 template <class K, class V>
@@ -35,19 +54,8 @@ void radix_sort_pairs(K* keys, V* vals, std::size_t n, K* tmp_keys, V* tmp_vals)
   static_assert(std::is_unsigned_v<K>, "radix keys are unsigned");
   constexpr int passes = static_cast<int>(sizeof(K));
   if (n < 2) return;
-  if (n <= 32) {  // insertion sort: stable, and cheaper than 4-8 histogram passes
-    for (std::size_t i = 1; i < n; ++i) {
-      const K k = keys[i];
-      const V v = vals[i];
-      std::size_t j = i;
-      while (j > 0 && keys[j - 1] > k) {
-        keys[j] = keys[j - 1];
-        vals[j] = vals[j - 1];
-        --j;
-      }
-      keys[j] = k;
-      vals[j] = v;
-    }
+  if (n <= 32) {  // stable, and cheaper than 4-8 histogram passes
+    insertion_sort_pairs(keys, vals, n);
     return;
   }
   std::size_t hist[passes][256];
