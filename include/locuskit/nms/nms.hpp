@@ -86,17 +86,12 @@ std::size_t nms(const NmsInputs<T>& in, const BasicNmsParams<O>& opts, const Nms
           return k;
         } else {
           P* kept = w.kept_.data();
-          if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid &&
-              detail::build_nms_grid(boxes, order, n, w, thr)) {
-            std::fill(w.dead_.begin(), w.dead_.begin() + static_cast<std::ptrdiff_t>(n), static_cast<unsigned char>(0));
-            detail::Soa<T> soa(w, n);
-            const detail::NmsGridView<T, P> view{boxes, order, n, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,
-                                                 w.pos_.data(), w.cell_begin_.data(), w.cell_end_.data(),
-                                                 w.cell_dead_.data(), w.dead_.data(), w.levels_.data(),
-                                                 w.levels_.size()};
-            const std::size_t k = simd::dispatch(kernel::nms_greedy_grid{}, view, thr, opts.max_output, kept);
-            for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
-            return k;
+          if (thr >= T(0) && n >= detail::nms_grid_min_boxes && opts.use_grid) {
+            const std::size_t k = detail::grid_greedy(boxes, order, n, w, thr, opts.max_output);
+            if (k != detail::grid_declined) {
+              for (std::size_t i = 0; i < k; ++i) keep[i] = order[kept[i]];
+              return k;
+            }
           }
           detail::Soa<T> soa(w, n);
           P* pos = w.pos_.data();

@@ -233,6 +233,27 @@ bool build_nms_grid(const T* boxes, const std::int64_t* order, std::size_t n, Nm
 }
 
 
+/// grid_greedy's result where build_nms_grid declines (the caller runs the linear kernel).
+inline constexpr std::size_t grid_declined = std::numeric_limits<std::size_t>::max();
+
+/// Greedy NMS over the spatial grid: bins the boxes (rank order `order`) with build_nms_grid and
+/// runs the grid kernel; the kept ranks (at most max_keep) are ws.kept_[0..k). Returns k, or
+/// grid_declined, having run nothing, where build_nms_grid declines. Same result as the linear
+/// kernel. Used by nms (all boxes) and batched_nms (one class segment, see grid_segment).
+template <class T>
+std::size_t grid_greedy(const T* boxes, const std::int64_t* order, std::size_t n, NmsScratch<T>& ws, T thr,
+                        std::size_t max_keep, bool sweep = false) {
+  using P = nms_pos_t<T>;
+  if (!build_nms_grid(boxes, order, n, ws, thr, sweep)) return grid_declined;
+  std::fill(ws.dead_.begin(), ws.dead_.begin() + static_cast<std::ptrdiff_t>(n), static_cast<unsigned char>(0));
+  Soa<T> soa(ws, n);
+  const NmsGridView<T, P> view{boxes, order, n, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,
+                               ws.pos_.data(), ws.cell_begin_.data(), ws.cell_end_.data(),
+                               ws.cell_dead_.data(), ws.dead_.data(), ws.levels_.data(),
+                               ws.levels_.size()};
+  return simd::dispatch(kernel::nms_greedy_grid{}, view, thr, max_keep, ws.kept_.data());
+}
+
 /// batched_nms runs a class segment of at least this many boxes through the one-row sweep grid
 /// (build_nms_grid's `sweep`), from batched_square_grid_min_segment through the square grid;
 /// smaller segments take the linear kernel. Measured at 50k clustered boxes, threshold 0.5
@@ -261,15 +282,9 @@ bool grid_segment(const T* boxes, const std::int64_t* order, const std::int64_t*
     sb[4 * j] = b[0], sb[4 * j + 1] = b[1], sb[4 * j + 2] = b[2], sb[4 * j + 3] = b[3];
     so[j] = static_cast<std::int64_t>(j);
   }
-  if (!build_nms_grid(sb, so, m, ws, thr, sweep)) return false;
-  std::fill(ws.dead_.begin(), ws.dead_.begin() + static_cast<std::ptrdiff_t>(m), static_cast<unsigned char>(0));
-  Soa<T> soa(ws, m);
-  const NmsGridView<T, P> view{sb, so, m, soa.x1, soa.y1, soa.x2, soa.y2, soa.area,
-                               ws.pos_.data(), ws.cell_begin_.data(), ws.cell_end_.data(),
-                               ws.cell_dead_.data(), ws.dead_.data(), ws.levels_.data(),
-                               ws.levels_.size()};
-  P* kept = ws.kept_.data();
-  const std::size_t k = simd::dispatch(kernel::nms_greedy_grid{}, view, thr, max_keep, kept);
+  const std::size_t k = grid_greedy(sb, so, m, ws, thr, max_keep, sweep);
+  if (k == grid_declined) return false;
+  const P* kept = ws.kept_.data();
   for (std::size_t i = 0; i < k; ++i) flag[ranks[kept[i]]] = 1;
   return true;
 }
