@@ -136,16 +136,26 @@ py::array kept_indices(const T* b, const T* s, std::size_t n, Run&& run) {
   return indices_array(keep, k);
 }
 
-py::array nms_py(const py::array& boxes, const py::array& scores, double iou_threshold,
-                 const std::string& rule, py::object max_output) {
+/// The NmsParams of nms / batched_nms from the Python arguments (checked, naming them).
+NmsParams nms_params(double iou_threshold, const std::string& rule, const py::object& max_output) {
   check_unit(iou_threshold, "iou_threshold");
   NmsParams opts{parse_rule(rule), to_max(max_output, "max_output")};
   opts.iou_threshold = iou_threshold;
-  return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
-    using T = decltype(tag);
-    return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return nms(NmsInputs<T>{b, s, n}, opts, NmsOutputs<T>{keep}, thread_workspace<T>(n));
-    });
+  return opts;
+}
+
+template <class T>
+py::array nms_kept(const T* b, const T* s, std::size_t n, const NmsParams& opts) {
+  return kept_indices(b, s, n, [&](std::int64_t* keep) {
+    return nms(NmsInputs<T>{b, s, n}, opts, NmsOutputs<T>{keep}, thread_workspace<T>(n));
+  });
+}
+
+py::array nms_py(const py::array& boxes, const py::array& scores, double iou_threshold,
+                 const std::string& rule, py::object max_output) {
+  const NmsParams opts = nms_params(iou_threshold, rule, max_output);
+  return with_boxes_scores(boxes, scores, [&](auto, const auto* b, const auto* s, std::size_t n) -> py::array {
+    return nms_kept(b, s, n, opts);
   });
 }
 
@@ -154,28 +164,20 @@ py::array nms_py(const py::array& boxes, const py::array& scores, double iou_thr
 /// and scores (n,), alive for the call (tensor.numpy() would cost ~1 us per argument).
 py::array nms_buffers_py(std::uintptr_t boxes, std::uintptr_t scores, std::size_t n, bool float64,
                          double iou_threshold, const std::string& rule) {
-  check_unit(iou_threshold, "iou_threshold");
-  NmsParams opts{parse_rule(rule)};
-  opts.iou_threshold = iou_threshold;
+  const NmsParams opts = nms_params(iou_threshold, rule, py::none());
   auto run = [&](auto tag) -> py::array {
     using T = decltype(tag);
     // The caller's checks make these hold; a direct call with a bad address must not crash.
     if (n > 0 && (boxes == 0 || scores == 0 || boxes % alignof(T) != 0 || scores % alignof(T) != 0))
       throw std::invalid_argument("nms_buffers: null or misaligned buffer address");
-    const T* b = reinterpret_cast<const T*>(boxes);
-    const T* s = reinterpret_cast<const T*>(scores);
-    return kept_indices(b, s, n, [&](std::int64_t* keep) {
-      return nms(NmsInputs<T>{b, s, n}, opts, NmsOutputs<T>{keep}, thread_workspace<T>(n));
-    });
+    return nms_kept(reinterpret_cast<const T*>(boxes), reinterpret_cast<const T*>(scores), n, opts);
   };
   return float64 ? run(double{}) : run(float{});
 }
 
 py::array batched_nms_py(const py::array& boxes, const py::array& scores, const py::array& idxs,
                          double iou_threshold, const std::string& rule, py::object max_output) {
-  check_unit(iou_threshold, "iou_threshold");
-  NmsParams opts{parse_rule(rule), to_max(max_output, "max_output")};
-  opts.iou_threshold = iou_threshold;
+  const NmsParams opts = nms_params(iou_threshold, rule, max_output);
   return with_boxes_scores(boxes, scores, [&](auto tag, const auto* b, const auto* s, std::size_t n) -> py::array {
     using T = decltype(tag);
     const std::int64_t* c = vector_data<std::int64_t>(idxs, "idxs", static_cast<py::ssize_t>(n), "boxes rows");
