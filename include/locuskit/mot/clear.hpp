@@ -92,10 +92,7 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
     // listed without a branch per entry (they pass at random): max_score_pairs' checks
     // read only those. `score` and `iou_at` are all +0 between frames (reset below).
     if (score.size() < ng * nt) score.resize(ng * nt, 0.0), iou_at.resize(ng * nt, 0.0);
-    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
-    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
-    const double* iou = d.overlap_iou.data() + o0;
-    const std::size_t n_ij = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
+    const auto [ij, iou, n_ij] = d.overlaps(t);
     if (positive.size() < 2 * n_ij) positive.resize(2 * n_ij);
     std::size_t n_pos = 0;
     for (std::size_t q = 0; q < n_ij; ++q) {

@@ -73,10 +73,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     // row-major): IoUs are >= ±0, and adding a zero to a sum that starts at +0 changes no bit
     // (rows: numpy's pairwise order, sparse_pairwise_sum). A zero IoU also adds +0 to the
     // non-negative potential (a no-op): only overlapping pairs count.
-    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
-    const std::size_t n_nz = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
-    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
-    const double* iou = d.overlap_iou.data() + o0;
+    const auto [ij, iou, n_nz] = d.overlaps(t);
     colsum.assign(nt, 0.0);
     rowsum.resize(ng);
     if (nz_col.size() < n_nz) nz_col.resize(n_nz);
@@ -120,10 +117,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     // align = p / (Gc + Tc - p) is finite and >= 0 (p <= min(Gc, Tc)), so a zero IoU scores +0.
     // `score` and `iou_at` are all +0 between frames (the entries written here are reset below).
     if (score.size() < ng * nt) score.resize(ng * nt, 0.0), iou_at.resize(ng * nt, 0.0);
-    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
-    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
-    const double* iou = d.overlap_iou.data() + o0;
-    const std::size_t n_ij = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
+    const auto [ij, iou, n_ij] = d.overlaps(t);
     for (std::size_t q = 0; q < n_ij; ++q) {
       const std::size_t i = ij[2 * q], j = ij[2 * q + 1], k = i * nt + j;
       const std::size_t g = static_cast<std::size_t>(gi[i]), tt = static_cast<std::size_t>(ti[j]);

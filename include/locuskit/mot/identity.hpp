@@ -74,10 +74,7 @@ inline IdentityResult identity_sequence(const MotSequenceData& d, double thresho
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     // Only overlapping pairs can reach the threshold (> 0): preprocessing lists them row-major.
-    const std::size_t o0 = d.overlap_begin[static_cast<std::size_t>(t)];
-    const std::uint32_t* ij = d.overlap_ij.data() + 2 * o0;
-    const double* iou = d.overlap_iou.data() + o0;
-    const std::size_t n_ij = d.overlap_begin[static_cast<std::size_t>(t) + 1] - o0;
+    const auto [ij, iou, n_ij] = d.overlaps(t);
     for (std::size_t q = 0; q < n_ij; ++q)
       if (iou[q] >= threshold)
         ++potential[static_cast<std::uint64_t>(gi[ij[2 * q]]) * T + static_cast<std::uint64_t>(ti[ij[2 * q + 1]])];

@@ -46,8 +46,19 @@ struct MotSequenceData {
   std::vector<std::uint32_t> overlap_ij;   ///< per frame, (row, column) of each non-zero IoU, row-major
   std::vector<double> overlap_iou;         ///< those IoUs (> 0), in the same order
 
+  /// Frame t's overlapping pairs: (row, column) = (ij[2q], ij[2q + 1]) with IoU iou[q], q < n.
+  struct FrameOverlaps {
+    const std::uint32_t* ij;
+    const double* iou;
+    std::size_t n;
+  };
+
   std::size_t num_gt(std::int64_t t) const noexcept { return gt_begin[t + 1] - gt_begin[t]; }
   std::size_t num_trk(std::int64_t t) const noexcept { return trk_begin[t + 1] - trk_begin[t]; }
+  FrameOverlaps overlaps(std::int64_t t) const noexcept {
+    const std::size_t o0 = overlap_begin[static_cast<std::size_t>(t)];
+    return {overlap_ij.data() + 2 * o0, overlap_iou.data() + o0, overlap_begin[static_cast<std::size_t>(t) + 1] - o0};
+  }
 };
 
 /// The dense (num_gt(t), num_trk(t)) row-major IoU matrix of frame t into `out` (resized): the
@@ -55,8 +66,8 @@ struct MotSequenceData {
 inline void mot_frame_similarity(const MotSequenceData& d, std::int64_t t, std::vector<double>& out) {
   const std::size_t nt = d.num_trk(t);
   out.assign(d.num_gt(t) * nt, 0.0);
-  for (std::size_t q = d.overlap_begin[static_cast<std::size_t>(t)]; q < d.overlap_begin[static_cast<std::size_t>(t) + 1]; ++q)
-    out[d.overlap_ij[2 * q] * nt + d.overlap_ij[2 * q + 1]] = d.overlap_iou[q];
+  const MotSequenceData::FrameOverlaps o = d.overlaps(t);
+  for (std::size_t q = 0; q < o.n; ++q) out[o.ij[2 * q] * nt + o.ij[2 * q + 1]] = o.iou[q];
 }
 
 namespace detail {
@@ -170,24 +181,14 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
   out.overlap_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.gt_begin[0] = out.trk_begin[0] = out.overlap_begin[0] = 0;
   // The frame's non-zero IoUs are gathered in scratch (no per-row bookkeeping, no zero-fill once
-  // warm) and appended to the lists once per frame. list_row appends those of one kept row's IoUs
-  // x[0..n) without a branch per entry (overlaps fall at random): every entry is written, the count
-  // advances past non-zeros only. IoUs are >= ±0, so `!= 0` keeps exactly the positive ones. The
-  // (row, column) pair is stored as one 8-byte word laid out as overlap_ij's two uint32s.
+  // warm; detail::NonzeroRowAppender) and appended to the lists once per frame.
   std::vector<std::uint64_t> frame_ij;
   std::vector<double> frame_iou;
   std::size_t frame_n = 0;
   const auto list_row = [&](std::uint32_t row, const double* x, std::size_t n) {
-    std::uint64_t* ij = frame_ij.data() + frame_n;
-    double* v = frame_iou.data() + frame_n;
-    std::size_t m = 0;
-    for (std::size_t j = 0; j < n; ++j) {
-      const std::uint32_t pair[2] = {row, static_cast<std::uint32_t>(j)};
-      std::memcpy(ij + m, pair, sizeof pair);
-      v[m] = x[j];
-      m += x[j] != 0;
-    }
-    frame_n += m;
+    detail::NonzeroRowAppender append{row, frame_ij.data() + frame_n, frame_iou.data() + frame_n};
+    for (std::size_t j = 0; j < n; ++j) append(j, x[j]);
+    frame_n += append.m;
   };
   std::vector<double> row_iou;  // one kept GT row's IoUs with the kept tracker rows
   std::vector<std::int64_t> gt_raw, trk_raw;  // original ids of kept rows

@@ -22,6 +22,23 @@ namespace detail {
 
 inline constexpr double mot_eps = std::numeric_limits<double>::epsilon();  // np.finfo(float).eps = 2^-52
 
+/// Appends the non-zero entries of one similarity row without a branch per entry (overlaps fall at
+/// random): called with (j, x) for every column, it writes the word {row, j} (two uint32s, laid out
+/// as MotSequenceData::overlap_ij) to ij[m] and x to v[m], and advances m past non-zeros only.
+/// IoUs are >= ±0, so `!= 0` keeps exactly the positive ones. ij and v hold a slot per column.
+struct NonzeroRowAppender {
+  std::uint32_t row;
+  std::uint64_t* ij;
+  double* v;
+  std::size_t m = 0;
+  void operator()(std::size_t j, double x) noexcept {
+    const std::uint32_t pair[2] = {row, static_cast<std::uint32_t>(j)};
+    std::memcpy(ij + m, pair, sizeof pair);
+    v[m] = x;
+    m += x != 0;
+  }
+};
+
 /// xywh boxes as corners and areas in structure-of-arrays form (rows picked by `order`), for the IoU
 /// of TrackEval's `_calculate_box_ious(..., box_format='xywh')`: corners x+w / y+h first, areas from
 /// the corners, intersection zeroed for areas or unions <= eps, union 1 then.
@@ -47,14 +64,9 @@ struct MotBoxes {
   /// slot up to n is written (callers size them for n); returns the count m.
   std::size_t iou_row_nonzero(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n, std::uint32_t row,
                               std::uint64_t* ij, double* v) const noexcept {
-    std::size_t m = 0;
-    iou_row_each(i, other, b0, n, [&](std::size_t j, double x) {
-      const std::uint32_t pair[2] = {row, static_cast<std::uint32_t>(j)};
-      std::memcpy(ij + m, pair, sizeof pair);
-      v[m] = x;
-      m += x != 0;
-    });
-    return m;
+    NonzeroRowAppender append{row, ij, v};
+    iou_row_each(i, other, b0, n, append);
+    return append.m;
   }
 
   /// TrackEval's IoU of box `i` with boxes `b0 .. b0 + n` of `other`, handed to sink(j, iou) in
