@@ -115,6 +115,23 @@ def _close(cl, cluster, scratch=None) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _run_shards(cl, task, shard_args: list, name: str):
+    """Submits ``task(*args)`` for each shard's ``args`` and yields ``(k, result)`` as each
+    finishes, dask's copy of the result released first (the caller holds the only one)."""
+    from distributed import as_completed
+
+    stamp = time.monotonic_ns()
+    futures = {cl.submit(task, *args, pure=False, key=f"locuskit-{name}-shard-{k}-{stamp}"): k
+               for k, args in enumerate(shard_args)}
+    for f in as_completed(list(futures)):
+        k = futures.pop(f)
+        result = f.result()
+        f.release()
+        del f
+        yield k, result
+        del result
+
+
 def _prepare(gt, results, iou_type: str, params: dict):
     """(GT source for the workers, its tables, the shard parameters, the results files or None)."""
     if isinstance(results, (str, os.PathLike)):
@@ -133,8 +150,6 @@ def _finished_shards(gt_src, g, p, results, sources, iou_type, client, scheduler
     """Submits every shard and yields ``(k, state, timing, state file or None)`` as each finishes;
     dask's copy of a state is released before it is yielded. Closes a cluster it started and
     removes the split's parts once the last shard is done (or the generator is closed)."""
-    from distributed import as_completed
-
     if state_dir is not None:
         os.makedirs(state_dir, exist_ok=True)
     key = params_key(p)
@@ -158,19 +173,9 @@ def _finished_shards(gt_src, g, p, results, sources, iou_type, client, scheduler
             tasks = [(s, None) for s in sources]
         total = len(tasks)
         prog = Progress(total, quiet)
-        futures = {}
-        outs = []
-        for k, (src, imgs) in enumerate(tasks):
-            out = None if state_dir is None else state_path(state_dir, k, total, key)
-            outs.append(out)
-            f = cl.submit(_shard_task, gt_src, src, iou_type, dict(params), imgs, out, pure=False,
-                          key=f"locuskit-coco-shard-{k}-{key}-{time.monotonic_ns()}")
-            futures[f] = k
-        for f in as_completed(list(futures)):
-            k = futures.pop(f)
-            state, sec, n_res, skipped = f.result()
-            f.release()
-            del f
+        outs = [None if state_dir is None else state_path(state_dir, k, total, key) for k in range(total)]
+        shard_args = [(gt_src, src, iou_type, dict(params), imgs, outs[k]) for k, (src, imgs) in enumerate(tasks)]
+        for k, (state, sec, n_res, skipped) in _run_shards(cl, _shard_task, shard_args, f"coco-{key}"):
             prog.shard(k, sec, n_res, skipped)
             yield k, state, {"shard": k, "seconds": sec, "results": n_res, "skipped": skipped}, outs[k]
             del state
@@ -275,18 +280,10 @@ def evaluate_mot(gt_folder, trackers_folder, benchmark: str = "MOT17", split: st
       group, the client merges the states as they arrive (a state is small: per-sequence sums).
     - cluster, ``quiet``, ``processes``: as :func:`evaluate_coco`.
     """
-    from distributed import as_completed
-
     from . import mot
 
-    if sequences is None:
-        split_fol = "" if skip_split_folder else f"{benchmark}-{split}"
-        if seqmap_file is None:  # where mot.evaluate looks for it
-            seqmap_file = os.path.join(os.fspath(gt_folder), "seqmaps", f"{split_fol or 'seqmap'}.txt")
-        sequences = mot.read_seqmap(seqmap_file)
-    sequences = [str(s) for s in sequences]
-    if not sequences:
-        raise ValueError("no sequences to evaluate (empty seqmap)")
+    split_fol = mot._split_folder(benchmark, split, skip_split_folder)
+    sequences = [str(s) for s in mot._sequence_list(gt_folder, split_fol, sequences, seqmap_file)]
     kw = dict(kwargs, benchmark=benchmark, split=split, skip_split_folder=skip_split_folder)
     gt_folder, trackers_folder = os.path.abspath(os.fspath(gt_folder)), os.path.abspath(os.fspath(trackers_folder))
     cl, cluster = _client(client, scheduler, workers, processes)
@@ -295,14 +292,9 @@ def evaluate_mot(gt_folder, trackers_folder, benchmark: str = "MOT17", split: st
         n = max(1, min(len(sequences), int(shards or 4 * n_workers)))
         groups = [list(g) for g in np.array_split(np.asarray(sequences, dtype=object), n)]
         prog = Progress(n, quiet)
-        stamp = time.monotonic_ns()
-        futures = {cl.submit(_mot_shard_task, gt_folder, trackers_folder, g, kw, pure=False,
-                             key=f"locuskit-mot-shard-{k}-{stamp}"): k for k, g in enumerate(groups)}
         merged = None
-        for f in as_completed(list(futures)):
-            k = futures.pop(f)
-            state, sec = f.result()
-            f.release()
+        for k, (state, sec) in _run_shards(cl, _mot_shard_task, [(gt_folder, trackers_folder, g, kw) for g in groups],
+                                           "mot"):
             merged = state if merged is None else merged.merge(state)
             prog.done += 1
             prog.note(f"shard {k + 1}/{n} done ({len(groups[k])} sequences, {sec:.2f} s); overall {prog.done}/{n}")
@@ -312,18 +304,24 @@ def evaluate_mot(gt_folder, trackers_folder, benchmark: str = "MOT17", split: st
 
 
 # ---------------------------------------------------------------------------------------- LVIS
+def _results_list(path) -> list:
+    """A results JSON file read with Python's json (ValueError naming it unless it is a list)."""
+    import json
+
+    with open(path, "rb") as f:
+        dt = json.load(f)
+    if not isinstance(dt, list):
+        raise ValueError(f"{path}: a results file is a JSON list of results")
+    return dt
+
+
 def _lvis_shard_task(gt, source, iou_type: str, params: dict):
     """One shard on a worker -> (LvisState or None when the shard has no results, seconds,
     results). ``source``: a results JSON file holding every result of its images."""
-    import json
-
     from .eval import lvis_state
 
     t0 = time.perf_counter()
-    with open(source, "rb") as f:
-        dt = json.load(f)
-    if not isinstance(dt, list):
-        raise ValueError(f"{source}: a results file is a JSON list of results")
+    dt = _results_list(source)
     imgs = sorted({int(d["image_id"]) for d in dt})
     n = len(dt)
     del dt  # the file is read again by the C++ reader, whose messages name it
@@ -339,10 +337,7 @@ def _split_lvis_results(path, image_ids, n: int, out_dir) -> list:
 
     from .eval._shard import shard_of_images
 
-    with open(path, "rb") as f:
-        dt = json.load(f)
-    if not isinstance(dt, list):
-        raise ValueError(f"{path}: a results file is a JSON list of results")
+    dt = _results_list(path)
     ids, which = shard_of_images(image_ids, n)
     shard_of = dict(zip(ids.tolist(), which.tolist()))
     parts = [[] for _ in range(n)]
@@ -380,8 +375,6 @@ def evaluate_lvis(gt, results: Union[str, os.PathLike, Sequence], iou_type: str 
     - cluster, ``quiet``, ``processes``: as :func:`evaluate_coco`; keyword parameters: those of
       ``lvis_evaluate`` (``max_dets``, ``iou_thrs``, ...; ``img_ids`` is not supported here).
     """
-    from distributed import as_completed
-
     from .eval import lvis_state
 
     if "img_ids" in params or "image_ids" in params:
@@ -400,14 +393,9 @@ def evaluate_lvis(gt, results: Union[str, os.PathLike, Sequence], iou_type: str 
             if not sources:
                 raise ValueError("results: an empty list of shards")
         prog = Progress(len(sources), quiet)
-        stamp = time.monotonic_ns()
-        futures = {cl.submit(_lvis_shard_task, gt_src, s, iou_type, dict(params), pure=False,
-                             key=f"locuskit-lvis-shard-{k}-{stamp}"): k for k, s in enumerate(sources)}
         states = []
-        for f in as_completed(list(futures)):
-            k = futures.pop(f)
-            state, sec, n_res = f.result()
-            f.release()
+        shard_args = [(gt_src, s, iou_type, dict(params)) for s in sources]
+        for k, (state, sec, n_res) in _run_shards(cl, _lvis_shard_task, shard_args, "lvis"):
             if state is not None:
                 states.append(state)
             prog.shard(k, sec, n_res)

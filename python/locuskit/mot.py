@@ -118,6 +118,25 @@ def write_mot(path, frame, id, boxes, confidence, class_id=None, visibility=None
         f.write(text)
 
 
+def _split_folder(benchmark: str, split: str, skip_split_folder: bool) -> str:
+    """TrackEval's ``<benchmark>-<split>`` folder name ("" with ``skip_split_folder``)."""
+    return "" if skip_split_folder else f"{benchmark}-{split}"
+
+
+def _sequence_list(gt_folder, split_fol: str, sequences, seqmap_file) -> list:
+    """The sequences given, else those of ``seqmap_file``, else of the seqmap where TrackEval looks
+    (``<gt_folder>/seqmaps/<benchmark>-<split>.txt``, ``seqmap.txt`` without a split folder).
+    ValueError if there are none."""
+    if sequences is None:
+        if seqmap_file is None:
+            seqmap_file = os.path.join(os.fspath(gt_folder), "seqmaps", f"{split_fol or 'seqmap'}.txt")
+        sequences = read_seqmap(seqmap_file)
+    sequences = list(sequences)
+    if not sequences:
+        raise ValueError("no sequences to evaluate (empty seqmap)")
+    return sequences
+
+
 def read_seqmap(path) -> list:
     """Sequence names of a TrackEval seqmap file: the first line is a header, rows with an empty
     first cell are skipped (``MotChallenge2DBox._get_seq_info``)."""
@@ -451,16 +470,10 @@ def evaluate(gt_folder, trackers_folder, benchmark: str = "MOT17", split: str = 
     ``{tracker: {sequence | "OVERALL": {py-motmetrics field: value}}}``; NaN where py-motmetrics
     gives NaN."""
     _check_conventions(conventions)
-    split_fol = "" if skip_split_folder else f"{benchmark}-{split}"
+    split_fol = _split_folder(benchmark, split, skip_split_folder)
     gt_root = os.path.join(os.fspath(gt_folder), split_fol)
     trk_root = os.path.join(os.fspath(trackers_folder), split_fol)
-    if sequences is None:
-        if seqmap_file is None:
-            seqmap_file = os.path.join(os.fspath(gt_folder), "seqmaps", f"{split_fol or 'seqmap'}.txt")
-        sequences = read_seqmap(seqmap_file)
-    sequences = list(sequences)
-    if not sequences:
-        raise ValueError("no sequences to evaluate (empty seqmap)")
+    sequences = _sequence_list(gt_folder, split_fol, sequences, seqmap_file)
     if trackers is None:
         if not os.path.isdir(trk_root):
             raise FileNotFoundError(f"{trk_root}: no trackers folder")
