@@ -457,19 +457,24 @@ double dilation_ratio_of(const py::handle& v) {
   return d;
 }
 
-// The fields in pycocotools' vars(Params()) order (kpt_oks_sigmas only when set, as pycocotools
-// has it only for keypoints; dilation_ratio, the boundary-iou-api's, only for boundary).
+// Every field, in pycocotools' vars(Params()) order.
+constexpr const char* params_fields[] = {"imgIds",     "catIds",  "iouThrs",        "recThrs", "maxDets",       "areaRng",
+                                         "areaRngLbl", "useCats", "kpt_oks_sigmas", "iouType", "dilation_ratio"};
+
+// The fields `p` has (kpt_oks_sigmas only when set, as pycocotools has it only for keypoints;
+// dilation_ratio, the boundary-iou-api's, only for boundary).
 std::vector<const char*> params_keys(const PyCocoParams& p) {
-  std::vector<const char*> k{"imgIds", "catIds", "iouThrs", "recThrs", "maxDets", "areaRng", "areaRngLbl", "useCats"};
-  if (!p.kpt_oks_sigmas.empty()) k.push_back("kpt_oks_sigmas");
-  k.push_back("iouType");
-  if (p.iou_type == IouType::boundary) k.push_back("dilation_ratio");
+  std::vector<const char*> k;
+  for (const char* f : params_fields) {
+    if (std::strcmp(f, "kpt_oks_sigmas") == 0 && p.kpt_oks_sigmas.empty()) continue;
+    if (std::strcmp(f, "dilation_ratio") == 0 && p.iou_type != IouType::boundary) continue;
+    k.push_back(f);
+  }
   return k;
 }
 
 bool is_params_field(const std::string& key) {
-  for (const char* k : {"imgIds", "catIds", "iouThrs", "recThrs", "maxDets", "areaRng", "areaRngLbl", "useCats",
-                        "kpt_oks_sigmas", "iouType", "dilation_ratio"})
+  for (const char* k : params_fields)
     if (key == k) return true;
   return false;
 }
