@@ -60,25 +60,20 @@ if(LOCUSKIT_BUILD_PYTHON)
 endif()
 
 if(LOCUSKIT_BUILD_TESTS)
-  # GPU test program: parity of every kernel with the host oracles; exits 77 (skipped) without a GPU.
-  add_executable(locuskit_cuda_tests "${PROJECT_SOURCE_DIR}/tests/cuda/test_cuda_kernels.cu")
-  set_target_properties(locuskit_cuda_tests PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON
-                        CUDA_RUNTIME_LIBRARY Static)
-  target_link_libraries(locuskit_cuda_tests PRIVATE locuskit_cuda_flags)
-  add_test(NAME cuda_kernels COMMAND locuskit_cuda_tests)
-  set_tests_properties(cuda_kernels PROPERTIES SKIP_RETURN_CODE 77 LABELS gpu)
+  # GPU test programs (tests/cuda, run by ctest -L gpu and scripts/gpu-check); each exits 77
+  # (skipped) without a GPU.
+  function(locuskit_add_cuda_test target test_name source)
+    add_executable(${target} "${PROJECT_SOURCE_DIR}/tests/cuda/${source}")
+    set_target_properties(${target} PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON
+                          CUDA_RUNTIME_LIBRARY Static)
+    target_link_libraries(${target} PRIVATE locuskit_cuda_flags)
+    add_test(NAME ${test_name} COMMAND ${target})
+    set_tests_properties(${test_name} PROPERTIES SKIP_RETURN_CODE 77 LABELS gpu)
+  endfunction()
+  # Parity of every kernel with the host oracles.
+  locuskit_add_cuda_test(locuskit_cuda_tests cuda_kernels test_cuda_kernels.cu)
   # Rotated IoU (cuda/rotated_iou.cuh) against the host geometry, bitwise.
-  add_executable(locuskit_cuda_rotated_tests "${PROJECT_SOURCE_DIR}/tests/cuda/test_rotated_iou.cu")
-  set_target_properties(locuskit_cuda_rotated_tests PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON
-                        CUDA_RUNTIME_LIBRARY Static)
-  target_link_libraries(locuskit_cuda_rotated_tests PRIVATE locuskit_cuda_flags)
-  add_test(NAME cuda_rotated_iou COMMAND locuskit_cuda_rotated_tests)
-  set_tests_properties(cuda_rotated_iou PROPERTIES SKIP_RETURN_CODE 77 LABELS gpu)
+  locuskit_add_cuda_test(locuskit_cuda_rotated_tests cuda_rotated_iou test_rotated_iou.cu)
   # Rotated NMS (cuda/rotated_nms.cuh) against a host greedy NMS over the same RotatedIoU policy.
-  add_executable(locuskit_cuda_rotated_nms_tests "${PROJECT_SOURCE_DIR}/tests/cuda/test_rotated_nms.cu")
-  set_target_properties(locuskit_cuda_rotated_nms_tests PROPERTIES CUDA_STANDARD 17 CUDA_STANDARD_REQUIRED ON
-                        CUDA_RUNTIME_LIBRARY Static)
-  target_link_libraries(locuskit_cuda_rotated_nms_tests PRIVATE locuskit_cuda_flags)
-  add_test(NAME cuda_rotated_nms COMMAND locuskit_cuda_rotated_nms_tests)
-  set_tests_properties(cuda_rotated_nms PROPERTIES SKIP_RETURN_CODE 77 LABELS gpu)
+  locuskit_add_cuda_test(locuskit_cuda_rotated_nms_tests cuda_rotated_nms test_rotated_nms.cu)
 endif()

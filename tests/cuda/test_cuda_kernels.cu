@@ -16,13 +16,14 @@
 
 #include "../cpp/cuda/cuda_oracles.hpp"
 #include "../cpp/roi/test_roi_support.hpp"
+#include "cuda_test_support.cuh"
 
 using namespace locuskit;
 namespace lc = locuskit::gpu;
+using namespace locuskit::cuda_test;
 
 namespace {
 
-int failures = 0, checks = 0;
 
 #define EXPECT(cond, ...)                                   \
   do {                                                      \
@@ -289,16 +290,11 @@ void run_all() {
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("no CUDA device: skipped\n");
-    return 77;
-  }
+  if (const int skipped = skip_without_device()) return skipped;
   cudaDeviceProp prop{};
   cudaGetDeviceProperties(&prop, 0);
   std::printf("device: %s (sm_%d%d, %d SMs)\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
   run_all<float>();
   run_all<double>();
-  std::printf("%d checks, %d failures\n", checks, failures);
-  return failures == 0 ? 0 : 1;
+  return report("");
 }

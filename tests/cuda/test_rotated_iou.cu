@@ -7,15 +7,12 @@
 #include <random>
 #include <vector>
 
+#include "cuda_test_support.cuh"
+
 using namespace locuskit;
+using namespace locuskit::cuda_test;
 
 namespace {
-int failures = 0, checks = 0;
-
-bool ok(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) std::printf("CUDA error in %s: %s\n", what, cudaGetErrorString(e));
-  return e == cudaSuccess;
-}
 
 template <class T>
 std::vector<T> random_rotated(std::size_t n, unsigned seed, bool degrees) {
@@ -62,11 +59,7 @@ void run(rotated::RotatedIouParams p, std::size_t n, std::size_t m) {
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("no CUDA device: skipped\n");
-    return 77;
-  }
+  if (const int skipped = skip_without_device()) return skipped;
   for (auto conv : {rotated::AngleConvention::degrees_ccw, rotated::AngleConvention::radians_cw,
                     rotated::AngleConvention::radians_ccw, rotated::AngleConvention::degrees_cw})
     for (bool iof : {false, true}) {
@@ -85,6 +78,5 @@ int main() {
   bad.convention = rotated::AngleConvention::radians_cw;
   ++checks;
   if (gpu::box_iou_rotated<float>(nullptr, 1, nullptr, 1, nullptr, bad, nullptr) != cudaErrorInvalidValue) ++failures;
-  std::printf("rotated IoU: %d checks, %d failures\n", checks, failures);
-  return failures == 0 ? 0 : 1;
+  return report("rotated IoU: ");
 }

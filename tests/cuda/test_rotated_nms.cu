@@ -12,15 +12,12 @@
 #include <random>
 #include <vector>
 
+#include "cuda_test_support.cuh"
+
 using namespace locuskit;
+using namespace locuskit::cuda_test;
 
 namespace {
-int failures = 0, checks = 0;
-
-bool ok(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) std::printf("CUDA error in %s: %s\n", what, cudaGetErrorString(e));
-  return e == cudaSuccess;
-}
 
 // Clustered rotated boxes (near-duplicates), some zero-width, score ties.
 template <class T>
@@ -145,13 +142,8 @@ void run_all() {
 }  // namespace
 
 int main() {
-  int devices = 0;
-  if (cudaGetDeviceCount(&devices) != cudaSuccess || devices == 0) {
-    std::printf("no CUDA device: skipped\n");
-    return 77;
-  }
+  if (const int skipped = skip_without_device()) return skipped;
   run_all<float>();
   run_all<double>();
-  std::printf("rotated NMS: %d checks, %d failures\n", checks, failures);
-  return failures == 0 ? 0 : 1;
+  return report("rotated NMS: ");
 }
