@@ -3,8 +3,10 @@
 // byte picks the benchmark rules. Any input either parses or throws locuskit::parse_error; parsed
 // rows are consistent and survive format_mot -> parse_mot unchanged; a parsed pair with frames in
 // a small range is preprocessed and evaluated (HOTA, CLEAR, Identity), whose scores must lie in
-// [0, 1] (MOTA/MODA/sMOTA/MOTAL <= 1) and whose counts must add up. The comma-row fast path of the
-// reader is checked against its general path on every input.
+// [0, 1] (MOTA/MODA/sMOTA/MOTAL <= 1) and whose counts must add up. The comma-row fast paths of
+// the reader are checked against its general path on every input, and reading in blocks (as
+// read_mot does, with small blocks and short reads here) against reading the whole text.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -31,6 +33,21 @@ void round_trip(const MotRows& r, MotFileKind kind) {
   }
 }
 
+// Every column of two parses of one text, bit for bit.
+void same_rows(const MotRows& a, const MotRows& b, const char* what) {
+  FUZZ_CHECK(a.size() == b.size(), "%s row counts %zu vs %zu", what, a.size(), b.size());
+  auto same = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    FUZZ_CHECK(a.frame[i] == b.frame[i] && a.id[i] == b.id[i] && a.line[i] == b.line[i] &&
+                   a.num_fields[i] == b.num_fields[i],
+               "%s row %zu", what, i);
+    for (int k = 0; k < 4; ++k) FUZZ_CHECK(same(a.boxes[4 * i + k], b.boxes[4 * i + k]), "%s box %zu", what, i);
+    FUZZ_CHECK(same(a.confidence[i], b.confidence[i]) && same(a.class_id[i], b.class_id[i]) &&
+                   same(a.visibility[i], b.visibility[i]),
+               "%s fields %zu", what, i);
+  }
+}
+
 // The comma-row fast path against the general path: a space after every comma sends every row
 // through the general path (which trims it); both must accept the same rows with the same bits.
 void fast_path_differential(std::string_view text, MotFileKind kind) {
@@ -53,17 +70,32 @@ void fast_path_differential(std::string_view text, MotFileKind kind) {
   }
   FUZZ_CHECK(a_ok == b_ok, "fast path %s, general path %s", a_ok ? "accepts" : "rejects", b_ok ? "accepts" : "rejects");
   if (!a_ok) return;
-  FUZZ_CHECK(a.size() == b.size(), "fast/general row counts %zu vs %zu", a.size(), b.size());
-  auto same = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    FUZZ_CHECK(a.frame[i] == b.frame[i] && a.id[i] == b.id[i] && a.line[i] == b.line[i] &&
-                   a.num_fields[i] == b.num_fields[i],
-               "fast/general row %zu", i);
-    for (int k = 0; k < 4; ++k) FUZZ_CHECK(same(a.boxes[4 * i + k], b.boxes[4 * i + k]), "fast/general box %zu", i);
-    FUZZ_CHECK(same(a.confidence[i], b.confidence[i]) && same(a.class_id[i], b.class_id[i]) &&
-                   same(a.visibility[i], b.visibility[i]),
-               "fast/general fields %zu", i);
+  same_rows(a, b, "fast/general");
+}
+
+// parse_mot_blocks (read_mot's loop) against parse_mot: same rows, same bits, same message.
+void blocks_differential(std::string_view text, MotFileKind kind, std::size_t block, std::size_t most) {
+  MotRows a, b;
+  std::string a_error, b_error;
+  try {
+    a = parse_mot(text, kind, "x");
+  } catch (const parse_error& e) {
+    a_error = e.what();
   }
+  std::size_t at = 0;
+  auto read = [&](char* dst, std::size_t n) {
+    const std::size_t k = std::min(std::min(n, most), text.size() - at);
+    std::memcpy(dst, text.data() + at, k);
+    at += k;
+    return k;
+  };
+  try {
+    b = detail::parse_mot_blocks(read, text.size(), kind, "x", block);
+  } catch (const parse_error& e) {
+    b_error = e.what();
+  }
+  FUZZ_CHECK(a_error == b_error, "whole text: '%s', blocks of %zu: '%s'", a_error.c_str(), block, b_error.c_str());
+  same_rows(a, b, "whole/blocks");
 }
 
 void check_rows(const MotRows& r) {
@@ -89,6 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view trk_text = cut == std::string_view::npos ? text : text.substr(cut + 1);
   fast_path_differential(gt_text, MotFileKind::ground_truth);
   fast_path_differential(trk_text, MotFileKind::tracker);
+  blocks_differential(trk_text, MotFileKind::tracker, 1 + (data[0] >> 3), 1 + (data[0] >> 5) * 9);
   MotRows gt, trk;
   try {
     gt = parse_mot(gt_text, MotFileKind::ground_truth, "gt");

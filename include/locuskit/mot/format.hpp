@@ -14,9 +14,11 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -75,6 +77,124 @@ inline void mot_split(std::string_view line, std::vector<std::string_view>& out)
 
 inline std::size_t mot_min_fields(MotFileKind kind) noexcept { return kind == MotFileKind::ground_truth ? 8 : 7; }
 
+/// The rows of MOTChallenge text, appended line by line to `out` (parse_mot and read_mot): the
+/// text may arrive in blocks (see parse), line numbers continue across them.
+class MotLineParser {
+ public:
+  MotLineParser(MotFileKind kind, const std::string& name, MotRows& out)
+      : kind_(kind), name_(name), out_(out), need_(mot_min_fields(kind)) {}
+
+  /// Parses the lines of [pos, end) and returns `end`; unless `last`, a final line without its
+  /// '\n' is left unparsed and its start returned (the caller passes it again with what follows).
+  /// Bytes from `readable` (<= pos) to `end` may be read.
+  const char* parse(const char* pos, const char* end, bool last, const char* readable) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    while (pos < end) {
+      const char* start = pos;
+      while (start < end && is_space(*start)) ++start;
+      // Fast path: a plain comma-separated row whose values pass every check of the general
+      // path below; anything else (including every error) goes through the general path, which
+      // names the problem.
+      const char* next = nullptr;
+      const bool window = start - readable >= 8 && end - start >= 64;  // scan_comma_row64 reads start[-8, 64)
+      if (((window && text::scan_comma_row64(start, f_, fast_max, nf_, next)) ||
+           text::scan_comma_row(start, end, last, f_, fast_max, nf_, next)) &&
+          nf_ >= need_ && f_[0] >= 1 &&
+          f_[0] <= 9007199254740992.0 && is_integral(f_[0]) && std::abs(f_[1]) <= 9007199254740992.0 &&
+          is_integral(f_[1]) && (kind_ == MotFileKind::detections || f_[1] >= 0) && f_[4] >= 0 && f_[5] >= 0) {
+        ++line_no_;
+        check_line_count();
+        out_.frame.push_back(static_cast<std::int64_t>(f_[0]));
+        out_.id.push_back(static_cast<std::int64_t>(f_[1]));
+        for (int k = 2; k < 6; ++k) out_.boxes.push_back(f_[k]);
+        out_.confidence.push_back(f_[6]);
+        out_.class_id.push_back(nf_ > 7 ? f_[7] : nan);
+        out_.visibility.push_back(nf_ > 8 ? f_[8] : nan);
+        out_.line.push_back(static_cast<std::uint32_t>(line_no_));
+        out_.num_fields.push_back(static_cast<std::uint8_t>(nf_));
+        pos = next;
+        continue;
+      }
+      const char* nl = static_cast<const char*>(std::memchr(pos, '\n', static_cast<std::size_t>(end - pos)));
+      if (!nl) {
+        if (!last) return pos;
+        nl = end;
+      }
+      const std::string_view line(start, static_cast<std::size_t>(nl - start));
+      pos = nl == end ? end : nl + 1;
+      ++line_no_;
+      if (line.empty()) continue;  // blank
+      check_line_count();
+      general_row(line);
+    }
+    return end;
+  }
+
+ private:
+  static constexpr std::size_t fast_max = 16;
+
+  // floor(v) == v for |v| <= 2^53 (truncation is exact there), without a libm call.
+  static bool is_integral(double v) noexcept { return static_cast<double>(static_cast<std::int64_t>(v)) == v; }
+
+  void check_line_count() const {
+    LOCUSKIT_CHECK(line_no_ <= std::numeric_limits<std::uint32_t>::max(), parse_error, name_,
+                   ": more than 2^32 lines");
+  }
+
+  // A non-blank line (leading whitespace removed) that is not a plain row: split it, check every
+  // field and name the first problem.
+  void general_row(std::string_view line) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::size_t line_no = line_no_;
+    const std::string& name = name_;
+    mot_split(line, tok_);
+    const std::vector<std::string_view>& tok = tok_;
+    if (tok.size() < need_)
+      text::fail(name, line_no,
+                 "expected at least " + std::to_string(need_) + " fields (" +
+                     (kind_ == MotFileKind::ground_truth ? "frame,id,x,y,w,h,flag,class"
+                                                         : "frame,id,x,y,w,h,confidence") +
+                     "), found " + std::to_string(tok.size()));
+    const std::int64_t frame = mot_parse_integer(tok[0], name, line_no, 0, "frame");
+    if (frame < 1) text::fail(name, line_no, "frame " + std::to_string(frame) + " is < 1 (frames are 1-based)");
+    const std::int64_t id = mot_parse_integer(tok[1], name, line_no, 1, "id");
+    if (kind_ != MotFileKind::detections && id < 0) text::fail(name, line_no, "id " + std::to_string(id) + " is negative");
+    double v[4];
+    for (int k = 0; k < 4; ++k) v[k] = text::parse_finite_double(tok[2 + k], name, line_no, 2 + k);
+    if (v[2] < 0 || v[3] < 0)
+      text::fail(name, line_no, "negative box size (w = " + std::string(tok[4]) + ", h = " + std::string(tok[5]) + ")");
+    out_.frame.push_back(frame);
+    out_.id.push_back(id);
+    out_.boxes.insert(out_.boxes.end(), v, v + 4);
+    out_.confidence.push_back(text::parse_finite_double(tok[6], name, line_no, 6));
+    out_.class_id.push_back(tok.size() > 7 ? text::parse_finite_double(tok[7], name, line_no, 7) : nan);
+    out_.visibility.push_back(tok.size() > 8 ? text::parse_finite_double(tok[8], name, line_no, 8) : nan);
+    for (std::size_t k = 9; k < tok.size(); ++k)
+      text::parse_finite_double(tok[k], name, line_no, static_cast<int>(k));  // world coordinates: checked only
+    out_.line.push_back(static_cast<std::uint32_t>(line_no));
+    out_.num_fields.push_back(static_cast<std::uint8_t>(tok.size() > 255 ? 255 : tok.size()));
+  }
+
+  MotFileKind kind_;
+  const std::string& name_;
+  MotRows& out_;
+  std::size_t need_;
+  std::size_t line_no_ = 0;
+  double f_[fast_max];
+  std::size_t nf_ = 0;
+  std::vector<std::string_view> tok_;
+};
+
+/// Rows to reserve for `total` bytes of MOT text, from the lines in `sample` (its first bytes):
+/// about 1/8 more than the sample's rate predicts (capacity never written is never touched), and
+/// never more than a row per 14 bytes (the shortest row, `1,1,0,0,0,0,0\n`).
+inline std::size_t mot_row_estimate(std::string_view sample, std::uint64_t total) {
+  if (sample.empty()) return 0;
+  const std::size_t lines = static_cast<std::size_t>(std::count(sample.begin(), sample.end(), '\n')) + 1;
+  const double rows = static_cast<double>(lines) * static_cast<double>(total) / static_cast<double>(sample.size());
+  return static_cast<std::size_t>(std::min(rows * 1.125 + 16, static_cast<double>(total / 14 + 1)));
+}
+
 }  // namespace detail
 
 /// Parses MOTChallenge text (see the file comment). `name` is used in messages ("name:line: ...").
@@ -83,68 +203,8 @@ inline std::size_t mot_min_fields(MotFileKind kind) noexcept { return kind == Mo
 inline MotRows parse_mot(std::string_view text, MotFileKind kind, const std::string& name) {
   MotRows out;
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  out.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
-  std::vector<std::string_view> tok;
-  constexpr std::size_t fast_max = 16;
-  double f[fast_max];
-  std::size_t nf = 0;
-  const std::size_t need = detail::mot_min_fields(kind);
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-  std::size_t line_no = 0, pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++line_no;
-    std::size_t a = 0;
-    while (a < line.size() && detail::is_space(line[a])) ++a;
-    if (a == line.size()) continue;
-    LOCUSKIT_CHECK(line_no <= std::numeric_limits<std::uint32_t>::max(), parse_error, name,
-                   ": more than 2^32 lines");
-    // Fast path: a plain comma-separated row whose values pass every check below; anything else
-    // (including every error) goes through the general path, which names the problem.
-    if (detail::text::scan_comma_numbers(line.substr(a), f, fast_max, nf) && nf >= need && f[0] >= 1 &&
-        f[0] <= 9007199254740992.0 && std::floor(f[0]) == f[0] && std::abs(f[1]) <= 9007199254740992.0 &&
-        std::floor(f[1]) == f[1] && (kind == MotFileKind::detections || f[1] >= 0) && f[4] >= 0 && f[5] >= 0) {
-      out.frame.push_back(static_cast<std::int64_t>(f[0]));
-      out.id.push_back(static_cast<std::int64_t>(f[1]));
-      out.boxes.insert(out.boxes.end(), f + 2, f + 6);
-      out.confidence.push_back(f[6]);
-      out.class_id.push_back(nf > 7 ? f[7] : nan);
-      out.visibility.push_back(nf > 8 ? f[8] : nan);
-      out.line.push_back(static_cast<std::uint32_t>(line_no));
-      out.num_fields.push_back(static_cast<std::uint8_t>(nf));
-      continue;
-    }
-    detail::mot_split(line.substr(a), tok);
-    if (tok.size() < need)
-      detail::text::fail(name, line_no,
-                       "expected at least " + std::to_string(need) + " fields (" +
-                           (kind == MotFileKind::ground_truth ? "frame,id,x,y,w,h,flag,class"
-                                                              : "frame,id,x,y,w,h,confidence") +
-                           "), found " + std::to_string(tok.size()));
-    const std::int64_t frame = detail::mot_parse_integer(tok[0], name, line_no, 0, "frame");
-    if (frame < 1) detail::text::fail(name, line_no, "frame " + std::to_string(frame) + " is < 1 (frames are 1-based)");
-    const std::int64_t id = detail::mot_parse_integer(tok[1], name, line_no, 1, "id");
-    if (kind != MotFileKind::detections && id < 0)
-      detail::text::fail(name, line_no, "id " + std::to_string(id) + " is negative");
-    double v[4];
-    for (int k = 0; k < 4; ++k) v[k] = detail::text::parse_finite_double(tok[2 + k], name, line_no, 2 + k);
-    if (v[2] < 0 || v[3] < 0)
-      detail::text::fail(name, line_no,
-                       "negative box size (w = " + std::string(tok[4]) + ", h = " + std::string(tok[5]) + ")");
-    out.frame.push_back(frame);
-    out.id.push_back(id);
-    out.boxes.insert(out.boxes.end(), v, v + 4);
-    out.confidence.push_back(detail::text::parse_finite_double(tok[6], name, line_no, 6));
-    out.class_id.push_back(tok.size() > 7 ? detail::text::parse_finite_double(tok[7], name, line_no, 7) : nan);
-    out.visibility.push_back(tok.size() > 8 ? detail::text::parse_finite_double(tok[8], name, line_no, 8) : nan);
-    for (std::size_t k = 9; k < tok.size(); ++k)
-      detail::text::parse_finite_double(tok[k], name, line_no, static_cast<int>(k));  // world coordinates: checked only
-    out.line.push_back(static_cast<std::uint32_t>(line_no));
-    out.num_fields.push_back(static_cast<std::uint8_t>(tok.size() > 255 ? 255 : tok.size()));
-  }
+  out.reserve(detail::mot_row_estimate(text.substr(0, 1 << 16), text.size()));
+  detail::MotLineParser(kind, name, out).parse(text.data(), text.data() + text.size(), true, text.data());
   return out;
 }
 
@@ -157,9 +217,60 @@ inline std::string read_text_file(const std::string& path, std::uint64_t max_byt
   return detail::text::read_file(path, max_bytes);
 }
 
-/// Reads a MOTChallenge file (see parse_mot; messages name `path`).
+namespace detail {
+/// parse_mot over text that arrives in blocks: `read(dst, n)` stores up to n (> 0) bytes and
+/// returns how many (0 at the end); `size_hint` is the total size if known (else 0), for the
+/// row estimate. Blocks of `block_bytes` (grown while one line does not fit); lines that cross
+/// a block border are carried over, so the rows and messages are parse_mot's on the whole text.
+template <class Read>
+MotRows parse_mot_blocks(Read&& read, std::uint64_t size_hint, MotFileKind kind, const std::string& name,
+                         std::size_t block_bytes) {
+  MotRows out;
+  MotLineParser parser(kind, name, out);
+  // buf = 8 bytes the fast row scanner may read before a line, then the block: `have` bytes (the
+  // start of a line not parsed yet, then what was read after it).
+  constexpr std::size_t front = 8;
+  std::size_t capacity = block_bytes < 8 ? 8 : block_bytes, have = 0;
+  std::unique_ptr<char[]> buf(new char[front + capacity]);  // read() fills the block
+  std::memset(buf.get(), 0, front);
+  bool first = true;
+  for (;;) {
+    if (have == capacity) {  // one line fills the block: make room for the rest of it
+      std::unique_ptr<char[]> bigger(new char[front + 2 * capacity]);
+      std::memcpy(bigger.get(), buf.get(), front + have);
+      buf.swap(bigger);
+      capacity *= 2;
+    }
+    char* const data = buf.get() + front;
+    const std::size_t got = read(data + have, capacity - have);
+    have += got;
+    const bool last = got == 0;
+    const char* begin = data;
+    const char* const end = data + have;
+    if (first) {
+      if (have < 3 && !last) continue;  // not enough to tell a byte-order mark yet
+      first = false;
+      if (have >= 3 && std::memcmp(begin, "\xEF\xBB\xBF", 3) == 0) begin += 3;
+      const std::string_view sample(begin, static_cast<std::size_t>(end - begin));
+      out.reserve(mot_row_estimate(sample, size_hint > have ? size_hint : have));
+    }
+    const char* const rest = parser.parse(begin, end, last, buf.get());
+    if (last) break;
+    have = static_cast<std::size_t>(end - rest);
+    std::memmove(data, rest, have);
+  }
+  return out;
+}
+}  // namespace detail
+
+/// Reads a MOTChallenge file (see parse_mot; messages name `path`): read and parsed in blocks of
+/// 64 KiB (the text stays in cache; no copy of the whole file is kept), with the same rows and
+/// messages as parse_mot on the whole text. The size limit and read errors of read_text_file
+/// apply; a malformed row before the point where they are found is reported first.
 inline MotRows read_mot(const std::string& path, MotFileKind kind) {
-  return parse_mot(read_text_file(path), kind, path);
+  detail::text::InputFile file(path, max_mot_file_bytes);
+  return detail::parse_mot_blocks([&](char* dst, std::size_t n) { return file.read(dst, n); }, file.size(), kind, path,
+                                  std::size_t(1) << 16);
 }
 
 namespace detail {

@@ -1,11 +1,15 @@
 // MOTChallenge text reader/writer: TrackEval's accepted syntax, errors naming file and line, round trip.
 #include <locuskit/mot/format.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -19,6 +23,98 @@ std::string error_of(const std::string& text, MotFileKind kind) {
     return e.what();
   }
   return "";
+}
+
+// A random decimal as people and programs write them: sign, leading zeros, 0-17 digits, a point
+// anywhere, sometimes an exponent; occasionally something that is not a plain number at all.
+std::string random_number(std::mt19937_64& rng) {
+  std::string s;
+  const int kind = static_cast<int>(rng() % 20);
+  if (kind == 0) {
+    const char* odd[] = {"", "-", ".", "-.", "+1", "nan", "inf", "1e999", "0x1", "1-", "1..2", "--1", "1 2", "e5", "7e"};
+    return odd[rng() % (sizeof odd / sizeof *odd)];
+  }
+  if (kind < 3) return "-1";
+  if (rng() % 3 == 0) s += '-';
+  const int digits = static_cast<int>(rng() % 18), point = static_cast<int>(rng() % (digits + 2));
+  for (int k = 0; k < digits; ++k) {
+    if (k == point) s += '.';
+    s += static_cast<char>('0' + (k == 0 && rng() % 2 ? 0 : rng() % 10));
+  }
+  if (digits == 0) s += static_cast<char>('0' + rng() % 10);
+  if (point == digits && rng() % 4 == 0) s += '.';  // "5."
+  if (rng() % 12 == 0) s += "e" + std::to_string(static_cast<int>(rng() % 50) - 25);
+  return s;
+}
+
+// Random MOT text: mostly plain rows (small integers for frame and id, boxes, scores, -1 fields),
+// with the variations TrackEval accepts and the errors it does not.
+std::string random_mot_text(std::mt19937_64& rng, int rows) {
+  const bool odd_rows = rng() % 3 == 0;  // else only what every parser accepts, so that rows remain
+  std::string text;
+  if (rng() % 8 == 0) text += "\xEF\xBB\xBF";
+  for (int i = 0; i < rows; ++i) {
+    const int variant = odd_rows ? static_cast<int>(rng() % 40) : 4 + static_cast<int>(rng() % 36);
+    if (variant == 0) {
+      text += rng() % 2 ? "\n" : " \t\r\n";  // blank
+      continue;
+    }
+    std::vector<std::string> f;
+    f.push_back(variant == 1 ? random_number(rng) : std::to_string(1 + rng() % 3000));
+    f.push_back(variant == 2 ? random_number(rng) : std::to_string(rng() % 100000));
+    const int fields = 7 + static_cast<int>(rng() % 5);
+    for (int k = 2; k < fields; ++k) {
+      if (variant == 3 || (odd_rows && rng() % 10 == 0)) {
+        f.push_back(random_number(rng));
+      } else if (k >= 7) {
+        f.push_back(rng() % 2 ? "-1" : std::to_string(rng() % 13));
+      } else {
+        char buf[32];
+        const double v = static_cast<double>(rng() % 4000000) / std::pow(10.0, static_cast<double>(rng() % 6));
+        std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(rng() % 6), v);
+        f.push_back(buf);
+      }
+    }
+    std::string line = variant == 4 ? "  " : "";
+    for (std::size_t k = 0; k < f.size(); ++k) line += (k ? (variant == 5 ? ", " : variant == 6 ? " " : ",") : "") + f[k];
+    if (variant == 7) line += ',';
+    if (variant == 8) line += " \t";
+    if (variant == 9 && odd_rows) line = line.substr(0, rng() % (line.size() + 1));  // cut short
+    text += line;
+    if (i + 1 < rows || rng() % 2) text += rng() % 6 == 0 ? "\r\n" : "\n";
+  }
+  return text;
+}
+
+// Every column of two parses, bit for bit.
+void check_same_rows(const MotRows& a, const MotRows& b) {
+  REQUIRE(a.size() == b.size());
+  CHECK(a.frame == b.frame);
+  CHECK(a.id == b.id);
+  CHECK(a.line == b.line);
+  CHECK(a.num_fields == b.num_fields);
+  for (std::size_t i = 0; i < a.boxes.size(); ++i) REQUIRE(test::same_bits(a.boxes[i], b.boxes[i]));
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    REQUIRE(test::same_bits(a.confidence[i], b.confidence[i]));
+    REQUIRE(test::same_bits(a.class_id[i], b.class_id[i]));
+    REQUIRE(test::same_bits(a.visibility[i], b.visibility[i]));
+  }
+}
+
+// The rows of `text`, or the message it is rejected with.
+struct Parsed {
+  MotRows rows;
+  std::string error;
+};
+template <class F>
+Parsed parsed(F&& parse) {
+  Parsed p;
+  try {
+    p.rows = parse();
+  } catch (const parse_error& e) {
+    p.error = e.what();
+  }
+  return p;
 }
 }  // namespace
 
@@ -116,4 +212,155 @@ TEST_CASE("mot format: the comma-row fast path reads every value as from_chars d
     CHECK_FALSE(detail::text::scan_comma_numbers(line, f, 4, n));
   CHECK(detail::text::scan_comma_numbers("1,2,\r", f, 4, n));  // trailing comma and CR
   CHECK(n == 2);
+}
+
+TEST_CASE("mot format: the 64-byte row scanner reads what from_chars reads, bit for bit") {
+  // Rows of random numbers in a buffer with 8 bytes before and 64 after the row start, as
+  // scan_comma_row64 needs; whenever it accepts, scan_comma_row accepts the same row with the same
+  // values, and every value is from_chars' (the general path's parse_finite_double).
+  std::mt19937_64 rng(1207);
+  double f[16], g[16];
+  std::size_t n = 0, m = 0;
+  int accepted = 0;
+  for (int i = 0; i < 100000; ++i) {
+    std::vector<std::string> fields;
+    const int count = 1 + static_cast<int>(rng() % 11);
+    std::string row;
+    for (int k = 0; k < count; ++k) {
+      fields.push_back(rng() % 3 ? random_number(rng) : std::to_string(rng() % 100));
+      row += (k ? "," : "") + fields.back();
+    }
+    if (rng() % 5 == 0) row += ",";
+    if (rng() % 5 == 0) row += "\r";
+    std::string buf = std::string(8, '7') + row + "\n" + std::string(80, rng() % 2 ? '9' : '\n');
+    CAPTURE(row);
+    const char* p = buf.data() + 8;
+    const char* next = nullptr;
+    const bool fast = detail::text::scan_comma_row64(p, f, 16, n, next);
+    const char* next2 = nullptr;
+    const bool scalar = detail::text::scan_comma_row(p, buf.data() + buf.size(), true, g, 16, m, next2);
+    if (!fast) continue;
+    ++accepted;
+    REQUIRE(scalar);
+    REQUIRE(n == m);
+    REQUIRE(next == next2);
+    REQUIRE(n == fields.size() - fields.back().empty());  // an empty last field is a trailing comma
+    for (std::size_t k = 0; k < n; ++k) {
+      CAPTURE(fields[k]);
+      REQUIRE(test::same_bits(f[k], g[k]));
+      REQUIRE(test::same_bits(f[k], detail::text::parse_finite_double(fields[k], "x", 1, static_cast<int>(k))));
+    }
+  }
+  CHECK(accepted > 10000);  // the fast scanner is exercised, not just declined
+  // Declined: the slower paths decide (and name the error).
+  for (const char* row : {"1, 2\n", "1,,2\n", "+1,2\n", "1,nan\n", "1,2 3\n", "1e5,2\n", "123456789,1\n", "1.2.3,4\n",
+                          "-,1\n", ",1\n", ".\n", "\n", "1,-\n"}) {
+    std::string buf = std::string(8, ' ') + row + std::string(80, ' ');
+    CAPTURE(row);
+    const char* next = nullptr;
+    CHECK_FALSE(detail::text::scan_comma_row64(buf.data() + 8, f, 16, n, next));
+  }
+  std::string buf = std::string(8, ' ') + "1,-2.5,0.125,\r\n" + std::string(80, ' ');
+  const char* next = nullptr;
+  REQUIRE(detail::text::scan_comma_row64(buf.data() + 8, f, 16, n, next));
+  CHECK(n == 3);
+  CHECK(f[1] == -2.5);
+  CHECK(next == buf.data() + 8 + 15);
+}
+
+TEST_CASE("mot format: the fast paths accept what the general path accepts, with the same bits and messages") {
+  // A space after every comma sends every row through the general path (split, trim,
+  // parse_finite_double); the fast paths must give the same rows, or the same message.
+  std::mt19937_64 rng(77);
+  int errors = 0, rows = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const std::string text = random_mot_text(rng, 1 + static_cast<int>(rng() % 40));
+    std::string spaced;
+    for (const char c : text) {
+      spaced += c;
+      if (c == ',') spaced += ' ';
+    }
+    for (const MotFileKind kind : {MotFileKind::ground_truth, MotFileKind::tracker, MotFileKind::detections}) {
+      CAPTURE(text);
+      const Parsed a = parsed([&] { return parse_mot(text, kind, "f.txt"); });
+      const Parsed b = parsed([&] { return parse_mot(spaced, kind, "f.txt"); });
+      REQUIRE(a.error == b.error);
+      check_same_rows(a.rows, b.rows);
+      errors += !a.error.empty();
+      rows += static_cast<int>(a.rows.size());
+    }
+  }
+  CHECK(errors > 500);  // both kinds of outcome are exercised
+  CHECK(rows > 10000);
+}
+
+TEST_CASE("mot format: parse_mot_blocks gives parse_mot's rows and messages at any block border") {
+  std::mt19937_64 rng(4242);
+  for (int i = 0; i < 1500; ++i) {
+    std::string text = random_mot_text(rng, 1 + static_cast<int>(rng() % 30));
+    if (i % 10 == 0) text += std::string(300, ' ') + "\n2,1,0,0,1,1,1\n";  // a line longer than small blocks
+    const MotFileKind kind = i % 2 ? MotFileKind::tracker : MotFileKind::ground_truth;
+    const Parsed whole = parsed([&] { return parse_mot(text, kind, "f.txt"); });
+    const std::size_t block = 1 + rng() % 200, most = 1 + rng() % 300;
+    std::size_t at = 0;
+    auto read = [&](char* dst, std::size_t n) {  // hands out at most `most` bytes a call, like a pipe
+      const std::size_t k = std::min({n, most, text.size() - at});
+      std::memcpy(dst, text.data() + at, k);
+      at += k;
+      return k;
+    };
+    CAPTURE(text);
+    CAPTURE(block);
+    const Parsed blocks = parsed([&] { return detail::parse_mot_blocks(read, text.size(), kind, "f.txt", block); });
+    REQUIRE(blocks.error == whole.error);
+    check_same_rows(blocks.rows, whole.rows);
+  }
+}
+
+TEST_CASE("mot format: read_mot reads a file larger than its block as parse_mot reads the text") {
+  std::mt19937_64 rng(5);
+  std::string text;
+  while (text.size() < 300000) {
+    text += std::to_string(1 + rng() % 900) + "," + std::to_string(rng() % 50) + ",";
+    text += std::to_string(rng() % 2000) + "." + std::to_string(rng() % 100) + ",12.5,40,80.25,0.87654,-1,-1,-1\n";
+  }
+  const std::string path = "mot_format_big_test.txt";
+  {
+    std::ofstream f(path, std::ios::binary);
+    f << "\xEF\xBB\xBF" << text;
+  }
+  const MotRows from_file = read_mot(path, MotFileKind::tracker);
+  const std::string back = read_text_file(path);
+  std::remove(path.c_str());
+  CHECK(back == "\xEF\xBB\xBF" + text);
+  check_same_rows(from_file, parse_mot(text, MotFileKind::tracker, path));
+  CHECK(from_file.size() > 5000);
+}
+
+TEST_CASE("mot format: read_text_file keeps its messages, sizes and the unknown-size case") {
+  CHECK_THROWS_WITH_AS(read_text_file("/nonexistent/x.txt"), "/nonexistent/x.txt: cannot open file", parse_error);
+  CHECK_THROWS_WITH_AS(read_text_file("."), ".: is a directory, not a file", parse_error);
+  const std::string path = "mot_read_file_test.txt";
+  for (const std::size_t size : {std::size_t(0), std::size_t(1), std::size_t(65536), std::size_t(65537), std::size_t(200003)}) {
+    std::string text(size, 'x');
+    for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + i % 26);
+    {
+      std::ofstream f(path, std::ios::binary);
+      f << text;
+    }
+    CHECK(read_text_file(path) == text);
+    if (size > 10)
+      CHECK_THROWS_WITH_AS(read_text_file(path, 10),
+                           (path + ": file is " + std::to_string(size) + " bytes, more than the limit of 10").c_str(),
+                           parse_error);
+  }
+  std::remove(path.c_str());
+  // /proc files have no size (like pipes): read in blocks, the limit enforced as they come.
+  std::ifstream proc("/proc/self/cmdline", std::ios::binary);
+  if (proc) {
+    const std::string expected((std::istreambuf_iterator<char>(proc)), std::istreambuf_iterator<char>());
+    CHECK(read_text_file("/proc/self/cmdline") == expected);
+    CHECK_THROWS_WITH_AS(read_text_file("/proc/self/cmdline", 1), "/proc/self/cmdline: more than the limit of 1 bytes",
+                         parse_error);
+  }
 }

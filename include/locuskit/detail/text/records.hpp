@@ -6,12 +6,26 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#if defined(__SSE2__) || defined(_M_X64)
+#include <emmintrin.h>
+#endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#define LOCUSKIT_TEXT_POSIX_FILES 1
+#else
+#define LOCUSKIT_TEXT_POSIX_FILES 0
+#endif
 
 #include <locuskit/error.hpp>
 
@@ -71,74 +85,277 @@ inline void split_fields(std::string_view line, bool commas, std::vector<std::st
   }
 }
 
-/// Fast path for the common row layout: `line` (no newline) is finite numbers separated by single
-/// commas, without spaces, signs other than '-', or empty fields (a trailing comma and trailing
-/// whitespace allowed). Stores up to `max` values in `out`, sets `n` and returns true; returns
-/// false for anything else (more than `max` fields included), so the caller re-reads the line with
+/// Fast path for the common row layout, one pass over the line that starts at `p`: finite numbers
+/// separated by single commas, without spaces, signs other than '-', or empty fields (a trailing
+/// comma and trailing whitespace allowed), up to the first '\n' or `end`. Stores up to `max` values
+/// in `out`, sets `n`, sets `next` past the '\n' (or to `end`) and returns true; returns false for
+/// anything else (more than `max` fields included), so the caller re-reads the line with
 /// split_fields + parse_finite_double, which accept the same values bit for bit and name the error.
-inline bool scan_comma_numbers(std::string_view line, double* out, std::size_t max, std::size_t& n) noexcept {
-  const char* p = line.data();
-  const char* e = p + line.size();
-  while (e > p && is_space(e[-1])) --e;
-  n = 0;
-  while (p < e) {
-    if (n == max) return false;
-    // Plain decimals (`-ddd.ddd`, at most 15 digits) are m / 10^k with m < 2^53 and k <= 15, both
-    // exact doubles, so one correctly rounded division gives the correctly rounded value that
-    // from_chars gives; anything else goes to from_chars.
-    static constexpr double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                         1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    const char* q = p;
-    const bool neg = *q == '-';
+/// With `last` false, a line that reaches `end` without a '\n' is incomplete: returns false.
+inline bool scan_comma_row(const char* p, const char* end, bool last, double* out, std::size_t max, std::size_t& n,
+                           const char*& next) noexcept {
+  // Plain decimals (`-ddd.ddd`, at most 15 digits) are m / 10^k with m < 2^53 and k <= 15, both
+  // exact doubles, so one correctly rounded division (none for k = 0) gives the correctly rounded
+  // value that from_chars gives; anything else (exponents, longer mantissas) goes to from_chars.
+  static constexpr double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                       1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+  auto is_digit = [](char c) noexcept { return static_cast<unsigned char>(c - '0') < 10; };
+  const char* q = p;
+  std::size_t k = 0;
+  for (;;) {
+    if (k == max) return false;
+    const char* const start = q;
+    const bool neg = q < end && *q == '-';
     q += neg;
-    std::uint64_t iv = 0;
-    int digits = 0, frac = 0;
-    const char* d = q;
-    while (q < e && static_cast<unsigned char>(*q - '0') < 10) iv = iv * 10 + static_cast<unsigned>(*q++ - '0'), ++digits;
-    const bool int_part = q > d;
-    if (q < e && *q == '.') {
-      const char* f0 = ++q;
-      while (q < e && static_cast<unsigned char>(*q - '0') < 10) iv = iv * 10 + static_cast<unsigned>(*q++ - '0'), ++digits;
-      frac = static_cast<int>(q - f0);
+    std::uint64_t m = 0;
+    const char* const int_start = q;
+    while (q < end && is_digit(*q)) m = m * 10 + static_cast<unsigned>(*q++ - '0');
+    int digits = static_cast<int>(q - int_start), frac = 0;
+    if (q < end && *q == '.') {
+      const char* const frac_start = ++q;
+      while (q < end && is_digit(*q)) m = m * 10 + static_cast<unsigned>(*q++ - '0');
+      frac = static_cast<int>(q - frac_start);
+      digits += frac;
     }
-    if ((int_part || frac > 0) && digits <= 15 && (q == e || *q == ',')) {
-      const double mag = static_cast<double>(iv) / pow10[frac];
-      out[n++] = neg ? -mag : mag;
+    if (digits > 0 && digits <= 15 && (q == end || *q == ',' || *q == '\n' || is_space(*q))) {
+      const double whole = static_cast<double>(static_cast<std::int64_t>(m));  // m < 10^15: exact
+      const double mag = whole / pow10[frac];
+      out[k++] = neg ? -mag : mag;
     } else {
       double v;
-      const auto res = std::from_chars(p, e, v);
+      const auto res = std::from_chars(start, end, v);
       if (res.ec != std::errc() || !std::isfinite(v)) return false;
       q = res.ptr;
-      if (q != e && *q != ',') return false;
-      out[n++] = v;
+      out[k++] = v;
     }
-    if (q == e) return true;
-    p = q + 1;  // past the comma; a trailing comma ends the row
-    if (p < e && *p == ',') return false;
+    if (q == end) break;
+    if (*q == ',') {
+      if (++q == end) break;  // a trailing comma
+      if (is_digit(*q) || *q == '-' || *q == '.') continue;
+      // else a trailing comma, or the next field is not plain: only whitespace may follow
+    }
+    while (q < end && is_space(*q)) ++q;
+    if (q == end) break;
+    if (*q != '\n') return false;
+    ++q;
+    n = k;
+    next = q;
+    return true;
   }
-  return n > 0;
+  if (!last) return false;  // q == end: the line may go on in the next block
+  n = k;
+  next = q;
+  return true;
 }
 
-/// The whole file at `path`, read in blocks with `max_bytes` enforced as it goes (pipes and
-/// devices have no size). Throws parse_error naming `path` for a directory ("is a directory, not a
-/// <kind>"), an unreadable file or one above the limit.
-inline std::string read_file(const std::string& path, std::uint64_t max_bytes, const char* kind = "file") {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw parse_error(path + ": is a directory, not a " + kind);
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw parse_error(path + ": cannot open file");
-  std::string out;
-  const std::uint64_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
-  if (!ec && size > max_bytes)
-    throw parse_error(path + ": file is " + std::to_string(size) + " bytes, more than the limit of " +
-                      std::to_string(max_bytes));
-  if (!ec && size > 0) out.reserve(static_cast<std::size_t>(size));
-  char block[1 << 16];
-  while (f.read(block, sizeof block) || f.gcount() > 0) {
-    out.append(block, static_cast<std::size_t>(f.gcount()));
-    if (out.size() > max_bytes) throw parse_error(path + ": more than the limit of " + std::to_string(max_bytes) + " bytes");
+namespace swar {
+// Eight bytes as a little-endian word (byte 0 lowest).
+inline std::uint64_t load8(const char* q) noexcept {
+  std::uint64_t w = 0;
+#if (defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) || defined(_M_X64) || defined(_M_IX86)
+  std::memcpy(&w, q, 8);  // one load
+#else
+  for (int i = 0; i < 8; ++i) w |= std::uint64_t(static_cast<unsigned char>(q[i])) << (8 * i);
+#endif
+  return w;
+}
+inline int ctz(std::uint64_t x) noexcept {  // x != 0
+#if defined(__GNUC__) || defined(__clang__)
+  return __builtin_ctzll(x);
+#else
+  int n = 0;
+  for (; !(x & 1); x >>= 1) ++n;
+  return n;
+#endif
+}
+// Bit 7 of each byte of t (bytes ^ '0') set where the byte is not '0'..'9': byte ^ '0' is 0..9
+// exactly for the digits; adding 0x76 to its low 7 bits sets bit 7 for 10..127, OR-ing t flags
+// 128..255; no carry crosses a byte (0x7f + 0x76 < 0x100).
+inline std::uint64_t non_digits(std::uint64_t t) noexcept {
+  return (((t & 0x7f7f7f7f7f7f7f7fu) + 0x7676767676767676u) | t) & 0x8080808080808080u;
+}
+// The number whose decimal digits are the bytes of t (values 0..9, byte 0 the most significant):
+// pairs, quads, then the octet, one multiply each.
+inline std::uint64_t eight_digits(std::uint64_t t) noexcept {
+  t = (t * 2561) >> 8 & 0x00ff00ff00ff00ffu;       // 10 * 2^8 + 1
+  t = (t * 6553601) >> 16 & 0x0000ffff0000ffffu;   // 100 * 2^16 + 1
+  return (t * 42949672960001u) >> 32;              // 10000 * 2^32 + 1
+}
+// Bit i of each mask set where byte p[i] (i < 64) is '\n', ',' or '.'.
+struct RowMasks {
+  std::uint64_t newline, comma, dot;
+};
+inline RowMasks row_masks(const char* p) noexcept {
+  RowMasks m{0, 0, 0};
+#if defined(__SSE2__) || defined(_M_X64)
+  const __m128i newline = _mm_set1_epi8('\n'), comma = _mm_set1_epi8(','), dot = _mm_set1_epi8('.');
+  for (int i = 0; i < 4; ++i) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * i));
+    auto bits = [&](__m128i c) {
+      return std::uint64_t(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c)))) << (16 * i);
+    };
+    m.newline |= bits(newline), m.comma |= bits(comma), m.dot |= bits(dot);
   }
-  if (f.bad()) throw parse_error(path + ": read error");
+#else
+  for (int i = 0; i < 64; ++i) {
+    const std::uint64_t b = std::uint64_t(1) << i;
+    m.newline |= p[i] == '\n' ? b : 0, m.comma |= p[i] == ',' ? b : 0, m.dot |= p[i] == '.' ? b : 0;
+  }
+#endif
+  return m;
+}
+}  // namespace swar
+
+/// scan_comma_row for short rows, without a branch per digit: the line at `p` has at most 63
+/// bytes before its '\n' and its fields are `[-]digits[.digits]` with at most 8 bytes after the
+/// sign (the digits and the point). Returns false for anything else (the caller then uses
+/// scan_comma_row, which gives the same values, or its general path). Reads p[-8, 64): the caller
+/// guarantees these bytes exist. Separators come from byte masks of the 64-byte window; each
+/// field is one 8-byte load ending at its end, the point squeezed out, all digits checked and
+/// converted at once (SWAR).
+inline bool scan_comma_row64(const char* p, double* out, std::size_t max, std::size_t& n, const char*& next) noexcept {
+  const swar::RowMasks m = swar::row_masks(p);
+  if (!m.newline) return false;
+  const int newline = swar::ctz(m.newline);
+  int r = newline;
+  while (r > 0 && is_space(p[r - 1])) --r;
+  if (r == 0) return false;
+  const std::uint64_t below = ~std::uint64_t(0) >> (64 - r);  // bits [0, r), r in 1..63
+  std::uint64_t commas = m.comma & below, dots = m.dot & below;
+  if (p[r - 1] == ',') commas &= ~(std::uint64_t(1) << --r);  // one trailing comma
+  static constexpr double pow10[8] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7};
+  constexpr std::uint64_t zeros = 0x3030303030303030u;
+  std::uint64_t bad = 0;
+  std::size_t k = 0;
+  for (int s = 0;;) {
+    if (k == max) return false;
+    const bool last = commas == 0;
+    const int e = last ? r : swar::ctz(commas);  // the field is [s, e)
+    commas &= commas - 1;
+    const bool neg = p[s] == '-';
+    const int len = e - s - neg;  // digits and point
+    if (len > 8) return false;
+    std::uint64_t w = swar::load8(p + e - 8);  // the field in its top `len` bytes
+    int digits = len, frac = 0;
+    if (dots && swar::ctz(dots) < e) {  // the field's point, byte j of w: move the bytes below it up one
+      const int j = swar::ctz(dots) - (e - 8);
+      dots &= dots - 1;
+      if (dots && swar::ctz(dots) < e) return false;  // a second point
+      const std::uint64_t below_point = (std::uint64_t(1) << (8 * j)) - 1;
+      w = (w & (~std::uint64_t(0) << (8 * j) << 8)) | (w & below_point) << 8;
+      --digits;
+      frac = 7 - j;
+    }
+    if (digits <= 0) return false;
+    const std::uint64_t t = (w ^ zeros) & (~std::uint64_t(0) << (64 - 8 * digits));
+    bad |= swar::non_digits(t);  // every byte of the field but the sign and the point
+    // As in scan_comma_row: mantissa < 10^8 and 10^frac are exact doubles, so the one correctly
+    // rounded division gives the correctly rounded decimal, which is what from_chars gives.
+    const double whole = static_cast<double>(static_cast<std::int64_t>(swar::eight_digits(t)));
+    const double mag = frac ? whole / pow10[frac] : whole;
+    out[k++] = neg ? -mag : mag;
+    if (last) break;
+    s = e + 1;
+  }
+  if (bad) return false;
+  n = k;
+  next = p + newline + 1;
+  return true;
+}
+
+/// scan_comma_row on one line (`line` holds no '\n'): the values of a plain comma row.
+inline bool scan_comma_numbers(std::string_view line, double* out, std::size_t max, std::size_t& n) noexcept {
+  const char* next = nullptr;
+  const char* const end = line.data() + line.size();
+  return scan_comma_row(line.data(), end, true, out, max, n, next) && next == end;
+}
+
+/// A file opened for reading, with read_file's checks and messages: a directory ("is a directory,
+/// not a <kind>"), a file that cannot be opened ("cannot open file"), a regular file above
+/// `max_bytes` ("file is N bytes, more than the limit of M"). read() counts what it returns
+/// against the limit ("more than the limit of M bytes": pipes and devices have no size) and throws
+/// "read error". POSIX open/read straight into the caller's buffer (std::ifstream elsewhere).
+class InputFile {
+ public:
+  InputFile(const std::string& path, std::uint64_t max_bytes, const char* kind = "file") : path_(path), max_(max_bytes) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) throw parse_error(path + ": is a directory, not a " + kind);
+#if LOCUSKIT_TEXT_POSIX_FILES
+    do fd_.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    while (fd_.fd < 0 && errno == EINTR);
+    if (fd_.fd < 0) throw parse_error(path + ": cannot open file");
+    struct stat st;
+    if (::fstat(fd_.fd, &st) == 0 && S_ISREG(st.st_mode)) size_ = static_cast<std::uint64_t>(st.st_size);
+#else
+    f_.open(path, std::ios::binary);
+    if (!f_) throw parse_error(path + ": cannot open file");
+    const std::uint64_t size = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+    if (!ec) size_ = size;
+#endif
+    if (size_ > max_bytes)
+      throw parse_error(path + ": file is " + std::to_string(size_) + " bytes, more than the limit of " +
+                        std::to_string(max_bytes));
+  }
+
+  /// The size of a regular file when opened; 0 when unknown (pipes, devices).
+  std::uint64_t size() const noexcept { return size_; }
+
+  /// Reads up to `n` (> 0) bytes into `dst`; returns how many, 0 at the end of the file.
+  std::size_t read(char* dst, std::size_t n) {
+#if LOCUSKIT_TEXT_POSIX_FILES
+    ::ssize_t got;
+    do got = ::read(fd_.fd, dst, n < (std::size_t(1) << 30) ? n : (std::size_t(1) << 30));
+    while (got < 0 && errno == EINTR);
+    if (got < 0) throw parse_error(path_ + ": read error");
+#else
+    f_.read(dst, static_cast<std::streamsize>(n));
+    const std::streamsize got = f_.gcount();
+    if (f_.bad()) throw parse_error(path_ + ": read error");
+#endif
+    total_ += static_cast<std::uint64_t>(got);
+    if (total_ > max_) throw parse_error(path_ + ": more than the limit of " + std::to_string(max_) + " bytes");
+    return static_cast<std::size_t>(got);
+  }
+
+ private:
+  std::string path_;
+  std::uint64_t max_, size_ = 0, total_ = 0;
+#if LOCUSKIT_TEXT_POSIX_FILES
+  struct Descriptor {  // closed also when the constructor throws
+    int fd = -1;
+    Descriptor() = default;
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+    ~Descriptor() {
+      if (fd >= 0) ::close(fd);
+    }
+  } fd_;
+#else
+  std::ifstream f_;
+#endif
+};
+
+/// The whole file at `path`, with `max_bytes` enforced as it goes (pipes and devices have no
+/// size): a regular file is read straight into a string of its size. Throws parse_error naming
+/// `path` for a directory ("is a directory, not a <kind>"), an unreadable file or one above the limit.
+inline std::string read_file(const std::string& path, std::uint64_t max_bytes, const char* kind = "file") {
+  InputFile file(path, max_bytes, kind);
+  std::string out(static_cast<std::size_t>(file.size()), '\0');
+  std::size_t filled = 0;
+  char block[1 << 16];
+  for (;;) {
+    if (filled < out.size()) {  // the size fstat gave
+      const std::size_t got = file.read(&out[filled], out.size() - filled);
+      if (got == 0) break;
+      filled += got;
+    } else {  // beyond it: a pipe or device, or a file that grew
+      const std::size_t got = file.read(block, sizeof block);
+      if (got == 0) break;
+      out.append(block, got);
+      filled += got;
+    }
+  }
+  out.resize(filled);
   return out;
 }
 
