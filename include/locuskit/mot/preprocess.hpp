@@ -180,30 +180,33 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
   out.trk_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.overlap_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.gt_begin[0] = out.trk_begin[0] = out.overlap_begin[0] = 0;
-  // The frame's non-zero IoUs are gathered in scratch (no per-row bookkeeping, no zero-fill once
-  // warm; detail::NonzeroRowAppender) and appended to the lists once per frame.
-  std::vector<std::uint64_t> frame_ij;
-  std::vector<double> frame_iou;
-  std::size_t frame_n = 0;
-  const auto list_row = [&](std::uint32_t row, const double* x, std::size_t n) {
-    detail::NonzeroRowAppender append{row, frame_ij.data() + frame_n, frame_iou.data() + frame_n};
-    for (std::size_t j = 0; j < n; ++j) append(j, x[j]);
-    frame_n += append.m;
+  // The lists grow by doubling and are cut to size at the end; a frame writes its non-zero IoUs
+  // straight into them (no per-frame copy).
+  std::size_t n_out = 0;
+  const auto room_for = [&](std::size_t more) {
+    if (n_out + more <= out.overlap_iou.size()) return;
+    const std::size_t cap = std::max(2 * out.overlap_iou.size(), n_out + more);
+    out.overlap_iou.resize(cap), out.overlap_ij.resize(2 * cap);
   };
-  std::vector<double> row_iou;  // one kept GT row's IoUs with the kept tracker rows
+  const auto out_ij = [&] { return reinterpret_cast<std::uint64_t*>(out.overlap_ij.data()) + n_out; };
+  static_assert(sizeof(std::uint64_t) == 2 * sizeof(std::uint32_t), "overlap_ij holds uint32 pairs");
+  // Frames with a distractor: every GT row's non-zero IoUs (row-major, the row's first entry at
+  // row_start[k]), the assignment's score matrix (+0 except where listed, cleared after use).
+  std::vector<std::uint64_t> frame_ij;
+  std::vector<double> frame_iou, msc;
+  std::vector<std::size_t> row_start;
+  std::vector<std::uint32_t> msc_ij, new_col;
   std::vector<std::int64_t> gt_raw, trk_raw;  // original ids of kept rows
   gt_raw.reserve(gt.size());
   trk_raw.reserve(tracker.size());
-  std::vector<double> full, msc;
   std::vector<std::int64_t> rows_i, cols_i;
   std::vector<std::uint8_t> remove;
   detail::MotAssignScratch scratch;
   for (std::int64_t t = 0; t < seq_length; ++t) {
     const std::size_t g0 = gb[t], t0 = tb[t];
     const std::size_t ng = gb[t + 1] - g0, nt = tb[t + 1] - t0;
-    bool any_removed = false, have_full = false;
+    bool any_distractor = false, any_removed = false;
     if (remove_distractors && ng > 0 && nt > 0) {
-      bool any_distractor = false;
       for (std::size_t k = 0; k < ng; ++k) {
         if (gclass[g0 + k] < 0) {
           const std::size_t i = go[g0 + k];
@@ -214,64 +217,88 @@ inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows&
         }
         any_distractor |= detail::mot_is_distractor(gclass[g0 + k], mot20);
       }
-      if (any_distractor) {
-        // The IoU of every GT row (any class or flag) with every tracker row, once per frame.
-        full.resize(ng * nt);
-        for (std::size_t k = 0; k < ng; ++k) gbox.iou_row(g0 + k, tbox, t0, nt, full.data() + k * nt);
-        have_full = true;
+    }
+    if (any_distractor) {
+      // The non-zero IoUs of every GT row (any class or flag) with every tracker row.
+      if (frame_iou.size() < ng * nt) frame_ij.resize(ng * nt), frame_iou.resize(ng * nt);
+      row_start.resize(ng + 1);
+      std::size_t fn = 0;
+      bool candidate = false;
+      for (std::size_t k = 0; k < ng; ++k) {
+        row_start[k] = fn;
+        fn += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, static_cast<std::uint32_t>(k), frame_ij.data() + fn,
+                                   frame_iou.data() + fn);
         // The assignment can only remove a tracker row if a distractor row overlaps one by
         // IoU >= 0.5 (TrackEval zeroes smaller scores first).
-        bool candidate = false;
-        for (std::size_t k = 0; k < ng && !candidate; ++k) {
-          if (!detail::mot_is_distractor(gclass[g0 + k], mot20)) continue;
-          const double* r = full.data() + k * nt;
-          for (std::size_t c = 0; c < nt; ++c) candidate |= !(r[c] < 0.5 - detail::mot_eps) && r[c] > 0 + detail::mot_eps;
+        if (detail::mot_is_distractor(gclass[g0 + k], mot20))
+          for (std::size_t q = row_start[k]; q < fn; ++q)
+            candidate |= !(frame_iou[q] < 0.5 - detail::mot_eps) && frame_iou[q] > 0 + detail::mot_eps;
+      }
+      row_start[ng] = fn;
+      if (candidate) {
+        // TrackEval's score matrix: the IoUs >= 0.5 - eps, +0 elsewhere (the unlisted IoUs are ±0).
+        if (msc.size() < ng * nt) msc.assign(ng * nt, 0.0);
+        msc_ij.clear();
+        for (std::size_t q = 0; q < fn; ++q) {
+          if (frame_iou[q] < 0.5 - detail::mot_eps) continue;
+          std::uint32_t rc[2];
+          std::memcpy(rc, &frame_ij[q], sizeof rc);
+          msc[static_cast<std::size_t>(rc[0]) * nt + rc[1]] = frame_iou[q];
+          msc_ij.push_back(rc[0]), msc_ij.push_back(rc[1]);
         }
-        if (candidate) {
-          msc.resize(ng * nt);
-          for (std::size_t q = 0; q < ng * nt; ++q) msc[q] = full[q] < 0.5 - detail::mot_eps ? 0.0 : full[q];
-          remove.assign(nt, 0);
-          detail::max_score_pairs(msc.data(), ng, nt, rows_i, cols_i, scratch);
-          for (std::size_t q = 0; q < rows_i.size(); ++q) {
-            const std::size_t r = static_cast<std::size_t>(rows_i[q]), c = static_cast<std::size_t>(cols_i[q]);
-            if (!(msc[r * nt + c] > 0 + detail::mot_eps)) continue;
-            if (detail::mot_is_distractor(gclass[g0 + r], mot20)) remove[c] = 1, any_removed = true;
-          }
+        remove.assign(nt, 0);
+        detail::max_score_pairs(msc.data(), ng, nt, rows_i, cols_i, scratch, 6, msc_ij.data(), msc_ij.size() / 2);
+        for (std::size_t q = 0; q < rows_i.size(); ++q) {
+          const std::size_t r = static_cast<std::size_t>(rows_i[q]), c = static_cast<std::size_t>(cols_i[q]);
+          if (!(msc[r * nt + c] > 0 + detail::mot_eps)) continue;
+          if (detail::mot_is_distractor(gclass[g0 + r], mot20)) remove[c] = 1, any_removed = true;
         }
+        for (std::size_t q = 0; q < msc_ij.size(); q += 2) msc[static_cast<std::size_t>(msc_ij[q]) * nt + msc_ij[q + 1]] = 0.0;
       }
     }
     std::size_t kg = 0, kt = 0;
-    for (std::size_t c = 0; c < nt; ++c)
-      if (!any_removed || !remove[c]) ++kt, trk_raw.push_back(tracker.id[to[t0 + c]]);
-    if (frame_iou.size() < ng * kt) frame_ij.resize(ng * kt), frame_iou.resize(ng * kt);
-    frame_n = 0;
+    if (any_removed) {
+      new_col.resize(nt);
+      for (std::size_t c = 0; c < nt; ++c) {
+        new_col[c] = static_cast<std::uint32_t>(kt);
+        if (!remove[c]) ++kt, trk_raw.push_back(tracker.id[to[t0 + c]]);
+      }
+    } else {
+      kt = nt;
+      for (std::size_t c = 0; c < nt; ++c) trk_raw.push_back(tracker.id[to[t0 + c]]);
+    }
     for (std::size_t k = 0; k < ng; ++k) {
       if (!gkeep[g0 + k]) continue;
-      ++kg;
+      const std::uint32_t row = static_cast<std::uint32_t>(kg++);
       gt_raw.push_back(gt.id[go[g0 + k]]);
-      if (!have_full) {
-        frame_n += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, static_cast<std::uint32_t>(kg - 1),
-                                         frame_ij.data() + frame_n, frame_iou.data() + frame_n);
-      } else {
-        if (row_iou.size() < nt) row_iou.resize(nt);
-        const double* r = full.data() + k * nt;
-        std::size_t kc = 0;
-        for (std::size_t c = 0; c < nt; ++c)
-          if (!any_removed || !remove[c]) row_iou[kc++] = r[c];
-        list_row(static_cast<std::uint32_t>(kg - 1), row_iou.data(), kt);
+      if (kt == 0) continue;
+      if (!any_distractor) {
+        room_for(nt);
+        n_out += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, row, out_ij(), out.overlap_iou.data() + n_out);
+        continue;
       }
+      // The row's listed IoUs, tracker columns renumbered past the removed ones.
+      room_for(row_start[k + 1] - row_start[k]);
+      std::uint64_t* ij = out_ij();
+      double* v = out.overlap_iou.data() + n_out;
+      std::size_t m = 0;
+      for (std::size_t q = row_start[k]; q < row_start[k + 1]; ++q) {
+        std::uint32_t rc[2];
+        std::memcpy(rc, &frame_ij[q], sizeof rc);
+        if (any_removed && remove[rc[1]]) continue;
+        rc[0] = row;
+        if (any_removed) rc[1] = new_col[rc[1]];
+        std::memcpy(ij + m, rc, sizeof rc);
+        v[m++] = frame_iou[q];
+      }
+      n_out += m;
     }
     out.gt_begin[static_cast<std::size_t>(t) + 1] = out.gt_begin[static_cast<std::size_t>(t)] + kg;
     out.trk_begin[static_cast<std::size_t>(t) + 1] = out.trk_begin[static_cast<std::size_t>(t)] + kt;
-    const std::size_t base = out.overlap_iou.size();
-    out.overlap_iou.resize(base + frame_n);
-    out.overlap_ij.resize(2 * (base + frame_n));
-    if (frame_n > 0) {
-      std::memcpy(out.overlap_iou.data() + base, frame_iou.data(), frame_n * sizeof(double));
-      std::memcpy(out.overlap_ij.data() + 2 * base, frame_ij.data(), frame_n * sizeof(std::uint64_t));
-    }
-    out.overlap_begin[static_cast<std::size_t>(t) + 1] = base + frame_n;
+    out.overlap_begin[static_cast<std::size_t>(t) + 1] = n_out;
   }
+  out.overlap_iou.resize(n_out);
+  out.overlap_ij.resize(2 * n_out);
   // Relabel: sorted unique original ids -> 0..n-1.
   auto relabel = [](const std::vector<std::int64_t>& raw, std::vector<std::int32_t>& ids, std::int64_t& n_ids) {
     ids.resize(raw.size());
