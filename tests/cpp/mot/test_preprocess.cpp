@@ -375,3 +375,77 @@ TEST_CASE("mot preprocess: equals the plain dense per-pair path, distractor remo
   CHECK(removed_frames > 40);  // the removal path ran
   CHECK(listed > 1000);
 }
+
+TEST_CASE("mot preprocess: a prepared GT shared by trackers, scratch and output reused, equals the one-call path") {
+  // Sequences of different sizes in turn (large then small: stale scratch must not leak), with
+  // distractors, each tracker against one MotPreparedGt, one scratch and one output throughout.
+  std::mt19937 rng(77);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto box = [&] {
+    return std::to_string(10 * (rng() % 8)) + "," + std::to_string(10 * (rng() % 4)) + "," +
+           std::to_string(5 + 10 * (rng() % 3)) + "," + std::to_string(20 + 0.5 * (rng() % 3));
+  };
+  MotPreprocessScratch scratch;
+  MotSequenceData reused;
+  for (int seq = 0; seq < 12; ++seq) {
+    const int frames = seq % 3 == 0 ? 20 : 3, rows = seq % 3 == 0 ? 30 : 4;
+    std::string gt_text;
+    for (int f = 1; f <= frames; ++f)
+      for (int g = 1; g <= static_cast<int>(rng() % rows); ++g)
+        gt_text += std::to_string(f) + "," + std::to_string(g) + "," + box() + "," + (u(rng) < 0.1 ? "0" : "1") + "," +
+                   std::to_string(u(rng) < 0.6 ? 1 : std::vector<int>{2, 3, 6, 7, 8, 12}[rng() % 6]) + ",1\n";
+    const MotRows gt = gt_rows(gt_text.c_str());
+    for (const char* bench : {"MOT17", "MOT20", "MOT15"}) {
+      const MotPreparedGt prepared(gt, frames, {bench, true}, "gt.txt");
+      for (int k = 0; k < 3; ++k) {
+        std::string trk_text;
+        for (int f = 1; f <= frames; ++f)
+          for (int t = 1; t <= static_cast<int>(rng() % (rows + 2)); ++t)
+            trk_text += std::to_string(f) + "," + std::to_string(t) + "," + box() + ",1\n";
+        const MotRows trk = trk_rows(trk_text.c_str());
+        const MotSequenceData want = pre(gt, trk, frames, {bench, true});
+        preprocess_mot_sequence(prepared, trk, reused, scratch, "trk.txt");
+        const MotSequenceData fresh = preprocess_mot_sequence(prepared, trk, "trk.txt");
+        CAPTURE(seq);
+        CAPTURE(bench);
+        CAPTURE(k);
+        for (const MotSequenceData* d : {static_cast<const MotSequenceData*>(&reused), &fresh}) {
+          CHECK(d->num_timesteps == want.num_timesteps);
+          CHECK(d->num_gt_ids == want.num_gt_ids);
+          CHECK(d->num_tracker_ids == want.num_tracker_ids);
+          CHECK(d->num_gt_dets == want.num_gt_dets);
+          CHECK(d->num_tracker_dets == want.num_tracker_dets);
+          CHECK(d->gt_begin == want.gt_begin);
+          CHECK(d->trk_begin == want.trk_begin);
+          CHECK(d->gt_ids == want.gt_ids);
+          CHECK(d->tracker_ids == want.tracker_ids);
+          CHECK(d->overlap_begin == want.overlap_begin);
+          CHECK(d->overlap_ij == want.overlap_ij);
+          REQUIRE(d->overlap_iou.size() == want.overlap_iou.size());
+          for (std::size_t q = 0; q < want.overlap_iou.size(); ++q)
+            CHECK(test::same_bits(d->overlap_iou[q], want.overlap_iou[q]));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("mot preprocess: a prepared GT reports the errors of the one-call path, in its order") {
+  // GT class outside 1..13 in a frame with tracker rows: raised per tracker, after the tracker's
+  // own errors; frames without tracker rows never raise it.
+  const MotRows gt = gt_rows("1,1,0,0,10,10,1,1,1\n2,1,0,0,10,10,1,-1,1\n3,1,0,0,10,10,1,14,1\n");
+  const MotPreparedGt prepared(gt, 3, {}, "gt.txt");
+  CHECK(preprocess_mot_sequence(prepared, trk_rows("1,4,0,0,1,1,1\n")).num_tracker_dets == 1);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("1,4,0,0,1,1,1\n3,4,0,0,1,1,1\n"), "trk.txt"),
+                       doctest::Contains("gt.txt:3: class 14 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("3,4,0,0,1,1,1\n2,4,0,0,1,1,1\n"), "trk.txt"),
+                       doctest::Contains("gt.txt:2: class -1 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("2,4,0,0,1,1,1\n2,4,0,0,1,1,1\n"), "trk.txt"),
+                       "trk.txt:2: id 4 appears twice in frame 2 (also on line 1)", parse_error);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("2,4,0,0,1,1,1,3\n"), "trk.txt"),
+                       doctest::Contains("trk.txt:1: class 3 in a tracker row"), parse_error);
+  CHECK_THROWS_WITH_AS(MotPreparedGt(gt, 2, {}, "gt.txt"),
+                       "gt.txt:3: frame 3 is beyond the sequence length 2 (seqLength)", parse_error);
+  CHECK_THROWS_AS(MotPreparedGt(gt, -1), std::invalid_argument);
+  CHECK(preprocess_mot_sequence(MotPreparedGt(gt, 3, {"MOT15", true}), trk_rows("2,4,0,0,1,1,1\n")).num_gt_dets == 3);
+}
