@@ -141,33 +141,34 @@ inline std::int64_t mot_trunc(double v) noexcept {
   return static_cast<std::int64_t>(v);
 }
 
-/// Relabels ids by their rank among the sorted unique values (0..n_ids-1). `rank` is scratch.
-inline void mot_relabel(const std::vector<std::int64_t>& raw, std::vector<std::int32_t>& ids, std::int64_t& n_ids,
+/// Relabels the ids raw[0..n) by their rank among the sorted unique values (0..n_ids-1). `rank`
+/// is scratch.
+inline void mot_relabel(const std::int64_t* raw, std::size_t n, std::vector<std::int32_t>& ids, std::int64_t& n_ids,
                         std::vector<std::int64_t>& rank) {
-  ids.resize(raw.size());
+  ids.resize(n);
   n_ids = 0;
-  if (raw.empty()) return;
-  const auto mm = std::minmax_element(raw.begin(), raw.end());
+  if (n == 0) return;
+  const auto mm = std::minmax_element(raw, raw + n);
   const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
   const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;
-  if (range < 4 * static_cast<std::uint64_t>(raw.size()) + 65536) {
+  if (range < 4 * static_cast<std::uint64_t>(n) + 65536) {
     // Small id range: rank = number of distinct ids below (the same as the sorted-unique rank).
     rank.assign(static_cast<std::size_t>(range) + 1, 0);
-    for (const std::int64_t v : raw) rank[static_cast<std::size_t>(static_cast<std::uint64_t>(v) - lo)] = 1;
+    for (std::size_t i = 0; i < n; ++i) rank[static_cast<std::size_t>(static_cast<std::uint64_t>(raw[i]) - lo)] = 1;
     std::int64_t next = 0;
     for (std::int64_t& r : rank) r = r ? next++ : -1;
     LOCUSKIT_CHECK(next < (std::int64_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
     n_ids = next;
-    for (std::size_t i = 0; i < raw.size(); ++i)
+    for (std::size_t i = 0; i < n; ++i)
       ids[i] = static_cast<std::int32_t>(rank[static_cast<std::size_t>(static_cast<std::uint64_t>(raw[i]) - lo)]);
     return;
   }
-  rank.assign(raw.begin(), raw.end());
+  rank.assign(raw, raw + n);
   std::sort(rank.begin(), rank.end());
   rank.erase(std::unique(rank.begin(), rank.end()), rank.end());
   LOCUSKIT_CHECK(rank.size() < (std::size_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
   n_ids = static_cast<std::int64_t>(rank.size());
-  for (std::size_t i = 0; i < raw.size(); ++i)
+  for (std::size_t i = 0; i < n; ++i)
     ids[i] = static_cast<std::int32_t>(std::lower_bound(rank.begin(), rank.end(), raw[i]) - rank.begin());
 }
 
@@ -224,13 +225,15 @@ inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_,
     std::uint8_t flags = 0;
     for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
       const std::size_t i = order[k];
-      const std::int64_t c = remove_distractors ? detail::mot_trunc(gt.class_id[i]) : 0;
+      // For finite x: int(x) in 1..13 is 1 <= x < 14, int(x) != 0 is |x| >= 1.
+      const double v = gt.class_id[i], flag = gt.confidence[i];
+      const std::int64_t c = !remove_distractors ? 0 : v >= 1 && v < 14 ? static_cast<std::int64_t>(v) : -1;
       ids[k] = gt.id[i];
-      cls[k] = static_cast<std::int8_t>(c < 1 || c > 13 ? -1 : c);
-      keep[k] = detail::mot_trunc(gt.confidence[i]) != 0 && (!remove_distractors || c == 1);
+      cls[k] = static_cast<std::int8_t>(c);
+      keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
       if (!remove_distractors) continue;
-      if (cls[k] < 0 && !(flags & 2)) class_errors.push_back({t, gt.line[i], c});
-      flags |= (cls[k] < 0 ? 2 : 0) | (detail::mot_is_distractor(c, mot20) ? 1 : 0);
+      if (c < 0 && !(flags & 2)) class_errors.push_back({t, gt.line[i], detail::mot_trunc(v)});
+      flags |= (c < 0 ? 2 : 0) | (detail::mot_is_distractor(c, mot20) ? 1 : 0);
     }
     frame_flags[t] = flags;
   }
@@ -268,8 +271,11 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
   const std::int64_t seq_length = gt.seq_length;
   const bool mot20 = gt.mot20;
   detail::mot_group_frames(tracker, seq_length, tracker_name, s.begin, s.order, s.group);
-  // TrackEval: any tracker row with class > 1 (8+ columns) aborts the evaluation.
-  for (std::size_t i = 0; i < tracker.size(); ++i)
+  // TrackEval: any tracker row with class > 1 (8+ columns) aborts the evaluation. int(c) > 1 is
+  // c >= 2 for finite c: one branch-free pass, the row looked up only on failure.
+  bool bad_class = false;
+  for (std::size_t i = 0; i < tracker.size(); ++i) bad_class |= (tracker.num_fields[i] >= 8) & (tracker.class_id[i] >= 2.0);
+  for (std::size_t i = 0; bad_class && i < tracker.size(); ++i)
     if (tracker.num_fields[i] >= 8 && detail::mot_trunc(tracker.class_id[i]) > 1)
       throw parse_error(tracker_name + ":" + std::to_string(tracker.line[i]) + ": class " +
                         std::to_string(detail::mot_trunc(tracker.class_id[i])) +
@@ -294,9 +300,8 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
     s.list_iou.resize(cap), s.list_ij.resize(cap);
   };
   const auto out_ij = [&] { return s.list_ij.data() + n_out; };
-  s.gt_raw.clear(), s.trk_raw.clear();
-  s.gt_raw.reserve(gt.ids.size());
-  s.trk_raw.reserve(tracker.size());
+  s.gt_raw.resize(gt.ids.size()), s.trk_raw.resize(tracker.size());
+  std::size_t n_gt = 0, n_trk = 0;  // kept rows so far
   std::size_t next_class_error = 0;
   for (std::int64_t t = 0; t < seq_length; ++t) {
     const std::size_t g0 = gb[t], t0 = tb[t];
@@ -358,16 +363,16 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
       s.new_col.resize(nt);
       for (std::size_t c = 0; c < nt; ++c) {
         s.new_col[c] = static_cast<std::uint32_t>(kt);
-        if (!s.removed[c]) ++kt, s.trk_raw.push_back(tracker.id[s.order[t0 + c]]);
+        if (!s.removed[c]) ++kt, s.trk_raw[n_trk++] = tracker.id[s.order[t0 + c]];
       }
     } else {
       kt = nt;
-      for (std::size_t c = 0; c < nt; ++c) s.trk_raw.push_back(tracker.id[s.order[t0 + c]]);
+      for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = tracker.id[s.order[t0 + c]];
     }
     for (std::size_t k = 0; k < ng; ++k) {
       if (!gt.keep[g0 + k]) continue;
       const std::uint32_t row = static_cast<std::uint32_t>(kg++);
-      s.gt_raw.push_back(gt.ids[g0 + k]);
+      s.gt_raw[n_gt++] = gt.ids[g0 + k];
       if (kt == 0) continue;
       if (!any_distractor) {
         room_for(nt);
@@ -398,10 +403,10 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
   static_assert(sizeof(std::uint64_t) == 2 * sizeof(std::uint32_t), "overlap_ij holds uint32 pairs");
   std::uint32_t* ij_words = reinterpret_cast<std::uint32_t*>(s.list_ij.data());  // {row, column} words
   out.overlap_ij.assign(ij_words, ij_words + 2 * n_out);
-  detail::mot_relabel(s.gt_raw, out.gt_ids, out.num_gt_ids, s.rank);
-  detail::mot_relabel(s.trk_raw, out.tracker_ids, out.num_tracker_ids, s.rank);
-  out.num_gt_dets = static_cast<std::int64_t>(s.gt_raw.size());
-  out.num_tracker_dets = static_cast<std::int64_t>(s.trk_raw.size());
+  detail::mot_relabel(s.gt_raw.data(), n_gt, out.gt_ids, out.num_gt_ids, s.rank);
+  detail::mot_relabel(s.trk_raw.data(), n_trk, out.tracker_ids, out.num_tracker_ids, s.rank);
+  out.num_gt_dets = static_cast<std::int64_t>(n_gt);
+  out.num_tracker_dets = static_cast<std::int64_t>(n_trk);
 }
 
 /// preprocess_mot_sequence against a prepared GT, returning a new result. Thread-safe.

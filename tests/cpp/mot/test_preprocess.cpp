@@ -449,3 +449,22 @@ TEST_CASE("mot preprocess: a prepared GT reports the errors of the one-call path
   CHECK_THROWS_AS(MotPreparedGt(gt, -1), std::invalid_argument);
   CHECK(preprocess_mot_sequence(MotPreparedGt(gt, 3, {"MOT15", true}), trk_rows("2,4,0,0,1,1,1\n")).num_gt_dets == 3);
 }
+
+TEST_CASE("mot preprocess: fractional flags and classes truncate toward zero as TrackEval's int()") {
+  // Flags 0.9 / -0.9 -> 0 (dropped), -1 and 1.5 -> kept; class 1.7 -> pedestrian, 7.99 -> 7
+  // (distractor), 13.9 -> 13 (valid, not evaluated).
+  const MotRows gt = gt_rows(
+      "1,1,0,0,10,10,0.9,1,1\n1,2,20,0,10,10,-0.9,1,1\n1,3,40,0,10,10,-1,1,1\n1,4,60,0,10,10,1.5,1.7,1\n"
+      "1,5,80,0,10,10,1,7.99,1\n1,6,100,0,10,10,1,13.9,1\n");
+  const MotRows trk = trk_rows("1,1,80,0,10,10,1\n1,2,0,0,10,10,1\n");
+  const MotSequenceData d = pre(gt, trk, 1);
+  CHECK(d.num_gt_dets == 2);       // ids 3 and 4
+  CHECK(d.num_tracker_dets == 1);  // the box on the class-7.99 row is removed
+  CHECK(pre(gt, trk, 1, {"MOT15", true}).num_gt_dets == 4);  // flags only: 3, 4, 5, 6
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,0.99,1\n"), trk, 1),
+                       doctest::Contains("gt.txt:1: class 0 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,14.5,1\n"), trk, 1),
+                       doctest::Contains("gt.txt:1: class 14 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,-0.5,1\n"), trk, 1),
+                       doctest::Contains("gt.txt:1: class 0 is not a MOTChallenge class"), parse_error);
+}
