@@ -239,7 +239,8 @@ inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_,
   }
 }
 
-/// Reusable working storage of preprocess_mot_sequence (one per thread): no allocation once warm.
+/// Reusable working storage of preprocess_mot_sequence (one per thread): no allocation once warm
+/// (for ids within a range of about 4x the row count; wider ranges check duplicates in a hash map).
 struct MotPreprocessScratch {
   detail::MotGroupScratch group;
   std::vector<std::size_t> begin, order;  // the tracker's rows by frame
