@@ -250,7 +250,7 @@ struct MotPreprocessScratch {
   std::vector<std::uint64_t> frame_ij;
   std::vector<double> frame_iou, score;
   std::vector<std::size_t> row_start;
-  std::vector<std::uint32_t> score_ij, new_col;
+  std::vector<std::uint32_t> score_ij, new_col, line_count;
   std::vector<std::int64_t> rows, cols;
   std::vector<std::uint8_t> removed;
   detail::MotAssignScratch assign;
@@ -338,25 +338,50 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
       s.row_start[ng] = fn;
       if (candidate) {
         // TrackEval's score matrix: the IoUs >= 0.5 - eps, +0 elsewhere (the unlisted IoUs are ±0).
-        if (s.score.size() < ng * nt) s.score.assign(ng * nt, 0.0);
+        // Its positive entries first, as a list, with the count of each row and column.
         s.score_ij.clear();
+        s.line_count.assign(ng + nt, 0);  // rows, then columns
         for (std::size_t q = 0; q < fn; ++q) {
           if (s.frame_iou[q] < 0.5 - detail::mot_eps) continue;
           std::uint32_t rc[2];
           std::memcpy(rc, &s.frame_ij[q], sizeof rc);
-          s.score[static_cast<std::size_t>(rc[0]) * nt + rc[1]] = s.frame_iou[q];
           s.score_ij.push_back(rc[0]), s.score_ij.push_back(rc[1]);
+          ++s.line_count[rc[0]], ++s.line_count[ng + rc[1]];
         }
         s.removed.assign(nt, 0);
-        detail::max_score_pairs(s.score.data(), ng, nt, s.rows, s.cols, s.assign, 6, s.score_ij.data(),
-                                s.score_ij.size() / 2);
-        for (std::size_t q = 0; q < s.rows.size(); ++q) {
-          const std::size_t r = static_cast<std::size_t>(s.rows[q]), c = static_cast<std::size_t>(s.cols[q]);
-          if (!(s.score[r * nt + c] > 0 + detail::mot_eps)) continue;
-          if (detail::mot_is_distractor(gt.cls[g0 + r], mot20)) s.removed[c] = 1, any_removed = true;
+        // Every positive pair of the optimal assignment scipy returns is in a maximum-weight
+        // matching of the positive entries (see detail::max_score_pairs). An entry alone in its
+        // row and its column is in every such matching, and no other pair uses its row or column.
+        // So when every positive entry of every distractor row is alone in its row and column,
+        // the removed tracker rows are exactly those entries' columns (scores >= 0.5 - eps > eps),
+        // whatever the assignment does elsewhere; otherwise the whole matrix is assigned.
+        bool isolated = true;
+        for (std::size_t q = 0; q < s.score_ij.size(); q += 2) {
+          const std::uint32_t r = s.score_ij[q], c = s.score_ij[q + 1];
+          if (detail::mot_is_distractor(gt.cls[g0 + r], mot20))
+            isolated &= s.line_count[r] == 1 && s.line_count[ng + c] == 1;
         }
-        for (std::size_t q = 0; q < s.score_ij.size(); q += 2)
-          s.score[static_cast<std::size_t>(s.score_ij[q]) * nt + s.score_ij[q + 1]] = 0.0;
+        if (isolated) {
+          for (std::size_t q = 0; q < s.score_ij.size(); q += 2)
+            if (detail::mot_is_distractor(gt.cls[g0 + s.score_ij[q]], mot20)) s.removed[s.score_ij[q + 1]] = 1;
+          any_removed = true;  // candidate: a distractor row has a positive entry
+        } else {
+          if (s.score.size() < ng * nt) s.score.assign(ng * nt, 0.0);
+          for (std::size_t q = 0; q < fn; ++q) {
+            std::uint32_t rc[2];
+            std::memcpy(rc, &s.frame_ij[q], sizeof rc);
+            if (!(s.frame_iou[q] < 0.5 - detail::mot_eps)) s.score[static_cast<std::size_t>(rc[0]) * nt + rc[1]] = s.frame_iou[q];
+          }
+          detail::max_score_pairs(s.score.data(), ng, nt, s.rows, s.cols, s.assign, 6, s.score_ij.data(),
+                                  s.score_ij.size() / 2);
+          for (std::size_t q = 0; q < s.rows.size(); ++q) {
+            const std::size_t r = static_cast<std::size_t>(s.rows[q]), c = static_cast<std::size_t>(s.cols[q]);
+            if (!(s.score[r * nt + c] > 0 + detail::mot_eps)) continue;
+            if (detail::mot_is_distractor(gt.cls[g0 + r], mot20)) s.removed[c] = 1, any_removed = true;
+          }
+          for (std::size_t q = 0; q < s.score_ij.size(); q += 2)
+            s.score[static_cast<std::size_t>(s.score_ij[q]) * nt + s.score_ij[q + 1]] = 0.0;
+        }
       }
     }
     std::size_t kg = 0, kt = 0;
