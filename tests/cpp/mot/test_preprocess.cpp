@@ -468,3 +468,30 @@ TEST_CASE("mot preprocess: fractional flags and classes truncate toward zero as 
   CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,-0.5,1\n"), trk, 1),
                        doctest::Contains("gt.txt:1: class 0 is not a MOTChallenge class"), parse_error);
 }
+
+TEST_CASE("mot preprocess: a distractor's lone overlap removes its box directly; shared ones go to the assignment") {
+  // Frame 1: the distractor (7) alone on tracker box 1 (IoU 1, no other GT near): removed. Frame 2:
+  // a pedestrian and a distractor on the same box (a tie the solver breaks by row order), in both
+  // orders. Frame 3: the distractor overlaps two tracker boxes by >= 0.5 (its row is not alone).
+  const MotRows gt = gt_rows(
+      "1,1,0,0,10,10,1,7,1\n1,2,50,0,10,10,1,1,1\n"
+      "2,1,0,0,10,10,1,1,1\n2,2,0,0,10,10,1,7,1\n2,3,50,0,10,10,1,7,1\n2,4,50,0,10,10,1,1,1\n"
+      "3,1,0,0,10,10,1,12,1\n");
+  const MotRows trk = trk_rows(
+      "1,1,0,0,10,10,1\n1,2,50,0,10,10,1\n"
+      "2,1,0,0,10,10,1\n2,2,50,0,10,10,1\n"
+      "3,1,0,0,10,9,1\n3,2,0,1,10,9,1\n");
+  for (const char* bench : {"MOT17", "MOT20"}) {
+    const MotSequenceData d = pre(gt, trk, 3, {bench, true});
+    const std::vector<ReferenceFrame> ref = reference_preprocess(gt, trk, 3, std::string(bench) == "MOT20");
+    CHECK(d.num_trk(0) == 1);  // the lone overlap: removed
+    for (std::int64_t t = 0; t < 3; ++t) {
+      CAPTURE(t);
+      CHECK(d.num_trk(t) == ref[static_cast<std::size_t>(t)].trk_ids.size());
+      std::vector<double> dense;
+      mot_frame_similarity(d, t, dense);
+      CHECK(dense == ref[static_cast<std::size_t>(t)].iou);
+    }
+    CHECK(d.num_trk(2) == 1);  // one of the two boxes goes (the assignment picks one)
+  }
+}
