@@ -217,23 +217,32 @@ inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_,
   std::vector<std::size_t> order;
   detail::MotGroupScratch group;
   detail::mot_group_frames(gt, seq_length, name, begin, order, group);
-  boxes.assign(gt.boxes.data(), order.data(), order.size());
+  // Rows are converted in file order and written to their grouped slot (GT files are usually
+  // sorted by id, so reading in frame order would jump through the file).
   const std::size_t n = order.size();
+  std::vector<std::size_t>& slot = group.fill;  // slot[i]: grouped position of file row i
+  slot.resize(n);
+  for (std::size_t k = 0; k < n; ++k) slot[order[k]] = k;
+  boxes.resize(n);
   ids.resize(n), cls.resize(n), keep.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t k = slot[i];
+    boxes.set(k, gt.boxes.data() + 4 * i);
+    // For finite x: int(x) in 1..13 is 1 <= x < 14, int(x) != 0 is |x| >= 1.
+    const double v = gt.class_id[i], flag = gt.confidence[i];
+    const std::int64_t c = !remove_distractors ? 0 : v >= 1 && v < 14 ? static_cast<std::int64_t>(v) : -1;
+    ids[k] = gt.id[i];
+    cls[k] = static_cast<std::int8_t>(c);
+    keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
+  }
   frame_flags.assign(static_cast<std::size_t>(seq_length), 0);
+  if (!remove_distractors) return;
   for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
     std::uint8_t flags = 0;
     for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
-      const std::size_t i = order[k];
-      // For finite x: int(x) in 1..13 is 1 <= x < 14, int(x) != 0 is |x| >= 1.
-      const double v = gt.class_id[i], flag = gt.confidence[i];
-      const std::int64_t c = !remove_distractors ? 0 : v >= 1 && v < 14 ? static_cast<std::int64_t>(v) : -1;
-      ids[k] = gt.id[i];
-      cls[k] = static_cast<std::int8_t>(c);
-      keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
-      if (!remove_distractors) continue;
-      if (c < 0 && !(flags & 2)) class_errors.push_back({t, gt.line[i], detail::mot_trunc(v)});
-      flags |= (c < 0 ? 2 : 0) | (detail::mot_is_distractor(c, mot20) ? 1 : 0);
+      if (cls[k] < 0 && !(flags & 2))
+        class_errors.push_back({t, gt.line[order[k]], detail::mot_trunc(gt.class_id[order[k]])});
+      flags |= (cls[k] < 0 ? 2 : 0) | (detail::mot_is_distractor(cls[k], mot20) ? 1 : 0);
     }
     frame_flags[t] = flags;
   }

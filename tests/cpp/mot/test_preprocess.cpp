@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 #include <string>
+#include <tuple>
 
 #include "test_support.hpp"
 
@@ -304,6 +305,7 @@ TEST_CASE("mot preprocess: equals the plain dense per-pair path, distractor remo
     };
     const int frames = 6;
     std::string gt_text, trk_text;
+    std::vector<std::tuple<int, int, std::string>> gt_lines;  // (id, frame, row)
     for (int f = 1; f <= frames; ++f) {
       const int ng = static_cast<int>(rng() % 12), nt = rng() % 6 == 0 ? 65 + static_cast<int>(rng() % 40)
                                                                       : static_cast<int>(rng() % 12);
@@ -312,8 +314,8 @@ TEST_CASE("mot preprocess: equals the plain dense per-pair path, distractor remo
         const int cls = u(rng) < 0.5 ? 1 : (u(rng) < 0.6 ? std::vector<int>{2, 6, 7, 8, 12}[rng() % 5] : 1 + static_cast<int>(rng() % 13));
         const int flag = u(rng) < 0.15 ? 0 : 1;
         gt_boxes.push_back(box());
-        gt_text += std::to_string(f) + "," + std::to_string(g) + "," + gt_boxes.back() + "," + std::to_string(flag) +
-                   "," + std::to_string(cls) + ",1\n";
+        gt_lines.push_back({g, f, std::to_string(f) + "," + std::to_string(g) + "," + gt_boxes.back() + "," +
+                                      std::to_string(flag) + "," + std::to_string(cls) + ",1\n"});
       }
       for (int t = 1; t <= nt; ++t) {
         // Often a copy of a GT box (IoU 1 with it, maybe with a distractor), else a fresh box.
@@ -321,6 +323,9 @@ TEST_CASE("mot preprocess: equals the plain dense per-pair path, distractor remo
         trk_text += std::to_string(f) + "," + std::to_string(100 + t) + "," + b + ",1\n";
       }
     }
+    // Half the GT files sorted by id as MOTChallenge's are (frames interleaved), half by frame.
+    if (trial % 4 >= 2) std::stable_sort(gt_lines.begin(), gt_lines.end());
+    for (const auto& l : gt_lines) gt_text += std::get<2>(l);
     const MotRows gt = gt_rows(gt_text.c_str()), trk = trk_rows(trk_text.c_str());
     for (const char* bench : {"MOT17", "MOT20"}) {
       const std::vector<ReferenceFrame> ref = reference_preprocess(gt, trk, frames, std::string(bench) == "MOT20");

@@ -68,12 +68,16 @@ struct MotBoxes {
 
   /// Fills the boxes from rows `order[0..n)` of the (rows, 4) xywh array (reuses the storage).
   void assign(const double* xywh, const std::size_t* order, std::size_t n) {
-    x0.resize(n), y0.resize(n), x1.resize(n), y1.resize(n), area.resize(n);
-    for (std::size_t k = 0; k < n; ++k) {
-      const double* b = xywh + 4 * order[k];
-      x0[k] = b[0], y0[k] = b[1], x1[k] = b[0] + b[2], y1[k] = b[1] + b[3];
-      area[k] = (x1[k] - x0[k]) * (y1[k] - y0[k]);
-    }
+    resize(n);
+    for (std::size_t k = 0; k < n; ++k) set(k, xywh + 4 * order[k]);
+  }
+
+  void resize(std::size_t n) { x0.resize(n), y0.resize(n), x1.resize(n), y1.resize(n), area.resize(n); }
+
+  /// Box k from one xywh row: corners x + w, y + h, then the area from the corners.
+  void set(std::size_t k, const double* xywh) noexcept {
+    x0[k] = xywh[0], y0[k] = xywh[1], x1[k] = xywh[0] + xywh[2], y1[k] = xywh[1] + xywh[3];
+    area[k] = (x1[k] - x0[k]) * (y1[k] - y0[k]);
   }
 
   /// TrackEval's IoU of box `i` with box `j` of `other`, its formula in its order: intersection
