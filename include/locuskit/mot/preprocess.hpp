@@ -77,11 +77,12 @@ namespace detail {
 /// Reusable storage of mot_group_frames (no allocation once warm).
 struct MotGroupScratch {
   std::vector<std::size_t> fill, stamp, row_of;
+  std::vector<std::int64_t> ids;  // the rows' ids in grouped order
   std::unordered_map<std::int64_t, std::size_t> seen;
 };
 
 /// Row indices grouped by frame (1..seq_length), stable: frame t (0-based) holds
-/// order[begin[t] .. begin[t + 1]). Throws naming file and line for a frame beyond seq_length
+/// order[begin[t] .. begin[t + 1]); their ids in that order in s.ids. Throws naming file and line for a frame beyond seq_length
 /// (TrackEval rejects the whole tracker) and for an id twice in one frame.
 inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const std::string& name,
                              std::vector<std::size_t>& begin, std::vector<std::size_t>& order, MotGroupScratch& s) {
@@ -95,17 +96,21 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
   }
   for (std::size_t t = 1; t <= frames; ++t) begin[t] += begin[t - 1];  // begin[t] = first slot of frame t
   order.resize(n);
+  s.ids.resize(n);
   s.fill.assign(begin.begin(), begin.end() - 1);
-  for (std::size_t i = 0; i < n; ++i) order[s.fill[static_cast<std::size_t>(rows.frame[i]) - 1]++] = i;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t k = s.fill[static_cast<std::size_t>(rows.frame[i]) - 1]++;
+    order[k] = i, s.ids[k] = rows.id[i];  // rows read in file order (GT files are sorted by id)
+  }
   // Ids unique per frame (TrackEval's _check_unique_ids, before preprocessing); the first repeat in
   // (frame, file order) is reported. Dense per-id stamps when the id range is small, else a hash map.
-  auto duplicate = [&](std::size_t i, std::size_t first, std::size_t t) {
-    throw parse_error(name + ":" + std::to_string(rows.line[i]) + ": id " + std::to_string(rows.id[i]) +
+  auto duplicate = [&](std::size_t k, std::size_t first, std::size_t t) {  // grouped positions
+    throw parse_error(name + ":" + std::to_string(rows.line[order[k]]) + ": id " + std::to_string(s.ids[k]) +
                       " appears twice in frame " + std::to_string(t + 1) + " (also on line " +
-                      std::to_string(rows.line[first]) + ")");
+                      std::to_string(rows.line[order[first]]) + ")");
   };
   if (n == 0) return;
-  const auto mm = std::minmax_element(rows.id.begin(), rows.id.end());
+  const auto mm = std::minmax_element(s.ids.begin(), s.ids.end());
   const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
   const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;  // wraps, never overflows
   if (range < 4 * static_cast<std::uint64_t>(n) + 65536) {
@@ -113,9 +118,9 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
     s.row_of.resize(s.stamp.size());
     for (std::size_t t = 0; t < frames; ++t)
       for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
-        const std::size_t i = order[k], slot = static_cast<std::size_t>(static_cast<std::uint64_t>(rows.id[i]) - lo);
-        if (s.stamp[slot] == t + 1) duplicate(i, s.row_of[slot], t);
-        s.stamp[slot] = t + 1, s.row_of[slot] = i;
+        const std::size_t slot = static_cast<std::size_t>(static_cast<std::uint64_t>(s.ids[k]) - lo);
+        if (s.stamp[slot] == t + 1) duplicate(k, s.row_of[slot], t);
+        s.stamp[slot] = t + 1, s.row_of[slot] = k;
       }
     return;
   }
@@ -123,9 +128,8 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
     if (begin[t + 1] - begin[t] < 2) continue;
     s.seen.clear();
     for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
-      const std::size_t i = order[k];
-      auto ins = s.seen.emplace(rows.id[i], i);
-      if (!ins.second) duplicate(i, ins.first->second, t);
+      auto ins = s.seen.emplace(s.ids[k], k);
+      if (!ins.second) duplicate(k, ins.first->second, t);
     }
   }
 }
@@ -224,17 +228,17 @@ inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_,
   slot.resize(n);
   for (std::size_t k = 0; k < n; ++k) slot[order[k]] = k;
   boxes.resize(n);
-  ids.resize(n), cls.resize(n), keep.resize(n);
+  cls.resize(n), keep.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t k = slot[i];
     boxes.set(k, gt.boxes.data() + 4 * i);
     // For finite x: int(x) in 1..13 is 1 <= x < 14, int(x) != 0 is |x| >= 1.
     const double v = gt.class_id[i], flag = gt.confidence[i];
     const std::int64_t c = !remove_distractors ? 0 : v >= 1 && v < 14 ? static_cast<std::int64_t>(v) : -1;
-    ids[k] = gt.id[i];
     cls[k] = static_cast<std::int8_t>(c);
     keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
   }
+  ids = std::move(group.ids);
   frame_flags.assign(static_cast<std::size_t>(seq_length), 0);
   if (!remove_distractors) return;
   for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
@@ -398,11 +402,11 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
       s.new_col.resize(nt);
       for (std::size_t c = 0; c < nt; ++c) {
         s.new_col[c] = static_cast<std::uint32_t>(kt);
-        if (!s.removed[c]) ++kt, s.trk_raw[n_trk++] = tracker.id[s.order[t0 + c]];
+        if (!s.removed[c]) ++kt, s.trk_raw[n_trk++] = s.group.ids[t0 + c];
       }
     } else {
       kt = nt;
-      for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = tracker.id[s.order[t0 + c]];
+      for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = s.group.ids[t0 + c];
     }
     for (std::size_t k = 0; k < ng; ++k) {
       if (!gt.keep[g0 + k]) continue;
