@@ -279,7 +279,8 @@ struct MotPreprocessScratch {
 /// twice in one frame, a tracker class > 1, or (with distractor removal) a GT class outside 1..13
 /// in a frame that has tracker rows — where TrackEval raises, in that order. Thread-safe for
 /// distinct `out`/`scratch`. O(Σ_t ng_t·nt_t) comparisons, IoUs only for boxes whose x and y
-/// intervals overlap, plus one assignment per frame where a distractor overlaps a tracker box.
+/// intervals overlap, plus an assignment in a frame where a distractor overlaps a tracker box by
+/// IoU >= 0.5 and that box or that distractor has another such overlap.
 inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& tracker, MotSequenceData& out,
                                     MotPreprocessScratch& s, const std::string& tracker_name = "tracker") {
   const std::int64_t seq_length = gt.seq_length;
