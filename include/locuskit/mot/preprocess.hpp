@@ -464,8 +464,10 @@ inline MotSequenceData preprocess_mot_sequence(const MotPreparedGt& gt, const Mo
 /// seqinfo.ini's seqLength (frames 1..seq_length); `gt_name`/`tracker_name` name the files in
 /// messages. Throws locuskit::parse_error ("file:line: ...") for a frame beyond seq_length, an id
 /// twice in one frame (GT first, then tracker), a tracker class > 1, or (with distractor removal)
-/// a GT class outside 1..13 in a frame that has tracker rows — where TrackEval raises. Evaluating
-/// several trackers on one sequence: build the MotPreparedGt once. Thread-safe.
+/// a GT class outside 1..13 in a frame that has tracker rows — where TrackEval raises. Thread-safe.
+/// Builds the GT side and the scratch anew on every call (a few MB that glibc may hand back to
+/// the OS and fault in again each time): for several trackers on one sequence, or many calls in
+/// a loop, build the MotPreparedGt once and reuse a MotPreprocessScratch and the output.
 inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows& tracker, std::int64_t seq_length,
                                                const MotPreprocessOptions& options = {},
                                                const std::string& gt_name = "gt",
