@@ -3,6 +3,7 @@
 /// Floating-point building blocks of the MOT metrics with TrackEval's (numpy 1.24's) exact order of
 /// operations: the xywh box IoU of `_calculate_box_ious` and `np.sum` over a mostly-zero matrix.
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -130,6 +131,23 @@ struct MotAssignScratch {
   std::vector<double> row_best, row_second, col_best, col_second;  // unique_best_line_pairs
   std::vector<std::int64_t> row_arg, col_arg;
   std::vector<std::uint32_t> nonzero;          // (row, column) of each positive entry
+  // certified_component_pairs: per row (0..nr) and column (nr..nr+nc) the dual and the index of
+  // its matched entry in m_edge (-1: none); a component's local indices, cost matrix and entries;
+  // the difference constraints on the duals and their solution.
+  std::vector<double> dual;
+  std::vector<std::int64_t> mate;
+  std::vector<std::uint32_t> m_edge;
+  std::vector<std::int32_t> local;
+  std::vector<std::uint32_t> comp_rows, comp_cols;
+  std::vector<double> cost;
+  std::vector<std::int64_t> comp_col4row, comp_edge_at;
+  struct DifferenceConstraint {
+    std::uint32_t from, to;
+    double w;
+  };
+  std::vector<DifferenceConstraint> constraints;
+  std::vector<double> potential;
+  std::vector<std::pair<double, std::uint32_t>> by_value;  // certified_greedy_pairs' order
   LinearAssignmentWorkspace lap;               // the solver's scratch
 };
 
@@ -137,6 +155,36 @@ namespace mot_assign {
 inline std::uint32_t find(std::vector<std::uint32_t>& p, std::uint32_t x) noexcept {
   while (p[x] != x) x = p[x] = p[p[x]];
   return x;
+}
+
+/// The connected components of the graph of positive entries of `m` (rows 0..nr, columns
+/// nr..nr+nc as vertices), from the list `ij` of n_ij (row, column) pairs in row-major order that
+/// includes every positive entry: the positive ones to s.edge_r/edge_c (row-major), grouped by
+/// component in s.comp_edges (stable: rows ascending within a component), component of root x in
+/// comp_edges[comp_begin[x] .. comp_begin[x + 1]). Returns the number of positive entries.
+template <class Scratch>
+std::size_t group_components(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
+                             Scratch& s) {
+  const std::size_t nn = nr + nc;
+  s.parent.resize(nn);
+  for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
+  s.edge_r.clear(), s.edge_c.clear();
+  for (std::size_t q = 0; q < n_ij; ++q) {
+    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
+    if (!(m[static_cast<std::size_t>(i) * nc + j] > 0)) continue;
+    s.edge_r.push_back(i), s.edge_c.push_back(j);
+    const std::uint32_t a = find(s.parent, i), b = find(s.parent, static_cast<std::uint32_t>(nr + j));
+    if (a != b) s.parent[a] = b;
+  }
+  const std::size_t ne = s.edge_r.size();
+  // Counting sort on the root.
+  s.root_count.assign(nn + 1, 0);
+  for (std::size_t q = 0; q < ne; ++q) ++s.root_count[find(s.parent, s.edge_r[q]) + 1];
+  for (std::size_t x = 0; x < nn; ++x) s.root_count[x + 1] += s.root_count[x];
+  s.comp_edges.resize(ne);
+  s.comp_begin.assign(s.root_count.begin(), s.root_count.end());
+  for (std::size_t q = 0; q < ne; ++q) s.comp_edges[s.root_count[find(s.parent, s.edge_r[q])]++] = static_cast<std::uint32_t>(q);
+  return ne;
 }
 
 /// Branch-and-bound search of the matchings of one component's edges [0, n) (grouped by row, rows
@@ -296,6 +344,175 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
   return true;
 }
 
+namespace mot_assign {
+/// The certificate of certified_component_pairs (see there) for the matching M held in `s`: the
+/// positive entries in s.edge_r/edge_c, M's entries in s.m_edge, and s.mate the index in m_edge
+/// of the M entry covering each row (0..nr) and column (nr..nr+nc), -1 for none; total = value(M).
+/// On success writes M in row order and returns true.
+template <class Scratch>
+bool certify_matching(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
+                      std::vector<std::int64_t>& cols, Scratch& s, double total) {
+  const std::size_t nn = nr + nc, ne = s.edge_r.size();
+  const double delta = 1e-9 * (1 + total), tol = delta / (4 * static_cast<double>(nn + 1));
+  // Difference constraints x_to <= x_from + w over t_e (e in M) and t_z (index K).
+  const std::size_t K = s.m_edge.size();
+  auto val = [&](std::uint32_t q) { return m[static_cast<std::size_t>(s.edge_r[q]) * nc + s.edge_c[q]]; };
+  s.constraints.clear();
+  for (std::size_t k = 0; k < K; ++k) {
+    s.constraints.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(K), 0.0});      // t_e >= 0
+    s.constraints.push_back({static_cast<std::uint32_t>(K), static_cast<std::uint32_t>(k), val(s.m_edge[k])});  // t_e <= m_e
+  }
+  for (std::size_t q = 0; q < ne; ++q) {
+    const std::int64_t a = s.mate[s.edge_r[q]], b = s.mate[nr + s.edge_c[q]];
+    if (a >= 0 && a == b) continue;  // in M
+    // d_i + d_j >= m_ij + 2·delta with d_i = t_a (or 0), d_j = m_b − t_b (or 0).
+    const double x = val(static_cast<std::uint32_t>(q)) + 2 * delta;
+    if (a < 0 && b < 0) return false;  // M could take this entry too
+    const std::uint32_t from = a >= 0 ? static_cast<std::uint32_t>(a) : static_cast<std::uint32_t>(K);
+    const std::uint32_t to = b >= 0 ? static_cast<std::uint32_t>(b) : static_cast<std::uint32_t>(K);
+    s.constraints.push_back({from, to, (b >= 0 ? val(s.m_edge[static_cast<std::size_t>(b)]) : 0.0) - x});
+  }
+  s.potential.assign(K + 1, 0.0);
+  bool changed = true;
+  for (std::size_t round = 0; round < K + 2 && changed; ++round) {
+    changed = false;
+    for (const auto& c : s.constraints)
+      if (s.potential[c.from] + c.w < s.potential[c.to]) s.potential[c.to] = s.potential[c.from] + c.w, changed = true;
+  }
+  if (changed) return false;
+  s.dual.assign(nn, 0.0);
+  for (std::size_t k = 0; k < K; ++k) {
+    const std::uint32_t q = s.m_edge[k];
+    const double t = s.potential[k] - s.potential[K];
+    s.dual[s.edge_r[q]] = std::max(0.0, t);
+    s.dual[nr + s.edge_c[q]] = std::max(0.0, val(q) - t);
+  }
+  // The checks of the proof (unmatched vertices have d = 0 here by construction).
+  for (std::size_t q = 0; q < ne; ++q) {
+    const std::uint32_t i = s.edge_r[q], j = s.edge_c[q];
+    const double x = m[static_cast<std::size_t>(i) * nc + j];
+    const double slack = (s.dual[i] + s.dual[nr + j]) - x;
+    const bool in_m = s.mate[i] >= 0 && s.mate[i] == s.mate[nr + j];
+    if (in_m ? !(x > delta && std::abs(slack) <= tol) : !(slack > delta)) return false;
+  }
+  for (std::size_t i = 0; i < nr; ++i)
+    if (s.mate[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.edge_c[s.m_edge[static_cast<std::size_t>(s.mate[i])]]);
+  return true;
+}
+}  // namespace mot_assign
+
+/// The positive pairs of the best matching of the positive entries of the (nr, nc) row-major
+/// matrix `m` (entries >= 0), found per connected component of the graph of positive entries
+/// (each a small matrix for the solver) and accepted only with a proof that this matching M is
+/// the unique optimum by a margin — then scipy's solve of the whole matrix returns the same
+/// positive pairs. The proof: let d_v >= 0 be a value per row and column and s_e = d_i + d_j − m_e
+/// per positive entry e = (i, j). For any matching M' of positive entries,
+/// Σ_{e in M'} m_e = Σ_{v covered by M'} d_v − Σ_{e in M'} s_e, so
+///   value(M) − value(M') = d(covered by M, not M') − d(covered by M', not M) + s(M') − s(M).
+/// Checked: m_e > delta and |s_e| <= tol on M; s_e > delta on every other positive entry; d_v <= tol
+/// where M leaves v uncovered; delta = 1e-9·(1 + value(M)), tol = delta / (4·(nr + nc + 1)). With
+/// k = min(nr, nc): if M' uses an entry outside M, s(M') > delta − k·tol, d(covered by M', not M)
+/// <= (nr + nc)·tol and s(M) <= k·tol; if M' is a proper subset of M, it leaves both ends of some
+/// e in M uncovered, worth d_i + d_j = m_e + s_e > delta − tol, and s(M') − s(M) >= −k·tol.
+/// Either way M' scores less by more than delta/2 — far beyond rounding (in these checks,
+/// ~1e-16·(1 + value(M)), or in the solver's total): scipy's assignment, optimal up to rounding,
+/// has M as its positive pairs (any matching of positive entries extends to an assignment by zero
+/// pairs, so its positive pairs score at least value(M) − rounding). Where a check fails (a tie
+/// or a near-tie), returns false and the caller solves the whole matrix.
+/// Finding d: with d = 0 off M and d_i = t_e, d_j = m_e − t_e on e = (i, j) in M, the wanted
+/// inequalities (0 <= t_e <= m_e; s > 2·delta off M) are differences of two t's (or bounds, a t
+/// against a fixed zero t_z), solved by Bellman–Ford relaxation (a cycle still relaxing after
+/// |M| + 2 rounds: no such d, refuse); the checks above then decide, whatever the relaxation
+/// did. Writes M in row order; O(n_ij + Σ_components r'²·c' + |M|·(n_ij + |M|)), typically
+/// O(n_ij) relaxation rounds being few; no allocation once `s` is warm.
+template <class Scratch>
+bool certified_component_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
+                               std::size_t n_ij, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
+                               Scratch& s) {
+  rows.clear();
+  cols.clear();
+  const std::size_t nn = nr + nc;
+  const std::size_t ne = mot_assign::group_components(m, nr, nc, ij, n_ij, s);
+  s.mate.assign(nn, -1);  // index into M (s.m_edge) of the M entry covering each row / column
+  s.local.resize(nn);
+  s.m_edge.clear();
+  double total = 0;
+  auto take = [&](std::uint32_t q) {
+    s.mate[s.edge_r[q]] = s.mate[nr + s.edge_c[q]] = static_cast<std::int64_t>(s.m_edge.size());
+    s.m_edge.push_back(q);
+    total += m[static_cast<std::size_t>(s.edge_r[q]) * nc + s.edge_c[q]];
+  };
+  for (std::size_t root = 0; root < nn; ++root) {
+    const std::size_t b = s.comp_begin[root], e = s.comp_begin[root + 1];
+    if (e - b == 0) continue;
+    const std::uint32_t* ce = s.comp_edges.data() + b;
+    if (e - b == 1) {
+      take(ce[0]);
+      continue;
+    }
+    // Local indices: rows in order of appearance (ascending), columns likewise.
+    s.comp_rows.clear(), s.comp_cols.clear();
+    for (std::size_t k = 0; k < e - b; ++k) {
+      const std::uint32_t i = s.edge_r[ce[k]], j = s.edge_c[ce[k]];
+      if (s.comp_rows.empty() || s.comp_rows.back() != i) s.local[i] = static_cast<std::int32_t>(s.comp_rows.size()), s.comp_rows.push_back(i);
+      if (s.mate[nr + j] != -2) s.mate[nr + j] = -2, s.local[nr + j] = static_cast<std::int32_t>(s.comp_cols.size()), s.comp_cols.push_back(j);
+    }
+    for (const std::uint32_t j : s.comp_cols) s.mate[nr + j] = -1;
+    // The solver's rows are the smaller side; one zero column more keeps a free column.
+    const std::size_t cr = s.comp_rows.size(), cc = s.comp_cols.size();
+    const bool flip = cr > cc;
+    const std::size_t sr = flip ? cc : cr, sc = (flip ? cr : cc) + (cr == cc);
+    s.cost.assign(sr * sc, 0.0);
+    s.comp_edge_at.assign(cr * cc, -1);
+    for (std::size_t k = 0; k < e - b; ++k) {
+      const std::uint32_t i = s.edge_r[ce[k]], j = s.edge_c[ce[k]];
+      const std::size_t a = static_cast<std::size_t>(s.local[i]), c = static_cast<std::size_t>(s.local[nr + j]);
+      s.cost[flip ? c * sc + a : a * sc + c] = -m[static_cast<std::size_t>(i) * nc + j];
+      s.comp_edge_at[a * cc + c] = static_cast<std::int64_t>(ce[k]);
+    }
+    s.comp_col4row.resize(sr);
+    lap_core(s.cost.data(), sr, sc, s.comp_col4row.data(), s.lap);
+    for (std::size_t a = 0; a < sr; ++a) {
+      const std::size_t c = static_cast<std::size_t>(s.comp_col4row[a]);
+      if (c >= (flip ? cr : cc)) continue;  // the added column
+      const std::int64_t q = s.comp_edge_at[flip ? c * cc + a : a * cc + c];
+      if (q >= 0) take(static_cast<std::uint32_t>(q));  // else a zero pair: not in M
+    }
+  }
+  return mot_assign::certify_matching(m, nr, nc, rows, cols, s, total);
+}
+
+/// certified_component_pairs' result from a greedy candidate: the positive entries taken in
+/// decreasing order while both their row and column are free, then the same certificate (which
+/// refuses where greedy is not the unique optimum by a margin). O(n_ij·log n_ij + certificate).
+template <class Scratch>
+bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
+                            std::size_t n_ij, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
+                            Scratch& s) {
+  rows.clear();
+  cols.clear();
+  s.edge_r.clear(), s.edge_c.clear(), s.by_value.clear();
+  for (std::size_t q = 0; q < n_ij; ++q) {
+    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
+    const double x = m[static_cast<std::size_t>(i) * nc + j];
+    if (!(x > 0)) continue;
+    s.by_value.push_back({x, static_cast<std::uint32_t>(s.edge_r.size())});
+    s.edge_r.push_back(i), s.edge_c.push_back(j);
+  }
+  std::sort(s.by_value.begin(), s.by_value.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  s.mate.assign(nr + nc, -1);
+  s.m_edge.clear();
+  double total = 0;
+  for (const auto& e : s.by_value) {
+    const std::uint32_t q = e.second, i = s.edge_r[q], j = s.edge_c[q];
+    if (s.mate[i] >= 0 || s.mate[nr + j] >= 0) continue;
+    s.mate[i] = s.mate[nr + j] = static_cast<std::int64_t>(s.m_edge.size());
+    s.m_edge.push_back(q);
+    total += e.first;
+  }
+  return mot_assign::certify_matching(m, nr, nc, rows, cols, s, total);
+}
+
 /// scipy's `linear_sum_assignment(m, maximize=True)`, all min(nr, nc) pairs in row order.
 inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
                             std::vector<std::int64_t>& cols, LinearAssignmentWorkspace& ws) {
@@ -336,32 +553,15 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
     ij = s.nonzero.data(), n_ij = s.nonzero.size() / 2;
   }
   if (unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
+  if (certified_greedy_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
+  if (certified_component_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   rows.clear();
   cols.clear();
   if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols, s.lap);
   const std::size_t nn = nr + nc;
-  s.parent.resize(nn);
-  for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
-  s.edge_r.clear(), s.edge_c.clear();
-  for (std::size_t i = 0; i < nr; ++i)
-    for (std::size_t j = 0; j < nc; ++j)
-      if (m[i * nc + j] > 0) {
-        s.edge_r.push_back(static_cast<std::uint32_t>(i)), s.edge_c.push_back(static_cast<std::uint32_t>(j));
-        const std::uint32_t a = mot_assign::find(s.parent, static_cast<std::uint32_t>(i));
-        const std::uint32_t b = mot_assign::find(s.parent, static_cast<std::uint32_t>(nr + j));
-        if (a != b) s.parent[a] = b;
-      }
-  const std::size_t ne = s.edge_r.size();
+  const std::size_t ne = mot_assign::group_components(m, nr, nc, ij, n_ij, s);
   bool solved = true;
   if (ne > 0) {
-    // Group edges by component (counting sort on the root, stable: rows stay ascending).
-    s.root_count.assign(nn + 1, 0);
-    for (std::size_t q = 0; q < ne; ++q) ++s.root_count[mot_assign::find(s.parent, s.edge_r[q]) + 1];
-    for (std::size_t x = 0; x < nn; ++x) s.root_count[x + 1] += s.root_count[x];
-    s.comp_edges.resize(ne);
-    s.comp_begin.assign(s.root_count.begin(), s.root_count.end());  // comp_begin[root] .. comp_begin[root+1]
-    for (std::size_t q = 0; q < ne; ++q)
-      s.comp_edges[s.root_count[mot_assign::find(s.parent, s.edge_r[q])]++] = static_cast<std::uint32_t>(q);
     // A component beyond the search size sends the frame to the solver: decide that first.
     for (std::size_t root = 0; root < nn && solved; ++root) solved = s.comp_begin[root + 1] - s.comp_begin[root] <= max_component;
     s.pick.assign(ne, 0);
