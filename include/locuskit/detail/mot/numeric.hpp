@@ -131,23 +131,25 @@ struct MotAssignScratch {
   std::vector<double> row_best, row_second, col_best, col_second;  // unique_best_line_pairs
   std::vector<std::int64_t> row_arg, col_arg;
   std::vector<std::uint32_t> nonzero;          // (row, column) of each positive entry
-  // certified_component_pairs: per row (0..nr) and column (nr..nr+nc) the dual and the index of
-  // its matched entry in m_edge (-1: none); a component's local indices, cost matrix and entries;
-  // the difference constraints on the duals and their solution.
-  std::vector<double> dual;
-  std::vector<std::int64_t> mate;
+  // certified_component_pairs / certified_greedy_pairs: the positive entries (n_edges of
+  // edge_r/edge_c/edge_v); per row (0..nr) and column (nr..nr+nc) the index in m_edge of the
+  // candidate matching's entry covering it (-1: none); a component's local indices, cost matrix
+  // and entries; greedy's sort keys; the difference constraints on the duals and their solution.
+  std::vector<double> edge_v;
+  std::size_t n_edges = 0;
+  std::vector<std::int32_t> mate;
   std::vector<std::uint32_t> m_edge;
   std::vector<std::int32_t> local;
   std::vector<std::uint32_t> comp_rows, comp_cols;
   std::vector<double> cost;
   std::vector<std::int64_t> comp_col4row, comp_edge_at;
+  std::vector<std::uint64_t> sort_key;
   struct DifferenceConstraint {
     std::uint32_t from, to;
     double w;
   };
   std::vector<DifferenceConstraint> constraints;
   std::vector<double> potential;
-  std::vector<std::pair<double, std::uint32_t>> by_value;  // certified_greedy_pairs' order
   LinearAssignmentWorkspace lap;               // the solver's scratch
 };
 
@@ -157,26 +159,41 @@ inline std::uint32_t find(std::vector<std::uint32_t>& p, std::uint32_t x) noexce
   return x;
 }
 
+/// The positive entries of `m` among the n_ij (row, column) pairs `ij` (row-major order), in that
+/// order, to s.edge_r/edge_c/edge_v[0 .. n) without a branch per entry; returns n. The arrays
+/// only grow (no allocation once warm).
+template <class Scratch>
+std::size_t collect_positive(const double* m, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij, Scratch& s) {
+  if (s.edge_r.size() < n_ij) s.edge_r.resize(n_ij), s.edge_c.resize(n_ij), s.edge_v.resize(n_ij);
+  std::uint32_t *er = s.edge_r.data(), *ec = s.edge_c.data();
+  double* ev = s.edge_v.data();
+  std::size_t n = 0;
+  for (std::size_t q = 0; q < n_ij; ++q) {
+    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
+    const double x = m[static_cast<std::size_t>(i) * nc + j];
+    er[n] = i, ec[n] = j, ev[n] = x;
+    n += x > 0;
+  }
+  s.n_edges = n;
+  return n;
+}
+
 /// The connected components of the graph of positive entries of `m` (rows 0..nr, columns
 /// nr..nr+nc as vertices), from the list `ij` of n_ij (row, column) pairs in row-major order that
-/// includes every positive entry: the positive ones to s.edge_r/edge_c (row-major), grouped by
+/// includes every positive entry: the positive ones as collect_positive lists them, grouped by
 /// component in s.comp_edges (stable: rows ascending within a component), component of root x in
 /// comp_edges[comp_begin[x] .. comp_begin[x + 1]). Returns the number of positive entries.
 template <class Scratch>
 std::size_t group_components(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
                              Scratch& s) {
   const std::size_t nn = nr + nc;
+  const std::size_t ne = collect_positive(m, nc, ij, n_ij, s);
   s.parent.resize(nn);
   for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
-  s.edge_r.clear(), s.edge_c.clear();
-  for (std::size_t q = 0; q < n_ij; ++q) {
-    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
-    if (!(m[static_cast<std::size_t>(i) * nc + j] > 0)) continue;
-    s.edge_r.push_back(i), s.edge_c.push_back(j);
-    const std::uint32_t a = find(s.parent, i), b = find(s.parent, static_cast<std::uint32_t>(nr + j));
+  for (std::size_t q = 0; q < ne; ++q) {
+    const std::uint32_t a = find(s.parent, s.edge_r[q]), b = find(s.parent, static_cast<std::uint32_t>(nr + s.edge_c[q]));
     if (a != b) s.parent[a] = b;
   }
-  const std::size_t ne = s.edge_r.size();
   // Counting sort on the root.
   s.root_count.assign(nn + 1, 0);
   for (std::size_t q = 0; q < ne; ++q) ++s.root_count[find(s.parent, s.edge_r[q]) + 1];
@@ -345,58 +362,77 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
 }
 
 namespace mot_assign {
-/// The certificate of certified_component_pairs (see there) for the matching M held in `s`: the
-/// positive entries in s.edge_r/edge_c, M's entries in s.m_edge, and s.mate the index in m_edge
-/// of the M entry covering each row (0..nr) and column (nr..nr+nc), -1 for none; total = value(M).
-/// On success writes M in row order and returns true.
+/// Starts a candidate matching M in `s` for certify_matching: no entry taken yet.
 template <class Scratch>
-bool certify_matching(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
-                      std::vector<std::int64_t>& cols, Scratch& s, double total) {
-  const std::size_t nn = nr + nc, ne = s.edge_r.size();
+void begin_matching(std::size_t nr, std::size_t nc, Scratch& s) {
+  s.mate.assign(nr + nc, -1);
+  s.m_edge.clear();
+}
+
+/// Adds positive entry q (of collect_positive's list) to the candidate M; returns its value.
+template <class Scratch>
+double take_entry(std::size_t nr, std::uint32_t q, Scratch& s) {
+  s.mate[s.edge_r[q]] = s.mate[nr + s.edge_c[q]] = static_cast<std::int32_t>(s.m_edge.size());
+  s.m_edge.push_back(q);
+  return s.edge_v[q];
+}
+
+/// The certificate of certified_component_pairs (see there) for the candidate matching M held in
+/// `s`: the positive entries as collect_positive lists them, M's entries in s.m_edge, s.mate the
+/// index in m_edge of the M entry covering each row (0..nr) and column (nr..nr+nc), -1 for none;
+/// total = value(M). On success writes M in row order and returns true.
+template <class Scratch>
+bool certify_matching(std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
+                      Scratch& s, double total) {
+  const std::size_t nn = nr + nc, ne = s.n_edges, K = s.m_edge.size();
+  const std::uint32_t *er = s.edge_r.data(), *ec = s.edge_c.data(), *me = s.m_edge.data();
+  const double* ev = s.edge_v.data();
+  const std::int32_t* mate = s.mate.data();
   const double delta = 1e-9 * (1 + total), tol = delta / (4 * static_cast<double>(nn + 1));
-  // Difference constraints x_to <= x_from + w over t_e (e in M) and t_z (index K).
-  const std::size_t K = s.m_edge.size();
-  auto val = [&](std::uint32_t q) { return m[static_cast<std::size_t>(s.edge_r[q]) * nc + s.edge_c[q]]; };
-  s.constraints.clear();
+  // Difference constraints x_to <= x_from + w over t_e (e in M, index k) and t_z (index K).
+  if (s.constraints.size() < ne + 2 * K) s.constraints.resize(ne + 2 * K);
+  auto* con = s.constraints.data();
+  std::size_t nk = 0;
+  const std::uint32_t z = static_cast<std::uint32_t>(K);
   for (std::size_t k = 0; k < K; ++k) {
-    s.constraints.push_back({static_cast<std::uint32_t>(k), static_cast<std::uint32_t>(K), 0.0});      // t_e >= 0
-    s.constraints.push_back({static_cast<std::uint32_t>(K), static_cast<std::uint32_t>(k), val(s.m_edge[k])});  // t_e <= m_e
+    con[nk++] = {static_cast<std::uint32_t>(k), z, 0.0};        // t_e >= 0
+    con[nk++] = {z, static_cast<std::uint32_t>(k), ev[me[k]]};  // t_e <= m_e
   }
   for (std::size_t q = 0; q < ne; ++q) {
-    const std::int64_t a = s.mate[s.edge_r[q]], b = s.mate[nr + s.edge_c[q]];
-    if (a >= 0 && a == b) continue;  // in M
-    // d_i + d_j >= m_ij + 2·delta with d_i = t_a (or 0), d_j = m_b − t_b (or 0).
-    const double x = val(static_cast<std::uint32_t>(q)) + 2 * delta;
+    const std::int32_t a = mate[er[q]], b = mate[nr + ec[q]];
+    if (a >= 0 && a == b) continue;    // in M
     if (a < 0 && b < 0) return false;  // M could take this entry too
-    const std::uint32_t from = a >= 0 ? static_cast<std::uint32_t>(a) : static_cast<std::uint32_t>(K);
-    const std::uint32_t to = b >= 0 ? static_cast<std::uint32_t>(b) : static_cast<std::uint32_t>(K);
-    s.constraints.push_back({from, to, (b >= 0 ? val(s.m_edge[static_cast<std::size_t>(b)]) : 0.0) - x});
+    // d_i + d_j >= m_ij + 2·delta with d_i = t_a (or 0), d_j = m_b − t_b (or 0).
+    const double want = ev[q] + 2 * delta;
+    con[nk++] = {a >= 0 ? static_cast<std::uint32_t>(a) : z, b >= 0 ? static_cast<std::uint32_t>(b) : z,
+                 (b >= 0 ? ev[me[b]] : 0.0) - want};
   }
   s.potential.assign(K + 1, 0.0);
+  double* x = s.potential.data();
   bool changed = true;
   for (std::size_t round = 0; round < K + 2 && changed; ++round) {
     changed = false;
-    for (const auto& c : s.constraints)
-      if (s.potential[c.from] + c.w < s.potential[c.to]) s.potential[c.to] = s.potential[c.from] + c.w, changed = true;
+    for (std::size_t c = 0; c < nk; ++c) {
+      const double y = x[con[c].from] + con[c].w;
+      if (y < x[con[c].to]) x[con[c].to] = y, changed = true;
+    }
   }
   if (changed) return false;
-  s.dual.assign(nn, 0.0);
-  for (std::size_t k = 0; k < K; ++k) {
-    const std::uint32_t q = s.m_edge[k];
-    const double t = s.potential[k] - s.potential[K];
-    s.dual[s.edge_r[q]] = std::max(0.0, t);
-    s.dual[nr + s.edge_c[q]] = std::max(0.0, val(q) - t);
-  }
-  // The checks of the proof (unmatched vertices have d = 0 here by construction).
+  // The checks of the proof, on d_i = max(0, t_a), d_j = max(0, m_b − t_b) (0 where uncovered).
+  auto d_row = [&](std::uint32_t i) { return mate[i] < 0 ? 0.0 : std::max(0.0, x[mate[i]] - x[K]); };
+  auto d_col = [&](std::uint32_t j) {
+    const std::int32_t b = mate[nr + j];
+    return b < 0 ? 0.0 : std::max(0.0, ev[me[b]] - (x[b] - x[K]));
+  };
   for (std::size_t q = 0; q < ne; ++q) {
-    const std::uint32_t i = s.edge_r[q], j = s.edge_c[q];
-    const double x = m[static_cast<std::size_t>(i) * nc + j];
-    const double slack = (s.dual[i] + s.dual[nr + j]) - x;
-    const bool in_m = s.mate[i] >= 0 && s.mate[i] == s.mate[nr + j];
-    if (in_m ? !(x > delta && std::abs(slack) <= tol) : !(slack > delta)) return false;
+    const double slack = (d_row(er[q]) + d_col(ec[q])) - ev[q];
+    const bool in_m = mate[er[q]] >= 0 && mate[er[q]] == mate[nr + ec[q]];
+    if (in_m ? !(ev[q] > delta && std::abs(slack) <= tol) : !(slack > delta)) return false;
   }
+  rows.clear();
+  cols.clear();
   for (std::size_t i = 0; i < nr; ++i)
-    if (s.mate[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.edge_c[s.m_edge[static_cast<std::size_t>(s.mate[i])]]);
+    if (mate[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(ec[me[mate[i]]]);
   return true;
 }
 }  // namespace mot_assign
@@ -429,25 +465,17 @@ template <class Scratch>
 bool certified_component_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
                                std::size_t n_ij, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
                                Scratch& s) {
-  rows.clear();
-  cols.clear();
   const std::size_t nn = nr + nc;
-  const std::size_t ne = mot_assign::group_components(m, nr, nc, ij, n_ij, s);
-  s.mate.assign(nn, -1);  // index into M (s.m_edge) of the M entry covering each row / column
+  mot_assign::group_components(m, nr, nc, ij, n_ij, s);
+  mot_assign::begin_matching(nr, nc, s);
   s.local.resize(nn);
-  s.m_edge.clear();
   double total = 0;
-  auto take = [&](std::uint32_t q) {
-    s.mate[s.edge_r[q]] = s.mate[nr + s.edge_c[q]] = static_cast<std::int64_t>(s.m_edge.size());
-    s.m_edge.push_back(q);
-    total += m[static_cast<std::size_t>(s.edge_r[q]) * nc + s.edge_c[q]];
-  };
   for (std::size_t root = 0; root < nn; ++root) {
     const std::size_t b = s.comp_begin[root], e = s.comp_begin[root + 1];
     if (e - b == 0) continue;
     const std::uint32_t* ce = s.comp_edges.data() + b;
     if (e - b == 1) {
-      take(ce[0]);
+      total += mot_assign::take_entry(nr, ce[0], s);
       continue;
     }
     // Local indices: rows in order of appearance (ascending), columns likewise.
@@ -465,10 +493,10 @@ bool certified_component_pairs(const double* m, std::size_t nr, std::size_t nc, 
     s.cost.assign(sr * sc, 0.0);
     s.comp_edge_at.assign(cr * cc, -1);
     for (std::size_t k = 0; k < e - b; ++k) {
-      const std::uint32_t i = s.edge_r[ce[k]], j = s.edge_c[ce[k]];
-      const std::size_t a = static_cast<std::size_t>(s.local[i]), c = static_cast<std::size_t>(s.local[nr + j]);
-      s.cost[flip ? c * sc + a : a * sc + c] = -m[static_cast<std::size_t>(i) * nc + j];
-      s.comp_edge_at[a * cc + c] = static_cast<std::int64_t>(ce[k]);
+      const std::uint32_t q = ce[k];
+      const std::size_t a = static_cast<std::size_t>(s.local[s.edge_r[q]]), c = static_cast<std::size_t>(s.local[nr + s.edge_c[q]]);
+      s.cost[flip ? c * sc + a : a * sc + c] = -s.edge_v[q];
+      s.comp_edge_at[a * cc + c] = static_cast<std::int64_t>(q);
     }
     s.comp_col4row.resize(sr);
     lap_core(s.cost.data(), sr, sc, s.comp_col4row.data(), s.lap);
@@ -476,41 +504,39 @@ bool certified_component_pairs(const double* m, std::size_t nr, std::size_t nc, 
       const std::size_t c = static_cast<std::size_t>(s.comp_col4row[a]);
       if (c >= (flip ? cr : cc)) continue;  // the added column
       const std::int64_t q = s.comp_edge_at[flip ? c * cc + a : a * cc + c];
-      if (q >= 0) take(static_cast<std::uint32_t>(q));  // else a zero pair: not in M
+      if (q >= 0) total += mot_assign::take_entry(nr, static_cast<std::uint32_t>(q), s);  // else a zero pair: not in M
     }
   }
-  return mot_assign::certify_matching(m, nr, nc, rows, cols, s, total);
+  return mot_assign::certify_matching(nr, nc, rows, cols, s, total);
 }
 
 /// certified_component_pairs' result from a greedy candidate: the positive entries taken in
 /// decreasing order while both their row and column are free, then the same certificate (which
-/// refuses where greedy is not the unique optimum by a margin). O(n_ij·log n_ij + certificate).
+/// refuses where greedy's matching is not the unique optimum by a margin). The order compares
+/// values to 2^-36 relative (the entry's index in the low 16 bits of a sort key): entries closer
+/// than that may be taken in either order, which the certificate then judges like any other
+/// candidate. O(n_ij·log n_ij + certificate); no allocation once `s` is warm.
 template <class Scratch>
 bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
                             std::size_t n_ij, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
                             Scratch& s) {
-  rows.clear();
-  cols.clear();
-  s.edge_r.clear(), s.edge_c.clear(), s.by_value.clear();
-  for (std::size_t q = 0; q < n_ij; ++q) {
-    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
-    const double x = m[static_cast<std::size_t>(i) * nc + j];
-    if (!(x > 0)) continue;
-    s.by_value.push_back({x, static_cast<std::uint32_t>(s.edge_r.size())});
-    s.edge_r.push_back(i), s.edge_c.push_back(j);
+  const std::size_t ne = mot_assign::collect_positive(m, nc, ij, n_ij, s);
+  if (ne > 0xFFFF) return false;
+  if (s.sort_key.size() < ne) s.sort_key.resize(ne);
+  std::uint64_t* key = s.sort_key.data();
+  for (std::size_t q = 0; q < ne; ++q) {
+    std::uint64_t bits;  // positive doubles order as their bit patterns
+    std::memcpy(&bits, &s.edge_v[q], sizeof bits);
+    key[q] = (bits & ~std::uint64_t{0xFFFF}) | q;
   }
-  std::sort(s.by_value.begin(), s.by_value.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-  s.mate.assign(nr + nc, -1);
-  s.m_edge.clear();
+  std::sort(key, key + ne, [](std::uint64_t a, std::uint64_t b) { return a > b; });
+  mot_assign::begin_matching(nr, nc, s);
   double total = 0;
-  for (const auto& e : s.by_value) {
-    const std::uint32_t q = e.second, i = s.edge_r[q], j = s.edge_c[q];
-    if (s.mate[i] >= 0 || s.mate[nr + j] >= 0) continue;
-    s.mate[i] = s.mate[nr + j] = static_cast<std::int64_t>(s.m_edge.size());
-    s.m_edge.push_back(q);
-    total += e.first;
+  for (std::size_t k = 0; k < ne; ++k) {
+    const std::uint32_t q = static_cast<std::uint32_t>(key[k] & 0xFFFF);
+    if (s.mate[s.edge_r[q]] < 0 && s.mate[nr + s.edge_c[q]] < 0) total += mot_assign::take_entry(nr, q, s);
   }
-  return mot_assign::certify_matching(m, nr, nc, rows, cols, s, total);
+  return mot_assign::certify_matching(nr, nc, rows, cols, s, total);
 }
 
 /// scipy's `linear_sum_assignment(m, maximize=True)`, all min(nr, nc) pairs in row order.
@@ -527,32 +553,36 @@ inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std
 /// matrix where the answer is forced. Any assignment's positive pairs form a matching of the
 /// graph of positive entries, and any such matching extends to a full assignment with zero pairs,
 /// so an optimal assignment's positive pairs are a maximum-weight matching of that graph: its
-/// connected components independently. Components that are single entries give their pairs
-/// (checked first in one cheap pass over the matrix); then a frame where every row (or every
-/// column) takes its clearly largest entry without conflicts is decided by the dual certificate of
-/// unique_best_line_pairs (any number of entries); with `max_component` > 1, a component of at
-/// most that many entries is searched by branch and bound, and its best matching is taken when it
-/// beats every other matching of the component by more than 1e-9·(1 + total) — far beyond the
-/// solver's rounding, so scipy (optimal up to rounding) returns it too. A component with a tie or
-/// a near-tie, or a larger one, makes the whole matrix go through linear_sum_assignment (scipy's
-/// tie-breaking). Writes pairs in row order to `rows`/`cols`; callers keep pairs by their own rule
-/// (every such rule rejects score-0 pairs, which the solver path may also return). `ij`/`n_ij`:
-/// optionally the (row, column) pairs of every positive entry, in row-major order (see
-/// unique_best_line_pairs); then only the solver reads the whole matrix.
+/// connected components independently. Tried in turn, each exact where it answers:
+/// components that are single entries (independent_positive_pairs); with `line_certificate`,
+/// every row (or every column) clearly preferring a distinct partner (unique_best_line_pairs:
+/// cheap, decides most CLEAR frames); the greedy matching with a dual certificate that it is the
+/// unique optimum by a margin (certified_greedy_pairs), then the per-component solves with that
+/// certificate (certified_component_pairs); with `max_component` > 1, a search of every
+/// component of at most that many entries by branch and bound, taking its best matching when it
+/// beats every other matching of the component by more than 1e-9·(1 + total). Each margin is far
+/// beyond the solver's rounding, so scipy (optimal up to rounding) returns the same pairs. A
+/// frame none of them decides (a tie or near-tie that matters) goes through
+/// linear_sum_assignment on the whole matrix (scipy's tie-breaking). Writes pairs in row order to
+/// `rows`/`cols`; callers keep pairs by their own rule (every such rule rejects score-0 pairs,
+/// which the solver path may also return). `ij`/`n_ij`: optionally the (row, column) pairs of
+/// every positive entry, in row-major order (see unique_best_line_pairs); then only the solver
+/// reads the whole matrix. No allocation once `s` is warm.
 inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
                             std::vector<std::int64_t>& cols, MotAssignScratch& s, std::size_t max_component = 6,
-                            const std::uint32_t* ij = nullptr, std::size_t n_ij = 0) {
-  if (ij ? independent_positive_pairs(m, nc, ij, n_ij, rows, cols, s.col_used)
-         : independent_positive_pairs(m, nr, nc, rows, cols, s.col_used))
-    return;
-  if (!ij) {
-    s.nonzero.clear();
+                            const std::uint32_t* ij = nullptr, std::size_t n_ij = 0, bool line_certificate = true) {
+  if (!ij) {  // the positive entries' list, without a branch per entry
+    if (s.nonzero.size() < 2 * nr * nc) s.nonzero.resize(2 * nr * nc);
+    std::size_t n = 0;
     for (std::size_t i = 0; i < nr; ++i)
-      for (std::size_t j = 0; j < nc; ++j)
-        if (m[i * nc + j] > 0) s.nonzero.push_back(static_cast<std::uint32_t>(i)), s.nonzero.push_back(static_cast<std::uint32_t>(j));
-    ij = s.nonzero.data(), n_ij = s.nonzero.size() / 2;
+      for (std::size_t j = 0; j < nc; ++j) {
+        s.nonzero[2 * n] = static_cast<std::uint32_t>(i), s.nonzero[2 * n + 1] = static_cast<std::uint32_t>(j);
+        n += m[i * nc + j] > 0;
+      }
+    ij = s.nonzero.data(), n_ij = n;
   }
-  if (unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
+  if (independent_positive_pairs(m, nc, ij, n_ij, rows, cols, s.col_used)) return;
+  if (line_certificate && unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   if (certified_greedy_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   if (certified_component_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   rows.clear();
@@ -602,46 +632,76 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
   solve_max_score(m, nr, nc, rows, cols, s.lap);
 }
 
-/// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the
-/// sorted positions `idx[b..e)` (values `val`). Equal bit for bit to summing the dense array,
-/// because adding +0.0 to a non-negative partial sum changes nothing; requires non-negative values.
-template <class Index>
-inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* idx, const double* val,
-                                  std::size_t b, std::size_t e) noexcept {
-  if (b == e) return 0.0;
+/// numpy's pairwise sum over positions [lo, lo + n) of N virtual arrays that are zero except at
+/// the sorted positions `idx[b..e)` (values val[v][b..e)), into out[v]. Equal bit for bit to
+/// summing the dense arrays, because adding +0.0 to a non-negative partial sum changes nothing;
+/// requires non-negative values. N arrays sharing their positions are summed in one traversal.
+template <std::size_t N, class Index>
+inline void sparse_pairwise_sums(std::size_t lo, std::size_t n, const Index* idx, const double* const* val,
+                                 std::size_t b, std::size_t e, double* out) noexcept {
+  for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
+  if (b == e) return;
   if (n < 8) {
-    double res = 0.0;
-    for (std::size_t k = b; k < e; ++k) res += val[k];
-    return res;
+    for (std::size_t k = b; k < e; ++k)
+      for (std::size_t v = 0; v < N; ++v) out[v] += val[v][k];
+    return;
   }
   if (n <= 128) {
-    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    double r[N][8] = {};
     const std::size_t body = n - (n % 8);
     std::size_t k = b;
-    for (; k < e && idx[k] - lo < body; ++k) r[(idx[k] - lo) % 8] += val[k];
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; k < e; ++k) res += val[k];
-    return res;
+    for (; k < e && idx[k] - lo < body; ++k)
+      for (std::size_t v = 0; v < N; ++v) r[v][(idx[k] - lo) % 8] += val[v][k];
+    for (std::size_t v = 0; v < N; ++v) {
+      out[v] = ((r[v][0] + r[v][1]) + (r[v][2] + r[v][3])) + ((r[v][4] + r[v][5]) + (r[v][6] + r[v][7]));
+      for (std::size_t k2 = k; k2 < e; ++k2) out[v] += val[v][k2];
+    }
+    return;
   }
   std::size_t n2 = n / 2;
   n2 -= n2 % 8;
   const std::size_t mid = static_cast<std::size_t>(std::lower_bound(idx + b, idx + e, lo + n2) - idx);
-  return sparse_pairwise_sum(lo, n2, idx, val, b, mid) + sparse_pairwise_sum(lo + n2, n - n2, idx, val, mid, e);
+  double left[N], right[N];
+  sparse_pairwise_sums<N>(lo, n2, idx, val, b, mid, left);
+  sparse_pairwise_sums<N>(lo + n2, n - n2, idx, val, mid, e, right);
+  for (std::size_t v = 0; v < N; ++v) out[v] = left[v] + right[v];
 }
 
-/// `np.sum` of a contiguous float64 array of length n that is zero except at the sorted positions
-/// idx[0..m) (non-negative values val): 8192-element blocks added left to right, each pairwise.
-inline double sparse_numpy_sum(std::size_t n, const std::uint64_t* idx, const double* val, std::size_t m) noexcept {
-  double acc = 0.0;
+/// sparse_pairwise_sums of one array.
+template <class Index>
+inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* idx, const double* val,
+                                  std::size_t b, std::size_t e) noexcept {
+  double out;
+  sparse_pairwise_sums<1>(lo, n, idx, &val, b, e, &out);
+  return out;
+}
+
+/// `np.sum` of N contiguous float64 arrays of length n that are zero except at the sorted
+/// positions idx[0..m) (non-negative values val[v]): 8192-element blocks added left to right,
+/// each pairwise; into out[v].
+template <std::size_t N>
+inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const double* const* val, std::size_t m,
+                              double* out) noexcept {
+  for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
   std::size_t k = 0;
   for (std::size_t lo = 0; lo < n && k < m; lo += 8192) {
     const std::size_t len = std::min<std::size_t>(8192, n - lo);
     std::size_t e = k;
     while (e < m && idx[e] < lo + len) ++e;
-    if (e > k) acc += sparse_pairwise_sum(lo, len, idx, val, k, e);
+    if (e > k) {
+      double block[N];
+      sparse_pairwise_sums<N>(lo, len, idx, val, k, e, block);
+      for (std::size_t v = 0; v < N; ++v) out[v] += block[v];
+    }
     k = e;
   }
-  return acc;
+}
+
+/// sparse_numpy_sums of one array.
+inline double sparse_numpy_sum(std::size_t n, const std::uint64_t* idx, const double* val, std::size_t m) noexcept {
+  double out;
+  sparse_numpy_sums<1>(n, idx, &val, m, &out);
+  return out;
 }
 
 }  // namespace detail
