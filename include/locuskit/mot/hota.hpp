@@ -94,15 +94,9 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
   }
-  // Matched id pairs: per GT id a list of slots (tracker id, and how many of its matches passed
-  // exactly p alphas, p = 1..19), searched linearly: a GT id meets few tracker ids.
-  struct MatchSlot {
-    std::uint32_t gt, trk, next;
-    std::uint32_t passed[hota_num_alphas + 1];
-  };
-  constexpr std::uint32_t no_slot = ~std::uint32_t{0};
-  std::vector<std::uint32_t> first_slot(G, no_slot);
-  std::vector<MatchSlot> slots;
+  // Matched id pairs: how many of each pair's matches passed exactly p alphas (p = 1..19).
+  using PassedCounts = std::array<std::uint32_t, hota_num_alphas + 1>;
+  detail::IdPairTable<PassedCounts> matches(G);
   // threshold[a + 1] = alpha_a − eps (increasing), with −inf and +inf at the ends: a pair with IoU s
   // passes exactly p alphas where threshold[p] <= s < threshold[p + 1].
   double threshold[hota_num_alphas + 2];
@@ -160,15 +154,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
       if (passed == 0) continue;
       ++passed_count[passed];
       for (int a = 0; a < hota_num_alphas; ++a) loc[a] += a < passed ? s : 0.0;
-      const std::uint32_t g = static_cast<std::uint32_t>(gi[mr[q]]), tid = static_cast<std::uint32_t>(ti[mc[q]]);
-      std::uint32_t sl = first_slot[g];
-      while (sl != no_slot && slots[sl].trk != tid) sl = slots[sl].next;
-      if (sl == no_slot) {
-        sl = static_cast<std::uint32_t>(slots.size());
-        slots.push_back(MatchSlot{g, tid, first_slot[g], {}});
-        first_slot[g] = sl;
-      }
-      ++slots[sl].passed[passed];
+      ++matches.at(static_cast<std::uint32_t>(gi[mr[q]]), static_cast<std::uint32_t>(ti[mc[q]]))[passed];
     }
     double n_match = 0;  // matches passing alpha a: those passing more than a alphas
     for (int a = hota_num_alphas - 1; a >= 0; --a) {
@@ -184,20 +170,14 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     }
   }
   // Association scores: np.sum over the (G, T) matrices, reproduced on their non-zero entries in
-  // key order g·T + t: GT ids ascending, each one's slots sorted by tracker id.
-  std::vector<std::uint32_t> by_key;
-  by_key.reserve(slots.size());
-  for (std::size_t g = 0; g < G; ++g) {
-    const std::size_t b = by_key.size();
-    for (std::uint32_t sl = first_slot[g]; sl != no_slot; sl = slots[sl].next) by_key.push_back(sl);
-    std::sort(by_key.begin() + static_cast<std::ptrdiff_t>(b), by_key.end(),
-              [&](std::uint32_t x, std::uint32_t y) { return slots[x].trk < slots[y].trk; });
-  }
+  // key order g·T + t.
+  const std::vector<std::uint32_t> by_key = matches.key_order();
+  const auto& slots = matches.slots;
   // counts[slot][a]: the slot's matches passing alpha a (exact small integers).
   std::vector<std::array<double, hota_num_alphas>> counts(slots.size());
   for (std::size_t sl = 0; sl < slots.size(); ++sl) {
     double c = 0;
-    for (int a = hota_num_alphas - 1; a >= 0; --a) c += slots[sl].passed[a + 1], counts[sl][a] = c;
+    for (int a = hota_num_alphas - 1; a >= 0; --a) c += slots[sl].value[a + 1], counts[sl][a] = c;
   }
   std::vector<std::uint64_t> idx;
   std::vector<double> va, vr, vp;

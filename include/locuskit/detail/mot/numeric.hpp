@@ -118,6 +118,52 @@ struct MotBoxes {
   }
 };
 
+/// Values keyed by (GT id, tracker id) pairs that occur: per GT id a list of slots searched
+/// linearly (a GT id meets few tracker ids), so no hashing and no dense G×T table.
+template <class Value>
+struct IdPairTable {
+  static constexpr std::uint32_t none = ~std::uint32_t{0};
+  struct Slot {
+    std::uint32_t gt, trk, next;
+    Value value;
+  };
+  std::vector<std::uint32_t> first;  // per GT id, its newest slot
+  std::vector<Slot> slots;
+
+  explicit IdPairTable(std::size_t num_gt_ids) : first(num_gt_ids, none) {}
+
+  /// The value of pair (g, t), value-initialised when new. The pair found moves to the front of
+  /// g's list: a GT id keeps its tracker id over many frames, so the next look-up is one compare.
+  Value& at(std::uint32_t g, std::uint32_t t) {
+    std::uint32_t sl = first[g];
+    if (sl != none && slots[sl].trk == t) return slots[sl].value;
+    std::uint32_t prev = none;
+    while (sl != none && slots[sl].trk != t) prev = sl, sl = slots[sl].next;
+    if (sl == none) {
+      sl = static_cast<std::uint32_t>(slots.size());
+      slots.push_back(Slot{g, t, first[g], Value{}});
+    } else {
+      slots[prev].next = slots[sl].next;  // prev exists: sl was not the front
+      slots[sl].next = first[g];
+    }
+    first[g] = sl;
+    return slots[sl].value;
+  }
+
+  /// The slots in key order g·T + t (GT ids ascending, then tracker ids).
+  std::vector<std::uint32_t> key_order() const {
+    std::vector<std::uint32_t> order;
+    order.reserve(slots.size());
+    for (std::size_t g = 0; g < first.size(); ++g) {
+      const std::size_t b = order.size();
+      for (std::uint32_t sl = first[g]; sl != none; sl = slots[sl].next) order.push_back(sl);
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(b), order.end(),
+                [&](std::uint32_t x, std::uint32_t y) { return slots[x].trk < slots[y].trk; });
+    }
+    return order;
+  }
+};
+
 /// Scratch space of max_score_pairs (reused across frames: no allocation once warm).
 struct MotAssignScratch {
   std::vector<std::uint32_t> parent;        // union-find over rows (0..nr) and columns (nr..nr+nc)
