@@ -164,6 +164,20 @@ struct IdPairTable {
   }
 };
 
+/// Writes the pairs (i, col_of[i]) with col_of[i] >= 0, i < nr ascending, to rows/cols (sized to
+/// fit; no per-pair push_back).
+template <class ColOf>
+void write_row_pairs(std::size_t nr, ColOf&& col_of, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols) {
+  rows.resize(nr), cols.resize(nr);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < nr; ++i) {
+    const std::int64_t c = col_of(i);
+    rows[n] = static_cast<std::int64_t>(i), cols[n] = c;
+    n += c >= 0;
+  }
+  rows.resize(n), cols.resize(n);
+}
+
 /// Scratch space of max_score_pairs (reused across frames: no allocation once warm).
 struct MotAssignScratch {
   std::vector<std::uint32_t> parent;        // union-find over rows (0..nr) and columns (nr..nr+nc)
@@ -328,16 +342,17 @@ inline bool independent_positive_pairs(const double* m, std::size_t nr, std::siz
 inline bool independent_positive_pairs(const double* m, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
                                        std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
                                        std::vector<std::uint8_t>& col_used) {
-  rows.clear();
-  cols.clear();
   col_used.assign(nc, 0);
+  rows.resize(n_ij), cols.resize(n_ij);
+  std::size_t n = 0;
   for (std::size_t q = 0; q < n_ij; ++q) {
     const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
     if (!(m[static_cast<std::size_t>(i) * nc + j] > 0)) continue;
-    if (col_used[j] || (!rows.empty() && rows.back() == static_cast<std::int64_t>(i))) return false;
+    if (col_used[j] || (n > 0 && rows[n - 1] == static_cast<std::int64_t>(i))) return false;
     col_used[j] = 1;
-    rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(static_cast<std::int64_t>(j));
+    rows[n] = static_cast<std::int64_t>(i), cols[n] = static_cast<std::int64_t>(j), ++n;
   }
+  rows.resize(n), cols.resize(n);
   return true;
 }
 
@@ -368,11 +383,14 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
   for (std::size_t q = 0; q < n_ij; ++q) {
     const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
     const double x = m[static_cast<std::size_t>(i) * nc + j];
-    if (!(x > 0)) continue;
-    if (x > s.row_best[i]) s.row_second[i] = s.row_best[i], s.row_best[i] = x, s.row_arg[i] = j;
-    else if (x > s.row_second[i]) s.row_second[i] = x;
-    if (x > s.col_best[j]) s.col_second[j] = s.col_best[j], s.col_best[j] = x, s.col_arg[j] = i;
-    else if (x > s.col_second[j]) s.col_second[j] = x;
+    // Best and second best without branches (entries fall at random; x = +0 changes nothing).
+    const double rb = s.row_best[i], cb = s.col_best[j];
+    s.row_second[i] = std::max(s.row_second[i], std::min(rb, x));
+    s.row_best[i] = std::max(rb, x);
+    s.row_arg[i] = x > rb ? static_cast<std::int64_t>(j) : s.row_arg[i];
+    s.col_second[j] = std::max(s.col_second[j], std::min(cb, x));
+    s.col_best[j] = std::max(cb, x);
+    s.col_arg[j] = x > cb ? static_cast<std::int64_t>(i) : s.col_arg[j];
   }
   s.col_used.assign(nc, 0);
   bool rows_ok = true;
@@ -386,8 +404,7 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
     row_gap = std::min(row_gap, s.row_best[i] - s.row_second[i]);  // second = 0: one positive entry
   }
   if (rows_ok && row_gap > 1e-9 * (1 + row_total)) {
-    for (std::size_t i = 0; i < nr; ++i)
-      if (s.row_arg[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.row_arg[i]);
+    write_row_pairs(nr, [&](std::size_t i) { return s.row_arg[i]; }, rows, cols);
     return true;
   }
   // Columns: their chosen rows must be distinct; row_arg now maps a row to its column.
@@ -402,8 +419,7 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
     col_gap = std::min(col_gap, s.col_best[j] - s.col_second[j]);
   }
   if (!(col_gap > 1e-9 * (1 + col_total))) return false;
-  for (std::size_t i = 0; i < nr; ++i)
-    if (s.row_arg[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.row_arg[i]);
+  write_row_pairs(nr, [&](std::size_t i) { return s.row_arg[i]; }, rows, cols);
   return true;
 }
 
@@ -475,10 +491,7 @@ bool certify_matching(std::size_t nr, std::size_t nc, std::vector<std::int64_t>&
     const bool in_m = mate[er[q]] >= 0 && mate[er[q]] == mate[nr + ec[q]];
     if (in_m ? !(ev[q] > delta && std::abs(slack) <= tol) : !(slack > delta)) return false;
   }
-  rows.clear();
-  cols.clear();
-  for (std::size_t i = 0; i < nr; ++i)
-    if (mate[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(ec[me[mate[i]]]);
+  write_row_pairs(nr, [&](std::size_t i) { return mate[i] < 0 ? std::int64_t{-1} : std::int64_t{ec[me[mate[i]]]}; }, rows, cols);
   return true;
 }
 }  // namespace mot_assign
