@@ -203,7 +203,8 @@ struct MotAssignScratch {
   std::vector<std::uint32_t> comp_rows, comp_cols;
   std::vector<double> cost;
   std::vector<std::int64_t> comp_col4row, comp_edge_at;
-  std::vector<std::uint64_t> sort_key;
+  std::vector<std::uint64_t> sort_key, row_key, col_key;
+  std::vector<std::uint32_t> alive;
   struct DifferenceConstraint {
     std::uint32_t from, to;
     double w;
@@ -588,12 +589,34 @@ bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, con
     std::memcpy(&bits, &s.edge_v[q], sizeof bits);
     key[q] = (bits & ~std::uint64_t{0xFFFF}) | q;
   }
-  std::sort(key, key + ne, [](std::uint64_t a, std::uint64_t b) { return a > b; });
+  // Greedy as rounds of locally dominant entries (the largest key of both their row and column
+  // among the entries still free), which with distinct keys takes what a sorted greedy takes.
   mot_assign::begin_matching(nr, nc, s);
+  s.row_key.assign(nr, 0), s.col_key.assign(nc, 0);
+  if (s.alive.size() < ne) s.alive.resize(ne);
+  std::uint32_t* alive = s.alive.data();
+  for (std::size_t q = 0; q < ne; ++q) alive[q] = static_cast<std::uint32_t>(q);
+  std::size_t n_alive = ne;
   double total = 0;
-  for (std::size_t k = 0; k < ne; ++k) {
-    const std::uint32_t q = static_cast<std::uint32_t>(key[k] & 0xFFFF);
-    if (s.mate[s.edge_r[q]] < 0 && s.mate[nr + s.edge_c[q]] < 0) total += mot_assign::take_entry(nr, q, s);
+  std::uint64_t *rk = s.row_key.data(), *ck = s.col_key.data();
+  while (n_alive > 0) {
+    for (std::size_t k = 0; k < n_alive; ++k) {
+      const std::uint32_t q = alive[k];
+      rk[s.edge_r[q]] = std::max(rk[s.edge_r[q]], key[q]);
+      ck[s.edge_c[q]] = std::max(ck[s.edge_c[q]], key[q]);
+    }
+    for (std::size_t k = 0; k < n_alive; ++k) {
+      const std::uint32_t q = alive[k];
+      if (rk[s.edge_r[q]] == key[q] && ck[s.edge_c[q]] == key[q]) total += mot_assign::take_entry(nr, q, s);
+    }
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < n_alive; ++k) {
+      const std::uint32_t q = alive[k];
+      rk[s.edge_r[q]] = 0, ck[s.edge_c[q]] = 0;
+      alive[n] = q;
+      n += s.mate[s.edge_r[q]] < 0 && s.mate[nr + s.edge_c[q]] < 0;
+    }
+    n_alive = n;
   }
   return mot_assign::certify_matching(nr, nc, rows, cols, s, total);
 }
