@@ -82,11 +82,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     for (std::size_t b = 0; b < n_nz;) {
       std::size_t e = b + 1;
       while (e < n_nz && ij[2 * e] == ij[2 * b]) ++e;
-      // One or two non-zeros sum to x or x + y in any pairwise order (one addition, which
-      // commutes): the usual case, without the pairwise walk.
-      rowsum[ij[2 * b]] = e - b == 1   ? iou[b]
-                          : e - b == 2 ? iou[b] + iou[b + 1]
-                                       : 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), iou, b, e);
+      rowsum[ij[2 * b]] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), iou, b, e);
       b = e;
     }
     for (std::size_t q = 0; q < n_nz; ++q) {

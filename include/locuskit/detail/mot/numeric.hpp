@@ -735,6 +735,12 @@ inline void sparse_pairwise_sums(std::size_t lo, std::size_t n, const Index* idx
                                  std::size_t b, std::size_t e, double* out) noexcept {
   for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
   if (b == e) return;
+  if (e - b <= 2) {
+    // One or two non-zeros: x, or x + y whatever the tree (one addition, which commutes; the
+    // zeros added around it change nothing): no walk down to the leaves.
+    for (std::size_t v = 0; v < N; ++v) out[v] = e - b == 1 ? val[v][b] : val[v][b] + val[v][b + 1];
+    return;
+  }
   if (n < 8) {
     for (std::size_t k = b; k < e; ++k)
       for (std::size_t v = 0; v < N; ++v) out[v] += val[v][k];
