@@ -179,23 +179,25 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     double c = 0;
     for (int a = hota_num_alphas - 1; a >= 0; --a) c += slots[sl].value[a + 1], counts[sl][a] = c;
   }
-  std::vector<std::uint64_t> idx;
-  std::vector<double> va, vr, vp;
+  // Per alpha the slots with a non-zero count, in key order, listed without a branch per slot.
+  const std::size_t n_slots = by_key.size();
+  std::vector<std::uint64_t> idx(n_slots);
+  std::vector<double> va(n_slots), vr(n_slots), vp(n_slots);
   for (int a = 0; a < hota_num_alphas; ++a) {
-    idx.clear(), va.clear(), vr.clear(), vp.clear();
+    std::size_t n = 0;
     for (const std::uint32_t sl : by_key) {
       const double m = counts[sl][a];
-      if (m == 0) continue;
       const double gc = gt_count[slots[sl].gt], tc = trk_count[slots[sl].trk];
-      idx.push_back(static_cast<std::uint64_t>(slots[sl].gt) * T + slots[sl].trk);
-      va.push_back(m * (m / std::max(1.0, gc + tc - m)));
-      vr.push_back(m * (m / std::max(1.0, gc)));
-      vp.push_back(m * (m / std::max(1.0, tc)));
+      idx[n] = static_cast<std::uint64_t>(slots[sl].gt) * T + slots[sl].trk;
+      va[n] = m * (m / std::max(1.0, gc + tc - m));
+      vr[n] = m * (m / std::max(1.0, gc));
+      vp[n] = m * (m / std::max(1.0, tc));
+      n += m != 0;
     }
     const double tp = std::max(1.0, r.HOTA_TP[a]);
     const double* vals[3] = {va.data(), vr.data(), vp.data()};
     double sums[3];
-    detail::sparse_numpy_sums<3>(G * T, idx.data(), vals, idx.size(), sums);
+    detail::sparse_numpy_sums<3>(G * T, idx.data(), vals, n, sums);
     r.AssA[a] = sums[0] / tp;
     r.AssRe[a] = sums[1] / tp;
     r.AssPr[a] = sums[2] / tp;
