@@ -587,7 +587,8 @@ bool certified_component_pairs(const double* m, std::size_t nr, std::size_t nc, 
 /// refuses where greedy's matching is not the unique optimum by a margin). The order compares
 /// values to 2^-36 relative (the entry's index in the low 16 bits of a sort key): entries closer
 /// than that may be taken in either order, which the certificate then judges like any other
-/// candidate. O(n_ij·log n_ij + certificate); no allocation once `s` is warm.
+/// candidate. O(n_ij·rounds + certificate), rounds of locally dominant entries being few (each
+/// takes at least the largest free entry); no allocation once `s` is warm.
 template <class Scratch>
 bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
                             std::size_t n_ij, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
