@@ -289,7 +289,9 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
   // TrackEval: any tracker row with class > 1 (8+ columns) aborts the evaluation. int(c) > 1 is
   // c >= 2 for finite c: one branch-free pass, the row looked up only on failure.
   bool bad_class = false;
-  for (std::size_t i = 0; i < tracker.size(); ++i) bad_class |= (tracker.num_fields[i] >= 8) & (tracker.class_id[i] >= 2.0);
+  const std::uint8_t* fields = tracker.num_fields.data();
+  const double* cls = tracker.class_id.data();
+  for (std::size_t i = 0; i < tracker.size(); ++i) bad_class |= (fields[i] >= 8) & (cls[i] >= 2.0);
   for (std::size_t i = 0; bad_class && i < tracker.size(); ++i)
     if (tracker.num_fields[i] >= 8 && detail::mot_trunc(tracker.class_id[i]) > 1)
       throw parse_error(tracker_name + ":" + std::to_string(tracker.line[i]) + ": class " +

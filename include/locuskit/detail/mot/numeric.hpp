@@ -89,8 +89,8 @@ struct MotBoxes {
     const double iw = std::max(std::min(x1[i], other.x1[j]) - std::max(x0[i], other.x0[j]), 0.0);
     const double ih = std::max(std::min(y1[i], other.y1[j]) - std::max(y0[i], other.y0[j]), 0.0);
     const double inter = iw * ih;
-    const double uni = area[i] + other.area[j] - inter;
-    const bool ok = (area[i] > mot_eps) & (other.area[j] > mot_eps) & (uni > mot_eps);
+    const double ga = area[i], ta = other.area[j], uni = ga + ta - inter;
+    const bool ok = (ga > mot_eps) & (ta > mot_eps) & (uni > mot_eps);
     return (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0);
   }
 
