@@ -10,6 +10,7 @@
 #include <locuskit/coder/centernet.hpp>
 #include <locuskit/coder/delta_xywh.hpp>
 #include <locuskit/coder/yolo.hpp>
+#include <locuskit/mot/preprocess.hpp>
 #include <locuskit/nms.hpp>
 #include <locuskit/parallel.hpp>
 
@@ -268,4 +269,28 @@ TEST_CASE("centernet_decode: 0 allocations with a warm workspace") {
     centernet_decode(heat.data(), classes, h, w, wh.data(), offset.data(), k, 4.0, boxes.data(), scores.data(),
                      cls.data(), &ws);
   }) == 0);
+}
+
+TEST_CASE("preprocess_mot_sequence: 0 allocations against a prepared GT with a warm scratch and output") {
+  // 40 frames of pedestrians, distractors (class 7, 12) and zero-marked rows, tracker boxes on
+  // many of them (assignments run, boxes are removed).
+  std::mt19937 rng(3);
+  std::string gt_text, trk_text;
+  for (int f = 1; f <= 40; ++f)
+    for (int k = 1; k <= 12; ++k) {
+      const int x = static_cast<int>(rng() % 400), cls = k % 5 == 0 ? 7 : k % 7 == 0 ? 12 : 1;
+      gt_text += std::to_string(f) + "," + std::to_string(k) + "," + std::to_string(x) + ",10,30,80," +
+                 (k % 6 == 0 ? "0" : "1") + "," + std::to_string(cls) + ",1\n";
+      if (rng() % 3 != 0)
+        trk_text += std::to_string(f) + "," + std::to_string(k) + "," + std::to_string(x + static_cast<int>(rng() % 9)) +
+                    ",12,30,80,1,-1,-1,-1\n";
+    }
+  const MotRows gt = parse_mot(gt_text, MotFileKind::ground_truth, "gt");
+  const MotRows trk = parse_mot(trk_text, MotFileKind::tracker, "trk");
+  const MotPreparedGt prepared(gt, 40);
+  MotPreprocessScratch scratch;
+  MotSequenceData out;
+  CHECK(allocations_after_warmup([&] { preprocess_mot_sequence(prepared, trk, out, scratch, "trk"); }) == 0);
+  CHECK(out.num_tracker_dets < static_cast<std::int64_t>(trk.size()));  // something was removed
+  CHECK(out.overlap_iou.size() > 100);
 }

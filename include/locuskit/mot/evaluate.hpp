@@ -104,19 +104,23 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
                    "sequence name '", sequences[order[i]].name, "' appears twice");
   MotEvaluation out;
   for (const std::size_t s : order) out.sequences.push_back(sequences[s].name);
-  // GT once per sequence, then every (tracker, sequence) pair. Tasks are claimed one at a time
-  // (longest sequences first, so no thread is left with a long one at the end); each writes only
-  // its own slot, so the results do not depend on the thread count or the order of execution.
-  // A failing task records its error; the error of the lowest task index is rethrown (the first
-  // problem in (tracker, sequence) order, whatever the thread count).
+  // GT once per sequence (read and prepared: grouping, boxes, classes, shared by the trackers),
+  // then every (tracker, sequence) pair. Tasks are claimed one at a time (longest sequences first,
+  // so no thread is left with a long one at the end); each writes only its own slot, so the
+  // results do not depend on the thread count or the order of execution. A failing task records
+  // its error; the error of the lowest task index is rethrown (the first problem in (tracker,
+  // sequence) order, whatever the thread count). A GT that reads but fails preparation (a frame
+  // beyond seqLength, an id twice in a frame) is reported by each of its pairs, after the
+  // tracker file's read errors, as preprocess_mot_sequence would. Each thread keeps its own
+  // preprocessing scratch and output storage across its tasks (no allocation once warm).
   auto run_tasks = [&par](std::size_t n, const std::vector<std::size_t>& order_of, auto&& task) {
     std::atomic<std::size_t> next{0};
     std::vector<std::exception_ptr> errors(n);
     const std::size_t workers = parallel_chunk_count(n, 1, par);
-    parallel_for(workers, 1, par, [&](std::size_t, std::size_t) {
+    parallel_for(workers, 1, par, [&](std::size_t worker, std::size_t) {
       for (std::size_t q = next.fetch_add(1); q < n; q = next.fetch_add(1)) {
         try {
-          task(order_of[q]);
+          task(order_of[q], worker);
         } catch (...) {
           errors[order_of[q]] = std::current_exception();
         }
@@ -125,25 +129,37 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
     for (const std::exception_ptr& e : errors)
       if (e) std::rethrow_exception(e);
   };
-  std::vector<MotRows> gt(S);
+  std::vector<MotPreparedGt> gt(S);
+  std::vector<std::exception_ptr> gt_error(S);
   std::vector<std::size_t> by_length(S);
   std::iota(by_length.begin(), by_length.end(), std::size_t{0});
   std::stable_sort(by_length.begin(), by_length.end(), [&](std::size_t a, std::size_t b) {
     return sequences[order[a]].seq_length > sequences[order[b]].seq_length;
   });
-  run_tasks(S, by_length, [&](std::size_t i) { gt[i] = read_mot(sequences[order[i]].gt_path, MotFileKind::ground_truth); });
+  run_tasks(S, by_length, [&](std::size_t i, std::size_t) {
+    const MotSequenceSpec& spec = sequences[order[i]];
+    const MotRows rows = read_mot(spec.gt_path, MotFileKind::ground_truth);
+    try {
+      gt[i] = MotPreparedGt(rows, spec.seq_length, options, spec.gt_path);
+    } catch (...) {
+      gt_error[i] = std::current_exception();
+    }
+  });
   std::vector<std::size_t> pairs;
   pairs.reserve(K * S);
   for (const std::size_t i : by_length)
     for (std::size_t k = 0; k < K; ++k) pairs.push_back(k * S + i);
   out.per_sequence.resize(K * S);
-  run_tasks(K * S, pairs, [&](std::size_t p) {
+  const std::size_t workers = parallel_chunk_count(K * S, 1, par);
+  std::vector<MotPreprocessScratch> scratch(workers);
+  std::vector<MotSequenceData> data(workers);
+  run_tasks(K * S, pairs, [&](std::size_t p, std::size_t worker) {
     const std::size_t k = p / S, i = p % S;
-    const MotSequenceSpec& spec = sequences[order[i]];
     const std::string& path = tracker_paths[k][order[i]];
     const MotRows trk = read_mot(path, MotFileKind::tracker);
-    const MotSequenceData d = preprocess_mot_sequence(gt[i], trk, spec.seq_length, options, spec.gt_path, path);
-    out.per_sequence[p] = evaluate_mot_sequence(d, which);
+    if (gt_error[i]) std::rethrow_exception(gt_error[i]);
+    preprocess_mot_sequence(gt[i], trk, data[worker], scratch[worker], path);
+    out.per_sequence[p] = evaluate_mot_sequence(data[worker], which);
   });
   out.combined.resize(K);
   for (std::size_t k = 0; k < K; ++k) {

@@ -9,8 +9,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <locuskit/detail/mot/numeric.hpp>
@@ -72,25 +74,29 @@ inline void mot_frame_similarity(const MotSequenceData& d, std::int64_t t, std::
 
 namespace detail {
 
-/// Row indices grouped by frame (1..seq_length), stable. Throws naming file and line for a frame
-/// beyond seq_length (TrackEval rejects the whole tracker) and for an id twice in one frame.
+/// Reusable storage of mot_group_frames (no allocation once warm).
+struct MotGroupScratch {
+  std::vector<std::size_t> fill, stamp, row_of;
+  std::unordered_map<std::int64_t, std::size_t> seen;
+};
+
+/// Row indices grouped by frame (1..seq_length), stable: frame t (0-based) holds
+/// order[begin[t] .. begin[t + 1]). Throws naming file and line for a frame beyond seq_length
+/// (TrackEval rejects the whole tracker) and for an id twice in one frame.
 inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const std::string& name,
-                             std::vector<std::size_t>& begin, std::vector<std::size_t>& order) {
-  const std::size_t n = rows.size();
-  begin.assign(static_cast<std::size_t>(seq_length) + 2, 0);
+                             std::vector<std::size_t>& begin, std::vector<std::size_t>& order, MotGroupScratch& s) {
+  const std::size_t n = rows.size(), frames = static_cast<std::size_t>(seq_length);
+  begin.assign(frames + 1, 0);
   for (std::size_t i = 0; i < n; ++i) {
     if (rows.frame[i] > seq_length)
       throw parse_error(name + ":" + std::to_string(rows.line[i]) + ": frame " + std::to_string(rows.frame[i]) +
                         " is beyond the sequence length " + std::to_string(seq_length) + " (seqLength)");
-    ++begin[static_cast<std::size_t>(rows.frame[i])];
+    ++begin[static_cast<std::size_t>(rows.frame[i])];  // frames are >= 1: frame f counted at f = t + 1
   }
-  // begin[f] = first slot of frame f (1-based); store as offsets for t = f - 1.
-  std::vector<std::size_t> pos(static_cast<std::size_t>(seq_length) + 2, 0);
-  for (std::size_t f = 1; f <= static_cast<std::size_t>(seq_length); ++f) pos[f + 1] = pos[f] + begin[f];
-  begin.assign(pos.begin() + 1, pos.end());  // begin[t] for t = 0..seq_length
+  for (std::size_t t = 1; t <= frames; ++t) begin[t] += begin[t - 1];  // begin[t] = first slot of frame t
   order.resize(n);
-  std::vector<std::size_t> fill(begin.begin(), begin.end() - 1);
-  for (std::size_t i = 0; i < n; ++i) order[fill[static_cast<std::size_t>(rows.frame[i]) - 1]++] = i;
+  s.fill.assign(begin.begin(), begin.end() - 1);
+  for (std::size_t i = 0; i < n; ++i) order[s.fill[static_cast<std::size_t>(rows.frame[i]) - 1]++] = i;
   // Ids unique per frame (TrackEval's _check_unique_ids, before preprocessing); the first repeat in
   // (frame, file order) is reported. Dense per-id stamps when the id range is small, else a hash map.
   auto duplicate = [&](std::size_t i, std::size_t first, std::size_t t) {
@@ -103,22 +109,22 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
   const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
   const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;  // wraps, never overflows
   if (range < 4 * static_cast<std::uint64_t>(n) + 65536) {
-    std::vector<std::size_t> stamp(static_cast<std::size_t>(range) + 1, 0), row_of(stamp.size());
-    for (std::size_t t = 0; t + 1 < begin.size(); ++t)
+    s.stamp.assign(static_cast<std::size_t>(range) + 1, 0);
+    s.row_of.resize(s.stamp.size());
+    for (std::size_t t = 0; t < frames; ++t)
       for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
         const std::size_t i = order[k], slot = static_cast<std::size_t>(static_cast<std::uint64_t>(rows.id[i]) - lo);
-        if (stamp[slot] == t + 1) duplicate(i, row_of[slot], t);
-        stamp[slot] = t + 1, row_of[slot] = i;
+        if (s.stamp[slot] == t + 1) duplicate(i, s.row_of[slot], t);
+        s.stamp[slot] = t + 1, s.row_of[slot] = i;
       }
     return;
   }
-  std::unordered_map<std::int64_t, std::size_t> seen;
-  for (std::size_t t = 0; t + 1 < begin.size(); ++t) {
+  for (std::size_t t = 0; t < frames; ++t) {
     if (begin[t + 1] - begin[t] < 2) continue;
-    seen.clear();
+    s.seen.clear();
     for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
       const std::size_t i = order[k];
-      auto ins = seen.emplace(rows.id[i], i);
+      auto ins = s.seen.emplace(rows.id[i], i);
       if (!ins.second) duplicate(i, ins.first->second, t);
     }
   }
@@ -135,176 +141,322 @@ inline std::int64_t mot_trunc(double v) noexcept {
   return static_cast<std::int64_t>(v);
 }
 
+/// Relabels the ids raw[0..n) by their rank among the sorted unique values (0..n_ids-1). `rank`
+/// is scratch.
+inline void mot_relabel(const std::int64_t* raw, std::size_t n, std::vector<std::int32_t>& ids, std::int64_t& n_ids,
+                        std::vector<std::int64_t>& rank) {
+  ids.resize(n);
+  n_ids = 0;
+  if (n == 0) return;
+  const auto mm = std::minmax_element(raw, raw + n);
+  const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
+  const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;
+  if (range < 4 * static_cast<std::uint64_t>(n) + 65536) {
+    // Small id range: rank = number of distinct ids below (the same as the sorted-unique rank).
+    rank.assign(static_cast<std::size_t>(range) + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) rank[static_cast<std::size_t>(static_cast<std::uint64_t>(raw[i]) - lo)] = 1;
+    std::int64_t next = 0;
+    for (std::int64_t& r : rank) r = r ? next++ : -1;
+    LOCUSKIT_CHECK(next < (std::int64_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
+    n_ids = next;
+    for (std::size_t i = 0; i < n; ++i)
+      ids[i] = static_cast<std::int32_t>(rank[static_cast<std::size_t>(static_cast<std::uint64_t>(raw[i]) - lo)]);
+    return;
+  }
+  rank.assign(raw, raw + n);
+  std::sort(rank.begin(), rank.end());
+  rank.erase(std::unique(rank.begin(), rank.end()), rank.end());
+  LOCUSKIT_CHECK(rank.size() < (std::size_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
+  n_ids = static_cast<std::int64_t>(rank.size());
+  for (std::size_t i = 0; i < n; ++i)
+    ids[i] = static_cast<std::int32_t>(std::lower_bound(rank.begin(), rank.end(), raw[i]) - rank.begin());
+}
+
 }  // namespace detail
 
-/// Preprocesses one sequence as TrackEval's MotChallenge2DBox (see the file comment and
-/// docs/mot.md). `gt` must be read as MotFileKind::ground_truth, `tracker` as tracker;
-/// `seq_length` is seqinfo.ini's seqLength (frames 1..seq_length); `gt_name`/`tracker_name` name
-/// the files in messages. Throws locuskit::parse_error ("file:line: ...") for a frame beyond
-/// seq_length, an id twice in one frame, a tracker class > 1, or (with distractor removal) a GT
-/// class outside 1..13 in a frame that has tracker rows — where TrackEval raises. Thread-safe;
-/// O(Σ_t ng_t·nt_t) plus one assignment per frame.
-inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows& tracker, std::int64_t seq_length,
-                                               const MotPreprocessOptions& options = {},
-                                               const std::string& gt_name = "gt",
-                                               const std::string& tracker_name = "tracker") {
+/// The ground-truth side of preprocess_mot_sequence for one sequence, the same for every tracker:
+/// rows grouped by frame (file order within a frame) with their corners and areas, original ids,
+/// truncated classes and keep flags (flag != 0 and, with distractor removal, class 1). Build it
+/// once and preprocess each tracker against it. Immutable after construction: shared by threads.
+struct MotPreparedGt {
+  MotPreparedGt() = default;
+  /// Groups and checks `gt` (read as MotFileKind::ground_truth) for a sequence of `seq_length`
+  /// frames (seqinfo.ini's seqLength). Throws std::invalid_argument for seq_length outside
+  /// 0..max_mot_sequence_length and locuskit::parse_error ("gt_name:line: ...") for a frame beyond
+  /// seq_length or an id twice in one frame. O(rows + frames).
+  MotPreparedGt(const MotRows& gt, std::int64_t seq_length, const MotPreprocessOptions& options = {},
+                std::string gt_name = "gt");
+
+  std::int64_t seq_length = 0;
+  bool remove_distractors = false;  ///< MOTChallenge distractor removal (not MOT15, do_preproc)
+  bool mot20 = false;               ///< class 6 is a distractor too
+  std::string name;                 ///< names the file in messages
+  std::vector<std::size_t> begin;   ///< seq_length + 1 offsets: frame t's rows are [begin[t], begin[t + 1])
+  detail::MotBoxes boxes;           ///< per grouped row
+  std::vector<std::int64_t> ids;    ///< original ids, per grouped row
+  std::vector<std::int8_t> cls;     ///< truncated class 1..13, -1 outside, 0 without distractor removal
+  std::vector<std::uint8_t> keep;   ///< counted as GT
+  /// Per frame: bit 0 a distractor-class row, bit 1 a class outside 1..13 (with removal).
+  std::vector<std::uint8_t> frame_flags;
+  /// Per frame with bit 1 (ascending): the first such row's line and truncated class. TrackEval
+  /// raises for it when the frame has tracker rows.
+  struct ClassError {
+    std::size_t frame;
+    std::int64_t line, class_id;
+  };
+  std::vector<ClassError> class_errors;
+};
+
+inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_, const MotPreprocessOptions& options,
+                                    std::string gt_name)
+    : seq_length(seq_length_), name(std::move(gt_name)) {
   LOCUSKIT_CHECK(seq_length >= 0 && seq_length <= max_mot_sequence_length, std::invalid_argument,
                  "seq_length must be in 0..", max_mot_sequence_length, ", got ", seq_length);
-  const bool mot15 = options.benchmark == "MOT15";
-  const bool remove_distractors = options.do_preproc && !mot15;
-  const bool mot20 = options.benchmark == "MOT20";
-  std::vector<std::size_t> gb, go, tb, to;
-  detail::mot_group_frames(gt, seq_length, gt_name, gb, go);
-  detail::mot_group_frames(tracker, seq_length, tracker_name, tb, to);
-  // TrackEval: any tracker row with class > 1 (8+ columns) aborts the evaluation.
-  for (std::size_t i = 0; i < tracker.size(); ++i)
+  remove_distractors = options.do_preproc && options.benchmark != "MOT15";
+  mot20 = options.benchmark == "MOT20";
+  std::vector<std::size_t> order;
+  detail::MotGroupScratch group;
+  detail::mot_group_frames(gt, seq_length, name, begin, order, group);
+  boxes.assign(gt.boxes.data(), order.data(), order.size());
+  const std::size_t n = order.size();
+  ids.resize(n), cls.resize(n), keep.resize(n);
+  frame_flags.assign(static_cast<std::size_t>(seq_length), 0);
+  for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
+    std::uint8_t flags = 0;
+    for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
+      const std::size_t i = order[k];
+      // For finite x: int(x) in 1..13 is 1 <= x < 14, int(x) != 0 is |x| >= 1.
+      const double v = gt.class_id[i], flag = gt.confidence[i];
+      const std::int64_t c = !remove_distractors ? 0 : v >= 1 && v < 14 ? static_cast<std::int64_t>(v) : -1;
+      ids[k] = gt.id[i];
+      cls[k] = static_cast<std::int8_t>(c);
+      keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
+      if (!remove_distractors) continue;
+      if (c < 0 && !(flags & 2)) class_errors.push_back({t, gt.line[i], detail::mot_trunc(v)});
+      flags |= (c < 0 ? 2 : 0) | (detail::mot_is_distractor(c, mot20) ? 1 : 0);
+    }
+    frame_flags[t] = flags;
+  }
+}
+
+/// Reusable working storage of preprocess_mot_sequence (one per thread): no allocation once warm
+/// (for ids within a range of about 4x the row count; wider ranges check duplicates in a hash map).
+struct MotPreprocessScratch {
+  detail::MotGroupScratch group;
+  std::vector<std::size_t> begin, order;  // the tracker's rows by frame
+  detail::MotBoxes boxes;                 // the tracker's boxes, grouped
+  // Frames with a distractor: every GT row's non-zero IoUs (row-major, row k's first entry at
+  // row_start[k]) and the assignment's score matrix (+0 except where listed, cleared after use).
+  std::vector<std::uint64_t> frame_ij;
+  std::vector<double> frame_iou, score;
+  std::vector<std::size_t> row_start;
+  std::vector<std::uint32_t> score_ij, new_col, line_count;
+  std::vector<std::int64_t> rows, cols;
+  std::vector<std::uint8_t> removed;
+  detail::MotAssignScratch assign;
+  std::vector<std::int64_t> gt_raw, trk_raw, rank;  // original ids of the kept rows
+  std::vector<std::uint64_t> list_ij;               // the output lists as they are built
+  std::vector<double> list_iou;
+};
+
+/// Preprocesses one tracker's rows against a prepared GT sequence as TrackEval's
+/// MotChallenge2DBox (see the file comment and docs/mot.md) into `out` (its storage reused).
+/// `tracker` must be read as MotFileKind::tracker; `tracker_name` names its file in messages.
+/// Throws locuskit::parse_error ("file:line: ...") for a tracker frame beyond seq_length, an id
+/// twice in one frame, a tracker class > 1, or (with distractor removal) a GT class outside 1..13
+/// in a frame that has tracker rows — where TrackEval raises, in that order. Thread-safe for
+/// distinct `out`/`scratch`. O(Σ_t ng_t·nt_t) comparisons, IoUs only for boxes whose x and y
+/// intervals overlap, plus one assignment per frame where a distractor overlaps a tracker box.
+inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& tracker, MotSequenceData& out,
+                                    MotPreprocessScratch& s, const std::string& tracker_name = "tracker") {
+  const std::int64_t seq_length = gt.seq_length;
+  const bool mot20 = gt.mot20;
+  detail::mot_group_frames(tracker, seq_length, tracker_name, s.begin, s.order, s.group);
+  // TrackEval: any tracker row with class > 1 (8+ columns) aborts the evaluation. int(c) > 1 is
+  // c >= 2 for finite c: one branch-free pass, the row looked up only on failure.
+  bool bad_class = false;
+  for (std::size_t i = 0; i < tracker.size(); ++i) bad_class |= (tracker.num_fields[i] >= 8) & (tracker.class_id[i] >= 2.0);
+  for (std::size_t i = 0; bad_class && i < tracker.size(); ++i)
     if (tracker.num_fields[i] >= 8 && detail::mot_trunc(tracker.class_id[i]) > 1)
       throw parse_error(tracker_name + ":" + std::to_string(tracker.line[i]) + ": class " +
                         std::to_string(detail::mot_trunc(tracker.class_id[i])) +
                         " in a tracker row (only pedestrian results, class 1 or -1, can be evaluated)");
+  s.boxes.assign(tracker.boxes.data(), s.order.data(), s.order.size());
+  const std::vector<std::size_t>& gb = gt.begin;
+  const std::vector<std::size_t>& tb = s.begin;
+  const detail::MotBoxes& gbox = gt.boxes;
+  const detail::MotBoxes& tbox = s.boxes;
 
-  // Corners and areas of every row, in frame-grouped order (structure of arrays: the IoU rows vectorise).
-  detail::MotBoxes gbox(gt.boxes.data(), go.data(), go.size()), tbox(tracker.boxes.data(), to.data(), to.size());
-  std::vector<std::int8_t> gclass(go.size());  // truncated class of each grouped GT row
-  std::vector<std::uint8_t> gkeep(go.size());
-  for (std::size_t k = 0; k < go.size(); ++k) {
-    const std::size_t i = go[k];
-    const std::int64_t c = remove_distractors ? detail::mot_trunc(gt.class_id[i]) : 0;
-    gclass[k] = static_cast<std::int8_t>(c < 1 || c > 13 ? -1 : c);
-    gkeep[k] = detail::mot_trunc(gt.confidence[i]) != 0 && (!remove_distractors || c == 1);
-  }
-
-  MotSequenceData out;
   out.num_timesteps = seq_length;
   out.gt_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.trk_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.overlap_begin.resize(static_cast<std::size_t>(seq_length) + 1);
   out.gt_begin[0] = out.trk_begin[0] = out.overlap_begin[0] = 0;
-  // The frame's non-zero IoUs are gathered in scratch (no per-row bookkeeping, no zero-fill once
-  // warm; detail::NonzeroRowAppender) and appended to the lists once per frame.
-  std::vector<std::uint64_t> frame_ij;
-  std::vector<double> frame_iou;
-  std::size_t frame_n = 0;
-  const auto list_row = [&](std::uint32_t row, const double* x, std::size_t n) {
-    detail::NonzeroRowAppender append{row, frame_ij.data() + frame_n, frame_iou.data() + frame_n};
-    for (std::size_t j = 0; j < n; ++j) append(j, x[j]);
-    frame_n += append.m;
+  // The frames' non-zero IoUs go straight into the scratch lists (grown by doubling, kept warm
+  // across calls) and are copied into `out` once at the end, at their exact size.
+  std::size_t n_out = 0;
+  const auto room_for = [&](std::size_t more) {
+    if (n_out + more <= s.list_iou.size()) return;
+    const std::size_t cap = std::max(2 * s.list_iou.size(), n_out + more);
+    s.list_iou.resize(cap), s.list_ij.resize(cap);
   };
-  std::vector<double> row_iou;  // one kept GT row's IoUs with the kept tracker rows
-  std::vector<std::int64_t> gt_raw, trk_raw;  // original ids of kept rows
-  gt_raw.reserve(gt.size());
-  trk_raw.reserve(tracker.size());
-  std::vector<double> full, msc;
-  std::vector<std::int64_t> rows_i, cols_i;
-  std::vector<std::uint8_t> remove;
-  detail::MotAssignScratch scratch;
+  const auto out_ij = [&] { return s.list_ij.data() + n_out; };
+  s.gt_raw.resize(gt.ids.size()), s.trk_raw.resize(tracker.size());
+  std::size_t n_gt = 0, n_trk = 0;  // kept rows so far
+  std::size_t next_class_error = 0;
   for (std::int64_t t = 0; t < seq_length; ++t) {
     const std::size_t g0 = gb[t], t0 = tb[t];
     const std::size_t ng = gb[t + 1] - g0, nt = tb[t + 1] - t0;
-    bool any_removed = false, have_full = false;
-    if (remove_distractors && ng > 0 && nt > 0) {
-      bool any_distractor = false;
-      for (std::size_t k = 0; k < ng; ++k) {
-        if (gclass[g0 + k] < 0) {
-          const std::size_t i = go[g0 + k];
-          const std::int64_t c = detail::mot_trunc(gt.class_id[i]);
-          throw parse_error(gt_name + ":" + std::to_string(gt.line[i]) + ": class " + std::to_string(c) +
-                            " is not a MOTChallenge class (1..13); use benchmark MOT15 or do_preproc=false "
-                            "for files without classes");
-        }
-        any_distractor |= detail::mot_is_distractor(gclass[g0 + k], mot20);
+    const std::uint8_t flags = gt.frame_flags[static_cast<std::size_t>(t)];
+    bool any_distractor = false, any_removed = false;
+    if (gt.remove_distractors && ng > 0 && nt > 0) {
+      if (flags & 2) {
+        while (gt.class_errors[next_class_error].frame < static_cast<std::size_t>(t)) ++next_class_error;
+        const MotPreparedGt::ClassError& e = gt.class_errors[next_class_error];
+        throw parse_error(gt.name + ":" + std::to_string(e.line) + ": class " + std::to_string(e.class_id) +
+                          " is not a MOTChallenge class (1..13); use benchmark MOT15 or do_preproc=false "
+                          "for files without classes");
       }
-      if (any_distractor) {
-        // The IoU of every GT row (any class or flag) with every tracker row, once per frame.
-        full.resize(ng * nt);
-        for (std::size_t k = 0; k < ng; ++k) gbox.iou_row(g0 + k, tbox, t0, nt, full.data() + k * nt);
-        have_full = true;
+      any_distractor = flags & 1;
+    }
+    if (any_distractor) {
+      // The non-zero IoUs of every GT row (any class or flag) with every tracker row.
+      if (s.frame_iou.size() < ng * nt) s.frame_ij.resize(ng * nt), s.frame_iou.resize(ng * nt);
+      s.row_start.resize(ng + 1);
+      std::size_t fn = 0;
+      bool candidate = false;
+      for (std::size_t k = 0; k < ng; ++k) {
+        s.row_start[k] = fn;
+        fn += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, static_cast<std::uint32_t>(k), s.frame_ij.data() + fn,
+                                   s.frame_iou.data() + fn);
         // The assignment can only remove a tracker row if a distractor row overlaps one by
         // IoU >= 0.5 (TrackEval zeroes smaller scores first).
-        bool candidate = false;
-        for (std::size_t k = 0; k < ng && !candidate; ++k) {
-          if (!detail::mot_is_distractor(gclass[g0 + k], mot20)) continue;
-          const double* r = full.data() + k * nt;
-          for (std::size_t c = 0; c < nt; ++c) candidate |= !(r[c] < 0.5 - detail::mot_eps) && r[c] > 0 + detail::mot_eps;
+        if (detail::mot_is_distractor(gt.cls[g0 + k], mot20))
+          for (std::size_t q = s.row_start[k]; q < fn; ++q)
+            candidate |= !(s.frame_iou[q] < 0.5 - detail::mot_eps) && s.frame_iou[q] > 0 + detail::mot_eps;
+      }
+      s.row_start[ng] = fn;
+      if (candidate) {
+        // TrackEval's score matrix: the IoUs >= 0.5 - eps, +0 elsewhere (the unlisted IoUs are ±0).
+        // Its positive entries first, as a list, with the count of each row and column.
+        s.score_ij.clear();
+        s.line_count.assign(ng + nt, 0);  // rows, then columns
+        for (std::size_t q = 0; q < fn; ++q) {
+          if (s.frame_iou[q] < 0.5 - detail::mot_eps) continue;
+          std::uint32_t rc[2];
+          std::memcpy(rc, &s.frame_ij[q], sizeof rc);
+          s.score_ij.push_back(rc[0]), s.score_ij.push_back(rc[1]);
+          ++s.line_count[rc[0]], ++s.line_count[ng + rc[1]];
         }
-        if (candidate) {
-          msc.resize(ng * nt);
-          for (std::size_t q = 0; q < ng * nt; ++q) msc[q] = full[q] < 0.5 - detail::mot_eps ? 0.0 : full[q];
-          remove.assign(nt, 0);
-          detail::max_score_pairs(msc.data(), ng, nt, rows_i, cols_i, scratch);
-          for (std::size_t q = 0; q < rows_i.size(); ++q) {
-            const std::size_t r = static_cast<std::size_t>(rows_i[q]), c = static_cast<std::size_t>(cols_i[q]);
-            if (!(msc[r * nt + c] > 0 + detail::mot_eps)) continue;
-            if (detail::mot_is_distractor(gclass[g0 + r], mot20)) remove[c] = 1, any_removed = true;
+        s.removed.assign(nt, 0);
+        // Every positive pair of the optimal assignment scipy returns is in a maximum-weight
+        // matching of the positive entries (see detail::max_score_pairs). An entry alone in its
+        // row and its column is in every such matching, and no other pair uses its row or column.
+        // So when every positive entry of every distractor row is alone in its row and column,
+        // the removed tracker rows are exactly those entries' columns (scores >= 0.5 - eps > eps),
+        // whatever the assignment does elsewhere; otherwise the whole matrix is assigned.
+        bool isolated = true;
+        for (std::size_t q = 0; q < s.score_ij.size(); q += 2) {
+          const std::uint32_t r = s.score_ij[q], c = s.score_ij[q + 1];
+          if (detail::mot_is_distractor(gt.cls[g0 + r], mot20))
+            isolated &= s.line_count[r] == 1 && s.line_count[ng + c] == 1;
+        }
+        if (isolated) {
+          for (std::size_t q = 0; q < s.score_ij.size(); q += 2)
+            if (detail::mot_is_distractor(gt.cls[g0 + s.score_ij[q]], mot20)) s.removed[s.score_ij[q + 1]] = 1;
+          any_removed = true;  // candidate: a distractor row has a positive entry
+        } else {
+          if (s.score.size() < ng * nt) s.score.assign(ng * nt, 0.0);
+          for (std::size_t q = 0; q < fn; ++q) {
+            std::uint32_t rc[2];
+            std::memcpy(rc, &s.frame_ij[q], sizeof rc);
+            if (!(s.frame_iou[q] < 0.5 - detail::mot_eps)) s.score[static_cast<std::size_t>(rc[0]) * nt + rc[1]] = s.frame_iou[q];
           }
+          detail::max_score_pairs(s.score.data(), ng, nt, s.rows, s.cols, s.assign, 6, s.score_ij.data(),
+                                  s.score_ij.size() / 2);
+          for (std::size_t q = 0; q < s.rows.size(); ++q) {
+            const std::size_t r = static_cast<std::size_t>(s.rows[q]), c = static_cast<std::size_t>(s.cols[q]);
+            if (!(s.score[r * nt + c] > 0 + detail::mot_eps)) continue;
+            if (detail::mot_is_distractor(gt.cls[g0 + r], mot20)) s.removed[c] = 1, any_removed = true;
+          }
+          for (std::size_t q = 0; q < s.score_ij.size(); q += 2)
+            s.score[static_cast<std::size_t>(s.score_ij[q]) * nt + s.score_ij[q + 1]] = 0.0;
         }
       }
     }
     std::size_t kg = 0, kt = 0;
-    for (std::size_t c = 0; c < nt; ++c)
-      if (!any_removed || !remove[c]) ++kt, trk_raw.push_back(tracker.id[to[t0 + c]]);
-    if (frame_iou.size() < ng * kt) frame_ij.resize(ng * kt), frame_iou.resize(ng * kt);
-    frame_n = 0;
-    for (std::size_t k = 0; k < ng; ++k) {
-      if (!gkeep[g0 + k]) continue;
-      ++kg;
-      gt_raw.push_back(gt.id[go[g0 + k]]);
-      if (!have_full) {
-        frame_n += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, static_cast<std::uint32_t>(kg - 1),
-                                         frame_ij.data() + frame_n, frame_iou.data() + frame_n);
-      } else {
-        if (row_iou.size() < nt) row_iou.resize(nt);
-        const double* r = full.data() + k * nt;
-        std::size_t kc = 0;
-        for (std::size_t c = 0; c < nt; ++c)
-          if (!any_removed || !remove[c]) row_iou[kc++] = r[c];
-        list_row(static_cast<std::uint32_t>(kg - 1), row_iou.data(), kt);
+    if (any_removed) {
+      s.new_col.resize(nt);
+      for (std::size_t c = 0; c < nt; ++c) {
+        s.new_col[c] = static_cast<std::uint32_t>(kt);
+        if (!s.removed[c]) ++kt, s.trk_raw[n_trk++] = tracker.id[s.order[t0 + c]];
       }
+    } else {
+      kt = nt;
+      for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = tracker.id[s.order[t0 + c]];
+    }
+    for (std::size_t k = 0; k < ng; ++k) {
+      if (!gt.keep[g0 + k]) continue;
+      const std::uint32_t row = static_cast<std::uint32_t>(kg++);
+      s.gt_raw[n_gt++] = gt.ids[g0 + k];
+      if (kt == 0) continue;
+      if (!any_distractor) {
+        room_for(nt);
+        n_out += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, row, out_ij(), s.list_iou.data() + n_out);
+        continue;
+      }
+      // The row's listed IoUs, tracker columns renumbered past the removed ones.
+      room_for(s.row_start[k + 1] - s.row_start[k]);
+      std::uint64_t* ij = out_ij();
+      double* v = s.list_iou.data() + n_out;
+      std::size_t m = 0;
+      for (std::size_t q = s.row_start[k]; q < s.row_start[k + 1]; ++q) {
+        std::uint32_t rc[2];
+        std::memcpy(rc, &s.frame_ij[q], sizeof rc);
+        if (any_removed && s.removed[rc[1]]) continue;
+        rc[0] = row;
+        if (any_removed) rc[1] = s.new_col[rc[1]];
+        std::memcpy(ij + m, rc, sizeof rc);
+        v[m++] = s.frame_iou[q];
+      }
+      n_out += m;
     }
     out.gt_begin[static_cast<std::size_t>(t) + 1] = out.gt_begin[static_cast<std::size_t>(t)] + kg;
     out.trk_begin[static_cast<std::size_t>(t) + 1] = out.trk_begin[static_cast<std::size_t>(t)] + kt;
-    const std::size_t base = out.overlap_iou.size();
-    out.overlap_iou.resize(base + frame_n);
-    out.overlap_ij.resize(2 * (base + frame_n));
-    if (frame_n > 0) {
-      std::memcpy(out.overlap_iou.data() + base, frame_iou.data(), frame_n * sizeof(double));
-      std::memcpy(out.overlap_ij.data() + 2 * base, frame_ij.data(), frame_n * sizeof(std::uint64_t));
-    }
-    out.overlap_begin[static_cast<std::size_t>(t) + 1] = base + frame_n;
+    out.overlap_begin[static_cast<std::size_t>(t) + 1] = n_out;
   }
-  // Relabel: sorted unique original ids -> 0..n-1.
-  auto relabel = [](const std::vector<std::int64_t>& raw, std::vector<std::int32_t>& ids, std::int64_t& n_ids) {
-    ids.resize(raw.size());
-    n_ids = 0;
-    if (raw.empty()) return;
-    const auto mm = std::minmax_element(raw.begin(), raw.end());
-    const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
-    const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;
-    if (range < 4 * static_cast<std::uint64_t>(raw.size()) + 65536) {
-      // Small id range: rank = number of distinct ids below (the same as the sorted-unique rank).
-      std::vector<std::int64_t> rank(static_cast<std::size_t>(range) + 1, 0);
-      for (const std::int64_t v : raw) rank[static_cast<std::size_t>(static_cast<std::uint64_t>(v) - lo)] = 1;
-      std::int64_t next = 0;
-      for (std::int64_t& r : rank) r = r ? next++ : -1;
-      LOCUSKIT_CHECK(next < (std::int64_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
-      n_ids = next;
-      for (std::size_t i = 0; i < raw.size(); ++i)
-        ids[i] = static_cast<std::int32_t>(rank[static_cast<std::size_t>(static_cast<std::uint64_t>(raw[i]) - lo)]);
-      return;
-    }
-    std::vector<std::int64_t> u(raw);
-    std::sort(u.begin(), u.end());
-    u.erase(std::unique(u.begin(), u.end()), u.end());
-    LOCUSKIT_CHECK(u.size() < (std::size_t(1) << 31), std::invalid_argument, "more than 2^31 distinct ids");
-    n_ids = static_cast<std::int64_t>(u.size());
-    for (std::size_t i = 0; i < raw.size(); ++i)
-      ids[i] = static_cast<std::int32_t>(std::lower_bound(u.begin(), u.end(), raw[i]) - u.begin());
-  };
-  relabel(gt_raw, out.gt_ids, out.num_gt_ids);
-  relabel(trk_raw, out.tracker_ids, out.num_tracker_ids);
-  out.num_gt_dets = static_cast<std::int64_t>(gt_raw.size());
-  out.num_tracker_dets = static_cast<std::int64_t>(trk_raw.size());
+  out.overlap_iou.assign(s.list_iou.data(), s.list_iou.data() + n_out);
+  static_assert(sizeof(std::uint64_t) == 2 * sizeof(std::uint32_t), "overlap_ij holds uint32 pairs");
+  std::uint32_t* ij_words = reinterpret_cast<std::uint32_t*>(s.list_ij.data());  // {row, column} words
+  out.overlap_ij.assign(ij_words, ij_words + 2 * n_out);
+  detail::mot_relabel(s.gt_raw.data(), n_gt, out.gt_ids, out.num_gt_ids, s.rank);
+  detail::mot_relabel(s.trk_raw.data(), n_trk, out.tracker_ids, out.num_tracker_ids, s.rank);
+  out.num_gt_dets = static_cast<std::int64_t>(n_gt);
+  out.num_tracker_dets = static_cast<std::int64_t>(n_trk);
+}
+
+/// preprocess_mot_sequence against a prepared GT, returning a new result. Thread-safe.
+inline MotSequenceData preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& tracker,
+                                               const std::string& tracker_name = "tracker") {
+  MotPreprocessScratch scratch;
+  MotSequenceData out;
+  preprocess_mot_sequence(gt, tracker, out, scratch, tracker_name);
   return out;
+}
+
+/// Preprocesses one sequence as TrackEval's MotChallenge2DBox (see the file comment and
+/// docs/mot.md): MotPreparedGt(gt, seq_length, options, gt_name) and the tracker against it.
+/// `gt` must be read as MotFileKind::ground_truth, `tracker` as tracker; `seq_length` is
+/// seqinfo.ini's seqLength (frames 1..seq_length); `gt_name`/`tracker_name` name the files in
+/// messages. Throws locuskit::parse_error ("file:line: ...") for a frame beyond seq_length, an id
+/// twice in one frame (GT first, then tracker), a tracker class > 1, or (with distractor removal)
+/// a GT class outside 1..13 in a frame that has tracker rows — where TrackEval raises. Evaluating
+/// several trackers on one sequence: build the MotPreparedGt once. Thread-safe.
+inline MotSequenceData preprocess_mot_sequence(const MotRows& gt, const MotRows& tracker, std::int64_t seq_length,
+                                               const MotPreprocessOptions& options = {},
+                                               const std::string& gt_name = "gt",
+                                               const std::string& tracker_name = "tracker") {
+  return preprocess_mot_sequence(MotPreparedGt(gt, seq_length, options, gt_name), tracker, tracker_name);
 }
 
 }  // namespace locuskit

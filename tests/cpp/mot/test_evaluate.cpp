@@ -3,8 +3,13 @@
 // independence. The full parity over all ten evaluations is tests/python/test_mot.py.
 #include <locuskit/mot/evaluate.hpp>
 
+#include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -115,4 +120,63 @@ TEST_CASE("mot evaluate: bad input") {
   dup[1].name = dup[0].name;
   CHECK_THROWS_WITH_AS(evaluate_mot_files(dup, edge_trackers(seqs)), doctest::Contains("appears twice"),
                        std::invalid_argument);
+}
+
+namespace {
+// A scratch folder of small MOTChallenge files, removed at the end of the test.
+struct TempFiles {
+  std::filesystem::path dir;
+  TempFiles() {
+    dir = std::filesystem::temp_directory_path() /
+          ("locuskit_mot_eval_" + std::to_string(reinterpret_cast<std::uintptr_t>(this)) + "_" +
+           std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(dir);
+  }
+  ~TempFiles() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  std::string write(const std::string& name, const std::string& text) const {
+    const std::string path = (dir / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+};
+}  // namespace
+
+TEST_CASE("mot evaluate: a GT that fails preparation is reported in (tracker, sequence) order") {
+  // Sequence B's GT has an id twice in frame 1 (it reads, but preprocessing rejects it); the
+  // first failing (tracker, sequence) pair names the error, whatever the thread count: the GT's
+  // when (tracker 0, B) reads, tracker 0's own read error when its B file is missing.
+  const TempFiles tmp;
+  const std::string row = "1,1,0,0,10,10,1,1,1\n";
+  const std::vector<MotSequenceSpec> seqs{{"B", tmp.write("gtB.txt", row + row), 2},
+                                          {"A", tmp.write("gtA.txt", row), 2}};  // sorted: A, B
+  const std::string ok = tmp.write("trk.txt", "1,5,0,0,10,10,1\n");
+  const std::string missing = (tmp.dir / "missing.txt").string();
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    // tracker_paths[k][s] follows `seqs` as given: [B, A].
+    CHECK_THROWS_WITH_AS(evaluate_mot_files(seqs, {{ok, ok}, {ok, missing}}, {}, {}, Parallel{threads}),
+                         (seqs[0].gt_path + ":2: id 1 appears twice in frame 1 (also on line 1)").c_str(),
+                         parse_error);
+    CHECK_THROWS_WITH_AS(evaluate_mot_files(seqs, {{missing, ok}, {ok, ok}}, {}, {}, Parallel{threads}),
+                         doctest::Contains("missing.txt: cannot open file"), parse_error);
+    // Without B the same files evaluate.
+    const MotEvaluation ev = evaluate_mot_files({seqs[1]}, {{ok}, {ok}}, {}, {}, Parallel{threads});
+    CHECK(ev.combined.at(1).count.GT_Dets == 1);
+  }
+  // The same errors from preprocess_mot_sequence, GT before tracker.
+  const MotRows gt_b = read_mot(seqs[0].gt_path, MotFileKind::ground_truth);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(gt_b, read_mot(ok, MotFileKind::tracker), 2, {}, seqs[0].gt_path, ok),
+                       (seqs[0].gt_path + ":2: id 1 appears twice in frame 1 (also on line 1)").c_str(), parse_error);
+}
+
+TEST_CASE("mot evaluate: a seqLength out of range is reported by each of its pairs") {
+  const TempFiles tmp;
+  const std::vector<MotSequenceSpec> seqs{{"A", tmp.write("gt.txt", "1,1,0,0,10,10,1,1,1\n"), -1}};
+  const std::string trk = tmp.write("trk.txt", "1,5,0,0,10,10,1\n");
+  CHECK_THROWS_WITH_AS(evaluate_mot_files(seqs, {{trk}}), doctest::Contains("seq_length must be in 0.."),
+                       std::invalid_argument);
+  CHECK_NOTHROW(evaluate_mot_files(seqs, {}));  // no tracker: nothing is preprocessed
 }

@@ -1,6 +1,8 @@
 // detail/mot/numeric.hpp: the per-component assignment shortcut against the full solver.
 #include <locuskit/detail/mot/numeric.hpp>
 
+#include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -80,48 +82,107 @@ double trackeval_iou(const double* g, const double* t) {
 }
 }  // namespace
 
-TEST_CASE("mot MotBoxes::iou_row (two pairs at a time) equals TrackEval's formula bit for bit") {
+TEST_CASE("mot MotBoxes: iou and the listed non-zero IoUs of a row equal TrackEval's formula bit for bit") {
   std::mt19937_64 rng(1205);
   std::uniform_real_distribution<double> u(0, 1);
-  // Coordinates drawn from a small grid (touching edges, equal boxes, zero sizes, ±0) or at random.
+  // Coordinates drawn from a small grid (touching edges, equal boxes, zero sizes, ±0), near the
+  // largest double (corners overflow to inf: inf - inf in the intersection) or at random.
   auto coord = [&](bool size) {
-    const int kind = static_cast<int>(rng() % 6);
+    const int kind = static_cast<int>(rng() % 7);
     if (kind == 0) return size ? 0.0 : -0.0;
     if (kind == 1) return static_cast<double>(rng() % 4);
     if (kind == 2) return 1e-9 * static_cast<double>(rng() % 3);
+    if (kind == 3 && rng() % 8 == 0) return (rng() % 2 ? 1 : -1) * 1.5e308;
     return size ? 200 * u(rng) : 1000 * u(rng) - 100;
   };
-  std::size_t overlapping = 0, total = 0;
+  std::size_t overlapping = 0, total = 0, long_rows = 0;
   for (int trial = 0; trial < 3000; ++trial) {
-    const std::size_t ng = 1 + rng() % 5, nt = rng() % 12;
+    const std::size_t ng = 1 + rng() % 5, nt = trial % 10 == 0 ? 60 + rng() % 100 : rng() % 12;  // > 64: blocks
     std::vector<double> g(4 * ng), t(4 * nt);
     for (std::size_t k = 0; k < g.size(); ++k) g[k] = coord(k % 4 >= 2);
     for (std::size_t k = 0; k < t.size(); ++k) t[k] = coord(k % 4 >= 2);
     // Sometimes a tracker box copies a GT box or shares an edge with it.
-    for (std::size_t j = 0; j < nt; ++j)
+    for (std::size_t j = 0; j < nt; ++j) {
       if (rng() % 4 == 0) std::copy_n(g.begin() + 4 * (rng() % ng), 4, t.begin() + 4 * j);
+      if (rng() % 8 == 0) {
+        const std::size_t i = rng() % ng;
+        t[4 * j] = g[4 * i] + g[4 * i + 2];  // touching on the right of GT box i
+        t[4 * j + 1] = g[4 * i + 1];
+      }
+    }
     std::vector<std::size_t> go(ng), to(nt);
     for (std::size_t k = 0; k < ng; ++k) go[k] = k;
     for (std::size_t k = 0; k < nt; ++k) to[k] = k;
     const detail::MotBoxes gb(g.data(), go.data(), ng), tb(t.data(), to.data(), nt);
-    std::vector<double> row;
+    std::vector<std::uint64_t> ij(nt + 1);
+    std::vector<double> v(nt + 1);
     for (std::size_t i = 0; i < ng; ++i) {
-      row.assign(nt + 1, -7.0);
       const std::size_t b0 = nt > 0 ? rng() % nt : 0, n = nt - b0;  // odd and even lengths, any start
-      gb.iou_row(i, tb, b0, n, row.data());
+      long_rows += n > 64;
+      std::fill(ij.begin(), ij.end(), ~std::uint64_t{0});
+      std::fill(v.begin(), v.end(), -7.0);
+      const std::size_t m = gb.iou_row_nonzero(i, tb, b0, n, static_cast<std::uint32_t>(100 + i), ij.data(), v.data());
+      std::size_t q = 0;
       for (std::size_t j = 0; j < n; ++j) {
-        const double want = trackeval_iou(&g[4 * i], &t[4 * (b0 + j)]);
+        double want = trackeval_iou(&g[4 * i], &t[4 * (b0 + j)]);
+        // Corners that overflow to inf make TrackEval's IoU NaN (inf - inf); MotBoxes gives +0
+        // there (its union test is `> eps`, false for NaN), as it always has.
+        if (std::isnan(want)) want = 0.0;
+        const double got = gb.iou(i, tb, b0 + j);
         CAPTURE(trial);
         CAPTURE(j);
-        REQUIRE(std::signbit(row[j]) == std::signbit(want));
-        REQUIRE(row[j] == want);
-        overlapping += want > 0;
+        REQUIRE(std::signbit(got) == std::signbit(want));
+        REQUIRE(got == want);
         ++total;
+        if (want == 0) continue;  // not listed
+        ++overlapping;
+        REQUIRE(q < m);
+        std::uint32_t rc[2];
+        std::memcpy(rc, &ij[q], sizeof rc);
+        CHECK(rc[0] == 100 + i);
+        REQUIRE(rc[1] == j);
+        REQUIRE(v[q] == want);  // positive: same bits
+        ++q;
       }
-      CHECK(row[n] == -7.0);  // nothing written past the row
+      CHECK(q == m);
+      CHECK(v[n] == -7.0);  // nothing written past the row
+      CHECK(ij[n] == ~std::uint64_t{0});
     }
   }
-  CHECK(overlapping > total / 20);
+  CHECK(overlapping > total / 50);
+  CHECK(long_rows > 50);
+}
+
+TEST_CASE("mot MotBoxes::overlap_mask keeps every pair with a non-zero IoU, including edge cases") {
+  // xywh boxes: touching edges (IoU 0: may be dropped), tiny overlaps, zero sizes, ±0, huge values.
+  const std::vector<double> t{0, 0, 10, 10,   10, 0, 10, 10,   9.999999999, 0, 10, 10,  -0.0, -0.0, 0, 0,
+                              5, 5, 0, 0,     1e308, 1e308, 1e308, 1e308,  -1e308, -1e308, 1e308, 1e308,
+                              0, 10, 10, 10,  0, 9.5, 10, 10};
+  const std::vector<double> g{0, 0, 10, 10,  -1e308, -1e308, 1e308, 1e308,  5, 5, 0, 0};
+  const std::size_t nt = t.size() / 4, ng = g.size() / 4;
+  std::vector<std::size_t> to(nt), go(ng);
+  for (std::size_t k = 0; k < nt; ++k) to[k] = k;
+  for (std::size_t k = 0; k < ng; ++k) go[k] = k;
+  const detail::MotBoxes gb(g.data(), go.data(), ng), tb(t.data(), to.data(), nt);
+  for (std::size_t i = 0; i < ng; ++i) {
+    const std::uint64_t mask = gb.overlap_mask(i, tb, 0, nt);
+    for (std::size_t j = 0; j < nt; ++j) {
+      const double want = gb.iou(i, tb, j);
+      CAPTURE(i);
+      CAPTURE(j);
+      const double te = trackeval_iou(&g[4 * i], &t[4 * j]);
+      CHECK(want == (std::isnan(te) ? 0.0 : te));  // NaN: overflowing corners, see above
+      if (want != 0) CHECK(((mask >> j) & 1) == 1);
+    }
+  }
+  // Box 0 against itself, the sliver at x = 9.999999999 and the box at y = 9.5 overlap; the box
+  // touching at x = 10 or y = 10 does not pass the comparisons.
+  const std::uint64_t m0 = gb.overlap_mask(0, tb, 0, nt);
+  CHECK((m0 & 1) == 1);
+  CHECK(((m0 >> 1) & 1) == 0);
+  CHECK(((m0 >> 2) & 1) == 1);
+  CHECK(((m0 >> 7) & 1) == 0);
+  CHECK(((m0 >> 8) & 1) == 1);
 }
 
 namespace {

@@ -228,3 +228,270 @@ TEST_CASE("mot preprocess: the per-frame overlap list is the dense IoU matrix's 
     }
   }
 }
+
+namespace {
+// TrackEval's MotChallenge2DBox preprocessing of one sequence written out plainly (the general
+// path): per frame the dense IoU of every GT row with every tracker row (reference_iou), the
+// scores below 0.5 - eps zeroed, scipy's assignment (the solver) on the whole matrix, tracker rows
+// matched to a distractor by a score > eps removed, then the kept GT rows' dense IoU with the
+// kept tracker rows. Frames are listed in file order. Ids are the original ones.
+struct ReferenceFrame {
+  std::vector<std::int64_t> gt_ids, trk_ids;
+  std::vector<double> iou;  // (gt_ids.size(), trk_ids.size()) row-major
+};
+std::vector<ReferenceFrame> reference_preprocess(const MotRows& gt, const MotRows& trk, std::int64_t frames,
+                                                 bool mot20) {
+  std::vector<ReferenceFrame> out(static_cast<std::size_t>(frames));
+  for (std::int64_t f = 1; f <= frames; ++f) {
+    std::vector<std::size_t> g, t;
+    for (std::size_t i = 0; i < gt.size(); ++i)
+      if (gt.frame[i] == f) g.push_back(i);
+    for (std::size_t i = 0; i < trk.size(); ++i)
+      if (trk.frame[i] == f) t.push_back(i);
+    const std::size_t ng = g.size(), nt = t.size();
+    std::vector<double> full(ng * nt);
+    for (std::size_t a = 0; a < ng; ++a)
+      for (std::size_t b = 0; b < nt; ++b)
+        full[a * nt + b] = reference_iou(gt.boxes.data() + 4 * g[a], trk.boxes.data() + 4 * t[b]);
+    auto distractor = [&](std::size_t a) {
+      const int c = static_cast<int>(gt.class_id[g[a]]);
+      return c == 2 || c == 7 || c == 8 || c == 12 || (mot20 && c == 6);
+    };
+    std::vector<bool> removed(nt, false);
+    if (ng > 0 && nt > 0) {
+      std::vector<double> score(full);
+      for (double& x : score)
+        if (x < 0.5 - detail::mot_eps) x = 0;
+      const std::size_t k = std::min(ng, nt);
+      std::vector<std::int64_t> r(k), c(k);
+      linear_sum_assignment(score.data(), ng, nt, r.data(), c.data(), /*maximize=*/true);
+      for (std::size_t q = 0; q < k; ++q)
+        if (score[static_cast<std::size_t>(r[q]) * nt + static_cast<std::size_t>(c[q])] > 0 + detail::mot_eps &&
+            distractor(static_cast<std::size_t>(r[q])))
+          removed[static_cast<std::size_t>(c[q])] = true;
+    }
+    ReferenceFrame& fr = out[static_cast<std::size_t>(f - 1)];
+    for (std::size_t b = 0; b < nt; ++b)
+      if (!removed[b]) fr.trk_ids.push_back(trk.id[t[b]]);
+    for (std::size_t a = 0; a < ng; ++a) {
+      if (gt.confidence[g[a]] == 0 || gt.class_id[g[a]] != 1) continue;
+      fr.gt_ids.push_back(gt.id[g[a]]);
+      for (std::size_t b = 0; b < nt; ++b)
+        if (!removed[b]) fr.iou.push_back(full[a * nt + b]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("mot preprocess: equals the plain dense per-pair path, distractor removal included") {
+  // Random and tie-heavy (integer grid, duplicated boxes: IoUs of exactly 0.5 and 1, zero-area
+  // boxes) frames with many distractors, some with more than 64 tracker rows; every output field
+  // compared with the reference (ids through their sorted ranks), IoUs bit for bit, +0 elsewhere.
+  std::mt19937 rng(1212);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::size_t removed_frames = 0, listed = 0;
+  for (int trial = 0; trial < 80; ++trial) {
+    const bool ties = trial % 2 == 1;
+    auto box = [&]() {
+      if (ties) {
+        const int w = static_cast<int>(rng() % 4);  // 0: a zero-area box
+        return std::to_string(10 * (rng() % 5)) + "," + std::to_string(10 * (rng() % 5)) + "," +
+               std::to_string(10 * w) + ",20";
+      }
+      return std::to_string(200 * u(rng)) + "," + std::to_string(100 * u(rng)) + "," + std::to_string(1 + 40 * u(rng)) +
+             "," + std::to_string(1 + 40 * u(rng));
+    };
+    const int frames = 6;
+    std::string gt_text, trk_text;
+    for (int f = 1; f <= frames; ++f) {
+      const int ng = static_cast<int>(rng() % 12), nt = rng() % 6 == 0 ? 65 + static_cast<int>(rng() % 40)
+                                                                      : static_cast<int>(rng() % 12);
+      std::vector<std::string> gt_boxes;
+      for (int g = 1; g <= ng; ++g) {
+        const int cls = u(rng) < 0.5 ? 1 : (u(rng) < 0.6 ? std::vector<int>{2, 6, 7, 8, 12}[rng() % 5] : 1 + static_cast<int>(rng() % 13));
+        const int flag = u(rng) < 0.15 ? 0 : 1;
+        gt_boxes.push_back(box());
+        gt_text += std::to_string(f) + "," + std::to_string(g) + "," + gt_boxes.back() + "," + std::to_string(flag) +
+                   "," + std::to_string(cls) + ",1\n";
+      }
+      for (int t = 1; t <= nt; ++t) {
+        // Often a copy of a GT box (IoU 1 with it, maybe with a distractor), else a fresh box.
+        const std::string b = !gt_boxes.empty() && u(rng) < 0.4 ? gt_boxes[rng() % gt_boxes.size()] : box();
+        trk_text += std::to_string(f) + "," + std::to_string(100 + t) + "," + b + ",1\n";
+      }
+    }
+    const MotRows gt = gt_rows(gt_text.c_str()), trk = trk_rows(trk_text.c_str());
+    for (const char* bench : {"MOT17", "MOT20"}) {
+      const std::vector<ReferenceFrame> ref = reference_preprocess(gt, trk, frames, std::string(bench) == "MOT20");
+      const MotSequenceData d = pre(gt, trk, frames, {bench, true});
+      std::vector<std::int64_t> all_gt, all_trk;
+      for (const ReferenceFrame& fr : ref) {
+        all_gt.insert(all_gt.end(), fr.gt_ids.begin(), fr.gt_ids.end());
+        all_trk.insert(all_trk.end(), fr.trk_ids.begin(), fr.trk_ids.end());
+      }
+      auto ranks = [](std::vector<std::int64_t> raw) {
+        std::vector<std::int64_t> u(raw);
+        std::sort(u.begin(), u.end());
+        u.erase(std::unique(u.begin(), u.end()), u.end());
+        std::vector<std::int32_t> r;
+        for (const std::int64_t v : raw)
+          r.push_back(static_cast<std::int32_t>(std::lower_bound(u.begin(), u.end(), v) - u.begin()));
+        return std::make_pair(r, static_cast<std::int64_t>(u.size()));
+      };
+      CAPTURE(trial);
+      CAPTURE(bench);
+      CHECK(d.gt_ids == ranks(all_gt).first);
+      CHECK(d.num_gt_ids == ranks(all_gt).second);
+      CHECK(d.tracker_ids == ranks(all_trk).first);
+      CHECK(d.num_tracker_ids == ranks(all_trk).second);
+      CHECK(d.num_gt_dets == static_cast<std::int64_t>(all_gt.size()));
+      CHECK(d.num_tracker_dets == static_cast<std::int64_t>(all_trk.size()));
+      std::vector<double> dense;
+      for (std::int64_t t = 0; t < frames; ++t) {
+        CAPTURE(t);
+        const ReferenceFrame& fr = ref[static_cast<std::size_t>(t)];
+        REQUIRE(d.num_gt(t) == fr.gt_ids.size());
+        REQUIRE(d.num_trk(t) == fr.trk_ids.size());
+        removed_frames += fr.trk_ids.size() < static_cast<std::size_t>(std::count(trk.frame.begin(), trk.frame.end(), t + 1));
+        mot_frame_similarity(d, t, dense);
+        REQUIRE(dense.size() == fr.iou.size());
+        for (std::size_t q = 0; q < dense.size(); ++q) CHECK(test::same_bits(dense[q], fr.iou[q] == 0 ? 0.0 : fr.iou[q]));
+        const MotSequenceData::FrameOverlaps o = d.overlaps(t);
+        listed += o.n;
+        std::size_t q = 0;
+        for (std::size_t k = 0; k < fr.iou.size(); ++k) {
+          if (fr.iou[k] == 0) continue;
+          REQUIRE(q < o.n);
+          CHECK(o.ij[2 * q] == k / fr.trk_ids.size());
+          CHECK(o.ij[2 * q + 1] == k % fr.trk_ids.size());
+          CHECK(test::same_bits(o.iou[q], fr.iou[k]));
+          ++q;
+        }
+        CHECK(q == o.n);
+      }
+    }
+  }
+  CHECK(removed_frames > 40);  // the removal path ran
+  CHECK(listed > 1000);
+}
+
+TEST_CASE("mot preprocess: a prepared GT shared by trackers, scratch and output reused, equals the one-call path") {
+  // Sequences of different sizes in turn (large then small: stale scratch must not leak), with
+  // distractors, each tracker against one MotPreparedGt, one scratch and one output throughout.
+  std::mt19937 rng(77);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  auto box = [&] {
+    return std::to_string(10 * (rng() % 8)) + "," + std::to_string(10 * (rng() % 4)) + "," +
+           std::to_string(5 + 10 * (rng() % 3)) + "," + std::to_string(20 + 0.5 * (rng() % 3));
+  };
+  MotPreprocessScratch scratch;
+  MotSequenceData reused;
+  for (int seq = 0; seq < 12; ++seq) {
+    const int frames = seq % 3 == 0 ? 20 : 3, rows = seq % 3 == 0 ? 30 : 4;
+    std::string gt_text;
+    for (int f = 1; f <= frames; ++f)
+      for (int g = 1; g <= static_cast<int>(rng() % rows); ++g)
+        gt_text += std::to_string(f) + "," + std::to_string(g) + "," + box() + "," + (u(rng) < 0.1 ? "0" : "1") + "," +
+                   std::to_string(u(rng) < 0.6 ? 1 : std::vector<int>{2, 3, 6, 7, 8, 12}[rng() % 6]) + ",1\n";
+    const MotRows gt = gt_rows(gt_text.c_str());
+    for (const char* bench : {"MOT17", "MOT20", "MOT15"}) {
+      const MotPreparedGt prepared(gt, frames, {bench, true}, "gt.txt");
+      for (int k = 0; k < 3; ++k) {
+        std::string trk_text;
+        for (int f = 1; f <= frames; ++f)
+          for (int t = 1; t <= static_cast<int>(rng() % (rows + 2)); ++t)
+            trk_text += std::to_string(f) + "," + std::to_string(t) + "," + box() + ",1\n";
+        const MotRows trk = trk_rows(trk_text.c_str());
+        const MotSequenceData want = pre(gt, trk, frames, {bench, true});
+        preprocess_mot_sequence(prepared, trk, reused, scratch, "trk.txt");
+        const MotSequenceData fresh = preprocess_mot_sequence(prepared, trk, "trk.txt");
+        CAPTURE(seq);
+        CAPTURE(bench);
+        CAPTURE(k);
+        for (const MotSequenceData* d : {static_cast<const MotSequenceData*>(&reused), &fresh}) {
+          CHECK(d->num_timesteps == want.num_timesteps);
+          CHECK(d->num_gt_ids == want.num_gt_ids);
+          CHECK(d->num_tracker_ids == want.num_tracker_ids);
+          CHECK(d->num_gt_dets == want.num_gt_dets);
+          CHECK(d->num_tracker_dets == want.num_tracker_dets);
+          CHECK(d->gt_begin == want.gt_begin);
+          CHECK(d->trk_begin == want.trk_begin);
+          CHECK(d->gt_ids == want.gt_ids);
+          CHECK(d->tracker_ids == want.tracker_ids);
+          CHECK(d->overlap_begin == want.overlap_begin);
+          CHECK(d->overlap_ij == want.overlap_ij);
+          REQUIRE(d->overlap_iou.size() == want.overlap_iou.size());
+          for (std::size_t q = 0; q < want.overlap_iou.size(); ++q)
+            CHECK(test::same_bits(d->overlap_iou[q], want.overlap_iou[q]));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("mot preprocess: a prepared GT reports the errors of the one-call path, in its order") {
+  // GT class outside 1..13 in a frame with tracker rows: raised per tracker, after the tracker's
+  // own errors; frames without tracker rows never raise it.
+  const MotRows gt = gt_rows("1,1,0,0,10,10,1,1,1\n2,1,0,0,10,10,1,-1,1\n3,1,0,0,10,10,1,14,1\n");
+  const MotPreparedGt prepared(gt, 3, {}, "gt.txt");
+  CHECK(preprocess_mot_sequence(prepared, trk_rows("1,4,0,0,1,1,1\n")).num_tracker_dets == 1);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("1,4,0,0,1,1,1\n3,4,0,0,1,1,1\n"), "trk.txt"),
+                       doctest::Contains("gt.txt:3: class 14 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("3,4,0,0,1,1,1\n2,4,0,0,1,1,1\n"), "trk.txt"),
+                       doctest::Contains("gt.txt:2: class -1 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("2,4,0,0,1,1,1\n2,4,0,0,1,1,1\n"), "trk.txt"),
+                       "trk.txt:2: id 4 appears twice in frame 2 (also on line 1)", parse_error);
+  CHECK_THROWS_WITH_AS(preprocess_mot_sequence(prepared, trk_rows("2,4,0,0,1,1,1,3\n"), "trk.txt"),
+                       doctest::Contains("trk.txt:1: class 3 in a tracker row"), parse_error);
+  CHECK_THROWS_WITH_AS(MotPreparedGt(gt, 2, {}, "gt.txt"),
+                       "gt.txt:3: frame 3 is beyond the sequence length 2 (seqLength)", parse_error);
+  CHECK_THROWS_AS(MotPreparedGt(gt, -1), std::invalid_argument);
+  CHECK(preprocess_mot_sequence(MotPreparedGt(gt, 3, {"MOT15", true}), trk_rows("2,4,0,0,1,1,1\n")).num_gt_dets == 3);
+}
+
+TEST_CASE("mot preprocess: fractional flags and classes truncate toward zero as TrackEval's int()") {
+  // Flags 0.9 / -0.9 -> 0 (dropped), -1 and 1.5 -> kept; class 1.7 -> pedestrian, 7.99 -> 7
+  // (distractor), 13.9 -> 13 (valid, not evaluated).
+  const MotRows gt = gt_rows(
+      "1,1,0,0,10,10,0.9,1,1\n1,2,20,0,10,10,-0.9,1,1\n1,3,40,0,10,10,-1,1,1\n1,4,60,0,10,10,1.5,1.7,1\n"
+      "1,5,80,0,10,10,1,7.99,1\n1,6,100,0,10,10,1,13.9,1\n");
+  const MotRows trk = trk_rows("1,1,80,0,10,10,1\n1,2,0,0,10,10,1\n");
+  const MotSequenceData d = pre(gt, trk, 1);
+  CHECK(d.num_gt_dets == 2);       // ids 3 and 4
+  CHECK(d.num_tracker_dets == 1);  // the box on the class-7.99 row is removed
+  CHECK(pre(gt, trk, 1, {"MOT15", true}).num_gt_dets == 4);  // flags only: 3, 4, 5, 6
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,0.99,1\n"), trk, 1),
+                       doctest::Contains("gt.txt:1: class 0 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,14.5,1\n"), trk, 1),
+                       doctest::Contains("gt.txt:1: class 14 is not a MOTChallenge class"), parse_error);
+  CHECK_THROWS_WITH_AS(pre(gt_rows("1,1,0,0,10,10,1,-0.5,1\n"), trk, 1),
+                       doctest::Contains("gt.txt:1: class 0 is not a MOTChallenge class"), parse_error);
+}
+
+TEST_CASE("mot preprocess: a distractor's lone overlap removes its box directly; shared ones go to the assignment") {
+  // Frame 1: the distractor (7) alone on tracker box 1 (IoU 1, no other GT near): removed. Frame 2:
+  // a pedestrian and a distractor on the same box (a tie the solver breaks by row order), in both
+  // orders. Frame 3: the distractor overlaps two tracker boxes by >= 0.5 (its row is not alone).
+  const MotRows gt = gt_rows(
+      "1,1,0,0,10,10,1,7,1\n1,2,50,0,10,10,1,1,1\n"
+      "2,1,0,0,10,10,1,1,1\n2,2,0,0,10,10,1,7,1\n2,3,50,0,10,10,1,7,1\n2,4,50,0,10,10,1,1,1\n"
+      "3,1,0,0,10,10,1,12,1\n");
+  const MotRows trk = trk_rows(
+      "1,1,0,0,10,10,1\n1,2,50,0,10,10,1\n"
+      "2,1,0,0,10,10,1\n2,2,50,0,10,10,1\n"
+      "3,1,0,0,10,9,1\n3,2,0,1,10,9,1\n");
+  for (const char* bench : {"MOT17", "MOT20"}) {
+    const MotSequenceData d = pre(gt, trk, 3, {bench, true});
+    const std::vector<ReferenceFrame> ref = reference_preprocess(gt, trk, 3, std::string(bench) == "MOT20");
+    CHECK(d.num_trk(0) == 1);  // the lone overlap: removed
+    for (std::int64_t t = 0; t < 3; ++t) {
+      CAPTURE(t);
+      CHECK(d.num_trk(t) == ref[static_cast<std::size_t>(t)].trk_ids.size());
+      std::vector<double> dense;
+      mot_frame_similarity(d, t, dense);
+      CHECK(dense == ref[static_cast<std::size_t>(t)].iou);
+    }
+    CHECK(d.num_trk(2) == 1);  // one of the two boxes goes (the assignment picks one)
+  }
+}
