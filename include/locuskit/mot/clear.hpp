@@ -4,6 +4,7 @@
 /// TrackEval's MODA, sMOTA, MOTAL, CLR_F1, bit-identical to TrackEval's `metrics/clear.py` @ 12c8791b.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <utility>
 #include <vector>
@@ -74,6 +75,7 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
   std::vector<std::int64_t> mr, mc;
   detail::MotAssignScratch scratch;
   const double thr = threshold - detail::mot_eps;
+  const double continuity_bonus[2] = {0.0, 1000.0};
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
@@ -98,7 +100,14 @@ inline ClearResult clear_sequence(const MotSequenceData& d, double threshold = 0
     for (std::size_t q = 0; q < n_ij; ++q) {
       const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
       const double s = iou[q];
-      const double x = s < thr ? 0.0 : (prev_step_id[static_cast<std::size_t>(gi[i])] == ti[j] ? 1000.0 : 0.0) + s;
+      // Without a branch (pass/fail and continuity fall at random): the bonus from a table, and
+      // the sum masked to +0 below the threshold.
+      const double v = continuity_bonus[prev_step_id[static_cast<std::size_t>(gi[i])] == ti[j]] + s;
+      std::uint64_t bits;
+      std::memcpy(&bits, &v, sizeof bits);
+      bits &= ~static_cast<std::uint64_t>(0) * static_cast<std::uint64_t>(s >= thr);
+      double x;
+      std::memcpy(&x, &bits, sizeof x);
       score[i * nt + j] = x, iou_at[i * nt + j] = s;
       positive[2 * n_pos] = i, positive[2 * n_pos + 1] = j;
       n_pos += x > 0;

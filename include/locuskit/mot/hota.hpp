@@ -5,7 +5,8 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <unordered_map>
+#include <limits>
+#include <algorithm>
 #include <vector>
 
 #include <locuskit/detail/mot/numeric.hpp>
@@ -81,7 +82,11 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     for (std::size_t b = 0; b < n_nz;) {
       std::size_t e = b + 1;
       while (e < n_nz && ij[2 * e] == ij[2 * b]) ++e;
-      rowsum[ij[2 * b]] = 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), iou, b, e);
+      // One or two non-zeros sum to x or x + y in any pairwise order (one addition, which
+      // commutes): the usual case, without the pairwise walk.
+      rowsum[ij[2 * b]] = e - b == 1   ? iou[b]
+                          : e - b == 2 ? iou[b] + iou[b + 1]
+                                       : 0.0 + detail::sparse_pairwise_sum(0, nt, nz_col.data(), iou, b, e);
       b = e;
     }
     for (std::size_t q = 0; q < n_nz; ++q) {
@@ -93,12 +98,15 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
   }
-  // matches[pair] = counts per alpha; pairs keyed by g*T + t.
-  std::unordered_map<std::uint64_t, std::uint32_t> slot_of;
-  std::vector<std::array<double, hota_num_alphas>> match_counts;
-  std::vector<std::uint64_t> slot_key;
-  double alpha_eps[hota_num_alphas];
-  for (int a = 0; a < hota_num_alphas; ++a) alpha_eps[a] = hota_alpha(a) - detail::mot_eps;
+  // Matched id pairs: how many of each pair's matches passed exactly p alphas (p = 1..19).
+  using PassedCounts = std::array<std::uint32_t, hota_num_alphas + 1>;
+  detail::IdPairTable<PassedCounts> matches(G);
+  // threshold[a + 1] = alpha_a − eps (increasing), with −inf and +inf at the ends: a pair with IoU s
+  // passes exactly p alphas where threshold[p] <= s < threshold[p + 1].
+  double threshold[hota_num_alphas + 2];
+  threshold[0] = -std::numeric_limits<double>::infinity();
+  for (int a = 0; a < hota_num_alphas; ++a) threshold[a + 1] = hota_alpha(a) - detail::mot_eps;
+  threshold[hota_num_alphas + 1] = std::numeric_limits<double>::infinity();
   std::vector<double> score, iou_at;  // per frame (ng, nt), all +0 between frames
   std::vector<std::int64_t> mr, mc;
   detail::MotAssignScratch scratch;
@@ -127,67 +135,74 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
       iou_at[k] = iou[q];
     }
     // A pair with score 0 never passes an alpha (its IoU is below eps), so the shortcut is exact.
-    // HOTA scores every overlapping pair (no threshold): components are large, searching them
-    // costs more than the solver, so only the one-entry-per-row-and-column case and the dual
-    // certificate (every row or every column clearly prefers a distinct partner; read from the
-    // frame's non-zero list) are short-cut.
-    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1, ij, n_ij);
+    // HOTA scores every overlapping pair (no threshold): rows conflict in most frames, so the
+    // line certificate rarely applies and the certified greedy matching comes first; components
+    // are large, searching them costs more than the certified solves (max_component 1).
+    detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1, ij, n_ij,
+                            /*line_certificate=*/false);
     const std::size_t k = mr.size();
-    // Alphas increase, so a pair passes a prefix of them: one id-pair lookup per matched pair.
-    // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()).
-    double n_match[hota_num_alphas] = {}, loc[hota_num_alphas] = {};
+    // Alphas increase, so a pair passes a prefix of them: its length p from s·20 (off by at most
+    // one: alpha_a − eps is within 1e-15 of (a + 1)/20), corrected against the exact thresholds
+    // (the loops only guard). One id-pair lookup per matched pair.
+    // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()); adding
+    // +0 where the pair does not pass changes no bit (the sums are >= +0).
+    std::uint32_t passed_count[hota_num_alphas + 1] = {};
+    double loc[hota_num_alphas] = {};
     for (std::size_t q = 0; q < k; ++q) {
       const double s = iou_at[static_cast<std::size_t>(mr[q]) * nt + static_cast<std::size_t>(mc[q])];
-      int passed = 0;
-      while (passed < hota_num_alphas && s >= alpha_eps[passed]) ++passed;
+      int passed = static_cast<int>(std::min(s * 20.0, static_cast<double>(hota_num_alphas)));
+      passed += s >= threshold[passed + 1];
+      passed -= s < threshold[passed];
+      while (s >= threshold[passed + 1]) ++passed;
+      while (s < threshold[passed]) --passed;
       if (passed == 0) continue;
-      const std::uint64_t key = static_cast<std::uint64_t>(gi[mr[q]]) * T + static_cast<std::uint64_t>(ti[mc[q]]);
-      auto ins = slot_of.emplace(key, static_cast<std::uint32_t>(match_counts.size()));
-      if (ins.second) {
-        match_counts.emplace_back();
-        match_counts.back().fill(0.0);
-        slot_key.push_back(key);
-      }
-      auto& counts = match_counts[ins.first->second];
-      for (int a = 0; a < passed; ++a) {
-        n_match[a] += 1;
-        loc[a] += s;
-        counts[a] += 1;
-      }
+      ++passed_count[passed];
+      for (int a = 0; a < hota_num_alphas; ++a) loc[a] += a < passed ? s : 0.0;
+      ++matches.at(static_cast<std::uint32_t>(gi[mr[q]]), static_cast<std::uint32_t>(ti[mc[q]]))[passed];
     }
-    for (int a = 0; a < hota_num_alphas; ++a) {
-      r.HOTA_TP[a] += n_match[a];
-      r.HOTA_FN[a] += static_cast<double>(ng) - n_match[a];
-      r.HOTA_FP[a] += static_cast<double>(nt) - n_match[a];
-      if (n_match[a] > 0) r.LocA[a] += loc[a];
+    double n_match = 0;  // matches passing alpha a: those passing more than a alphas
+    for (int a = hota_num_alphas - 1; a >= 0; --a) {
+      n_match += passed_count[a + 1];
+      r.HOTA_TP[a] += n_match;
+      r.HOTA_FN[a] += static_cast<double>(ng) - n_match;
+      r.HOTA_FP[a] += static_cast<double>(nt) - n_match;
+      if (n_match > 0) r.LocA[a] += loc[a];
     }
     for (std::size_t q = 0; q < n_ij; ++q) {
       const std::size_t kk = ij[2 * q] * nt + ij[2 * q + 1];
       score[kk] = 0.0, iou_at[kk] = 0.0;
     }
   }
-  // Association scores: np.sum over the (G, T) matrices, reproduced on their non-zero entries.
-  std::vector<std::uint32_t> by_key(slot_key.size());
-  for (std::uint32_t s = 0; s < by_key.size(); ++s) by_key[s] = s;
-  std::sort(by_key.begin(), by_key.end(), [&](std::uint32_t x, std::uint32_t y) { return slot_key[x] < slot_key[y]; });
+  // Association scores: np.sum over the (G, T) matrices, reproduced on their non-zero entries in
+  // key order g·T + t.
+  const std::vector<std::uint32_t> by_key = matches.key_order();
+  const auto& slots = matches.slots;
+  // counts[slot][a]: the slot's matches passing alpha a (exact small integers).
+  std::vector<std::array<double, hota_num_alphas>> counts(slots.size());
+  for (std::size_t sl = 0; sl < slots.size(); ++sl) {
+    double c = 0;
+    for (int a = hota_num_alphas - 1; a >= 0; --a) c += slots[sl].value[a + 1], counts[sl][a] = c;
+  }
   std::vector<std::uint64_t> idx;
   std::vector<double> va, vr, vp;
   for (int a = 0; a < hota_num_alphas; ++a) {
     idx.clear(), va.clear(), vr.clear(), vp.clear();
-    for (const std::uint32_t s : by_key) {
-      const double m = match_counts[s][a];
+    for (const std::uint32_t sl : by_key) {
+      const double m = counts[sl][a];
       if (m == 0) continue;
-      const std::uint64_t key = slot_key[s];
-      const double gc = gt_count[key / T], tc = trk_count[key % T];
-      idx.push_back(key);
+      const double gc = gt_count[slots[sl].gt], tc = trk_count[slots[sl].trk];
+      idx.push_back(static_cast<std::uint64_t>(slots[sl].gt) * T + slots[sl].trk);
       va.push_back(m * (m / std::max(1.0, gc + tc - m)));
       vr.push_back(m * (m / std::max(1.0, gc)));
       vp.push_back(m * (m / std::max(1.0, tc)));
     }
     const double tp = std::max(1.0, r.HOTA_TP[a]);
-    r.AssA[a] = detail::sparse_numpy_sum(G * T, idx.data(), va.data(), idx.size()) / tp;
-    r.AssRe[a] = detail::sparse_numpy_sum(G * T, idx.data(), vr.data(), idx.size()) / tp;
-    r.AssPr[a] = detail::sparse_numpy_sum(G * T, idx.data(), vp.data(), idx.size()) / tp;
+    const double* vals[3] = {va.data(), vr.data(), vp.data()};
+    double sums[3];
+    detail::sparse_numpy_sums<3>(G * T, idx.data(), vals, idx.size(), sums);
+    r.AssA[a] = sums[0] / tp;
+    r.AssRe[a] = sums[1] / tp;
+    r.AssPr[a] = sums[2] / tp;
     r.LocA[a] = std::max(1e-10, r.LocA[a]) / std::max(1e-10, r.HOTA_TP[a]);
   }
   detail::hota_final_fields(r);

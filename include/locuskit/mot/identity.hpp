@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <locuskit/detail/mot/numeric.hpp>
 #include <locuskit/match/linear_assignment.hpp>
 #include <locuskit/mot/preprocess.hpp>
 
@@ -26,27 +27,75 @@ inline void identity_final_fields(IdentityResult& r) {
   r.IDF1 = tp / std::max(1.0, tp + 0.5 * fp + 0.5 * fn);
 }
 
-/// The largest total count of a one-to-one GT↔tracker id matching, given the co-occurrence counts
-/// keyed `gt_id · T + tracker_id`; solved on the ids that co-occur at all. Counts are integers, so
-/// every optimum gives the same total. O(G'·T'·min(G', T')).
+/// The largest total count of a one-to-one GT↔tracker id matching, given the co-occurrence
+/// counts of the id pairs that occur (`gt`, `trk` < num_gt_ids, num_tracker_ids; counts > 0).
+/// Solved per connected component of the pairs' graph (components are independent; most are a
+/// single pair), each on its small dense matrix. Counts are integers, so the solver is exact and
+/// every optimum gives the same total. O(pairs + Σ_components r²·c).
+inline std::int64_t max_cooccurrence_matching(const std::uint32_t* gt, const std::uint32_t* trk,
+                                              const std::int64_t* count, std::size_t n_pairs, std::size_t num_gt_ids,
+                                              std::size_t num_tracker_ids) {
+  if (n_pairs == 0) return 0;
+  // Union-find over GT ids (0..G) and tracker ids (G..G+T); then pairs grouped by component.
+  const std::size_t G = num_gt_ids, nn = num_gt_ids + num_tracker_ids;
+  std::vector<std::uint32_t> parent(nn);
+  for (std::size_t x = 0; x < nn; ++x) parent[x] = static_cast<std::uint32_t>(x);
+  for (std::size_t q = 0; q < n_pairs; ++q) {
+    const std::uint32_t a = mot_assign::find(parent, gt[q]), b = mot_assign::find(parent, static_cast<std::uint32_t>(G + trk[q]));
+    if (a != b) parent[a] = b;
+  }
+  std::vector<std::uint32_t> begin(nn + 1, 0), by_comp(n_pairs);
+  for (std::size_t q = 0; q < n_pairs; ++q) ++begin[mot_assign::find(parent, gt[q]) + 1];
+  for (std::size_t x = 0; x < nn; ++x) begin[x + 1] += begin[x];
+  std::vector<std::uint32_t> fill(begin.begin(), begin.end() - 1);
+  for (std::size_t q = 0; q < n_pairs; ++q) by_comp[fill[mot_assign::find(parent, gt[q])]++] = static_cast<std::uint32_t>(q);
+  std::int64_t matched = 0;
+  std::vector<std::int32_t> local(nn, -1);
+  std::vector<std::uint32_t> ids;
+  std::vector<double> w;
+  std::vector<std::int64_t> mr, mc;
+  LinearAssignmentWorkspace ws;
+  for (std::size_t root = 0; root < nn; ++root) {
+    const std::uint32_t* pq = by_comp.data() + begin[root];
+    const std::size_t n = begin[root + 1] - begin[root];
+    if (n == 0) continue;
+    if (n == 1) {
+      matched += count[pq[0]];
+      continue;
+    }
+    std::size_t nr = 0, nc = 0;
+    ids.clear();
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t g = gt[pq[k]], t = G + trk[pq[k]];
+      if (local[g] < 0) local[g] = static_cast<std::int32_t>(nr++), ids.push_back(static_cast<std::uint32_t>(g));
+      if (local[t] < 0) local[t] = static_cast<std::int32_t>(nc++), ids.push_back(static_cast<std::uint32_t>(t));
+    }
+    w.assign(nr * nc, 0.0);
+    for (std::size_t k = 0; k < n; ++k)
+      w[static_cast<std::size_t>(local[gt[pq[k]]]) * nc + static_cast<std::size_t>(local[G + trk[pq[k]]])] =
+          static_cast<double>(count[pq[k]]);
+    for (const std::uint32_t v : ids) local[v] = -1;
+    const std::size_t k = std::min(nr, nc);
+    mr.resize(k), mc.resize(k);
+    linear_sum_assignment(w.data(), nr, nc, mr.data(), mc.data(), /*maximize=*/true, ws);
+    for (std::size_t q = 0; q < k; ++q)
+      matched += static_cast<std::int64_t>(w[static_cast<std::size_t>(mr[q]) * nc + static_cast<std::size_t>(mc[q])]);
+  }
+  return matched;
+}
+
+/// As above, with the counts keyed `gt_id · T + tracker_id`.
 inline std::int64_t max_cooccurrence_matching(const std::unordered_map<std::uint64_t, std::int64_t>& counts,
                                               std::uint64_t T) {
-  if (counts.empty()) return 0;
-  std::unordered_map<std::uint64_t, std::size_t> row_of, col_of;
+  std::vector<std::uint32_t> gt, trk;
+  std::vector<std::int64_t> count;
+  std::size_t G = 0;
   for (const auto& kv : counts) {
-    row_of.emplace(kv.first / T, row_of.size());
-    col_of.emplace(kv.first % T, col_of.size());
+    gt.push_back(static_cast<std::uint32_t>(kv.first / T)), trk.push_back(static_cast<std::uint32_t>(kv.first % T));
+    count.push_back(kv.second);
+    G = std::max<std::size_t>(G, gt.back() + 1);
   }
-  const std::size_t nr = row_of.size(), nc = col_of.size();
-  std::vector<double> w(nr * nc, 0.0);
-  for (const auto& kv : counts) w[row_of[kv.first / T] * nc + col_of[kv.first % T]] = static_cast<double>(kv.second);
-  const std::size_t k = std::min(nr, nc);
-  std::vector<std::int64_t> mr(k), mc(k);
-  linear_sum_assignment(w.data(), nr, nc, mr.data(), mc.data(), /*maximize=*/true);
-  std::int64_t matched = 0;
-  for (std::size_t q = 0; q < k; ++q)
-    matched += static_cast<std::int64_t>(w[static_cast<std::size_t>(mr[q]) * nc + static_cast<std::size_t>(mc[q])]);
-  return matched;
+  return max_cooccurrence_matching(gt.data(), trk.data(), count.data(), count.size(), G, static_cast<std::size_t>(T));
 }
 }  // namespace detail
 
@@ -68,18 +117,29 @@ inline IdentityResult identity_sequence(const MotSequenceData& d, double thresho
     r.IDFP = d.num_tracker_dets;
     return r;
   }
-  const std::uint64_t T = static_cast<std::uint64_t>(d.num_tracker_ids);
-  std::unordered_map<std::uint64_t, std::int64_t> potential;
+  const std::size_t G = static_cast<std::size_t>(d.num_gt_ids), T = static_cast<std::size_t>(d.num_tracker_ids);
+  detail::IdPairTable<std::int64_t> potential(G);
+  std::vector<std::uint32_t> passing;  // a frame's (GT id, tracker id) pairs at or above the threshold
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
     const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
     // Only overlapping pairs can reach the threshold (> 0): preprocessing lists them row-major.
+    // Listed without a branch per pair (they pass at random), then counted.
     const auto [ij, iou, n_ij] = d.overlaps(t);
-    for (std::size_t q = 0; q < n_ij; ++q)
-      if (iou[q] >= threshold)
-        ++potential[static_cast<std::uint64_t>(gi[ij[2 * q]]) * T + static_cast<std::uint64_t>(ti[ij[2 * q + 1]])];
+    if (passing.size() < 2 * n_ij) passing.resize(2 * n_ij);
+    std::size_t n = 0;
+    for (std::size_t q = 0; q < n_ij; ++q) {
+      passing[2 * n] = static_cast<std::uint32_t>(gi[ij[2 * q]]), passing[2 * n + 1] = static_cast<std::uint32_t>(ti[ij[2 * q + 1]]);
+      n += iou[q] >= threshold;
+    }
+    for (std::size_t q = 0; q < n; ++q) ++potential.at(passing[2 * q], passing[2 * q + 1]);
   }
-  const std::int64_t matched = detail::max_cooccurrence_matching(potential, T);
+  const std::size_t n_pairs = potential.slots.size();
+  std::vector<std::uint32_t> gt(n_pairs), trk(n_pairs);
+  std::vector<std::int64_t> count(n_pairs);
+  for (std::size_t q = 0; q < n_pairs; ++q)
+    gt[q] = potential.slots[q].gt, trk[q] = potential.slots[q].trk, count[q] = potential.slots[q].value;
+  const std::int64_t matched = detail::max_cooccurrence_matching(gt.data(), trk.data(), count.data(), n_pairs, G, T);
   r.IDFN = d.num_gt_dets - matched;
   r.IDFP = d.num_tracker_dets - matched;
   r.IDTP = d.num_gt_dets - r.IDFN;

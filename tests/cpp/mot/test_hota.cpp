@@ -80,3 +80,21 @@ TEST_CASE("mot hota: row sums over the non-zero IoUs equal numpy's dense row sum
                           0.0 + detail::numpy_pairwise_sum(dense.data(), n)));
   }
 }
+
+TEST_CASE("mot hota: a row with one or two non-zeros sums to x or x + y in numpy's pairwise order") {
+  // hota_sequence takes that shortcut: with two non-zeros the pairwise tree adds them once (in
+  // some order; addition commutes) and otherwise adds zeros to a non-negative sum.
+  std::mt19937 rng(19);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (int trial = 0; trial < 5000; ++trial) {
+    const std::size_t n = 2 + rng() % (trial % 10 == 0 ? 600 : 60);
+    std::vector<double> dense(n, 0.0);
+    const std::size_t a = rng() % n, b = (a + 1 + rng() % (n - 1)) % n;
+    const double x = u(rng), y = trial % 3 ? u(rng) * 1e-7 : u(rng);
+    dense[a] = x;
+    CAPTURE(trial);
+    CHECK(test::same_bits(0.0 + detail::numpy_pairwise_sum(dense.data(), n), x));
+    dense[b] = y;
+    CHECK(test::same_bits(0.0 + detail::numpy_pairwise_sum(dense.data(), n), x + y));
+  }
+}

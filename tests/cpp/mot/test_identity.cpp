@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <random>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -49,4 +51,46 @@ TEST_CASE("mot identity: IDTP is the best one-to-one id matching (brute force)")
     CHECK(r.IDFP == d.num_tracker_dets - best);
     CHECK(r.IDF1 == static_cast<double>(best) / std::max(1.0, best + 0.5 * r.IDFP + 0.5 * r.IDFN));
   }
+}
+
+TEST_CASE("mot identity: the per-component co-occurrence matching equals one solve of the whole matrix") {
+  // Random sparse id-pair counts (several components, some large, ties in the counts) against
+  // the solver on the dense G×T matrix; and the map overload (py-motmetrics') alike.
+  std::mt19937_64 rng(1212);
+  for (int trial = 0; trial < 2000; ++trial) {
+    const std::size_t G = 1 + rng() % 15, T = 1 + rng() % 25;
+    std::vector<double> dense(G * T, 0.0);
+    std::unordered_map<std::uint64_t, std::int64_t> by_key;
+    const std::size_t n = rng() % (2 * (G + T));
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::size_t g = rng() % G, t = (g * T / G + rng() % 4) % T;  // near a diagonal: components
+      const std::int64_t c = 1 + static_cast<std::int64_t>(rng() % (trial % 3 ? 40 : 3));
+      dense[g * T + t] += static_cast<double>(c);
+      by_key[g * T + t] += c;
+    }
+    std::vector<std::uint32_t> gt, trk;
+    std::vector<std::int64_t> count;
+    for (const auto& kv : by_key)
+      gt.push_back(static_cast<std::uint32_t>(kv.first / T)), trk.push_back(static_cast<std::uint32_t>(kv.first % T)), count.push_back(kv.second);
+    const std::size_t k = std::min(G, T);
+    std::vector<std::int64_t> mr(k), mc(k);
+    linear_sum_assignment(dense.data(), G, T, mr.data(), mc.data(), /*maximize=*/true);
+    std::int64_t want = 0;
+    for (std::size_t q = 0; q < k; ++q) want += static_cast<std::int64_t>(dense[static_cast<std::size_t>(mr[q]) * T + static_cast<std::size_t>(mc[q])]);
+    CAPTURE(trial);
+    CHECK(detail::max_cooccurrence_matching(gt.data(), trk.data(), count.data(), count.size(), G, T) == want);
+    CHECK(detail::max_cooccurrence_matching(by_key, T) == want);
+  }
+}
+
+TEST_CASE("mot IdPairTable: values per (GT id, tracker id) pair, key order, front moves") {
+  detail::IdPairTable<int> table(4);
+  const std::uint32_t pairs[][2] = {{2, 7}, {0, 3}, {2, 1}, {2, 7}, {3, 0}, {2, 5}, {2, 1}, {2, 1}, {0, 3}};
+  for (const auto& p : pairs) ++table.at(p[0], p[1]);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> keys;
+  std::vector<int> values;
+  for (const std::uint32_t sl : table.key_order()) keys.emplace_back(table.slots[sl].gt, table.slots[sl].trk), values.push_back(table.slots[sl].value);
+  const std::vector<std::pair<std::uint32_t, std::uint32_t>> want_keys{{0, 3}, {2, 1}, {2, 5}, {2, 7}, {3, 0}};
+  CHECK(keys == want_keys);
+  CHECK(values == std::vector<int>{2, 3, 1, 2, 1});
 }

@@ -309,3 +309,105 @@ TEST_CASE("mot max_score_pairs: the non-zero list path equals the matrix scan pa
   }
   CHECK(list_decided > 1000);
 }
+
+namespace {
+// The non-zero (row, column) list of m in row-major order, as HOTA passes it (sometimes with a
+// zero entry listed too: the functions skip it).
+std::vector<std::uint32_t> nonzero_list(const std::vector<double>& m, std::size_t nr, std::size_t nc, std::mt19937_64& rng) {
+  std::vector<std::uint32_t> ij;
+  for (std::size_t i = 0; i < nr; ++i)
+    for (std::size_t j = 0; j < nc; ++j)
+      if (m[i * nc + j] != 0 || rng() % 16 == 0) ij.push_back(static_cast<std::uint32_t>(i)), ij.push_back(static_cast<std::uint32_t>(j));
+  return ij;
+}
+}  // namespace
+
+TEST_CASE("mot certified_component_pairs / certified_greedy_pairs: a certified matching is the solver's; ties refused") {
+  // HOTA-like continuous scores (few entries per row, conflicts between rows), exact ties,
+  // near-ties (1e-13 apart), CLEAR-like scores with the 1000 continuity bonus, and planted
+  // duplicates. Whatever a certificate accepts must equal the whole-matrix solver's positive pairs.
+  std::mt19937_64 rng(20261205);
+  std::uniform_real_distribution<double> u(0, 1);
+  detail::MotAssignScratch scratch;
+  std::vector<std::int64_t> r, c, sr, sc;
+  int accepted[2][5] = {}, tried[5] = {};
+  for (int trial = 0; trial < 24000; ++trial) {
+    const bool large = rng() % 8 == 0;
+    const std::size_t nr = 1 + rng() % (large ? 30 : 12), nc = 1 + rng() % (large ? 30 : 12);
+    const int mode = static_cast<int>(rng() % 5);
+    std::vector<double> m(nr * nc, 0.0);
+    for (std::size_t i = 0; i < nr; ++i) {
+      const std::size_t k = rng() % 5;  // entries in this row (a column may repeat)
+      for (std::size_t q = 0; q < k; ++q) {
+        const std::size_t j = (i + rng() % 3) % nc;  // near the diagonal: rows share columns
+        m[i * nc + j] = mode == 1   ? 0.25 * static_cast<double>(1 + rng() % 3)
+                        : mode == 2 ? 0.5 + 1e-13 * static_cast<double>(rng() % 3)
+                        : mode == 3 ? (rng() % 3 == 0 ? 1000.0 : 0.0) + 0.5 + 0.5 * u(rng)
+                                    : u(rng);
+      }
+    }
+    if (mode == 4 && nr * nc > 1) {  // copy one entry onto another position (maybe a deciding tie)
+      const std::size_t a = rng() % (nr * nc), b = rng() % (nr * nc);
+      if (m[a] > 0) m[b] = m[a];
+    }
+    const std::vector<std::uint32_t> ij = nonzero_list(m, nr, nc, rng);
+    solver_positive_pairs(m, nr, nc, sr, sc);
+    ++tried[mode];
+    CAPTURE(trial);
+    CAPTURE(mode);
+    for (int way = 0; way < 2; ++way) {
+      const bool ok = way == 0 ? detail::certified_component_pairs(m.data(), nr, nc, ij.data(), ij.size() / 2, r, c, scratch)
+                               : detail::certified_greedy_pairs(m.data(), nr, nc, ij.data(), ij.size() / 2, r, c, scratch);
+      if (!ok) continue;
+      ++accepted[way][mode];
+      REQUIRE(r == sr);
+      REQUIRE(c == sc);
+    }
+  }
+  for (int way = 0; way < 2; ++way) {
+    CAPTURE(way);
+    // Continuous scores: nearly always certified (greedy's candidate is optimal less often).
+    CHECK(accepted[way][0] > tried[0] * (way == 0 ? 9 : 6) / 10);
+    CHECK(accepted[way][3] > tried[3] * (way == 0 ? 9 : 7) / 10);
+    CHECK(accepted[way][1] < tried[1] * 6 / 10);  // ties: often refused (where they decide)
+    CHECK(accepted[way][2] < tried[2] * 6 / 10);
+  }
+}
+
+TEST_CASE("mot certified_component_pairs / certified_greedy_pairs: hand-made cases") {
+  detail::MotAssignScratch s;
+  std::vector<std::int64_t> r, c;
+  auto run = [&](bool greedy, const std::vector<double>& m, std::size_t nr, std::size_t nc) {
+    std::vector<std::uint32_t> ij;
+    for (std::size_t i = 0; i < nr; ++i)
+      for (std::size_t j = 0; j < nc; ++j)
+        if (m[i * nc + j] > 0) ij.push_back(static_cast<std::uint32_t>(i)), ij.push_back(static_cast<std::uint32_t>(j));
+    return greedy ? detail::certified_greedy_pairs(m.data(), nr, nc, ij.data(), ij.size() / 2, r, c, s)
+                  : detail::certified_component_pairs(m.data(), nr, nc, ij.data(), ij.size() / 2, r, c, s);
+  };
+  for (const bool greedy : {false, true}) {
+    CAPTURE(greedy);
+    // An exact tie and a near-tie that decide the matching: refused.
+    CHECK_FALSE(run(greedy, {0.5, 0.5}, 1, 2));
+    CHECK_FALSE(run(greedy, {0.5, 0.5 + 1e-12}, 1, 2));
+    CHECK_FALSE(run(greedy, {0.5, 0.3 + 1e-12, 0.2, 0.0}, 2, 2));  // 0.5 vs 0.3 + 1e-12 + 0.2
+    // 1 + 1e-17 vs 1: an entry below the margin decides (and rounds away in a sum): refused.
+    CHECK_FALSE(run(greedy, {1.0, 1e-17, 1.0, 0.0}, 2, 2));
+    // A tie that does not decide it (both rows take their own column either way): accepted.
+    REQUIRE(run(greedy, {0.9, 0.0, 0.0, 0.9}, 2, 2));
+    CHECK(r == std::vector<std::int64_t>{0, 1});
+    CHECK(c == std::vector<std::int64_t>{0, 1});
+  }
+  // Greedy takes 0.9 then 0.1 (total 1.0) but 0.3 + 0.8 = 1.1 is optimal: the certificate refuses
+  // greedy's matching; the per-component solve finds and certifies the optimum.
+  const std::vector<double> m{0.9, 0.3, 0.8, 0.1};
+  CHECK_FALSE(run(true, m, 2, 2));
+  REQUIRE(run(false, m, 2, 2));
+  CHECK(r == std::vector<std::int64_t>{0, 1});
+  CHECK(c == std::vector<std::int64_t>{1, 0});
+  // A component with more rows than columns (solved transposed): 0.6 + 0.2 beats 0.7 alone.
+  const std::vector<double> tall{0.6, 0.0, 0.7, 0.2, 0.1, 0.0};
+  REQUIRE(run(false, tall, 3, 2));
+  CHECK(r == std::vector<std::int64_t>{0, 1});
+  CHECK(c == std::vector<std::int64_t>{0, 1});
+}

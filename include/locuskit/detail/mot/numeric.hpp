@@ -3,6 +3,7 @@
 /// Floating-point building blocks of the MOT metrics with TrackEval's (numpy 1.24's) exact order of
 /// operations: the xywh box IoU of `_calculate_box_ious` and `np.sum` over a mostly-zero matrix.
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -132,6 +133,66 @@ struct MotBoxes {
   }
 };
 
+/// Values keyed by (GT id, tracker id) pairs that occur: per GT id a list of slots searched
+/// linearly (a GT id meets few tracker ids), so no hashing and no dense G×T table.
+template <class Value>
+struct IdPairTable {
+  static constexpr std::uint32_t none = ~std::uint32_t{0};
+  struct Slot {
+    std::uint32_t gt, trk, next;
+    Value value;
+  };
+  std::vector<std::uint32_t> first;  // per GT id, its newest slot
+  std::vector<Slot> slots;
+
+  explicit IdPairTable(std::size_t num_gt_ids) : first(num_gt_ids, none) {}
+
+  /// The value of pair (g, t), value-initialised when new. The pair found moves to the front of
+  /// g's list: a GT id keeps its tracker id over many frames, so the next look-up is one compare.
+  Value& at(std::uint32_t g, std::uint32_t t) {
+    std::uint32_t sl = first[g];
+    if (sl != none && slots[sl].trk == t) return slots[sl].value;
+    std::uint32_t prev = none;
+    while (sl != none && slots[sl].trk != t) prev = sl, sl = slots[sl].next;
+    if (sl == none) {
+      sl = static_cast<std::uint32_t>(slots.size());
+      slots.push_back(Slot{g, t, first[g], Value{}});
+    } else {
+      slots[prev].next = slots[sl].next;  // prev exists: sl was not the front
+      slots[sl].next = first[g];
+    }
+    first[g] = sl;
+    return slots[sl].value;
+  }
+
+  /// The slots in key order g·T + t (GT ids ascending, then tracker ids).
+  std::vector<std::uint32_t> key_order() const {
+    std::vector<std::uint32_t> order;
+    order.reserve(slots.size());
+    for (std::size_t g = 0; g < first.size(); ++g) {
+      const std::size_t b = order.size();
+      for (std::uint32_t sl = first[g]; sl != none; sl = slots[sl].next) order.push_back(sl);
+      std::sort(order.begin() + static_cast<std::ptrdiff_t>(b), order.end(),
+                [&](std::uint32_t x, std::uint32_t y) { return slots[x].trk < slots[y].trk; });
+    }
+    return order;
+  }
+};
+
+/// Writes the pairs (i, col_of[i]) with col_of[i] >= 0, i < nr ascending, to rows/cols (sized to
+/// fit; no per-pair push_back).
+template <class ColOf>
+void write_row_pairs(std::size_t nr, ColOf&& col_of, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols) {
+  rows.resize(nr), cols.resize(nr);
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < nr; ++i) {
+    const std::int64_t c = col_of(i);
+    rows[n] = static_cast<std::int64_t>(i), cols[n] = c;
+    n += c >= 0;
+  }
+  rows.resize(n), cols.resize(n);
+}
+
 /// Scratch space of max_score_pairs (reused across frames: no allocation once warm).
 struct MotAssignScratch {
   std::vector<std::uint32_t> parent;        // union-find over rows (0..nr) and columns (nr..nr+nc)
@@ -145,6 +206,26 @@ struct MotAssignScratch {
   std::vector<double> row_best, row_second, col_best, col_second;  // unique_best_line_pairs
   std::vector<std::int64_t> row_arg, col_arg;
   std::vector<std::uint32_t> nonzero;          // (row, column) of each positive entry
+  // certified_component_pairs / certified_greedy_pairs: the positive entries (n_edges of
+  // edge_r/edge_c/edge_v); per row (0..nr) and column (nr..nr+nc) the index in m_edge of the
+  // candidate matching's entry covering it (-1: none); a component's local indices, cost matrix
+  // and entries; greedy's sort keys; the difference constraints on the duals and their solution.
+  std::vector<double> edge_v;
+  std::size_t n_edges = 0;
+  std::vector<std::int32_t> mate;
+  std::vector<std::uint32_t> m_edge;
+  std::vector<std::int32_t> local;
+  std::vector<std::uint32_t> comp_rows, comp_cols;
+  std::vector<double> cost;
+  std::vector<std::int64_t> comp_col4row, comp_edge_at;
+  std::vector<std::uint64_t> sort_key, row_key, col_key;
+  std::vector<std::uint32_t> alive;
+  struct DifferenceConstraint {
+    std::uint32_t from, to;
+    double w;
+  };
+  std::vector<DifferenceConstraint> constraints;
+  std::vector<double> potential, m_value;
   LinearAssignmentWorkspace lap;               // the solver's scratch
 };
 
@@ -152,6 +233,51 @@ namespace mot_assign {
 inline std::uint32_t find(std::vector<std::uint32_t>& p, std::uint32_t x) noexcept {
   while (p[x] != x) x = p[x] = p[p[x]];
   return x;
+}
+
+/// The positive entries of `m` among the n_ij (row, column) pairs `ij` (row-major order), in that
+/// order, to s.edge_r/edge_c/edge_v[0 .. n) without a branch per entry; returns n. The arrays
+/// only grow (no allocation once warm).
+template <class Scratch>
+std::size_t collect_positive(const double* m, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij, Scratch& s) {
+  if (s.edge_r.size() < n_ij) s.edge_r.resize(n_ij), s.edge_c.resize(n_ij), s.edge_v.resize(n_ij);
+  std::uint32_t *er = s.edge_r.data(), *ec = s.edge_c.data();
+  double* ev = s.edge_v.data();
+  std::size_t n = 0;
+  for (std::size_t q = 0; q < n_ij; ++q) {
+    const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
+    const double x = m[static_cast<std::size_t>(i) * nc + j];
+    er[n] = i, ec[n] = j, ev[n] = x;
+    n += x > 0;
+  }
+  s.n_edges = n;
+  return n;
+}
+
+/// The connected components of the graph of positive entries of `m` (rows 0..nr, columns
+/// nr..nr+nc as vertices), from the list `ij` of n_ij (row, column) pairs in row-major order that
+/// includes every positive entry: the positive ones as collect_positive lists them, grouped by
+/// component in s.comp_edges (stable: rows ascending within a component), component of root x in
+/// comp_edges[comp_begin[x] .. comp_begin[x + 1]). Returns the number of positive entries.
+template <class Scratch>
+std::size_t group_components(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
+                             Scratch& s) {
+  const std::size_t nn = nr + nc;
+  const std::size_t ne = collect_positive(m, nc, ij, n_ij, s);
+  s.parent.resize(nn);
+  for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
+  for (std::size_t q = 0; q < ne; ++q) {
+    const std::uint32_t a = find(s.parent, s.edge_r[q]), b = find(s.parent, static_cast<std::uint32_t>(nr + s.edge_c[q]));
+    if (a != b) s.parent[a] = b;
+  }
+  // Counting sort on the root.
+  s.root_count.assign(nn + 1, 0);
+  for (std::size_t q = 0; q < ne; ++q) ++s.root_count[find(s.parent, s.edge_r[q]) + 1];
+  for (std::size_t x = 0; x < nn; ++x) s.root_count[x + 1] += s.root_count[x];
+  s.comp_edges.resize(ne);
+  s.comp_begin.assign(s.root_count.begin(), s.root_count.end());
+  for (std::size_t q = 0; q < ne; ++q) s.comp_edges[s.root_count[find(s.parent, s.edge_r[q])]++] = static_cast<std::uint32_t>(q);
+  return ne;
 }
 
 /// Branch-and-bound search of the matchings of one component's edges [0, n) (grouped by row, rows
@@ -232,16 +358,17 @@ inline bool independent_positive_pairs(const double* m, std::size_t nr, std::siz
 inline bool independent_positive_pairs(const double* m, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
                                        std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
                                        std::vector<std::uint8_t>& col_used) {
-  rows.clear();
-  cols.clear();
   col_used.assign(nc, 0);
+  rows.resize(n_ij), cols.resize(n_ij);
+  std::size_t n = 0;
   for (std::size_t q = 0; q < n_ij; ++q) {
     const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
     if (!(m[static_cast<std::size_t>(i) * nc + j] > 0)) continue;
-    if (col_used[j] || (!rows.empty() && rows.back() == static_cast<std::int64_t>(i))) return false;
+    if (col_used[j] || (n > 0 && rows[n - 1] == static_cast<std::int64_t>(i))) return false;
     col_used[j] = 1;
-    rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(static_cast<std::int64_t>(j));
+    rows[n] = static_cast<std::int64_t>(i), cols[n] = static_cast<std::int64_t>(j), ++n;
   }
+  rows.resize(n), cols.resize(n);
   return true;
 }
 
@@ -272,11 +399,14 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
   for (std::size_t q = 0; q < n_ij; ++q) {
     const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
     const double x = m[static_cast<std::size_t>(i) * nc + j];
-    if (!(x > 0)) continue;
-    if (x > s.row_best[i]) s.row_second[i] = s.row_best[i], s.row_best[i] = x, s.row_arg[i] = j;
-    else if (x > s.row_second[i]) s.row_second[i] = x;
-    if (x > s.col_best[j]) s.col_second[j] = s.col_best[j], s.col_best[j] = x, s.col_arg[j] = i;
-    else if (x > s.col_second[j]) s.col_second[j] = x;
+    // Best and second best without branches (entries fall at random; x = +0 changes nothing).
+    const double rb = s.row_best[i], cb = s.col_best[j];
+    s.row_second[i] = std::max(s.row_second[i], std::min(rb, x));
+    s.row_best[i] = std::max(rb, x);
+    s.row_arg[i] = x > rb ? static_cast<std::int64_t>(j) : s.row_arg[i];
+    s.col_second[j] = std::max(s.col_second[j], std::min(cb, x));
+    s.col_best[j] = std::max(cb, x);
+    s.col_arg[j] = x > cb ? static_cast<std::int64_t>(i) : s.col_arg[j];
   }
   s.col_used.assign(nc, 0);
   bool rows_ok = true;
@@ -290,8 +420,7 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
     row_gap = std::min(row_gap, s.row_best[i] - s.row_second[i]);  // second = 0: one positive entry
   }
   if (rows_ok && row_gap > 1e-9 * (1 + row_total)) {
-    for (std::size_t i = 0; i < nr; ++i)
-      if (s.row_arg[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.row_arg[i]);
+    write_row_pairs(nr, [&](std::size_t i) { return s.row_arg[i]; }, rows, cols);
     return true;
   }
   // Columns: their chosen rows must be distinct; row_arg now maps a row to its column.
@@ -306,9 +435,217 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
     col_gap = std::min(col_gap, s.col_best[j] - s.col_second[j]);
   }
   if (!(col_gap > 1e-9 * (1 + col_total))) return false;
-  for (std::size_t i = 0; i < nr; ++i)
-    if (s.row_arg[i] >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(s.row_arg[i]);
+  write_row_pairs(nr, [&](std::size_t i) { return s.row_arg[i]; }, rows, cols);
   return true;
+}
+
+namespace mot_assign {
+/// Starts a candidate matching M in `s` for certify_matching: no entry taken yet.
+template <class Scratch>
+void begin_matching(std::size_t nr, std::size_t nc, Scratch& s) {
+  s.mate.assign(nr + nc, -1);
+  s.m_edge.clear();
+}
+
+/// Adds positive entry q (of collect_positive's list) to the candidate M; returns its value.
+template <class Scratch>
+double take_entry(std::size_t nr, std::uint32_t q, Scratch& s) {
+  s.mate[s.edge_r[q]] = s.mate[nr + s.edge_c[q]] = static_cast<std::int32_t>(s.m_edge.size());
+  s.m_edge.push_back(q);
+  return s.edge_v[q];
+}
+
+/// The certificate of certified_component_pairs (see there) for the candidate matching M held in
+/// `s`: the positive entries as collect_positive lists them, M's entries in s.m_edge, s.mate the
+/// index in m_edge of the M entry covering each row (0..nr) and column (nr..nr+nc), -1 for none;
+/// total = value(M). On success writes M in row order and returns true.
+template <class Scratch>
+bool certify_matching(std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
+                      Scratch& s, double total) {
+  const std::size_t nn = nr + nc, ne = s.n_edges, K = s.m_edge.size();
+  const std::uint32_t *er = s.edge_r.data(), *ec = s.edge_c.data(), *me = s.m_edge.data();
+  const double* ev = s.edge_v.data();
+  const std::int32_t* mate = s.mate.data();
+  const double delta = 1e-9 * (1 + total), tol = delta / (4 * static_cast<double>(nn + 1));
+  // Difference constraints x_to <= x_from + w over t_e (e in M, index k) and t_z (index K). An
+  // uncovered row or column maps to index K (unsigned min), whose value m_K is 0: no branches
+  // (entries fall at random).
+  const std::uint32_t z = static_cast<std::uint32_t>(K);
+  if (s.m_value.size() < K + 1) s.m_value.resize(K + 1);
+  double* mv = s.m_value.data();
+  for (std::size_t k = 0; k < K; ++k) mv[k] = ev[me[k]];
+  mv[K] = 0.0;
+  auto index_of = [z](std::int32_t a) { return std::min(static_cast<std::uint32_t>(a), z); };
+  if (s.constraints.size() < ne + 2 * K) s.constraints.resize(ne + 2 * K);
+  auto* con = s.constraints.data();
+  std::size_t nk = 0;
+  for (std::size_t k = 0; k < K; ++k) {
+    con[nk++] = {static_cast<std::uint32_t>(k), z, 0.0};  // t_e >= 0
+    con[nk++] = {z, static_cast<std::uint32_t>(k), mv[k]};  // t_e <= m_e
+  }
+  bool free_pair = false;  // an entry with row and column both uncovered: M is not maximal
+  for (std::size_t q = 0; q < ne; ++q) {
+    const std::int32_t a = mate[er[q]], b = mate[nr + ec[q]];
+    // d_i + d_j >= m_ij + 2·delta with d_i = t_a (or 0), d_j = m_b − t_b (or 0); M's own
+    // entries are written over (nk not advanced).
+    const std::uint32_t from = index_of(a), to = index_of(b);
+    con[nk] = {from, to, mv[to] - (ev[q] + 2 * delta)};
+    nk += !((a >= 0) & (a == b));
+    free_pair |= (a < 0) & (b < 0);
+  }
+  if (free_pair) return false;
+  s.potential.assign(K + 1, 0.0);
+  double* x = s.potential.data();
+  bool changed = true;
+  for (std::size_t round = 0; round < K + 2 && changed; ++round) {
+    changed = false;
+    for (std::size_t c = 0; c < nk; ++c) {
+      const double y = x[con[c].from] + con[c].w;
+      if (y < x[con[c].to]) x[con[c].to] = y, changed = true;
+    }
+  }
+  if (changed) return false;
+  // The checks of the proof, on d_i = max(0, t_a), d_j = max(0, m_b − t_b) (0 where uncovered:
+  // t_K = m_K = 0).
+  const double x_z = x[K];
+  for (std::size_t k = 0; k <= K; ++k) x[k] -= x_z;
+  bool fail = false;
+  for (std::size_t q = 0; q < ne; ++q) {
+    const std::int32_t a = mate[er[q]], b = mate[nr + ec[q]];
+    const std::uint32_t ia = index_of(a), ib = index_of(b);
+    const double slack = (std::max(0.0, x[ia]) + std::max(0.0, mv[ib] - x[ib])) - ev[q];
+    const bool in_m = (a >= 0) & (a == b);
+    const bool bad_m = !(ev[q] > delta) | !(std::abs(slack) <= tol), bad_other = !(slack > delta);
+    fail |= in_m ? bad_m : bad_other;
+  }
+  if (fail) return false;
+  write_row_pairs(nr, [&](std::size_t i) { return mate[i] < 0 ? std::int64_t{-1} : std::int64_t{ec[me[mate[i]]]}; }, rows, cols);
+  return true;
+}
+}  // namespace mot_assign
+
+/// The positive pairs of the best matching of the positive entries of the (nr, nc) row-major
+/// matrix `m` (entries >= 0), found per connected component of the graph of positive entries
+/// (each a small matrix for the solver) and accepted only with a proof that this matching M is
+/// the unique optimum by a margin — then scipy's solve of the whole matrix returns the same
+/// positive pairs. The proof: let d_v >= 0 be a value per row and column and s_e = d_i + d_j − m_e
+/// per positive entry e = (i, j). For any matching M' of positive entries,
+/// Σ_{e in M'} m_e = Σ_{v covered by M'} d_v − Σ_{e in M'} s_e, so
+///   value(M) − value(M') = d(covered by M, not M') − d(covered by M', not M) + s(M') − s(M).
+/// Checked: m_e > delta and |s_e| <= tol on M; s_e > delta on every other positive entry; d_v <= tol
+/// where M leaves v uncovered; delta = 1e-9·(1 + value(M)), tol = delta / (4·(nr + nc + 1)). With
+/// k = min(nr, nc): if M' uses an entry outside M, s(M') > delta − k·tol, d(covered by M', not M)
+/// <= (nr + nc)·tol and s(M) <= k·tol; if M' is a proper subset of M, it leaves both ends of some
+/// e in M uncovered, worth d_i + d_j = m_e + s_e > delta − tol, and s(M') − s(M) >= −k·tol.
+/// Either way M' scores less by more than delta/2 — far beyond rounding (in these checks,
+/// ~1e-16·(1 + value(M)), or in the solver's total): scipy's assignment, optimal up to rounding,
+/// has M as its positive pairs (any matching of positive entries extends to an assignment by zero
+/// pairs, so its positive pairs score at least value(M) − rounding). Where a check fails (a tie
+/// or a near-tie), returns false and the caller solves the whole matrix.
+/// Finding d: with d = 0 off M and d_i = t_e, d_j = m_e − t_e on e = (i, j) in M, the wanted
+/// inequalities (0 <= t_e <= m_e; s > 2·delta off M) are differences of two t's (or bounds, a t
+/// against a fixed zero t_z), solved by Bellman–Ford relaxation (a cycle still relaxing after
+/// |M| + 2 rounds: no such d, refuse); the checks above then decide, whatever the relaxation
+/// did. Writes M in row order; O(n_ij + Σ_components r'²·c' + |M|·(n_ij + |M|)), typically
+/// O(n_ij) relaxation rounds being few; no allocation once `s` is warm.
+template <class Scratch>
+bool certified_component_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
+                               std::size_t n_ij, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
+                               Scratch& s) {
+  const std::size_t nn = nr + nc;
+  mot_assign::group_components(m, nr, nc, ij, n_ij, s);
+  mot_assign::begin_matching(nr, nc, s);
+  s.local.resize(nn);
+  double total = 0;
+  for (std::size_t root = 0; root < nn; ++root) {
+    const std::size_t b = s.comp_begin[root], e = s.comp_begin[root + 1];
+    if (e - b == 0) continue;
+    const std::uint32_t* ce = s.comp_edges.data() + b;
+    if (e - b == 1) {
+      total += mot_assign::take_entry(nr, ce[0], s);
+      continue;
+    }
+    // Local indices: rows in order of appearance (ascending), columns likewise.
+    s.comp_rows.clear(), s.comp_cols.clear();
+    for (std::size_t k = 0; k < e - b; ++k) {
+      const std::uint32_t i = s.edge_r[ce[k]], j = s.edge_c[ce[k]];
+      if (s.comp_rows.empty() || s.comp_rows.back() != i) s.local[i] = static_cast<std::int32_t>(s.comp_rows.size()), s.comp_rows.push_back(i);
+      if (s.mate[nr + j] != -2) s.mate[nr + j] = -2, s.local[nr + j] = static_cast<std::int32_t>(s.comp_cols.size()), s.comp_cols.push_back(j);
+    }
+    for (const std::uint32_t j : s.comp_cols) s.mate[nr + j] = -1;
+    // The solver's rows are the smaller side; one zero column more keeps a free column.
+    const std::size_t cr = s.comp_rows.size(), cc = s.comp_cols.size();
+    const bool flip = cr > cc;
+    const std::size_t sr = flip ? cc : cr, sc = (flip ? cr : cc) + (cr == cc);
+    s.cost.assign(sr * sc, 0.0);
+    s.comp_edge_at.assign(cr * cc, -1);
+    for (std::size_t k = 0; k < e - b; ++k) {
+      const std::uint32_t q = ce[k];
+      const std::size_t a = static_cast<std::size_t>(s.local[s.edge_r[q]]), c = static_cast<std::size_t>(s.local[nr + s.edge_c[q]]);
+      s.cost[flip ? c * sc + a : a * sc + c] = -s.edge_v[q];
+      s.comp_edge_at[a * cc + c] = static_cast<std::int64_t>(q);
+    }
+    s.comp_col4row.resize(sr);
+    lap_core(s.cost.data(), sr, sc, s.comp_col4row.data(), s.lap);
+    for (std::size_t a = 0; a < sr; ++a) {
+      const std::size_t c = static_cast<std::size_t>(s.comp_col4row[a]);
+      if (c >= (flip ? cr : cc)) continue;  // the added column
+      const std::int64_t q = s.comp_edge_at[flip ? c * cc + a : a * cc + c];
+      if (q >= 0) total += mot_assign::take_entry(nr, static_cast<std::uint32_t>(q), s);  // else a zero pair: not in M
+    }
+  }
+  return mot_assign::certify_matching(nr, nc, rows, cols, s, total);
+}
+
+/// certified_component_pairs' result from a greedy candidate: the positive entries taken in
+/// decreasing order while both their row and column are free, then the same certificate (which
+/// refuses where greedy's matching is not the unique optimum by a margin). The order compares
+/// values to 2^-36 relative (the entry's index in the low 16 bits of a sort key): entries closer
+/// than that may be taken in either order, which the certificate then judges like any other
+/// candidate. O(n_ij·log n_ij + certificate); no allocation once `s` is warm.
+template <class Scratch>
+bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
+                            std::size_t n_ij, std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
+                            Scratch& s) {
+  const std::size_t ne = mot_assign::collect_positive(m, nc, ij, n_ij, s);
+  if (ne > 0xFFFF) return false;
+  if (s.sort_key.size() < ne) s.sort_key.resize(ne);
+  std::uint64_t* key = s.sort_key.data();
+  for (std::size_t q = 0; q < ne; ++q) {
+    std::uint64_t bits;  // positive doubles order as their bit patterns
+    std::memcpy(&bits, &s.edge_v[q], sizeof bits);
+    key[q] = (bits & ~std::uint64_t{0xFFFF}) | q;
+  }
+  // Greedy as rounds of locally dominant entries (the largest key of both their row and column
+  // among the entries still free), which with distinct keys takes what a sorted greedy takes.
+  mot_assign::begin_matching(nr, nc, s);
+  s.row_key.assign(nr, 0), s.col_key.assign(nc, 0);
+  if (s.alive.size() < ne) s.alive.resize(ne);
+  std::uint32_t* alive = s.alive.data();
+  for (std::size_t q = 0; q < ne; ++q) alive[q] = static_cast<std::uint32_t>(q);
+  std::size_t n_alive = ne;
+  double total = 0;
+  std::uint64_t *rk = s.row_key.data(), *ck = s.col_key.data();
+  while (n_alive > 0) {
+    for (std::size_t k = 0; k < n_alive; ++k) {
+      const std::uint32_t q = alive[k];
+      rk[s.edge_r[q]] = std::max(rk[s.edge_r[q]], key[q]);
+      ck[s.edge_c[q]] = std::max(ck[s.edge_c[q]], key[q]);
+    }
+    for (std::size_t k = 0; k < n_alive; ++k) {
+      const std::uint32_t q = alive[k];
+      if (rk[s.edge_r[q]] == key[q] && ck[s.edge_c[q]] == key[q]) total += mot_assign::take_entry(nr, q, s);
+    }
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < n_alive; ++k) {
+      const std::uint32_t q = alive[k];
+      rk[s.edge_r[q]] = 0, ck[s.edge_c[q]] = 0;
+      alive[n] = q;
+      n += s.mate[s.edge_r[q]] < 0 && s.mate[nr + s.edge_c[q]] < 0;
+    }
+    n_alive = n;
+  }
+  return mot_assign::certify_matching(nr, nc, rows, cols, s, total);
 }
 
 /// scipy's `linear_sum_assignment(m, maximize=True)`, all min(nr, nc) pairs in row order.
@@ -325,58 +662,45 @@ inline void solve_max_score(const double* m, std::size_t nr, std::size_t nc, std
 /// matrix where the answer is forced. Any assignment's positive pairs form a matching of the
 /// graph of positive entries, and any such matching extends to a full assignment with zero pairs,
 /// so an optimal assignment's positive pairs are a maximum-weight matching of that graph: its
-/// connected components independently. Components that are single entries give their pairs
-/// (checked first in one cheap pass over the matrix); then a frame where every row (or every
-/// column) takes its clearly largest entry without conflicts is decided by the dual certificate of
-/// unique_best_line_pairs (any number of entries); with `max_component` > 1, a component of at
-/// most that many entries is searched by branch and bound, and its best matching is taken when it
-/// beats every other matching of the component by more than 1e-9·(1 + total) — far beyond the
-/// solver's rounding, so scipy (optimal up to rounding) returns it too. A component with a tie or
-/// a near-tie, or a larger one, makes the whole matrix go through linear_sum_assignment (scipy's
-/// tie-breaking). Writes pairs in row order to `rows`/`cols`; callers keep pairs by their own rule
-/// (every such rule rejects score-0 pairs, which the solver path may also return). `ij`/`n_ij`:
-/// optionally the (row, column) pairs of every positive entry, in row-major order (see
-/// unique_best_line_pairs); then only the solver reads the whole matrix.
+/// connected components independently. Tried in turn, each exact where it answers:
+/// components that are single entries (independent_positive_pairs); with `line_certificate`,
+/// every row (or every column) clearly preferring a distinct partner (unique_best_line_pairs:
+/// cheap, decides most CLEAR frames); the greedy matching with a dual certificate that it is the
+/// unique optimum by a margin (certified_greedy_pairs), then the per-component solves with that
+/// certificate (certified_component_pairs); with `max_component` > 1, a search of every
+/// component of at most that many entries by branch and bound, taking its best matching when it
+/// beats every other matching of the component by more than 1e-9·(1 + total). Each margin is far
+/// beyond the solver's rounding, so scipy (optimal up to rounding) returns the same pairs. A
+/// frame none of them decides (a tie or near-tie that matters) goes through
+/// linear_sum_assignment on the whole matrix (scipy's tie-breaking). Writes pairs in row order to
+/// `rows`/`cols`; callers keep pairs by their own rule (every such rule rejects score-0 pairs,
+/// which the solver path may also return). `ij`/`n_ij`: optionally the (row, column) pairs of
+/// every positive entry, in row-major order (see unique_best_line_pairs); then only the solver
+/// reads the whole matrix. No allocation once `s` is warm.
 inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
                             std::vector<std::int64_t>& cols, MotAssignScratch& s, std::size_t max_component = 6,
-                            const std::uint32_t* ij = nullptr, std::size_t n_ij = 0) {
-  if (ij ? independent_positive_pairs(m, nc, ij, n_ij, rows, cols, s.col_used)
-         : independent_positive_pairs(m, nr, nc, rows, cols, s.col_used))
-    return;
-  if (!ij) {
-    s.nonzero.clear();
+                            const std::uint32_t* ij = nullptr, std::size_t n_ij = 0, bool line_certificate = true) {
+  if (!ij) {  // the positive entries' list, without a branch per entry
+    if (s.nonzero.size() < 2 * nr * nc) s.nonzero.resize(2 * nr * nc);
+    std::size_t n = 0;
     for (std::size_t i = 0; i < nr; ++i)
-      for (std::size_t j = 0; j < nc; ++j)
-        if (m[i * nc + j] > 0) s.nonzero.push_back(static_cast<std::uint32_t>(i)), s.nonzero.push_back(static_cast<std::uint32_t>(j));
-    ij = s.nonzero.data(), n_ij = s.nonzero.size() / 2;
+      for (std::size_t j = 0; j < nc; ++j) {
+        s.nonzero[2 * n] = static_cast<std::uint32_t>(i), s.nonzero[2 * n + 1] = static_cast<std::uint32_t>(j);
+        n += m[i * nc + j] > 0;
+      }
+    ij = s.nonzero.data(), n_ij = n;
   }
-  if (unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
+  if (independent_positive_pairs(m, nc, ij, n_ij, rows, cols, s.col_used)) return;
+  if (line_certificate && unique_best_line_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
+  if (certified_greedy_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
+  if (certified_component_pairs(m, nr, nc, ij, n_ij, rows, cols, s)) return;
   rows.clear();
   cols.clear();
   if (max_component <= 1) return solve_max_score(m, nr, nc, rows, cols, s.lap);
   const std::size_t nn = nr + nc;
-  s.parent.resize(nn);
-  for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
-  s.edge_r.clear(), s.edge_c.clear();
-  for (std::size_t i = 0; i < nr; ++i)
-    for (std::size_t j = 0; j < nc; ++j)
-      if (m[i * nc + j] > 0) {
-        s.edge_r.push_back(static_cast<std::uint32_t>(i)), s.edge_c.push_back(static_cast<std::uint32_t>(j));
-        const std::uint32_t a = mot_assign::find(s.parent, static_cast<std::uint32_t>(i));
-        const std::uint32_t b = mot_assign::find(s.parent, static_cast<std::uint32_t>(nr + j));
-        if (a != b) s.parent[a] = b;
-      }
-  const std::size_t ne = s.edge_r.size();
+  const std::size_t ne = mot_assign::group_components(m, nr, nc, ij, n_ij, s);
   bool solved = true;
   if (ne > 0) {
-    // Group edges by component (counting sort on the root, stable: rows stay ascending).
-    s.root_count.assign(nn + 1, 0);
-    for (std::size_t q = 0; q < ne; ++q) ++s.root_count[mot_assign::find(s.parent, s.edge_r[q]) + 1];
-    for (std::size_t x = 0; x < nn; ++x) s.root_count[x + 1] += s.root_count[x];
-    s.comp_edges.resize(ne);
-    s.comp_begin.assign(s.root_count.begin(), s.root_count.end());  // comp_begin[root] .. comp_begin[root+1]
-    for (std::size_t q = 0; q < ne; ++q)
-      s.comp_edges[s.root_count[mot_assign::find(s.parent, s.edge_r[q])]++] = static_cast<std::uint32_t>(q);
     // A component beyond the search size sends the frame to the solver: decide that first.
     for (std::size_t root = 0; root < nn && solved; ++root) solved = s.comp_begin[root + 1] - s.comp_begin[root] <= max_component;
     s.pick.assign(ne, 0);
@@ -417,46 +741,76 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
   solve_max_score(m, nr, nc, rows, cols, s.lap);
 }
 
-/// numpy's pairwise sum over positions [lo, lo + n) of a virtual array that is zero except at the
-/// sorted positions `idx[b..e)` (values `val`). Equal bit for bit to summing the dense array,
-/// because adding +0.0 to a non-negative partial sum changes nothing; requires non-negative values.
-template <class Index>
-inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* idx, const double* val,
-                                  std::size_t b, std::size_t e) noexcept {
-  if (b == e) return 0.0;
+/// numpy's pairwise sum over positions [lo, lo + n) of N virtual arrays that are zero except at
+/// the sorted positions `idx[b..e)` (values val[v][b..e)), into out[v]. Equal bit for bit to
+/// summing the dense arrays, because adding +0.0 to a non-negative partial sum changes nothing;
+/// requires non-negative values. N arrays sharing their positions are summed in one traversal.
+template <std::size_t N, class Index>
+inline void sparse_pairwise_sums(std::size_t lo, std::size_t n, const Index* idx, const double* const* val,
+                                 std::size_t b, std::size_t e, double* out) noexcept {
+  for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
+  if (b == e) return;
   if (n < 8) {
-    double res = 0.0;
-    for (std::size_t k = b; k < e; ++k) res += val[k];
-    return res;
+    for (std::size_t k = b; k < e; ++k)
+      for (std::size_t v = 0; v < N; ++v) out[v] += val[v][k];
+    return;
   }
   if (n <= 128) {
-    double r[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    double r[N][8] = {};
     const std::size_t body = n - (n % 8);
     std::size_t k = b;
-    for (; k < e && idx[k] - lo < body; ++k) r[(idx[k] - lo) % 8] += val[k];
-    double res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-    for (; k < e; ++k) res += val[k];
-    return res;
+    for (; k < e && idx[k] - lo < body; ++k)
+      for (std::size_t v = 0; v < N; ++v) r[v][(idx[k] - lo) % 8] += val[v][k];
+    for (std::size_t v = 0; v < N; ++v) {
+      out[v] = ((r[v][0] + r[v][1]) + (r[v][2] + r[v][3])) + ((r[v][4] + r[v][5]) + (r[v][6] + r[v][7]));
+      for (std::size_t k2 = k; k2 < e; ++k2) out[v] += val[v][k2];
+    }
+    return;
   }
   std::size_t n2 = n / 2;
   n2 -= n2 % 8;
   const std::size_t mid = static_cast<std::size_t>(std::lower_bound(idx + b, idx + e, lo + n2) - idx);
-  return sparse_pairwise_sum(lo, n2, idx, val, b, mid) + sparse_pairwise_sum(lo + n2, n - n2, idx, val, mid, e);
+  double left[N], right[N];
+  sparse_pairwise_sums<N>(lo, n2, idx, val, b, mid, left);
+  sparse_pairwise_sums<N>(lo + n2, n - n2, idx, val, mid, e, right);
+  for (std::size_t v = 0; v < N; ++v) out[v] = left[v] + right[v];
 }
 
-/// `np.sum` of a contiguous float64 array of length n that is zero except at the sorted positions
-/// idx[0..m) (non-negative values val): 8192-element blocks added left to right, each pairwise.
-inline double sparse_numpy_sum(std::size_t n, const std::uint64_t* idx, const double* val, std::size_t m) noexcept {
-  double acc = 0.0;
+/// sparse_pairwise_sums of one array.
+template <class Index>
+inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* idx, const double* val,
+                                  std::size_t b, std::size_t e) noexcept {
+  double out;
+  sparse_pairwise_sums<1>(lo, n, idx, &val, b, e, &out);
+  return out;
+}
+
+/// `np.sum` of N contiguous float64 arrays of length n that are zero except at the sorted
+/// positions idx[0..m) (non-negative values val[v]): 8192-element blocks added left to right,
+/// each pairwise; into out[v].
+template <std::size_t N>
+inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const double* const* val, std::size_t m,
+                              double* out) noexcept {
+  for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
   std::size_t k = 0;
   for (std::size_t lo = 0; lo < n && k < m; lo += 8192) {
     const std::size_t len = std::min<std::size_t>(8192, n - lo);
     std::size_t e = k;
     while (e < m && idx[e] < lo + len) ++e;
-    if (e > k) acc += sparse_pairwise_sum(lo, len, idx, val, k, e);
+    if (e > k) {
+      double block[N];
+      sparse_pairwise_sums<N>(lo, len, idx, val, k, e, block);
+      for (std::size_t v = 0; v < N; ++v) out[v] += block[v];
+    }
     k = e;
   }
-  return acc;
+}
+
+/// sparse_numpy_sums of one array.
+inline double sparse_numpy_sum(std::size_t n, const std::uint64_t* idx, const double* val, std::size_t m) noexcept {
+  double out;
+  sparse_numpy_sums<1>(n, idx, &val, m, &out);
+  return out;
 }
 
 }  // namespace detail
