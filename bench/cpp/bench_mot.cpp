@@ -55,8 +55,8 @@ int main(int argc, char** argv) {
   const char* names[] = {"read", "preprocess", "HOTA", "CLEAR", "Identity"};
   std::vector<double> phase[5], total;
   // As evaluate_mot_files does it: the GT prepared once per sequence (counted as preprocessing),
-  // one row storage (refilled by every read), one scratch and one output reused across the
-  // (tracker, sequence) pairs.
+  // row storage refilled by every read (one for the GT files, one for the tracker files), one
+  // scratch and one output reused across the (tracker, sequence) pairs.
   MotRows gt, trk;
   MotPreprocessScratch scratch;
   MotSequenceData d;
