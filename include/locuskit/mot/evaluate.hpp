@@ -136,9 +136,12 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
   std::stable_sort(by_length.begin(), by_length.end(), [&](std::size_t a, std::size_t b) {
     return sequences[order[a]].seq_length > sequences[order[b]].seq_length;
   });
-  run_tasks(S, by_length, [&](std::size_t i, std::size_t) {
+  // One row storage per thread for every file it reads (refilled, no allocation once warm).
+  std::vector<MotRows> rows_of(parallel_chunk_count(std::max(S, K * S), 1, par));
+  run_tasks(S, by_length, [&](std::size_t i, std::size_t worker) {
     const MotSequenceSpec& spec = sequences[order[i]];
-    const MotRows rows = read_mot(spec.gt_path, MotFileKind::ground_truth);
+    MotRows& rows = rows_of[worker];
+    read_mot(spec.gt_path, MotFileKind::ground_truth, rows);
     try {
       gt[i] = MotPreparedGt(rows, spec.seq_length, options, spec.gt_path);
     } catch (...) {
@@ -156,7 +159,8 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
   run_tasks(K * S, pairs, [&](std::size_t p, std::size_t worker) {
     const std::size_t k = p / S, i = p % S;
     const std::string& path = tracker_paths[k][order[i]];
-    const MotRows trk = read_mot(path, MotFileKind::tracker);
+    MotRows& trk = rows_of[worker];
+    read_mot(path, MotFileKind::tracker, trk);
     if (gt_error[i]) std::rethrow_exception(gt_error[i]);
     preprocess_mot_sequence(gt[i], trk, data[worker], scratch[worker], path);
     out.per_sequence[p] = evaluate_mot_sequence(data[worker], which);

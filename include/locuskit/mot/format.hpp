@@ -48,6 +48,11 @@ struct MotRows {
   std::vector<std::uint8_t> num_fields; ///< fields on each row (capped at 255)
 
   std::size_t size() const noexcept { return frame.size(); }
+  /// Removes every row; the columns keep their capacity (for refilling, see read_mot(path, kind, out)).
+  void clear() noexcept {
+    frame.clear(); id.clear(); boxes.clear(); confidence.clear();
+    class_id.clear(); visibility.clear(); line.clear(); num_fields.clear();
+  }
   void reserve(std::size_t n) {
     frame.reserve(n); id.reserve(n); boxes.reserve(4 * n); confidence.reserve(n);
     class_id.reserve(n); visibility.reserve(n); line.reserve(n); num_fields.reserve(n);
@@ -195,16 +200,37 @@ inline std::size_t mot_row_estimate(std::string_view sample, std::uint64_t total
   return static_cast<std::size_t>(std::min(rows * 1.125 + 16, static_cast<double>(total / 14 + 1)));
 }
 
+// Runs fill(out) on a cleared `out`; if it throws, `out` is left empty (every column, capacity
+// kept) and the error passes on.
+template <class Fill>
+void mot_refill(MotRows& out, Fill&& fill) {
+  out.clear();
+  try {
+    fill(out);
+  } catch (...) {
+    out.clear();
+    throw;
+  }
+}
 }  // namespace detail
 
-/// Parses MOTChallenge text (see the file comment). `name` is used in messages ("name:line: ...").
-/// An empty text (or only blank lines) gives zero rows. O(size of text). Thread-safe.
-/// Throws locuskit::parse_error on malformed rows.
+/// Parses MOTChallenge text (see the file comment) into `out`, replacing its rows; its columns
+/// keep their capacity (a caller parsing many texts into one MotRows allocates and faults that
+/// memory once). `name` is used in messages ("name:line: ..."). An empty text (or only blank
+/// lines) gives zero rows. O(size of text). Thread-safe for distinct `out`. Throws
+/// locuskit::parse_error on malformed rows, and then leaves `out` empty.
+inline void parse_mot(std::string_view text, MotFileKind kind, const std::string& name, MotRows& out) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  detail::mot_refill(out, [&](MotRows& rows) {
+    rows.reserve(detail::mot_row_estimate(text.substr(0, 1 << 16), text.size()));
+    detail::MotLineParser(kind, name, rows).parse(text.data(), text.data() + text.size(), true, text.data());
+  });
+}
+
+/// parse_mot into a new MotRows.
 inline MotRows parse_mot(std::string_view text, MotFileKind kind, const std::string& name) {
   MotRows out;
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  out.reserve(detail::mot_row_estimate(text.substr(0, 1 << 16), text.size()));
-  detail::MotLineParser(kind, name, out).parse(text.data(), text.data() + text.size(), true, text.data());
+  parse_mot(text, kind, name, out);
   return out;
 }
 
@@ -218,59 +244,72 @@ inline std::string read_text_file(const std::string& path, std::uint64_t max_byt
 }
 
 namespace detail {
-/// parse_mot over text that arrives in blocks: `read(dst, n)` stores up to n (> 0) bytes and
-/// returns how many (0 at the end); `size_hint` is the total size if known (else 0), for the
-/// row estimate. Blocks of `block_bytes` (grown while one line does not fit); lines that cross
-/// a block border are carried over, so the rows and messages are parse_mot's on the whole text.
+/// parse_mot over text that arrives in blocks, into `out` (cleared first; left empty if it throws):
+/// `read(dst, n)` stores up to n (> 0) bytes and returns how many (0 at the end); `size_hint` is
+/// the total size if known (else 0), for the row estimate. Blocks of `block_bytes` (grown while one
+/// line does not fit); lines that cross a block border are carried over, so the rows and messages
+/// are parse_mot's on the whole text.
 template <class Read>
-MotRows parse_mot_blocks(Read&& read, std::uint64_t size_hint, MotFileKind kind, const std::string& name,
-                         std::size_t block_bytes) {
-  MotRows out;
-  MotLineParser parser(kind, name, out);
-  // buf = 8 bytes the fast row scanner may read before a line, then the block: `have` bytes (the
-  // start of a line not parsed yet, then what was read after it).
-  constexpr std::size_t front = 8;
-  std::size_t capacity = block_bytes < 8 ? 8 : block_bytes, have = 0;
-  std::unique_ptr<char[]> buf(new char[front + capacity]);  // read() fills the block
-  std::memset(buf.get(), 0, front);
-  bool first = true;
-  for (;;) {
-    if (have == capacity) {  // one line fills the block: make room for the rest of it
-      std::unique_ptr<char[]> bigger(new char[front + 2 * capacity]);
-      std::memcpy(bigger.get(), buf.get(), front + have);
-      buf.swap(bigger);
-      capacity *= 2;
+void parse_mot_blocks(Read&& read, std::uint64_t size_hint, MotFileKind kind, const std::string& name,
+                      std::size_t block_bytes, MotRows& out) {
+  mot_refill(out, [&](MotRows& rows) {
+    MotLineParser parser(kind, name, rows);
+    // buf = 8 bytes the fast row scanner may read before a line, then the block: `have` bytes (the
+    // start of a line not parsed yet, then what was read after it).
+    constexpr std::size_t front = 8;
+    std::size_t capacity = block_bytes < 8 ? 8 : block_bytes, have = 0;
+    std::unique_ptr<char[]> buf(new char[front + capacity]);  // read() fills the block
+    std::memset(buf.get(), 0, front);
+    bool first = true;
+    for (;;) {
+      if (have == capacity) {  // one line fills the block: make room for the rest of it
+        std::unique_ptr<char[]> bigger(new char[front + 2 * capacity]);
+        std::memcpy(bigger.get(), buf.get(), front + have);
+        buf.swap(bigger);
+        capacity *= 2;
+      }
+      char* const data = buf.get() + front;
+      const std::size_t got = read(data + have, capacity - have);
+      have += got;
+      const bool last = got == 0;
+      const char* begin = data;
+      const char* const end = data + have;
+      if (first) {
+        if (have < 3 && !last) continue;  // not enough to tell a byte-order mark yet
+        first = false;
+        if (have >= 3 && std::memcmp(begin, "\xEF\xBB\xBF", 3) == 0) begin += 3;
+        const std::string_view sample(begin, static_cast<std::size_t>(end - begin));
+        rows.reserve(mot_row_estimate(sample, size_hint > have ? size_hint : have));
+      }
+      const char* const rest = parser.parse(begin, end, last, buf.get());
+      if (last) break;
+      have = static_cast<std::size_t>(end - rest);
+      std::memmove(data, rest, have);
     }
-    char* const data = buf.get() + front;
-    const std::size_t got = read(data + have, capacity - have);
-    have += got;
-    const bool last = got == 0;
-    const char* begin = data;
-    const char* const end = data + have;
-    if (first) {
-      if (have < 3 && !last) continue;  // not enough to tell a byte-order mark yet
-      first = false;
-      if (have >= 3 && std::memcmp(begin, "\xEF\xBB\xBF", 3) == 0) begin += 3;
-      const std::string_view sample(begin, static_cast<std::size_t>(end - begin));
-      out.reserve(mot_row_estimate(sample, size_hint > have ? size_hint : have));
-    }
-    const char* const rest = parser.parse(begin, end, last, buf.get());
-    if (last) break;
-    have = static_cast<std::size_t>(end - rest);
-    std::memmove(data, rest, have);
-  }
-  return out;
+  });
 }
 }  // namespace detail
 
-/// Reads a MOTChallenge file (see parse_mot; messages name `path`): read and parsed in blocks of
+/// Reads a MOTChallenge file into `out` (see parse_mot; messages name `path`), replacing its
+/// rows; its columns keep their capacity, so a caller reading many files into one MotRows (one
+/// per thread) allocates and faults that memory once, not per file. Read and parsed in blocks of
 /// 64 KiB (the text stays in cache; no copy of the whole file is kept), with the same rows and
 /// messages as parse_mot on the whole text. The size limit and read errors of read_text_file
-/// apply; a malformed row before the point where they are found is reported first.
-inline MotRows read_mot(const std::string& path, MotFileKind kind) {
+/// apply; a malformed row before the point where they are found is reported first. If it throws
+/// (the file cannot be opened, a malformed row, ...), `out` is left empty. Thread-safe for
+/// distinct `out`.
+inline void read_mot(const std::string& path, MotFileKind kind, MotRows& out) {
+  out.clear();  // also when the file cannot be opened
   detail::text::InputFile file(path, max_mot_file_bytes);
-  return detail::parse_mot_blocks([&](char* dst, std::size_t n) { return file.read(dst, n); }, file.size(), kind, path,
-                                  std::size_t(1) << 16);
+  detail::parse_mot_blocks([&](char* dst, std::size_t n) { return file.read(dst, n); }, file.size(), kind, path,
+                           std::size_t(1) << 16, out);
+}
+
+/// read_mot into a new MotRows.
+inline MotRows read_mot(const std::string& path, MotFileKind kind) {
+  MotRows out;
+  read_mot(path, kind, out);
+  return out;
 }
 
 namespace detail {

@@ -101,6 +101,18 @@ void check_same_rows(const MotRows& a, const MotRows& b) {
   }
 }
 
+// No rows, and every column empty (what a failed refill leaves).
+void check_empty(const MotRows& r) {
+  CHECK(r.size() == 0);
+  CHECK(r.id.empty());
+  CHECK(r.boxes.empty());
+  CHECK(r.confidence.empty());
+  CHECK(r.class_id.empty());
+  CHECK(r.visibility.empty());
+  CHECK(r.line.empty());
+  CHECK(r.num_fields.empty());
+}
+
 // The rows of `text`, or the message it is rejected with.
 struct Parsed {
   MotRows rows;
@@ -230,6 +242,10 @@ TEST_CASE("mot format: the 64-byte row scanner reads what from_chars reads, bit 
       fields.push_back(rng() % 3 ? random_number(rng) : std::to_string(rng() % 100));
       row += (k ? "," : "") + fields.back();
     }
+    if (rng() % 3 == 0) {  // the submission layout's ",-1,-1,-1" ending (read three fields at once)
+      for (int k = 0; k < 3; ++k) fields.push_back("-1");
+      row += ",-1,-1,-1";
+    }
     if (rng() % 5 == 0) row += ",";
     if (rng() % 5 == 0) row += "\r";
     std::string buf = std::string(8, '7') + row + "\n" + std::string(80, rng() % 2 ? '9' : '\n');
@@ -254,7 +270,8 @@ TEST_CASE("mot format: the 64-byte row scanner reads what from_chars reads, bit 
   CHECK(accepted > 10000);  // the fast scanner is exercised, not just declined
   // Declined: the slower paths decide (and name the error).
   for (const char* row : {"1, 2\n", "1,,2\n", "+1,2\n", "1,nan\n", "1,2 3\n", "1e5,2\n", "123456789,1\n", "1.2.3,4\n",
-                          "-,1\n", ",1\n", ".\n", "\n", "1,-\n"}) {
+                          "-,1\n", ",1\n", ".\n", "\n", "1,-\n", ",,-1,-1,-1\n", "1,,-1,-1,-1\n", "1.2.3,-1,-1,-1\n",
+                          "1,2,3,4,5,6,7,8,9,10,11,12,13,14,-1,-1,-1\n"}) {
     std::string buf = std::string(8, ' ') + row + std::string(80, ' ');
     CAPTURE(row);
     const char* next = nullptr;
@@ -266,6 +283,16 @@ TEST_CASE("mot format: the 64-byte row scanner reads what from_chars reads, bit 
   CHECK(n == 3);
   CHECK(f[1] == -2.5);
   CHECK(next == buf.data() + 8 + 15);
+  // The ",-1,-1,-1" ending counts against `max` like any three fields.
+  buf = std::string(8, ' ') + "1,2,3,4,-1,-1,-1\n" + std::string(80, ' ');
+  CHECK_FALSE(detail::text::scan_comma_row64(buf.data() + 8, f, 6, n, next));
+  REQUIRE(detail::text::scan_comma_row64(buf.data() + 8, f, 7, n, next));
+  CHECK(n == 7);
+  CHECK((f[3] == 4 && f[4] == -1 && f[5] == -1 && f[6] == -1));
+  buf = std::string(8, ' ') + "-1,-1,-1,-1,\r\n" + std::string(80, ' ');
+  REQUIRE(detail::text::scan_comma_row64(buf.data() + 8, f, 16, n, next));
+  CHECK(n == 4);
+  CHECK((f[0] == -1 && f[3] == -1));
 }
 
 TEST_CASE("mot format: the fast paths accept what the general path accepts, with the same bits and messages") {
@@ -296,6 +323,7 @@ TEST_CASE("mot format: the fast paths accept what the general path accepts, with
 
 TEST_CASE("mot format: parse_mot_blocks gives parse_mot's rows and messages at any block border") {
   std::mt19937_64 rng(4242);
+  MotRows reused;
   for (int i = 0; i < 1500; ++i) {
     std::string text = random_mot_text(rng, 1 + static_cast<int>(rng() % 30));
     if (i % 10 == 0) text += std::string(300, ' ') + "\n2,1,0,0,1,1,1\n";  // a line longer than small blocks
@@ -311,9 +339,14 @@ TEST_CASE("mot format: parse_mot_blocks gives parse_mot's rows and messages at a
     };
     CAPTURE(text);
     CAPTURE(block);
-    const Parsed blocks = parsed([&] { return detail::parse_mot_blocks(read, text.size(), kind, "f.txt", block); });
+    // Into storage that still holds the previous text's rows (or was left empty by its error).
+    const Parsed blocks = parsed([&] {
+      detail::parse_mot_blocks(read, text.size(), kind, "f.txt", block, reused);
+      return reused;
+    });
     REQUIRE(blocks.error == whole.error);
     check_same_rows(blocks.rows, whole.rows);
+    if (!blocks.error.empty()) check_empty(reused);
   }
 }
 
@@ -363,4 +396,53 @@ TEST_CASE("mot format: read_text_file keeps its messages, sizes and the unknown-
     CHECK_THROWS_WITH_AS(read_text_file("/proc/self/cmdline", 1), "/proc/self/cmdline: more than the limit of 1 bytes",
                          parse_error);
   }
+}
+
+TEST_CASE("mot format: read_mot and parse_mot into reused storage give a fresh read's rows; errors leave it empty") {
+  // A long file, a shorter one with other values and layouts (GT rows with 9 fields, a general-path
+  // row, a BOM), then the long one again: each read into the same MotRows equals a fresh read.
+  std::mt19937_64 rng(99);
+  std::string long_text, short_text = "\xEF\xBB\xBF";
+  for (int i = 0; i < 40000; ++i)
+    long_text += std::to_string(1 + i / 30) + "," + std::to_string(i % 30) + "," + std::to_string(rng() % 1900) + "." +
+                 std::to_string(rng() % 100) + ",563.5,62,153,0.61234,-1,-1,-1\n";
+  for (int i = 0; i < 700; ++i)
+    short_text += std::to_string(1 + i / 7) + "," + std::to_string(i % 7) + ",1151,563,62,153,1,1,0.59375\n";
+  short_text += "9, 3, 1e1, 2, 3, 4, 1, 7\n";
+  const std::string long_path = "mot_reuse_long_test.txt", short_path = "mot_reuse_short_test.txt",
+                    bad_path = "mot_reuse_bad_test.txt";
+  for (const auto& [path, text] : {std::pair<std::string, std::string>{long_path, long_text}, {short_path, short_text},
+                                   {bad_path, short_text + "10,1,0,0,-1,1,1,1\n"}}) {
+    std::ofstream f(path, std::ios::binary);
+    f << text;
+  }
+  const MotFileKind GT = MotFileKind::ground_truth;
+  MotRows rows;
+  read_mot(long_path, GT, rows);
+  check_same_rows(rows, read_mot(long_path, GT));
+  CHECK(rows.size() == 40000);
+  const std::size_t capacity = rows.frame.capacity();
+  read_mot(short_path, GT, rows);
+  check_same_rows(rows, read_mot(short_path, GT));
+  CHECK(rows.size() == 701);
+  CHECK(rows.frame.capacity() == capacity);  // refilled, not reallocated
+  CHECK(rows.line.back() == 701);            // line numbers start again
+  read_mot(long_path, GT, rows);
+  check_same_rows(rows, read_mot(long_path, GT));
+  // A malformed row, a missing file, malformed text: the message of a fresh read, `rows` left empty.
+  CHECK_THROWS_WITH_AS(read_mot(bad_path, GT, rows), (bad_path + ":702: negative box size (w = -1, h = 1)").c_str(),
+                       parse_error);
+  check_empty(rows);
+  read_mot(short_path, GT, rows);
+  CHECK_THROWS_WITH_AS(read_mot("/nonexistent/x.txt", GT, rows), "/nonexistent/x.txt: cannot open file", parse_error);
+  check_empty(rows);
+  read_mot(short_path, GT, rows);
+  CHECK_THROWS_WITH_AS(parse_mot("1,1,0,0,1,1,1,1\n1,2,0,x,1,1,1,1\n", GT, "t", rows), "t:2: field 4 ('x') is not a number",
+                       parse_error);
+  check_empty(rows);
+  parse_mot(short_text, GT, "s", rows);
+  check_same_rows(rows, read_mot(short_path, GT));
+  parse_mot("", GT, "s", rows);
+  check_empty(rows);
+  for (const std::string& path : {long_path, short_path, bad_path}) std::remove(path.c_str());
 }
