@@ -564,11 +564,11 @@ bool certify_matching(std::size_t nr, std::size_t nc, std::vector<std::int64_t>&
 /// pairs, so its positive pairs score at least value(M) − rounding). Where a check fails (a tie
 /// or a near-tie), returns false and the caller solves the whole matrix.
 /// Finding d: with d = 0 off M and d_i = t_e, d_j = m_e − t_e on e = (i, j) in M, the wanted
-/// (first tried in closed form at t_e = m_e / 2; where the checks refuse it, the constraints)
 /// inequalities (0 <= t_e <= m_e; s > 2·delta off M) are differences of two t's (or bounds, a t
 /// against a fixed zero t_z), solved by Bellman–Ford relaxation (a cycle still relaxing after
 /// |M| + 2 rounds: no such d, refuse); the checks above then decide, whatever the relaxation
-/// did. Writes M in row order; O(n_ij + Σ_components r'²·c' + |M|·(n_ij + |M|)), typically
+/// did (certify_matching first tries the closed form t_e = m_e / 2, then relaxes from there). Writes
+/// M in row order; O(n_ij + Σ_components r'²·c' + |M|·(n_ij + |M|)), typically
 /// O(n_ij) relaxation rounds being few; no allocation once `s` is warm.
 template <class Scratch>
 bool certified_component_pairs(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij,
