@@ -372,6 +372,16 @@ TEST_CASE("mot certified_component_pairs / certified_greedy_pairs: a certified m
     CHECK(accepted[way][1] < tried[1] * 6 / 10);  // ties: often refused (where they decide)
     CHECK(accepted[way][2] < tried[2] * 6 / 10);
   }
+  // Both ways of finding the duals are exercised: the midpoint duals alone prove most accepted
+  // matchings, the relaxation the rest (the REQUIREs above hold for either).
+  const int total_accepted = [&] {
+    int n = 0;
+    for (int way = 0; way < 2; ++way)
+      for (int mode = 0; mode < 5; ++mode) n += accepted[way][mode];
+    return n;
+  }();
+  CHECK(scratch.midpoint_certified > static_cast<std::size_t>(total_accepted) / 4);
+  CHECK(scratch.midpoint_certified < static_cast<std::size_t>(total_accepted));
 }
 
 TEST_CASE("mot certified_component_pairs / certified_greedy_pairs: hand-made cases") {
