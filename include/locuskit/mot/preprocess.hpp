@@ -200,6 +200,12 @@ struct MotPreparedGt {
   std::vector<std::int64_t> ids;    ///< original ids, per grouped row
   std::vector<std::int8_t> cls;     ///< truncated class 1..13, -1 outside, 0 without distractor removal
   std::vector<std::uint8_t> keep;   ///< counted as GT
+  /// The GT side of every tracker's MotSequenceData (it does not depend on the tracker): frame
+  /// t's kept rows are kept_rows[kept_begin[t] .. kept_begin[t + 1]) (grouped positions, in
+  /// order), their ids relabelled 0..num_kept_ids-1 in kept_ids.
+  std::vector<std::size_t> kept_begin, kept_rows;
+  std::vector<std::int32_t> kept_ids;
+  std::int64_t num_kept_ids = 0;
   /// Per frame: bit 0 a distractor-class row, bit 1 a class outside 1..13 (with removal).
   std::vector<std::uint8_t> frame_flags;
   /// Per frame with bit 1 (ascending): the first such row's line and truncated class. TrackEval
@@ -239,6 +245,22 @@ inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_,
     keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
   }
   ids = std::move(group.ids);
+  kept_begin.resize(static_cast<std::size_t>(seq_length) + 1);
+  kept_rows.resize(n);
+  std::vector<std::int64_t>& kept_raw = group.ids;  // moved from: reused
+  kept_raw.resize(n);
+  std::size_t n_kept = 0;
+  kept_begin[0] = 0;
+  for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
+    for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
+      kept_rows[n_kept] = k, kept_raw[n_kept] = ids[k];
+      n_kept += keep[k];
+    }
+    kept_begin[t + 1] = n_kept;
+  }
+  kept_rows.resize(n_kept);
+  std::vector<std::int64_t> rank;
+  detail::mot_relabel(kept_raw.data(), n_kept, kept_ids, num_kept_ids, rank);
   frame_flags.assign(static_cast<std::size_t>(seq_length), 0);
   if (!remove_distractors) return;
   for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
@@ -267,7 +289,7 @@ struct MotPreprocessScratch {
   std::vector<std::int64_t> rows, cols;
   std::vector<std::uint8_t> removed;
   detail::MotAssignScratch assign;
-  std::vector<std::int64_t> gt_raw, trk_raw, rank;  // original ids of the kept rows
+  std::vector<std::int64_t> trk_raw, rank;  // original ids of the kept tracker rows
   std::vector<std::uint64_t> list_ij;               // the output lists as they are built
   std::vector<double> list_iou;
 };
@@ -317,8 +339,8 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
     s.list_iou.resize(cap), s.list_ij.resize(cap);
   };
   const auto out_ij = [&] { return s.list_ij.data() + n_out; };
-  s.gt_raw.resize(gt.ids.size()), s.trk_raw.resize(tracker.size());
-  std::size_t n_gt = 0, n_trk = 0;  // kept rows so far
+  s.trk_raw.resize(tracker.size());
+  std::size_t n_trk = 0;  // kept tracker rows so far
   std::size_t next_class_error = 0;
   for (std::int64_t t = 0; t < seq_length; ++t) {
     const std::size_t g0 = gb[t], t0 = tb[t];
@@ -355,14 +377,15 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
       if (candidate) {
         // TrackEval's score matrix: the IoUs >= 0.5 - eps, +0 elsewhere (the unlisted IoUs are ±0).
         // Its positive entries first, as a list, with the count of each row and column.
-        s.score_ij.clear();
+        if (s.score_ij.size() < 2 * fn) s.score_ij.resize(2 * fn);
         s.line_count.assign(ng + nt, 0);  // rows, then columns
-        for (std::size_t q = 0; q < fn; ++q) {
-          if (s.frame_iou[q] < 0.5 - detail::mot_eps) continue;
+        std::size_t n_score = 0;  // entries in score_ij (pairs)
+        for (std::size_t q = 0; q < fn; ++q) {  // no branch: which entries pass falls at random
+          const std::uint32_t pass = !(s.frame_iou[q] < 0.5 - detail::mot_eps);
           std::uint32_t rc[2];
           std::memcpy(rc, &s.frame_ij[q], sizeof rc);
-          s.score_ij.push_back(rc[0]), s.score_ij.push_back(rc[1]);
-          ++s.line_count[rc[0]], ++s.line_count[ng + rc[1]];
+          s.score_ij[2 * n_score] = rc[0], s.score_ij[2 * n_score + 1] = rc[1], n_score += pass;
+          s.line_count[rc[0]] += pass, s.line_count[ng + rc[1]] += pass;
         }
         s.removed.assign(nt, 0);
         // Every positive pair of the optimal assignment scipy returns is in a maximum-weight
@@ -372,13 +395,13 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
         // the removed tracker rows are exactly those entries' columns (scores >= 0.5 - eps > eps),
         // whatever the assignment does elsewhere; otherwise the whole matrix is assigned.
         bool isolated = true;
-        for (std::size_t q = 0; q < s.score_ij.size(); q += 2) {
+        for (std::size_t q = 0; q < 2 * n_score; q += 2) {
           const std::uint32_t r = s.score_ij[q], c = s.score_ij[q + 1];
           if (detail::mot_is_distractor(gt.cls[g0 + r], mot20))
             isolated &= s.line_count[r] == 1 && s.line_count[ng + c] == 1;
         }
         if (isolated) {
-          for (std::size_t q = 0; q < s.score_ij.size(); q += 2)
+          for (std::size_t q = 0; q < 2 * n_score; q += 2)
             if (detail::mot_is_distractor(gt.cls[g0 + s.score_ij[q]], mot20)) s.removed[s.score_ij[q + 1]] = 1;
           any_removed = true;  // candidate: a distractor row has a positive entry
         } else {
@@ -388,14 +411,13 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
             std::memcpy(rc, &s.frame_ij[q], sizeof rc);
             if (!(s.frame_iou[q] < 0.5 - detail::mot_eps)) s.score[static_cast<std::size_t>(rc[0]) * nt + rc[1]] = s.frame_iou[q];
           }
-          detail::max_score_pairs(s.score.data(), ng, nt, s.rows, s.cols, s.assign, 6, s.score_ij.data(),
-                                  s.score_ij.size() / 2);
+          detail::max_score_pairs(s.score.data(), ng, nt, s.rows, s.cols, s.assign, 6, s.score_ij.data(), n_score);
           for (std::size_t q = 0; q < s.rows.size(); ++q) {
             const std::size_t r = static_cast<std::size_t>(s.rows[q]), c = static_cast<std::size_t>(s.cols[q]);
             if (!(s.score[r * nt + c] > 0 + detail::mot_eps)) continue;
             if (detail::mot_is_distractor(gt.cls[g0 + r], mot20)) s.removed[c] = 1, any_removed = true;
           }
-          for (std::size_t q = 0; q < s.score_ij.size(); q += 2)
+          for (std::size_t q = 0; q < 2 * n_score; q += 2)
             s.score[static_cast<std::size_t>(s.score_ij[q]) * nt + s.score_ij[q + 1]] = 0.0;
         }
       }
@@ -403,19 +425,21 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
     std::size_t kg = 0, kt = 0;
     if (any_removed) {
       s.new_col.resize(nt);
-      for (std::size_t c = 0; c < nt; ++c) {
+      for (std::size_t c = 0; c < nt; ++c) {  // no branch: removals fall at random
         s.new_col[c] = static_cast<std::uint32_t>(kt);
-        if (!s.removed[c]) ++kt, s.trk_raw[n_trk++] = s.group.ids[t0 + c];
+        s.trk_raw[n_trk] = s.group.ids[t0 + c];
+        const std::size_t kept = s.removed[c] == 0;
+        kt += kept, n_trk += kept;
       }
     } else {
       kt = nt;
       for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = s.group.ids[t0 + c];
     }
-    for (std::size_t k = 0; k < ng; ++k) {
-      if (!gt.keep[g0 + k]) continue;
-      const std::uint32_t row = static_cast<std::uint32_t>(kg++);
-      s.gt_raw[n_gt++] = gt.ids[g0 + k];
-      if (kt == 0) continue;
+    const std::size_t q0 = gt.kept_begin[static_cast<std::size_t>(t)];
+    kg = gt.kept_begin[static_cast<std::size_t>(t) + 1] - q0;
+    for (std::size_t r = 0; r < kg && kt != 0; ++r) {
+      const std::size_t k = gt.kept_rows[q0 + r] - g0;
+      const std::uint32_t row = static_cast<std::uint32_t>(r);
       if (!any_distractor) {
         room_for(nt);
         n_out += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, row, out_ij(), s.list_iou.data() + n_out);
@@ -426,14 +450,15 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
       std::uint64_t* ij = out_ij();
       double* v = s.list_iou.data() + n_out;
       std::size_t m = 0;
-      for (std::size_t q = s.row_start[k]; q < s.row_start[k + 1]; ++q) {
+      for (std::size_t q = s.row_start[k]; q < s.row_start[k + 1]; ++q) {  // no branch per entry
         std::uint32_t rc[2];
         std::memcpy(rc, &s.frame_ij[q], sizeof rc);
-        if (any_removed && s.removed[rc[1]]) continue;
+        const std::size_t kept = !any_removed || !s.removed[rc[1]];
         rc[0] = row;
         if (any_removed) rc[1] = s.new_col[rc[1]];
         std::memcpy(ij + m, rc, sizeof rc);
-        v[m++] = s.frame_iou[q];
+        v[m] = s.frame_iou[q];
+        m += kept;
       }
       n_out += m;
     }
@@ -445,9 +470,10 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
   static_assert(sizeof(std::uint64_t) == 2 * sizeof(std::uint32_t), "overlap_ij holds uint32 pairs");
   std::uint32_t* ij_words = reinterpret_cast<std::uint32_t*>(s.list_ij.data());  // {row, column} words
   out.overlap_ij.assign(ij_words, ij_words + 2 * n_out);
-  detail::mot_relabel(s.gt_raw.data(), n_gt, out.gt_ids, out.num_gt_ids, s.rank);
+  out.gt_ids = gt.kept_ids;
+  out.num_gt_ids = gt.num_kept_ids;
   detail::mot_relabel(s.trk_raw.data(), n_trk, out.tracker_ids, out.num_tracker_ids, s.rank);
-  out.num_gt_dets = static_cast<std::int64_t>(n_gt);
+  out.num_gt_dets = static_cast<std::int64_t>(gt.kept_rows.size());
   out.num_tracker_dets = static_cast<std::int64_t>(n_trk);
 }
 

@@ -500,3 +500,26 @@ TEST_CASE("mot preprocess: a distractor's lone overlap removes its box directly;
     CHECK(d.num_trk(2) == 1);  // one of the two boxes goes (the assignment picks one)
   }
 }
+
+TEST_CASE("mot preprocess: a prepared GT's kept rows and relabelled ids follow its keep flags") {
+  // Frame 1: ids 9 (kept), 4 (zero-marked), 7 (distractor); frame 2: 4 (kept), 2 (car); frame 3 empty;
+  // frame 4: 9 (kept). Kept ids {9, 4, 9} relabel by sorted rank to {1, 0, 1}.
+  const MotRows gt = gt_rows(
+      "1,9,0,0,10,10,1,1,1\n1,4,0,0,10,10,0,1,1\n1,7,0,0,10,10,1,7,1\n2,4,0,0,10,10,1,1,1\n2,2,0,0,10,10,1,3,1\n"
+      "4,9,0,0,10,10,1,1,1\n");
+  const MotPreparedGt p(gt, 4, {}, "gt.txt");
+  CHECK(p.kept_begin == std::vector<std::size_t>{0, 1, 2, 2, 3});
+  CHECK(p.kept_rows == std::vector<std::size_t>{0, 3, 5});
+  CHECK(p.kept_ids == std::vector<std::int32_t>{1, 0, 1});
+  CHECK(p.num_kept_ids == 2);
+  for (std::size_t q = 0; q < p.kept_rows.size(); ++q) CHECK(p.keep[p.kept_rows[q]] == 1);
+  const MotSequenceData d = preprocess_mot_sequence(p, trk_rows("1,5,0,0,10,10,1\n"));
+  CHECK(d.gt_ids == p.kept_ids);
+  CHECK(d.num_gt_ids == 2);
+  CHECK(d.num_gt_dets == 3);
+  CHECK(d.gt_begin == p.kept_begin);
+  // MOT15: classes ignored, the distractor and the car count too.
+  const MotPreparedGt p15(gt, 4, {"MOT15", true}, "gt.txt");
+  CHECK(p15.kept_rows == std::vector<std::size_t>{0, 2, 3, 4, 5});
+  CHECK(p15.kept_ids == std::vector<std::int32_t>{3, 2, 1, 0, 3});
+}
