@@ -109,14 +109,8 @@ class MotLineParser {
           is_integral(f_[1]) && (kind_ == MotFileKind::detections || f_[1] >= 0) && f_[4] >= 0 && f_[5] >= 0) {
         ++line_no_;
         check_line_count();
-        out_.frame.push_back(static_cast<std::int64_t>(f_[0]));
-        out_.id.push_back(static_cast<std::int64_t>(f_[1]));
-        for (int k = 2; k < 6; ++k) out_.boxes.push_back(f_[k]);
-        out_.confidence.push_back(f_[6]);
-        out_.class_id.push_back(nf_ > 7 ? f_[7] : nan);
-        out_.visibility.push_back(nf_ > 8 ? f_[8] : nan);
-        out_.line.push_back(static_cast<std::uint32_t>(line_no_));
-        out_.num_fields.push_back(static_cast<std::uint8_t>(nf_));
+        append_row(static_cast<std::int64_t>(f_[0]), static_cast<std::int64_t>(f_[1]), f_ + 2, f_[6],
+                   nf_ > 7 ? f_[7] : nan, nf_ > 8 ? f_[8] : nan, nf_);
         pos = next;
         continue;
       }
@@ -168,16 +162,25 @@ class MotLineParser {
     for (int k = 0; k < 4; ++k) v[k] = text::parse_finite_double(tok[2 + k], name, line_no, 2 + k);
     if (v[2] < 0 || v[3] < 0)
       text::fail(name, line_no, "negative box size (w = " + std::string(tok[4]) + ", h = " + std::string(tok[5]) + ")");
-    out_.frame.push_back(frame);
-    out_.id.push_back(id);
-    out_.boxes.insert(out_.boxes.end(), v, v + 4);
-    out_.confidence.push_back(text::parse_finite_double(tok[6], name, line_no, 6));
-    out_.class_id.push_back(tok.size() > 7 ? text::parse_finite_double(tok[7], name, line_no, 7) : nan);
-    out_.visibility.push_back(tok.size() > 8 ? text::parse_finite_double(tok[8], name, line_no, 8) : nan);
+    const double confidence = text::parse_finite_double(tok[6], name, line_no, 6);
+    const double class_id = tok.size() > 7 ? text::parse_finite_double(tok[7], name, line_no, 7) : nan;
+    const double visibility = tok.size() > 8 ? text::parse_finite_double(tok[8], name, line_no, 8) : nan;
     for (std::size_t k = 9; k < tok.size(); ++k)
       text::parse_finite_double(tok[k], name, line_no, static_cast<int>(k));  // world coordinates: checked only
-    out_.line.push_back(static_cast<std::uint32_t>(line_no));
-    out_.num_fields.push_back(static_cast<std::uint8_t>(tok.size() > 255 ? 255 : tok.size()));
+    append_row(frame, id, v, confidence, class_id, visibility, tok.size());
+  }
+
+  // One row, checked, at the current line (fields counted up to 255).
+  void append_row(std::int64_t frame, std::int64_t id, const double* box, double confidence, double class_id,
+                  double visibility, std::size_t num_fields) {
+    out_.frame.push_back(frame);
+    out_.id.push_back(id);
+    for (int k = 0; k < 4; ++k) out_.boxes.push_back(box[k]);
+    out_.confidence.push_back(confidence);
+    out_.class_id.push_back(class_id);
+    out_.visibility.push_back(visibility);
+    out_.line.push_back(static_cast<std::uint32_t>(line_no_));
+    out_.num_fields.push_back(static_cast<std::uint8_t>(num_fields > 255 ? 255 : num_fields));
   }
 
   MotFileKind kind_;

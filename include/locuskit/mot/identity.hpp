@@ -36,19 +36,10 @@ inline std::int64_t max_cooccurrence_matching(const std::uint32_t* gt, const std
                                               const std::int64_t* count, std::size_t n_pairs, std::size_t num_gt_ids,
                                               std::size_t num_tracker_ids) {
   if (n_pairs == 0) return 0;
-  // Union-find over GT ids (0..G) and tracker ids (G..G+T); then pairs grouped by component.
+  // GT ids are rows (0..G), tracker ids columns (G..G+T); pairs grouped by component.
   const std::size_t G = num_gt_ids, nn = num_gt_ids + num_tracker_ids;
-  std::vector<std::uint32_t> parent(nn);
-  for (std::size_t x = 0; x < nn; ++x) parent[x] = static_cast<std::uint32_t>(x);
-  for (std::size_t q = 0; q < n_pairs; ++q) {
-    const std::uint32_t a = mot_assign::find(parent, gt[q]), b = mot_assign::find(parent, static_cast<std::uint32_t>(G + trk[q]));
-    if (a != b) parent[a] = b;
-  }
-  std::vector<std::uint32_t> begin(nn + 1, 0), by_comp(n_pairs);
-  for (std::size_t q = 0; q < n_pairs; ++q) ++begin[mot_assign::find(parent, gt[q]) + 1];
-  for (std::size_t x = 0; x < nn; ++x) begin[x + 1] += begin[x];
-  std::vector<std::uint32_t> fill(begin.begin(), begin.end() - 1);
-  for (std::size_t q = 0; q < n_pairs; ++q) by_comp[fill[mot_assign::find(parent, gt[q])]++] = static_cast<std::uint32_t>(q);
+  std::vector<std::uint32_t> parent, begin, fill, by_comp;
+  mot_assign::group_edges_by_component(gt, trk, n_pairs, G, num_tracker_ids, parent, begin, fill, by_comp);
   std::int64_t matched = 0;
   std::vector<std::int32_t> local(nn, -1);
   std::vector<std::uint32_t> ids;

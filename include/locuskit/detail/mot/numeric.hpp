@@ -14,10 +14,7 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#if defined(_MSC_VER)
-#include <intrin.h>
-#endif
-
+#include <locuskit/detail/bits.hpp>
 #include <locuskit/eval/numpy_sum.hpp>
 #include <locuskit/match/linear_assignment.hpp>
 
@@ -25,21 +22,6 @@ namespace locuskit {
 namespace detail {
 
 inline constexpr double mot_eps = std::numeric_limits<double>::epsilon();  // np.finfo(float).eps = 2^-52
-
-/// Index of the lowest set bit of a non-zero word.
-inline unsigned lowest_set_bit(std::uint64_t x) noexcept {
-#if defined(__GNUC__) || defined(__clang__)
-  return static_cast<unsigned>(__builtin_ctzll(x));
-#elif defined(_MSC_VER) && defined(_M_X64)
-  unsigned long k;
-  _BitScanForward64(&k, x);
-  return static_cast<unsigned>(k);
-#else
-  unsigned k = 0;
-  while (!(x & 1)) x >>= 1, ++k;
-  return k;
-#endif
-}
 
 /// Appends the non-zero entries of one similarity row without a branch per entry (overlaps fall at
 /// random): called with (j, x) for every column, it writes the word {row, j} (two uint32s, laid out
@@ -259,6 +241,29 @@ std::size_t collect_positive(const double* m, std::size_t nc, const std::uint32_
   return n;
 }
 
+/// Groups the n edges (er[q], ec[q]) of a bipartite graph (rows < nr, columns < nc) by connected
+/// component: union-find over rows (0..nr) and columns (nr..nr+nc), then a counting sort on the
+/// root, stable (edges keep their order within a component): the component of root x is
+/// comp_edges[comp_begin[x] .. comp_begin[x + 1]). `parent` and `fill` are scratch.
+inline void group_edges_by_component(const std::uint32_t* er, const std::uint32_t* ec, std::size_t n, std::size_t nr,
+                                     std::size_t nc, std::vector<std::uint32_t>& parent,
+                                     std::vector<std::uint32_t>& comp_begin, std::vector<std::uint32_t>& fill,
+                                     std::vector<std::uint32_t>& comp_edges) {
+  const std::size_t nn = nr + nc;
+  parent.resize(nn);
+  for (std::size_t x = 0; x < nn; ++x) parent[x] = static_cast<std::uint32_t>(x);
+  for (std::size_t q = 0; q < n; ++q) {
+    const std::uint32_t a = find(parent, er[q]), b = find(parent, static_cast<std::uint32_t>(nr + ec[q]));
+    if (a != b) parent[a] = b;
+  }
+  comp_begin.assign(nn + 1, 0);
+  for (std::size_t q = 0; q < n; ++q) ++comp_begin[find(parent, er[q]) + 1];
+  for (std::size_t x = 0; x < nn; ++x) comp_begin[x + 1] += comp_begin[x];
+  fill.assign(comp_begin.begin(), comp_begin.end() - 1);
+  comp_edges.resize(n);
+  for (std::size_t q = 0; q < n; ++q) comp_edges[fill[find(parent, er[q])]++] = static_cast<std::uint32_t>(q);
+}
+
 /// The connected components of the graph of positive entries of `m` (rows 0..nr, columns
 /// nr..nr+nc as vertices), from the list `ij` of n_ij (row, column) pairs in row-major order that
 /// includes every positive entry: the positive ones as collect_positive lists them, grouped by
@@ -267,21 +272,9 @@ std::size_t collect_positive(const double* m, std::size_t nc, const std::uint32_
 template <class Scratch>
 std::size_t group_components(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
                              Scratch& s) {
-  const std::size_t nn = nr + nc;
   const std::size_t ne = collect_positive(m, nc, ij, n_ij, s);
-  s.parent.resize(nn);
-  for (std::size_t x = 0; x < nn; ++x) s.parent[x] = static_cast<std::uint32_t>(x);
-  for (std::size_t q = 0; q < ne; ++q) {
-    const std::uint32_t a = find(s.parent, s.edge_r[q]), b = find(s.parent, static_cast<std::uint32_t>(nr + s.edge_c[q]));
-    if (a != b) s.parent[a] = b;
-  }
-  // Counting sort on the root.
-  s.root_count.assign(nn + 1, 0);
-  for (std::size_t q = 0; q < ne; ++q) ++s.root_count[find(s.parent, s.edge_r[q]) + 1];
-  for (std::size_t x = 0; x < nn; ++x) s.root_count[x + 1] += s.root_count[x];
-  s.comp_edges.resize(ne);
-  s.comp_begin.assign(s.root_count.begin(), s.root_count.end());
-  for (std::size_t q = 0; q < ne; ++q) s.comp_edges[s.root_count[find(s.parent, s.edge_r[q])]++] = static_cast<std::uint32_t>(q);
+  group_edges_by_component(s.edge_r.data(), s.edge_c.data(), ne, nr, nc, s.parent, s.comp_begin, s.root_count,
+                           s.comp_edges);
   return ne;
 }
 
@@ -338,28 +331,9 @@ struct Enum {
 /// If every row and every column of the (nr, nc) row-major matrix `m` (entries >= 0) has at most
 /// one entry > 0, every optimal assignment (scipy's included) contains exactly those pairs among
 /// its positive-score pairs; they are written in row order to `rows`/`cols` and true is returned.
-/// Otherwise returns false. One pass that stops at the first conflict. `col_used` is scratch.
-inline bool independent_positive_pairs(const double* m, std::size_t nr, std::size_t nc, std::vector<std::int64_t>& rows,
-                                       std::vector<std::int64_t>& cols, std::vector<std::uint8_t>& col_used) {
-  rows.clear();
-  cols.clear();
-  col_used.assign(nc, 0);
-  for (std::size_t i = 0; i < nr; ++i) {
-    std::int64_t found = -1;
-    for (std::size_t j = 0; j < nc; ++j) {
-      if (!(m[i * nc + j] > 0)) continue;
-      if (found >= 0 || col_used[j]) return false;
-      found = static_cast<std::int64_t>(j);
-      col_used[j] = 1;
-    }
-    if (found >= 0) rows.push_back(static_cast<std::int64_t>(i)), cols.push_back(found);
-  }
-  return true;
-}
-
-/// independent_positive_pairs from a list instead of a matrix scan: `ij` holds n_ij (row, column)
-/// pairs in row-major order (rows ascending, no pair twice) that include every positive entry of
-/// `m`; entries that are not > 0 are skipped. Same result as the matrix version; O(nc + n_ij).
+/// Otherwise returns false. `ij` holds n_ij (row, column) pairs in row-major order (rows
+/// ascending, no pair twice) that include every positive entry of `m`; entries that are not > 0
+/// are skipped. One pass that stops at the first conflict; O(nc + n_ij). `col_used` is scratch.
 inline bool independent_positive_pairs(const double* m, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
                                        std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols,
                                        std::vector<std::uint8_t>& col_used) {

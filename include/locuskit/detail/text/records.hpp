@@ -27,6 +27,7 @@
 #define LOCUSKIT_TEXT_POSIX_FILES 0
 #endif
 
+#include <locuskit/detail/bits.hpp>
 #include <locuskit/error.hpp>
 
 namespace locuskit {
@@ -159,15 +160,7 @@ inline std::uint64_t load8(const char* q) noexcept {
 #endif
   return w;
 }
-inline int ctz(std::uint64_t x) noexcept {  // x != 0
-#if defined(__GNUC__) || defined(__clang__)
-  return __builtin_ctzll(x);
-#else
-  int n = 0;
-  for (; !(x & 1); x >>= 1) ++n;
-  return n;
-#endif
-}
+inline int ctz(std::uint64_t x) noexcept { return static_cast<int>(lowest_set_bit(x)); }  // x != 0
 // Bit 7 of each byte of t (bytes ^ '0') set where the byte is not '0'..'9': byte ^ '0' is 0..9
 // exactly for the digits; adding 0x76 to its low 7 bits sets bit 7 for 10..127, OR-ing t flags
 // 128..255; no carry crosses a byte (0x7f + 0x76 < 0x100).
@@ -204,9 +197,7 @@ inline RowMasks row_masks(const char* p) noexcept {
 #endif
   return m;
 }
-}  // namespace swar
 
-namespace swar {
 // Values of up to 16 fields, each given as `digits` (top-aligned decimal digits, byte ^ '0', the
 // bytes below zero), `sign` (0 or the sign bit) and `divisor` (10^fraction digits); index k is
 // padding (digits 0, divisor 1). Returns false if a digit byte is not 0..9. The digits are at most
