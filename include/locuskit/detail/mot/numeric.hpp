@@ -184,7 +184,7 @@ struct MotAssignScratch {
   std::vector<std::uint32_t> parent;        // union-find over rows (0..nr) and columns (nr..nr+nc)
   std::vector<std::uint32_t> edge_r, edge_c;  // positive entries, row-major order
   std::vector<std::uint32_t> comp_edges;    // edges grouped by component
-  std::vector<std::uint32_t> comp_begin, root_count;
+  std::vector<std::uint32_t> comp_begin, comp_fill;  // group_edges_by_component
   std::vector<std::uint8_t> col_used;
   std::vector<std::uint32_t> best, cur;     // enumeration state
   std::vector<std::uint8_t> pick;           // chosen edges, per edge
@@ -273,7 +273,7 @@ template <class Scratch>
 std::size_t group_components(const double* m, std::size_t nr, std::size_t nc, const std::uint32_t* ij, std::size_t n_ij,
                              Scratch& s) {
   const std::size_t ne = collect_positive(m, nc, ij, n_ij, s);
-  group_edges_by_component(s.edge_r.data(), s.edge_c.data(), ne, nr, nc, s.parent, s.comp_begin, s.root_count,
+  group_edges_by_component(s.edge_r.data(), s.edge_c.data(), ne, nr, nc, s.parent, s.comp_begin, s.comp_fill,
                            s.comp_edges);
   return ne;
 }
