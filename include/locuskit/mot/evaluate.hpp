@@ -108,16 +108,18 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
                    "sequence name '", sequences[order[i]].name, "' appears twice");
   MotEvaluation out;
   for (const std::size_t s : order) out.sequences.push_back(sequences[s].name);
-  // One task per sequence, longest first (no thread is left with a long one at the end): read
-  // and prepare its GT, then read, preprocess and evaluate every tracker against it. Each thread
-  // refills its own rows, prepared GT, preprocessing scratch and output from task to task, so an
-  // evaluation holds (and faults in) one sequence's storage per thread, not every sequence's GT
-  // at once. Each (tracker, sequence) pair writes only its own slot, so the results do not depend
-  // on the thread count or the order of execution. Errors are recorded where they happen and the
-  // first in a fixed order is rethrown, whatever the thread count: a GT file that cannot be read
-  // (lowest sequence index), else the first pair in (tracker, sequence) order; a GT that reads but
-  // fails preparation (a frame beyond seqLength, an id twice in a frame) is reported by each of
-  // its pairs, after the tracker file's read errors, as preprocess_mot_sequence would.
+  // One task per sequence, largest first (by the bytes of its files, which the work and the
+  // buffer sizes follow: no thread is left with a large one at the end, and a thread's first task
+  // sizes its buffers for the rest): read and prepare its GT, then read, preprocess and evaluate
+  // every tracker against it. Each thread refills its own rows, prepared GT, preprocessing scratch
+  // and output from task to task, so an evaluation holds (and faults in) one sequence's storage
+  // per thread, not every sequence's GT at once. Each (tracker, sequence) pair writes only its own
+  // slot, so the results do not depend on the thread count or the order of execution. Errors are
+  // recorded where they happen and the first in a fixed order is rethrown, whatever the thread
+  // count: a GT file that cannot be read (lowest sequence index), else the first pair in
+  // (tracker, sequence) order; a GT that reads but fails preparation (a frame beyond seqLength,
+  // an id twice in a frame) is reported by each of its pairs, after the tracker file's read
+  // errors, as preprocess_mot_sequence would.
   std::vector<std::uint64_t> bytes(S, 0);  // the sequence's files (0 for one that cannot be read)
   for (std::size_t i = 0; i < S; ++i) {
     std::error_code ec;
@@ -128,9 +130,9 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
     add(sequences[order[i]].gt_path);
     for (std::size_t k = 0; k < K; ++k) add(tracker_paths[k][order[i]]);
   }
-  std::vector<std::size_t> by_length(S);
-  std::iota(by_length.begin(), by_length.end(), std::size_t{0});
-  std::stable_sort(by_length.begin(), by_length.end(), [&](std::size_t a, std::size_t b) {
+  std::vector<std::size_t> largest_first(S);
+  std::iota(largest_first.begin(), largest_first.end(), std::size_t{0});
+  std::stable_sort(largest_first.begin(), largest_first.end(), [&](std::size_t a, std::size_t b) {
     return bytes[a] > bytes[b];
   });
   struct Worker {
@@ -146,7 +148,7 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
   parallel_for(workers.size(), 1, par, [&](std::size_t w, std::size_t) {
     Worker& my = workers[w];
     for (std::size_t q = next.fetch_add(1); q < S; q = next.fetch_add(1)) {
-      const std::size_t i = by_length[q];
+      const std::size_t i = largest_first[q];
       const MotSequenceSpec& spec = sequences[order[i]];
       try {
         read_mot(spec.gt_path, MotFileKind::ground_truth, my.rows);
