@@ -87,8 +87,9 @@ struct MotEvaluation {
 /// (serial mode, sorted sequence names). `tracker_paths[k][s]` is tracker k's file for
 /// `sequences[s]` (same order as given). Files are read, preprocessed and evaluated in parallel
 /// over sequences with `par` threads (a thread takes a sequence, longest first, with every
-/// tracker on it; memory: one sequence's working storage per thread); the results do not depend
-/// on the thread count. Throws locuskit::parse_error naming the file (and line) of the first
+/// tracker on it; memory: one sequence's working storage per thread; with more threads than
+/// sequences, a sequence's trackers are split among several threads, each reading and preparing
+/// the GT itself); the results do not depend on the thread count. Throws locuskit::parse_error naming the file (and line) of the first
 /// problem: a GT file that cannot be read (in sequence order), else the first problem in
 /// (tracker, sequence) order; std::invalid_argument for mismatched sizes or duplicate names.
 inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequences,
@@ -119,7 +120,9 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
   // count: a GT file that cannot be read (lowest sequence index), else the first pair in
   // (tracker, sequence) order; a GT that reads but fails preparation (a frame beyond seqLength,
   // an id twice in a frame) is reported by each of its pairs, after the tracker file's read
-  // errors, as preprocess_mot_sequence would.
+  // errors, as preprocess_mot_sequence would. With more threads than sequences, each sequence's
+  // trackers are split into `split` contiguous ranges, one task each (the GT is then read and
+  // prepared once per range: work the otherwise idle threads do).
   std::vector<std::uint64_t> bytes(S, 0);  // the sequence's files (0 for one that cannot be read)
   for (std::size_t i = 0; i < S; ++i) {
     std::error_code ec;
@@ -141,19 +144,25 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
     MotPreprocessScratch scratch;
     MotSequenceData data;
   };
-  std::vector<Worker> workers(parallel_chunk_count(S, 1, par));
-  std::vector<std::exception_ptr> gt_read_error(S), pair_error(K * S);
+  const std::size_t threads = parallel_chunk_count(K * S, 1, par);
+  const std::size_t split = threads > S ? std::min(K, (threads + S - 1) / S) : 1;
+  const std::size_t tasks = S * split;  // task q: sequence largest_first[q / split], range q % split
+  std::vector<Worker> workers(parallel_chunk_count(tasks, 1, par));
+  // gt_read_error[i * split + c]: range c's read of sequence i's GT (every range of a sequence
+  // reads the same file, so the first error in index order is the lowest sequence's).
+  std::vector<std::exception_ptr> gt_read_error(tasks), pair_error(K * S);
   out.per_sequence.resize(K * S);
   std::atomic<std::size_t> next{0};
   parallel_for(workers.size(), 1, par, [&](std::size_t w, std::size_t) {
     Worker& my = workers[w];
-    for (std::size_t q = next.fetch_add(1); q < S; q = next.fetch_add(1)) {
-      const std::size_t i = largest_first[q];
+    for (std::size_t q = next.fetch_add(1); q < tasks; q = next.fetch_add(1)) {
+      const std::size_t i = largest_first[q / split], c = q % split;
+      const std::size_t k_begin = K * c / split, k_end = K * (c + 1) / split;
       const MotSequenceSpec& spec = sequences[order[i]];
       try {
         read_mot(spec.gt_path, MotFileKind::ground_truth, my.rows);
       } catch (...) {
-        gt_read_error[i] = std::current_exception();
+        gt_read_error[i * split + c] = std::current_exception();
         continue;
       }
       std::exception_ptr gt_error;
@@ -162,7 +171,7 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
       } catch (...) {
         gt_error = std::current_exception();
       }
-      for (std::size_t k = 0; k < K; ++k) {
+      for (std::size_t k = k_begin; k < k_end; ++k) {
         const std::size_t p = k * S + i;
         const std::string& path = tracker_paths[k][order[i]];
         try {
