@@ -23,6 +23,16 @@ namespace detail {
 
 inline constexpr double mot_eps = std::numeric_limits<double>::epsilon();  // np.finfo(float).eps = 2^-52
 
+/// std::max(0.0, v) (v when v > 0, else +0: NaN and -0 included) without a branch: maxsd returns
+/// its second operand unless the first is greater, which is that definition.
+inline double positive_part(double v) noexcept {
+#if defined(__SSE2__)
+  return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(v), _mm_setzero_pd()));
+#else
+  return v > 0.0 ? v : 0.0;
+#endif
+}
+
 /// Appends the non-zero entries of one similarity row without a branch per entry (overlaps fall at
 /// random): called with (j, x) for every column, it writes the word {row, j} (two uint32s, laid out
 /// as MotSequenceData::overlap_ij) to ij[m] and x to v[m], and advances m past non-zeros only.
@@ -465,10 +475,12 @@ bool certify_matching(std::size_t nr, std::size_t nc, std::vector<std::int64_t>&
     for (std::size_t q = 0; q < ne; ++q) {
       const std::int32_t a = mate[er[q]], b = mate[nr + ec[q]];
       const std::uint32_t ia = index_of(a), ib = index_of(b);
-      const double slack = (std::max(0.0, x[ia]) + std::max(0.0, mv[ib] - x[ib])) - ev[q];
+      // Without branches (whether an end is covered falls at random): positive_part, and the
+      // verdict as bit operations.
+      const double slack = (positive_part(x[ia]) + positive_part(mv[ib] - x[ib])) - ev[q];
       const bool in_m = (a >= 0) & (a == b);
       const bool bad_m = !(ev[q] > delta) | !(std::abs(slack) <= tol), bad_other = !(slack > delta);
-      fail |= in_m ? bad_m : bad_other;
+      fail |= (in_m & bad_m) | (!in_m & bad_other);
     }
     return !fail;
   };
