@@ -635,25 +635,41 @@ bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, con
   std::size_t n_alive = ne;
   double total = 0;
   std::uint64_t *rk = s.row_key.data(), *ck = s.col_key.data();
+  const std::uint32_t *er = s.edge_r.data(), *ec = s.edge_c.data();
+  const double* ev = s.edge_v.data();
+  // take_entry without a branch per entry (which entries a round takes falls at random): every
+  // entry writes its slot of m_edge and the mates, a taken one advances the count. Adding +0 for
+  // an entry not taken leaves the total (>= +0) unchanged.
+  s.m_edge.resize(ne);
+  std::uint32_t* me = s.m_edge.data();
+  std::int32_t* mate = s.mate.data();
+  std::uint32_t n_taken = 0;
   while (n_alive > 0) {
     for (std::size_t k = 0; k < n_alive; ++k) {
       const std::uint32_t q = alive[k];
-      rk[s.edge_r[q]] = std::max(rk[s.edge_r[q]], key[q]);
-      ck[s.edge_c[q]] = std::max(ck[s.edge_c[q]], key[q]);
+      rk[er[q]] = std::max(rk[er[q]], key[q]);
+      ck[ec[q]] = std::max(ck[ec[q]], key[q]);
     }
     for (std::size_t k = 0; k < n_alive; ++k) {
       const std::uint32_t q = alive[k];
-      if (rk[s.edge_r[q]] == key[q] && ck[s.edge_c[q]] == key[q]) total += mot_assign::take_entry(nr, q, s);
+      const bool take = (rk[er[q]] == key[q]) & (ck[ec[q]] == key[q]);
+      const std::int32_t at = static_cast<std::int32_t>(n_taken);
+      me[n_taken] = q;
+      mate[er[q]] = take ? at : mate[er[q]];
+      mate[nr + ec[q]] = take ? at : mate[nr + ec[q]];
+      total += take ? ev[q] : 0.0;
+      n_taken += take;
     }
     std::size_t n = 0;
     for (std::size_t k = 0; k < n_alive; ++k) {
       const std::uint32_t q = alive[k];
-      rk[s.edge_r[q]] = 0, ck[s.edge_c[q]] = 0;
+      rk[er[q]] = 0, ck[ec[q]] = 0;
       alive[n] = q;
-      n += s.mate[s.edge_r[q]] < 0 && s.mate[nr + s.edge_c[q]] < 0;
+      n += (mate[er[q]] < 0) & (mate[nr + ec[q]] < 0);
     }
     n_alive = n;
   }
+  s.m_edge.resize(n_taken);
   return mot_assign::certify_matching(nr, nc, rows, cols, s, total);
 }
 
