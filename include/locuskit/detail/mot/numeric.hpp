@@ -653,11 +653,19 @@ bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, con
     for (std::size_t k = 0; k < n_alive; ++k) {
       const std::uint32_t q = alive[k];
       const bool take = (rk[er[q]] == key[q]) & (ck[ec[q]] == key[q]);
-      const std::int32_t at = static_cast<std::int32_t>(n_taken);
+      // Masks rather than `take ? .. : ..`, which the compiler turns back into a branch.
+      const std::int32_t keep = static_cast<std::int32_t>(take) - 1, at = static_cast<std::int32_t>(n_taken);
       me[n_taken] = q;
-      mate[er[q]] = take ? at : mate[er[q]];
-      mate[nr + ec[q]] = take ? at : mate[nr + ec[q]];
-      total += take ? ev[q] : 0.0;
+      std::int32_t& mr = mate[er[q]];
+      mr = (mr & keep) | (at & ~keep);
+      std::int32_t& mc = mate[nr + ec[q]];
+      mc = (mc & keep) | (at & ~keep);
+      std::uint64_t v_bits;
+      std::memcpy(&v_bits, ev + q, sizeof v_bits);
+      v_bits &= ~static_cast<std::uint64_t>(0) * static_cast<std::uint64_t>(take);
+      double v;
+      std::memcpy(&v, &v_bits, sizeof v);
+      total += v;
       n_taken += take;
     }
     std::size_t n = 0;
