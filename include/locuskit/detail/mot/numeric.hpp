@@ -620,23 +620,26 @@ bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, con
   if (ne > 0xFFFF) return false;
   if (s.sort_key.size() < ne) s.sort_key.resize(ne);
   std::uint64_t* key = s.sort_key.data();
-  for (std::size_t q = 0; q < ne; ++q) {
-    std::uint64_t bits;  // positive doubles order as their bit patterns
-    std::memcpy(&bits, &s.edge_v[q], sizeof bits);
-    key[q] = (bits & ~std::uint64_t{0xFFFF}) | q;
-  }
   // Greedy as rounds of locally dominant entries (the largest key of both their row and column
   // among the entries still free), which with distinct keys takes what a sorted greedy takes.
   mot_assign::begin_matching(nr, nc, s);
   s.row_key.assign(nr, 0), s.col_key.assign(nc, 0);
   if (s.alive.size() < ne) s.alive.resize(ne);
   std::uint32_t* alive = s.alive.data();
-  for (std::size_t q = 0; q < ne; ++q) alive[q] = static_cast<std::uint32_t>(q);
   std::size_t n_alive = ne;
   double total = 0;
   std::uint64_t *rk = s.row_key.data(), *ck = s.col_key.data();
   const std::uint32_t *er = s.edge_r.data(), *ec = s.edge_c.data();
   const double* ev = s.edge_v.data();
+  // The keys, every entry alive, and the first round's row and column maxima in one pass.
+  for (std::size_t q = 0; q < ne; ++q) {
+    std::uint64_t bits;  // positive doubles order as their bit patterns
+    std::memcpy(&bits, ev + q, sizeof bits);
+    key[q] = (bits & ~std::uint64_t{0xFFFF}) | q;
+    alive[q] = static_cast<std::uint32_t>(q);
+    rk[er[q]] = std::max(rk[er[q]], key[q]);
+    ck[ec[q]] = std::max(ck[ec[q]], key[q]);
+  }
   // take_entry without a branch per entry (which entries a round takes falls at random): every
   // entry writes its slot of m_edge and the mates, a taken one advances the count. Adding +0 for
   // an entry not taken leaves the total (>= +0) unchanged.
@@ -644,12 +647,13 @@ bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, con
   std::uint32_t* me = s.m_edge.data();
   std::int32_t* mate = s.mate.data();
   std::uint32_t n_taken = 0;
-  while (n_alive > 0) {
-    for (std::size_t k = 0; k < n_alive; ++k) {
-      const std::uint32_t q = alive[k];
-      rk[er[q]] = std::max(rk[er[q]], key[q]);
-      ck[ec[q]] = std::max(ck[ec[q]], key[q]);
-    }
+  for (bool first = true; n_alive > 0; first = false) {
+    if (!first)
+      for (std::size_t k = 0; k < n_alive; ++k) {
+        const std::uint32_t q = alive[k];
+        rk[er[q]] = std::max(rk[er[q]], key[q]);
+        ck[ec[q]] = std::max(ck[ec[q]], key[q]);
+      }
     for (std::size_t k = 0; k < n_alive; ++k) {
       const std::uint32_t q = alive[k];
       const bool take = (rk[er[q]] == key[q]) & (ck[ec[q]] == key[q]);
