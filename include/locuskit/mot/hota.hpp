@@ -191,28 +191,33 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     double c = 0;
     for (int a = hota_num_alphas - 1; a >= 0; --a) c += slots[sl].value[a + 1], counts[sl][a] = c;
   }
-  // Per alpha the slots with a non-zero count, in key order, listed without a branch per slot.
+  // All 3 x 19 sums in one traversal of the slots in key order: a slot whose count at alpha a is
+  // zero adds +0 there, which changes no bit of a sum of non-negative values (so every alpha may
+  // share the positions of all slots, as sparse_numpy_sums requires).
+  constexpr std::size_t n_sums = 3 * hota_num_alphas;
   const std::size_t n_slots = by_key.size();
   std::vector<std::uint64_t> idx(n_slots);
-  std::vector<double> va(n_slots), vr(n_slots), vp(n_slots);
-  for (int a = 0; a < hota_num_alphas; ++a) {
-    std::size_t n = 0;
-    for (const std::uint32_t sl : by_key) {
+  std::vector<double> values(n_sums * n_slots);  // array 3a + {0: AssA, 1: AssRe, 2: AssPr}
+  for (std::size_t k = 0; k < n_slots; ++k) {
+    const std::uint32_t sl = by_key[k];
+    const double gc = gt_count[slots[sl].gt], tc = trk_count[slots[sl].trk];
+    idx[k] = static_cast<std::uint64_t>(slots[sl].gt) * T + slots[sl].trk;
+    for (int a = 0; a < hota_num_alphas; ++a) {
       const double m = counts[sl][a];
-      const double gc = gt_count[slots[sl].gt], tc = trk_count[slots[sl].trk];
-      idx[n] = static_cast<std::uint64_t>(slots[sl].gt) * T + slots[sl].trk;
-      va[n] = m * (m / std::max(1.0, gc + tc - m));
-      vr[n] = m * (m / std::max(1.0, gc));
-      vp[n] = m * (m / std::max(1.0, tc));
-      n += m != 0;
+      values[(3 * static_cast<std::size_t>(a) + 0) * n_slots + k] = m * (m / std::max(1.0, gc + tc - m));
+      values[(3 * static_cast<std::size_t>(a) + 1) * n_slots + k] = m * (m / std::max(1.0, gc));
+      values[(3 * static_cast<std::size_t>(a) + 2) * n_slots + k] = m * (m / std::max(1.0, tc));
     }
+  }
+  const double* vals[n_sums];
+  for (std::size_t v = 0; v < n_sums; ++v) vals[v] = values.data() + v * n_slots;
+  double sums[n_sums];
+  detail::sparse_numpy_sums<n_sums>(G * T, idx.data(), vals, n_slots, sums);
+  for (int a = 0; a < hota_num_alphas; ++a) {
     const double tp = std::max(1.0, r.HOTA_TP[a]);
-    const double* vals[3] = {va.data(), vr.data(), vp.data()};
-    double sums[3];
-    detail::sparse_numpy_sums<3>(G * T, idx.data(), vals, n, sums);
-    r.AssA[a] = sums[0] / tp;
-    r.AssRe[a] = sums[1] / tp;
-    r.AssPr[a] = sums[2] / tp;
+    r.AssA[a] = sums[3 * a] / tp;
+    r.AssRe[a] = sums[3 * a + 1] / tp;
+    r.AssPr[a] = sums[3 * a + 2] / tp;
     r.LocA[a] = std::max(1e-10, r.LocA[a]) / std::max(1e-10, r.HOTA_TP[a]);
   }
   detail::hota_final_fields(r);

@@ -138,3 +138,32 @@ TEST_CASE("mot hota: a matched pair counts for exactly the alphas with IoU >= al
   CHECK(r.HOTA_TP[0] == 8.0);   // all but 0.049
   CHECK(r.HOTA_TP[18] == 2.0);  // 0.95 and 1
 }
+
+TEST_CASE("mot hota: many arrays summed over shared positions (zeros included) equal each summed alone") {
+  // hota_sequence sums the 3 x 19 association arrays in one traversal over the positions of every
+  // matched id pair, where an array may hold +0; each must equal numpy's sum of its dense array.
+  std::mt19937 rng(12);
+  std::uniform_real_distribution<double> u(0, 1);
+  for (const std::size_t n : {5u, 100u, 8192u, 20000u, 160000u}) {
+    std::vector<std::uint64_t> idx;
+    for (std::size_t i = 0; i < n; ++i)
+      if (u(rng) < (n > 10000 ? 0.01 : 0.3)) idx.push_back(i);
+    constexpr std::size_t N = 57;
+    std::vector<std::vector<double>> val(N, std::vector<double>(idx.size()));
+    const double* ptr[N];
+    for (std::size_t v = 0; v < N; ++v) {
+      const double p_zero = static_cast<double>(v) / N;  // later arrays mostly zero, as at high alphas
+      for (double& x : val[v]) x = u(rng) < p_zero ? 0.0 : u(rng) * 37 / 3;
+      ptr[v] = val[v].data();
+    }
+    double sums[N];
+    detail::sparse_numpy_sums<N>(n, idx.data(), ptr, idx.size(), sums);
+    for (std::size_t v = 0; v < N; ++v) {
+      std::vector<double> dense(n, 0.0);
+      for (std::size_t k = 0; k < idx.size(); ++k) dense[idx[k]] = val[v][k];
+      CAPTURE(n);
+      CAPTURE(v);
+      CHECK(test::same_bits(sums[v], numpy_sum(dense.data(), n)));
+    }
+  }
+}
