@@ -193,26 +193,26 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   }
   // All 3 x 19 sums in one traversal of the slots in key order: a slot whose count at alpha a is
   // zero adds +0 there, which changes no bit of a sum of non-negative values (so every alpha may
-  // share the positions of all slots, as sparse_numpy_sums requires).
+  // share the positions of all slots). The traversal computes each slot's 57 values as it adds
+  // them (nothing stored).
   constexpr std::size_t n_sums = 3 * hota_num_alphas;
   const std::size_t n_slots = by_key.size();
   std::vector<std::uint64_t> idx(n_slots);
-  std::vector<double> values(n_sums * n_slots);  // array 3a + {0: AssA, 1: AssRe, 2: AssPr}
-  for (std::size_t k = 0; k < n_slots; ++k) {
+  for (std::size_t k = 0; k < n_slots; ++k)
+    idx[k] = static_cast<std::uint64_t>(slots[by_key[k]].gt) * T + slots[by_key[k]].trk;
+  // x[3a + {0: AssA, 1: AssRe, 2: AssPr}] of the slot at idx[k].
+  auto slot_values = [&](std::size_t k, double* x) {
     const std::uint32_t sl = by_key[k];
     const double gc = gt_count[slots[sl].gt], tc = trk_count[slots[sl].trk];
-    idx[k] = static_cast<std::uint64_t>(slots[sl].gt) * T + slots[sl].trk;
     for (int a = 0; a < hota_num_alphas; ++a) {
       const double m = counts[sl][a];
-      values[(3 * static_cast<std::size_t>(a) + 0) * n_slots + k] = m * (m / std::max(1.0, gc + tc - m));
-      values[(3 * static_cast<std::size_t>(a) + 1) * n_slots + k] = m * (m / std::max(1.0, gc));
-      values[(3 * static_cast<std::size_t>(a) + 2) * n_slots + k] = m * (m / std::max(1.0, tc));
+      x[3 * a] = m * (m / std::max(1.0, gc + tc - m));
+      x[3 * a + 1] = m * (m / std::max(1.0, gc));
+      x[3 * a + 2] = m * (m / std::max(1.0, tc));
     }
-  }
-  const double* vals[n_sums];
-  for (std::size_t v = 0; v < n_sums; ++v) vals[v] = values.data() + v * n_slots;
+  };
   double sums[n_sums];
-  detail::sparse_numpy_sums<n_sums>(G * T, idx.data(), vals, n_slots, sums);
+  detail::sparse_numpy_sums_of<n_sums>(G * T, idx.data(), slot_values, n_slots, sums);
   for (int a = 0; a < hota_num_alphas; ++a) {
     const double tp = std::max(1.0, r.HOTA_TP[a]);
     r.AssA[a] = sums[3 * a] / tp;

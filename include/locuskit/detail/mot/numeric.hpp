@@ -779,44 +779,66 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
 }
 
 /// numpy's pairwise sum over positions [lo, lo + n) of N virtual arrays that are zero except at
-/// the sorted positions `idx[b..e)` (values val[v][b..e)), into out[v]. Equal bit for bit to
-/// summing the dense arrays, because adding +0.0 to a non-negative partial sum changes nothing;
-/// requires non-negative values. N arrays sharing their positions are summed in one traversal.
-template <std::size_t N, class Index>
-inline void sparse_pairwise_sums(std::size_t lo, std::size_t n, const Index* idx, const double* const* val,
-                                 std::size_t b, std::size_t e, double* out) noexcept {
+/// the sorted positions `idx[b..e)`, into out[v]; `get(k, x)` writes the N values at idx[k] to
+/// x[0..N) (computed when needed: no storage for them). Equal bit for bit to summing the dense
+/// arrays, because adding +0.0 to a non-negative partial sum changes nothing; requires
+/// non-negative values. N arrays sharing their positions are summed in one traversal.
+template <std::size_t N, class Index, class Get>
+inline void sparse_pairwise_sums_of(std::size_t lo, std::size_t n, const Index* idx, Get& get, std::size_t b,
+                                    std::size_t e, double* out) {
   for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
   if (b == e) return;
+  double x[N], y[N];
   if (e - b <= 2) {
     // One or two non-zeros: x, or x + y whatever the tree (one addition, which commutes; the
     // zeros added around it change nothing): no walk down to the leaves.
-    for (std::size_t v = 0; v < N; ++v) out[v] = e - b == 1 ? val[v][b] : val[v][b] + val[v][b + 1];
+    get(b, x);
+    if (e - b == 2) {
+      get(b + 1, y);
+      for (std::size_t v = 0; v < N; ++v) x[v] = x[v] + y[v];
+    }
+    for (std::size_t v = 0; v < N; ++v) out[v] = x[v];
     return;
   }
   if (n < 8) {
-    for (std::size_t k = b; k < e; ++k)
-      for (std::size_t v = 0; v < N; ++v) out[v] += val[v][k];
+    for (std::size_t k = b; k < e; ++k) {
+      get(k, x);
+      for (std::size_t v = 0; v < N; ++v) out[v] += x[v];
+    }
     return;
   }
   if (n <= 128) {
     double r[N][8] = {};
     const std::size_t body = n - (n % 8);
     std::size_t k = b;
-    for (; k < e && idx[k] - lo < body; ++k)
-      for (std::size_t v = 0; v < N; ++v) r[v][(idx[k] - lo) % 8] += val[v][k];
-    for (std::size_t v = 0; v < N; ++v) {
+    for (; k < e && idx[k] - lo < body; ++k) {
+      get(k, x);
+      for (std::size_t v = 0; v < N; ++v) r[v][(idx[k] - lo) % 8] += x[v];
+    }
+    for (std::size_t v = 0; v < N; ++v)
       out[v] = ((r[v][0] + r[v][1]) + (r[v][2] + r[v][3])) + ((r[v][4] + r[v][5]) + (r[v][6] + r[v][7]));
-      for (std::size_t k2 = k; k2 < e; ++k2) out[v] += val[v][k2];
+    for (; k < e; ++k) {
+      get(k, x);
+      for (std::size_t v = 0; v < N; ++v) out[v] += x[v];
     }
     return;
   }
   std::size_t n2 = n / 2;
   n2 -= n2 % 8;
   const std::size_t mid = static_cast<std::size_t>(std::lower_bound(idx + b, idx + e, lo + n2) - idx);
-  double left[N], right[N];
-  sparse_pairwise_sums<N>(lo, n2, idx, val, b, mid, left);
-  sparse_pairwise_sums<N>(lo + n2, n - n2, idx, val, mid, e, right);
-  for (std::size_t v = 0; v < N; ++v) out[v] = left[v] + right[v];
+  sparse_pairwise_sums_of<N>(lo, n2, idx, get, b, mid, x);
+  sparse_pairwise_sums_of<N>(lo + n2, n - n2, idx, get, mid, e, y);
+  for (std::size_t v = 0; v < N; ++v) out[v] = x[v] + y[v];
+}
+
+/// sparse_pairwise_sums_of with the values stored: val[v][b..e).
+template <std::size_t N, class Index>
+inline void sparse_pairwise_sums(std::size_t lo, std::size_t n, const Index* idx, const double* const* val,
+                                 std::size_t b, std::size_t e, double* out) noexcept {
+  auto get = [val](std::size_t k, double* x) {
+    for (std::size_t v = 0; v < N; ++v) x[v] = val[v][k];
+  };
+  sparse_pairwise_sums_of<N>(lo, n, idx, get, b, e, out);
 }
 
 /// sparse_pairwise_sums of one array.
@@ -829,11 +851,10 @@ inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* id
 }
 
 /// `np.sum` of N contiguous float64 arrays of length n that are zero except at the sorted
-/// positions idx[0..m) (non-negative values val[v]): 8192-element blocks added left to right,
-/// each pairwise; into out[v].
-template <std::size_t N>
-inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const double* const* val, std::size_t m,
-                              double* out) noexcept {
+/// positions idx[0..m) (non-negative values, written by get(k, x) as in sparse_pairwise_sums_of):
+/// 8192-element blocks added left to right, each pairwise; into out[v].
+template <std::size_t N, class Get>
+inline void sparse_numpy_sums_of(std::size_t n, const std::uint64_t* idx, Get& get, std::size_t m, double* out) {
   for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
   std::size_t k = 0;
   for (std::size_t lo = 0; lo < n && k < m; lo += 8192) {
@@ -842,11 +863,21 @@ inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const dou
     while (e < m && idx[e] < lo + len) ++e;
     if (e > k) {
       double block[N];
-      sparse_pairwise_sums<N>(lo, len, idx, val, k, e, block);
+      sparse_pairwise_sums_of<N>(lo, len, idx, get, k, e, block);
       for (std::size_t v = 0; v < N; ++v) out[v] += block[v];
     }
     k = e;
   }
+}
+
+/// sparse_numpy_sums_of with the values stored: val[v][0..m).
+template <std::size_t N>
+inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const double* const* val, std::size_t m,
+                              double* out) noexcept {
+  auto get = [val](std::size_t k, double* x) {
+    for (std::size_t v = 0; v < N; ++v) x[v] = val[v][k];
+  };
+  sparse_numpy_sums_of<N>(n, idx, get, m, out);
 }
 
 /// sparse_numpy_sums of one array.
