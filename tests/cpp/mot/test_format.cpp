@@ -293,6 +293,25 @@ TEST_CASE("mot format: the 64-byte row scanner reads what from_chars reads, bit 
   REQUIRE(detail::text::scan_comma_row64(buf.data() + 8, f, 16, n, next));
   CHECK(n == 4);
   CHECK((f[0] == -1 && f[3] == -1));
+  // Signed zeros and the sign carried by the divisor, at even and odd positions (the first and
+  // second of a converted pair, and the last field paired with padding): -0 stays -0.
+  const char* zeros[] = {"0", "-0", "-0.0", "-.0", "-0.", "0.000", "-0.0000", "-.0000000", "-7.5", "-9999999", "-.1234567"};
+  for (int lead = 0; lead < 3; ++lead) {
+    for (const char* a : zeros) {
+      for (const char* b : zeros) {
+        std::string row;
+        for (int k = 0; k < lead; ++k) row += "3,";
+        row += std::string(a) + "," + b;
+        buf = std::string(8, ' ') + row + "\n" + std::string(80, ' ');
+        CAPTURE(row);
+        REQUIRE(detail::text::scan_comma_row64(buf.data() + 8, f, 16, n, next));
+        REQUIRE(n == static_cast<std::size_t>(lead + 2));
+        CHECK(test::same_bits(f[lead], detail::text::parse_finite_double(a, "x", 1, 0)));
+        CHECK(test::same_bits(f[lead + 1], detail::text::parse_finite_double(b, "x", 1, 1)));
+        CHECK(std::signbit(f[lead + 1]) == (b[0] == '-'));
+      }
+    }
+  }
 }
 
 TEST_CASE("mot format: the fast paths accept what the general path accepts, with the same bits and messages") {
