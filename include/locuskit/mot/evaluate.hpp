@@ -40,14 +40,21 @@ struct MotMetrics {
   CountResult count;
 };
 
-/// Metrics of one preprocessed sequence (CLEAR/Identity at IoU 0.5). Thread-safe.
-inline MotMetrics evaluate_mot_sequence(const MotSequenceData& d, const MotMetricSet& which = {}) {
+/// Metrics of one preprocessed sequence (CLEAR/Identity at IoU 0.5), HOTA's working memory in
+/// `hota` (kept by the caller between calls). Thread-safe for distinct scratches.
+inline MotMetrics evaluate_mot_sequence(const MotSequenceData& d, const MotMetricSet& which, HotaScratch& hota) {
   MotMetrics m;
-  if (which.hota) m.hota = hota_sequence(d);
+  if (which.hota) m.hota = hota_sequence(d, hota);
   if (which.clear) m.clear = clear_sequence(d);
   if (which.identity) m.identity = identity_sequence(d);
   m.count = {d.num_tracker_dets, d.num_gt_dets, d.num_tracker_ids, d.num_gt_ids, d.num_timesteps};
   return m;
+}
+
+/// Metrics of one preprocessed sequence (CLEAR/Identity at IoU 0.5). Thread-safe.
+inline MotMetrics evaluate_mot_sequence(const MotSequenceData& d, const MotMetricSet& which = {}) {
+  HotaScratch hota;
+  return evaluate_mot_sequence(d, which, hota);
 }
 
 /// Combines per-sequence metrics as TrackEval's `combine_sequences`: pass them in sorted
@@ -143,6 +150,7 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
     MotPreparedGt gt;
     MotPreprocessScratch scratch;
     MotSequenceData data;
+    HotaScratch hota;
   };
   const std::size_t threads = parallel_chunk_count(K * S, 1, par);
   const std::size_t split = threads > S ? std::min(K, (threads + S - 1) / S) : 1;
@@ -178,7 +186,7 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
           read_mot(path, MotFileKind::tracker, my.rows);
           if (gt_error) std::rethrow_exception(gt_error);
           preprocess_mot_sequence(my.gt, my.rows, my.data, my.scratch, path);
-          out.per_sequence[p] = evaluate_mot_sequence(my.data, which);
+          out.per_sequence[p] = evaluate_mot_sequence(my.data, which, my.hota);
         } catch (...) {
           pair_error[p] = std::current_exception();
         }

@@ -48,11 +48,24 @@ inline void hota_final_fields(HotaResult& r) {
 }
 }  // namespace detail
 
+/// Working memory of hota_sequence, kept by one thread between calls: the (G, T) id-pair
+/// potential (up to ~1 MB at MOT17 scale) and the per-frame buffers are allocated, and faulted
+/// in, once rather than per call (in a fresh process the potential's first touches were the
+/// largest share of HOTA's page faults). Results do not depend on what it held.
+struct HotaScratch {
+  std::vector<double> potential, gt_count, trk_count, colsum, rowsum;
+  std::vector<std::uint64_t> nz_col;  // a frame's non-zero columns, as sparse_pairwise_sum reads them
+  std::vector<double> score, iou_at;  // per frame (ng, nt), all +0 between frames
+  std::vector<std::int64_t> mr, mc;
+  detail::MotAssignScratch assign;
+};
+
 /// HOTA of one preprocessed sequence, as TrackEval's `HOTA.eval_sequence`: one assignment per
 /// frame maximising A(g, t)·IoU (scipy's tie-breaking), TP per alpha where IoU >= alpha − eps,
 /// association scores summed in numpy's order. O(Σ_t ng_t·nt_t·(1 + assignment)) time,
-/// O(G·T) memory for the id-pair potential. Thread-safe.
-inline HotaResult hota_sequence(const MotSequenceData& d) {
+/// O(G·T) memory for the id-pair potential (in `s`, reused: no allocation for the matrix and
+/// the frame buffers once `s` has seen a sequence as large). Thread-safe for distinct scratches.
+inline HotaResult hota_sequence(const MotSequenceData& d, HotaScratch& s) {
   HotaResult r;
   if (d.num_tracker_dets == 0 || d.num_gt_dets == 0) {
     for (int a = 0; a < hota_num_alphas; ++a) {
@@ -66,9 +79,16 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   const std::size_t G = static_cast<std::size_t>(d.num_gt_ids), T = static_cast<std::size_t>(d.num_tracker_ids);
   LOCUSKIT_CHECK(G * T <= (std::size_t(1) << 28), std::invalid_argument, "HOTA: ", G, " GT ids x ", T,
                  " tracker ids is too large for the dense id-pair matrix");
-  std::vector<double> potential(G * T, 0.0), gt_count(G, 0.0), trk_count(T, 0.0);
-  std::vector<double> colsum, rowsum;
-  std::vector<std::uint64_t> nz_col;  // the frame's non-zero columns, as sparse_pairwise_sum reads them
+  // Grown only; the first G·T entries zeroed per call.
+  if (s.potential.size() < G * T) s.potential.resize(G * T);
+  else std::fill_n(s.potential.begin(), G * T, 0.0);
+  double* const potential = s.potential.data();
+  s.gt_count.assign(G, 0.0), s.trk_count.assign(T, 0.0);
+  std::vector<double>& gt_count = s.gt_count;
+  std::vector<double>& trk_count = s.trk_count;
+  std::vector<double>& colsum = s.colsum;
+  std::vector<double>& rowsum = s.rowsum;
+  std::vector<std::uint64_t>& nz_col = s.nz_col;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
@@ -105,9 +125,14 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   double alpha_threshold[hota_num_alphas + 1];
   for (int a = 0; a < hota_num_alphas; ++a) alpha_threshold[a] = hota_alpha(a) - detail::mot_eps;
   alpha_threshold[hota_num_alphas] = std::numeric_limits<double>::infinity();
-  std::vector<double> score, iou_at;  // per frame (ng, nt), all +0 between frames
-  std::vector<std::int64_t> mr, mc;
-  detail::MotAssignScratch scratch;
+  // `score` and `iou_at` are +0 between frames: zeroed here in case an earlier call stopped
+  // half-way (an exception), then every frame resets the entries it wrote.
+  std::vector<double>& score = s.score;
+  std::vector<double>& iou_at = s.iou_at;
+  std::fill(score.begin(), score.end(), 0.0), std::fill(iou_at.begin(), iou_at.end(), 0.0);
+  std::vector<std::int64_t>& mr = s.mr;
+  std::vector<std::int64_t>& mc = s.mc;
+  detail::MotAssignScratch& scratch = s.assign;
   for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
     const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
     if (ng == 0) {
@@ -222,6 +247,12 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   }
   detail::hota_final_fields(r);
   return r;
+}
+
+/// hota_sequence with working memory of its own (allocated per call). Thread-safe.
+inline HotaResult hota_sequence(const MotSequenceData& d) {
+  HotaScratch s;
+  return hota_sequence(d, s);
 }
 
 /// Combines per-sequence HOTA results as TrackEval's `HOTA.combine_sequences` (pass them in

@@ -167,3 +167,172 @@ TEST_CASE("mot hota: many arrays summed over shared positions (zeros included) e
     }
   }
 }
+
+namespace {
+// The first pass on a dense (G, T) potential.
+void dense_potential(const MotSequenceData& d, std::vector<double>& potential, std::vector<double>& gt_count,
+                     std::vector<double>& trk_count) {
+  const std::size_t G = static_cast<std::size_t>(d.num_gt_ids), T = static_cast<std::size_t>(d.num_tracker_ids);
+  const double eps = std::numeric_limits<double>::epsilon();
+  potential.assign(G * T, 0.0), gt_count.assign(G, 0.0), trk_count.assign(T, 0.0);
+  std::vector<double> sim;
+  for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
+    const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
+    const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
+    const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
+    mot_frame_similarity(d, t, sim);
+    std::vector<double> colsum(nt, 0.0), rowsum(ng);
+    for (std::size_t i = 0; i < ng; ++i)
+      for (std::size_t j = 0; j < nt; ++j) colsum[j] += sim[i * nt + j];
+    for (std::size_t i = 0; i < ng; ++i) rowsum[i] = 0.0 + detail::numpy_pairwise_sum(sim.data() + i * nt, nt);
+    for (std::size_t i = 0; i < ng; ++i)
+      for (std::size_t j = 0; j < nt; ++j) {
+        const double den = colsum[j] + rowsum[i] - sim[i * nt + j];
+        potential[static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] +=
+            den > 0 + eps ? sim[i * nt + j] / den : 0.0;
+      }
+    for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
+    for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
+  }
+}
+
+// TrackEval's HOTA.eval_sequence written plainly on dense matrices: every frame's full IoU
+// matrix, a (G, T) potential and (G, T) match counts per alpha, the whole-frame assignment by
+// the solver, numpy's sums. hota_sequence works on the overlapping pairs only, with certified
+// shortcuts for the assignment and buffers kept between calls in a HotaScratch.
+HotaResult dense_reference_hota(const MotSequenceData& d) {
+  const std::size_t G = static_cast<std::size_t>(d.num_gt_ids), T = static_cast<std::size_t>(d.num_tracker_ids);
+  const double eps = std::numeric_limits<double>::epsilon();
+  std::vector<double> potential, gt_count, trk_count, sim;
+  dense_potential(d, potential, gt_count, trk_count);
+  HotaResult r;
+  std::vector<std::vector<double>> matches(hota_num_alphas, std::vector<double>(G * T, 0.0));
+  std::vector<double> score;
+  for (std::int64_t t = 0; t < d.num_timesteps; ++t) {
+    const std::size_t ng = d.num_gt(t), nt = d.num_trk(t);
+    const std::int32_t* gi = d.gt_ids.data() + d.gt_begin[t];
+    const std::int32_t* ti = d.tracker_ids.data() + d.trk_begin[t];
+    mot_frame_similarity(d, t, sim);
+    score.assign(ng * nt, 0.0);
+    for (std::size_t i = 0; i < ng; ++i)
+      for (std::size_t j = 0; j < nt; ++j) {
+        const std::size_t k = static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j]);
+        const double align = potential[k] / (gt_count[static_cast<std::size_t>(gi[i])] +
+                                              trk_count[static_cast<std::size_t>(ti[j])] - potential[k]);
+        score[i * nt + j] = align * sim[i * nt + j];
+      }
+    const std::size_t m = std::min(ng, nt);
+    std::vector<std::int64_t> mr(m), mc(m);
+    if (m > 0) linear_sum_assignment(score.data(), ng, nt, mr.data(), mc.data(), true);
+    for (int a = 0; a < hota_num_alphas; ++a) {
+      double n_match = 0, loc = 0;
+      for (std::size_t q = 0; q < m; ++q) {
+        const std::size_t i = static_cast<std::size_t>(mr[q]), j = static_cast<std::size_t>(mc[q]);
+        if (sim[i * nt + j] < hota_alpha(a) - eps) continue;
+        ++n_match, loc += sim[i * nt + j];
+        matches[a][static_cast<std::size_t>(gi[i]) * T + static_cast<std::size_t>(ti[j])] += 1;
+      }
+      r.HOTA_TP[a] += n_match;
+      r.HOTA_FN[a] += static_cast<double>(ng) - n_match;
+      r.HOTA_FP[a] += static_cast<double>(nt) - n_match;
+      if (n_match > 0) r.LocA[a] += loc;
+    }
+  }
+  std::vector<double> ass(G * T), re(G * T), pr(G * T);
+  for (int a = 0; a < hota_num_alphas; ++a) {
+    for (std::size_t g = 0; g < G; ++g)
+      for (std::size_t tt = 0; tt < T; ++tt) {
+        const double mm = matches[a][g * T + tt];
+        ass[g * T + tt] = mm * (mm / std::max(1.0, gt_count[g] + trk_count[tt] - mm));
+        re[g * T + tt] = mm * (mm / std::max(1.0, gt_count[g]));
+        pr[g * T + tt] = mm * (mm / std::max(1.0, trk_count[tt]));
+      }
+    const double tp = std::max(1.0, r.HOTA_TP[a]);
+    r.AssA[a] = numpy_sum(ass.data(), G * T) / tp;
+    r.AssRe[a] = numpy_sum(re.data(), G * T) / tp;
+    r.AssPr[a] = numpy_sum(pr.data(), G * T) / tp;
+    r.LocA[a] = std::max(1e-10, r.LocA[a]) / std::max(1e-10, r.HOTA_TP[a]);
+  }
+  detail::hota_final_fields(r);
+  return r;
+}
+
+void check_same_hota(const HotaResult& x, const HotaResult& y) {
+  const HotaResult::Array HotaResult::*fields[] = {
+      &HotaResult::HOTA,  &HotaResult::DetA,  &HotaResult::AssA,    &HotaResult::DetRe,   &HotaResult::DetPr,
+      &HotaResult::AssRe, &HotaResult::AssPr, &HotaResult::LocA,    &HotaResult::OWTA,    &HotaResult::HOTA_TP,
+      &HotaResult::HOTA_FN, &HotaResult::HOTA_FP};
+  for (std::size_t f = 0; f < sizeof fields / sizeof fields[0]; ++f)
+    for (int a = 0; a < hota_num_alphas; ++a) {
+      CAPTURE(f);
+      CAPTURE(a);
+      CHECK(test::same_bits((x.*fields[f])[a], (y.*fields[f])[a]));
+    }
+  CHECK(test::same_bits(x.HOTALocA0, y.HOTALocA0));
+}
+}  // namespace
+
+TEST_CASE("mot hota: equals a plain dense computation bit for bit, with fresh and reused scratch") {
+  // Random layouts: GT ids living over frame ranges, tracker ids switching often (each GT id meets
+  // many tracker ids and comes back to earlier ones), jittered boxes and clutter. Tie-heavy
+  // layouts: boxes on a coarse integer grid with a few sizes (equal IoUs, equal scores), tracker
+  // ids drawn from a small pool each frame. Some sequences have G·T beyond one 8192-block.
+  std::mt19937 rng(20261205);
+  HotaScratch scratch;  // reused by every trial, as a worker thread does
+  int compared = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const bool ties = trial % 2 == 1;
+    const int frames = 10 + static_cast<int>(rng() % 50);
+    const int n_gt = 3 + static_cast<int>(rng() % (trial % 10 == 0 ? 60 : 12));
+    const int trk_pool = ties ? 2 + static_cast<int>(rng() % 8) : 1000;
+    std::string gt_text, trk_text;
+    char line[160];
+    std::vector<double> gx(static_cast<std::size_t>(n_gt)), gy(gx.size());
+    for (std::size_t g = 0; g < gx.size(); ++g) gx[g] = static_cast<double>(rng() % 200), gy[g] = static_cast<double>(rng() % 200);
+    std::vector<int> trk_of(gx.size(), 0);
+    int next_trk = 1;
+    std::uniform_real_distribution<double> u(0, 1);
+    for (int f = 1; f <= frames; ++f) {
+      std::vector<int> used;
+      for (std::size_t g = 0; g < gx.size(); ++g) {
+        if (rng() % 6 == 0) continue;  // GT id absent in this frame
+        gx[g] += ties ? static_cast<double>(static_cast<int>(rng() % 3) - 1) * 10 : u(rng) * 8 - 4;
+        gy[g] += ties ? static_cast<double>(static_cast<int>(rng() % 3) - 1) * 10 : u(rng) * 8 - 4;
+        const double w = ties ? 20 + 10 * static_cast<double>(rng() % 2) : 20 + u(rng) * 10;
+        std::snprintf(line, sizeof line, "%d,%zu,%.17g,%.17g,%.17g,%.17g,1,1,1\n", f, g + 1, gx[g], gy[g], w, 2 * w);
+        gt_text += line;
+        if (rng() % 5 == 0) continue;  // missed by the tracker
+        int id;
+        if (ties) {
+          id = 1 + static_cast<int>(rng() % static_cast<unsigned>(trk_pool));
+        } else {
+          if (trk_of[g] == 0 || rng() % 4 == 0) trk_of[g] = rng() % 3 == 0 && next_trk > 1 ? 1 + static_cast<int>(rng() % static_cast<unsigned>(next_trk - 1)) : next_trk++;
+          id = trk_of[g];
+        }
+        if (std::find(used.begin(), used.end(), id) != used.end()) continue;  // one box per id and frame
+        used.push_back(id);
+        const double dx = ties ? 10 * static_cast<double>(static_cast<int>(rng() % 3) - 1) : u(rng) * 12 - 6;
+        const double dy = ties ? 10 * static_cast<double>(static_cast<int>(rng() % 3) - 1) : u(rng) * 12 - 6;
+        std::snprintf(line, sizeof line, "%d,%d,%.17g,%.17g,%.17g,%.17g,1\n", f, id, gx[g] + dx, gy[g] + dy, w, 2 * w);
+        trk_text += line;
+      }
+      for (int c = 0; c < 2; ++c) {  // clutter near a random GT box
+        const std::size_t g = rng() % gx.size();
+        const int id = ties ? 1 + static_cast<int>(rng() % static_cast<unsigned>(trk_pool)) : next_trk++;
+        if (std::find(used.begin(), used.end(), id) != used.end()) continue;
+        used.push_back(id);
+        std::snprintf(line, sizeof line, "%d,%d,%.17g,%.17g,20,40,1\n", f, id, gx[g] + 10, gy[g] + (ties ? 0 : u(rng) * 20));
+        trk_text += line;
+      }
+    }
+    const MotSequenceData d = preprocess_mot_sequence(parse_mot(gt_text, MotFileKind::ground_truth, "gt"),
+                                                      parse_mot(trk_text, MotFileKind::tracker, "t"), frames);
+    if (d.num_gt_dets == 0 || d.num_tracker_dets == 0) continue;
+    CAPTURE(trial);
+    const HotaResult reference = dense_reference_hota(d);
+    check_same_hota(hota_sequence(d), reference);
+    check_same_hota(hota_sequence(d, scratch), reference);  // scratch from larger and smaller sequences
+    ++compared;
+  }
+  CHECK(compared > 50);
+}
