@@ -81,7 +81,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d, HotaScratch& s) {
                  " tracker ids is too large for the dense id-pair matrix");
   // Grown only; the first G·T entries zeroed per call.
   if (s.potential.size() < G * T) s.potential.resize(G * T);
-  else std::fill_n(s.potential.begin(), G * T, 0.0);
+  std::fill_n(s.potential.begin(), G * T, 0.0);
   double* const potential = s.potential.data();
   s.gt_count.assign(G, 0.0), s.trk_count.assign(T, 0.0);
   std::vector<double>& gt_count = s.gt_count;
