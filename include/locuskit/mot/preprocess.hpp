@@ -288,7 +288,7 @@ struct MotPreprocessScratch {
   detail::MotGroupScratch group;
   std::vector<std::size_t> begin, order;  // the tracker's rows by frame
   detail::MotBoxes boxes;                 // the tracker's boxes, grouped
-  detail::MotFloatCorners corners32;      // their corners rounded to float (the overlap test)
+  detail::MotFloatCorners corners32;      // a frame's tracker corners rounded to float (the overlap test)
   // Frames with a distractor: every GT row's non-zero IoUs (row-major) and the assignment's score
   // matrix (+0 except where listed, cleared after use).
   std::vector<std::uint64_t> frame_ij;
@@ -330,7 +330,6 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
                         std::to_string(detail::mot_trunc(tracker.class_id[i])) +
                         " in a tracker row (only pedestrian results, class 1 or -1, can be evaluated)");
   s.boxes.assign(tracker.boxes.data(), s.order.data(), s.order.size());
-  s.corners32.assign(s.boxes);
   const std::vector<std::size_t>& gb = gt.begin;
   const std::vector<std::size_t>& tb = s.begin;
   const detail::MotBoxes& gbox = gt.boxes;
@@ -370,12 +369,15 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
     std::size_t kt = nt;
     if (!any_distractor) {
       // Every tracker row kept: the kept GT rows' IoUs straight into the output list.
-      if (nt != 0)
+      if (nt != 0 && kg != 0) {
+        s.corners32.assign(tbox, t0, nt);
         n_out = detail::mot_append_nonzero_iou(gbox, gt.kept_rows.data() + q0, 0, kg, tbox, s.corners32, t0, nt,
                                                s.list_ij, s.list_iou, n_out, s.overlap);
+      }
       for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = s.group.ids[t0 + c];
     } else {
       // The non-zero IoUs of every GT row (any class or flag) with every tracker row, row-major.
+      s.corners32.assign(tbox, t0, nt);
       const std::size_t fn = detail::mot_append_nonzero_iou(gbox, nullptr, g0, ng, tbox, s.corners32, t0, nt, s.frame_ij,
                                                             s.frame_iou, 0, s.overlap);
       // Per GT row: distractor or not; its row in the output (the kept rows in order), or not_kept.

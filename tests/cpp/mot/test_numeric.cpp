@@ -126,13 +126,13 @@ TEST_CASE("mot MotBoxes: iou and the listed non-zero IoUs of a frame equal Track
     for (std::size_t k = 0; k < ng; ++k) go[k] = k;
     for (std::size_t k = 0; k < nt; ++k) to[k] = k;
     const detail::MotBoxes gb(g.data(), go.data(), ng), tb(t.data(), to.data(), nt);
-    corners.assign(tb);
     // The rows: all of them from g0 (null list), or a list in any order with repeats.
     const std::size_t g0 = rng() % ng, nr = trial % 2 == 0 ? ng - g0 : 1 + rng() % 6, row0 = rng() % 3;
     std::vector<std::size_t> rows(nr);
     for (std::size_t r = 0; r < nr; ++r) rows[r] = trial % 2 == 0 ? g0 + r : rng() % ng;
     const std::size_t b0 = nt > 0 ? rng() % nt : 0, n = nt - b0;  // odd and even lengths, any start
     long_rows += n > 64;
+    corners.assign(tb, b0, n);
     const std::size_t slots = nr * n + 1;
     std::vector<std::uint64_t> ij(slots + 1, ~std::uint64_t{0});
     std::vector<double> v(slots + 1, -7.0);
@@ -154,7 +154,7 @@ TEST_CASE("mot MotBoxes: iou and the listed non-zero IoUs of a frame equal Track
         REQUIRE(got == want);
         ++total;
         if (want == 0) {  // not listed; the mask may still have kept it (squeezed out)
-          squeezed += ((gb.overlap_mask(i, corners, b0 + j, 1)) & 1) != 0;
+          squeezed += ((gb.overlap_mask(i, corners, j, 1)) & 1) != 0;
           continue;
         }
         ++overlapping;
@@ -214,7 +214,7 @@ TEST_CASE("mot MotBoxes::overlap_mask keeps every pair with a non-zero IoU, incl
   for (std::size_t k = 0; k < ng; ++k) go[k] = k;
   const detail::MotBoxes gb(g.data(), go.data(), ng), tb(t.data(), to.data(), nt);
   detail::MotFloatCorners corners;
-  corners.assign(tb);
+  corners.assign(tb, 0, nt);
   for (std::size_t i = 0; i < ng; ++i) {
     const std::uint64_t mask = gb.overlap_mask(i, corners, 0, nt);
     for (std::size_t j = 0; j < nt; ++j) {
@@ -239,7 +239,7 @@ TEST_CASE("mot MotBoxes::overlap_mask keeps every pair with a non-zero IoU, incl
   const std::size_t zero = 0;
   const detail::MotBoxes ba(a.data(), &zero, 1), bb(b.data(), &zero, 1), bc(c.data(), &zero, 1);
   detail::MotFloatCorners cb, cc;
-  cb.assign(bb), cc.assign(bc);
+  cb.assign(bb, 0, 1), cc.assign(bc, 0, 1);
   CHECK(ba.overlap_mask(0, cb, 0, 1) == 1);
   CHECK(ba.iou(0, bb, 0) == 0);
   CHECK(ba.overlap_mask(0, cc, 0, 1) == 1);

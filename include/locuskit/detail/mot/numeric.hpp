@@ -25,13 +25,14 @@ inline constexpr double mot_eps = std::numeric_limits<double>::epsilon();  // np
 
 struct MotBoxes;
 
-/// The corners of MotBoxes rounded to float (structure of arrays, three zero entries past the
+/// The corners of some MotBoxes rounded to float (structure of arrays, three zero entries past the
 /// boxes), for MotBoxes::overlap_mask's four-wide comparisons.
 struct MotFloatCorners {
   std::vector<float> x0, y0, x1, y1;
 
-  /// Rounds the corners of `boxes` (reuses the storage).
-  void assign(const MotBoxes& boxes);
+  /// Rounds the corners of boxes `b0 .. b0 + n` of `boxes` to entries 0 .. n (reuses the
+  /// storage: one frame's boxes at a time stay in L1, with nothing per file to fault in).
+  void assign(const MotBoxes& boxes, std::size_t b0, std::size_t n);
 };
 
 /// xywh boxes as corners and areas in structure-of-arrays form (rows picked by `order`), for the IoU
@@ -72,8 +73,8 @@ struct MotBoxes {
     return (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0);
   }
 
-  /// Bit c (c < n <= 64) set when box `i` and box `b0 + c` of `other` (its corners rounded to
-  /// float in `other32`) pass fl(tx0) <= fl(gx1), fl(tx1) >= fl(gx0), fl(ty0) <= fl(gy1) and
+  /// Bit c (c < n <= 64) set when box `i` and the box of entry `b0 + c` of `other32` (corners
+  /// rounded to float) pass fl(tx0) <= fl(gx1), fl(tx1) >= fl(gx0), fl(ty0) <= fl(gy1) and
   /// fl(ty1) >= fl(gy0) (g = box i, fl = rounding to float). Every pair with a non-zero IoU has
   /// its bit set: a non-zero IoU needs iw = max(min(gx1, tx1) - max(gx0, tx0), 0) != 0, i.e. the
   /// difference > 0 (a NaN difference, inf - inf, makes the union NaN and the IoU 0), so
@@ -132,14 +133,14 @@ struct MotBoxes {
 #endif
 };
 
-inline void MotFloatCorners::assign(const MotBoxes& boxes) {
-  const std::size_t n = boxes.x0.size();
+inline void MotFloatCorners::assign(const MotBoxes& boxes, std::size_t b0, std::size_t n) {
   // Three padding entries (zeros) for overlap_mask's last four-wide step.
-  x0.resize(n + 3), y0.resize(n + 3), x1.resize(n + 3), y1.resize(n + 3);
+  if (x0.size() < n + 3) x0.resize(n + 3), y0.resize(n + 3), x1.resize(n + 3), y1.resize(n + 3);
   for (std::size_t k = 0; k < n; ++k) {
-    x0[k] = static_cast<float>(boxes.x0[k]), y0[k] = static_cast<float>(boxes.y0[k]);
-    x1[k] = static_cast<float>(boxes.x1[k]), y1[k] = static_cast<float>(boxes.y1[k]);
+    x0[k] = static_cast<float>(boxes.x0[b0 + k]), y0[k] = static_cast<float>(boxes.y0[b0 + k]);
+    x1[k] = static_cast<float>(boxes.x1[b0 + k]), y1[k] = static_cast<float>(boxes.y1[b0 + k]);
   }
+  for (std::size_t k = n; k < n + 3; ++k) x0[k] = y0[k] = x1[k] = y1[k] = 0.0f;
 }
 
 /// Reusable storage of mot_rows_nonzero_iou (no allocation once warm).
@@ -148,7 +149,7 @@ struct MotOverlapScratch {
 };
 
 /// The non-zero IoUs of `nr` boxes of `boxes` (rows[r], or g0 + r when `rows` is null) with
-/// boxes `b0 .. b0 + n` of `other` (`other32`: its float corners), row-major: for each pair with
+/// boxes `b0 .. b0 + n` of `other` (`other32`: their float corners, from entry 0), row-major: for each pair with
 /// IoU != 0 the word {row0 + r, j} (two uint32s, laid out as MotSequenceData::overlap_ij) to
 /// ij[m] and the IoU (MotBoxes::iou, same bits) to v[m]; returns the count m. Slots up to
 /// nr·n + 1 may be written. The pairs are those of overlap_mask (a superset of the non-zero
@@ -166,7 +167,7 @@ inline std::size_t mot_rows_nonzero_iou(const MotBoxes& boxes, const std::size_t
   for (std::size_t r = 0; r < nr; ++r) {
     const std::size_t i = rows ? rows[r] : g0 + r;
     for (std::size_t block = 0; block < n; block += 64) {
-      std::uint64_t w = boxes.overlap_mask(i, other32, b0 + block, std::min<std::size_t>(64, n - block));
+      std::uint64_t w = boxes.overlap_mask(i, other32, block, std::min<std::size_t>(64, n - block));
       // The first four set bits written unconditionally (a row overlaps few boxes), the count
       // advanced by those present; more only in a loop that rarely runs.
       std::uint64_t ws[4];
