@@ -293,4 +293,14 @@ TEST_CASE("preprocess_mot_sequence: 0 allocations against a prepared GT with a w
   CHECK(allocations_after_warmup([&] { preprocess_mot_sequence(prepared, trk, out, scratch, "trk"); }) == 0);
   CHECK(out.num_tracker_dets < static_cast<std::int64_t>(trk.size()));  // something was removed
   CHECK(out.overlap_iou.size() > 100);
+  // A prepared GT refilled in place (as evaluate_mot_files does per thread), sharing the scratch:
+  // no allocation once warm either.
+  MotPreparedGt refilled;
+  const MotPreprocessOptions options;
+  const std::string name = "gt";
+  CHECK(allocations_after_warmup([&] {
+    refilled.assign(gt, 40, options, name, scratch);
+    preprocess_mot_sequence(refilled, trk, out, scratch, "trk");
+  }) == 0);
+  CHECK(refilled.kept_rows == prepared.kept_rows);
 }

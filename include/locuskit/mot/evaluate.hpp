@@ -7,6 +7,8 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <filesystem>
+#include <system_error>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -84,9 +86,12 @@ struct MotEvaluation {
 /// Reads and evaluates every tracker on every sequence as TrackEval's `run_mot_challenge.py`
 /// (serial mode, sorted sequence names). `tracker_paths[k][s]` is tracker k's file for
 /// `sequences[s]` (same order as given). Files are read, preprocessed and evaluated in parallel
-/// over (tracker, sequence) pairs with `par` threads; the results do not depend on the thread
-/// count. Throws locuskit::parse_error naming the file (and line) of the first problem in
-/// (tracker, sequence) order, and std::invalid_argument for mismatched sizes or duplicate names.
+/// over sequences with `par` threads (a thread takes a sequence, longest first, with every
+/// tracker on it; memory: one sequence's working storage per thread; with more threads than
+/// sequences, a sequence's trackers are split among several threads, each reading and preparing
+/// the GT itself); the results do not depend on the thread count. Throws locuskit::parse_error naming the file (and line) of the first
+/// problem: a GT file that cannot be read (in sequence order), else the first problem in
+/// (tracker, sequence) order; std::invalid_argument for mismatched sizes or duplicate names.
 inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequences,
                                         const std::vector<std::vector<std::string>>& tracker_paths,
                                         const MotPreprocessOptions& options = {}, const MotMetricSet& which = {},
@@ -104,67 +109,86 @@ inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequ
                    "sequence name '", sequences[order[i]].name, "' appears twice");
   MotEvaluation out;
   for (const std::size_t s : order) out.sequences.push_back(sequences[s].name);
-  // GT once per sequence (read and prepared: grouping, boxes, classes, shared by the trackers),
-  // then every (tracker, sequence) pair. Tasks are claimed one at a time (longest sequences first,
-  // so no thread is left with a long one at the end); each writes only its own slot, so the
-  // results do not depend on the thread count or the order of execution. A failing task records
-  // its error; the error of the lowest task index is rethrown (the first problem in (tracker,
-  // sequence) order, whatever the thread count). A GT that reads but fails preparation (a frame
-  // beyond seqLength, an id twice in a frame) is reported by each of its pairs, after the
-  // tracker file's read errors, as preprocess_mot_sequence would. Each thread keeps its own
-  // preprocessing scratch and output storage across its tasks (no allocation once warm).
-  auto run_tasks = [&par](std::size_t n, const std::vector<std::size_t>& order_of, auto&& task) {
-    std::atomic<std::size_t> next{0};
-    std::vector<std::exception_ptr> errors(n);
-    const std::size_t workers = parallel_chunk_count(n, 1, par);
-    parallel_for(workers, 1, par, [&](std::size_t worker, std::size_t) {
-      for (std::size_t q = next.fetch_add(1); q < n; q = next.fetch_add(1)) {
+  // One task per sequence, largest first (by the bytes of its files, which the work and the
+  // buffer sizes follow: no thread is left with a large one at the end, and a thread's first task
+  // sizes its buffers for the rest): read and prepare its GT, then read, preprocess and evaluate
+  // every tracker against it. Each thread refills its own rows, prepared GT, preprocessing scratch
+  // and output from task to task, so an evaluation holds (and faults in) one sequence's storage
+  // per thread, not every sequence's GT at once. Each (tracker, sequence) pair writes only its own
+  // slot, so the results do not depend on the thread count or the order of execution. Errors are
+  // recorded where they happen and the first in a fixed order is rethrown, whatever the thread
+  // count: a GT file that cannot be read (lowest sequence index), else the first pair in
+  // (tracker, sequence) order; a GT that reads but fails preparation (a frame beyond seqLength,
+  // an id twice in a frame) is reported by each of its pairs, after the tracker file's read
+  // errors, as preprocess_mot_sequence would. With more threads than sequences, each sequence's
+  // trackers are split into `split` contiguous ranges, one task each (the GT is then read and
+  // prepared once per range: work the otherwise idle threads do).
+  std::vector<std::uint64_t> bytes(S, 0);  // the sequence's files (0 for one that cannot be read)
+  for (std::size_t i = 0; i < S; ++i) {
+    std::error_code ec;
+    auto add = [&](const std::string& path) {
+      const std::uintmax_t b = std::filesystem::file_size(path, ec);
+      if (!ec) bytes[i] += static_cast<std::uint64_t>(b);
+    };
+    add(sequences[order[i]].gt_path);
+    for (std::size_t k = 0; k < K; ++k) add(tracker_paths[k][order[i]]);
+  }
+  std::vector<std::size_t> largest_first(S);
+  std::iota(largest_first.begin(), largest_first.end(), std::size_t{0});
+  std::stable_sort(largest_first.begin(), largest_first.end(), [&](std::size_t a, std::size_t b) {
+    return bytes[a] > bytes[b];
+  });
+  struct Worker {
+    MotRows rows;
+    MotPreparedGt gt;
+    MotPreprocessScratch scratch;
+    MotSequenceData data;
+  };
+  const std::size_t threads = parallel_chunk_count(K * S, 1, par);
+  const std::size_t split = threads > S ? std::min(K, (threads + S - 1) / S) : 1;
+  const std::size_t tasks = S * split;  // task q: sequence largest_first[q / split], range q % split
+  std::vector<Worker> workers(parallel_chunk_count(tasks, 1, par));
+  // gt_read_error[i * split + c]: range c's read of sequence i's GT (every range of a sequence
+  // reads the same file, so the first error in index order is the lowest sequence's).
+  std::vector<std::exception_ptr> gt_read_error(tasks), pair_error(K * S);
+  out.per_sequence.resize(K * S);
+  std::atomic<std::size_t> next{0};
+  parallel_for(workers.size(), 1, par, [&](std::size_t w, std::size_t) {
+    Worker& my = workers[w];
+    for (std::size_t q = next.fetch_add(1); q < tasks; q = next.fetch_add(1)) {
+      const std::size_t i = largest_first[q / split], c = q % split;
+      const std::size_t k_begin = K * c / split, k_end = K * (c + 1) / split;
+      const MotSequenceSpec& spec = sequences[order[i]];
+      try {
+        read_mot(spec.gt_path, MotFileKind::ground_truth, my.rows);
+      } catch (...) {
+        gt_read_error[i * split + c] = std::current_exception();
+        continue;
+      }
+      std::exception_ptr gt_error;
+      try {
+        my.gt.assign(my.rows, spec.seq_length, options, spec.gt_path, my.scratch);
+      } catch (...) {
+        gt_error = std::current_exception();
+      }
+      for (std::size_t k = k_begin; k < k_end; ++k) {
+        const std::size_t p = k * S + i;
+        const std::string& path = tracker_paths[k][order[i]];
         try {
-          task(order_of[q], worker);
+          read_mot(path, MotFileKind::tracker, my.rows);
+          if (gt_error) std::rethrow_exception(gt_error);
+          preprocess_mot_sequence(my.gt, my.rows, my.data, my.scratch, path);
+          out.per_sequence[p] = evaluate_mot_sequence(my.data, which);
         } catch (...) {
-          errors[order_of[q]] = std::current_exception();
+          pair_error[p] = std::current_exception();
         }
       }
-    });
-    for (const std::exception_ptr& e : errors)
-      if (e) std::rethrow_exception(e);
-  };
-  std::vector<MotPreparedGt> gt(S);
-  std::vector<std::exception_ptr> gt_error(S);
-  std::vector<std::size_t> by_length(S);
-  std::iota(by_length.begin(), by_length.end(), std::size_t{0});
-  std::stable_sort(by_length.begin(), by_length.end(), [&](std::size_t a, std::size_t b) {
-    return sequences[order[a]].seq_length > sequences[order[b]].seq_length;
-  });
-  // One row storage per thread for every file it reads (refilled, no allocation once warm).
-  std::vector<MotRows> rows_of(parallel_chunk_count(std::max(S, K * S), 1, par));
-  run_tasks(S, by_length, [&](std::size_t i, std::size_t worker) {
-    const MotSequenceSpec& spec = sequences[order[i]];
-    MotRows& rows = rows_of[worker];
-    read_mot(spec.gt_path, MotFileKind::ground_truth, rows);
-    try {
-      gt[i] = MotPreparedGt(rows, spec.seq_length, options, spec.gt_path);
-    } catch (...) {
-      gt_error[i] = std::current_exception();
     }
   });
-  std::vector<std::size_t> pairs;
-  pairs.reserve(K * S);
-  for (const std::size_t i : by_length)
-    for (std::size_t k = 0; k < K; ++k) pairs.push_back(k * S + i);
-  out.per_sequence.resize(K * S);
-  const std::size_t workers = parallel_chunk_count(K * S, 1, par);
-  std::vector<MotPreprocessScratch> scratch(workers);
-  std::vector<MotSequenceData> data(workers);
-  run_tasks(K * S, pairs, [&](std::size_t p, std::size_t worker) {
-    const std::size_t k = p / S, i = p % S;
-    const std::string& path = tracker_paths[k][order[i]];
-    MotRows& trk = rows_of[worker];
-    read_mot(path, MotFileKind::tracker, trk);
-    if (gt_error[i]) std::rethrow_exception(gt_error[i]);
-    preprocess_mot_sequence(gt[i], trk, data[worker], scratch[worker], path);
-    out.per_sequence[p] = evaluate_mot_sequence(data[worker], which);
-  });
+  for (const std::exception_ptr& e : gt_read_error)
+    if (e) std::rethrow_exception(e);
+  for (const std::exception_ptr& e : pair_error)
+    if (e) std::rethrow_exception(e);
   out.combined.resize(K);
   for (std::size_t k = 0; k < K; ++k) {
     std::vector<const MotMetrics*> seqs;

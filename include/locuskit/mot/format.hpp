@@ -116,7 +116,10 @@ class MotLineParser {
       }
       const char* nl = static_cast<const char*>(std::memchr(pos, '\n', static_cast<std::size_t>(end - pos)));
       if (!nl) {
-        if (!last) return pos;
+        if (!last) {
+          flush();
+          return pos;
+        }
         nl = end;
       }
       const std::string_view line(start, static_cast<std::size_t>(nl - start));
@@ -126,6 +129,7 @@ class MotLineParser {
       check_line_count();
       general_row(line);
     }
+    flush();
     return end;
   }
 
@@ -170,18 +174,46 @@ class MotLineParser {
     append_row(frame, id, v, confidence, class_id, visibility, tok.size());
   }
 
-  // One row, checked, at the current line (fields counted up to 255).
+  // One row, checked, at the current line (fields counted up to 255): into the pending rows,
+  // which go to `out_` a batch at a time (one capacity check and copy per column and batch, not
+  // a push_back per value), and always before parse returns.
   void append_row(std::int64_t frame, std::int64_t id, const double* box, double confidence, double class_id,
                   double visibility, std::size_t num_fields) {
-    out_.frame.push_back(frame);
-    out_.id.push_back(id);
-    for (int k = 0; k < 4; ++k) out_.boxes.push_back(box[k]);
-    out_.confidence.push_back(confidence);
-    out_.class_id.push_back(class_id);
-    out_.visibility.push_back(visibility);
-    out_.line.push_back(static_cast<std::uint32_t>(line_no_));
-    out_.num_fields.push_back(static_cast<std::uint8_t>(num_fields > 255 ? 255 : num_fields));
+    const std::size_t i = pending_++;
+    rows_.frame[i] = frame;
+    rows_.id[i] = id;
+    std::memcpy(rows_.boxes + 4 * i, box, 4 * sizeof(double));
+    rows_.confidence[i] = confidence;
+    rows_.class_id[i] = class_id;
+    rows_.visibility[i] = visibility;
+    rows_.line[i] = static_cast<std::uint32_t>(line_no_);
+    rows_.num_fields[i] = static_cast<std::uint8_t>(num_fields > 255 ? 255 : num_fields);
+    if (pending_ == batch) flush();
   }
+
+  void flush() {
+    const std::size_t n = pending_;
+    auto put = [](auto& column, const auto* values, std::size_t count) {
+      column.insert(column.end(), values, values + count);
+    };
+    put(out_.frame, rows_.frame, n);
+    put(out_.id, rows_.id, n);
+    put(out_.boxes, rows_.boxes, 4 * n);
+    put(out_.confidence, rows_.confidence, n);
+    put(out_.class_id, rows_.class_id, n);
+    put(out_.visibility, rows_.visibility, n);
+    put(out_.line, rows_.line, n);
+    put(out_.num_fields, rows_.num_fields, n);
+    pending_ = 0;
+  }
+
+  static constexpr std::size_t batch = 64;
+  struct PendingRows {  // MotRows' columns for up to `batch` rows
+    std::int64_t frame[batch], id[batch];
+    double boxes[4 * batch], confidence[batch], class_id[batch], visibility[batch];
+    std::uint32_t line[batch];
+    std::uint8_t num_fields[batch];
+  };
 
   MotFileKind kind_;
   const std::string& name_;
@@ -191,6 +223,8 @@ class MotLineParser {
   double f_[fast_max];
   std::size_t nf_ = 0;
   std::vector<std::string_view> tok_;
+  std::size_t pending_ = 0;
+  PendingRows rows_;
 };
 
 /// Rows to reserve for `total` bytes of MOT text, from the lines in `sample` (its first bytes):

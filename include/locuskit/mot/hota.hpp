@@ -9,6 +9,9 @@
 #include <algorithm>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <locuskit/detail/mot/numeric.hpp>
 #include <locuskit/match/linear_assignment.hpp>
 #include <locuskit/mot/preprocess.hpp>
@@ -97,12 +100,11 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
   // Matched id pairs: how many of each pair's matches passed exactly p alphas (p = 1..19).
   using PassedCounts = std::array<std::uint32_t, hota_num_alphas + 1>;
   detail::IdPairTable<PassedCounts> matches(G);
-  // threshold[a + 1] = alpha_a − eps (increasing), with −inf and +inf at the ends: a pair with IoU s
-  // passes exactly p alphas where threshold[p] <= s < threshold[p + 1].
-  double threshold[hota_num_alphas + 2];
-  threshold[0] = -std::numeric_limits<double>::infinity();
-  for (int a = 0; a < hota_num_alphas; ++a) threshold[a + 1] = hota_alpha(a) - detail::mot_eps;
-  threshold[hota_num_alphas + 1] = std::numeric_limits<double>::infinity();
+  // alpha_a − eps (increasing: a pair passes a prefix of the alphas), padded with +inf to an even
+  // count (no IoU passes it).
+  double alpha_threshold[hota_num_alphas + 1];
+  for (int a = 0; a < hota_num_alphas; ++a) alpha_threshold[a] = hota_alpha(a) - detail::mot_eps;
+  alpha_threshold[hota_num_alphas] = std::numeric_limits<double>::infinity();
   std::vector<double> score, iou_at;  // per frame (ng, nt), all +0 between frames
   std::vector<std::int64_t> mr, mc;
   detail::MotAssignScratch scratch;
@@ -137,23 +139,33 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     detail::max_score_pairs(score.data(), ng, nt, mr, mc, scratch, /*max_component=*/1, ij, n_ij,
                             /*line_certificate=*/false);
     const std::size_t k = mr.size();
-    // Alphas increase, so a pair passes a prefix of them: its length p from s·20 (off by at most
-    // one: alpha_a − eps is within 1e-15 of (a + 1)/20), corrected against the exact thresholds
-    // (the loops only guard). One id-pair lookup per matched pair.
+    // Alphas increase, so a pair passes a prefix of them, of length p = the number of alphas it
+    // passes, counted in the same branch-free loop that adds its IoU to LocA. One id-pair lookup
+    // per matched pair.
     // Per alpha, LocA adds the passing pairs' IoUs in row order (TrackEval's Python sum()); adding
     // +0 where the pair does not pass changes no bit (the sums are >= +0).
     std::uint32_t passed_count[hota_num_alphas + 1] = {};
-    double loc[hota_num_alphas] = {};
+    double loc[hota_num_alphas + 1] = {};  // + 1: the SIMD loop's padding lane
     for (std::size_t q = 0; q < k; ++q) {
       const double s = iou_at[static_cast<std::size_t>(mr[q]) * nt + static_cast<std::size_t>(mc[q])];
-      int passed = static_cast<int>(std::min(s * 20.0, static_cast<double>(hota_num_alphas)));
-      passed += s >= threshold[passed + 1];
-      passed -= s < threshold[passed];
-      while (s >= threshold[passed + 1]) ++passed;
-      while (s < threshold[passed]) --passed;
+      int passed = 0;
+#if defined(__SSE2__)
+      const __m128d vs = _mm_set1_pd(s);
+      for (int a = 0; a < hota_num_alphas + 1; a += 2) {
+        const __m128d pass = _mm_cmpge_pd(vs, _mm_loadu_pd(alpha_threshold + a));
+        const int bits = _mm_movemask_pd(pass);
+        passed += (bits & 1) + (bits >> 1);
+        _mm_storeu_pd(loc + a, _mm_add_pd(_mm_loadu_pd(loc + a), _mm_and_pd(pass, vs)));
+      }
+#else
+      for (int a = 0; a < hota_num_alphas; ++a) {
+        const bool pass = s >= alpha_threshold[a];
+        passed += pass;
+        loc[a] += pass ? s : 0.0;
+      }
+#endif
       if (passed == 0) continue;
       ++passed_count[passed];
-      for (int a = 0; a < hota_num_alphas; ++a) loc[a] += a < passed ? s : 0.0;
       ++matches.at(static_cast<std::uint32_t>(gi[mr[q]]), static_cast<std::uint32_t>(ti[mc[q]]))[passed];
     }
     double n_match = 0;  // matches passing alpha a: those passing more than a alphas
@@ -179,28 +191,33 @@ inline HotaResult hota_sequence(const MotSequenceData& d) {
     double c = 0;
     for (int a = hota_num_alphas - 1; a >= 0; --a) c += slots[sl].value[a + 1], counts[sl][a] = c;
   }
-  // Per alpha the slots with a non-zero count, in key order, listed without a branch per slot.
+  // All 3 x 19 sums in one traversal of the slots in key order: a slot whose count at alpha a is
+  // zero adds +0 there, which changes no bit of a sum of non-negative values (so every alpha may
+  // share the positions of all slots). The traversal computes each slot's 57 values as it adds
+  // them (nothing stored).
+  constexpr std::size_t n_sums = 3 * hota_num_alphas;
   const std::size_t n_slots = by_key.size();
   std::vector<std::uint64_t> idx(n_slots);
-  std::vector<double> va(n_slots), vr(n_slots), vp(n_slots);
-  for (int a = 0; a < hota_num_alphas; ++a) {
-    std::size_t n = 0;
-    for (const std::uint32_t sl : by_key) {
+  for (std::size_t k = 0; k < n_slots; ++k)
+    idx[k] = static_cast<std::uint64_t>(slots[by_key[k]].gt) * T + slots[by_key[k]].trk;
+  // x[3a + {0: AssA, 1: AssRe, 2: AssPr}] of the slot at idx[k].
+  auto slot_values = [&](std::size_t k, double* x) {
+    const std::uint32_t sl = by_key[k];
+    const double gc = gt_count[slots[sl].gt], tc = trk_count[slots[sl].trk];
+    for (int a = 0; a < hota_num_alphas; ++a) {
       const double m = counts[sl][a];
-      const double gc = gt_count[slots[sl].gt], tc = trk_count[slots[sl].trk];
-      idx[n] = static_cast<std::uint64_t>(slots[sl].gt) * T + slots[sl].trk;
-      va[n] = m * (m / std::max(1.0, gc + tc - m));
-      vr[n] = m * (m / std::max(1.0, gc));
-      vp[n] = m * (m / std::max(1.0, tc));
-      n += m != 0;
+      x[3 * a] = m * (m / std::max(1.0, gc + tc - m));
+      x[3 * a + 1] = m * (m / std::max(1.0, gc));
+      x[3 * a + 2] = m * (m / std::max(1.0, tc));
     }
+  };
+  double sums[n_sums];
+  detail::sparse_numpy_sums_of<n_sums>(G * T, idx.data(), slot_values, n_slots, sums);
+  for (int a = 0; a < hota_num_alphas; ++a) {
     const double tp = std::max(1.0, r.HOTA_TP[a]);
-    const double* vals[3] = {va.data(), vr.data(), vp.data()};
-    double sums[3];
-    detail::sparse_numpy_sums<3>(G * T, idx.data(), vals, n, sums);
-    r.AssA[a] = sums[0] / tp;
-    r.AssRe[a] = sums[1] / tp;
-    r.AssPr[a] = sums[2] / tp;
+    r.AssA[a] = sums[3 * a] / tp;
+    r.AssRe[a] = sums[3 * a + 1] / tp;
+    r.AssPr[a] = sums[3 * a + 2] / tp;
     r.LocA[a] = std::max(1e-10, r.LocA[a]) / std::max(1e-10, r.HOTA_TP[a]);
   }
   detail::hota_final_fields(r);

@@ -186,11 +186,15 @@ inline void mot_relabel(const std::int64_t* raw, std::size_t n, std::vector<std:
 
 }  // namespace detail
 
+struct MotPreprocessScratch;
+
 /// The ground-truth side of preprocess_mot_sequence for one sequence, the same for every tracker:
 /// rows grouped by frame (file order within a frame) with their corners and areas, original ids,
 /// truncated classes and keep flags (flag != 0 and, with distractor removal, class 1). Build it
-/// once and preprocess each tracker against it. Immutable after construction: shared by threads.
+/// once and preprocess each tracker against it. Immutable after construction (or assign): shared
+/// by threads.
 struct MotPreparedGt {
+  /// An empty sequence (0 frames).
   MotPreparedGt() = default;
   /// Groups and checks `gt` (read as MotFileKind::ground_truth) for a sequence of `seq_length`
   /// frames (seqinfo.ini's seqLength). Throws std::invalid_argument for seq_length outside
@@ -198,6 +202,15 @@ struct MotPreparedGt {
   /// seq_length or an id twice in one frame. O(rows + frames).
   MotPreparedGt(const MotRows& gt, std::int64_t seq_length, const MotPreprocessOptions& options = {},
                 std::string gt_name = "gt");
+
+  /// The constructor's result, built in this object's storage with `scratch` (the one given to
+  /// preprocess_mot_sequence; free between calls) for its working space: preparing one sequence
+  /// after another in one object allocates (and faults in) that memory once, not per sequence
+  /// (no allocation once warm for ids within a range of about 4x the row count). Same results and
+  /// errors as the constructor; if it throws, the object is left empty (0 frames). Not
+  /// thread-safe for one object or scratch.
+  void assign(const MotRows& gt, std::int64_t seq_length, const MotPreprocessOptions& options,
+              const std::string& gt_name, MotPreprocessScratch& scratch);
 
   std::int64_t seq_length = 0;
   bool remove_distractors = false;  ///< MOTChallenge distractor removal (not MOT15, do_preproc)
@@ -225,63 +238,6 @@ struct MotPreparedGt {
   std::vector<ClassError> class_errors;
 };
 
-inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_, const MotPreprocessOptions& options,
-                                    std::string gt_name)
-    : seq_length(seq_length_), name(std::move(gt_name)) {
-  LOCUSKIT_CHECK(seq_length >= 0 && seq_length <= max_mot_sequence_length, std::invalid_argument,
-                 "seq_length must be in 0..", max_mot_sequence_length, ", got ", seq_length);
-  remove_distractors = options.do_preproc && options.benchmark != "MOT15";
-  mot20 = options.benchmark == "MOT20";
-  std::vector<std::size_t> order;
-  detail::MotGroupScratch group;
-  detail::mot_group_frames(gt, seq_length, name, begin, order, group);
-  // Rows are converted in file order and written to their grouped slot (GT files are usually
-  // sorted by id, so reading in frame order would jump through the file).
-  const std::size_t n = order.size();
-  std::vector<std::size_t>& slot = group.fill;  // slot[i]: grouped position of file row i
-  slot.resize(n);
-  for (std::size_t k = 0; k < n; ++k) slot[order[k]] = k;
-  boxes.resize(n);
-  cls.resize(n), keep.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t k = slot[i];
-    boxes.set(k, gt.boxes.data() + 4 * i);
-    // For finite x: int(x) in 1..13 is 1 <= x < 14, int(x) != 0 is |x| >= 1.
-    const double v = gt.class_id[i], flag = gt.confidence[i];
-    const std::int64_t c = !remove_distractors ? 0 : v >= 1 && v < 14 ? static_cast<std::int64_t>(v) : -1;
-    cls[k] = static_cast<std::int8_t>(c);
-    keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
-  }
-  ids = std::move(group.ids);
-  kept_begin.resize(static_cast<std::size_t>(seq_length) + 1);
-  kept_rows.resize(n);
-  std::vector<std::int64_t>& kept_raw = group.ids;  // moved from: reused
-  kept_raw.resize(n);
-  std::size_t n_kept = 0;
-  kept_begin[0] = 0;
-  for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
-    for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
-      kept_rows[n_kept] = k, kept_raw[n_kept] = ids[k];
-      n_kept += keep[k];
-    }
-    kept_begin[t + 1] = n_kept;
-  }
-  kept_rows.resize(n_kept);
-  std::vector<std::int64_t> rank;
-  detail::mot_relabel(kept_raw.data(), n_kept, kept_ids, num_kept_ids, rank);
-  frame_flags.assign(static_cast<std::size_t>(seq_length), 0);
-  if (!remove_distractors) return;
-  for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
-    std::uint8_t flags = 0;
-    for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
-      if (cls[k] < 0 && !(flags & 2))
-        class_errors.push_back({t, gt.line[order[k]], detail::mot_trunc(gt.class_id[order[k]])});
-      flags |= (cls[k] < 0 ? 2 : 0) | (detail::mot_is_distractor(cls[k], mot20) ? 1 : 0);
-    }
-    frame_flags[t] = flags;
-  }
-}
-
 /// Reusable working storage of preprocess_mot_sequence (one per thread): no allocation once warm
 /// (for ids within a range of about 4x the row count; wider ranges check duplicates in a hash map).
 struct MotPreprocessScratch {
@@ -303,6 +259,78 @@ struct MotPreprocessScratch {
   std::vector<std::uint64_t> list_ij;               // the output lists as they are built
   std::vector<double> list_iou;
 };
+
+inline MotPreparedGt::MotPreparedGt(const MotRows& gt, std::int64_t seq_length_, const MotPreprocessOptions& options,
+                                    std::string gt_name) {
+  MotPreprocessScratch scratch;
+  assign(gt, seq_length_, options, gt_name, scratch);
+}
+
+inline void MotPreparedGt::assign(const MotRows& gt, std::int64_t seq_length_, const MotPreprocessOptions& options,
+                                  const std::string& gt_name, MotPreprocessScratch& scratch) {
+  try {
+    LOCUSKIT_CHECK(seq_length_ >= 0 && seq_length_ <= max_mot_sequence_length, std::invalid_argument,
+                   "seq_length must be in 0..", max_mot_sequence_length, ", got ", seq_length_);
+    seq_length = seq_length_;
+    name = gt_name;
+    remove_distractors = options.do_preproc && options.benchmark != "MOT15";
+    mot20 = options.benchmark == "MOT20";
+    std::vector<std::size_t>& order = scratch.order;
+    detail::MotGroupScratch& group = scratch.group;
+    detail::mot_group_frames(gt, seq_length, name, begin, order, group);
+    // Rows are converted in file order and written to their grouped slot (GT files are usually
+    // sorted by id, so reading in frame order would jump through the file).
+    const std::size_t n = order.size();
+    std::vector<std::size_t>& slot = group.fill;  // slot[i]: grouped position of file row i
+    slot.resize(n);
+    for (std::size_t k = 0; k < n; ++k) slot[order[k]] = k;
+    boxes.resize(n);
+    cls.resize(n), keep.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = slot[i];
+      boxes.set(k, gt.boxes.data() + 4 * i);
+      // For finite x: int(x) in 1..13 is 1 <= x < 14, int(x) != 0 is |x| >= 1.
+      const double v = gt.class_id[i], flag = gt.confidence[i];
+      const std::int64_t c = !remove_distractors ? 0 : v >= 1 && v < 14 ? static_cast<std::int64_t>(v) : -1;
+      cls[k] = static_cast<std::int8_t>(c);
+      keep[k] = (flag >= 1 || flag <= -1) && (!remove_distractors || c == 1);
+    }
+    ids.swap(group.ids);  // the grouped ids; group.ids keeps the old storage for reuse
+    kept_begin.resize(static_cast<std::size_t>(seq_length) + 1);
+    kept_rows.resize(n);
+    std::vector<std::int64_t>& kept_raw = group.ids;
+    kept_raw.resize(n);
+    std::size_t n_kept = 0;
+    kept_begin[0] = 0;
+    for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
+      for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
+        kept_rows[n_kept] = k, kept_raw[n_kept] = ids[k];
+        n_kept += keep[k];
+      }
+      kept_begin[t + 1] = n_kept;
+    }
+    kept_rows.resize(n_kept);
+    detail::mot_relabel(kept_raw.data(), n_kept, kept_ids, num_kept_ids, scratch.rank);
+    frame_flags.assign(static_cast<std::size_t>(seq_length), 0);
+    class_errors.clear();
+    if (!remove_distractors) return;
+    for (std::size_t t = 0; t < static_cast<std::size_t>(seq_length); ++t) {
+      std::uint8_t flags = 0;
+      for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
+        if (cls[k] < 0 && !(flags & 2))
+          class_errors.push_back({t, gt.line[order[k]], detail::mot_trunc(gt.class_id[order[k]])});
+        flags |= (cls[k] < 0 ? 2 : 0) | (detail::mot_is_distractor(cls[k], mot20) ? 1 : 0);
+      }
+      frame_flags[t] = flags;
+    }
+  } catch (...) {  // left empty: 0 frames (storage kept)
+    seq_length = 0, num_kept_ids = 0, remove_distractors = mot20 = false;
+    for (auto* v : {&begin, &kept_begin, &kept_rows}) v->clear();
+    boxes.resize(0), ids.clear(), cls.clear(), keep.clear(), kept_ids.clear(), frame_flags.clear();
+    class_errors.clear();
+    throw;
+  }
+}
 
 /// Preprocesses one tracker's rows against a prepared GT sequence as TrackEval's
 /// MotChallenge2DBox (see the file comment and docs/mot.md) into `out` (its storage reused).

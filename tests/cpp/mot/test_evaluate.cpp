@@ -101,7 +101,7 @@ TEST_CASE("mot evaluate: results do not depend on the thread count") {
   const auto seqs = edge_sequences();
   const auto trk = edge_trackers(seqs);
   const MotEvaluation one = evaluate_mot_files(seqs, trk, {}, {}, Parallel{1});
-  for (int threads : {2, 3, 7}) {
+  for (int threads : {2, 3, 7, 16}) {
     const MotEvaluation many = evaluate_mot_files(seqs, trk, {}, {}, Parallel{threads});
     REQUIRE(many.per_sequence.size() == one.per_sequence.size());
     for (std::size_t i = 0; i < one.per_sequence.size(); ++i) CHECK(same(one.per_sequence[i], many.per_sequence[i]));
@@ -154,7 +154,7 @@ TEST_CASE("mot evaluate: a GT that fails preparation is reported in (tracker, se
                                           {"A", tmp.write("gtA.txt", row), 2}};  // sorted: A, B
   const std::string ok = tmp.write("trk.txt", "1,5,0,0,10,10,1\n");
   const std::string missing = (tmp.dir / "missing.txt").string();
-  for (int threads : {1, 2, 3}) {
+  for (int threads : {1, 2, 3, 8}) {
     CAPTURE(threads);
     // tracker_paths[k][s] follows `seqs` as given: [B, A].
     CHECK_THROWS_WITH_AS(evaluate_mot_files(seqs, {{ok, ok}, {ok, missing}}, {}, {}, Parallel{threads}),
@@ -179,4 +179,29 @@ TEST_CASE("mot evaluate: a seqLength out of range is reported by each of its pai
   CHECK_THROWS_WITH_AS(evaluate_mot_files(seqs, {{trk}}), doctest::Contains("seq_length must be in 0.."),
                        std::invalid_argument);
   CHECK_NOTHROW(evaluate_mot_files(seqs, {}));  // no tracker: nothing is preprocessed
+}
+
+TEST_CASE("mot evaluate: a GT file that cannot be read is reported before every tracker problem") {
+  // Sorted A, B, C: A's tracker file is missing (the first (tracker, sequence) pair), B's GT is
+  // missing and C's malformed. The first unreadable GT in sequence order is reported, whatever
+  // the thread count (each thread works on whole sequences, in its own order, or with more threads
+  // than sequences on ranges of a sequence's trackers, each reading the GT).
+  const TempFiles tmp;
+  const std::string row = "1,1,0,0,10,10,1,1,1\n";
+  const std::string gt_b = (tmp.dir / "gtB.txt").string();
+  const std::vector<MotSequenceSpec> seqs{{"C", tmp.write("gtC.txt", row + "1,x,0,0,10,10,1,1,1\n"), 2},
+                                          {"B", gt_b, 2},
+                                          {"A", tmp.write("gtA.txt", row), 2}};
+  const std::string ok = tmp.write("trk.txt", "1,5,0,0,10,10,1\n");
+  const std::string missing = (tmp.dir / "missing.txt").string();
+  for (int threads : {1, 2, 3, 8}) {
+    CAPTURE(threads);
+    // tracker_paths[k][s] follows `seqs` as given: [C, B, A].
+    CHECK_THROWS_WITH_AS(evaluate_mot_files(seqs, {{ok, ok, missing}, {ok, ok, ok}}, {}, {}, Parallel{threads}),
+                         (gt_b + ": cannot open file").c_str(), parse_error);
+    tmp.write("gtB.txt", row);
+    CHECK_THROWS_WITH_AS(evaluate_mot_files(seqs, {{ok, ok, missing}, {ok, ok, ok}}, {}, {}, Parallel{threads}),
+                         doctest::Contains("gtC.txt:2: "), parse_error);
+    std::filesystem::remove(gt_b);
+  }
 }

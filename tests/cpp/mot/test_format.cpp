@@ -293,6 +293,25 @@ TEST_CASE("mot format: the 64-byte row scanner reads what from_chars reads, bit 
   REQUIRE(detail::text::scan_comma_row64(buf.data() + 8, f, 16, n, next));
   CHECK(n == 4);
   CHECK((f[0] == -1 && f[3] == -1));
+  // Signed zeros and the sign carried by the divisor, at even and odd positions (the first and
+  // second of a converted pair, and the last field paired with padding): -0 stays -0.
+  const char* zeros[] = {"0", "-0", "-0.0", "-.0", "-0.", "0.000", "-0.0000", "-.0000000", "-7.5", "-9999999", "-.1234567"};
+  for (int lead = 0; lead < 3; ++lead) {
+    for (const char* a : zeros) {
+      for (const char* b : zeros) {
+        std::string row;
+        for (int k = 0; k < lead; ++k) row += "3,";
+        row += std::string(a) + "," + b;
+        buf = std::string(8, ' ') + row + "\n" + std::string(80, ' ');
+        CAPTURE(row);
+        REQUIRE(detail::text::scan_comma_row64(buf.data() + 8, f, 16, n, next));
+        REQUIRE(n == static_cast<std::size_t>(lead + 2));
+        CHECK(test::same_bits(f[lead], detail::text::parse_finite_double(a, "x", 1, 0)));
+        CHECK(test::same_bits(f[lead + 1], detail::text::parse_finite_double(b, "x", 1, 1)));
+        CHECK(std::signbit(f[lead + 1]) == (b[0] == '-'));
+      }
+    }
+  }
 }
 
 TEST_CASE("mot format: the fast paths accept what the general path accepts, with the same bits and messages") {
@@ -445,4 +464,55 @@ TEST_CASE("mot format: read_mot and parse_mot into reused storage give a fresh r
   parse_mot("", GT, "s", rows);
   check_empty(rows);
   for (const std::string& path : {long_path, short_path, bad_path}) std::remove(path.c_str());
+}
+
+TEST_CASE("mot format: long texts give, row for row, what each line parsed alone gives") {
+  // Rows go to MotRows in batches: thousands of rows (fast-path and general-path rows mixed,
+  // blank lines, CRLF) must come out in file order with their own line numbers, whether parsed
+  // whole, in blocks of any size, or line by line (where no batch holds more than one row).
+  std::mt19937_64 rng(2026);
+  for (int round = 0; round < 6; ++round) {
+    const MotFileKind kind = round % 2 ? MotFileKind::tracker : MotFileKind::ground_truth;
+    std::string text;
+    MotRows expected;
+    std::size_t line_no = 0;
+    for (int i = 0; i < 2500; ++i) {
+      ++line_no;
+      const int variant = static_cast<int>(rng() % 12);
+      if (variant == 0) {
+        text += "\n";
+        continue;
+      }
+      const std::string sep = variant == 1 ? ", " : variant == 2 ? " " : ",";
+      std::string line = std::to_string(1 + rng() % 900) + sep + std::to_string(rng() % 5000);
+      for (int k = 0; k < 4; ++k) line += sep + std::to_string(rng() % 3000) + "." + std::to_string(rng() % 1000);
+      line += sep + (variant == 3 ? "1e-1" : "0." + std::to_string(rng() % 100000));
+      line += kind == MotFileKind::ground_truth ? sep + std::to_string(rng() % 12) + sep + "0.5"
+                                                      : sep + "-1" + sep + "-1" + sep + "-1";
+      text += line + (variant == 4 ? "\r\n" : "\n");
+      const MotRows one = parse_mot(line, kind, "f.txt");
+      REQUIRE(one.size() == 1);
+      expected.frame.push_back(one.frame[0]);
+      expected.id.push_back(one.id[0]);
+      expected.boxes.insert(expected.boxes.end(), one.boxes.begin(), one.boxes.end());
+      expected.confidence.push_back(one.confidence[0]);
+      expected.class_id.push_back(one.class_id[0]);
+      expected.visibility.push_back(one.visibility[0]);
+      expected.line.push_back(static_cast<std::uint32_t>(line_no));
+      expected.num_fields.push_back(one.num_fields[0]);
+    }
+    check_same_rows(parse_mot(text, kind, "f.txt"), expected);
+    const std::size_t block = 64 + rng() % 5000;
+    std::size_t at = 0;
+    MotRows blocks;
+    detail::parse_mot_blocks(
+        [&](char* dst, std::size_t n) {
+          const std::size_t k = std::min(n, text.size() - at);
+          std::memcpy(dst, text.data() + at, k);
+          at += k;
+          return k;
+        },
+        text.size(), kind, "f.txt", block, blocks);
+    check_same_rows(blocks, expected);
+  }
 }

@@ -1,8 +1,10 @@
 // detail/mot/numeric.hpp: the per-component assignment shortcut against the full solver.
 #include <locuskit/detail/mot/numeric.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -481,4 +483,12 @@ TEST_CASE("mot certified_component_pairs / certified_greedy_pairs: hand-made cas
   REQUIRE(run(false, tall, 3, 2));
   CHECK(r == std::vector<std::int64_t>{0, 1});
   CHECK(c == std::vector<std::int64_t>{0, 1});
+}
+
+TEST_CASE("mot positive_part is std::max(0.0, v) bit for bit (NaN, -0, infinities, subnormals)") {
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  for (const double v : {0.0, -0.0, 1.0, -1.0, 1e-310, -1e-310, inf, -inf, nan, -nan, 0.5, 1e300}) {
+    CAPTURE(v);
+    CHECK(test::same_bits(detail::positive_part(v), std::max(0.0, v)));
+  }
 }

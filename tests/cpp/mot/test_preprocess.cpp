@@ -392,9 +392,46 @@ TEST_CASE("mot preprocess: equals the plain dense per-pair path, distractor remo
   CHECK(listed > 1000);
 }
 
+namespace {
+// Every member of two prepared GTs equal (the doubles bit for bit).
+void check_same_prepared(const MotPreparedGt& a, const MotPreparedGt& b) {
+  CHECK(a.seq_length == b.seq_length);
+  CHECK(a.remove_distractors == b.remove_distractors);
+  CHECK(a.mot20 == b.mot20);
+  CHECK(a.name == b.name);
+  CHECK(a.begin == b.begin);
+  const std::vector<double> detail::MotBoxes::*cols[] = {&detail::MotBoxes::x0, &detail::MotBoxes::y0,
+                                                         &detail::MotBoxes::x1, &detail::MotBoxes::y1,
+                                                         &detail::MotBoxes::area};
+  for (const auto col : cols) {
+    REQUIRE((a.boxes.*col).size() == (b.boxes.*col).size());
+    for (std::size_t k = 0; k < (a.boxes.*col).size(); ++k) CHECK(test::same_bits((a.boxes.*col)[k], (b.boxes.*col)[k]));
+  }
+  CHECK(a.ids == b.ids);
+  CHECK(a.cls == b.cls);
+  CHECK(a.keep == b.keep);
+  CHECK(a.kept_begin == b.kept_begin);
+  CHECK(a.kept_rows == b.kept_rows);
+  CHECK(a.kept_ids == b.kept_ids);
+  CHECK(a.num_kept_ids == b.num_kept_ids);
+  CHECK(a.frame_flags == b.frame_flags);
+  REQUIRE(a.class_errors.size() == b.class_errors.size());
+  for (std::size_t q = 0; q < a.class_errors.size(); ++q) {
+    CHECK(a.class_errors[q].frame == b.class_errors[q].frame);
+    CHECK(a.class_errors[q].line == b.class_errors[q].line);
+    CHECK(a.class_errors[q].class_id == b.class_errors[q].class_id);
+  }
+}
+}  // namespace
+
 TEST_CASE("mot preprocess: a prepared GT shared by trackers, scratch and output reused, equals the one-call path") {
   // Sequences of different sizes in turn (large then small: stale scratch must not leak), with
   // distractors, each tracker against one MotPreparedGt, one scratch and one output throughout.
+  // A second prepared GT is refilled in place (MotPreparedGt::assign, with the preprocessing
+  // scratch as evaluate_mot_files does), sometimes after a failed refill: it must equal the
+  // constructed one member for member, and preprocess to the same result.
+  MotPreparedGt refilled;
+  int raised = 0;
   std::mt19937 rng(77);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   auto box = [&] {
@@ -409,22 +446,48 @@ TEST_CASE("mot preprocess: a prepared GT shared by trackers, scratch and output 
     for (int f = 1; f <= frames; ++f)
       for (int g = 1; g <= static_cast<int>(rng() % rows); ++g)
         gt_text += std::to_string(f) + "," + std::to_string(g) + "," + box() + "," + (u(rng) < 0.1 ? "0" : "1") + "," +
-                   std::to_string(u(rng) < 0.6 ? 1 : std::vector<int>{2, 3, 6, 7, 8, 12}[rng() % 6]) + ",1\n";
+                   std::to_string(u(rng) < 0.6 ? 1 : std::vector<int>{2, 3, 6, 7, 8, 12, 14}[rng() % (seq % 3 == 2 ? 7 : 6)]) +
+                   ",1\n";  // class 14 (not a MOTChallenge class) in some small sequences
     const MotRows gt = gt_rows(gt_text.c_str());
     for (const char* bench : {"MOT17", "MOT20", "MOT15"}) {
       const MotPreparedGt prepared(gt, frames, {bench, true}, "gt.txt");
+      if (seq % 4 == 1) {  // a failed refill leaves it empty (0 frames), and it refills again
+        const auto check_empty = [&] {
+          CHECK(refilled.seq_length == 0);
+          CHECK((refilled.begin.empty() && refilled.ids.empty() && refilled.kept_rows.empty()));
+          CHECK(refilled.boxes.x0.empty());
+          CHECK(preprocess_mot_sequence(refilled, trk_rows("")).num_timesteps == 0);
+        };
+        refilled.assign(gt, frames, {bench, true}, "gt.txt", scratch);
+        CHECK_THROWS_AS(refilled.assign(gt, -1, {bench, true}, "gt.txt", scratch), std::invalid_argument);
+        check_empty();
+        refilled.assign(gt, frames, {bench, true}, "gt.txt", scratch);
+        CHECK_THROWS_WITH_AS(
+            refilled.assign(gt_rows("1,1,0,0,1,1,1,1,1\n1,1,0,0,1,1,1,1,1\n"), 1, {}, "bad.txt", scratch),
+            "bad.txt:2: id 1 appears twice in frame 1 (also on line 1)", parse_error);
+        check_empty();
+      }
+      refilled.assign(gt, frames, {bench, true}, "gt.txt", scratch);
+      check_same_prepared(refilled, prepared);
       for (int k = 0; k < 3; ++k) {
         std::string trk_text;
         for (int f = 1; f <= frames; ++f)
           for (int t = 1; t <= static_cast<int>(rng() % (rows + 2)); ++t)
             trk_text += std::to_string(f) + "," + std::to_string(t) + "," + box() + ",1\n";
         const MotRows trk = trk_rows(trk_text.c_str());
-        const MotSequenceData want = pre(gt, trk, frames, {bench, true});
-        preprocess_mot_sequence(prepared, trk, reused, scratch, "trk.txt");
-        const MotSequenceData fresh = preprocess_mot_sequence(prepared, trk, "trk.txt");
         CAPTURE(seq);
         CAPTURE(bench);
         CAPTURE(k);
+        MotSequenceData want;
+        try {
+          want = pre(gt, trk, frames, {bench, true});
+        } catch (const parse_error& e) {  // a class 14 row in a frame with tracker rows
+          CHECK_THROWS_WITH_AS(preprocess_mot_sequence(refilled, trk, reused, scratch, "trk.txt"), e.what(), parse_error);
+          ++raised;
+          continue;
+        }
+        preprocess_mot_sequence(refilled, trk, reused, scratch, "trk.txt");
+        const MotSequenceData fresh = preprocess_mot_sequence(prepared, trk, "trk.txt");
         for (const MotSequenceData* d : {static_cast<const MotSequenceData*>(&reused), &fresh}) {
           CHECK(d->num_timesteps == want.num_timesteps);
           CHECK(d->num_gt_ids == want.num_gt_ids);
@@ -444,6 +507,7 @@ TEST_CASE("mot preprocess: a prepared GT shared by trackers, scratch and output 
       }
     }
   }
+  CHECK(raised > 3);  // the class errors were exercised, and normal sequences followed them
 }
 
 TEST_CASE("mot preprocess: a prepared GT reports the errors of the one-call path, in its order") {

@@ -23,6 +23,16 @@ namespace detail {
 
 inline constexpr double mot_eps = std::numeric_limits<double>::epsilon();  // np.finfo(float).eps = 2^-52
 
+/// std::max(0.0, v) (v when v > 0, else +0: NaN and -0 included) without a branch: maxsd returns
+/// its second operand unless the first is greater, which is that definition.
+inline double positive_part(double v) noexcept {
+#if defined(__SSE2__)
+  return _mm_cvtsd_f64(_mm_max_sd(_mm_set_sd(v), _mm_setzero_pd()));
+#else
+  return v > 0.0 ? v : 0.0;
+#endif
+}
+
 struct MotBoxes;
 
 /// The corners of some MotBoxes rounded to float (structure of arrays, three zero entries past the
@@ -50,7 +60,14 @@ struct MotBoxes {
     for (std::size_t k = 0; k < n; ++k) set(k, xywh + 4 * order[k]);
   }
 
-  void resize(std::size_t n) { x0.resize(n), y0.resize(n), x1.resize(n), y1.resize(n), area.resize(n); }
+  /// Grows with 1/8 to spare: a reused MotBoxes (a prepared GT or a tracker refilled per
+  /// sequence) then usually fits the next, slightly larger, set in place instead of faulting in a
+  /// new block (capacity never written is never touched).
+  void resize(std::size_t n) {
+    if (n > x0.capacity())
+      for (std::vector<double>* v : {&x0, &y0, &x1, &y1, &area}) v->reserve(n + n / 8);
+    x0.resize(n), y0.resize(n), x1.resize(n), y1.resize(n), area.resize(n);
+  }
 
   /// Box k from one xywh row: corners x + w, y + h, then the area from the corners.
   void set(std::size_t k, const double* xywh) noexcept {
@@ -582,10 +599,12 @@ bool certify_matching(std::size_t nr, std::size_t nc, std::vector<std::int64_t>&
     for (std::size_t q = 0; q < ne; ++q) {
       const std::int32_t a = mate[er[q]], b = mate[nr + ec[q]];
       const std::uint32_t ia = index_of(a), ib = index_of(b);
-      const double slack = (std::max(0.0, x[ia]) + std::max(0.0, mv[ib] - x[ib])) - ev[q];
+      // Without branches (whether an end is covered falls at random): positive_part, and the
+      // verdict as bit operations.
+      const double slack = (positive_part(x[ia]) + positive_part(mv[ib] - x[ib])) - ev[q];
       const bool in_m = (a >= 0) & (a == b);
       const bool bad_m = !(ev[q] > delta) | !(std::abs(slack) <= tol), bad_other = !(slack > delta);
-      fail |= in_m ? bad_m : bad_other;
+      fail |= (in_m & bad_m) | (!in_m & bad_other);
     }
     return !fail;
   };
@@ -725,40 +744,68 @@ bool certified_greedy_pairs(const double* m, std::size_t nr, std::size_t nc, con
   if (ne > 0xFFFF) return false;
   if (s.sort_key.size() < ne) s.sort_key.resize(ne);
   std::uint64_t* key = s.sort_key.data();
-  for (std::size_t q = 0; q < ne; ++q) {
-    std::uint64_t bits;  // positive doubles order as their bit patterns
-    std::memcpy(&bits, &s.edge_v[q], sizeof bits);
-    key[q] = (bits & ~std::uint64_t{0xFFFF}) | q;
-  }
   // Greedy as rounds of locally dominant entries (the largest key of both their row and column
   // among the entries still free), which with distinct keys takes what a sorted greedy takes.
   mot_assign::begin_matching(nr, nc, s);
   s.row_key.assign(nr, 0), s.col_key.assign(nc, 0);
   if (s.alive.size() < ne) s.alive.resize(ne);
   std::uint32_t* alive = s.alive.data();
-  for (std::size_t q = 0; q < ne; ++q) alive[q] = static_cast<std::uint32_t>(q);
   std::size_t n_alive = ne;
   double total = 0;
   std::uint64_t *rk = s.row_key.data(), *ck = s.col_key.data();
-  while (n_alive > 0) {
+  const std::uint32_t *er = s.edge_r.data(), *ec = s.edge_c.data();
+  const double* ev = s.edge_v.data();
+  // The keys, every entry alive, and the first round's row and column maxima in one pass.
+  for (std::size_t q = 0; q < ne; ++q) {
+    std::uint64_t bits;  // positive doubles order as their bit patterns
+    std::memcpy(&bits, ev + q, sizeof bits);
+    key[q] = (bits & ~std::uint64_t{0xFFFF}) | q;
+    alive[q] = static_cast<std::uint32_t>(q);
+    rk[er[q]] = std::max(rk[er[q]], key[q]);
+    ck[ec[q]] = std::max(ck[ec[q]], key[q]);
+  }
+  // take_entry without a branch per entry (which entries a round takes falls at random): every
+  // entry writes its slot of m_edge and the mates, a taken one advances the count. Adding +0 for
+  // an entry not taken leaves the total (>= +0) unchanged.
+  s.m_edge.resize(ne);
+  std::uint32_t* me = s.m_edge.data();
+  std::int32_t* mate = s.mate.data();
+  std::uint32_t n_taken = 0;
+  for (bool first = true; n_alive > 0; first = false) {
+    if (!first)
+      for (std::size_t k = 0; k < n_alive; ++k) {
+        const std::uint32_t q = alive[k];
+        rk[er[q]] = std::max(rk[er[q]], key[q]);
+        ck[ec[q]] = std::max(ck[ec[q]], key[q]);
+      }
     for (std::size_t k = 0; k < n_alive; ++k) {
       const std::uint32_t q = alive[k];
-      rk[s.edge_r[q]] = std::max(rk[s.edge_r[q]], key[q]);
-      ck[s.edge_c[q]] = std::max(ck[s.edge_c[q]], key[q]);
-    }
-    for (std::size_t k = 0; k < n_alive; ++k) {
-      const std::uint32_t q = alive[k];
-      if (rk[s.edge_r[q]] == key[q] && ck[s.edge_c[q]] == key[q]) total += mot_assign::take_entry(nr, q, s);
+      const bool take = (rk[er[q]] == key[q]) & (ck[ec[q]] == key[q]);
+      // Masks rather than `take ? .. : ..`, which the compiler turns back into a branch.
+      const std::int32_t keep = static_cast<std::int32_t>(take) - 1, at = static_cast<std::int32_t>(n_taken);
+      me[n_taken] = q;
+      std::int32_t& mr = mate[er[q]];
+      mr = (mr & keep) | (at & ~keep);
+      std::int32_t& mc = mate[nr + ec[q]];
+      mc = (mc & keep) | (at & ~keep);
+      std::uint64_t v_bits;
+      std::memcpy(&v_bits, ev + q, sizeof v_bits);
+      v_bits &= ~static_cast<std::uint64_t>(0) * static_cast<std::uint64_t>(take);
+      double v;
+      std::memcpy(&v, &v_bits, sizeof v);
+      total += v;
+      n_taken += take;
     }
     std::size_t n = 0;
     for (std::size_t k = 0; k < n_alive; ++k) {
       const std::uint32_t q = alive[k];
-      rk[s.edge_r[q]] = 0, ck[s.edge_c[q]] = 0;
+      rk[er[q]] = 0, ck[ec[q]] = 0;
       alive[n] = q;
-      n += s.mate[s.edge_r[q]] < 0 && s.mate[nr + s.edge_c[q]] < 0;
+      n += (mate[er[q]] < 0) & (mate[nr + ec[q]] < 0);
     }
     n_alive = n;
   }
+  s.m_edge.resize(n_taken);
   return mot_assign::certify_matching(nr, nc, rows, cols, s, total);
 }
 
@@ -856,44 +903,66 @@ inline void max_score_pairs(const double* m, std::size_t nr, std::size_t nc, std
 }
 
 /// numpy's pairwise sum over positions [lo, lo + n) of N virtual arrays that are zero except at
-/// the sorted positions `idx[b..e)` (values val[v][b..e)), into out[v]. Equal bit for bit to
-/// summing the dense arrays, because adding +0.0 to a non-negative partial sum changes nothing;
-/// requires non-negative values. N arrays sharing their positions are summed in one traversal.
-template <std::size_t N, class Index>
-inline void sparse_pairwise_sums(std::size_t lo, std::size_t n, const Index* idx, const double* const* val,
-                                 std::size_t b, std::size_t e, double* out) noexcept {
+/// the sorted positions `idx[b..e)`, into out[v]; `get(k, x)` writes the N values at idx[k] to
+/// x[0..N) (computed when needed: no storage for them). Equal bit for bit to summing the dense
+/// arrays, because adding +0.0 to a non-negative partial sum changes nothing; requires
+/// non-negative values. N arrays sharing their positions are summed in one traversal.
+template <std::size_t N, class Index, class Get>
+inline void sparse_pairwise_sums_of(std::size_t lo, std::size_t n, const Index* idx, Get& get, std::size_t b,
+                                    std::size_t e, double* out) {
   for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
   if (b == e) return;
+  double x[N], y[N];
   if (e - b <= 2) {
     // One or two non-zeros: x, or x + y whatever the tree (one addition, which commutes; the
     // zeros added around it change nothing): no walk down to the leaves.
-    for (std::size_t v = 0; v < N; ++v) out[v] = e - b == 1 ? val[v][b] : val[v][b] + val[v][b + 1];
+    get(b, x);
+    if (e - b == 2) {
+      get(b + 1, y);
+      for (std::size_t v = 0; v < N; ++v) x[v] = x[v] + y[v];
+    }
+    for (std::size_t v = 0; v < N; ++v) out[v] = x[v];
     return;
   }
   if (n < 8) {
-    for (std::size_t k = b; k < e; ++k)
-      for (std::size_t v = 0; v < N; ++v) out[v] += val[v][k];
+    for (std::size_t k = b; k < e; ++k) {
+      get(k, x);
+      for (std::size_t v = 0; v < N; ++v) out[v] += x[v];
+    }
     return;
   }
   if (n <= 128) {
     double r[N][8] = {};
     const std::size_t body = n - (n % 8);
     std::size_t k = b;
-    for (; k < e && idx[k] - lo < body; ++k)
-      for (std::size_t v = 0; v < N; ++v) r[v][(idx[k] - lo) % 8] += val[v][k];
-    for (std::size_t v = 0; v < N; ++v) {
+    for (; k < e && idx[k] - lo < body; ++k) {
+      get(k, x);
+      for (std::size_t v = 0; v < N; ++v) r[v][(idx[k] - lo) % 8] += x[v];
+    }
+    for (std::size_t v = 0; v < N; ++v)
       out[v] = ((r[v][0] + r[v][1]) + (r[v][2] + r[v][3])) + ((r[v][4] + r[v][5]) + (r[v][6] + r[v][7]));
-      for (std::size_t k2 = k; k2 < e; ++k2) out[v] += val[v][k2];
+    for (; k < e; ++k) {
+      get(k, x);
+      for (std::size_t v = 0; v < N; ++v) out[v] += x[v];
     }
     return;
   }
   std::size_t n2 = n / 2;
   n2 -= n2 % 8;
   const std::size_t mid = static_cast<std::size_t>(std::lower_bound(idx + b, idx + e, lo + n2) - idx);
-  double left[N], right[N];
-  sparse_pairwise_sums<N>(lo, n2, idx, val, b, mid, left);
-  sparse_pairwise_sums<N>(lo + n2, n - n2, idx, val, mid, e, right);
-  for (std::size_t v = 0; v < N; ++v) out[v] = left[v] + right[v];
+  sparse_pairwise_sums_of<N>(lo, n2, idx, get, b, mid, x);
+  sparse_pairwise_sums_of<N>(lo + n2, n - n2, idx, get, mid, e, y);
+  for (std::size_t v = 0; v < N; ++v) out[v] = x[v] + y[v];
+}
+
+/// sparse_pairwise_sums_of with the values stored: val[v][b..e).
+template <std::size_t N, class Index>
+inline void sparse_pairwise_sums(std::size_t lo, std::size_t n, const Index* idx, const double* const* val,
+                                 std::size_t b, std::size_t e, double* out) noexcept {
+  auto get = [val](std::size_t k, double* x) {
+    for (std::size_t v = 0; v < N; ++v) x[v] = val[v][k];
+  };
+  sparse_pairwise_sums_of<N>(lo, n, idx, get, b, e, out);
 }
 
 /// sparse_pairwise_sums of one array.
@@ -906,11 +975,10 @@ inline double sparse_pairwise_sum(std::size_t lo, std::size_t n, const Index* id
 }
 
 /// `np.sum` of N contiguous float64 arrays of length n that are zero except at the sorted
-/// positions idx[0..m) (non-negative values val[v]): 8192-element blocks added left to right,
-/// each pairwise; into out[v].
-template <std::size_t N>
-inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const double* const* val, std::size_t m,
-                              double* out) noexcept {
+/// positions idx[0..m) (non-negative values, written by get(k, x) as in sparse_pairwise_sums_of):
+/// 8192-element blocks added left to right, each pairwise; into out[v].
+template <std::size_t N, class Get>
+inline void sparse_numpy_sums_of(std::size_t n, const std::uint64_t* idx, Get& get, std::size_t m, double* out) {
   for (std::size_t v = 0; v < N; ++v) out[v] = 0.0;
   std::size_t k = 0;
   for (std::size_t lo = 0; lo < n && k < m; lo += 8192) {
@@ -919,11 +987,21 @@ inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const dou
     while (e < m && idx[e] < lo + len) ++e;
     if (e > k) {
       double block[N];
-      sparse_pairwise_sums<N>(lo, len, idx, val, k, e, block);
+      sparse_pairwise_sums_of<N>(lo, len, idx, get, k, e, block);
       for (std::size_t v = 0; v < N; ++v) out[v] += block[v];
     }
     k = e;
   }
+}
+
+/// sparse_numpy_sums_of with the values stored: val[v][0..m).
+template <std::size_t N>
+inline void sparse_numpy_sums(std::size_t n, const std::uint64_t* idx, const double* const* val, std::size_t m,
+                              double* out) noexcept {
+  auto get = [val](std::size_t k, double* x) {
+    for (std::size_t v = 0; v < N; ++v) x[v] = val[v][k];
+  };
+  sparse_numpy_sums_of<N>(n, idx, get, m, out);
 }
 
 /// sparse_numpy_sums of one array.

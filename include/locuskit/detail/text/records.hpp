@@ -198,46 +198,50 @@ inline RowMasks row_masks(const char* p) noexcept {
   return m;
 }
 
-// Values of up to 16 fields, each given as `digits` (top-aligned decimal digits, byte ^ '0', the
-// bytes below zero), `sign` (0 or the sign bit) and `divisor` (10^fraction digits); index k is
-// padding (digits 0, divisor 1). Returns false if a digit byte is not 0..9. The digits are at most
-// 8, so the integer is < 10^8 < 2^31 and converts exactly; it and 10^k (k <= 7) are exact doubles,
-// so the one correctly rounded division (by 1 when there is no point) gives the correctly rounded
-// decimal, which is what from_chars gives; the sign is applied to that (-x is x with its sign bit
-// flipped, -0 included).
-inline bool field_values(const std::uint64_t* digits, const std::uint64_t* sign, const double* divisor, std::size_t k,
-                         double* out) noexcept {
+// Signed divisors: index frac + 8 * negative holds (-1)^negative * 10^frac (frac <= 7).
+inline constexpr double signed_pow10[16] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                            -1e0, -1e1, -1e2, -1e3, -1e4, -1e5, -1e6, -1e7};
+// The values of two fields into out[0], out[1], each given as `digits` (top-aligned decimal
+// digits, byte ^ '0', the bytes below zero) and `divisor` (an index of signed_pow10); the second
+// may be padding (digits 0, divisor 0). ORs into `bad` a non-zero byte where a digit byte is not
+// 0..9. The digits are at most 8, so the integer is < 10^8 < 2^31 and converts exactly; it and
+// 10^k (k <= 7) are exact doubles, so the one correctly rounded division (by +-1 when there is no
+// point) gives the correctly rounded decimal, which is what from_chars gives. IEEE division is
+// sign-symmetric, so dividing by -10^k gives -(m / 10^k) bit for bit, -0 for a zero m included.
+// The operands go from general registers straight to vector registers: built in memory with two
+// 8-byte stores and read back with one 16-byte load, they would stall on store forwarding.
 #if defined(__SSE2__) || defined(_M_X64)
-  // Two fields per step: bytes to pairs (x * (10 * 2^8 + 1) >> 8 in 16-bit lanes: the high byte's
-  // product wraps to itself, the low (more significant) digit is multiplied by 10), pairs to quads
-  // (pmaddwd by (100, 1): <= 9999, fits int16 for the pack), quads to the 8-digit integer
-  // (pmaddwd by (10000, 1): < 2^31), two int32 to two doubles.
-  __m128i bad = _mm_setzero_si128();
-  const __m128i nine = _mm_set1_epi8(9), by10 = _mm_set1_epi16(2561), by100 = _mm_set1_epi32(0x00010064),
-                by10000 = _mm_set1_epi32(0x00012710);
-  for (std::size_t i = 0; i < k; i += 2) {
-    const __m128i t = _mm_loadu_si128(reinterpret_cast<const __m128i*>(digits + i));
-    bad = _mm_or_si128(bad, _mm_subs_epu8(t, nine));  // non-zero where a byte is > 9
-    const __m128i pairs = _mm_srli_epi16(_mm_mullo_epi16(t, by10), 8);
-    const __m128i quads = _mm_madd_epi16(pairs, by100);
-    const __m128i whole = _mm_madd_epi16(_mm_packs_epi32(quads, quads), by10000);
-    const __m128d mag = _mm_div_pd(_mm_cvtepi32_pd(whole), _mm_loadu_pd(divisor + i));
-    const __m128d v = _mm_xor_pd(mag, _mm_castsi128_pd(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sign + i))));
-    if (i + 1 < k) _mm_storeu_pd(out + i, v);
-    else _mm_store_sd(out + i, v);
-  }
+using DigitCheck = __m128i;
+inline DigitCheck no_bad_digits() noexcept { return _mm_setzero_si128(); }
+inline bool digits_ok(DigitCheck bad) noexcept {
   return _mm_movemask_epi8(_mm_cmpeq_epi8(bad, _mm_setzero_si128())) == 0xffff;
-#else
-  std::uint64_t bad = 0;
-  for (std::size_t i = 0; i < k; ++i) {
-    bad |= non_digits(digits[i]);
-    const double whole = static_cast<double>(static_cast<std::int64_t>(eight_digits(digits[i])));
-    const double mag = whole / divisor[i];
-    out[i] = sign[i] ? -mag : mag;
-  }
-  return bad == 0;
-#endif
 }
+inline void two_field_values(std::uint64_t digits0, unsigned divisor0, std::uint64_t digits1, unsigned divisor1,
+                             double* out, DigitCheck& bad) noexcept {
+  // Bytes to pairs (x * (10 * 2^8 + 1) >> 8 in 16-bit lanes: the high byte's product wraps to
+  // itself, the low (more significant) digit is multiplied by 10), pairs to quads (pmaddwd by
+  // (100, 1): <= 9999, fits int16 for the pack), quads to the 8-digit integer (pmaddwd by
+  // (10000, 1): < 2^31), two int32 to two doubles.
+  const __m128i t = _mm_unpacklo_epi64(_mm_cvtsi64_si128(static_cast<long long>(digits0)),
+                                       _mm_cvtsi64_si128(static_cast<long long>(digits1)));
+  bad = _mm_or_si128(bad, _mm_subs_epu8(t, _mm_set1_epi8(9)));  // non-zero where a byte is > 9
+  const __m128i pairs = _mm_srli_epi16(_mm_mullo_epi16(t, _mm_set1_epi16(2561)), 8);
+  const __m128i quads = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00010064));
+  const __m128i whole = _mm_madd_epi16(_mm_packs_epi32(quads, quads), _mm_set1_epi32(0x00012710));
+  const __m128d divisor = _mm_unpacklo_pd(_mm_load_sd(signed_pow10 + divisor0), _mm_load_sd(signed_pow10 + divisor1));
+  _mm_storeu_pd(out, _mm_div_pd(_mm_cvtepi32_pd(whole), divisor));
+}
+#else
+using DigitCheck = std::uint64_t;
+inline DigitCheck no_bad_digits() noexcept { return 0; }
+inline bool digits_ok(DigitCheck bad) noexcept { return bad == 0; }
+inline void two_field_values(std::uint64_t digits0, unsigned divisor0, std::uint64_t digits1, unsigned divisor1,
+                             double* out, DigitCheck& bad) noexcept {
+  bad |= non_digits(digits0) | non_digits(digits1);
+  out[0] = static_cast<double>(static_cast<std::int64_t>(eight_digits(digits0))) / signed_pow10[divisor0];
+  out[1] = static_cast<double>(static_cast<std::int64_t>(eight_digits(digits1))) / signed_pow10[divisor1];
+}
+#endif
 }  // namespace swar
 
 /// scan_comma_row for short rows, without a branch per digit: the line at `p` has at most 63
@@ -245,8 +249,9 @@ inline bool field_values(const std::uint64_t* digits, const std::uint64_t* sign,
 /// sign (the digits and the point). Returns false for anything else (the caller then uses
 /// scan_comma_row, which gives the same values, or its general path). `max` <= 16. Reads
 /// p[-8, 64): the caller guarantees these bytes exist. Separators come from byte masks of the
-/// 64-byte window; each field is one 8-byte load ending at its end, the point squeezed out; then
-/// the digits of all fields are checked and converted two fields at a time (swar::field_values).
+/// 64-byte window; each field is one 8-byte load ending at its end, the point squeezed out; the
+/// digits are checked and converted two fields at a time, as soon as a pair is found
+/// (swar::two_field_values).
 inline bool scan_comma_row64(const char* p, double* out, std::size_t max, std::size_t& n, const char*& next) noexcept {
   const swar::RowMasks m = swar::row_masks(p);
   if (!m.newline) return false;
@@ -257,10 +262,7 @@ inline bool scan_comma_row64(const char* p, double* out, std::size_t max, std::s
   const std::uint64_t below = ~std::uint64_t(0) >> (64 - r);  // bits [0, r), r in 1..63
   std::uint64_t commas = m.comma & below, dots = m.dot & below;
   if (p[r - 1] == ',') commas &= ~(std::uint64_t(1) << --r);  // one trailing comma
-  static constexpr double pow10[8] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7};
   constexpr std::uint64_t zeros = 0x3030303030303030u;
-  std::uint64_t digits_of[17], sign_of[17];  // 16 fields and a pad for the last pair
-  double divisor_of[17];
   if (max > 16) max = 16;
   // The MOTChallenge submission layout ends each row with ",-1,-1,-1" (what from_chars reads as
   // -1.0 three times): those three fields at once.
@@ -272,6 +274,10 @@ inline bool scan_comma_row64(const char* p, double* out, std::size_t max, std::s
       minus_ones = 3;
     }
   }
+  // Fields are converted in pairs as they are found: the even one waits in (held_digits, held_divisor).
+  swar::DigitCheck bad = swar::no_bad_digits();
+  std::uint64_t held_digits = 0;
+  unsigned held_divisor = 0;
   std::size_t k = 0;
   for (int s = 0;;) {
     if (k == max) return false;
@@ -293,16 +299,22 @@ inline bool scan_comma_row64(const char* p, double* out, std::size_t max, std::s
       frac = 7 - j;
     }
     if (digits <= 0) return false;
-    digits_of[k] = (w ^ zeros) & (~std::uint64_t(0) << (64 - 8 * digits));  // every byte of the field but the sign and the point
-    sign_of[k] = std::uint64_t(neg) << 63;
-    divisor_of[k] = pow10[frac];
+    // every byte of the field but the sign and the point
+    const std::uint64_t field_digits = (w ^ zeros) & (~std::uint64_t(0) << (64 - 8 * digits));
+    const unsigned divisor = static_cast<unsigned>(frac) + 8 * neg;
+    if (k & 1) swar::two_field_values(held_digits, held_divisor, field_digits, divisor, out + k - 1, bad);
+    else held_digits = field_digits, held_divisor = divisor;
     ++k;
     if (last) break;
     s = e + 1;
   }
-  digits_of[k] = 0, sign_of[k] = 0, divisor_of[k] = 1;
   if (k + minus_ones > max) return false;
-  if (!swar::field_values(digits_of, sign_of, divisor_of, k, out)) return false;
+  if (k & 1) {  // the last field, with a padding one (out may have no room for a second value)
+    double pair[2];
+    swar::two_field_values(held_digits, held_divisor, 0, 0, pair, bad);
+    out[k - 1] = pair[0];
+  }
+  if (!swar::digits_ok(bad)) return false;
   for (int i = 0; i < minus_ones; ++i) out[k++] = -1.0;
   n = k;
   next = p + newline + 1;
