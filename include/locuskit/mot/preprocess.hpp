@@ -88,19 +88,27 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
                              std::vector<std::size_t>& begin, std::vector<std::size_t>& order, MotGroupScratch& s) {
   const std::size_t n = rows.size(), frames = static_cast<std::size_t>(seq_length);
   begin.assign(frames + 1, 0);
+  bool sorted = true;  // frames non-decreasing in file order (tracker files usually are)
   for (std::size_t i = 0; i < n; ++i) {
     if (rows.frame[i] > seq_length)
       throw parse_error(name + ":" + std::to_string(rows.line[i]) + ": frame " + std::to_string(rows.frame[i]) +
                         " is beyond the sequence length " + std::to_string(seq_length) + " (seqLength)");
     ++begin[static_cast<std::size_t>(rows.frame[i])];  // frames are >= 1: frame f counted at f = t + 1
+    sorted &= i == 0 || rows.frame[i] >= rows.frame[i - 1];
   }
   for (std::size_t t = 1; t <= frames; ++t) begin[t] += begin[t - 1];  // begin[t] = first slot of frame t
   order.resize(n);
   s.ids.resize(n);
-  s.fill.assign(begin.begin(), begin.end() - 1);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t k = s.fill[static_cast<std::size_t>(rows.frame[i]) - 1]++;
-    order[k] = i, s.ids[k] = rows.id[i];  // rows read in file order (GT files are sorted by id)
+  if (sorted) {
+    // A stable counting sort of non-decreasing keys is the identity: no scatter.
+    for (std::size_t i = 0; i < n; ++i) order[i] = i;
+    if (n != 0) std::memcpy(s.ids.data(), rows.id.data(), n * sizeof(std::int64_t));
+  } else {
+    s.fill.assign(begin.begin(), begin.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = s.fill[static_cast<std::size_t>(rows.frame[i]) - 1]++;
+      order[k] = i, s.ids[k] = rows.id[i];  // rows read in file order (GT files are sorted by id)
+    }
   }
   // Ids unique per frame (TrackEval's _check_unique_ids, before preprocessing); the first repeat in
   // (frame, file order) is reported. Dense per-id stamps when the id range is small, else a hash map.
@@ -236,14 +244,16 @@ struct MotPreprocessScratch {
   detail::MotGroupScratch group;
   std::vector<std::size_t> begin, order;  // the tracker's rows by frame
   detail::MotBoxes boxes;                 // the tracker's boxes, grouped
-  // Frames with a distractor: every GT row's non-zero IoUs (row-major, row k's first entry at
-  // row_start[k]) and the assignment's score matrix (+0 except where listed, cleared after use).
+  detail::MotFloatCorners corners32;      // a frame's tracker corners rounded to float (the overlap test)
+  // Frames with a distractor: every GT row's non-zero IoUs (row-major) and the assignment's score
+  // matrix (+0 except where listed, cleared after use).
   std::vector<std::uint64_t> frame_ij;
   std::vector<double> frame_iou, score;
-  std::vector<std::size_t> row_start;
   std::vector<std::uint32_t> score_ij, new_col, line_count;
   std::vector<std::int64_t> rows, cols;
-  std::vector<std::uint8_t> removed;
+  std::vector<std::uint8_t> removed, row_class;  // per tracker row; per GT row: a distractor
+  std::vector<std::uint32_t> row_out;             // per GT row: its output row, or bit 31 (not kept)
+  detail::MotOverlapScratch overlap;
   detail::MotAssignScratch assign;
   std::vector<std::int64_t> trk_raw, rank;  // original ids of the kept tracker rows
   std::vector<std::uint64_t> list_ij;               // the output lists as they are built
@@ -361,15 +371,12 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
   // The frames' non-zero IoUs go straight into the scratch lists (grown by doubling, kept warm
   // across calls) and are copied into `out` once at the end, at their exact size.
   std::size_t n_out = 0;
-  const auto room_for = [&](std::size_t more) {
-    if (n_out + more <= s.list_iou.size()) return;
-    const std::size_t cap = std::max(2 * s.list_iou.size(), n_out + more);
-    s.list_iou.resize(cap), s.list_ij.resize(cap);
-  };
-  const auto out_ij = [&] { return s.list_ij.data() + n_out; };
   s.trk_raw.resize(tracker.size());
   std::size_t n_trk = 0;  // kept tracker rows so far
   std::size_t next_class_error = 0;
+  // Distractor classes as bits (2, 7, 8, 12; 6 for MOT20): a lookup, no branch per row.
+  const std::uint32_t distractor_bits = (1u << 2) | (1u << 7) | (1u << 8) | (1u << 12) | (mot20 ? 1u << 6 : 0u);
+  constexpr std::uint32_t not_kept = std::uint32_t{1} << 31;
   for (std::int64_t t = 0; t < seq_length; ++t) {
     const std::size_t g0 = gb[t], t0 = tb[t];
     const std::size_t ng = gb[t + 1] - g0, nt = tb[t + 1] - t0;
@@ -385,36 +392,49 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
       }
       any_distractor = flags & 1;
     }
-    if (any_distractor) {
-      // The non-zero IoUs of every GT row (any class or flag) with every tracker row.
-      if (s.frame_iou.size() < ng * nt) s.frame_ij.resize(ng * nt), s.frame_iou.resize(ng * nt);
-      s.row_start.resize(ng + 1);
-      std::size_t fn = 0;
-      bool candidate = false;
-      for (std::size_t k = 0; k < ng; ++k) {
-        s.row_start[k] = fn;
-        fn += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, static_cast<std::uint32_t>(k), s.frame_ij.data() + fn,
-                                   s.frame_iou.data() + fn);
-        // The assignment can only remove a tracker row if a distractor row overlaps one by
-        // IoU >= 0.5 (TrackEval zeroes smaller scores first).
-        if (detail::mot_is_distractor(gt.cls[g0 + k], mot20))
-          for (std::size_t q = s.row_start[k]; q < fn; ++q)
-            candidate |= !(s.frame_iou[q] < 0.5 - detail::mot_eps) && s.frame_iou[q] > 0 + detail::mot_eps;
+    const std::size_t q0 = gt.kept_begin[static_cast<std::size_t>(t)];
+    const std::size_t kg = gt.kept_begin[static_cast<std::size_t>(t) + 1] - q0;
+    std::size_t kt = nt;
+    if (!any_distractor) {
+      // Every tracker row kept: the kept GT rows' IoUs straight into the output list.
+      if (nt != 0 && kg != 0) {
+        s.corners32.assign(tbox, t0, nt);
+        n_out = detail::mot_append_nonzero_iou(gbox, gt.kept_rows.data() + q0, 0, kg, tbox, s.corners32, t0, nt,
+                                               s.list_ij, s.list_iou, n_out, s.overlap);
       }
-      s.row_start[ng] = fn;
+      for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = s.group.ids[t0 + c];
+    } else {
+      // The non-zero IoUs of every GT row (any class or flag) with every tracker row, row-major.
+      s.corners32.assign(tbox, t0, nt);
+      const std::size_t fn = detail::mot_append_nonzero_iou(gbox, nullptr, g0, ng, tbox, s.corners32, t0, nt, s.frame_ij,
+                                                            s.frame_iou, 0, s.overlap);
+      // Per GT row: distractor or not; its row in the output (the kept rows in order), or not_kept.
+      s.row_class.resize(ng), s.row_out.resize(ng);
+      std::uint32_t n_kept_rows = 0;
+      for (std::size_t k = 0; k < ng; ++k) {
+        const std::uint32_t keep = gt.keep[g0 + k];
+        s.row_class[k] = static_cast<std::uint8_t>((distractor_bits >> (gt.cls[g0 + k] & 15)) & 1);
+        s.row_out[k] = keep ? n_kept_rows : not_kept;
+        n_kept_rows += keep;
+      }
+      // TrackEval's score matrix: the IoUs >= 0.5 - eps, +0 elsewhere (the unlisted IoUs are ±0).
+      // Its positive entries as a list, with the count of each row and column. The assignment can
+      // only remove a tracker row if a distractor row has a score > eps (TrackEval zeroes smaller
+      // scores first), i.e. an IoU >= 0.5 - eps that is also > eps.
+      if (s.score_ij.size() < 2 * fn) s.score_ij.resize(2 * fn);
+      s.line_count.assign(ng + nt, 0);  // rows, then columns
+      std::size_t n_score = 0;          // entries in score_ij (pairs)
+      bool candidate = false;
+      for (std::size_t q = 0; q < fn; ++q) {  // no branch: which entries pass falls at random
+        const double x = s.frame_iou[q];
+        const std::uint32_t pass = !(x < 0.5 - detail::mot_eps);
+        std::uint32_t rc[2];
+        std::memcpy(rc, &s.frame_ij[q], sizeof rc);
+        s.score_ij[2 * n_score] = rc[0], s.score_ij[2 * n_score + 1] = rc[1], n_score += pass;
+        s.line_count[rc[0]] += pass, s.line_count[ng + rc[1]] += pass;
+        candidate |= pass & s.row_class[rc[0]] & (x > 0 + detail::mot_eps);
+      }
       if (candidate) {
-        // TrackEval's score matrix: the IoUs >= 0.5 - eps, +0 elsewhere (the unlisted IoUs are ±0).
-        // Its positive entries first, as a list, with the count of each row and column.
-        if (s.score_ij.size() < 2 * fn) s.score_ij.resize(2 * fn);
-        s.line_count.assign(ng + nt, 0);  // rows, then columns
-        std::size_t n_score = 0;  // entries in score_ij (pairs)
-        for (std::size_t q = 0; q < fn; ++q) {  // no branch: which entries pass falls at random
-          const std::uint32_t pass = !(s.frame_iou[q] < 0.5 - detail::mot_eps);
-          std::uint32_t rc[2];
-          std::memcpy(rc, &s.frame_ij[q], sizeof rc);
-          s.score_ij[2 * n_score] = rc[0], s.score_ij[2 * n_score + 1] = rc[1], n_score += pass;
-          s.line_count[rc[0]] += pass, s.line_count[ng + rc[1]] += pass;
-        }
         s.removed.assign(nt, 0);
         // Every positive pair of the optimal assignment scipy returns is in a maximum-weight
         // matching of the positive entries (see detail::max_score_pairs). An entry alone in its
@@ -425,12 +445,11 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
         bool isolated = true;
         for (std::size_t q = 0; q < 2 * n_score; q += 2) {
           const std::uint32_t r = s.score_ij[q], c = s.score_ij[q + 1];
-          if (detail::mot_is_distractor(gt.cls[g0 + r], mot20))
-            isolated &= s.line_count[r] == 1 && s.line_count[ng + c] == 1;
+          if (s.row_class[r]) isolated &= s.line_count[r] == 1 && s.line_count[ng + c] == 1;
         }
         if (isolated) {
           for (std::size_t q = 0; q < 2 * n_score; q += 2)
-            if (detail::mot_is_distractor(gt.cls[g0 + s.score_ij[q]], mot20)) s.removed[s.score_ij[q + 1]] = 1;
+            if (s.row_class[s.score_ij[q]]) s.removed[s.score_ij[q + 1]] = 1;
           any_removed = true;  // candidate: a distractor row has a positive entry
         } else {
           if (s.score.size() < ng * nt) s.score.assign(ng * nt, 0.0);
@@ -443,50 +462,54 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
           for (std::size_t q = 0; q < s.rows.size(); ++q) {
             const std::size_t r = static_cast<std::size_t>(s.rows[q]), c = static_cast<std::size_t>(s.cols[q]);
             if (!(s.score[r * nt + c] > 0 + detail::mot_eps)) continue;
-            if (detail::mot_is_distractor(gt.cls[g0 + r], mot20)) s.removed[c] = 1, any_removed = true;
+            if (s.row_class[r]) s.removed[c] = 1, any_removed = true;
           }
           for (std::size_t q = 0; q < 2 * n_score; q += 2)
             s.score[static_cast<std::size_t>(s.score_ij[q]) * nt + s.score_ij[q + 1]] = 0.0;
         }
       }
-    }
-    std::size_t kg = 0, kt = 0;
-    if (any_removed) {
-      s.new_col.resize(nt);
-      for (std::size_t c = 0; c < nt; ++c) {  // no branch: removals fall at random
-        s.new_col[c] = static_cast<std::uint32_t>(kt);
-        s.trk_raw[n_trk] = s.group.ids[t0 + c];
-        const std::size_t kept = s.removed[c] == 0;
-        kt += kept, n_trk += kept;
+      // The kept tracker rows renumbered past the removed ones.
+      if (any_removed) {
+        s.new_col.resize(nt);
+        kt = 0;
+        for (std::size_t c = 0; c < nt; ++c) {  // no branch: removals fall at random
+          s.new_col[c] = static_cast<std::uint32_t>(kt) | (s.removed[c] ? not_kept : 0);
+          s.trk_raw[n_trk] = s.group.ids[t0 + c];
+          const std::size_t kept = s.removed[c] == 0;
+          kt += kept, n_trk += kept;
+        }
+      } else {
+        for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = s.group.ids[t0 + c];
       }
-    } else {
-      kt = nt;
-      for (std::size_t c = 0; c < nt; ++c) s.trk_raw[n_trk++] = s.group.ids[t0 + c];
-    }
-    const std::size_t q0 = gt.kept_begin[static_cast<std::size_t>(t)];
-    kg = gt.kept_begin[static_cast<std::size_t>(t) + 1] - q0;
-    for (std::size_t r = 0; r < kg && kt != 0; ++r) {
-      const std::size_t k = gt.kept_rows[q0 + r] - g0;
-      const std::uint32_t row = static_cast<std::uint32_t>(r);
-      if (!any_distractor) {
-        room_for(nt);
-        n_out += gbox.iou_row_nonzero(g0 + k, tbox, t0, nt, row, out_ij(), s.list_iou.data() + n_out);
-        continue;
+      // The kept rows' entries into the output, rows and columns renumbered, in one pass over the
+      // frame's list (row-major stays row-major: both renumberings keep the order).
+      if (s.list_iou.size() < n_out + fn) {
+        const std::size_t cap = std::max(2 * s.list_iou.size(), n_out + fn);
+        s.list_iou.resize(cap), s.list_ij.resize(cap);
       }
-      // The row's listed IoUs, tracker columns renumbered past the removed ones.
-      room_for(s.row_start[k + 1] - s.row_start[k]);
-      std::uint64_t* ij = out_ij();
+      std::uint64_t* ij = s.list_ij.data() + n_out;
       double* v = s.list_iou.data() + n_out;
       std::size_t m = 0;
-      for (std::size_t q = s.row_start[k]; q < s.row_start[k + 1]; ++q) {  // no branch per entry
-        std::uint32_t rc[2];
-        std::memcpy(rc, &s.frame_ij[q], sizeof rc);
-        const std::size_t kept = !any_removed || !s.removed[rc[1]];
-        rc[0] = row;
-        if (any_removed) rc[1] = s.new_col[rc[1]];
-        std::memcpy(ij + m, rc, sizeof rc);
-        v[m] = s.frame_iou[q];
-        m += kept;
+      if (any_removed) {
+        for (std::size_t q = 0; q < fn; ++q) {  // no branch per entry
+          std::uint32_t rc[2];
+          std::memcpy(rc, &s.frame_ij[q], sizeof rc);
+          rc[0] = s.row_out[rc[0]], rc[1] = s.new_col[rc[1]];
+          const std::size_t kept = ((rc[0] | rc[1]) & not_kept) == 0;
+          std::memcpy(ij + m, rc, sizeof rc);
+          v[m] = s.frame_iou[q];
+          m += kept;
+        }
+      } else {
+        for (std::size_t q = 0; q < fn; ++q) {
+          std::uint32_t rc[2];
+          std::memcpy(rc, &s.frame_ij[q], sizeof rc);
+          rc[0] = s.row_out[rc[0]];
+          const std::size_t kept = (rc[0] & not_kept) == 0;
+          std::memcpy(ij + m, rc, sizeof rc);
+          v[m] = s.frame_iou[q];
+          m += kept;
+        }
       }
       n_out += m;
     }

@@ -8,6 +8,10 @@
 #include <random>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "test_support.hpp"
 
 using namespace locuskit;
@@ -84,47 +88,61 @@ double trackeval_iou(const double* g, const double* t) {
 }
 }  // namespace
 
-TEST_CASE("mot MotBoxes: iou and the listed non-zero IoUs of a row equal TrackEval's formula bit for bit") {
+TEST_CASE("mot MotBoxes: iou and the listed non-zero IoUs of a frame equal TrackEval's formula bit for bit") {
+  // mot_rows_nonzero_iou (the float overlap mask, the pairs listed four per mask word, their IoUs
+  // two at a time, the ±0 ones squeezed out) against the plain dense per-pair formula, on random
+  // and degenerate boxes: zero, negative and eps-sized sizes, ±0, touching edges, corners that
+  // overflow to inf, huge and tiny values, coordinates equal after rounding to float.
   std::mt19937_64 rng(1205);
   std::uniform_real_distribution<double> u(0, 1);
-  // Coordinates drawn from a small grid (touching edges, equal boxes, zero sizes, ±0), near the
-  // largest double (corners overflow to inf: inf - inf in the intersection) or at random.
   auto coord = [&](bool size) {
-    const int kind = static_cast<int>(rng() % 7);
-    if (kind == 0) return size ? 0.0 : -0.0;
-    if (kind == 1) return static_cast<double>(rng() % 4);
-    if (kind == 2) return 1e-9 * static_cast<double>(rng() % 3);
-    if (kind == 3 && rng() % 8 == 0) return (rng() % 2 ? 1 : -1) * 1.5e308;
-    return size ? 200 * u(rng) : 1000 * u(rng) - 100;
+    switch (static_cast<int>(rng() % 12)) {
+      case 0: return size ? 0.0 : -0.0;
+      case 1: return static_cast<double>(rng() % 4);
+      case 2: return 1e-9 * static_cast<double>(rng() % 3);
+      case 3: return rng() % 8 == 0 ? (rng() % 2 ? 1 : -1) * 1.5e308 : 1000 * u(rng) - 100;
+      case 4: return size ? -static_cast<double>(rng() % 3) : 5.0;                // negative size
+      case 5: return size ? 1e-8 * static_cast<double>(1 + rng() % 2) : 1.0;     // area ~ eps
+      case 6: return 777.0 + 1e-10 * static_cast<double>(rng() % 5);             // one float, five doubles
+      case 7: return size ? 1e-160 : 1e-300 * static_cast<double>(rng() % 3);    // underflowing products
+      case 8: return (rng() % 2 ? 1 : -1) * 1e300;
+      default: return size ? 200 * u(rng) : 1000 * u(rng) - 100;
+    }
   };
-  std::size_t overlapping = 0, total = 0, long_rows = 0;
+  std::size_t overlapping = 0, total = 0, long_rows = 0, squeezed = 0;
+  detail::MotOverlapScratch scratch;
+  detail::MotFloatCorners corners;
   for (int trial = 0; trial < 3000; ++trial) {
-    const std::size_t ng = 1 + rng() % 5, nt = trial % 10 == 0 ? 60 + rng() % 100 : rng() % 12;  // > 64: blocks
+    const std::size_t ng = 1 + rng() % 7, nt = trial % 10 == 0 ? 60 + rng() % 100 : rng() % 12;  // > 64: blocks
     std::vector<double> g(4 * ng), t(4 * nt);
     for (std::size_t k = 0; k < g.size(); ++k) g[k] = coord(k % 4 >= 2);
     for (std::size_t k = 0; k < t.size(); ++k) t[k] = coord(k % 4 >= 2);
-    // Sometimes a tracker box copies a GT box or shares an edge with it.
+    // Sometimes a tracker box copies a GT box, shares an edge with it or overlaps it a little.
     for (std::size_t j = 0; j < nt; ++j) {
-      if (rng() % 4 == 0) std::copy_n(g.begin() + 4 * (rng() % ng), 4, t.begin() + 4 * j);
-      if (rng() % 8 == 0) {
-        const std::size_t i = rng() % ng;
-        t[4 * j] = g[4 * i] + g[4 * i + 2];  // touching on the right of GT box i
-        t[4 * j + 1] = g[4 * i + 1];
-      }
+      const std::size_t i = rng() % ng;
+      if (rng() % 4 == 0) std::copy_n(g.begin() + 4 * i, 4, t.begin() + 4 * j);
+      if (rng() % 8 == 0) t[4 * j] = g[4 * i] + g[4 * i + 2], t[4 * j + 1] = g[4 * i + 1];  // touching on the right
+      if (rng() % 8 == 0) t[4 * j] = g[4 * i] + 0.5 * g[4 * i + 2], t[4 * j + 1] = g[4 * i + 1];
     }
     std::vector<std::size_t> go(ng), to(nt);
     for (std::size_t k = 0; k < ng; ++k) go[k] = k;
     for (std::size_t k = 0; k < nt; ++k) to[k] = k;
     const detail::MotBoxes gb(g.data(), go.data(), ng), tb(t.data(), to.data(), nt);
-    std::vector<std::uint64_t> ij(nt + 1);
-    std::vector<double> v(nt + 1);
-    for (std::size_t i = 0; i < ng; ++i) {
-      const std::size_t b0 = nt > 0 ? rng() % nt : 0, n = nt - b0;  // odd and even lengths, any start
-      long_rows += n > 64;
-      std::fill(ij.begin(), ij.end(), ~std::uint64_t{0});
-      std::fill(v.begin(), v.end(), -7.0);
-      const std::size_t m = gb.iou_row_nonzero(i, tb, b0, n, static_cast<std::uint32_t>(100 + i), ij.data(), v.data());
-      std::size_t q = 0;
+    // The rows: all of them from g0 (null list), or a list in any order with repeats.
+    const std::size_t g0 = rng() % ng, nr = trial % 2 == 0 ? ng - g0 : 1 + rng() % 6, row0 = rng() % 3;
+    std::vector<std::size_t> rows(nr);
+    for (std::size_t r = 0; r < nr; ++r) rows[r] = trial % 2 == 0 ? g0 + r : rng() % ng;
+    const std::size_t b0 = nt > 0 ? rng() % nt : 0, n = nt - b0;  // odd and even lengths, any start
+    long_rows += n > 64;
+    corners.assign(tb, b0, n);
+    const std::size_t slots = nr * n + 1;
+    std::vector<std::uint64_t> ij(slots + 1, ~std::uint64_t{0});
+    std::vector<double> v(slots + 1, -7.0);
+    const std::size_t m = detail::mot_rows_nonzero_iou(gb, trial % 2 == 0 ? nullptr : rows.data(), g0, nr, row0, tb,
+                                                       corners, b0, n, ij.data(), v.data(), scratch);
+    std::size_t q = 0;
+    for (std::size_t r = 0; r < nr; ++r) {
+      const std::size_t i = rows[r];
       for (std::size_t j = 0; j < n; ++j) {
         double want = trackeval_iou(&g[4 * i], &t[4 * (b0 + j)]);
         // Corners that overflow to inf make TrackEval's IoU NaN (inf - inf); MotBoxes gives +0
@@ -132,28 +150,59 @@ TEST_CASE("mot MotBoxes: iou and the listed non-zero IoUs of a row equal TrackEv
         if (std::isnan(want)) want = 0.0;
         const double got = gb.iou(i, tb, b0 + j);
         CAPTURE(trial);
+        CAPTURE(r);
         CAPTURE(j);
         REQUIRE(std::signbit(got) == std::signbit(want));
         REQUIRE(got == want);
         ++total;
-        if (want == 0) continue;  // not listed
+        if (want == 0) {  // not listed; the mask may still have kept it (squeezed out)
+          squeezed += ((gb.overlap_mask(i, corners, j, 1)) & 1) != 0;
+          continue;
+        }
         ++overlapping;
         REQUIRE(q < m);
         std::uint32_t rc[2];
         std::memcpy(rc, &ij[q], sizeof rc);
-        CHECK(rc[0] == 100 + i);
+        CHECK(rc[0] == row0 + r);
         REQUIRE(rc[1] == j);
-        REQUIRE(v[q] == want);  // positive: same bits
+        REQUIRE(test::same_bits(v[q], want));
         ++q;
       }
-      CHECK(q == m);
-      CHECK(v[n] == -7.0);  // nothing written past the row
-      CHECK(ij[n] == ~std::uint64_t{0});
     }
+    CHECK(q == m);
+    CHECK(v[slots] == -7.0);  // nothing written past the slots
+    CHECK(ij[slots] == ~std::uint64_t{0});
   }
   CHECK(overlapping > total / 50);
   CHECK(long_rows > 50);
+  CHECK(squeezed > 100);  // the second pass ran on pairs the mask kept with IoU ±0
 }
+
+#if defined(__SSE2__)
+TEST_CASE("mot MotBoxes::iou2: both lanes equal iou() bit for bit, ±0 included") {
+  std::mt19937_64 rng(2612);
+  const double values[] = {0.0, -0.0, 1.0, 2.0, 3.0, 1e-9, 1e-8, -1.0, 777.0, 777.0000000001, 1e300, -1e300, 1.5e308, 1e-300, 5.5};
+  auto pick = [&] { return values[rng() % (sizeof values / sizeof values[0])]; };
+  std::vector<double> g(4 * 64), t(4 * 64);
+  for (double& x : g) x = pick();
+  for (double& x : t) x = pick();
+  for (std::size_t j = 0; j < 64; j += 3) std::copy_n(g.begin() + 4 * (rng() % 64), 4, t.begin() + 4 * j);
+  std::vector<std::size_t> o(64);
+  for (std::size_t k = 0; k < 64; ++k) o[k] = k;
+  const detail::MotBoxes gb(g.data(), o.data(), 64), tb(t.data(), o.data(), 64);
+  std::size_t nonzero = 0;
+  for (int trial = 0; trial < 20000; ++trial) {
+    const std::size_t i0 = rng() % 64, i1 = rng() % 64, j0 = rng() % 64, j1 = rng() % 64;
+    double got[2];
+    _mm_storeu_pd(got, gb.iou2(i0, i1, tb, j0, j1));
+    CAPTURE(trial);
+    REQUIRE(test::same_bits(got[0], gb.iou(i0, tb, j0)));
+    REQUIRE(test::same_bits(got[1], gb.iou(i1, tb, j1)));
+    nonzero += got[0] != 0;
+  }
+  CHECK(nonzero > 250);
+}
+#endif
 
 TEST_CASE("mot MotBoxes::overlap_mask keeps every pair with a non-zero IoU, including edge cases") {
   // xywh boxes: touching edges (IoU 0: may be dropped), tiny overlaps, zero sizes, ±0, huge values.
@@ -166,8 +215,10 @@ TEST_CASE("mot MotBoxes::overlap_mask keeps every pair with a non-zero IoU, incl
   for (std::size_t k = 0; k < nt; ++k) to[k] = k;
   for (std::size_t k = 0; k < ng; ++k) go[k] = k;
   const detail::MotBoxes gb(g.data(), go.data(), ng), tb(t.data(), to.data(), nt);
+  detail::MotFloatCorners corners;
+  corners.assign(tb, 0, nt);
   for (std::size_t i = 0; i < ng; ++i) {
-    const std::uint64_t mask = gb.overlap_mask(i, tb, 0, nt);
+    const std::uint64_t mask = gb.overlap_mask(i, corners, 0, nt);
     for (std::size_t j = 0; j < nt; ++j) {
       const double want = gb.iou(i, tb, j);
       CAPTURE(i);
@@ -177,14 +228,24 @@ TEST_CASE("mot MotBoxes::overlap_mask keeps every pair with a non-zero IoU, incl
       if (want != 0) CHECK(((mask >> j) & 1) == 1);
     }
   }
-  // Box 0 against itself, the sliver at x = 9.999999999 and the box at y = 9.5 overlap; the box
-  // touching at x = 10 or y = 10 does not pass the comparisons.
-  const std::uint64_t m0 = gb.overlap_mask(0, tb, 0, nt);
+  // Box 0 against itself, the sliver at x = 9.999999999 and the box at y = 9.5 overlap. The boxes
+  // touching at x = 10 or y = 10 pass the float comparisons (<=: a superset), IoU 0 all the same.
+  const std::uint64_t m0 = gb.overlap_mask(0, corners, 0, nt);
   CHECK((m0 & 1) == 1);
-  CHECK(((m0 >> 1) & 1) == 0);
   CHECK(((m0 >> 2) & 1) == 1);
-  CHECK(((m0 >> 7) & 1) == 0);
   CHECK(((m0 >> 8) & 1) == 1);
+  CHECK(gb.iou(0, tb, 1) == 0);
+  CHECK(gb.iou(0, tb, 7) == 0);
+  // Boxes 1e-9 apart in double are one box apart in float: kept by the mask, not overlapping.
+  const std::vector<double> a{1000, 0, 1, 1}, b{1001.000000001, 0, 1, 1}, c{1000.999999999, 0, 1, 1};
+  const std::size_t zero = 0;
+  const detail::MotBoxes ba(a.data(), &zero, 1), bb(b.data(), &zero, 1), bc(c.data(), &zero, 1);
+  detail::MotFloatCorners cb, cc;
+  cb.assign(bb, 0, 1), cc.assign(bc, 0, 1);
+  CHECK(ba.overlap_mask(0, cb, 0, 1) == 1);
+  CHECK(ba.iou(0, bb, 0) == 0);
+  CHECK(ba.overlap_mask(0, cc, 0, 1) == 1);
+  CHECK(ba.iou(0, bc, 0) > 0);
 }
 
 namespace {

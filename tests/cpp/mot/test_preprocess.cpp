@@ -286,15 +286,26 @@ std::vector<ReferenceFrame> reference_preprocess(const MotRows& gt, const MotRow
 }  // namespace
 
 TEST_CASE("mot preprocess: equals the plain dense per-pair path, distractor removal included") {
-  // Random and tie-heavy (integer grid, duplicated boxes: IoUs of exactly 0.5 and 1, zero-area
-  // boxes) frames with many distractors, some with more than 64 tracker rows; every output field
-  // compared with the reference (ids through their sorted ranks), IoUs bit for bit, +0 elsewhere.
+  // Random, tie-heavy (integer grid, duplicated boxes: IoUs of exactly 0.5 and 1, zero-area
+  // boxes) and degenerate (see below) frames with many distractors, some with more than 64
+  // tracker rows; every output field compared with the reference (ids through their sorted
+  // ranks), IoUs bit for bit, +0 elsewhere.
   std::mt19937 rng(1212);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   std::size_t removed_frames = 0, listed = 0;
-  for (int trial = 0; trial < 80; ++trial) {
-    const bool ties = trial % 2 == 1;
+  for (int trial = 0; trial < 120; ++trial) {
+    const bool ties = trial % 3 == 1, degenerate = trial % 3 == 2;
     auto box = [&]() {
+      if (degenerate) {
+        // Zero and eps-sized sizes, corners overflowing to inf, huge and tiny values, coordinates
+        // equal after rounding to float (the overlap mask's ties), touching edges. (The reader
+        // rejects negative sizes; test_numeric.cpp covers them.)
+        static const char* const xs[] = {"0", "-0", "10", "20", "777.0000000001", "777.0000000002", "1e300", "-1e300",
+                                         "1.5e308", "1e-300"};
+        static const char* const ws[] = {"10", "20", "0", "1e-8", "1.5e308", "1e-160", "0.0000000001", "10.5"};
+        auto pick = [&](const char* const* a, std::size_t n) { return std::string(a[rng() % n]); };
+        return pick(xs, 10) + "," + pick(xs, 10) + "," + pick(ws, 8) + "," + pick(ws, 8);
+      }
       if (ties) {
         const int w = static_cast<int>(rng() % 4);  // 0: a zero-area box
         return std::to_string(10 * (rng() % 5)) + "," + std::to_string(10 * (rng() % 5)) + "," +

@@ -33,21 +33,16 @@ inline double positive_part(double v) noexcept {
 #endif
 }
 
-/// Appends the non-zero entries of one similarity row without a branch per entry (overlaps fall at
-/// random): called with (j, x) for every column, it writes the word {row, j} (two uint32s, laid out
-/// as MotSequenceData::overlap_ij) to ij[m] and x to v[m], and advances m past non-zeros only.
-/// IoUs are >= ±0, so `!= 0` keeps exactly the positive ones. ij and v hold a slot per column.
-struct NonzeroRowAppender {
-  std::uint32_t row;
-  std::uint64_t* ij;
-  double* v;
-  std::size_t m = 0;
-  void operator()(std::size_t j, double x) noexcept {
-    const std::uint32_t pair[2] = {row, static_cast<std::uint32_t>(j)};
-    std::memcpy(ij + m, pair, sizeof pair);
-    v[m] = x;
-    m += x != 0;
-  }
+struct MotBoxes;
+
+/// The corners of some MotBoxes rounded to float (structure of arrays, three zero entries past the
+/// boxes), for MotBoxes::overlap_mask's four-wide comparisons.
+struct MotFloatCorners {
+  std::vector<float> x0, y0, x1, y1;
+
+  /// Rounds the corners of boxes `b0 .. b0 + n` of `boxes` to entries 0 .. n (reuses the
+  /// storage: one frame's boxes at a time stay in L1, with nothing per file to fault in).
+  void assign(const MotBoxes& boxes, std::size_t b0, std::size_t n);
 };
 
 /// xywh boxes as corners and areas in structure-of-arrays form (rows picked by `order`), for the IoU
@@ -76,8 +71,10 @@ struct MotBoxes {
 
   /// Box k from one xywh row: corners x + w, y + h, then the area from the corners.
   void set(std::size_t k, const double* xywh) noexcept {
-    x0[k] = xywh[0], y0[k] = xywh[1], x1[k] = xywh[0] + xywh[2], y1[k] = xywh[1] + xywh[3];
-    area[k] = (x1[k] - x0[k]) * (y1[k] - y0[k]);
+    // Locals first: stores through five arrays would make the compiler reload what it wrote.
+    const double bx0 = xywh[0], by0 = xywh[1], bx1 = bx0 + xywh[2], by1 = by0 + xywh[3];
+    x0[k] = bx0, y0[k] = by0, x1[k] = bx1, y1[k] = by1;
+    area[k] = (bx1 - bx0) * (by1 - by0);
   }
 
   /// TrackEval's IoU of box `i` with box `j` of `other`, its formula in its order: intersection
@@ -93,48 +90,168 @@ struct MotBoxes {
     return (ok ? inter : 0.0) / (uni > mot_eps ? uni : 1.0);
   }
 
-  /// Bit c (c < n <= 64) set when box `i` and box `b0 + c` of `other` pass tx0 < gx1, tx1 > gx0,
-  /// ty0 < gy1 and ty1 > gy0 (g = box i). Every pair with a non-zero IoU has its bit set: a
-  /// non-zero IoU needs iw = max(min(gx1, tx1) - max(gx0, tx0), 0) != 0, i.e. the difference > 0
-  /// (a NaN difference, inf - inf, makes the union NaN and the IoU 0), so min(gx1, tx1) >
-  /// max(gx0, tx0), which implies the two x comparisons (min <= gx1, max >= tx0 and alike); y
-  /// likewise. Corners are never NaN (finite inputs), so a cleared bit means IoU ±0.
-  std::uint64_t overlap_mask(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n) const noexcept {
-    const double gx0 = x0[i], gy0 = y0[i], gx1 = x1[i], gy1 = y1[i];
-    const double *tx0 = other.x0.data() + b0, *ty0 = other.y0.data() + b0, *tx1 = other.x1.data() + b0,
-                 *ty1 = other.y1.data() + b0;
+  /// Bit c (c < n <= 64) set when box `i` and the box of entry `b0 + c` of `other32` (corners
+  /// rounded to float) pass fl(tx0) <= fl(gx1), fl(tx1) >= fl(gx0), fl(ty0) <= fl(gy1) and
+  /// fl(ty1) >= fl(gy0) (g = box i, fl = rounding to float). Every pair with a non-zero IoU has
+  /// its bit set: a non-zero IoU needs iw = max(min(gx1, tx1) - max(gx0, tx0), 0) != 0, i.e. the
+  /// difference > 0 (a NaN difference, inf - inf, makes the union NaN and the IoU 0), so
+  /// min(gx1, tx1) > max(gx0, tx0), which implies tx0 < gx1 and tx1 > gx0; y likewise. Rounding
+  /// is monotone (a < b implies fl(a) <= fl(b), ±inf included; corners are never NaN with finite
+  /// inputs), so each float comparison holds where the double one does. Four pairs per SSE2 step
+  /// (two in double); the few extra pairs (equal after rounding) get their exact IoU, ±0 or not.
+  std::uint64_t overlap_mask(std::size_t i, const MotFloatCorners& other32, std::size_t b0, std::size_t n) const noexcept {
+    const float gx0 = static_cast<float>(x0[i]), gy0 = static_cast<float>(y0[i]), gx1 = static_cast<float>(x1[i]),
+                gy1 = static_cast<float>(y1[i]);
+    const float *tx0 = other32.x0.data() + b0, *ty0 = other32.y0.data() + b0, *tx1 = other32.x1.data() + b0,
+                *ty1 = other32.y1.data() + b0;
     std::uint64_t mask = 0;
     std::size_t j = 0;
 #if defined(__SSE2__)
-    const __m128d vgx0 = _mm_set1_pd(gx0), vgy0 = _mm_set1_pd(gy0), vgx1 = _mm_set1_pd(gx1), vgy1 = _mm_set1_pd(gy1);
-    for (; j + 2 <= n; j += 2) {
-      const __m128d in_x = _mm_and_pd(_mm_cmplt_pd(_mm_loadu_pd(tx0 + j), vgx1), _mm_cmpgt_pd(_mm_loadu_pd(tx1 + j), vgx0));
-      const __m128d in_y = _mm_and_pd(_mm_cmplt_pd(_mm_loadu_pd(ty0 + j), vgy1), _mm_cmpgt_pd(_mm_loadu_pd(ty1 + j), vgy0));
-      mask |= static_cast<std::uint64_t>(_mm_movemask_pd(_mm_and_pd(in_x, in_y))) << j;
+    // Four columns per step, the last step reading up to three past n (MotFloatCorners keeps
+    // three padding entries), their bits cleared.
+    const __m128 vgx0 = _mm_set1_ps(gx0), vgy0 = _mm_set1_ps(gy0), vgx1 = _mm_set1_ps(gx1), vgy1 = _mm_set1_ps(gy1);
+    for (; j < n; j += 4) {
+      const __m128 in_x = _mm_and_ps(_mm_cmple_ps(_mm_loadu_ps(tx0 + j), vgx1), _mm_cmpge_ps(_mm_loadu_ps(tx1 + j), vgx0));
+      const __m128 in_y = _mm_and_ps(_mm_cmple_ps(_mm_loadu_ps(ty0 + j), vgy1), _mm_cmpge_ps(_mm_loadu_ps(ty1 + j), vgy0));
+      mask |= static_cast<std::uint64_t>(_mm_movemask_ps(_mm_and_ps(in_x, in_y))) << j;
     }
-#endif
+    return n == 64 ? mask : mask & ((std::uint64_t{1} << n) - 1);
+#else
     for (; j < n; ++j)
-      mask |= static_cast<std::uint64_t>((tx0[j] < gx1) & (tx1[j] > gx0) & (ty0[j] < gy1) & (ty1[j] > gy0)) << j;
+      mask |= static_cast<std::uint64_t>((tx0[j] <= gx1) & (tx1[j] >= gx0) & (ty0[j] <= gy1) & (ty1[j] >= gy0)) << j;
     return mask;
+#endif
   }
 
-  /// The non-zero IoUs of box `i` with boxes `b0 .. b0 + n` of `other`, in column order: for each
-  /// column j with IoU != 0, the word {row, j} (two uint32s) to ij[m] and the IoU (iou(), same
-  /// bits) to v[m]; returns the count m. Only the pairs overlap_mask keeps are computed (~10 % in
-  /// MOT data), each without a branch on its value. Slots up to n may be written.
-  std::size_t iou_row_nonzero(std::size_t i, const MotBoxes& other, std::size_t b0, std::size_t n, std::uint32_t row,
-                              std::uint64_t* ij, double* v) const noexcept {
-    NonzeroRowAppender append{row, ij, v};
+#if defined(__SSE2__)
+  /// iou(i0, other, j0) and iou(i1, other, j1) in the two lanes, bit for bit: the same IEEE
+  /// operations on the same operands in the same order, per lane (divpd rounds each quotient
+  /// correctly, as divsd does; no contraction into FMA with SSE2 intrinsics). std::min(a, b) is
+  /// (b < a) ? b : a, which is minpd(b, a); std::max(a, b) is (a < b) ? b : a, which is
+  /// maxpd(b, a): ±0, NaN and every tie resolve as in iou(). The selects are masks
+  /// (and/andnot/or); the +0 of `ok ? inter : 0.0` is an and with a zero mask.
+  __m128d iou2(std::size_t i0, std::size_t i1, const MotBoxes& other, std::size_t j0, std::size_t j1) const noexcept {
+    const auto pair = [](const std::vector<double>& a, std::size_t p, std::size_t q) {
+      return _mm_loadh_pd(_mm_load_sd(a.data() + p), a.data() + q);
+    };
+    const __m128d eps = _mm_set1_pd(mot_eps), zero = _mm_setzero_pd();
+    const __m128d iw = _mm_max_pd(zero, _mm_sub_pd(_mm_min_pd(pair(other.x1, j0, j1), pair(x1, i0, i1)),
+                                                   _mm_max_pd(pair(other.x0, j0, j1), pair(x0, i0, i1))));
+    const __m128d ih = _mm_max_pd(zero, _mm_sub_pd(_mm_min_pd(pair(other.y1, j0, j1), pair(y1, i0, i1)),
+                                                   _mm_max_pd(pair(other.y0, j0, j1), pair(y0, i0, i1))));
+    const __m128d inter = _mm_mul_pd(iw, ih);
+    const __m128d ga = pair(area, i0, i1), ta = pair(other.area, j0, j1);
+    const __m128d uni = _mm_sub_pd(_mm_add_pd(ga, ta), inter);
+    const __m128d uni_ok = _mm_cmpgt_pd(uni, eps);
+    const __m128d ok = _mm_and_pd(_mm_and_pd(_mm_cmpgt_pd(ga, eps), _mm_cmpgt_pd(ta, eps)), uni_ok);
+    const __m128d den = _mm_or_pd(_mm_and_pd(uni_ok, uni), _mm_andnot_pd(uni_ok, _mm_set1_pd(1.0)));
+    return _mm_div_pd(_mm_and_pd(ok, inter), den);
+  }
+#endif
+};
+
+inline void MotFloatCorners::assign(const MotBoxes& boxes, std::size_t b0, std::size_t n) {
+  // Three padding entries (zeros) for overlap_mask's last four-wide step.
+  if (x0.size() < n + 3) x0.resize(n + 3), y0.resize(n + 3), x1.resize(n + 3), y1.resize(n + 3);
+  for (std::size_t k = 0; k < n; ++k) {
+    x0[k] = static_cast<float>(boxes.x0[b0 + k]), y0[k] = static_cast<float>(boxes.y0[b0 + k]);
+    x1[k] = static_cast<float>(boxes.x1[b0 + k]), y1[k] = static_cast<float>(boxes.y1[b0 + k]);
+  }
+  for (std::size_t k = n; k < n + 3; ++k) x0[k] = y0[k] = x1[k] = y1[k] = 0.0f;
+}
+
+/// Reusable storage of mot_rows_nonzero_iou (no allocation once warm).
+struct MotOverlapScratch {
+  std::vector<std::uint32_t> box;  // per listed pair, its box of `boxes` (the row's)
+};
+
+/// The non-zero IoUs of `nr` boxes of `boxes` (rows[r], or g0 + r when `rows` is null) with
+/// boxes `b0 .. b0 + n` of `other` (`other32`: their float corners, from entry 0), row-major: for each pair with
+/// IoU != 0 the word {row0 + r, j} (two uint32s, laid out as MotSequenceData::overlap_ij) to
+/// ij[m] and the IoU (MotBoxes::iou, same bits) to v[m]; returns the count m. Slots up to
+/// nr·n + 1 may be written. The pairs are those of overlap_mask (a superset of the non-zero
+/// IoUs, see there); the kept pairs of all rows are listed first (up to four per mask word
+/// without a loop: a row overlaps few boxes), then their IoUs computed two at a time in one flat
+/// loop, then the ±0 ones squeezed out, the order kept: the same entries, order and bits as
+/// iou() over the dense (nr, n) matrix, with few unpredictable branches.
+inline std::size_t mot_rows_nonzero_iou(const MotBoxes& boxes, const std::size_t* rows, std::size_t g0, std::size_t nr,
+                                        std::size_t row0, const MotBoxes& other, const MotFloatCorners& other32, std::size_t b0,
+                                        std::size_t n, std::uint64_t* ij, double* v, MotOverlapScratch& s) {
+  if (s.box.size() < nr * n + 1) s.box.resize(nr * n + 1);
+  std::uint32_t* box = s.box.data();
+  constexpr std::uint64_t top = std::uint64_t{1} << 63;  // keeps the bit scans defined on a zero word
+  std::size_t m = 0;
+  for (std::size_t r = 0; r < nr; ++r) {
+    const std::size_t i = rows ? rows[r] : g0 + r;
     for (std::size_t block = 0; block < n; block += 64) {
-      for (std::uint64_t mask = overlap_mask(i, other, b0 + block, std::min<std::size_t>(64, n - block)); mask != 0;
-           mask &= mask - 1) {
-        const std::size_t j = block + lowest_set_bit(mask);
-        append(j, iou(i, other, b0 + j));
+      std::uint64_t w = boxes.overlap_mask(i, other32, block, std::min<std::size_t>(64, n - block));
+      // The first four set bits written unconditionally (a row overlaps few boxes), the count
+      // advanced by those present; more only in a loop that rarely runs.
+      std::uint64_t ws[4];
+      for (int q = 0; q < 4; ++q) ws[q] = w, w &= w - 1;
+      std::size_t got = 0;
+      for (int q = 0; q < 4; ++q) {
+        const std::uint32_t pair[2] = {static_cast<std::uint32_t>(row0 + r),
+                                       static_cast<std::uint32_t>(block + lowest_set_bit(ws[q] | top))};
+        std::memcpy(ij + m + got, pair, sizeof pair);
+        box[m + got] = static_cast<std::uint32_t>(i);
+        got += ws[q] != 0;
+      }
+      m += got;
+      for (; w != 0; w &= w - 1) {
+        const std::uint32_t pair[2] = {static_cast<std::uint32_t>(row0 + r),
+                                       static_cast<std::uint32_t>(block + lowest_set_bit(w))};
+        std::memcpy(ij + m, pair, sizeof pair);
+        box[m++] = static_cast<std::uint32_t>(i);
       }
     }
-    return append.m;
   }
-};
+  if (m == 0) return 0;
+  ij[m] = ij[m - 1], box[m] = box[m - 1];  // an odd count: the last pair computed twice
+  bool any_zero = false;
+  for (std::size_t q = 0; q < m; q += 2) {
+    std::uint32_t p0[2], p1[2];
+    std::memcpy(p0, ij + q, sizeof p0);
+    std::memcpy(p1, ij + q + 1, sizeof p1);
+#if defined(__SSE2__)
+    const __m128d x = boxes.iou2(box[q], box[q + 1], other, b0 + p0[1], b0 + p1[1]);
+    _mm_storeu_pd(v + q, x);
+    any_zero |= _mm_movemask_pd(_mm_cmpeq_pd(x, _mm_setzero_pd())) != 0;
+#else
+    v[q] = boxes.iou(box[q], other, b0 + p0[1]), v[q + 1] = boxes.iou(box[q + 1], other, b0 + p1[1]);
+    any_zero |= (v[q] == 0) | (v[q + 1] == 0);
+#endif
+  }
+  if (!any_zero) return m;
+  // Pairs whose IoU is ±0 (degenerate boxes only: an area or union <= eps, an underflowing
+  // quotient, inf corners, a float-rounding tie) squeezed out, the order kept.
+  std::size_t kept = 0;
+  for (std::size_t q = 0; q < m; ++q) {  // no branch per entry
+    ij[kept] = ij[q], v[kept] = v[q];
+    kept += v[q] != 0;
+  }
+  return kept;
+}
+
+/// mot_rows_nonzero_iou appending to (ij, v) from position n, which grow as needed (doubling;
+/// never shrunk), rows taken a few thousand pairs at a time so that the slots it may write stay
+/// bounded by the frame's size; returns the new count. Output rows are numbered 0 .. nr.
+inline std::size_t mot_append_nonzero_iou(const MotBoxes& boxes, const std::size_t* rows, std::size_t g0,
+                                          std::size_t nr, const MotBoxes& other, const MotFloatCorners& other32,
+                                          std::size_t b0, std::size_t n_cols, std::vector<std::uint64_t>& ij,
+                                          std::vector<double>& v, std::size_t n, MotOverlapScratch& s) {
+  const std::size_t chunk = std::max<std::size_t>(1, 4096 / std::max<std::size_t>(n_cols, 1));
+  for (std::size_t r0 = 0; r0 < nr; r0 += chunk) {
+    const std::size_t nc = std::min(chunk, nr - r0), need = n + nc * n_cols + 1;
+    if (v.size() < need) {
+      const std::size_t cap = std::max(2 * v.size(), need);
+      v.resize(cap), ij.resize(cap);
+    }
+    n += mot_rows_nonzero_iou(boxes, rows ? rows + r0 : nullptr, g0 + r0, nc, r0, other, other32, b0, n_cols,
+                              ij.data() + n, v.data() + n, s);
+  }
+  return n;
+}
 
 /// Values keyed by (GT id, tracker id) pairs that occur: per GT id a list of slots searched
 /// linearly (a GT id meets few tracker ids), so no hashing and no dense G×T table.
