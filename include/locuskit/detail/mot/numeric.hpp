@@ -323,8 +323,11 @@ struct MotAssignScratch {
   std::vector<std::uint32_t> best, cur;     // enumeration state
   std::vector<std::uint8_t> pick;           // chosen edges, per edge
   std::vector<double> rest;                 // branch-and-bound suffix bounds
-  std::vector<double> row_best, row_second, col_best, col_second;  // unique_best_line_pairs
-  std::vector<std::int64_t> row_arg, col_arg;
+  struct LineBest {  // unique_best_line_pairs: a row's (column's) best and second entry, best's index
+    double best, second;
+    std::int64_t arg;
+  };
+  std::vector<LineBest> row_line, col_line;
   std::vector<std::uint32_t> nonzero;          // (row, column) of each positive entry
   // certified_component_pairs / certified_greedy_pairs: the positive entries (n_edges of
   // edge_r/edge_c/edge_v); per row (0..nr) and column (nr..nr+nc) the index in m_edge of the
@@ -503,52 +506,51 @@ bool unique_best_line_pairs(const double* m, std::size_t nr, std::size_t nc, con
                             std::vector<std::int64_t>& rows, std::vector<std::int64_t>& cols, Scratch& s) {
   rows.clear();
   cols.clear();
-  s.row_best.assign(nr, 0.0);
-  s.row_second.assign(nr, 0.0);
-  s.row_arg.assign(nr, -1);
-  s.col_best.assign(nc, 0.0);
-  s.col_second.assign(nc, 0.0);
-  s.col_arg.assign(nc, -1);
+  // One record per line (best, second, arg): two fills per frame instead of six.
+  s.row_line.assign(nr, {0.0, 0.0, -1});
+  s.col_line.assign(nc, {0.0, 0.0, -1});
+  auto* const row = s.row_line.data();
+  auto* const col = s.col_line.data();
   for (std::size_t q = 0; q < n_ij; ++q) {
     const std::uint32_t i = ij[2 * q], j = ij[2 * q + 1];
     const double x = m[static_cast<std::size_t>(i) * nc + j];
     // Best and second best without branches (entries fall at random; x = +0 changes nothing).
-    const double rb = s.row_best[i], cb = s.col_best[j];
-    s.row_second[i] = std::max(s.row_second[i], std::min(rb, x));
-    s.row_best[i] = std::max(rb, x);
-    s.row_arg[i] = x > rb ? static_cast<std::int64_t>(j) : s.row_arg[i];
-    s.col_second[j] = std::max(s.col_second[j], std::min(cb, x));
-    s.col_best[j] = std::max(cb, x);
-    s.col_arg[j] = x > cb ? static_cast<std::int64_t>(i) : s.col_arg[j];
+    const double rb = row[i].best, cb = col[j].best;
+    row[i].second = std::max(row[i].second, std::min(rb, x));
+    row[i].best = std::max(rb, x);
+    row[i].arg = x > rb ? static_cast<std::int64_t>(j) : row[i].arg;
+    col[j].second = std::max(col[j].second, std::min(cb, x));
+    col[j].best = std::max(cb, x);
+    col[j].arg = x > cb ? static_cast<std::int64_t>(i) : col[j].arg;
   }
   s.col_used.assign(nc, 0);
   bool rows_ok = true;
   double row_total = 0, row_gap = std::numeric_limits<double>::infinity();
   for (std::size_t i = 0; i < nr && rows_ok; ++i) {
-    if (s.row_arg[i] < 0) continue;
-    const std::size_t j = static_cast<std::size_t>(s.row_arg[i]);
+    if (row[i].arg < 0) continue;
+    const std::size_t j = static_cast<std::size_t>(row[i].arg);
     rows_ok = !s.col_used[j];
     s.col_used[j] = 1;
-    row_total += s.row_best[i];
-    row_gap = std::min(row_gap, s.row_best[i] - s.row_second[i]);  // second = 0: one positive entry
+    row_total += row[i].best;
+    row_gap = std::min(row_gap, row[i].best - row[i].second);  // second = 0: one positive entry
   }
   if (rows_ok && row_gap > 1e-9 * (1 + row_total)) {
-    write_row_pairs(nr, [&](std::size_t i) { return s.row_arg[i]; }, rows, cols);
+    write_row_pairs(nr, [&](std::size_t i) { return row[i].arg; }, rows, cols);
     return true;
   }
-  // Columns: their chosen rows must be distinct; row_arg now maps a row to its column.
-  std::fill(s.row_arg.begin(), s.row_arg.end(), -1);
+  // Columns: their chosen rows must be distinct; row[i].arg now maps a row to its column.
+  for (std::size_t i = 0; i < nr; ++i) row[i].arg = -1;
   double col_total = 0, col_gap = std::numeric_limits<double>::infinity();
   for (std::size_t j = 0; j < nc; ++j) {
-    if (s.col_arg[j] < 0) continue;
-    const std::size_t i = static_cast<std::size_t>(s.col_arg[j]);
-    if (s.row_arg[i] >= 0) return false;
-    s.row_arg[i] = static_cast<std::int64_t>(j);
-    col_total += s.col_best[j];
-    col_gap = std::min(col_gap, s.col_best[j] - s.col_second[j]);
+    if (col[j].arg < 0) continue;
+    const std::size_t i = static_cast<std::size_t>(col[j].arg);
+    if (row[i].arg >= 0) return false;
+    row[i].arg = static_cast<std::int64_t>(j);
+    col_total += col[j].best;
+    col_gap = std::min(col_gap, col[j].best - col[j].second);
   }
   if (!(col_gap > 1e-9 * (1 + col_total))) return false;
-  write_row_pairs(nr, [&](std::size_t i) { return s.row_arg[i]; }, rows, cols);
+  write_row_pairs(nr, [&](std::size_t i) { return row[i].arg; }, rows, cols);
   return true;
 }
 
