@@ -58,6 +58,9 @@ struct HotaScratch {
   std::vector<double> score, iou_at;  // per frame (ng, nt), all +0 between frames
   std::vector<std::int64_t> mr, mc;
   detail::MotAssignScratch assign;
+  // Matched id pairs: how many of each pair's matches passed exactly p alphas (p = 1..19); the
+  // slots' capacity kept (a few thousand 92-byte slots at MOT17 scale, regrown per call before).
+  detail::IdPairTable<std::array<std::uint32_t, hota_num_alphas + 1>> matches{0};
 };
 
 /// HOTA of one preprocessed sequence, as TrackEval's `HOTA.eval_sequence`: one assignment per
@@ -117,9 +120,9 @@ inline HotaResult hota_sequence(const MotSequenceData& d, HotaScratch& s) {
     for (std::size_t i = 0; i < ng; ++i) gt_count[static_cast<std::size_t>(gi[i])] += 1;
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
   }
-  // Matched id pairs: how many of each pair's matches passed exactly p alphas (p = 1..19).
-  using PassedCounts = std::array<std::uint32_t, hota_num_alphas + 1>;
-  detail::IdPairTable<PassedCounts> matches(G);
+  auto& matches = s.matches;
+  matches.first.assign(G, matches.none);
+  matches.slots.clear();
   // alpha_a − eps (increasing: a pair passes a prefix of the alphas), padded with +inf to an even
   // count (no IoU passes it).
   double alpha_threshold[hota_num_alphas + 1];
