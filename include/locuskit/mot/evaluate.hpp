@@ -93,12 +93,13 @@ struct MotEvaluation {
 /// Reads and evaluates every tracker on every sequence as TrackEval's `run_mot_challenge.py`
 /// (serial mode, sorted sequence names). `tracker_paths[k][s]` is tracker k's file for
 /// `sequences[s]` (same order as given). Files are read, preprocessed and evaluated in parallel
-/// over sequences with `par` threads (a thread takes a sequence, longest first, with every
+/// over sequences with `par` threads (a thread takes a sequence, largest first, with every
 /// tracker on it; memory: one sequence's working storage per thread; with more threads than
 /// sequences, a sequence's trackers are split among several threads, each reading and preparing
-/// the GT itself); the results do not depend on the thread count. Throws locuskit::parse_error naming the file (and line) of the first
-/// problem: a GT file that cannot be read (in sequence order), else the first problem in
-/// (tracker, sequence) order; std::invalid_argument for mismatched sizes or duplicate names.
+/// the GT itself); the results do not depend on the thread count. Throws locuskit::parse_error
+/// naming the file (and line) of the first problem: a GT file that cannot be read (in sequence
+/// order), else the first problem in (tracker, sequence) order; std::invalid_argument for
+/// mismatched sizes or duplicate names.
 inline MotEvaluation evaluate_mot_files(const std::vector<MotSequenceSpec>& sequences,
                                         const std::vector<std::vector<std::string>>& tracker_paths,
                                         const MotPreprocessOptions& options = {}, const MotMetricSet& which = {},

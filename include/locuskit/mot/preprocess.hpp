@@ -81,9 +81,24 @@ struct MotGroupScratch {
   std::unordered_map<std::int64_t, std::size_t> seen;
 };
 
+/// The spread of ids[0..n) (n > 0): the lowest id, max − min (in unsigned arithmetic: wraps,
+/// never overflows) and whether a dense table over it is small enough to use (fewer than 4n +
+/// 65536 entries; otherwise the callers sort or hash). Ids are offset as id − lo in uint64.
+struct MotIdRange {
+  std::uint64_t lo, range;
+  bool dense;
+};
+inline MotIdRange mot_id_range(const std::int64_t* ids, std::size_t n) noexcept {
+  const auto mm = std::minmax_element(ids, ids + n);
+  const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
+  const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;
+  return {lo, range, range < 4 * static_cast<std::uint64_t>(n) + 65536};
+}
+
 /// Row indices grouped by frame (1..seq_length), stable: frame t (0-based) holds
-/// order[begin[t] .. begin[t + 1]); their ids in that order in s.ids. Throws naming file and line for a frame beyond seq_length
-/// (TrackEval rejects the whole tracker) and for an id twice in one frame.
+/// order[begin[t] .. begin[t + 1]); their ids in that order in s.ids. Throws naming file and line
+/// for a frame beyond seq_length (TrackEval rejects the whole tracker) and for an id twice in one
+/// frame.
 inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const std::string& name,
                              std::vector<std::size_t>& begin, std::vector<std::size_t>& order, MotGroupScratch& s) {
   const std::size_t n = rows.size(), frames = static_cast<std::size_t>(seq_length);
@@ -118,11 +133,10 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
                       std::to_string(rows.line[order[first]]) + ")");
   };
   if (n == 0) return;
-  const auto mm = std::minmax_element(s.ids.begin(), s.ids.end());
-  const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
-  const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;  // wraps, never overflows
-  if (range < 4 * static_cast<std::uint64_t>(n) + 65536) {
-    s.stamp.assign(static_cast<std::size_t>(range) + 1, 0);
+  const MotIdRange span = mot_id_range(s.ids.data(), n);
+  const std::uint64_t lo = span.lo;
+  if (span.dense) {
+    s.stamp.assign(static_cast<std::size_t>(span.range) + 1, 0);
     s.row_of.resize(s.stamp.size());
     for (std::size_t t = 0; t < frames; ++t)
       for (std::size_t k = begin[t]; k < begin[t + 1]; ++k) {
@@ -142,8 +156,13 @@ inline void mot_group_frames(const MotRows& rows, std::int64_t seq_length, const
   }
 }
 
+/// TrackEval's distractor classes as a bit set (bit c for class c): 2, 7, 8, 12, and 6 for MOT20.
+inline std::uint32_t mot_distractor_classes(bool mot20) noexcept {
+  return (1u << 2) | (1u << 7) | (1u << 8) | (1u << 12) | (mot20 ? 1u << 6 : 0u);
+}
+
 inline bool mot_is_distractor(std::int64_t cls, bool mot20) noexcept {
-  return cls == 2 || cls == 7 || cls == 8 || cls == 12 || (mot20 && cls == 6);
+  return cls >= 0 && cls < 32 && ((mot_distractor_classes(mot20) >> cls) & 1) != 0;
 }
 
 /// TrackEval's int(x) of a float column (truncation toward zero); values are finite.
@@ -160,12 +179,11 @@ inline void mot_relabel(const std::int64_t* raw, std::size_t n, std::vector<std:
   ids.resize(n);
   n_ids = 0;
   if (n == 0) return;
-  const auto mm = std::minmax_element(raw, raw + n);
-  const std::uint64_t lo = static_cast<std::uint64_t>(*mm.first);
-  const std::uint64_t range = static_cast<std::uint64_t>(*mm.second) - lo;
-  if (range < 4 * static_cast<std::uint64_t>(n) + 65536) {
+  const MotIdRange span = mot_id_range(raw, n);
+  const std::uint64_t lo = span.lo;
+  if (span.dense) {
     // Small id range: rank = number of distinct ids below (the same as the sorted-unique rank).
-    rank.assign(static_cast<std::size_t>(range) + 1, 0);
+    rank.assign(static_cast<std::size_t>(span.range) + 1, 0);
     for (std::size_t i = 0; i < n; ++i) rank[static_cast<std::size_t>(static_cast<std::uint64_t>(raw[i]) - lo)] = 1;
     std::int64_t next = 0;
     for (std::int64_t& r : rank) r = r ? next++ : -1;
@@ -374,8 +392,8 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
   s.trk_raw.resize(tracker.size());
   std::size_t n_trk = 0;  // kept tracker rows so far
   std::size_t next_class_error = 0;
-  // Distractor classes as bits (2, 7, 8, 12; 6 for MOT20): a lookup, no branch per row.
-  const std::uint32_t distractor_bits = (1u << 2) | (1u << 7) | (1u << 8) | (1u << 12) | (mot20 ? 1u << 6 : 0u);
+  // Distractor classes as bits: a lookup, no branch per row.
+  const std::uint32_t distractor_bits = detail::mot_distractor_classes(mot20);
   constexpr std::uint32_t not_kept = std::uint32_t{1} << 31;
   for (std::int64_t t = 0; t < seq_length; ++t) {
     const std::size_t g0 = gb[t], t0 = tb[t];
@@ -489,29 +507,25 @@ inline void preprocess_mot_sequence(const MotPreparedGt& gt, const MotRows& trac
       }
       std::uint64_t* ij = s.list_ij.data() + n_out;
       double* v = s.list_iou.data() + n_out;
-      std::size_t m = 0;
-      if (any_removed) {
-        for (std::size_t q = 0; q < fn; ++q) {  // no branch per entry
+      // One loop, instantiated with and without the column renumbering (no lookup when nothing
+      // was removed); no branch per entry.
+      auto copy_kept = [&](auto column) {
+        std::size_t m = 0;
+        for (std::size_t q = 0; q < fn; ++q) {
           std::uint32_t rc[2];
           std::memcpy(rc, &s.frame_ij[q], sizeof rc);
-          rc[0] = s.row_out[rc[0]], rc[1] = s.new_col[rc[1]];
+          rc[0] = s.row_out[rc[0]], rc[1] = column(rc[1]);
           const std::size_t kept = ((rc[0] | rc[1]) & not_kept) == 0;
           std::memcpy(ij + m, rc, sizeof rc);
           v[m] = s.frame_iou[q];
           m += kept;
         }
-      } else {
-        for (std::size_t q = 0; q < fn; ++q) {
-          std::uint32_t rc[2];
-          std::memcpy(rc, &s.frame_ij[q], sizeof rc);
-          rc[0] = s.row_out[rc[0]];
-          const std::size_t kept = (rc[0] & not_kept) == 0;
-          std::memcpy(ij + m, rc, sizeof rc);
-          v[m] = s.frame_iou[q];
-          m += kept;
-        }
-      }
-      n_out += m;
+        return m;
+      };
+      if (any_removed)
+        n_out += copy_kept([&](std::uint32_t c) { return s.new_col[c]; });
+      else
+        n_out += copy_kept([](std::uint32_t c) { return c; });
     }
     out.gt_begin[static_cast<std::size_t>(t) + 1] = out.gt_begin[static_cast<std::size_t>(t)] + kg;
     out.trk_begin[static_cast<std::size_t>(t) + 1] = out.trk_begin[static_cast<std::size_t>(t)] + kt;
