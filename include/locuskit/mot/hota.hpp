@@ -121,8 +121,7 @@ inline HotaResult hota_sequence(const MotSequenceData& d, HotaScratch& s) {
     for (std::size_t j = 0; j < nt; ++j) trk_count[static_cast<std::size_t>(ti[j])] += 1;
   }
   auto& matches = s.matches;
-  matches.first.assign(G, matches.none);
-  matches.slots.clear();
+  matches.reset(G);
   // alpha_a − eps (increasing: a pair passes a prefix of the alphas), padded with +inf to an even
   // count (no IoU passes it).
   double alpha_threshold[hota_num_alphas + 1];

@@ -265,7 +265,14 @@ struct IdPairTable {
   std::vector<std::uint32_t> first;  // per GT id, its newest slot
   std::vector<Slot> slots;
 
-  explicit IdPairTable(std::size_t num_gt_ids) : first(num_gt_ids, none) {}
+  explicit IdPairTable(std::size_t num_gt_ids) { reset(num_gt_ids); }
+
+  /// Empties the table for GT ids 0 .. num_gt_ids - 1, keeping the storage (a table reused
+  /// across sequences allocates once it has held as many pairs).
+  void reset(std::size_t num_gt_ids) {
+    first.assign(num_gt_ids, none);
+    slots.clear();
+  }
 
   /// The value of pair (g, t), value-initialised when new. The pair found moves to the front of
   /// g's list: a GT id keeps its tracker id over many frames, so the next look-up is one compare.
